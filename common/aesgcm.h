@@ -1,0 +1,55 @@
+/*
+ * AES-256-GCM with a 12-byte nonce, no associated data and a 16-byte tag
+ * appended to the ciphertext.  libsodium's AES-NI code is used when the
+ * CPU has it; otherwise a portable constant-time implementation.
+ */
+#ifndef RMB_AESGCM_H
+#define RMB_AESGCM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define AESGCM_KEY_BYTES	32
+#define AESGCM_NONCE_BYTES	12
+#define AESGCM_TAG_BYTES	16
+/* GCM's own limit, (2^32 - 2) blocks of plaintext. */
+#define AESGCM_MAX_BYTES	(16ULL * ((1ULL << 32) - 2))
+
+enum aesgcm_impl {
+	AESGCM_AUTO,		/* libsodium if the CPU allows, else portable */
+	AESGCM_SODIUM,
+	AESGCM_PORTABLE,
+};
+
+/*
+ * Picks the implementation for the whole process; AUTO (the default)
+ * decides at each call, so it must follow sodium_init().  Returns -1,
+ * leaving the choice unchanged, if SODIUM is asked for without AES-NI.
+ */
+int	 aesgcm_select(enum aesgcm_impl impl);
+/* "libsodium (AES-NI)" or "portable (constant-time)": what runs now. */
+const char *aesgcm_impl_name(void);
+
+/*
+ * Encrypts len bytes of in to out, which holds len + AESGCM_TAG_BYTES
+ * (ciphertext, then tag).  out may equal in.  Returns -1 only if len
+ * exceeds AESGCM_MAX_BYTES.
+ */
+int	 aesgcm_seal(uint8_t *out, const uint8_t *in, size_t len,
+	    const uint8_t nonce[AESGCM_NONCE_BYTES],
+	    const uint8_t key[AESGCM_KEY_BYTES]);
+
+/*
+ * Checks the tag and decrypts clen - AESGCM_TAG_BYTES bytes to out, which
+ * may equal in.  Returns -1 if clen is shorter than a tag or the tag does
+ * not match; out is then all zeros.
+ */
+int	 aesgcm_open(uint8_t *out, const uint8_t *in, size_t clen,
+	    const uint8_t nonce[AESGCM_NONCE_BYTES],
+	    const uint8_t key[AESGCM_KEY_BYTES]);
+
+/* The portable AES-256 block cipher alone, for the FIPS-197 test. */
+void	 aesgcm_portable_block(uint8_t out[16], const uint8_t in[16],
+	    const uint8_t key[AESGCM_KEY_BYTES]);
+
+#endif

@@ -1,0 +1,212 @@
+#include <string.h>
+
+#include <sodium.h>
+
+#include "bip39.h"
+#include "hex.h"
+
+int
+bip39_word_index(const char *word, size_t len)
+{
+	int	lo = 0, hi = BIP39_WORDS - 1, mid, c;
+	size_t	wl;
+
+	while (lo <= hi) {
+		mid = lo + (hi - lo) / 2;
+		wl = strlen(bip39_english[mid]);
+		c = memcmp(word, bip39_english[mid], len < wl ? len : wl);
+		if (c == 0)
+			c = (len > wl) - (len < wl);
+		if (c == 0)
+			return mid;
+		if (c < 0)
+			hi = mid - 1;
+		else
+			lo = mid + 1;
+	}
+	return -1;
+}
+
+static int
+is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' ||
+	    c == '\v' || c == '\f';
+}
+
+int
+bip39_to_entropy(uint8_t entropy[BIP39_MAX_ENTROPY], size_t *entlen,
+    const char *m, size_t len, const char **err)
+{
+	/* 24 words * 11 bits = 264 bits: 32 bytes of entropy and 1 of checksum. */
+	uint8_t	 bits[33], hash[crypto_hash_sha256_BYTES];
+	size_t	 i = 0, start, nwords = 0, nbits, ent, cs, b;
+	int	 idx, bit;
+
+	memset(bits, 0, sizeof(bits));
+	for (;;) {
+		while (i < len && is_space(m[i]))
+			i++;
+		if (i == len)
+			break;
+		start = i;
+		while (i < len && !is_space(m[i]))
+			i++;
+		if (nwords == 24) {
+			*err = "too many words (at most 24)";
+			goto fail;
+		}
+		if ((idx = bip39_word_index(m + start, i - start)) < 0) {
+			*err = "a word is not in the BIP-39 English list";
+			goto fail;
+		}
+		for (bit = 10; bit >= 0; bit--) {
+			b = nwords * 11 + (size_t)(10 - bit);
+			if (idx & (1 << bit))
+				bits[b / 8] |= (uint8_t)(0x80 >> (b % 8));
+		}
+		nwords++;
+	}
+	if (nwords != 12 && nwords != 15 && nwords != 18 && nwords != 21 &&
+	    nwords != 24) {
+		*err = "wrong number of words (12, 15, 18, 21 or 24)";
+		goto fail;
+	}
+	nbits = nwords * 11;
+	cs = nbits / 33;
+	ent = (nbits - cs) / 8;
+	crypto_hash_sha256(hash, bits, ent);
+	for (i = 0; i < cs; i++) {
+		b = ent * 8 + i;
+		if (((bits[b / 8] >> (7 - b % 8)) & 1) !=
+		    ((hash[i / 8] >> (7 - i % 8)) & 1)) {
+			*err = "bad mnemonic checksum";
+			goto fail;
+		}
+	}
+	memcpy(entropy, bits, ent);
+	*entlen = ent;
+	sodium_memzero(bits, sizeof(bits));
+	sodium_memzero(hash, sizeof(hash));
+	return 0;
+fail:
+	sodium_memzero(bits, sizeof(bits));
+	sodium_memzero(hash, sizeof(hash));
+	return -1;
+}
+
+int
+bip39_from_entropy(char *out, size_t cap, const uint8_t *entropy,
+    size_t entlen)
+{
+	uint8_t	 bits[33], hash[crypto_hash_sha256_BYTES];
+	size_t	 nwords, w, b, off = 0, wl;
+	int	 idx, k;
+
+	if (entlen < 16 || entlen > 32 || entlen % 4 != 0)
+		return -1;
+	memcpy(bits, entropy, entlen);
+	crypto_hash_sha256(hash, entropy, entlen);
+	bits[entlen] = hash[0];
+	nwords = (entlen * 8 + entlen / 4) / 11;
+	for (w = 0; w < nwords; w++) {
+		idx = 0;
+		for (k = 0; k < 11; k++) {
+			b = w * 11 + (size_t)k;
+			idx = idx << 1 | ((bits[b / 8] >> (7 - b % 8)) & 1);
+		}
+		wl = strlen(bip39_english[idx]);
+		if (off + wl + 1 > cap)
+			goto fail;
+		if (w > 0)
+			out[off - 1] = ' ';
+		memcpy(out + off, bip39_english[idx], wl);
+		off += wl + 1;
+		out[off - 1] = '\0';
+	}
+	sodium_memzero(bits, sizeof(bits));
+	return 0;
+fail:
+	sodium_memzero(bits, sizeof(bits));
+	sodium_memzero(out, cap);
+	return -1;
+}
+
+void
+bip39_substrate_seed64(uint8_t out[64], const uint8_t *entropy, size_t entlen,
+    const char *passphrase)
+{
+	/* PBKDF2 with one 64-byte block: U1 = HMAC(P, salt || be32(1)). */
+	static const uint8_t one[4] = { 0, 0, 0, 1 };
+	crypto_auth_hmacsha512_state st;
+	uint8_t	 u[crypto_auth_hmacsha512_BYTES];
+	int	 i, j;
+
+	crypto_auth_hmacsha512_init(&st, entropy, entlen);
+	crypto_auth_hmacsha512_update(&st, (const uint8_t *)"mnemonic", 8);
+	crypto_auth_hmacsha512_update(&st, (const uint8_t *)passphrase,
+	    strlen(passphrase));
+	crypto_auth_hmacsha512_update(&st, one, sizeof(one));
+	crypto_auth_hmacsha512_final(&st, u);
+	memcpy(out, u, sizeof(u));
+	for (i = 1; i < 2048; i++) {
+		crypto_auth_hmacsha512_init(&st, entropy, entlen);
+		crypto_auth_hmacsha512_update(&st, u, sizeof(u));
+		crypto_auth_hmacsha512_final(&st, u);
+		for (j = 0; j < (int)sizeof(u); j++)
+			out[j] ^= u[j];
+	}
+	sodium_memzero(&st, sizeof(st));
+	sodium_memzero(u, sizeof(u));
+}
+
+void
+bip39_substrate_seed(uint8_t seed[SEED_BYTES], const uint8_t *entropy,
+    size_t entlen)
+{
+	uint8_t	seed64[64];
+
+	bip39_substrate_seed64(seed64, entropy, entlen, "");
+	memcpy(seed, seed64, SEED_BYTES);
+	sodium_memzero(seed64, sizeof(seed64));
+}
+
+int
+secret_to_seed(uint8_t seed[SEED_BYTES], const char *s, size_t len,
+    const char **err)
+{
+	uint8_t	 entropy[BIP39_MAX_ENTROPY];
+	size_t	 entlen;
+
+	while (len > 0 && is_space(s[0])) {
+		s++;
+		len--;
+	}
+	while (len > 0 && is_space(s[len - 1]))
+		len--;
+	if (len == 0) {
+		*err = "the secret is empty";
+		return -1;
+	}
+	if (len > SECRET_MAX_TEXT) {
+		*err = "the secret is too long";
+		return -1;
+	}
+	if (len >= 2 && s[0] == '0' && s[1] == 'x') {
+		if (len != 2 + 2 * SEED_BYTES) {
+			*err = "a hex seed must be 0x and 64 hex digits";
+			return -1;
+		}
+		if (hex_decode(seed, SEED_BYTES, s + 2, len - 2) != 0) {
+			sodium_memzero(seed, SEED_BYTES);
+			*err = "the hex seed has a character that is not hex";
+			return -1;
+		}
+		return 0;
+	}
+	if (bip39_to_entropy(entropy, &entlen, s, len, err) != 0)
+		return -1;
+	bip39_substrate_seed(seed, entropy, entlen);
+	sodium_memzero(entropy, sizeof(entropy));
+	return 0;
+}

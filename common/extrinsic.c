@@ -1,0 +1,84 @@
+#include <string.h>
+
+#include <sodium.h>
+
+#include "extrinsic.h"
+
+/* Signed bit and extrinsic format version 4. */
+#define EXT_VERSION_SIGNED	0x84
+#define EXT_ERA_IMMORTAL	0x00
+#define EXT_ADDRESS_ID		0x00
+
+/* The signed extensions' extra data, shared by payload and extrinsic. */
+static int
+put_extra(struct scale_wr *w, const struct ext_params *x)
+{
+	if (scale_put_u8(w, EXT_ERA_IMMORTAL) == -1 ||
+	    scale_put_compact(w, x->nonce) == -1 ||
+	    scale_put_compact(w, 0) == -1)
+		return -1;
+	return 0;
+}
+
+int
+ext_payload(struct scale_wr *w, const struct ext_params *x,
+    const uint8_t *call, size_t calllen)
+{
+	/* An immortal era's checkpoint is the genesis hash again. */
+	if (scale_put_raw(w, call, calllen) == -1 ||
+	    put_extra(w, x) == -1 ||
+	    scale_put_u32(w, x->spec_version) == -1 ||
+	    scale_put_u32(w, x->tx_version) == -1 ||
+	    scale_put_raw(w, x->genesis, sizeof(x->genesis)) == -1 ||
+	    scale_put_raw(w, x->genesis, sizeof(x->genesis)) == -1)
+		return -1;
+	return 0;
+}
+
+int
+ext_payload_hashed(size_t len)
+{
+	return len > EXT_SIGN_MAX;
+}
+
+void
+ext_signing_bytes(uint8_t out[EXT_SIGN_MAX], size_t *outlen,
+    const uint8_t *payload, size_t len)
+{
+	if (ext_payload_hashed(len)) {
+		crypto_generichash(out, 32, payload, len, NULL, 0);
+		*outlen = 32;
+	} else {
+		if (len > 0)
+			memcpy(out, payload, len);
+		*outlen = len;
+	}
+}
+
+int
+ext_assemble(struct scale_wr *w, const struct ext_params *x,
+    const uint8_t account[32], int sigtype, const uint8_t sig[64],
+    const uint8_t *call, size_t calllen)
+{
+	size_t	body;
+
+	if (sigtype != EXT_SIG_ED25519 && sigtype != EXT_SIG_SR25519)
+		return -1;
+	/* Rejects what cannot fit before it can overflow the length sum. */
+	if (calllen > w->cap) {
+		w->err = 1;
+		return -1;
+	}
+	body = 1 + 1 + 32 + 1 + 64 + 1 + scale_compact_len(x->nonce) + 1 +
+	    calllen;
+	if (scale_put_compact(w, body) == -1 ||
+	    scale_put_u8(w, EXT_VERSION_SIGNED) == -1 ||
+	    scale_put_u8(w, EXT_ADDRESS_ID) == -1 ||
+	    scale_put_raw(w, account, 32) == -1 ||
+	    scale_put_u8(w, (uint8_t)sigtype) == -1 ||
+	    scale_put_raw(w, sig, 64) == -1 ||
+	    put_extra(w, x) == -1 ||
+	    scale_put_raw(w, call, calllen) == -1)
+		return -1;
+	return 0;
+}

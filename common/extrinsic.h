@@ -1,0 +1,61 @@
+/*
+ * Signed extrinsics of version 4 as subxt 0.28 builds them for tfchain
+ * (CHAIN.md §6.2): immortal era, tip 0, the signed extensions of the
+ * bundled metadata.  Pure encoding; the signature comes from the caller.
+ */
+#ifndef RMB_EXTRINSIC_H
+#define RMB_EXTRINSIC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "scale.h"
+
+/* Payloads longer than this are signed as their blake2b-256 hash. */
+#define EXT_SIGN_MAX		256
+
+/* MultiSignature variants. */
+#define EXT_SIG_ED25519		0
+#define EXT_SIG_SR25519		1
+
+/* era 00 ‖ compact(u32 nonce) ‖ tip 00 ‖ spec ‖ tx ‖ genesis ‖ genesis. */
+#define EXT_PAYLOAD_OVERHEAD_MAX	(1 + 5 + 1 + 4 + 4 + 32 + 32)
+
+/* compact(len) ‖ 84 ‖ 00 account ‖ variant sig ‖ era ‖ nonce ‖ tip. */
+#define EXT_OVERHEAD_MAX	(5 + 1 + 33 + 65 + 1 + 5 + 1)
+
+struct ext_params {
+	uint32_t	nonce;
+	uint32_t	spec_version;
+	uint32_t	tx_version;
+	uint8_t		genesis[32];
+};
+
+/*
+ * Writes call ‖ extra ‖ additional, the payload the signer commits to,
+ * taking at most calllen + EXT_PAYLOAD_OVERHEAD_MAX bytes.
+ */
+int	ext_payload(struct scale_wr *w, const struct ext_params *x,
+	    const uint8_t *call, size_t calllen);
+
+/* 1 when a payload of len bytes is signed as its hash, else 0. */
+int	ext_payload_hashed(size_t len);
+
+/*
+ * The exact bytes to sign for a payload: the payload itself when it is at
+ * most EXT_SIGN_MAX bytes, otherwise its 32-byte blake2b-256.
+ */
+void	ext_signing_bytes(uint8_t out[EXT_SIGN_MAX], size_t *outlen,
+	    const uint8_t *payload, size_t len);
+
+/*
+ * Writes compact(len) ‖ 84 ‖ 00 ‖ account ‖ sigtype ‖ sig ‖ extra ‖ call,
+ * taking at most calllen + EXT_OVERHEAD_MAX bytes.  sigtype is
+ * EXT_SIG_ED25519 or EXT_SIG_SR25519; x supplies the same nonce that was
+ * signed.
+ */
+int	ext_assemble(struct scale_wr *w, const struct ext_params *x,
+	    const uint8_t account[32], int sigtype, const uint8_t sig[64],
+	    const uint8_t *call, size_t calllen);
+
+#endif

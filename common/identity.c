@@ -1,0 +1,109 @@
+#include <string.h>
+#include <strings.h>
+
+#include <sodium.h>
+
+#include "identity.h"
+
+int
+key_type_parse(enum key_type *t, const char *s)
+{
+	if (strcasecmp(s, "sr25519") == 0)
+		*t = KEY_SR25519;
+	else if (strcasecmp(s, "ed25519") == 0)
+		*t = KEY_ED25519;
+	else
+		return -1;
+	return 0;
+}
+
+const char *
+key_type_name(enum key_type t)
+{
+	return t == KEY_ED25519 ? "ed25519" : "sr25519";
+}
+
+int
+identity_from_seed(struct identity *id, enum key_type type,
+    const uint8_t seed[32])
+{
+	uint8_t	pk[crypto_sign_PUBLICKEYBYTES];
+
+	memset(id, 0, sizeof(*id));
+	id->type = type;
+	switch (type) {
+	case KEY_ED25519:
+		if (crypto_sign_seed_keypair(pk, id->ed_sk, seed) != 0)
+			goto fail;
+		memcpy(id->account, pk, ACCOUNT_BYTES);
+		break;
+	case KEY_SR25519:
+		if (sr25519_keypair_from_seed(&id->sr, seed) != 0)
+			goto fail;
+		memcpy(id->account, id->sr.pub, ACCOUNT_BYTES);
+		break;
+	default:
+		goto fail;
+	}
+	return 0;
+fail:
+	identity_wipe(id);
+	return -1;
+}
+
+void
+identity_wipe(struct identity *id)
+{
+	sodium_memzero(id, sizeof(*id));
+}
+
+int
+identity_sign(const struct identity *id, uint8_t sig[SIG65_BYTES],
+    const uint8_t *msg, size_t len)
+{
+	static const uint8_t ctx[] = SR25519_CONTEXT;
+
+	switch (id->type) {
+	case KEY_ED25519:
+		sig[0] = SIG_PREFIX_ED25519;
+		return crypto_sign_detached(sig + 1, NULL, msg, len,
+		    id->ed_sk) == 0 ? 0 : -1;
+	case KEY_SR25519:
+		sig[0] = SIG_PREFIX_SR25519;
+		return sr25519_sign(sig + 1, &id->sr, ctx, sizeof(ctx) - 1,
+		    msg, len);
+	}
+	return -1;
+}
+
+int
+sig_verify(const uint8_t account[ACCOUNT_BYTES], const uint8_t *sig,
+    size_t siglen, const uint8_t *msg, size_t len, const char **err)
+{
+	static const uint8_t ctx[] = SR25519_CONTEXT;
+
+	if (siglen != SIG65_BYTES) {
+		*err = "invalid signature length, expected: 65";
+		return -1;
+	}
+	switch (sig[0]) {
+	case SIG_PREFIX_ED25519:
+		if (crypto_sign_verify_detached(sig + 1, msg, len,
+		    account) != 0) {
+			*err = "ed25519 signature verification failed";
+			return -1;
+		}
+		return 0;
+	case SIG_PREFIX_SR25519:
+		if (sr25519_verify(account, ctx, sizeof(ctx) - 1, msg, len,
+		    sig + 1) != 0) {
+			*err = "sr25519 signature verification failed";
+			return -1;
+		}
+		return 0;
+	default:
+		*err = "invalid signature type (expected either sr25519 or "
+		    "ed25519)";
+		return -1;
+	}
+}

@@ -1,0 +1,82 @@
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "base64.h"
+#include "jwt.h"
+
+/* JSON string escaping as serde_json does it: ", \ and control bytes. */
+static int
+escape(char *out, size_t cap, const char *s)
+{
+	size_t	n = 0;
+	int	k;
+
+	for (; *s != '\0'; s++) {
+		if (cap - n < 7)
+			return -1;
+		switch (*s) {
+		case '"':  memcpy(out + n, "\\\"", 2); n += 2; break;
+		case '\\': memcpy(out + n, "\\\\", 2); n += 2; break;
+		case '\b': memcpy(out + n, "\\b", 2); n += 2; break;
+		case '\f': memcpy(out + n, "\\f", 2); n += 2; break;
+		case '\n': memcpy(out + n, "\\n", 2); n += 2; break;
+		case '\r': memcpy(out + n, "\\r", 2); n += 2; break;
+		case '\t': memcpy(out + n, "\\t", 2); n += 2; break;
+		default:
+			if ((unsigned char)*s < 0x20) {
+				k = snprintf(out + n, cap - n, "\\u%04x",
+				    (unsigned char)*s);
+				n += (size_t)k;
+			} else
+				out[n++] = *s;
+		}
+	}
+	out[n] = '\0';
+	return 0;
+}
+
+int
+jwt_build(char *out, size_t cap, const struct identity *id, uint32_t twin,
+    const char *sid, uint64_t iat, uint64_t exp)
+{
+	char	esc[6 * JWT_SID_MAX + 1], claims[256];
+	uint8_t	sig[SIG65_BYTES];
+	size_t	n;
+	int	k;
+
+	if (sid != NULL && (strlen(sid) > JWT_SID_MAX ||
+	    escape(esc, sizeof(esc), sid) != 0))
+		return -1;
+	if (sid != NULL)
+		k = snprintf(claims, sizeof(claims), "{\"sub\":%" PRIu32
+		    ",\"sid\":\"%s\",\"iat\":%" PRIu64 ",\"exp\":%" PRIu64 "}",
+		    twin, esc, iat, exp);
+	else
+		k = snprintf(claims, sizeof(claims), "{\"sub\":%" PRIu32
+		    ",\"sid\":null,\"iat\":%" PRIu64 ",\"exp\":%" PRIu64 "}",
+		    twin, iat, exp);
+	if (k < 0 || (size_t)k >= sizeof(claims))
+		return -1;
+	n = strlen(JWT_HEADER_B64);
+	if (cap <= n + 1)
+		return -1;
+	memcpy(out, JWT_HEADER_B64 ".", n + 1);
+	n++;
+	if (b64url_encode(out + n, cap - n, (const uint8_t *)claims,
+	    (size_t)k) != 0)
+		return -1;
+	n += strlen(out + n);
+	if (identity_sign(id, sig, (const uint8_t *)out, n) != 0)
+		return -1;
+	if (cap - n < 2)
+		return -1;
+	out[n++] = '.';
+	if (b64url_encode(out + n, cap - n, sig, sizeof(sig)) != 0)
+		return -1;
+	n += strlen(out + n);
+	sodium_memzero(sig, sizeof(sig));
+	return (int)n;
+}

@@ -1,0 +1,156 @@
+#include <string.h>
+
+#include "base64.h"
+#include "json.h"
+#include "jwt.h"
+
+/* The decoded header and claims are small; anything bigger is refused. */
+#define PART_MAX	512
+
+static int
+parse_header(const char *js, size_t len, const char **err)
+{
+	struct json_rd	r;
+	char		key[16], val[16];
+	int		rc, seen_alg = 0, seen_typ = 0;
+
+	json_init(&r, js, len);
+	if (json_object_begin(&r) != 0)
+		goto bad;
+	while ((rc = json_object_next(&r, key, sizeof(key))) == 1) {
+		if (strcmp(key, "alg") == 0) {
+			if (seen_alg++ ||
+			    json_get_string(&r, val, sizeof(val), NULL) != 0)
+				goto bad;
+			if (strcmp(val, "RS512") != 0) {
+				*err = "jwt: algorithm mismatch";
+				return -1;
+			}
+		} else if (strcmp(key, "typ") == 0) {
+			if (seen_typ++ ||
+			    json_get_string(&r, val, sizeof(val), NULL) != 0 ||
+			    strcmp(val, "JWT") != 0)
+				goto bad;
+		} else if (json_skip(&r) != 0)
+			goto bad;
+	}
+	if (rc != 0 || json_end(&r) != 0)
+		goto bad;
+	if (!seen_alg) {
+		*err = "jwt: algorithm mismatch";
+		return -1;
+	}
+	return 0;
+bad:
+	*err = "jwt: malformed header";
+	return -1;
+}
+
+static int
+parse_claims(struct jwt *jwt, const char *js, size_t len, const char **err)
+{
+	struct json_rd	r;
+	enum json_type	t;
+	char		key[16];
+	uint64_t	v;
+	int		rc, seen_sub = 0, seen_sid = 0, seen_iat = 0;
+	int		seen_exp = 0;
+
+	json_init(&r, js, len);
+	if (json_object_begin(&r) != 0)
+		goto bad;
+	while ((rc = json_object_next(&r, key, sizeof(key))) == 1) {
+		if (strcmp(key, "sub") == 0) {
+			if (seen_sub++ || json_get_u64(&r, &v) != 0 ||
+			    v > UINT32_MAX)
+				goto bad;
+			jwt->sub = (uint32_t)v;
+		} else if (strcmp(key, "sid") == 0) {
+			if (seen_sid++ || json_peek(&r, &t) != 0)
+				goto bad;
+			if (t == JSON_NULL) {
+				if (json_get_null(&r) != 0)
+					goto bad;
+			} else if (json_get_string(&r, jwt->sid,
+			    sizeof(jwt->sid), NULL) != 0)
+				goto bad;
+			else
+				jwt->has_sid = 1;
+		} else if (strcmp(key, "iat") == 0) {
+			if (seen_iat++ || json_get_u64(&r, &jwt->iat) != 0)
+				goto bad;
+		} else if (strcmp(key, "exp") == 0) {
+			if (seen_exp++ || json_get_u64(&r, &jwt->exp) != 0)
+				goto bad;
+		} else if (json_skip(&r) != 0)
+			goto bad;
+	}
+	if (rc != 0 || json_end(&r) != 0 || !seen_sub || !seen_iat ||
+	    !seen_exp)
+		goto bad;
+	return 0;
+bad:
+	*err = "jwt: malformed claims";
+	return -1;
+}
+
+int
+jwt_parse(struct jwt *jwt, const char *tok, size_t len, const char **err)
+{
+	const char	*dot1, *dot2;
+	char		 part[PART_MAX];
+	size_t		 n;
+
+	memset(jwt, 0, sizeof(*jwt));
+	if (len > JWT_MAX) {
+		*err = "jwt: token too long";
+		return -1;
+	}
+	if ((dot1 = memchr(tok, '.', len)) == NULL ||
+	    (dot2 = memchr(dot1 + 1, '.', len - (size_t)(dot1 + 1 - tok))) ==
+	    NULL || memchr(dot2 + 1, '.', len - (size_t)(dot2 + 1 - tok)) !=
+	    NULL) {
+		*err = "jwt: expected three parts";
+		return -1;
+	}
+	if (b64url_decode((uint8_t *)part, sizeof(part), &n, tok,
+	    (size_t)(dot1 - tok)) != 0) {
+		*err = "jwt: bad base64 in header";
+		return -1;
+	}
+	if (parse_header(part, n, err) != 0)
+		return -1;
+	if (b64url_decode((uint8_t *)part, sizeof(part), &n, dot1 + 1,
+	    (size_t)(dot2 - dot1 - 1)) != 0) {
+		*err = "jwt: bad base64 in claims";
+		return -1;
+	}
+	if (parse_claims(jwt, part, n, err) != 0)
+		return -1;
+	if (b64url_decode(jwt->sig, sizeof(jwt->sig), &jwt->siglen, dot2 + 1,
+	    len - (size_t)(dot2 + 1 - tok)) != 0) {
+		*err = "jwt: bad base64 in signature";
+		return -1;
+	}
+	jwt->signed_part = tok;
+	jwt->signed_len = (size_t)(dot2 - tok);
+	return 0;
+}
+
+int
+jwt_check_exp(const struct jwt *jwt, uint64_t now, const char **err)
+{
+	if (now > jwt->exp) {
+		*err = "jwt has expired";
+		return -1;
+	}
+	return 0;
+}
+
+int
+jwt_check_sig(const struct jwt *jwt, const uint8_t account[ACCOUNT_BYTES],
+    const char **err)
+{
+	return sig_verify(account, jwt->sig, jwt->siglen,
+	    (const uint8_t *)jwt->signed_part, jwt->signed_len, err);
+}
