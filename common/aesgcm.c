@@ -5,435 +5,314 @@
 #include "aesgcm.h"
 
 /*
- * The portable AES keeps 8 state bytes in each uint64_t and computes the
- * S-box arithmetically on all 8 lanes at once, so no table is ever
- * indexed by a secret.  A block is two words: word 0 holds columns 0
- * and 1, word 1 columns 2 and 3, each column little-endian (row r in
- * bits 8r..8r+7).
+ * The portable AES is bitsliced so that no table is indexed and no branch
+ * taken on secret data: four blocks live in eight uint64_t, bit i of row
+ * r, column c of block b being bit 16r + 4c + b of q[i].
  */
 
 #define AES_ROUNDS	14
-#define PAR_BLOCKS	4			/* CTR blocks per AES pass */
-#define PAR_WORDS	(2 * PAR_BLOCKS)
-
-_Static_assert(PAR_BLOCKS >= 2, "gcm_start encrypts two blocks in one pass");
-
-#define LANE_LO		0x0101010101010101ULL
-
-struct gcm_state {
-	uint64_t	rk[2 * (AES_ROUNDS + 1)];
-	uint64_t	h[2];			/* hash key, big-endian halves */
-	uint64_t	y[2];			/* running GHASH */
-	uint8_t		ej0[16];		/* E(K, J0), masks the tag */
-	uint8_t		ks[16 * PAR_BLOCKS];	/* keystream */
-};
+#define ROR(x, n)	((x) >> (n) | (x) << (64 - (n)))
 
 static enum aesgcm_impl selected = AESGCM_AUTO;
 
-/* Turns a 0 or 1 in each byte lane into 0x00 or 0xff. */
-static inline uint64_t
-lanemask(uint64_t bits)
-{
-	return (bits << 8) - bits;
-}
-
-/* Multiplies each byte lane by x modulo x^8 + x^4 + x^3 + x + 1. */
-static inline uint64_t
-xtime8(uint64_t a)
-{
-	uint64_t	hi = (a >> 7) & LANE_LO;
-
-	return ((a & 0x7f7f7f7f7f7f7f7fULL) << 1) ^
-	    (lanemask(hi) & 0x1b1b1b1b1b1b1b1bULL);
-}
-
-/* r = a * b in GF(2^8), lane by lane; r may alias a or b. */
+/*
+ * Swaps bit j of q[k] with bit k of q[j] in each byte; being its own
+ * inverse, it both slices and unslices.
+ */
 static void
-gf8_mul(uint64_t *r, const uint64_t *a, const uint64_t *b, size_t n)
+transpose_bits(uint64_t q[8])
 {
-	uint64_t	t[PAR_WORDS], acc[PAR_WORDS];
-	size_t		i, j;
+	static const uint64_t	m[3] = { 0x5555555555555555ULL,
+	    0x3333333333333333ULL, 0x0f0f0f0f0f0f0f0fULL };
+	uint64_t		t;
+	int			k, s;
 
-	for (j = 0; j < n; j++) {
-		t[j] = a[j];
-		acc[j] = 0;
-	}
-	for (i = 0; i < 8; i++) {
-		for (j = 0; j < n; j++) {
-			acc[j] ^= t[j] & lanemask((b[j] >> i) & LANE_LO);
-			t[j] = xtime8(t[j]);
+	for (s = 0; s < 3; s++)
+		for (k = 0; k < 8; k++) {
+			if (k & 1 << s)
+				continue;
+			t = (q[k] >> (1 << s) ^ q[k | 1 << s]) & m[s];
+			q[k | 1 << s] ^= t;
+			q[k] ^= t << (1 << s);
 		}
-	}
-	for (j = 0; j < n; j++)
-		r[j] = acc[j];
 }
 
 /*
- * Raising to 2^k is linear over GF(2), so r = a^(2^k) is the XOR of the
- * images of the set bits of a: m[i] = (x^i)^(2^k) in every lane.
+ * Byte 16b + 4c + r of buf goes to byte 2r + c / 2 of q[4(c % 2) + b],
+ * which transpose_bits turns into the layout above.
+ */
+#define SLICE_AT(k, j) \
+	((k) % 4 * 16 + (k) / 4 * 4 + (j) % 2 * 8 + (j) / 2)
+
+static void
+slice(uint64_t q[8], const uint8_t buf[64])
+{
+	int	j, k;
+
+	for (k = 0; k < 8; k++)
+		for (q[k] = 0, j = 7; j >= 0; j--)
+			q[k] = q[k] << 8 | buf[SLICE_AT(k, j)];
+	transpose_bits(q);
+}
+
+static void
+unslice(uint8_t buf[64], uint64_t q[8])
+{
+	int	j, k;
+
+	transpose_bits(q);
+	for (k = 0; k < 8; k++)
+		for (j = 0; j < 8; j++)
+			buf[SLICE_AT(k, j)] = (uint8_t)(q[k] >> 8 * j);
+}
+
+/*
+ * SubBytes on the bit planes, by Boyar and Peralta's 115-gate circuit
+ * (32 AND, 83 XOR/XNOR); x0 and s0 are the most significant bits.
  */
 static void
-gf8_frobenius(uint64_t *r, const uint64_t *a, size_t n, const uint64_t m[8])
+sbox(uint64_t q[8])
 {
-	uint64_t	acc[PAR_WORDS];
-	size_t		i, j;
+	const uint64_t x0 = q[7], x1 = q[6], x2 = q[5], x3 = q[4], x4 = q[3],
+	    x5 = q[2], x6 = q[1], x7 = q[0];
+	const uint64_t
+	    y14 = x3 ^ x5, y13 = x0 ^ x6, y9 = x0 ^ x3, y8 = x0 ^ x5,
+	    t0 = x1 ^ x2, y1 = t0 ^ x7, y4 = y1 ^ x3, y12 = y13 ^ y14,
+	    y2 = y1 ^ x0, y5 = y1 ^ x6, y3 = y5 ^ y8, t1 = x4 ^ y12,
+	    y15 = t1 ^ x5, y20 = t1 ^ x1, y6 = y15 ^ x7, y10 = y15 ^ t0,
+	    y11 = y20 ^ y9, y7 = x7 ^ y11, y17 = y10 ^ y11, y19 = y10 ^ y8,
+	    y16 = t0 ^ y11, y21 = y13 ^ y16, y18 = x0 ^ y16;
+	const uint64_t
+	    t2 = y12 & y15, t3 = y3 & y6, t4 = t3 ^ t2, t5 = y4 & x7,
+	    t6 = t5 ^ t2, t7 = y13 & y16, t8 = y5 & y1, t9 = t8 ^ t7,
+	    t10 = y2 & y7, t11 = t10 ^ t7, t12 = y9 & y11, t13 = y14 & y17,
+	    t14 = t13 ^ t12, t15 = y8 & y10, t16 = t15 ^ t12, t17 = t4 ^ t14,
+	    t18 = t6 ^ t16, t19 = t9 ^ t14, t20 = t11 ^ t16, t21 = t17 ^ y20,
+	    t22 = t18 ^ y19, t23 = t19 ^ y21, t24 = t20 ^ y18,
+	    t25 = t21 ^ t22, t26 = t21 & t23, t27 = t24 ^ t26, t28 = t25 & t27,
+	    t29 = t28 ^ t22, t30 = t23 ^ t24, t31 = t22 ^ t26, t32 = t31 & t30,
+	    t33 = t32 ^ t24, t34 = t23 ^ t33, t35 = t27 ^ t33, t36 = t24 & t35,
+	    t37 = t36 ^ t34, t38 = t27 ^ t36, t39 = t29 & t38, t40 = t25 ^ t39,
+	    t41 = t40 ^ t37, t42 = t29 ^ t33, t43 = t29 ^ t40, t44 = t33 ^ t37,
+	    t45 = t42 ^ t41,
+	    z0 = t44 & y15, z1 = t37 & y6, z2 = t33 & x7, z3 = t43 & y16,
+	    z4 = t40 & y1, z5 = t29 & y7, z6 = t42 & y11, z7 = t45 & y17,
+	    z8 = t41 & y10, z9 = t44 & y12, z10 = t37 & y3, z11 = t33 & y4,
+	    z12 = t43 & y13, z13 = t40 & y5, z14 = t29 & y2, z15 = t42 & y9,
+	    z16 = t45 & y14, z17 = t41 & y8;
+	const uint64_t
+	    t46 = z15 ^ z16, t47 = z10 ^ z11, t48 = z5 ^ z13, t49 = z9 ^ z10,
+	    t50 = z2 ^ z12, t51 = z2 ^ z5, t52 = z7 ^ z8, t53 = z0 ^ z3,
+	    t54 = z6 ^ z7, t55 = z16 ^ z17, t56 = z12 ^ t48, t57 = t50 ^ t53,
+	    t58 = z4 ^ t46, t59 = z3 ^ t54, t60 = t46 ^ t57, t61 = z14 ^ t57,
+	    t62 = t52 ^ t58, t63 = t49 ^ t58, t64 = z4 ^ t59, t65 = t61 ^ t62,
+	    t66 = z1 ^ t63, t67 = t64 ^ t65, s3 = t53 ^ t66;
 
-	for (j = 0; j < n; j++)
-		acc[j] = 0;
-	for (i = 0; i < 8; i++)
-		for (j = 0; j < n; j++)
-			acc[j] ^= lanemask((a[j] >> i) & LANE_LO) & m[i];
-	for (j = 0; j < n; j++)
-		r[j] = acc[j];
-}
-
-static const uint64_t pow2[8] = {
-	0x01 * LANE_LO, 0x04 * LANE_LO, 0x10 * LANE_LO, 0x40 * LANE_LO,
-	0x1b * LANE_LO, 0x6c * LANE_LO, 0xab * LANE_LO, 0x9a * LANE_LO,
-};
-static const uint64_t pow4[8] = {
-	0x01 * LANE_LO, 0x10 * LANE_LO, 0x1b * LANE_LO, 0xab * LANE_LO,
-	0x5e * LANE_LO, 0x97 * LANE_LO, 0xb3 * LANE_LO, 0xc5 * LANE_LO,
-};
-static const uint64_t pow16[8] = {
-	0x01 * LANE_LO, 0x5e * LANE_LO, 0xe4 * LANE_LO, 0xe8 * LANE_LO,
-	0x4d * LANE_LO, 0x91 * LANE_LO, 0x1d * LANE_LO, 0x6c * LANE_LO,
-};
-
-/* Rotates every byte lane left by k bits, 0 < k < 8. */
-static inline uint64_t
-rotl8(uint64_t b, unsigned int k)
-{
-	return ((b << k) & (LANE_LO * (0xffU << k & 0xff))) |
-	    ((b >> (8 - k)) & (LANE_LO * (0xffU >> (8 - k))));
-}
-
-/* The AES S-box on n words: inversion as x^254, then the affine map. */
-static void
-sub_bytes(uint64_t *w, size_t n)
-{
-	uint64_t	x2[PAR_WORDS], x3[PAR_WORDS], x12[PAR_WORDS];
-	uint64_t	x14[PAR_WORDS], t[PAR_WORDS];
-	size_t		j;
-
-	gf8_frobenius(x2, w, n, pow2);
-	gf8_mul(x3, x2, w, n);
-	gf8_frobenius(x12, x3, n, pow4);
-	gf8_mul(x14, x12, x2, n);
-	gf8_mul(t, x12, x3, n);		/* x^15 */
-	gf8_frobenius(t, t, n, pow16);	/* x^240 */
-	gf8_mul(t, t, x14, n);		/* x^254, the inverse (0 for 0) */
-	for (j = 0; j < n; j++)
-		w[j] = t[j] ^ rotl8(t[j], 1) ^ rotl8(t[j], 2) ^
-		    rotl8(t[j], 3) ^ rotl8(t[j], 4) ^ 0x63 * LANE_LO;
+	q[7] = t59 ^ t63;
+	q[6] = t64 ^ ~s3;
+	q[5] = t55 ^ ~t67;
+	q[4] = s3;
+	q[3] = t51 ^ t66;
+	q[2] = t47 ^ t65;
+	q[1] = t56 ^ ~t62;
+	q[0] = t48 ^ ~t60;
 }
 
 /* Row r of column c moves to column c - r. */
-static inline void
-shift_rows(uint64_t *w)
-{
-	const uint64_t	m0 = 0x000000ff000000ffULL;
-	const uint64_t	m1 = 0x0000ff000000ff00ULL;
-	const uint64_t	m2 = 0x00ff000000ff0000ULL;
-	const uint64_t	m3 = 0xff000000ff000000ULL;
-	uint64_t	a, b, x, y;
-
-	a = w[0];			/* columns 0, 1 */
-	b = w[1];			/* columns 2, 3 */
-	x = a >> 32 | b << 32;		/* columns 1, 2 */
-	y = b >> 32 | a << 32;		/* columns 3, 0 */
-	w[0] = (a & m0) | (x & m1) | (b & m2) | (y & m3);
-	w[1] = (b & m0) | (y & m1) | (a & m2) | (x & m3);
-}
-
-/* b_i = 2a_i + 3a_(i+1) + a_(i+2) + a_(i+3) in each 32-bit column. */
-static inline uint64_t
-mix_columns(uint64_t w)
-{
-	uint64_t	r1, r2, r3;
-
-	r1 = ((w >> 8) & 0x00ffffff00ffffffULL) |
-	    ((w << 24) & 0xff000000ff000000ULL);
-	r2 = ((w >> 16) & 0x0000ffff0000ffffULL) |
-	    ((w << 16) & 0xffff0000ffff0000ULL);
-	r3 = ((w >> 24) & 0x000000ff000000ffULL) |
-	    ((w << 8) & 0xffffff00ffffff00ULL);
-	return xtime8(w ^ r1) ^ r1 ^ r2 ^ r3;
-}
-
-static uint64_t
-load64_le(const uint8_t *p)
-{
-	uint64_t	v = 0;
-	int		i;
-
-	for (i = 7; i >= 0; i--)
-		v = v << 8 | p[i];
-	return v;
-}
-
 static void
-store64_le(uint8_t *p, uint64_t v)
+shift_rows(uint64_t q[8])
 {
 	int	i;
 
 	for (i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
+		q[i] = (q[i] & 0xffff) |
+		    (q[i] >> 4 & 0x0fff0000) | (q[i] << 12 & 0xf0000000) |
+		    (q[i] >> 8 & 0x00ff00000000ULL) |
+		    (q[i] << 8 & 0xff0000000000ULL) |
+		    (q[i] >> 12 & 0x000f000000000000ULL) |
+		    (q[i] << 4 & 0xfff0000000000000ULL);
 }
 
-static uint64_t
-load64_be(const uint8_t *p)
+/*
+ * Row r becomes 2(a_r + a_r+1) + a_r+1 + a_r+2 + a_r+3, indices mod 4;
+ * doubling shifts the planes up and folds bit 7 back as x^4 + x^3 + x + 1.
+ */
+static void
+mix_columns(uint64_t q[8])
 {
-	uint64_t	v = 0;
+	uint64_t	r[8], t[8];
 	int		i;
 
+	for (i = 0; i < 8; i++) {
+		r[i] = ROR(q[i], 16);
+		t[i] = q[i] ^ r[i];
+	}
 	for (i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
+		q[i] = r[i] ^ ROR(t[i], 32) ^ (i > 0 ? t[i - 1] : 0) ^
+		    (0x1b >> i & 1 ? t[7] : 0);
 }
 
+/* Encrypts the four blocks in buf in place. */
 static void
-store64_be(uint8_t *p, uint64_t v)
+aes_encrypt4(uint8_t buf[64], const uint64_t rk[8 * (AES_ROUNDS + 1)])
 {
-	int	i;
+	uint64_t	q[8];
+	int		i, r;
 
-	for (i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (56 - 8 * i));
+	slice(q, buf);
+	for (r = 0; r <= AES_ROUNDS; r++) {
+		if (r > 0) {
+			sbox(q);
+			shift_rows(q);
+		}
+		if (r > 0 && r < AES_ROUNDS)
+			mix_columns(q);
+		for (i = 0; i < 8; i++)
+			q[i] ^= rk[8 * r + i];
+	}
+	unslice(buf, q);
+	sodium_memzero(q, sizeof(q));
 }
 
+/* Each round key is sliced with one copy per block. */
 static void
-expand_key(uint64_t rk[2 * (AES_ROUNDS + 1)], const uint8_t key[32])
+expand_key(uint64_t rk[8 * (AES_ROUNDS + 1)], const uint8_t key[32])
 {
-	uint32_t	w[4 * (AES_ROUNDS + 1)], t;
-	uint64_t	s;
-	uint8_t		rcon = 1;
-	size_t		i;
+	uint8_t		w[16 * (AES_ROUNDS + 1)], b[64] = { 0 };
+	uint64_t	q[8];
+	size_t		i, j;
 
-	for (i = 0; i < 8; i++)
-		w[i] = (uint32_t)key[4 * i] | (uint32_t)key[4 * i + 1] << 8 |
-		    (uint32_t)key[4 * i + 2] << 16 |
-		    (uint32_t)key[4 * i + 3] << 24;
-	for (i = 8; i < 4 * (AES_ROUNDS + 1); i++) {
-		t = w[i - 1];
-		if (i % 8 == 0)
-			t = t >> 8 | t << 24;
-		if (i % 4 == 0) {
-			s = t;
-			sub_bytes(&s, 1);
-			t = (uint32_t)s;
+	memcpy(w, key, 32);
+	for (i = 32; i < sizeof(w); i += 4) {
+		for (j = 0; j < 4; j++)
+			b[j] = w[i - 4 + (i % 32 == 0 ? (j + 1) % 4 : j)];
+		if (i % 16 == 0) {
+			slice(q, b);
+			sbox(q);
+			unslice(b, q);
 		}
-		if (i % 8 == 0) {
-			t ^= rcon;
-			rcon = (uint8_t)(rcon << 1 ^ (rcon >> 7) * 0x1b);
-		}
-		w[i] = w[i - 8] ^ t;
+		/* AES-256 needs rcon only up to 0x40, which never reduces. */
+		if (i % 32 == 0)
+			b[0] ^= (uint8_t)(1 << (i / 32 - 1));
+		for (j = 0; j < 4; j++)
+			w[i + j] = w[i - 32 + j] ^ b[j];
 	}
 	for (i = 0; i <= AES_ROUNDS; i++) {
-		rk[2 * i] = (uint64_t)w[4 * i] | (uint64_t)w[4 * i + 1] << 32;
-		rk[2 * i + 1] = (uint64_t)w[4 * i + 2] |
-		    (uint64_t)w[4 * i + 3] << 32;
+		for (j = 0; j < sizeof(b); j++)
+			b[j] = w[16 * i + j % 16];
+		slice(rk + 8 * i, b);
 	}
 	sodium_memzero(w, sizeof(w));
-	sodium_memzero(&t, sizeof(t));
-	sodium_memzero(&s, sizeof(s));
-}
-
-/* Encrypts nblocks (at most PAR_BLOCKS) blocks in place, as words. */
-static void
-aes_encrypt_words(uint64_t *w, size_t nblocks,
-    const uint64_t rk[2 * (AES_ROUNDS + 1)])
-{
-	size_t	r, b, n = 2 * nblocks;
-
-	for (b = 0; b < nblocks; b++) {
-		w[2 * b] ^= rk[0];
-		w[2 * b + 1] ^= rk[1];
-	}
-	for (r = 1; r <= AES_ROUNDS; r++) {
-		sub_bytes(w, n);
-		for (b = 0; b < nblocks; b++) {
-			shift_rows(w + 2 * b);
-			if (r < AES_ROUNDS) {
-				w[2 * b] = mix_columns(w[2 * b]);
-				w[2 * b + 1] = mix_columns(w[2 * b + 1]);
-			}
-			w[2 * b] ^= rk[2 * r];
-			w[2 * b + 1] ^= rk[2 * r + 1];
-		}
-	}
+	sodium_memzero(b, sizeof(b));
+	sodium_memzero(q, sizeof(q));
 }
 
 void
 aesgcm_portable_block(uint8_t out[16], const uint8_t in[16],
     const uint8_t key[AESGCM_KEY_BYTES])
 {
-	uint64_t	rk[2 * (AES_ROUNDS + 1)], w[2];
+	uint64_t	rk[8 * (AES_ROUNDS + 1)];
+	uint8_t		buf[64] = { 0 };
 
 	expand_key(rk, key);
-	w[0] = load64_le(in);
-	w[1] = load64_le(in + 8);
-	aes_encrypt_words(w, 1, rk);
-	store64_le(out, w[0]);
-	store64_le(out + 8, w[1]);
+	memcpy(buf, in, 16);
+	aes_encrypt4(buf, rk);
+	memcpy(out, buf, 16);
 	sodium_memzero(rk, sizeof(rk));
-	sodium_memzero(w, sizeof(w));
+	sodium_memzero(buf, sizeof(buf));
 }
 
 /*
- * y = y * h in GCM's bit-reflected GF(2^128), one bit per step with
- * masks in place of branches (SP 800-38D algorithm 1).
+ * Absorbs len bytes into y, zero-padding the last block.  Multiplying by
+ * H adds up H x^j (halves hx[2j], hx[2j + 1]) for the set bits j of y,
+ * masked, not branched.
  */
 static void
-gf128_mul(uint64_t y[2], const uint64_t h[2])
+ghash(uint64_t y[2], const uint64_t hx[256], const uint8_t *p, size_t len)
 {
-	uint64_t	zh = 0, zl = 0, vh = h[0], vl = h[1], x, m;
-	int		i;
+	uint64_t	z[2], x, m;
+	size_t		i, j;
 
-	for (i = 0; i < 128; i++) {
-		x = i < 64 ? y[0] : y[1];
-		m = 0 - ((x >> (63 - (i & 63))) & 1);
-		zh ^= vh & m;
-		zl ^= vl & m;
-		m = 0 - (vl & 1);
-		vl = vl >> 1 | vh << 63;
-		vh = vh >> 1 ^ (0xe100000000000000ULL & m);
-	}
-	y[0] = zh;
-	y[1] = zl;
-}
-
-/* Absorbs len bytes, zero-padding the last partial block. */
-static void
-ghash_update(struct gcm_state *st, const uint8_t *p, size_t len)
-{
-	uint8_t	last[16];
-	size_t	n;
-
-	for (; len > 0; p += n, len -= n) {
-		n = len < 16 ? len : 16;
-		if (n < 16) {
-			memset(last, 0, sizeof(last));
-			memcpy(last, p, n);
-			p = last;
+	for (i = 0; i < len; i++) {
+		y[i / 8 % 2] ^= (uint64_t)p[i] << (56 - 8 * (i % 8));
+		if (i % 16 != 15 && i != len - 1)
+			continue;
+		for (z[0] = z[1] = 0, x = y[0], j = 0; j < 128; j++, x <<= 1) {
+			if (j == 64)
+				x = y[1];
+			m = 0 - (x >> 63);
+			z[0] ^= hx[2 * j] & m;
+			z[1] ^= hx[2 * j + 1] & m;
 		}
-		st->y[0] ^= load64_be(p);
-		st->y[1] ^= load64_be(p + 8);
-		gf128_mul(st->y, st->h);
+		y[0] = z[0];
+		y[1] = z[1];
 	}
+	sodium_memzero(z, sizeof(z));
+	sodium_memzero(&x, sizeof(x));
+	sodium_memzero(&m, sizeof(m));
 }
 
-/* Expands the key and derives H and E(K, J0) with J0 = nonce || 1. */
-static void
-gcm_start(struct gcm_state *st, const uint8_t nonce[12],
-    const uint8_t key[32])
+/*
+ * Seals in to out and appends the tag, or opens in to out and returns -1
+ * if its tag does not match (the caller then wipes out).  Four counter
+ * blocks are encrypted a pass, and each chunk of ciphertext hashed as it
+ * goes by, before it is overwritten when out is in.
+ */
+static int
+portable_gcm(uint8_t *out, const uint8_t *in, size_t len,
+    const uint8_t nonce[12], const uint8_t key[32], int seal)
 {
-	uint8_t		j0[16];
-	uint64_t	w[4];
+	uint64_t	rk[8 * (AES_ROUNDS + 1)], hx[256] = { 0 };
+	uint64_t	y[2] = { 0, 0 }, m;
+	uint8_t		ks[64] = { 0 }, ej0[16], tag[16];
+	uint32_t	ctr;
+	size_t		i, n, off;
+	int		r;
 
-	expand_key(st->rk, key);
-	memcpy(j0, nonce, 12);
-	j0[12] = j0[13] = j0[14] = 0;
-	j0[15] = 1;
-	w[0] = w[1] = 0;
-	w[2] = load64_le(j0);
-	w[3] = load64_le(j0 + 8);
-	aes_encrypt_words(w, 2, st->rk);
-	store64_le(j0, w[0]);
-	store64_le(j0 + 8, w[1]);
-	st->h[0] = load64_be(j0);
-	st->h[1] = load64_be(j0 + 8);
-	store64_le(st->ej0, w[2]);
-	store64_le(st->ej0 + 8, w[3]);
-	st->y[0] = st->y[1] = 0;
-	sodium_memzero(w, sizeof(w));
-	sodium_memzero(j0, sizeof(j0));
-}
-
-/* out = in XOR the keystream of counter blocks 2, 3, ... */
-static void
-gcm_ctr(struct gcm_state *st, uint8_t *out, const uint8_t *in, size_t len,
-    const uint8_t nonce[12])
-{
-	uint64_t	w[PAR_WORDS], nlo, nhi;
-	uint32_t	ctr = 2, c;
-	size_t		nb, b, i, n;
-
-	nlo = load64_le(nonce);
-	nhi = (uint64_t)nonce[8] | (uint64_t)nonce[9] << 8 |
-	    (uint64_t)nonce[10] << 16 | (uint64_t)nonce[11] << 24;
-	while (len > 0) {
-		nb = (len + 15) / 16;
-		if (nb > PAR_BLOCKS)
-			nb = PAR_BLOCKS;
-		for (b = 0; b < nb; b++, ctr++) {
-			/* Bytes 12..15 are the big-endian counter. */
-			c = ctr >> 24 | (ctr >> 8 & 0xff00) |
-			    (ctr << 8 & 0xff0000) | ctr << 24;
-			w[2 * b] = nlo;
-			w[2 * b + 1] = nhi | (uint64_t)c << 32;
-		}
-		aes_encrypt_words(w, nb, st->rk);
-		for (b = 0; b < nb; b++) {
-			store64_le(st->ks + 16 * b, w[2 * b]);
-			store64_le(st->ks + 16 * b + 8, w[2 * b + 1]);
-		}
-		n = len < 16 * nb ? len : 16 * nb;
-		for (i = 0; i < n; i++)
-			out[i] = in[i] ^ st->ks[i];
-		out += n;
-		in += n;
-		len -= n;
-	}
-	sodium_memzero(w, sizeof(w));
-}
-
-/* Finishes GHASH with the bit lengths and writes the masked tag. */
-static void
-gcm_tag(struct gcm_state *st, uint8_t tag[16], size_t len)
-{
-	uint8_t	lens[16];
-	int	i;
-
-	store64_be(lens, 0);
-	store64_be(lens + 8, (uint64_t)len * 8);
-	ghash_update(st, lens, sizeof(lens));
-	store64_be(tag, st->y[0]);
-	store64_be(tag + 8, st->y[1]);
+	expand_key(rk, key);
+	/* H = E(K, 0) and E(K, J0), J0 = nonce || 1, which masks the tag. */
+	memcpy(ks + 16, nonce, 12);
+	ks[31] = 1;
+	aes_encrypt4(ks, rk);
+	memcpy(ej0, ks + 16, 16);
 	for (i = 0; i < 16; i++)
-		tag[i] ^= st->ej0[i];
-}
-
-static int
-portable_seal(uint8_t *out, const uint8_t *in, size_t len,
-    const uint8_t nonce[12], const uint8_t key[32])
-{
-	struct gcm_state	st;
-
-	gcm_start(&st, nonce, key);
-	gcm_ctr(&st, out, in, len, nonce);
-	ghash_update(&st, out, len);
-	gcm_tag(&st, out + len, len);
-	sodium_memzero(&st, sizeof(st));
-	return 0;
-}
-
-static int
-portable_open(uint8_t *out, const uint8_t *in, size_t len,
-    const uint8_t nonce[12], const uint8_t key[32])
-{
-	struct gcm_state	st;
-	uint8_t			tag[16];
-	int			r = -1;
-
-	gcm_start(&st, nonce, key);
-	ghash_update(&st, in, len);
-	gcm_tag(&st, tag, len);
-	if (sodium_memcmp(tag, in + len, sizeof(tag)) == 0) {
-		gcm_ctr(&st, out, in, len, nonce);
-		r = 0;
+		hx[i / 8] = hx[i / 8] << 8 | ks[i];
+	/* x is a right shift in GCM's bit-reflected order. */
+	for (i = 2; i < 256; i += 2) {
+		m = 0 - (hx[i - 1] & 1);
+		hx[i + 1] = hx[i - 1] >> 1 | hx[i - 2] << 63;
+		hx[i] = hx[i - 2] >> 1 ^ (0xe100000000000000ULL & m);
 	}
-	sodium_memzero(&st, sizeof(st));
+	for (off = 0, ctr = 2; off < len; off += n, ctr += 4) {
+		for (i = 0; i < sizeof(ks); i++)
+			ks[i] = i % 16 < 12 ? nonce[i % 16] :
+			    (uint8_t)((ctr + i / 16) >> (8 * (15 - i % 16)));
+		aes_encrypt4(ks, rk);
+		n = len - off < sizeof(ks) ? len - off : sizeof(ks);
+		if (!seal)
+			ghash(y, hx, in + off, n);
+		for (i = 0; i < n; i++)
+			out[off + i] = in[off + i] ^ ks[i];
+		if (seal)
+			ghash(y, hx, out + off, n);
+	}
+	for (i = 0; i < 16; i++)
+		tag[i] = i < 8 ? 0 :
+		    (uint8_t)((uint64_t)len * 8 >> (120 - 8 * i));
+	ghash(y, hx, tag, sizeof(tag));
+	for (i = 0; i < 16; i++)
+		tag[i] = (uint8_t)(y[i / 8] >> (56 - 8 * (i % 8))) ^ ej0[i];
+	if (seal)
+		memcpy(out + len, tag, sizeof(tag));
+	r = seal ? 0 : sodium_memcmp(tag, in + len, sizeof(tag));
+	sodium_memzero(rk, sizeof(rk));
+	sodium_memzero(hx, sizeof(hx));
+	sodium_memzero(y, sizeof(y));
+	sodium_memzero(ks, sizeof(ks));
+	sodium_memzero(ej0, sizeof(ej0));
 	sodium_memzero(tag, sizeof(tag));
+	sodium_memzero(&ctr, sizeof(ctr));
+	sodium_memzero(&m, sizeof(m));
 	return r;
 }
 
@@ -447,17 +326,10 @@ use_sodium(void)
 int
 aesgcm_select(enum aesgcm_impl impl)
 {
-	switch (impl) {
-	case AESGCM_SODIUM:
-		if (!crypto_aead_aes256gcm_is_available())
-			return -1;
-		break;
-	case AESGCM_AUTO:
-	case AESGCM_PORTABLE:
-		break;
-	default:
+	if ((impl != AESGCM_AUTO && impl != AESGCM_SODIUM &&
+	    impl != AESGCM_PORTABLE) || (impl == AESGCM_SODIUM &&
+	    !crypto_aead_aes256gcm_is_available()))
 		return -1;
-	}
 	selected = impl;
 	return 0;
 }
@@ -482,11 +354,9 @@ aesgcm_seal(uint8_t *out, const uint8_t *in, size_t len,
 	if (in == NULL)
 		in = empty;
 	if (!use_sodium())
-		return portable_seal(out, in, len, nonce, key);
-	if (crypto_aead_aes256gcm_encrypt(out, &clen, in, len, NULL, 0,
-	    NULL, nonce, key) != 0)
-		return -1;
-	return 0;
+		return portable_gcm(out, in, len, nonce, key, 1);
+	return crypto_aead_aes256gcm_encrypt(out, &clen, in, len, NULL, 0,
+	    NULL, nonce, key) == 0 ? 0 : -1;
 }
 
 int
@@ -510,11 +380,8 @@ aesgcm_open(uint8_t *out, const uint8_t *in, size_t clen,
 		r = crypto_aead_aes256gcm_decrypt(out, &mlen, NULL, in, clen,
 		    NULL, 0, nonce, key);
 	else
-		r = portable_open(out, in, len, nonce, key);
-	if (r != 0) {
-		if (len > 0)
-			sodium_memzero(out, len);
-		return -1;
-	}
-	return 0;
+		r = portable_gcm(out, in, len, nonce, key, 0);
+	if (r != 0 && len > 0)
+		sodium_memzero(out, len);
+	return r == 0 ? 0 : -1;
 }

@@ -3,6 +3,7 @@
 #include <sodium.h>
 
 #include "extrinsic.h"
+#include "tfchain.h"
 
 /* Signed bit and extrinsic format version 4. */
 #define EXT_VERSION_SIGNED	0x84
@@ -79,6 +80,28 @@ ext_assemble(struct scale_wr *w, const struct ext_params *x,
 	    scale_put_raw(w, sig, 64) == -1 ||
 	    put_extra(w, x) == -1 ||
 	    scale_put_raw(w, call, calllen) == -1)
+		return -1;
+	return 0;
+}
+
+int
+tfchain_update_twin_call(struct scale_wr *w, uint8_t pallet, uint8_t call,
+    const char *relay, const uint8_t *pk, size_t pklen)
+{
+	size_t	rl = 0;
+
+	/* Stops one past the limit: an unterminated relay is never overrun. */
+	if (relay != NULL) {
+		while (rl <= TWIN_RELAY_MAX && relay[rl] != '\0')
+			rl++;
+		if (rl > TWIN_RELAY_MAX)
+			return -1;
+	}
+	if (pk != NULL && pklen > TWIN_PK_MAX)
+		return -1;
+	if (scale_put_u8(w, pallet) == -1 || scale_put_u8(w, call) == -1 ||
+	    scale_put_option_bytes(w, relay, rl) == -1 ||
+	    scale_put_option_bytes(w, pk, pklen) == -1)
 		return -1;
 	return 0;
 }

@@ -60,6 +60,8 @@ int	scale_put_compact(struct scale_wr *w, uint64_t v);
 int	scale_put_raw(struct scale_wr *w, const void *p, size_t n);
 
 /* compact(n) then the n bytes, written whole or not at all. */
+/* None (00) when p is NULL, else 01, compact(n) and the bytes. */
+int	scale_put_option_bytes(struct scale_wr *w, const void *p, size_t n);
 int	scale_put_bytes(struct scale_wr *w, const void *p, size_t n);
 
 #endif

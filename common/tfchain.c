@@ -127,17 +127,6 @@ fail:
 	return -1;
 }
 
-/* Writes None, or Some with a compact length and the bytes. */
-static int
-put_opt_vec(struct scale_wr *w, const void *p, size_t n)
-{
-	if (p == NULL)
-		return scale_put_u8(w, 0);
-	if (scale_put_u8(w, 1) == -1)
-		return -1;
-	return scale_put_bytes(w, p, n);
-}
-
 int
 twin_encode(struct scale_wr *w, const struct twin_record *t)
 {
@@ -150,10 +139,10 @@ twin_encode(struct scale_wr *w, const struct twin_record *t)
 		return -1;
 	if (scale_put_u32(w, t->id) == -1 ||
 	    scale_put_raw(w, t->account, sizeof(t->account)) == -1 ||
-	    put_opt_vec(w, t->has_relay ? t->relay : NULL,
+	    scale_put_option_bytes(w, t->has_relay ? t->relay : NULL,
 	    t->has_relay ? (size_t)(z - t->relay) : 0) == -1 ||
 	    scale_put_compact(w, 0) == -1 ||
-	    put_opt_vec(w, t->has_pk ? t->pk : NULL, t->pklen) == -1)
+	    scale_put_option_bytes(w, t->has_pk ? t->pk : NULL, t->pklen) == -1)
 		return -1;
 	return 0;
 }
@@ -219,26 +208,4 @@ tfchain_key_twin_by_account(uint8_t out[TFCHAIN_KEY_TWIN_BY_ACCOUNT_LEN],
     const uint8_t account[32])
 {
 	tfgrid_map_key(out, "TwinIdByAccountID", account, 32);
-}
-
-int
-tfchain_update_twin_call(struct scale_wr *w, uint8_t pallet, uint8_t call,
-    const char *relay, const uint8_t *pk, size_t pklen)
-{
-	size_t	rl = 0;
-
-	/* Stops one past the limit: an unterminated relay is never overrun. */
-	if (relay != NULL) {
-		while (rl <= TWIN_RELAY_MAX && relay[rl] != '\0')
-			rl++;
-		if (rl > TWIN_RELAY_MAX)
-			return -1;
-	}
-	if (pk != NULL && pklen > TWIN_PK_MAX)
-		return -1;
-	if (scale_put_u8(w, pallet) == -1 || scale_put_u8(w, call) == -1 ||
-	    put_opt_vec(w, relay, rl) == -1 ||
-	    put_opt_vec(w, pk, pklen) == -1)
-		return -1;
-	return 0;
 }

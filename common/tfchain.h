@@ -66,13 +66,5 @@ void	tfchain_key_twin_by_account(
 	    uint8_t out[TFCHAIN_KEY_TWIN_BY_ACCOUNT_LEN],
 	    const uint8_t account[32]);
 
-/*
- * Writes pallet ‖ call ‖ Option(relay) ‖ Option(pk), the arguments of
- * create_twin and update_twin.  relay NULL or pk NULL means None.  Fails
- * when the relay is over TWIN_RELAY_MAX bytes, the pk over TWIN_PK_MAX,
- * or w runs out of room.
- */
-int	tfchain_update_twin_call(struct scale_wr *w, uint8_t pallet,
-	    uint8_t call, const char *relay, const uint8_t *pk, size_t pklen);
 
 #endif

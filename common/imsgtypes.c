@@ -1,0 +1,18 @@
+#include "imsgtypes.h"
+
+const char *
+imsg_type_name(uint32_t type)
+{
+	switch (type) {
+	case IMSG_KEYD_CONFIG:		return "KEYD_CONFIG";
+	case IMSG_KEYD_IDENTITY:	return "KEYD_IDENTITY";
+	case IMSG_KEYD_SET_TWIN:	return "KEYD_SET_TWIN";
+	case IMSG_KEYD_SIGN_ENVELOPE:	return "KEYD_SIGN_ENVELOPE";
+	case IMSG_KEYD_MAKE_JWT:	return "KEYD_MAKE_JWT";
+	case IMSG_KEYD_SEAL:		return "KEYD_SEAL";
+	case IMSG_KEYD_OPEN:		return "KEYD_OPEN";
+	case IMSG_KEYD_SIGN_UPDATE_TWIN: return "KEYD_SIGN_UPDATE_TWIN";
+	case IMSG_KEYD_ERROR:		return "KEYD_ERROR";
+	default:			return "unknown";
+	}
+}

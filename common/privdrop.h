@@ -1,0 +1,23 @@
+/*
+ * The privilege drop every child of the peer goes through, in the same
+ * order as the OpenBSD daemons: check the jail, chroot, chdir, drop the
+ * groups, the gid, the uid; then the limits that hold whoever we are.
+ * Each failure is fatal: a half-dropped process must not run.
+ */
+#ifndef RMB_PRIVDROP_H
+#define RMB_PRIVDROP_H
+
+/*
+ * When root: chroot to dir (root-owned, not writable by others, empty)
+ * and become user.  When not root, dir and user are ignored (there is
+ * nothing to drop) and a debug line says so.
+ */
+void	privdrop_jail(const char *dir, const char *user);
+
+/*
+ * No new privileges, not dumpable, no core files, no file writes, and at
+ * most maxfd descriptors; every descriptor from maxfd up is closed.
+ */
+void	privdrop_limits(int maxfd);
+
+#endif

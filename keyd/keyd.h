@@ -1,0 +1,61 @@
+/*
+ * rmb-keyd: the only process that holds the identity secret.  It answers
+ * a short list of typed requests from netd over one socketpair and
+ * refuses to sign anything it did not build or parse itself.
+ */
+#ifndef RMB_KEYD_H
+#define RMB_KEYD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "e2e.h"
+#include "identity.h"
+#include "imsg.h"
+#include "tfchain.h"
+
+#define KEYD_JWT_TTL_MAX	3600	/* longest token keyd makes, seconds */
+#define KEYD_DOMAINS_MAX	8	/* relay domains in the configuration */
+#define KEYD_DOMAIN_MAX		253	/* one DNS name */
+#define KEYD_LRU_SIZE		64	/* cached ECDH keys */
+
+/* Error codes of IMSG_KEYD_ERROR, as the envelope error codes use them. */
+#define KEYD_ERR_CRYPTO		106
+#define KEYD_ERR_OTHER		500
+
+struct keyd_lru_entry {
+	uint8_t		pk[E2E_PK_MAX_BYTES];
+	size_t		pklen;
+	uint8_t		key[E2E_KEY_BYTES];
+	uint64_t	used;		/* 0: empty */
+};
+
+/* Secret parts live in sodium_malloc()ed, locked, guarded pages. */
+struct keyd_secrets {
+	struct identity		id;
+	struct e2e_key		e2e;
+	struct keyd_lru_entry	lru[KEYD_LRU_SIZE];
+};
+
+struct keyd {
+	struct keyd_secrets	*s;
+	uint64_t		 clock;		/* LRU ticks */
+	uint32_t		 twin;		/* 0 until netd sets it */
+	uint8_t			 pallet;
+	uint8_t			 call;
+	char			 relay[TWIN_RELAY_MAX + 1];	/* "a_b" */
+	uint8_t			*scratch;	/* IMSG_MAX bytes */
+};
+
+/* keyd_verbs.c */
+int	keyd_init(struct keyd *);
+void	keyd_free(struct keyd *);
+int	keyd_set_secret(struct keyd *, enum key_type, const char *secret,
+	    size_t len, const char **err);
+int	keyd_dispatch(struct keyd *, const struct imsg *, struct imsgbuf *);
+
+/* keyd_sandbox.c */
+void	keyd_jail(const char *dir, const char *user);
+int	keyd_seccomp_install(void);
+
+#endif

@@ -1,0 +1,126 @@
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "imsgtypes.h"
+#include "keyd_client.h"
+
+const char *
+kd_path(void)
+{
+	static char	path[4096];
+	const char	*top = getenv("top_builddir");
+
+	snprintf(path, sizeof(path), "%s/keyd/rmb-keyd", top ? top : ".");
+	return path;
+}
+
+int
+kd_start(struct kd *k, const struct kd_opts *o)
+{
+	struct ibuf	*b;
+	int		 ps[2], ns[2], pp[2] = { -1, -1 };
+	uint32_t	 n = 0;
+
+	signal(SIGPIPE, SIG_IGN);
+	memset(k, 0, sizeof(*k));
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, ps) == -1 ||
+	    socketpair(AF_UNIX, SOCK_STREAM, 0, ns) == -1)
+		return -1;
+	if (o->source == KEYD_SECRET_FD && pipe(pp) == -1)
+		return -1;
+	if ((k->pid = fork()) == -1)
+		return -1;
+	if (k->pid == 0) {
+		if (dup2(ps[1], 3) == -1 || dup2(ns[1], 4) == -1 ||
+		    (pp[0] != -1 && dup2(pp[0], 5) == -1))
+			_exit(127);
+		/* Only the channels (and the pipe) go to keyd. */
+		close_range(pp[0] != -1 ? 6 : 5, ~0U, 0);
+		execl(kd_path(), "rmb-keyd", (char *)NULL);
+		_exit(127);
+	}
+	close(ps[1]);
+	close(ns[1]);
+	if (pp[0] != -1) {
+		close(pp[0]);
+		if (o->secret != NULL && write(pp[1], o->secret,
+		    strlen(o->secret)) != (ssize_t)strlen(o->secret))
+			return -1;
+		close(pp[1]);
+	}
+	if (imsgbuf_init(&k->parent, ps[0]) == -1 ||
+	    imsgbuf_init(&k->netd, ns[0]) == -1)
+		return -1;
+	while (n < 8 && o->domains[n] != NULL)
+		n++;
+	b = imsg_create(IMSG_KEYD_CONFIG, 0, 256);
+	ibuf_add_u32(b, (uint32_t)o->key_type);
+	ibuf_add_u32(b, (uint32_t)o->source);
+	ibuf_add_str(b, o->path ? o->path : "");
+	ibuf_add_u32(b, o->pallet ? o->pallet : 25);
+	ibuf_add_u32(b, o->call ? o->call : 18);
+	ibuf_add_u32(b, n);
+	for (uint32_t i = 0; i < n; i++)
+		ibuf_add_str(b, o->domains[i]);
+	ibuf_add_str(b, o->jail ? o->jail : "");
+	ibuf_add_str(b, o->user ? o->user : "");
+	if (imsg_close(&k->parent, b) == -1 || imsgbuf_flush(&k->parent) == -1)
+		return -1;
+	k->next_id = 1;
+	return 0;
+}
+
+struct ibuf *
+kd_req(struct kd *k, uint32_t type)
+{
+	return imsg_create(type, k->next_id++, 64);
+}
+
+int
+kd_call(struct kd *k, struct ibuf *b, struct imsg *reply)
+{
+	ssize_t	n;
+	int	rc;
+
+	if (imsg_close(&k->netd, b) == -1 || imsgbuf_flush(&k->netd) == -1)
+		return -1;
+	while ((rc = imsg_get(&k->netd, reply)) == 0) {
+		n = imsgbuf_read(&k->netd);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+	}
+	return rc == 1 ? (int)reply->hdr.type : -1;
+}
+
+int
+kd_wait(struct kd *k)
+{
+	int	status;
+
+	while (waitpid(k->pid, &status, 0) == -1)
+		if (errno != EINTR)
+			return -1;
+	imsgbuf_clear(&k->parent);
+	imsgbuf_clear(&k->netd);
+	close(k->parent.fd);
+	close(k->netd.fd);
+	return status;
+}
+
+int
+kd_stop(struct kd *k)
+{
+	shutdown(k->parent.fd, SHUT_RDWR);
+	shutdown(k->netd.fd, SHUT_RDWR);
+	return kd_wait(k);
+}

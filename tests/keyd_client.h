@@ -1,0 +1,41 @@
+/*
+ * Test side of keyd's channels: start rmb-keyd as rmb-peer will (its
+ * channels on descriptors 3 and 4, the -m pipe on 5), send it the
+ * configuration, and make blocking requests.
+ */
+#ifndef RMB_KEYD_CLIENT_H
+#define RMB_KEYD_CLIENT_H
+
+#include <sys/types.h>
+
+#include "imsg.h"
+
+struct kd {
+	pid_t		pid;
+	struct imsgbuf	parent;
+	struct imsgbuf	netd;
+	uint32_t	next_id;
+};
+
+struct kd_opts {
+	int		 key_type;	/* enum key_type */
+	const char	*secret;	/* text: piped, or written to a file */
+	int		 source;	/* enum keyd_secret_source */
+	const char	*path;		/* KEYD_SECRET_FILE: file to use */
+	const char	*domains[8];
+	const char	*jail;
+	const char	*user;
+	uint32_t	 pallet, call;
+};
+
+int	kd_start(struct kd *, const struct kd_opts *);
+/* Sends a raw frame; returns the reply type (or -1) and fills *reply. */
+int	kd_call(struct kd *, struct ibuf *, struct imsg *reply);
+struct ibuf *kd_req(struct kd *, uint32_t type);
+/* Closes the channels and waits; returns the wait status. */
+int	kd_stop(struct kd *);
+/* Waits for keyd to exit on its own; returns the wait status. */
+int	kd_wait(struct kd *);
+const char *kd_path(void);
+
+#endif

@@ -1,0 +1,829 @@
+/*
+ * rmb-keyd end to end: the real executable on its real channels, every
+ * verb against the spec's vectors, each refusal (keyd stays up), each
+ * fatal input (keyd exits 1), its jail and its seccomp state.
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "bip39.h"
+#include "e2e.h"
+#include "envelope.h"
+#include "extrinsic.h"
+#include "identity.h"
+#include "imsgtypes.h"
+#include "keyd_client.h"
+#include "scale.h"
+#include "tap.h"
+
+#define UID		"8f9e7c9a-4b1e-4d2a-9a55-0a1b2c3d4e5f"
+#define ED_WORDS	"neck stage box cup core magic produce exercise happy rely vocal then"
+#define SK1_HEX		"0x340f7341b312bcc61aeea7a76d759d809b8601cbc6d22cb2817278e346137a5d"
+#define SK2_WORDS	"tackle blouse grain dawn adult loyal tattoo price access tilt chimney silk"
+#define DEV_PHRASE	"bottom drive obey lake curtain smoke basket hold race lonely fit walk"
+#define PK1		"032965609be627c7656bdce629af8537513238041aafd8a6dac524d6e5206747f0"
+#define PK2		"030ad72f9f05d8a4fe1d462f264f427d1ef9eba6dba234d7a01e1122157264778f"
+
+static char	tmpdir[] = "/tmp/test_keyd.XXXXXX";
+static char	secret_file[PATH_MAX];
+static char	jail[PATH_MAX / 2];
+
+/* Defaults for a keyd start; as root keyd insists on a jail and a user. */
+static void
+opts_init(struct kd_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	if (geteuid() == 0) {
+		o->jail = jail;
+		o->user = "nobody";
+	}
+}
+
+static void
+start(struct kd *k, int type, const char *secret, const char *dom)
+{
+	struct kd_opts	o;
+
+	opts_init(&o);
+	o.key_type = type;
+	o.secret = secret;
+	o.source = KEYD_SECRET_FD;
+	o.domains[0] = dom;
+	if (kd_start(k, &o) != 0) {
+		diag("cannot start %s", kd_path());
+		exit(1);
+	}
+}
+
+static int
+call_u32(struct kd *k, uint32_t type, uint32_t v, struct imsg *r)
+{
+	struct ibuf	*b = kd_req(k, type);
+
+	ibuf_add_u32(b, v);
+	return kd_call(k, b, r);
+}
+
+/* The bytes field of a reply (type must match the request). */
+static int
+reply_bytes(const struct imsg *r, uint32_t type, const uint8_t **p,
+    size_t *len)
+{
+	struct imsg_rd	rd;
+
+	if (r->hdr.type != type)
+		return -1;
+	imsg_rd_init(&rd, r);
+	if (imsg_get_bytes(&rd, p, len, IMSG_MAX) == -1 ||
+	    imsg_get_end(&rd) != 0)
+		return -1;
+	return 0;
+}
+
+static int
+is_error(const struct imsg *r, uint32_t code, const char *want)
+{
+	struct imsg_rd	rd;
+	char		msg[256];
+	uint32_t	c;
+
+	if (r->hdr.type != IMSG_KEYD_ERROR)
+		return 0;
+	imsg_rd_init(&rd, r);
+	if (imsg_get_u32(&rd, &c) == -1 ||
+	    imsg_get_str(&rd, msg, sizeof(msg)) == -1 ||
+	    imsg_get_end(&rd) != 0)
+		return 0;
+	if (c != code || strstr(msg, want) == NULL) {
+		diag("error %u: %s", c, msg);
+		return 0;
+	}
+	return 1;
+}
+
+static void
+set_twin(struct kd *k, uint32_t twin)
+{
+	struct imsg	r;
+
+	ok(call_u32(k, IMSG_KEYD_SET_TWIN, twin, &r) == IMSG_KEYD_SET_TWIN &&
+	    r.datalen == 0, "twin %u set", twin);
+}
+
+struct env {
+	Envelope	e;
+	Address		src, dst;
+	Request		req;
+	Response	resp;
+	Error		err;
+};
+
+static void
+env_init(struct env *v, uint64_t ts, uint64_t exp, uint32_t src,
+    uint32_t dst)
+{
+	envelope__init(&v->e);
+	address__init(&v->src);
+	address__init(&v->dst);
+	request__init(&v->req);
+	response__init(&v->resp);
+	error__init(&v->err);
+	v->e.uid = (char *)UID;
+	v->e.timestamp = ts;
+	v->e.expiration = exp;
+	v->src.twin = src;
+	v->dst.twin = dst;
+	v->e.source = &v->src;
+	v->e.destination = &v->dst;
+}
+
+static void
+set_request(struct env *v, const char *cmd, const char *schema,
+    const char *plain)
+{
+	v->req.command = (char *)cmd;
+	v->e.message_case = ENVELOPE__MESSAGE_REQUEST;
+	v->e.request = &v->req;
+	if (schema != NULL) {
+		v->e.opt_schema_case = ENVELOPE__OPT_SCHEMA_SCHEMA;
+		v->e.schema = (char *)schema;
+	}
+	if (plain != NULL) {
+		v->e.payload_case = ENVELOPE__PAYLOAD_PLAIN;
+		v->e.plain.data = (uint8_t *)plain;
+		v->e.plain.len = strlen(plain);
+	}
+}
+
+/* Asks keyd to sign v; returns the reply type, the signature in sig. */
+static int
+sign(struct kd *k, struct env *v, uint8_t sig[SIG65_BYTES], struct imsg *r)
+{
+	static uint8_t	 buf[4096];
+	struct ibuf	*b = kd_req(k, IMSG_KEYD_SIGN_ENVELOPE);
+	const uint8_t	*p;
+	size_t		 n, len;
+	int		 t;
+
+	n = envelope__pack(&v->e, buf);
+	ibuf_add_bytes(b, buf, n);
+	t = kd_call(k, b, r);
+	if (t == IMSG_KEYD_SIGN_ENVELOPE &&
+	    reply_bytes(r, t, &p, &len) == 0 && len == SIG65_BYTES)
+		memcpy(sig, p, SIG65_BYTES);
+	return t;
+}
+
+static void
+test_envelopes(void)
+{
+	struct kd	k;
+	struct env	v;
+	struct imsg	r;
+	uint8_t		sig[SIG65_BYTES], cipher[64];
+	size_t		n;
+
+	start(&k, KEY_ED25519, ED_WORDS, "relay.grid.tf");
+	env_init(&v, 1700000000, 300, 7, 12);
+	set_request(&v, "zos.system.version", "application/json", "{\"a\":1}");
+	ok(sign(&k, &v, sig, &r) == IMSG_KEYD_ERROR &&
+	    is_error(&r, 500, "twin id is not set"),
+	    "no envelope signed before the twin id is set");
+	set_twin(&k, 7);
+	ok(sign(&k, &v, sig, &r) == IMSG_KEYD_SIGN_ENVELOPE, "(a) signed");
+	is_hex(sig, SIG65_BYTES, "652c973d003efc2a5f433477aef783838704810b0a0c4235fa84823f37cd2d9c8445449cb0e8b3eed1beee046c197d1fa78311c091ee9b7c4068ddd6554356800e",
+	    "(a) signature as in §2.3");
+
+	env_init(&v, 1700000000, 300, 7, 12);
+	v.e.opt_tags_case = ENVELOPE__OPT_TAGS_TAGS;
+	v.e.tags = (char *)"fail-fast";
+	v.dst.opt_connection_case = ADDRESS__OPT_CONNECTION_CONNECTION;
+	v.dst.connection = (char *)"sess1";
+	set_request(&v, "zos.system.version", NULL, "hi");
+	ok(sign(&k, &v, sig, &r) == IMSG_KEYD_SIGN_ENVELOPE, "(b) signed");
+	is_hex(sig, SIG65_BYTES, "65599aba5c53a3658cffff379604fc5da40bff6cf58b3bd56e2cc8e53d1cca28752e8244f3e852cb355f91a5a02fd24d6d9de31d43655d14b3b5fc0eee33eb980e",
+	    "(b) signature");
+
+	/* Refusals: keyd answers and stays up. */
+	env_init(&v, 1, 300, 8, 12);
+	set_request(&v, "x", NULL, NULL);
+	ok(sign(&k, &v, sig, &r) == IMSG_KEYD_ERROR &&
+	    is_error(&r, 500, "source is not our twin"),
+	    "another twin's envelope refused");
+	v.src.twin = 7;
+	v.src.opt_connection_case = ADDRESS__OPT_CONNECTION_CONNECTION;
+	v.src.connection = (char *)"";
+	ok(sign(&k, &v, sig, &r) == IMSG_KEYD_ERROR &&
+	    is_error(&r, 500, "has a connection"),
+	    "source with a connection (even empty) refused");
+	v.src.opt_connection_case = ADDRESS__OPT_CONNECTION__NOT_SET;
+	v.e.source = NULL;
+	ok(sign(&k, &v, sig, &r) == IMSG_KEYD_ERROR &&
+	    is_error(&r, 500, "not our twin"), "envelope without source refused");
+	v.e.source = &v.src;
+	v.e.opt_signature_case = ENVELOPE__OPT_SIGNATURE_SIGNATURE;
+	v.e.signature.data = sig;
+	v.e.signature.len = 0;
+	ok(sign(&k, &v, sig, &r) == IMSG_KEYD_ERROR &&
+	    is_error(&r, 500, "already signed"),
+	    "envelope with a signature field refused");
+	{
+		struct ibuf	*b = kd_req(&k, IMSG_KEYD_SIGN_ENVELOPE);
+
+		ibuf_add_bytes(b, "\xff\xff\xff", 3);
+		ok(kd_call(&k, b, &r) == IMSG_KEYD_ERROR &&
+		    is_error(&r, 500, "does not decode"),
+		    "bytes that are not an envelope refused");
+	}
+	ok(call_u32(&k, IMSG_KEYD_SET_TWIN, 8, &r) == IMSG_KEYD_ERROR &&
+	    is_error(&r, 500, "cannot change"), "the twin id cannot change");
+	ok(call_u32(&k, IMSG_KEYD_SET_TWIN, 7, &r) == IMSG_KEYD_SET_TWIN,
+	    "setting the same twin id again is accepted");
+	env_init(&v, 1700000000, 300, 7, 12);
+	set_request(&v, "zos.system.version", "application/json", "{\"a\":1}");
+	ok(sign(&k, &v, sig, &r) == IMSG_KEYD_SIGN_ENVELOPE &&
+	    sig[1] == 0x2c, "keyd still signs after the refusals");
+	kd_stop(&k);
+
+	/* (c) and (d) come from twin 12. */
+	start(&k, KEY_ED25519, ED_WORDS, "relay.grid.tf");
+	set_twin(&k, 12);
+	env_init(&v, 1700000005, 1800, 12, 7);
+	v.e.message_case = ENVELOPE__MESSAGE_RESPONSE;
+	v.e.response = &v.resp;
+	v.e.opt_schema_case = ENVELOPE__OPT_SCHEMA_SCHEMA;
+	v.e.schema = (char *)"application/json";
+	v.e.payload_case = ENVELOPE__PAYLOAD_PLAIN;
+	v.e.plain.data = (uint8_t *)"\"v1.2.3\"";
+	v.e.plain.len = 8;
+	ok(sign(&k, &v, sig, &r) == IMSG_KEYD_SIGN_ENVELOPE, "(c) signed");
+	is_hex(sig, SIG65_BYTES, "6560d5fdf19266a055b1961639f0e337372c9f04930b5eb536d32f34ea46026e7a156e377b7efe5cb43e5fc5108bb6565860affd1737572f340b1f284996d74501",
+	    "(c) signature");
+	env_init(&v, 1700000005, 300, 12, 7);
+	v.e.message_case = ENVELOPE__MESSAGE_ERROR;
+	v.e.error = &v.err;
+	v.err.code = 103;
+	v.err.message = (char *)"unknown twin id '7'";
+	ok(sign(&k, &v, sig, &r) == IMSG_KEYD_SIGN_ENVELOPE, "(d) signed");
+	is_hex(sig, SIG65_BYTES, "6597f0cf23fd9006f853a8a193efcdfb9d89af95fbbc96582dbfbb53450602ea6589ff36eff3cef63ec1c621aeca7aafe44a45cf5d749d1fc4ca6fe5aa5bdd9c0c",
+	    "(d) signature");
+	kd_stop(&k);
+
+	/* (e): the hex-seed form, the cipher signed as it is. */
+	start(&k, KEY_ED25519, SK1_HEX, "relay.grid.tf");
+	set_twin(&k, 7);
+	env_init(&v, 1700000000, 300, 7, 12);
+	set_request(&v, "zos.system.version", "application/json", NULL);
+	n = unhex(cipher, sizeof(cipher), "0102030405060708090a0b0cc527c6fe674824253558d22878633e387ef354b2882f79");
+	v.e.payload_case = ENVELOPE__PAYLOAD_CIPHER;
+	v.e.cipher.data = cipher;
+	v.e.cipher.len = n;
+	ok(sign(&k, &v, sig, &r) == IMSG_KEYD_SIGN_ENVELOPE, "(e) signed");
+	is_hex(sig, SIG65_BYTES, "6502b7b24fece0129839645ceb77c2ac1e8c052d34a31c8a62f3070d704f2674f5044b9cdc71d20fe4623c865e2144d802fbcc1d65810befe0a0b296bbf85bb40c",
+	    "(e) signature");
+	kd_stop(&k);
+}
+
+static int
+jwt(struct kd *k, uint64_t iat, uint32_t ttl, const char *sid, char *out,
+    struct imsg *r)
+{
+	struct ibuf	*b = kd_req(k, IMSG_KEYD_MAKE_JWT);
+	const uint8_t	*p;
+	size_t		 n;
+	int		 t;
+
+	ibuf_add_u64(b, iat);
+	ibuf_add_u32(b, ttl);
+	ibuf_add_u32(b, sid != NULL);
+	ibuf_add_str(b, sid ? sid : "");
+	t = kd_call(k, b, r);
+	out[0] = '\0';
+	if (t == IMSG_KEYD_MAKE_JWT && reply_bytes(r, t, &p, &n) == 0) {
+		memcpy(out, p, n);
+		out[n] = '\0';
+	}
+	return t;
+}
+
+static void
+test_jwt(void)
+{
+	struct kd	k;
+	struct imsg	r;
+	char		tok[2048];
+
+	start(&k, KEY_ED25519, ED_WORDS, "relay.grid.tf");
+	ok(jwt(&k, 1700000000, 300, NULL, tok, &r) == IMSG_KEYD_ERROR &&
+	    is_error(&r, 500, "twin id is not set"),
+	    "no token before the twin id is set");
+	set_twin(&k, 7);
+	ok(jwt(&k, 1700000000, 300, NULL, tok, &r) == IMSG_KEYD_MAKE_JWT &&
+	    strcmp(tok, "eyJhbGciOiJSUzUxMiJ9.eyJzdWIiOjcsInNpZCI6bnVsbCwiaWF0IjoxNzAwMDAwMDAwLCJleHAiOjE3MDAwMDAzMDB9.Ze06jlVc7lfVTeYv0FglT5heNJjxnzRFBYvNCRaEzR8gcDlkA9e5aPeyf4qs7KhdLt8f4nJVFlj90X7t4A2F7w8") == 0,
+	    "JWT vector, sid null (§3.4)");
+	ok(jwt(&k, 1700000000, 300, "sess1", tok, &r) == IMSG_KEYD_MAKE_JWT &&
+	    strcmp(tok, "eyJhbGciOiJSUzUxMiJ9.eyJzdWIiOjcsInNpZCI6InNlc3MxIiwiaWF0IjoxNzAwMDAwMDAwLCJleHAiOjE3MDAwMDAzMDB9.ZabqVPcmtDvkxrFU6BYTxUrxjHpp_lQl-HJuJD9N_1-ZzbaDydS0diGZOvuOiqaXNhPotQjXY5mc5ZC7JLPhqgo") == 0,
+	    "JWT vector, sid sess1");
+	ok(jwt(&k, 1, 3600, NULL, tok, &r) == IMSG_KEYD_MAKE_JWT,
+	    "ttl 3600 accepted");
+	ok(jwt(&k, 1, 3601, NULL, tok, &r) == IMSG_KEYD_ERROR &&
+	    is_error(&r, 500, "1 to 3600"), "ttl 3601 refused");
+	ok(jwt(&k, 1, 0, NULL, tok, &r) == IMSG_KEYD_ERROR,
+	    "ttl 0 refused");
+	ok(jwt(&k, UINT64_MAX - 10, 300, NULL, tok, &r) == IMSG_KEYD_ERROR,
+	    "issue time that would overflow refused");
+	kd_stop(&k);
+}
+
+static int
+seal_open(struct kd *k, uint32_t type, const char *pkhex, const uint8_t *in,
+    size_t len, uint8_t *out, size_t *outlen, struct imsg *r)
+{
+	struct ibuf	*b = kd_req(k, type);
+	uint8_t		 pk[65];
+	const uint8_t	*p;
+	size_t		 pklen = unhex(pk, sizeof(pk), pkhex);
+	int		 t;
+
+	ibuf_add_bytes(b, pk, pklen);
+	ibuf_add_bytes(b, in, len);
+	t = kd_call(k, b, r);
+	*outlen = 0;
+	if (t == (int)type && reply_bytes(r, t, &p, outlen) == 0)
+		memcpy(out, p, *outlen);
+	return t;
+}
+
+static void
+test_e2e(void)
+{
+	struct kd	 k;
+	struct imsg	 r;
+	struct e2e_key	 k2;
+	uint8_t		 in[128], out[256], seed[32], key[32], back[256];
+	size_t		 n, m, bn;
+	const char	*err;
+	int		 i;
+
+	start(&k, KEY_ED25519, SK1_HEX, "relay.grid.tf");
+	n = unhex(in, sizeof(in), "000102030405060708090a0b23d9436ad14a4e855f47c13cb90ba01f45fe85318e8671f2ec3c16");
+	ok(seal_open(&k, IMSG_KEYD_OPEN, PK2, in, n, out, &m, &r) ==
+	    IMSG_KEYD_OPEN && m == 11 && memcmp(out, "hello world", 11) == 0,
+	    "§4.4 hello world opens (sk1 side)");
+	n = unhex(in, sizeof(in), "000102030405060708090a0b2535329f17a7861841c76e50b403b436");
+	ok(seal_open(&k, IMSG_KEYD_OPEN, PK2, in, n, out, &m, &r) ==
+	    IMSG_KEYD_OPEN && m == 0, "§4.4 empty plaintext opens");
+	n = unhex(in, sizeof(in), "0102030405060708090a0b0cc527c6fe674824253558d22878633e387ef354b2882f79");
+	ok(seal_open(&k, IMSG_KEYD_OPEN, PK2, in, n, out, &m, &r) ==
+	    IMSG_KEYD_OPEN && m == 7 && memcmp(out, "{\"a\":1}", 7) == 0,
+	    "§4.4 vector (e) cipher opens");
+
+	/* Sealed by keyd for pk2, opened here with sk2's side of ECDH. */
+	secret_to_seed(seed, SK2_WORDS, strlen(SK2_WORDS), &err);
+	e2e_key_from_seed(&k2, seed);
+	unhex(in, 33, PK1);
+	e2e_shared_key(key, &k2, in, 33);
+	is_hex(key, 32, "310c92d71d96dde9e27a6ed82297ab574534bbf88fd2e1c1bd62eb3b9b7c48a1",
+	    "shared key from sk2 + pk1 (§4.4)");
+	for (i = 0; i < 3; i++) {
+		ok(seal_open(&k, IMSG_KEYD_SEAL, PK2,
+		    (const uint8_t *)"hello world", 11, out, &m, &r) ==
+		    IMSG_KEYD_SEAL && m == 11 + E2E_OVERHEAD &&
+		    e2e_open(back, sizeof(back), &bn, key, out, m) == 0 &&
+		    bn == 11 && memcmp(back, "hello world", 11) == 0,
+		    "seal %d for pk2 opens on the other side", i);
+	}
+	ok(seal_open(&k, IMSG_KEYD_SEAL, PK2, NULL, 0, out, &m, &r) ==
+	    IMSG_KEYD_SEAL && m == E2E_OVERHEAD, "empty plaintext seals to 28 "
+	    "bytes");
+
+	/* Refusals. */
+	ok(seal_open(&k, IMSG_KEYD_SEAL, "02" "00000000000000000000000000000000"
+	    "00000000000000000000000000000000", in, 4, out, &m, &r) ==
+	    IMSG_KEYD_ERROR && is_error(&r, 106, "malformed public key"),
+	    "seal to a malformed pk refused (106)");
+	ok(seal_open(&k, IMSG_KEYD_OPEN, PK2, in, 20, out, &m, &r) ==
+	    IMSG_KEYD_ERROR && is_error(&r, 106, "invalid cipher data"),
+	    "short cipher refused (106)");
+	n = unhex(in, sizeof(in), "000102030405060708090a0b23d9436ad14a4e855f47c13cb90ba01f45fe85318e8671f2ec3c17");
+	ok(seal_open(&k, IMSG_KEYD_OPEN, PK2, in, n, out, &m, &r) ==
+	    IMSG_KEYD_ERROR && is_error(&r, 106, "invalid cipher data"),
+	    "tampered tag refused (106)");
+	ok(seal_open(&k, IMSG_KEYD_OPEN, PK2, in, n - 1, out, &m, &r) ==
+	    IMSG_KEYD_ERROR, "truncated cipher refused");
+	e2e_key_wipe(&k2);
+	kd_stop(&k);
+}
+
+static int
+identity(struct kd *k, uint8_t account[32], uint8_t pk[33], uint32_t *type)
+{
+	struct ibuf	*b = kd_req(k, IMSG_KEYD_IDENTITY);
+	struct imsg	 r;
+	struct imsg_rd	 rd;
+	const uint8_t	*a, *p;
+	size_t		 al, pl;
+
+	if (kd_call(k, b, &r) != IMSG_KEYD_IDENTITY)
+		return -1;
+	imsg_rd_init(&rd, &r);
+	if (imsg_get_u32(&rd, type) == -1 ||
+	    imsg_get_bytes(&rd, &a, &al, 32) == -1 || al != 32 ||
+	    imsg_get_bytes(&rd, &p, &pl, 33) == -1 || pl != 33 ||
+	    imsg_get_end(&rd) != 0)
+		return -1;
+	memcpy(account, a, 32);
+	memcpy(pk, p, 33);
+	return 0;
+}
+
+static void
+test_identity(void)
+{
+	struct kd	k;
+	uint8_t		account[32], pk[33];
+	uint32_t	type;
+
+	start(&k, KEY_ED25519, SK1_HEX, "relay.grid.tf");
+	ok(identity(&k, account, pk, &type) == 0 && type == KEY_ED25519,
+	    "IDENTITY (ed25519)");
+	is_hex(account, 32, "922b07df6a39450574ce91295b17e1be17a5c67c1975226d137647bcf8cf8045", "account");
+	is_hex(pk, 33, PK1, "secp256k1 pk");
+	kd_stop(&k);
+	start(&k, KEY_SR25519, DEV_PHRASE, "relay.grid.tf");
+	ok(identity(&k, account, pk, &type) == 0 && type == KEY_SR25519,
+	    "IDENTITY (sr25519)");
+	is_hex(account, 32, "46ebddef8cd9bb167dc30878d7113b7e168e6f0646beffd77d69d39bad76b47a", "account");
+	kd_stop(&k);
+}
+
+/* Takes an extrinsic apart: account, variant, signature, nonce, call. */
+static int
+split_ext(const uint8_t *p, size_t n, uint8_t account[32], int *variant,
+    uint8_t sig[64], uint32_t *nonce, const uint8_t **call, size_t *calllen)
+{
+	struct scale_rd	rd;
+	uint64_t	len, v;
+	const uint8_t	*q;
+	uint8_t		b;
+
+	scale_rd_init(&rd, p, n);
+	if (scale_get_compact(&rd, &len) || len != n - rd.off ||
+	    scale_get_u8(&rd, &b) || b != 0x84 || scale_get_u8(&rd, &b) || b ||
+	    scale_get_raw(&rd, &q, 32))
+		return -1;
+	memcpy(account, q, 32);
+	if (scale_get_u8(&rd, &b) || b > 1 || scale_get_raw(&rd, &q, 64))
+		return -1;
+	*variant = b;
+	memcpy(sig, q, 64);
+	if (scale_get_u8(&rd, &b) || b != 0 || scale_get_compact(&rd, &v) ||
+	    scale_get_u8(&rd, &b) || b != 0)
+		return -1;
+	*nonce = (uint32_t)v;
+	*call = p + rd.off;
+	*calllen = n - rd.off;
+	return 0;
+}
+
+static int
+update_twin(struct kd *k, uint32_t nonce, uint8_t *out, size_t *outlen)
+{
+	struct ibuf	*b = kd_req(k, IMSG_KEYD_SIGN_UPDATE_TWIN);
+	struct imsg	 r;
+	uint8_t		 genesis[32];
+	const uint8_t	*p;
+
+	memset(genesis, 0x45, sizeof(genesis));
+	ibuf_add_u32(b, nonce);
+	ibuf_add_u32(b, 144);
+	ibuf_add_u32(b, 2);
+	ibuf_add_bytes(b, genesis, sizeof(genesis));
+	if (kd_call(k, b, &r) != IMSG_KEYD_SIGN_UPDATE_TWIN ||
+	    reply_bytes(&r, IMSG_KEYD_SIGN_UPDATE_TWIN, &p, outlen) != 0)
+		return -1;
+	memcpy(out, p, *outlen);
+	return 0;
+}
+
+/* Verifies the extrinsic's signature over the payload we rebuild. */
+static int
+ext_verifies(const uint8_t account[32], int variant, const uint8_t sig[64],
+    uint32_t nonce, const uint8_t *call, size_t calllen)
+{
+	struct ext_params	 x;
+	struct scale_wr		 w;
+	uint8_t			 payload[2048], tosign[EXT_SIGN_MAX];
+	uint8_t			 s65[SIG65_BYTES];
+	size_t			 n;
+	const char		*err;
+
+	x.nonce = nonce;
+	x.spec_version = 144;
+	x.tx_version = 2;
+	memset(x.genesis, 0x45, 32);
+	scale_wr_init(&w, payload, sizeof(payload));
+	if (ext_payload(&w, &x, call, calllen) != 0)
+		return 0;
+	ext_signing_bytes(tosign, &n, payload, w.len);
+	s65[0] = variant == EXT_SIG_ED25519 ? SIG_PREFIX_ED25519 :
+	    SIG_PREFIX_SR25519;
+	memcpy(s65 + 1, sig, 64);
+	return sig_verify(account, s65, sizeof(s65), tosign, n, &err) == 0;
+}
+
+static void
+test_update_twin(void)
+{
+	struct kd	 k;
+	struct kd_opts	 o;
+	uint8_t		 ext[4096], account[32], sig[64], want[64];
+	const uint8_t	*call;
+	size_t		 n, calllen, wn;
+	uint32_t	 nonce;
+	int		 variant;
+
+	/* §5.3: relay.grid.tf and the DEV_PHRASE key's pk. */
+	wn = unhex(want, sizeof(want), "1912013472656c61792e677269642e74660184035b26108e8b97479c547da4860d862dc08ab2c29ada449c74d5a9a58a6c46a8c4");
+	start(&k, KEY_SR25519, DEV_PHRASE, "relay.grid.tf");
+	ok(update_twin(&k, 5, ext, &n) == 0, "sr25519 update_twin signed");
+	ok(split_ext(ext, n, account, &variant, sig, &nonce, &call,
+	    &calllen) == 0 && variant == EXT_SIG_SR25519 && nonce == 5,
+	    "extrinsic layout: v4 signed, MultiAddress::Id, Sr25519, immortal");
+	is_hex(account, 32, "46ebddef8cd9bb167dc30878d7113b7e168e6f0646beffd77d69d39bad76b47a", "signer account");
+	ok(calllen == wn && memcmp(call, want, wn) == 0,
+	    "call data is CHAIN.md §5.3's");
+	ok(ext_verifies(account, variant, sig, nonce, call, calllen),
+	    "sr25519 signature verifies over the payload");
+	kd_stop(&k);
+
+	start(&k, KEY_ED25519, DEV_PHRASE, "relay.grid.tf");
+	ok(update_twin(&k, 300, ext, &n) == 0 &&
+	    split_ext(ext, n, account, &variant, sig, &nonce, &call,
+	    &calllen) == 0 && variant == EXT_SIG_ED25519 && nonce == 300 &&
+	    calllen == wn && memcmp(call, want, wn) == 0 &&
+	    ext_verifies(account, variant, sig, nonce, call, calllen),
+	    "ed25519 update_twin: same call, signature verifies");
+	kd_stop(&k);
+
+	/* Several long domains: a payload over 256 bytes is signed hashed. */
+	opts_init(&o);
+	o.key_type = KEY_SR25519;
+	o.secret = DEV_PHRASE;
+	o.source = KEYD_SECRET_FD;
+	o.domains[0] = "relay-one.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.example";
+	o.domains[1] = "relay-two.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.example";
+	o.domains[2] = "relay-three.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.example";
+	kd_start(&k, &o);
+	ok(update_twin(&k, 1, ext, &n) == 0 &&
+	    split_ext(ext, n, account, &variant, sig, &nonce, &call,
+	    &calllen) == 0 && calllen + 79 > 256 &&
+	    memmem(call, calllen, "relay-one.", 10) != NULL &&
+	    memmem(call, calllen, ".example_relay-two.", 19) != NULL &&
+	    ext_verifies(account, variant, sig, nonce, call, calllen),
+	    "long relay set: domains joined by _, hashed payload verifies");
+	kd_stop(&k);
+}
+
+/* Sends raw bytes on netd's channel and returns keyd's wait status. */
+static int
+fatal_input(const void *p, size_t len)
+{
+	struct kd	k;
+
+	start(&k, KEY_SR25519, DEV_PHRASE, "relay.grid.tf");
+	if (write(k.netd.fd, p, len) != (ssize_t)len)
+		return -1;
+	shutdown(k.netd.fd, SHUT_WR);
+	return kd_wait(&k);
+}
+
+static int
+exited(int status, int code)
+{
+	return WIFEXITED(status) && WEXITSTATUS(status) == code;
+}
+
+static void
+test_fatal(void)
+{
+	struct imsg_hdr	h;
+	uint8_t		frame[IMSG_HDR_SIZE + 1];
+	struct kd	k;
+	struct imsg	r;
+
+	h.type = 999;
+	h.len = IMSG_HDR_SIZE;
+	h.id = 1;
+	h.pid = 0;
+	ok(exited(fatal_input(&h, sizeof(h)), 1),
+	    "unknown verb: keyd exits 1");
+	h.type = IMSG_KEYD_IDENTITY;
+	h.len = IMSG_HDR_SIZE + 1;
+	memcpy(frame, &h, sizeof(h));
+	frame[IMSG_HDR_SIZE] = 0;
+	ok(exited(fatal_input(frame, sizeof(frame)), 1),
+	    "trailing byte after a request: keyd exits 1");
+	h.len = 8;
+	ok(exited(fatal_input(&h, sizeof(h)), 1),
+	    "length below the header: keyd exits 1");
+	h.len = IMSG_MAX + 1;
+	ok(exited(fatal_input(&h, sizeof(h)), 1),
+	    "length above IMSG_MAX: keyd exits 1");
+	h.type = IMSG_KEYD_SET_TWIN;
+	h.len = IMSG_HDR_SIZE + 2;
+	memcpy(frame, &h, sizeof(h));
+	ok(exited(fatal_input(frame, IMSG_HDR_SIZE + 1), 0),
+	    "netd gone in the middle of a frame: keyd exits 0");
+
+	start(&k, KEY_SR25519, DEV_PHRASE, "relay.grid.tf");
+	ok(call_u32(&k, IMSG_KEYD_SET_TWIN, 0, &r) == IMSG_KEYD_ERROR,
+	    "twin 0 refused");
+	if (write(k.parent.fd, "x", 1) == 1)
+		ok(exited(kd_wait(&k), 1),
+		    "data from the parent after the config: keyd exits 1");
+	start(&k, KEY_SR25519, DEV_PHRASE, "relay.grid.tf");
+	set_twin(&k, 3);
+	ok(exited(kd_stop(&k), 0), "parent closes: keyd exits 0");
+}
+
+static int
+start_status(struct kd_opts *o)
+{
+	struct kd	k;
+
+	if (kd_start(&k, o) != 0)
+		return -1;
+	return kd_wait(&k);
+}
+
+static void
+test_startup(void)
+{
+	struct kd_opts	o;
+	struct kd	k;
+	struct imsg	r;
+	int		fd;
+
+	opts_init(&o);
+	o.key_type = KEY_SR25519;
+	o.secret = "neck stage box cup core magic produce exercise happy rely vocal vocal";
+	o.source = KEYD_SECRET_FD;
+	o.domains[0] = "relay.grid.tf";
+	ok(exited(start_status(&o), 1), "bad mnemonic checksum: exits 1");
+	o.secret = "0x" "00000000000000000000000000000000"
+	    "00000000000000000000000000000000";
+	ok(exited(start_status(&o), 1), "seed 0 (outside secp256k1): exits 1");
+	o.secret = DEV_PHRASE;
+	o.domains[0] = "relay.grid.tf:443";
+	ok(exited(start_status(&o), 1), "domain with a port: exits 1");
+	o.domains[0] = "a_b.example";
+	ok(exited(start_status(&o), 1), "domain with _: exits 1");
+	o.domains[0] = "relay.grid.tf";
+
+	/* The secret from a file: others may not read it. */
+	snprintf(secret_file, sizeof(secret_file), "%s/mnemonic", tmpdir);
+	fd = open(secret_file, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (fd == -1 || write(fd, DEV_PHRASE "\n", strlen(DEV_PHRASE) + 1) < 0)
+		diag("cannot write %s", secret_file);
+	close(fd);
+	o.source = KEYD_SECRET_FILE;
+	o.path = secret_file;
+	ok(kd_start(&k, &o) == 0 &&
+	    call_u32(&k, IMSG_KEYD_SET_TWIN, 1, &r) == IMSG_KEYD_SET_TWIN &&
+	    exited(kd_stop(&k), 0), "secret read from a 0600 file");
+	chmod(secret_file, 0604);
+	ok(exited(start_status(&o), 1), "world-readable secret file: exits 1");
+	chmod(secret_file, 0600);
+	o.path = "/nonexistent/mnemonic";
+	ok(exited(start_status(&o), 1), "missing secret file: exits 1");
+
+	/* systemd's credentials directory. */
+	o.source = KEYD_SECRET_CREDENTIALS;
+	o.path = NULL;
+	unsetenv("CREDENTIALS_DIRECTORY");
+	ok(exited(start_status(&o), 1),
+	    "credentials without CREDENTIALS_DIRECTORY: exits 1");
+	setenv("CREDENTIALS_DIRECTORY", tmpdir, 1);
+	ok(kd_start(&k, &o) == 0 &&
+	    call_u32(&k, IMSG_KEYD_SET_TWIN, 1, &r) == IMSG_KEYD_SET_TWIN &&
+	    exited(kd_stop(&k), 0), "secret from $CREDENTIALS_DIRECTORY/mnemonic");
+	unsetenv("CREDENTIALS_DIRECTORY");
+}
+
+/* The value of "Name:" in /proc/pid/status, or "". */
+static const char *
+status_field(pid_t pid, const char *name)
+{
+	static char	line[256], val[256];
+	char		path[64];
+	FILE		*f;
+	size_t		n = strlen(name);
+
+	val[0] = '\0';
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return val;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (strncmp(line, name, n) == 0 && line[n] == ':') {
+			snprintf(val, sizeof(val), "%s", line + n + 1);
+			val[strcspn(val, "\n")] = '\0';
+			break;
+		}
+	}
+	fclose(f);
+	return val;
+}
+
+static void
+test_sandbox(void)
+{
+	struct kd_opts	 o;
+	struct kd	 k;
+	struct imsg	 r;
+	char		 root[PATH_MAX], file[PATH_MAX];
+	const char	*v;
+	ssize_t		 n;
+	int		 fd;
+
+	opts_init(&o);
+	o.key_type = KEY_SR25519;
+	o.secret = DEV_PHRASE;
+	o.source = KEYD_SECRET_FD;
+	o.domains[0] = "relay.grid.tf";
+	ok(kd_start(&k, &o) == 0 &&
+	    call_u32(&k, IMSG_KEYD_SET_TWIN, 1, &r) == IMSG_KEYD_SET_TWIN,
+	    "keyd running (answered)");
+	v = status_field(k.pid, "Seccomp");
+	ok(strstr(v, "2") != NULL, "Seccomp: 2 (filter mode) while running");
+	v = status_field(k.pid, "NoNewPrivs");
+	ok(strstr(v, "1") != NULL, "NoNewPrivs: 1");
+	if (geteuid() == 0) {
+		v = status_field(k.pid, "Uid");
+		ok(strncmp(v + strspn(v, " \t"), "65534", 5) == 0,
+		    "running as nobody (Uid %s)", v);
+		snprintf(file, sizeof(file), "/proc/%d/root", (int)k.pid);
+		n = readlink(file, root, sizeof(root) - 1);
+		root[n > 0 ? n : 0] = '\0';
+		ok(n > 0 && strcmp(root, jail) == 0, "chrooted to the jail (%s)",
+		    root);
+	} else {
+		printf("ok %d # SKIP not root: no chroot or user switch\n",
+		    ++tap_n);
+		printf("ok %d # SKIP not root\n", ++tap_n);
+	}
+	ok(exited(kd_stop(&k), 0), "and exits 0 when the parent closes");
+
+	if (geteuid() == 0) {
+		snprintf(file, sizeof(file), "%s/stray", jail);
+		fd = open(file, O_WRONLY | O_CREAT, 0600);
+		close(fd);
+		ok(exited(start_status(&o), 1), "a jail that is not empty: "
+		    "exits 1");
+		unlink(file);
+		chmod(jail, 0777);
+		ok(exited(start_status(&o), 1), "a world-writable jail: exits 1");
+		chmod(jail, 0755);
+		o.jail = NULL;
+		ok(exited(start_status(&o), 1), "root without a jail: exits 1");
+		o.jail = jail;
+		o.user = "no-such-user-rmb";
+		ok(exited(start_status(&o), 1), "unknown user: exits 1");
+	}
+}
+
+int
+main(void)
+{
+	if (sodium_init() < 0 || e2e_init() != 0)
+		return 1;
+	if (mkdtemp(tmpdir) == NULL)
+		return 1;
+	/* The jail: root-owned, 0755, empty (mkdtemp makes 0700). */
+	chmod(tmpdir, 0755);
+	snprintf(jail, sizeof(jail), "%s/jail", tmpdir);
+	if (mkdir(jail, 0755) == -1)
+		return 1;
+	test_envelopes();
+	test_jwt();
+	test_e2e();
+	test_identity();
+	test_update_twin();
+	test_fatal();
+	test_startup();
+	test_sandbox();
+	unlink(secret_file);
+	rmdir(jail);
+	rmdir(tmpdir);
+	return done_testing();
+}
