@@ -2,6 +2,7 @@
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <grp.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -42,6 +43,9 @@ kd_start(struct kd *k, const struct kd_opts *o)
 		if (dup2(ps[1], 3) == -1 || dup2(ns[1], 4) == -1 ||
 		    (pp[0] != -1 && dup2(pp[0], 5) == -1))
 			_exit(127);
+		if (o->run_as != 0 && (setgroups(0, NULL) == -1 ||
+		    setgid(o->run_as_gid) == -1 || setuid(o->run_as) == -1))
+			_exit(126);
 		/* Only the channels (and the pipe) go to keyd. */
 		close_range(pp[0] != -1 ? 6 : 5, ~0U, 0);
 		execl(kd_path(), "rmb-keyd", (char *)NULL);

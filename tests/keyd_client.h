@@ -26,6 +26,8 @@ struct kd_opts {
 	const char	*jail;
 	const char	*user;
 	uint32_t	 pallet, call;
+	uid_t		 run_as;	/* not 0: exec keyd as this uid/gid */
+	gid_t		 run_as_gid;
 };
 
 int	kd_start(struct kd *, const struct kd_opts *);

@@ -745,6 +745,22 @@ status_field(pid_t pid, const char *name)
 	return val;
 }
 
+/* Whether uid 65534 can execute keyd where this build lives. */
+static int
+nobody_can_exec(void)
+{
+	pid_t	pid;
+	int	status;
+
+	if ((pid = fork()) == 0) {
+		if (setgid(65534) == -1 || setuid(65534) == -1)
+			_exit(1);
+		_exit(access(kd_path(), X_OK) == 0 ? 0 : 1);
+	}
+	return pid > 0 && waitpid(pid, &status, 0) == pid &&
+	    WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
 static void
 test_sandbox(void)
 {
@@ -799,6 +815,29 @@ test_sandbox(void)
 		o.jail = jail;
 		o.user = "no-such-user-rmb";
 		ok(exited(start_status(&o), 1), "unknown user: exits 1");
+
+		/* Started by an unprivileged user: no chroot, same sandbox. */
+		if (!nobody_can_exec()) {
+			for (int i = 0; i < 3; i++)
+				printf("ok %d # SKIP uid 65534 cannot reach %s "
+				    "from this folder\n", ++tap_n, kd_path());
+			return;
+		}
+		opts_init(&o);
+		o.key_type = KEY_SR25519;
+		o.secret = DEV_PHRASE;
+		o.source = KEYD_SECRET_FD;
+		o.domains[0] = "relay.grid.tf";
+		o.jail = o.user = NULL;
+		o.run_as = 65534;
+		o.run_as_gid = 65534;
+		ok(kd_start(&k, &o) == 0 &&
+		    call_u32(&k, IMSG_KEYD_SET_TWIN, 1, &r) ==
+		    IMSG_KEYD_SET_TWIN, "started as uid 65534: answers");
+		ok(strstr(status_field(k.pid, "Seccomp"), "2") != NULL &&
+		    strstr(status_field(k.pid, "NoNewPrivs"), "1") != NULL,
+		    "started as uid 65534: Seccomp 2, NoNewPrivs 1");
+		ok(exited(kd_stop(&k), 0), "started as uid 65534: exits 0");
 	}
 }
 
