@@ -1,0 +1,197 @@
+/*
+ * What the process boundary costs: requests to a real rmb-keyd over its
+ * socketpair, one at a time (median latency) and 64 in flight
+ * (throughput), beside the same crypto in process (tests/bench/crypto).
+ * Run from the build directory (or set top_builddir).  Prints only.
+ */
+#include <sys/stat.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "envelope.h"
+#include "imsgtypes.h"
+#include "keyd_client.h"
+
+#define RUNS		2001
+#define INFLIGHT	64
+#define BATCHES		200
+
+static uint8_t	 env_buf[2048];
+static size_t	 env_len;
+static uint8_t	 plain[1024], cipher[1024 + 28];
+static size_t	 cipher_len;
+static const uint8_t *peer_pk;
+static double	 samples[RUNS];
+
+static double
+now_us(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+}
+
+static int
+cmp(const void *a, const void *b)
+{
+	double	x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static struct ibuf *
+request(struct kd *k, uint32_t type)
+{
+	struct ibuf	*b = kd_req(k, type);
+
+	switch (type) {
+	case IMSG_KEYD_SIGN_ENVELOPE:
+		ibuf_add_bytes(b, env_buf, env_len);
+		break;
+	case IMSG_KEYD_SEAL:
+		ibuf_add_bytes(b, peer_pk, 33);
+		ibuf_add_bytes(b, plain, sizeof(plain));
+		break;
+	case IMSG_KEYD_OPEN:
+		ibuf_add_bytes(b, peer_pk, 33);
+		ibuf_add_bytes(b, cipher, cipher_len);
+		break;
+	case IMSG_KEYD_MAKE_JWT:
+		ibuf_add_u64(b, 1700000000);
+		ibuf_add_u32(b, 300);
+		ibuf_add_u32(b, 0);
+		ibuf_add_str(b, "");
+		break;
+	}
+	return b;
+}
+
+static void
+bench(struct kd *k, const char *name, uint32_t type)
+{
+	struct imsg	r;
+	double		t0, med, total;
+	int		i, j, got;
+
+	for (i = 0; i < RUNS; i++) {
+		t0 = now_us();
+		if (kd_call(k, request(k, type), &r) != (int)type) {
+			fprintf(stderr, "%s: keyd refused\n", name);
+			exit(1);
+		}
+		samples[i] = now_us() - t0;
+	}
+	qsort(samples, RUNS, sizeof(double), cmp);
+	med = samples[RUNS / 2];
+
+	/* Pipelined: 64 requests queued, then their 64 replies. */
+	t0 = now_us();
+	for (i = 0; i < BATCHES; i++) {
+		for (j = 0; j < INFLIGHT; j++)
+			imsg_close(&k->netd, request(k, type));
+		if (imsgbuf_flush(&k->netd) == -1)
+			exit(1);
+		for (got = 0; got < INFLIGHT;) {
+			while (got < INFLIGHT && imsg_get(&k->netd, &r) == 1)
+				got++;
+			if (got < INFLIGHT && imsgbuf_read(&k->netd) <= 0)
+				exit(1);
+		}
+	}
+	total = now_us() - t0;
+	printf("%-34s %9.1f us median, 1 in flight %9.0f/s, "
+	    "%d in flight %9.0f/s\n", name, med, 1e6 / med, INFLIGHT,
+	    BATCHES * INFLIGHT / (total / 1e6));
+}
+
+int
+main(void)
+{
+	static const char *types[] = { "ed25519", "sr25519" };
+	struct kd_opts	o;
+	struct kd	k;
+	struct imsg	r;
+	Envelope	e;
+	Address		src, dst;
+	Request		req;
+	char		jail[] = "/tmp/bench_keyd.XXXXXX";
+	char		name[64];
+	struct ibuf	*b;
+	int		t;
+
+	if (sodium_init() < 0 || mkdtemp(jail) == NULL)
+		return 1;
+	chmod(jail, 0755);
+	randombytes_buf(plain, sizeof(plain));
+	envelope__init(&e);
+	address__init(&src);
+	address__init(&dst);
+	request__init(&req);
+	src.twin = 7;
+	dst.twin = 12;
+	req.command = (char *)"zos.system.version";
+	e.uid = (char *)"8f9e7c9a-4b1e-4d2a-9a55-0a1b2c3d4e5f";
+	e.timestamp = 1700000000;
+	e.expiration = 300;
+	e.source = &src;
+	e.destination = &dst;
+	e.message_case = ENVELOPE__MESSAGE_REQUEST;
+	e.request = &req;
+	e.payload_case = ENVELOPE__PAYLOAD_PLAIN;
+	e.plain.data = plain;
+	e.plain.len = sizeof(plain);
+	env_len = envelope__pack(&e, env_buf);
+
+	printf("rmb-keyd round trips over its socketpair (%s)\n", kd_path());
+	for (t = 0; t < 2; t++) {
+		memset(&o, 0, sizeof(o));
+		o.key_type = t == 0 ? 1 : 0;	/* KEY_ED25519, KEY_SR25519 */
+		o.secret = "bottom drive obey lake curtain smoke basket hold "
+		    "race lonely fit walk";
+		o.source = 1;			/* KEYD_SECRET_FD */
+		o.domains[0] = "relay.grid.tf";
+		if (geteuid() == 0) {
+			o.jail = jail;
+			o.user = "nobody";
+		}
+		if (kd_start(&k, &o) != 0)
+			return 1;
+		b = kd_req(&k, IMSG_KEYD_SET_TWIN);
+		ibuf_add_u32(b, 7);
+		if (kd_call(&k, b, &r) != IMSG_KEYD_SET_TWIN)
+			return 1;
+		/* Our own pk as the peer's: ECDH with ourselves is fine. */
+		b = kd_req(&k, IMSG_KEYD_IDENTITY);
+		if (kd_call(&k, b, &r) != IMSG_KEYD_IDENTITY)
+			return 1;
+		peer_pk = (const uint8_t *)malloc(33);
+		memcpy((uint8_t *)peer_pk, r.data + 4 + 4 + 32 + 4, 33);
+		b = request(&k, IMSG_KEYD_SEAL);
+		if (kd_call(&k, b, &r) != IMSG_KEYD_SEAL)
+			return 1;
+		cipher_len = r.datalen - 4;
+		memcpy(cipher, r.data + 4, cipher_len);
+
+		snprintf(name, sizeof(name), "sign 1 KiB envelope (%s)",
+		    types[t]);
+		bench(&k, name, IMSG_KEYD_SIGN_ENVELOPE);
+		snprintf(name, sizeof(name), "make JWT (%s)", types[t]);
+		bench(&k, name, IMSG_KEYD_MAKE_JWT);
+		if (t == 0) {
+			bench(&k, "seal 1 KiB (cached ECDH key)",
+			    IMSG_KEYD_SEAL);
+			bench(&k, "open 1 KiB (cached ECDH key)",
+			    IMSG_KEYD_OPEN);
+		}
+		kd_stop(&k);
+	}
+	rmdir(jail);
+	return 0;
+}
