@@ -24,9 +24,10 @@
 #include "imsgtypes.h"
 #include "keyd_client.h"
 #include "scale.h"
+#include "env_fixture.h"
 #include "tap.h"
 
-#define UID		"8f9e7c9a-4b1e-4d2a-9a55-0a1b2c3d4e5f"
+
 #define ED_WORDS	"neck stage box cup core magic produce exercise happy rely vocal then"
 #define SK1_HEX		"0x340f7341b312bcc61aeea7a76d759d809b8601cbc6d22cb2817278e346137a5d"
 #define SK2_WORDS	"tackle blouse grain dawn adult loyal tattoo price access tilt chimney silk"
@@ -120,49 +121,16 @@ set_twin(struct kd *k, uint32_t twin)
 	    r.datalen == 0, "twin %u set", twin);
 }
 
-struct env {
-	Envelope	e;
-	Address		src, dst;
-	Request		req;
-	Response	resp;
-	Error		err;
-};
-
+/* A request with an optional schema and plain payload. */
 static void
-env_init(struct env *v, uint64_t ts, uint64_t exp, uint32_t src,
-    uint32_t dst)
-{
-	envelope__init(&v->e);
-	address__init(&v->src);
-	address__init(&v->dst);
-	request__init(&v->req);
-	response__init(&v->resp);
-	error__init(&v->err);
-	v->e.uid = (char *)UID;
-	v->e.timestamp = ts;
-	v->e.expiration = exp;
-	v->src.twin = src;
-	v->dst.twin = dst;
-	v->e.source = &v->src;
-	v->e.destination = &v->dst;
-}
-
-static void
-set_request(struct env *v, const char *cmd, const char *schema,
+request3(struct env *v, const char *cmd, const char *schema,
     const char *plain)
 {
-	v->req.command = (char *)cmd;
-	v->e.message_case = ENVELOPE__MESSAGE_REQUEST;
-	v->e.request = &v->req;
-	if (schema != NULL) {
-		v->e.opt_schema_case = ENVELOPE__OPT_SCHEMA_SCHEMA;
-		v->e.schema = (char *)schema;
-	}
-	if (plain != NULL) {
-		v->e.payload_case = ENVELOPE__PAYLOAD_PLAIN;
-		v->e.plain.data = (uint8_t *)plain;
-		v->e.plain.len = strlen(plain);
-	}
+	set_request(v, cmd);
+	if (schema != NULL)
+		set_schema(v, schema);
+	if (plain != NULL)
+		set_plain(v, plain);
 }
 
 /* Asks keyd to sign v; returns the reply type, the signature in sig. */
@@ -195,7 +163,7 @@ test_envelopes(void)
 
 	start(&k, KEY_ED25519, ED_WORDS, "relay.grid.tf");
 	env_init(&v, 1700000000, 300, 7, 12);
-	set_request(&v, "zos.system.version", "application/json", "{\"a\":1}");
+	request3(&v, "zos.system.version", "application/json", "{\"a\":1}");
 	ok(sign(&k, &v, sig, &r) == IMSG_KEYD_ERROR &&
 	    is_error(&r, 500, "twin id is not set"),
 	    "no envelope signed before the twin id is set");
@@ -209,14 +177,14 @@ test_envelopes(void)
 	v.e.tags = (char *)"fail-fast";
 	v.dst.opt_connection_case = ADDRESS__OPT_CONNECTION_CONNECTION;
 	v.dst.connection = (char *)"sess1";
-	set_request(&v, "zos.system.version", NULL, "hi");
+	request3(&v, "zos.system.version", NULL, "hi");
 	ok(sign(&k, &v, sig, &r) == IMSG_KEYD_SIGN_ENVELOPE, "(b) signed");
 	is_hex(sig, SIG65_BYTES, "65599aba5c53a3658cffff379604fc5da40bff6cf58b3bd56e2cc8e53d1cca28752e8244f3e852cb355f91a5a02fd24d6d9de31d43655d14b3b5fc0eee33eb980e",
 	    "(b) signature");
 
 	/* Refusals: keyd answers and stays up. */
 	env_init(&v, 1, 300, 8, 12);
-	set_request(&v, "x", NULL, NULL);
+	request3(&v, "x", NULL, NULL);
 	ok(sign(&k, &v, sig, &r) == IMSG_KEYD_ERROR &&
 	    is_error(&r, 500, "source is not our twin"),
 	    "another twin's envelope refused");
@@ -250,7 +218,7 @@ test_envelopes(void)
 	ok(call_u32(&k, IMSG_KEYD_SET_TWIN, 7, &r) == IMSG_KEYD_SET_TWIN,
 	    "setting the same twin id again is accepted");
 	env_init(&v, 1700000000, 300, 7, 12);
-	set_request(&v, "zos.system.version", "application/json", "{\"a\":1}");
+	request3(&v, "zos.system.version", "application/json", "{\"a\":1}");
 	ok(sign(&k, &v, sig, &r) == IMSG_KEYD_SIGN_ENVELOPE &&
 	    sig[1] == 0x2c, "keyd still signs after the refusals");
 	kd_stop(&k);
@@ -283,7 +251,7 @@ test_envelopes(void)
 	start(&k, KEY_ED25519, SK1_HEX, "relay.grid.tf");
 	set_twin(&k, 7);
 	env_init(&v, 1700000000, 300, 7, 12);
-	set_request(&v, "zos.system.version", "application/json", NULL);
+	request3(&v, "zos.system.version", "application/json", NULL);
 	n = unhex(cipher, sizeof(cipher), "0102030405060708090a0b0cc527c6fe674824253558d22878633e387ef354b2882f79");
 	v.e.payload_case = ENVELOPE__PAYLOAD_CIPHER;
 	v.e.cipher.data = cipher;

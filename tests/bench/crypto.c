@@ -13,6 +13,7 @@
 #include "aesgcm.h"
 #include "bip39.h"
 #include "e2e.h"
+#include "bench.h"
 #include "envelope.h"
 #include "identity.h"
 #include "jwt.h"
@@ -20,23 +21,6 @@
 #define RUNS	2001
 
 static double samples[RUNS];
-
-static double
-now_us(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
-}
-
-static int
-cmp(const void *a, const void *b)
-{
-	double	x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
 
 struct ctx {
 	struct identity	 ed, sr;
@@ -67,8 +51,7 @@ run(const char *name, int runs, void (*fn)(struct ctx *), struct ctx *c)
 		fn(c);
 		samples[i] = now_us() - t0;
 	}
-	qsort(samples, (size_t)runs, sizeof(double), cmp);
-	med = samples[runs / 2];
+	med = median(samples, (size_t)runs);
 	printf("%-44s %10.2f us %12.0f ops/s\n", name, med, 1e6 / med);
 }
 

@@ -14,6 +14,7 @@
 
 #include <sodium.h>
 
+#include "bench.h"
 #include "envelope.h"
 #include "imsgtypes.h"
 #include "keyd_client.h"
@@ -28,23 +29,6 @@ static uint8_t	 plain[1024], cipher[1024 + 28];
 static size_t	 cipher_len;
 static const uint8_t *peer_pk;
 static double	 samples[RUNS];
-
-static double
-now_us(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
-}
-
-static int
-cmp(const void *a, const void *b)
-{
-	double	x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
 
 static struct ibuf *
 request(struct kd *k, uint32_t type)
@@ -88,8 +72,7 @@ bench(struct kd *k, const char *name, uint32_t type)
 		}
 		samples[i] = now_us() - t0;
 	}
-	qsort(samples, RUNS, sizeof(double), cmp);
-	med = samples[RUNS / 2];
+	med = median(samples, RUNS);
 
 	/* Pipelined: 64 requests queued, then their 64 replies. */
 	t0 = now_us();
