@@ -95,7 +95,7 @@ envelope_sign(Envelope *e, const struct identity *id,
 
 /*
  * protobuf-c checks the structure but not the text: walk the wire bytes
- * of every string field (which protobuf-c has already accepted) and
+ * (and the field numbers) of every string field (which protobuf-c has already accepted) and
  * require valid UTF-8, as rust-protobuf does, and no NUL, which a C string
  * would silently cut short (so the challenge would cover less than the
  * sender signed).
@@ -124,10 +124,12 @@ struct pb_shape {
 static const struct pb_shape address_shape = { 1u << 2, { NULL } };
 static const struct pb_shape request_shape = { 1u << 1, { NULL } };
 static const struct pb_shape error_shape = { 1u << 2, { NULL } };
+static const struct pb_shape empty_shape = { 0, { NULL } };
 static const struct pb_shape envelope_shape = {
 	(1u << 1) | (1u << 2) | (1u << 10) | (1u << 11) | (1u << 17),
 	{ [5] = &address_shape, [6] = &address_shape, [7] = &request_shape,
-	  [12] = &error_shape }
+	  [8] = &empty_shape, [12] = &error_shape, [15] = &empty_shape,
+	  [16] = &empty_shape }
 };
 
 static int
@@ -143,6 +145,10 @@ text_ok(const uint8_t *p, size_t len, const struct pb_shape *shape,
 		if (read_varint(p, len, &off, &key) != 0)
 			return 0;
 		field = key >> 3;
+		/* protobuf-c takes a padded tag as field 0, or numbers past
+		 * 2^29 - 1; rust-protobuf refuses both. */
+		if (field == 0 || field > 0x1fffffff)
+			return 0;
 		switch (key & 7) {
 		case 0:
 			if (read_varint(p, len, &off, &v) != 0)

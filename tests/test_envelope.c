@@ -245,6 +245,12 @@ test_unpack(void)
 		envelope__free_unpacked(e, NULL);
 	ok(envelope_unpack((const uint8_t *)"\xff\xff\xff", 3) == NULL,
 	    "garbage refused");
+	ok(envelope_unpack((const uint8_t *)"\x80\x00\x00", 3) == NULL,
+	    "field number 0 (a padded tag) refused, as rust-protobuf does");
+	ok(envelope_unpack((const uint8_t *)"\xf8\xff\xff\xff\xff\x01\x00", 7) ==
+	    NULL, "field number past 2^29 - 1 refused");
+	ok(envelope_unpack((const uint8_t *)"\x7a\x02\x00\x00", 4) == NULL,
+	    "field number 0 inside a ping refused");
 	ok((e = envelope_unpack((const uint8_t *)"", 0)) != NULL,
 	    "empty input is the default envelope");
 	if (e != NULL)
