@@ -97,6 +97,11 @@ read_config(struct keyd *k, struct imsgbuf *ib, struct keyd_config *c)
 		    !domain_valid(dom))
 			fatalx("configuration: relay domain %u is not a valid "
 			    "domain name", i + 1);
+		/* tfchain's validate_relay_address refuses a '.' at byte 1
+		 * of the field (its loop starts with the last dot at 0). */
+		if (i == 0 && dom[1] == '.')
+			fatalx("configuration: tfchain refuses a relay field "
+			    "with '.' as its second byte (%s)", dom);
 		/* The chain's relay field: the domains joined by "_". */
 		if (len + (i > 0) + strlen(dom) > TWIN_RELAY_MAX)
 			fatalx("configuration: the relay domains are longer "

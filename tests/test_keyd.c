@@ -657,6 +657,9 @@ test_startup(void)
 	ok(exited(start_status(&o), 1), "domain with a port: exits 1");
 	o.domains[0] = "a_b.example";
 	ok(exited(start_status(&o), 1), "domain with _: exits 1");
+	o.domains[0] = "a.example";
+	ok(exited(start_status(&o), 1),
+	    "first domain with '.' at byte 1 (tfchain refuses it): exits 1");
 	o.domains[0] = "relay.grid.tf";
 
 	/* The secret from a file: others may not read it. */
