@@ -8,12 +8,12 @@
 
 #include <sodium.h>
 
+#include "bip39.h"
 #include "envelope.h"
 #include "extrinsic.h"
 #include "imsgtypes.h"
 #include "jwt.h"
 #include "keyd.h"
-#include "bip39.h"
 
 int
 keyd_init(struct keyd *k)
@@ -56,33 +56,26 @@ keyd_set_secret(struct keyd *k, enum key_type type, const char *secret,
 	return rc;
 }
 
+/* imsg_close() fails, and frees, a frame whose adds failed: one check. */
 static int
 refuse(struct imsgbuf *out, uint32_t id, uint32_t code, const char *msg)
 {
-	struct ibuf	*b;
+	struct ibuf	*b = imsg_create(IMSG_KEYD_ERROR, id, 64);
 
-	if ((b = imsg_create(IMSG_KEYD_ERROR, id, 64)) == NULL ||
-	    ibuf_add_u32(b, code) == -1 || ibuf_add_str(b, msg) == -1)
-		return b == NULL ? -1 : (ibuf_free(b), -1);
+	ibuf_add_u32(b, code);
+	ibuf_add_str(b, msg);
 	return imsg_close(out, b);
 }
 
-/* Replies with one bytes field; scratch data is wiped once copied. */
+/* A reply of one bytes field. */
 static int
 reply_bytes(struct imsgbuf *out, const struct imsg *req, const void *p,
     size_t len)
 {
-	struct ibuf	*b;
-	int		 rc;
+	struct ibuf	*b = imsg_create(req->hdr.type, req->hdr.id, len + 8);
 
-	if ((b = imsg_create(req->hdr.type, req->hdr.id, len + 8)) == NULL)
-		return -1;
-	if (ibuf_add_bytes(b, p, len) == -1) {
-		ibuf_free(b);
-		return -1;
-	}
-	rc = imsg_close(out, b);
-	return rc;
+	ibuf_add_bytes(b, p, len);
+	return imsg_close(out, b);
 }
 
 static int
@@ -93,11 +86,10 @@ verb_identity(struct keyd *k, struct imsg_rd *rd, const struct imsg *req,
 
 	if (imsg_get_end(rd) != 0)
 		return -1;
-	if ((b = imsg_create(req->hdr.type, req->hdr.id, 96)) == NULL ||
-	    ibuf_add_u32(b, k->s->id.type) == -1 ||
-	    ibuf_add_bytes(b, k->s->id.account, ACCOUNT_BYTES) == -1 ||
-	    ibuf_add_bytes(b, k->s->e2e.pk, E2E_PK_BYTES) == -1)
-		return b == NULL ? -1 : (ibuf_free(b), -1);
+	b = imsg_create(req->hdr.type, req->hdr.id, 96);
+	ibuf_add_u32(b, k->s->id.type);
+	ibuf_add_bytes(b, k->s->id.account, ACCOUNT_BYTES);
+	ibuf_add_bytes(b, k->s->e2e.pk, E2E_PK_BYTES);
 	return imsg_close(out, b);
 }
 
