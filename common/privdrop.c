@@ -39,6 +39,20 @@ check_jail(const char *dir)
 	closedir(d);
 }
 
+/* Groups, gid, uid, in that order, and proof that root is gone. */
+static void
+become(uid_t uid, gid_t gid)
+{
+	if (setgroups(1, &gid) == -1)
+		fatal("setgroups");
+	if (setresgid(gid, gid, gid) == -1)
+		fatal("setresgid");
+	if (setresuid(uid, uid, uid) == -1)
+		fatal("setresuid");
+	if (setresuid(0, 0, 0) != -1 || geteuid() == 0)
+		fatalx("could still become root after dropping privileges");
+}
+
 void
 privdrop_jail(const char *dir, const char *user)
 {
@@ -64,14 +78,39 @@ privdrop_jail(const char *dir, const char *user)
 		fatal("chroot %s", dir);
 	if (chdir("/") == -1)
 		fatal("chdir /");
-	if (setgroups(1, &gid) == -1)
-		fatal("setgroups");
-	if (setresgid(gid, gid, gid) == -1)
-		fatal("setresgid");
-	if (setresuid(uid, uid, uid) == -1)
-		fatal("setresuid");
-	if (setresuid(0, 0, 0) != -1 || geteuid() == 0)
-		fatalx("could still become root after dropping privileges");
+	become(uid, gid);
+}
+
+void
+privdrop_user(const char *user)
+{
+	struct passwd	*pw;
+
+	if (geteuid() != 0) {
+		log_debug("not root: running as uid %u",
+		    (unsigned int)geteuid());
+		return;
+	}
+	if (user == NULL)
+		fatalx("running as root needs a user to become");
+	if ((pw = getpwnam(user)) == NULL)
+		fatalx("unknown user %s", user);
+	if (pw->pw_uid == 0)
+		fatalx("user %s is root", user);
+	become(pw->pw_uid, pw->pw_gid);
+}
+
+void
+privdrop_harden(void)
+{
+	struct rlimit	zero = { 0, 0 };
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
+		fatal("PR_SET_NO_NEW_PRIVS");
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1)
+		fatal("PR_SET_DUMPABLE");
+	if (setrlimit(RLIMIT_CORE, &zero) == -1)
+		fatal("RLIMIT_CORE");
 }
 
 void
@@ -81,12 +120,7 @@ privdrop_limits(int maxfd)
 	struct rlimit	nofile = { (rlim_t)maxfd, (rlim_t)maxfd };
 	int		fd;
 
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
-		fatal("PR_SET_NO_NEW_PRIVS");
-	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1)
-		fatal("PR_SET_DUMPABLE");
-	if (setrlimit(RLIMIT_CORE, &zero) == -1)
-		fatal("RLIMIT_CORE");
+	privdrop_harden();
 	if (setrlimit(RLIMIT_FSIZE, &zero) == -1)
 		fatal("RLIMIT_FSIZE");
 	if (close_range((unsigned int)maxfd, ~0U, 0) == -1) {

@@ -15,8 +15,18 @@
 void	privdrop_jail(const char *dir, const char *user);
 
 /*
- * No new privileges, not dumpable, no core files, no file writes, and at
- * most maxfd descriptors; every descriptor from maxfd up is closed.
+ * When root, become user (not root) without a chroot: for daemons that
+ * still resolve names and read /proc, such as the relay.  When not root,
+ * nothing changes.
+ */
+void	privdrop_user(const char *user);
+
+/* No new privileges, not dumpable, no core files. */
+void	privdrop_harden(void);
+
+/*
+ * privdrop_harden(), then no file writes and at most maxfd descriptors;
+ * every descriptor from maxfd up is closed.
  */
 void	privdrop_limits(int maxfd);
 

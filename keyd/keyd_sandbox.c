@@ -6,16 +6,13 @@
  */
 #include <sys/mman.h>
 
-#include <errno.h>
-#include <seccomp.h>
-#include <signal.h>
-#include <string.h>
 #include <unistd.h>
 
 #include "imsgtypes.h"
 #include "keyd.h"
 #include "log.h"
 #include "privdrop.h"
+#include "sandbox.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 /*
@@ -38,33 +35,6 @@ keyd_jail(const char *dir, const char *user)
 	privdrop_limits(SIBLING_FILENO + 1);
 }
 
-#ifdef SANDBOX_DEBUG
-/*
- * --enable-sandbox-debug: a forbidden call traps here and is named on
- * stderr instead of killing silently, to find what a filter lacks.
- */
-static void
-sigsys(int sig, siginfo_t *si, void *uctx)
-{
-	char	buf[64] = "rmb-keyd: sandbox: forbidden system call ";
-	char	num[12];
-	size_t	n = strlen(buf), k = 0;
-	int	nr = si->si_syscall;
-
-	(void)sig;
-	(void)uctx;
-	do {
-		num[k++] = (char)('0' + nr % 10);
-		nr /= 10;
-	} while (nr > 0 && k < sizeof(num));
-	while (k > 0)
-		buf[n++] = num[--k];
-	buf[n++] = '\n';
-	(void)!write(STDERR_FILENO, buf, n);
-	_exit(1);
-}
-#endif
-
 int
 keyd_seccomp_install(void)
 {
@@ -78,17 +48,8 @@ keyd_seccomp_install(void)
 	size_t			i;
 	int			rc = 0;
 
-#ifdef SANDBOX_DEBUG
-	struct sigaction	sa = { .sa_sigaction = sigsys,
-				    .sa_flags = SA_SIGINFO };
-
-	if (sigaction(SIGSYS, &sa, NULL) == -1 ||
-	    (ctx = seccomp_init(SCMP_ACT_TRAP)) == NULL)
+	if ((ctx = sandbox_new("rmb-keyd")) == NULL)
 		return -1;
-#else
-	if ((ctx = seccomp_init(SCMP_ACT_KILL_PROCESS)) == NULL)
-		return -1;
-#endif
 	for (i = 0; i < sizeof(anyargs) / sizeof(anyargs[0]); i++)
 		rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, anyargs[i], 0);
 	/* Reads only from the channels, writes only to them and stderr. */

@@ -29,6 +29,13 @@ struct relay_sess_id {
  */
 int	relay_stream_key(char *out, size_t cap, const struct relay_sess_id *);
 
+/*
+ * The session a stream key names, the inverse of relay_stream_key: 0, or
+ * -1 when key is not one that relay_stream_key makes.
+ */
+int	relay_stream_key_parse(struct relay_sess_id *, const char *key,
+	    size_t len);
+
 /* 1 when both name the same session (twin and sid, presence included). */
 int	relay_sess_eq(const struct relay_sess_id *, const struct relay_sess_id *);
 

@@ -306,6 +306,22 @@ relay_route(const struct relay_route_ctx *ctx, const uint8_t *frame,
 }
 
 int
+relay_route_refuse(const struct relay_route_ctx *ctx, const uint8_t *frame,
+    size_t len, const char *text, struct relay_route_result *r)
+{
+	Envelope	*e;
+	int		 rv;
+
+	result_init(r);
+	if ((e = envelope_unpack(frame, len)) == NULL)
+		return 0;
+	r->is_request = e->message_case == ENVELOPE__MESSAGE_REQUEST;
+	rv = refuse(ctx, e, r, text);
+	envelope__free_unpacked(e, NULL);
+	return rv;
+}
+
+int
 relay_ingest(const struct relay_route_ctx *ctx, const uint8_t *body,
     size_t len, struct relay_route_result *r, int *http_status)
 {
@@ -324,6 +340,13 @@ relay_ingest(const struct relay_route_ctx *ctx, const uint8_t *body,
 	    relay_tags_fail_fast(e->tags);
 	envelope__free_unpacked(e, NULL);
 
+	/* No session has twin 0: storing it would only fill redis. */
+	if (r->dest.twin == 0) {
+		memset(&r->dest, 0, sizeof(r->dest));
+		r->error = RELAY_ERR_BAD_DEST;
+		*http_status = 400;
+		return 0;
+	}
 	if (!fits || (fail_fast && !ctx->connected(ctx->arg, &r->dest))) {
 		memset(&r->dest, 0, sizeof(r->dest));
 		r->action = RELAY_ERROR;

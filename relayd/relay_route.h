@@ -21,6 +21,8 @@
 #define RELAY_ERR_OFFLINE	"destination offline"
 #define RELAY_ERR_LOOKUP	"failed to get twin information"
 #define RELAY_ERR_BAD_BODY	"bad request: failed to decode envelope"
+#define RELAY_ERR_BAD_DEST	"bad request: message with missing destination"
+#define RELAY_ERR_RATE		"exceeded rate limits, dropping message"
 
 #define RELAY_PONG_SUFFIX	"hello world"
 
@@ -71,8 +73,17 @@ int	relay_route(const struct relay_route_ctx *ctx, const uint8_t *frame,
 	    size_t len, struct relay_route_result *r);
 
 /*
+ * Refuses a frame from ctx->session before routing it (the rate limit):
+ * DROP when it is not an envelope, else ERROR with text, and the error
+ * envelope for the sender when it is a request.  Returns as relay_route.
+ */
+int	relay_route_refuse(const struct relay_route_ctx *ctx,
+	    const uint8_t *frame, size_t len, const char *text,
+	    struct relay_route_result *r);
+
+/*
  * The receiving side of federation (§2.4), for the body of a POST /:
- * 400 and DROP when it is not an envelope, 404 and ERROR when it is
+ * 400 and DROP when it is not an envelope or has no destination twin, 404 and ERROR when it is
  * tagged fail-fast and its session is not connected here, otherwise 202
  * and LOCAL with the body unchanged.  ctx->session and ctx->lookup are
  * not used.  Always returns 0 (running out of memory while decoding

@@ -671,8 +671,10 @@ test_ingest(void)
 	relay_route_result_free(&r);
 
 	st = ingest(body, 0, &r);
-	ok(st == 202 && r.action == RELAY_LOCAL && is_sess(&r.dest, 0, NULL),
-	    "ingest of an empty envelope: 202 to twin 0, as the reference");
+	ok(st == 400 && r.action == RELAY_DROP &&
+	    strcmp(r.error, RELAY_ERR_BAD_DEST) == 0,
+	    "ingest of an empty envelope: 400, not stored for twin 0 (the "
+	    "reference stores it)");
 	relay_route_result_free(&r);
 }
 

@@ -206,6 +206,51 @@ test_many(void)
 	free(order);
 }
 
+/* Stream keys both ways: the relay maps XREAD replies back to sessions. */
+static void
+test_stream_keys(void)
+{
+	struct relay_sess_id	s, back;
+	char			key[200];
+	static const char *const bad[] = { "stream:", "stream:x", "stream:-1",
+	    "stream:01", "stream:4294967296", "stream:12345678901", "strea:1",
+	    "stream: 1", "stream:1x" };
+	size_t			i;
+
+	memset(&s, 0, sizeof(s));
+	s.twin = 7;
+	ok(relay_stream_key(key, sizeof(key), &s) == 8 &&
+	    strcmp(key, "stream:7") == 0, "key of 7: stream:7");
+	ok(relay_stream_key_parse(&back, key, strlen(key)) == 0 &&
+	    relay_sess_eq(&s, &back), "stream:7 parses back to 7");
+	s.has_sid = 1;
+	strcpy(s.sid, "a:b");
+	ok(relay_stream_key(key, sizeof(key), &s) > 0 &&
+	    strcmp(key, "stream:7:a:b") == 0, "key of 7 with sid a:b");
+	ok(relay_stream_key_parse(&back, key, strlen(key)) == 0 &&
+	    relay_sess_eq(&s, &back), "stream:7:a:b parses back, sid a:b");
+	s.sid[0] = '\0';
+	relay_stream_key(key, sizeof(key), &s);
+	ok(relay_stream_key_parse(&back, key, strlen(key)) == 0 &&
+	    back.has_sid && back.sid[0] == '\0',
+	    "stream:7: is the empty sid, not none");
+	ok(relay_stream_key(key, 8, &s) == -1, "a key that does not fit: -1");
+	s.twin = 4294967295U;
+	s.has_sid = 0;
+	relay_stream_key(key, sizeof(key), &s);
+	ok(relay_stream_key_parse(&back, key, strlen(key)) == 0 &&
+	    back.twin == 4294967295U, "the largest twin round-trips");
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ok(relay_stream_key_parse(&back, bad[i], strlen(bad[i])) == -1,
+		    "not a key: \"%s\"", bad[i]);
+	memset(key, 'x', sizeof(key));
+	memcpy(key, "stream:1:", 9);
+	ok(relay_stream_key_parse(&back, key, 9 + RELAY_SID_MAX + 1) == -1,
+	    "a sid over the bound is refused");
+	ok(relay_stream_key_parse(&back, "stream:1:a\0b", 12) == -1,
+	    "a NUL inside the sid is refused");
+}
+
 int
 main(void)
 {
@@ -213,5 +258,6 @@ main(void)
 	test_ids();
 	test_full();
 	test_many();
+	test_stream_keys();
 	return done_testing();
 }

@@ -1,0 +1,268 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <hiredis/hiredis.h>
+#include <hiredis/adapters/libev.h>
+
+#include "log.h"
+#include "rconn.h"
+
+#define BACKOFF_MIN	0.1
+#define BACKOFF_MAX	2.0
+
+struct rconn {
+	struct ev_loop		*loop;
+	struct redis_url	 url;
+	char			 name[64];
+	char			 where[300];
+	redisAsyncContext	*ac;
+	int			 up;
+	int			 hello;		/* login replies still due */
+	int			 failed;	/* logged since the last up */
+	int			 freeing;
+	int			 closing;	/* rconn_close: no reconnect */
+	long long		 client_id;
+	double			 backoff;
+	ev_timer		 retry;
+	rconn_fn		 on_up;
+	rconn_fn		 on_down;
+	void			*arg;
+};
+
+static void	connect_now(struct rconn *);
+
+static void
+schedule(struct rconn *rc)
+{
+	ev_timer_set(&rc->retry, rc->backoff, 0.);
+	ev_timer_start(rc->loop, &rc->retry);
+	rc->backoff *= 2;
+	if (rc->backoff > BACKOFF_MAX)
+		rc->backoff = BACKOFF_MAX;
+}
+
+static void
+retry_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	connect_now(w->data);
+}
+
+/* The first failure after being up is a warning; the retries are debug. */
+static void
+lost(struct rconn *rc, const char *why)
+{
+	int	was_up = rc->up;
+
+	rc->up = 0;
+	rc->hello = 0;
+	rc->client_id = 0;
+	if (!rc->failed)
+		log_warnx("redis %s (%s): %s", rc->where, rc->name, why);
+	else
+		log_debug("redis %s (%s): %s", rc->where, rc->name, why);
+	rc->failed = 1;
+	if (was_up && rc->on_down != NULL)
+		rc->on_down(rc, rc->arg);
+}
+
+static void
+disconnect_cb(const redisAsyncContext *ac, int status)
+{
+	struct rconn	*rc = ac->data;
+
+	if (rc == NULL || rc->ac != ac)
+		return;
+	rc->ac = NULL;
+	if (rc->freeing || rc->closing) {
+		rc->up = 0;
+		return;
+	}
+	lost(rc, status == REDIS_OK ? "disconnected" :
+	    ac->errstr[0] != '\0' ? ac->errstr : "connection lost");
+	schedule(rc);
+}
+
+static void
+hello_cb(redisAsyncContext *ac, void *r, void *priv)
+{
+	struct rconn	*rc = ac->data;
+	redisReply	*reply = r;
+
+	(void)priv;
+	if (reply == NULL || rc == NULL || rc->ac != ac)
+		return;
+	if (reply->type == REDIS_REPLY_ERROR) {
+		/* Wrong password or database: keep retrying, loudly once. */
+		rc->failed = 0;
+		lost(rc, reply->str);
+		rc->failed = 1;
+		redisAsyncDisconnect(ac);
+		return;
+	}
+	if (reply->type == REDIS_REPLY_INTEGER)
+		rc->client_id = reply->integer;
+	if (--rc->hello > 0)
+		return;
+	rc->up = 1;
+	rc->backoff = BACKOFF_MIN;
+	if (rc->failed)
+		log_info("redis %s (%s): connected", rc->where, rc->name);
+	rc->failed = 0;
+	if (rc->on_up != NULL)
+		rc->on_up(rc, rc->arg);
+}
+
+static int
+hello(struct rconn *rc, int argc, const char **argv)
+{
+	if (redisAsyncCommandArgv(rc->ac, hello_cb, NULL, argc, argv,
+	    NULL) != REDIS_OK)
+		return -1;
+	rc->hello++;
+	return 0;
+}
+
+static void
+connect_cb(const redisAsyncContext *ac, int status)
+{
+	struct rconn	*rc = ac->data;
+	char		 db[16], setname[80];
+	const char	*auth1[] = { "AUTH", rc->url.pass };
+	const char	*auth2[] = { "AUTH", rc->url.user, rc->url.pass };
+	const char	*sel[] = { "SELECT", db };
+	const char	*name[] = { "CLIENT", "SETNAME", setname };
+	const char	*id[] = { "CLIENT", "ID" };
+
+	if (rc == NULL || rc->ac != ac)
+		return;
+	if (status != REDIS_OK) {
+		/* hiredis frees the context after this returns. */
+		rc->ac = NULL;
+		lost(rc, ac->errstr[0] != '\0' ? ac->errstr :
+		    "cannot connect");
+		schedule(rc);
+		return;
+	}
+	snprintf(db, sizeof(db), "%d", rc->url.db);
+	snprintf(setname, sizeof(setname), "%s", rc->name);
+	rc->hello = 0;
+	if ((rc->url.pass[0] != '\0' && (rc->url.user[0] != '\0' ?
+	    hello(rc, 3, auth2) : hello(rc, 2, auth1)) == -1) ||
+	    (rc->url.db != 0 && hello(rc, 2, sel) == -1) ||
+	    hello(rc, 3, name) == -1 || hello(rc, 2, id) == -1)
+		redisAsyncDisconnect(rc->ac);
+}
+
+static void
+connect_now(struct rconn *rc)
+{
+	redisAsyncContext	*ac;
+
+	if (rc->url.path[0] != '\0')
+		ac = redisAsyncConnectUnix(rc->url.path);
+	else
+		ac = redisAsyncConnect(rc->url.host, rc->url.port);
+	if (ac == NULL || ac->err) {
+		lost(rc, ac != NULL ? ac->errstr : "out of memory");
+		if (ac != NULL)
+			redisAsyncFree(ac);
+		schedule(rc);
+		return;
+	}
+	ac->data = rc;
+	rc->ac = ac;
+	if (redisLibevAttach(rc->loop, ac) != REDIS_OK ||
+	    redisAsyncSetConnectCallback(ac, connect_cb) != REDIS_OK ||
+	    redisAsyncSetDisconnectCallback(ac, disconnect_cb) != REDIS_OK) {
+		rc->ac = NULL;
+		redisAsyncFree(ac);
+		lost(rc, "cannot attach to the event loop");
+		schedule(rc);
+	}
+}
+
+struct rconn *
+rconn_new(struct ev_loop *loop, const struct redis_url *url,
+    const char *name, rconn_fn up, rconn_fn down, void *arg)
+{
+	struct rconn	*rc;
+
+	if ((rc = calloc(1, sizeof(*rc))) == NULL)
+		return NULL;
+	rc->loop = loop;
+	rc->url = *url;
+	snprintf(rc->name, sizeof(rc->name), "%s", name);
+	redis_url_where(url, rc->where, sizeof(rc->where));
+	rc->on_up = up;
+	rc->on_down = down;
+	rc->arg = arg;
+	rc->backoff = BACKOFF_MIN;
+	ev_timer_init(&rc->retry, retry_cb, 0., 0.);
+	rc->retry.data = rc;
+	connect_now(rc);
+	return rc;
+}
+
+int
+rconn_up(const struct rconn *rc)
+{
+	return rc->up;
+}
+
+long long
+rconn_client_id(const struct rconn *rc)
+{
+	return rc->up ? rc->client_id : 0;
+}
+
+int
+rconn_cmd(struct rconn *rc, redisCallbackFn *fn, void *privdata, int argc,
+    const char **argv, const size_t *argvlen)
+{
+	if (!rc->up || rc->ac == NULL)
+		return -1;
+	if (redisAsyncCommandArgv(rc->ac, fn, privdata, argc, argv,
+	    argvlen) != REDIS_OK)
+		return -1;
+	return 0;
+}
+
+void
+rconn_close(struct rconn *rc)
+{
+	rc->closing = 1;
+	rc->up = 0;
+	ev_timer_stop(rc->loop, &rc->retry);
+	if (rc->ac != NULL)
+		redisAsyncDisconnect(rc->ac);
+}
+
+int
+rconn_closed(const struct rconn *rc)
+{
+	return rc->ac == NULL;
+}
+
+void
+rconn_reset(struct rconn *rc)
+{
+	if (rc->ac != NULL)
+		redisAsyncDisconnect(rc->ac);
+}
+
+void
+rconn_free(struct rconn *rc)
+{
+	if (rc == NULL)
+		return;
+	rc->freeing = 1;
+	ev_timer_stop(rc->loop, &rc->retry);
+	if (rc->ac != NULL) {
+		rc->ac->data = NULL;
+		redisAsyncFree(rc->ac);
+	}
+	free(rc);
+}

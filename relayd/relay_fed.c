@@ -1,0 +1,1080 @@
+/*
+ * rmb-relay: the outgoing federation worker (RELAY.md §2.2-2.4).  It takes
+ * entries of relay.federation.stream through the consumer group, POSTs
+ * each to the destination twin's relays with libcurl on the relay's loop,
+ * and acks an entry once it is delivered or never can be; the others stay
+ * pending, and the scan of the pending list takes them again.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <hiredis/hiredis.h>
+#include <sodium.h>
+
+#include "envelope.h"
+#include "log.h"
+#include "rconn.h"
+#include "relay_fedq.h"
+#include "relay_route.h"
+#include "relayd.h"
+
+#define FED_INFLIGHT	64	/* messages in flight per process */
+#define FED_BLOCK_MS	"500"	/* XREADGROUP BLOCK */
+#define FED_SCAN_EVERY	2.0	/* seconds between XPENDING scans */
+#define FED_IDLE_MS	3000	/* pending this long: take it again */
+#define FED_IDLE_ARG	"3000"
+#define FED_PAGE	200	/* XPENDING rows per scan */
+#define FED_PAGE_ARG	"200"
+#define FED_RETRY	1.0	/* seconds after a failed XREADGROUP */
+#define FED_ACK_BACKLOG	256	/* XACKs kept while redis is down */
+#define FED_CONNECT_MS	2000L
+#define FED_TIMEOUT_MS	3000L
+#define FED_CONN_AGE	300L	/* seconds a pooled connection may idle */
+#define FED_CONN_CACHE	128L	/* pooled connections */
+#define FED_BODY_MAX	(64 * 1024)	/* answer bytes read before cutting */
+#define FED_URL_MAX	(sizeof("https://") + RELAY_FEDQ_HOST_MAX + 1)
+
+#define ERR_PREFIX	"remote relay rejected permanently: "
+#define ERR_OFFLINE	ERR_PREFIX "destination offline"
+#define ERR_NO_TWIN	ERR_PREFIX "self twin not found!"
+#define ERR_NO_RELAY	ERR_PREFIX "relay is not set for this twin"
+#define ERR_PARSE	ERR_PREFIX "failed to parse envelope"
+#define ERR_EXPIRED	"message has expired"
+
+typedef char	fed_id[RELAY_FEDQ_ID_MAX + 1];
+
+/* A socket curl asked us to watch. */
+struct fed_sock {
+	struct relay_fed	*fed;
+	struct fed_sock		*prev, *next;
+	ev_io			 io;
+};
+
+struct fed_msg {
+	struct relay_fed	*fed;
+	struct fed_msg		*prev, *next;
+	fed_id			 id;
+	uint8_t			*buf;
+	size_t			 len;
+	Envelope		*env;
+	uint32_t		 twin;		/* the destination */
+	char			 relay[TWIN_RELAY_MAX + 1];	/* split */
+	const char		*doms[RELAY_RANK_ORDER_MAX];
+	size_t			 ndoms;
+	struct relay_fedq_try	 seq;
+	const char		*dom;		/* being posted to */
+	CURL			*easy;
+	int			 posting;	/* easy is in the multi */
+	size_t			 got;		/* answer bytes */
+	ev_timer		 pause;		/* between passes */
+	char			 err[CURL_ERROR_SIZE];
+};
+
+struct relay_fed {
+	struct relay		*r;
+	struct rconn		*rd;		/* XREADGROUP, which blocks */
+	struct rconn		*cmd;		/* everything else */
+	char			 consumer[300];
+	const char		*scheme;
+	struct fed_msg		*msgs;
+	unsigned int		 nmsgs;
+	unsigned int		 reading;	/* slots the XREADGROUP holds */
+	unsigned int		 claiming;	/* slots the XCLAIM holds */
+	int			 batch;		/* starting a reply's entries */
+	int			 read_hold;	/* a read failed: wait */
+	int			 read_quiet;	/* its failure was logged */
+	int			 scanning;	/* XPENDING sent */
+	int			 need_group;	/* a reply said NOGROUP */
+	int			 creating;	/* XGROUP CREATE sent */
+	int			 freeing;
+	fed_id			 scan_from;	/* XPENDING start */
+	fed_id			 cand[FED_PAGE];	/* idle, to claim */
+	size_t			 ncand;
+	fed_id			 acks[FED_ACK_BACKLOG];
+	size_t			 nacks;
+	struct relay_fedq_entry	 ents[FED_PAGE];
+	ev_timer		 scan;
+	ev_timer		 retry;
+	CURLM			*multi;
+	ev_timer		 curl_timer;
+	struct fed_sock		*socks;
+	struct curl_slist	*headers;
+	struct curl_slist	*connect_to;
+};
+
+_Static_assert(sizeof(((struct twin_record *)0)->relay) ==
+    sizeof(((struct fed_msg *)0)->relay), "a twin's relay field must fit");
+
+static void	pump(struct relay_fed *);
+static void	msg_next(struct fed_msg *);
+
+/* What the hiredis reply callbacks name in their log lines. */
+static char	cmd_xack[] = "XACK", cmd_xdel[] = "XDEL", cmd_keep[] = "XCLAIM JUSTID";
+
+static unsigned int
+room(const struct relay_fed *fed)
+{
+	unsigned int	used = fed->nmsgs + fed->reading + fed->claiming;
+
+	return used < FED_INFLIGHT ? FED_INFLIGHT - used : 0;
+}
+
+static int
+is_error(const redisReply *r)
+{
+	return r->type == REDIS_REPLY_ERROR;
+}
+
+static const char *
+error_text(const redisReply *r)
+{
+	return r->type == REDIS_REPLY_ERROR && r->str != NULL ? r->str :
+	    "odd reply";
+}
+
+static struct fed_msg *
+in_flight(struct relay_fed *fed, const char *id)
+{
+	struct fed_msg	*m;
+
+	for (m = fed->msgs; m != NULL; m = m->next)
+		if (strcmp(m->id, id) == 0)
+			return m;
+	return NULL;
+}
+
+/* Replies that only need a log line on failure; priv names the command. */
+static void
+note_cb(redisAsyncContext *ac, void *reply, void *priv)
+{
+	redisReply	*r = reply;
+
+	(void)ac;
+	if (r != NULL && is_error(r))
+		log_warnx("federation: %s: %s", (const char *)priv,
+		    error_text(r));
+}
+
+static void
+group_cb(redisAsyncContext *ac, void *reply, void *priv)
+{
+	struct relay_fed	*fed = priv;
+	redisReply		*r = reply;
+
+	(void)ac;
+	if (fed->freeing)
+		return;
+	fed->creating = 0;
+	if (r == NULL)
+		return;
+	/* On failure the read's retry timer brings us back here. */
+	if (is_error(r) && (r->str == NULL ||
+	    strstr(r->str, "BUSYGROUP") == NULL)) {
+		log_warnx("federation: XGROUP CREATE: %s", error_text(r));
+		return;
+	}
+	if (!is_error(r))
+		log_info("federation: consumer group %s created",
+		    RELAY_FED_GROUP);
+	fed->need_group = 0;
+	fed->read_hold = 0;
+	ev_timer_stop(fed->r->loop, &fed->retry);
+	pump(fed);
+}
+
+static void
+group_create(struct relay_fed *fed)
+{
+	const char	*argv[] = { "XGROUP", "CREATE", RELAY_FED_STREAM,
+			    RELAY_FED_GROUP, "0", "MKSTREAM" };
+
+	if (fed->creating || !fed->need_group || !rconn_up(fed->cmd))
+		return;
+	if (rconn_cmd(fed->cmd, group_cb, fed, 6, argv, NULL) == 0)
+		fed->creating = 1;
+}
+
+/* A reply said NOGROUP: the stream or the group is missing. */
+static int
+nogroup(struct relay_fed *fed, const char *why)
+{
+	if (strstr(why, "NOGROUP") == NULL)
+		return 0;
+	fed->need_group = 1;
+	group_create(fed);
+	return 1;
+}
+
+/*
+ * XACK, then XDEL: the group has one reader per entry, so an acked entry
+ * is of no further use, and without the XDEL the stream (which has no
+ * MAXLEN) would grow for ever, as the reference's does.
+ */
+static void
+ack(struct relay_fed *fed, const char *id)
+{
+	const char	*argv[] = { "XACK", RELAY_FED_STREAM, RELAY_FED_GROUP,
+			    id };
+	const char	*del[] = { "XDEL", RELAY_FED_STREAM, id };
+
+	if (rconn_cmd(fed->cmd, note_cb, cmd_xack, 4, argv, NULL) == 0) {
+		(void)rconn_cmd(fed->cmd, note_cb, cmd_xdel, 3, del, NULL);
+		return;
+	}
+	if (fed->nacks < FED_ACK_BACKLOG)
+		memcpy(fed->acks[fed->nacks++], id, sizeof(fed_id));
+	else
+		log_debug("federation %s: XACK dropped, redis is down", id);
+}
+
+static void
+ack_backlog(struct relay_fed *fed)
+{
+	const char	*argv[3 + FED_ACK_BACKLOG];
+	size_t		 i;
+
+	if (fed->nacks == 0)
+		return;
+	argv[0] = "XACK";
+	argv[1] = RELAY_FED_STREAM;
+	argv[2] = RELAY_FED_GROUP;
+	for (i = 0; i < fed->nacks; i++)
+		argv[3 + i] = fed->acks[i];
+	if (rconn_cmd(fed->cmd, note_cb, cmd_xack, (int)(3 + fed->nacks),
+	    argv, NULL) == -1)
+		return;
+	/* The same ids after "XDEL stream": reuse the array from [1]. */
+	argv[1] = "XDEL";
+	argv[2] = RELAY_FED_STREAM;
+	(void)rconn_cmd(fed->cmd, note_cb, cmd_xdel, (int)(2 + fed->nacks),
+	    argv + 1, NULL);
+	fed->nacks = 0;
+}
+
+/*
+ * Resets the idle time of our pending entries (one, or all in flight), so
+ * that no relay process takes them while we work on them, and a transient
+ * failure waits the full idle time before its retry.
+ */
+static void
+keep(struct relay_fed *fed, const char *one)
+{
+	const char	*argv[6 + FED_INFLIGHT];
+	struct fed_msg	*m;
+	int		 argc = 0;
+
+	argv[argc++] = "XCLAIM";
+	argv[argc++] = RELAY_FED_STREAM;
+	argv[argc++] = RELAY_FED_GROUP;
+	argv[argc++] = fed->consumer;
+	argv[argc++] = "0";
+	if (one != NULL)
+		argv[argc++] = one;
+	else
+		for (m = fed->msgs; m != NULL && argc < 5 + FED_INFLIGHT;
+		    m = m->next)
+			argv[argc++] = m->id;
+	if (argc == 5)
+		return;
+	argv[argc++] = "JUSTID";
+	(void)rconn_cmd(fed->cmd, note_cb, cmd_keep, argc, argv, NULL);
+}
+
+static uint32_t
+rank_rnd(void *arg)
+{
+	(void)arg;
+	return randombytes_random();
+}
+
+static void
+msg_free(struct fed_msg *m)
+{
+	struct relay_fed	*fed = m->fed;
+
+	if (m->prev != NULL)
+		m->prev->next = m->next;
+	else
+		fed->msgs = m->next;
+	if (m->next != NULL)
+		m->next->prev = m->prev;
+	fed->nmsgs--;
+	ev_timer_stop(fed->r->loop, &m->pause);
+	if (m->easy != NULL) {
+		if (m->posting)
+			curl_multi_remove_handle(fed->multi, m->easy);
+		curl_easy_cleanup(m->easy);
+	}
+	if (m->env != NULL)
+		envelope__free_unpacked(m->env, NULL);
+	free(m->buf);
+	free(m);
+}
+
+static void
+msg_end(struct fed_msg *m, int acked)
+{
+	struct relay_fed	*fed = m->fed;
+
+	if (acked)
+		ack(fed, m->id);
+	msg_free(m);
+	pump(fed);
+}
+
+/* The §1.9 report to the sender, for requests only. */
+static void
+report(struct fed_msg *m, const char *text)
+{
+	const Envelope		*e = m->env;
+	const char		*c;
+	struct relay_sess_id	 src;
+	uint8_t			*buf;
+	size_t			 len, n;
+
+	if (e == NULL || e->message_case != ENVELOPE__MESSAGE_REQUEST)
+		return;
+	/* Twin 0 is nobody: no session could ever read its stream. */
+	if (e->source == NULL || e->source->twin == 0) {
+		log_debug("federation %s: request without a source, "
+		    "not reported", m->id);
+		return;
+	}
+	memset(&src, 0, sizeof(src));
+	src.twin = e->source->twin;
+	if (e->source->opt_connection_case ==
+	    ADDRESS__OPT_CONNECTION_CONNECTION) {
+		c = e->source->connection != NULL ? e->source->connection : "";
+		if ((n = strlen(c)) > RELAY_SID_MAX) {
+			log_debug("federation %s: source connection too long, "
+			    "not reported", m->id);
+			return;
+		}
+		src.has_sid = 1;
+		memcpy(src.sid, c, n + 1);
+	}
+	if (relay_error_envelope(&buf, &len, e->uid, &src, text,
+	    relay_now()) == -1) {
+		log_warnx("federation %s: out of memory for the report",
+		    m->id);
+		return;
+	}
+	if (relay_enqueue(m->fed->r, &src, buf, len) == -1)
+		log_warnx("federation %s: cannot store the report to twin "
+		    "%" PRIu32 ", redis is down", m->id, src.twin);
+	free(buf);
+}
+
+static void
+msg_permanent(struct fed_msg *m, const char *text)
+{
+	size_t	i;
+
+	log_info("federation %s: to twin %" PRIu32 ": %s", m->id, m->twin,
+	    text);
+	for (i = 0; i < m->ndoms; i++)
+		relay_metrics_fed(&m->fed->r->metrics, RELAY_M_FED_ERROR,
+		    m->doms[i]);
+	report(m, text);
+	msg_end(m, 1);
+}
+
+/* Left pending: the scan takes it again after FED_IDLE_MS. */
+static void
+msg_transient(struct fed_msg *m, const char *why)
+{
+	log_debug("federation %s: to twin %" PRIu32 ": %s; retried later",
+	    m->id, m->twin, why);
+	keep(m->fed, m->id);
+	msg_end(m, 0);
+}
+
+static size_t
+sink(char *p, size_t size, size_t n, void *arg)
+{
+	struct fed_msg	*m = arg;
+
+	(void)p;
+	m->got += size * n;
+	return m->got > FED_BODY_MAX ? 0 : size * n;
+}
+
+static CURL *
+easy_new(struct fed_msg *m)
+{
+	struct relay_fed	*fed = m->fed;
+	CURL			*c;
+
+	if ((c = curl_easy_init()) == NULL)
+		return NULL;
+	if (curl_easy_setopt(c, CURLOPT_PRIVATE, m) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, fed->scheme) !=
+	    CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, fed->scheme) !=
+	    CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
+	    (curl_off_t)m->len) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_POSTFIELDS, m->buf) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_HTTPHEADER, fed->headers) !=
+	    CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_CONNECT_TO, fed->connect_to) !=
+	    CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, FED_CONNECT_MS) !=
+	    CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, FED_TIMEOUT_MS) !=
+	    CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_MAXAGE_CONN, FED_CONN_AGE) !=
+	    CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_WRITEDATA, m) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, m->err) != CURLE_OK) {
+		curl_easy_cleanup(c);
+		return NULL;
+	}
+	return c;
+}
+
+static void
+msg_post(struct fed_msg *m, size_t idx)
+{
+	struct relay_fed	*fed = m->fed;
+	char			 url[FED_URL_MAX];
+
+	m->dom = m->doms[idx];
+	if (m->easy == NULL && (m->easy = easy_new(m)) == NULL) {
+		msg_transient(m, "cannot set up a request");
+		return;
+	}
+	snprintf(url, sizeof(url), "%s://%s/", fed->scheme, m->dom);
+	m->got = 0;
+	m->err[0] = '\0';
+	if (curl_easy_setopt(m->easy, CURLOPT_URL, url) != CURLE_OK ||
+	    curl_multi_add_handle(fed->multi, m->easy) != CURLM_OK) {
+		msg_transient(m, "cannot start a request");
+		return;
+	}
+	m->posting = 1;
+}
+
+static void
+pause_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	msg_next(w->data);
+}
+
+static void
+msg_next(struct fed_msg *m)
+{
+	struct relay_fed	*fed = m->fed;
+	char			 list[512], why[600];
+	size_t			 idx;
+	unsigned int		 base, jitter;
+
+	for (;;) {
+		switch (relay_fedq_try_next(&m->seq, &idx, &base, &jitter)) {
+		case RELAY_FEDQ_TRY:
+			if (relay_fedq_host_ok(m->doms[idx])) {
+				msg_post(m, idx);
+				return;
+			}
+			/* As a URL that does not parse: a failed attempt. */
+			relay_fedq_join(list, sizeof(list), &m->doms[idx], 1);
+			log_debug("federation %s: '%s' is not a host name",
+			    m->id, list);
+			relay_rank_fail(&fed->r->rank, m->doms[idx],
+			    relay_now());
+			break;
+		case RELAY_FEDQ_WAIT:
+			base += randombytes_uniform(jitter + 1);
+			ev_timer_set(&m->pause, base / 1000., 0.);
+			ev_timer_start(fed->r->loop, &m->pause);
+			return;
+		case RELAY_FEDQ_GIVE_UP:
+			relay_fedq_join(list, sizeof(list), m->doms, m->ndoms);
+			snprintf(why, sizeof(why), "relays '[%s]' was not "
+			    "reachable in time", list);
+			msg_transient(m, why);
+			return;
+		}
+	}
+}
+
+/* One POST is over: 202 delivers, 4xx refuses for good, else go on. */
+static void
+msg_posted(struct fed_msg *m, CURLcode res)
+{
+	struct relay	*r = m->fed->r;
+	long		 status = 0;
+	int		 answered;
+
+	(void)curl_easy_getinfo(m->easy, CURLINFO_RESPONSE_CODE, &status);
+	/* A long answer we cut still told us its status. */
+	answered = res == CURLE_OK ||
+	    (res == CURLE_WRITE_ERROR && m->got > FED_BODY_MAX);
+	switch (relay_fedq_verdict(answered, status)) {
+	case RELAY_FEDQ_DELIVERED:
+		log_debug("federation %s: delivered to %s", m->id, m->dom);
+		relay_metrics_fed(&r->metrics, RELAY_M_FED_SUCCESS, m->dom);
+		msg_end(m, 1);
+		return;
+	case RELAY_FEDQ_REJECTED:
+		log_debug("federation %s: %s answered %ld", m->id, m->dom,
+		    status);
+		msg_permanent(m, ERR_OFFLINE);
+		return;
+	case RELAY_FEDQ_FAILED:
+		if (answered)
+			log_debug("federation %s: %s answered %ld", m->id,
+			    m->dom, status);
+		else
+			log_debug("federation %s: %s: %s", m->id, m->dom,
+			    m->err[0] != '\0' ? m->err :
+			    curl_easy_strerror(res));
+		relay_rank_fail(&r->rank, m->dom, relay_now());
+		msg_next(m);
+		return;
+	}
+}
+
+/* Steps 1 to 4 of §2.2, then the first POST. */
+static void
+msg_prepare(struct fed_msg *m)
+{
+	struct relay		*r = m->fed->r;
+	struct twin_record	 twin;
+	Envelope		*e;
+	uint64_t		 now = relay_now();
+	size_t			 dropped;
+
+	if ((e = envelope_unpack(m->buf, m->len)) == NULL) {
+		/* Without an envelope there is nobody to report to. */
+		log_info("federation %s: %s", m->id, ERR_PARSE);
+		msg_end(m, 1);
+		return;
+	}
+	m->env = e;
+	m->twin = e->destination != NULL ? e->destination->twin : 0;
+	if (envelope_ttl(now, e->timestamp, e->expiration) == 0) {
+		msg_permanent(m, ERR_EXPIRED);
+		return;
+	}
+	switch (relay_lookup(r, m->twin, &twin)) {
+	case 1:
+		break;
+	case 0:
+		msg_permanent(m, ERR_NO_TWIN);
+		return;
+	default:
+		msg_transient(m, "twin lookup failed");
+		return;
+	}
+	if (twin.has_relay) {
+		memcpy(m->relay, twin.relay, sizeof(m->relay));
+		m->ndoms = relay_fedq_split(m->relay, m->doms,
+		    RELAY_RANK_ORDER_MAX, &dropped);
+		if (dropped > 0)
+			log_debug("federation %s: twin %" PRIu32 " has %zu "
+			    "relays past %d, ignored", m->id, m->twin,
+			    dropped, RELAY_RANK_ORDER_MAX);
+	}
+	if (m->ndoms == 0) {
+		msg_permanent(m, ERR_NO_RELAY);
+		return;
+	}
+	(void)relay_rank_order(&r->rank, m->doms, m->ndoms, now, rank_rnd,
+	    NULL);
+	relay_fedq_try_init(&m->seq, m->ndoms);
+	msg_next(m);
+}
+
+static void
+msg_begin(struct relay_fed *fed, const struct relay_fedq_entry *ent)
+{
+	struct fed_msg	*m;
+
+	if (in_flight(fed, ent->id) != NULL) {
+		log_debug("federation %s: already in flight", ent->id);
+		return;
+	}
+	switch (ent->kind) {
+	case RELAY_FEDQ_GONE:
+		log_debug("federation %s: deleted from the stream", ent->id);
+		ack(fed, ent->id);
+		return;
+	case RELAY_FEDQ_BAD:
+		log_warnx("federation %s: not one field 'msg', dropped",
+		    ent->id);
+		ack(fed, ent->id);
+		return;
+	case RELAY_FEDQ_MSG:
+		break;
+	}
+	if (ent->len > RELAY_MSG_MAX) {
+		log_info("federation %s: %zu bytes, over %d, dropped",
+		    ent->id, ent->len, RELAY_MSG_MAX);
+		ack(fed, ent->id);
+		return;
+	}
+	if ((m = calloc(1, sizeof(*m))) == NULL ||
+	    (m->buf = malloc(ent->len > 0 ? ent->len : 1)) == NULL) {
+		log_warnx("federation %s: out of memory, retried later",
+		    ent->id);
+		free(m);
+		return;
+	}
+	m->fed = fed;
+	memcpy(m->id, ent->id, sizeof(m->id));
+	memcpy(m->buf, ent->msg, ent->len);
+	m->len = ent->len;
+	ev_timer_init(&m->pause, pause_cb, 0., 0.);
+	m->pause.data = m;
+	m->next = fed->msgs;
+	if (fed->msgs != NULL)
+		fed->msgs->prev = m;
+	fed->msgs = m;
+	fed->nmsgs++;
+	msg_prepare(m);
+}
+
+/* Starts a reply's entries; slots freed meanwhile are filled after. */
+static void
+msg_batch(struct relay_fed *fed, size_t n)
+{
+	size_t	i;
+
+	fed->batch = 1;
+	for (i = 0; i < n; i++)
+		msg_begin(fed, &fed->ents[i]);
+	fed->batch = 0;
+}
+
+static void
+read_failed(struct relay_fed *fed, const char *why)
+{
+	if (!nogroup(fed, why)) {
+		if (!fed->read_quiet)
+			log_warnx("federation: XREADGROUP: %s", why);
+		else
+			log_debug("federation: XREADGROUP: %s", why);
+		fed->read_quiet = 1;
+	}
+	fed->read_hold = 1;
+	ev_timer_stop(fed->r->loop, &fed->retry);
+	ev_timer_set(&fed->retry, FED_RETRY, 0.);
+	ev_timer_start(fed->r->loop, &fed->retry);
+}
+
+static void
+read_cb(redisAsyncContext *ac, void *reply, void *priv)
+{
+	struct relay_fed	*fed = priv;
+	redisReply		*r = reply;
+	size_t			 left;
+	int			 n;
+
+	(void)ac;
+	if (fed->freeing)
+		return;
+	fed->reading = 0;
+	/* A lost connection: its up callback starts reading again. */
+	if (r == NULL)
+		return;
+	if (is_error(r)) {
+		read_failed(fed, error_text(r));
+		return;
+	}
+	if ((n = relay_fedq_read(r, RELAY_FED_STREAM, fed->ents, room(fed),
+	    &left)) == -1) {
+		read_failed(fed, "odd reply");
+		return;
+	}
+	fed->read_quiet = 0;
+	if (left > 0)
+		log_debug("federation: %zu entries left pending", left);
+	msg_batch(fed, (size_t)n);
+	pump(fed);
+}
+
+static void
+read_more(struct relay_fed *fed)
+{
+	char		 count[16];
+	const char	*argv[] = { "XREADGROUP", "GROUP", RELAY_FED_GROUP,
+			    fed->consumer, "COUNT", count, "BLOCK",
+			    FED_BLOCK_MS, "STREAMS", RELAY_FED_STREAM, ">" };
+	unsigned int	 n;
+
+	if (fed->reading || fed->read_hold || !rconn_up(fed->rd) ||
+	    (n = room(fed)) == 0)
+		return;
+	snprintf(count, sizeof(count), "%u", n);
+	if (rconn_cmd(fed->rd, read_cb, fed, 11, argv, NULL) == 0)
+		fed->reading = n;
+}
+
+static void
+claim_cb(redisAsyncContext *ac, void *reply, void *priv)
+{
+	struct relay_fed	*fed = priv;
+	redisReply		*r = reply;
+	size_t			 left;
+	int			 n;
+
+	(void)ac;
+	if (fed->freeing)
+		return;
+	fed->claiming = 0;
+	if (r == NULL)
+		return;
+	if ((n = relay_fedq_claimed(r, fed->ents, room(fed), &left)) >= 0)
+		msg_batch(fed, (size_t)n);
+	else if (!nogroup(fed, error_text(r)))
+		log_warnx("federation: XCLAIM: %s", error_text(r));
+	pump(fed);
+}
+
+/* Takes the idle entries the last scan found, as many as there is room. */
+static void
+claim(struct relay_fed *fed)
+{
+	const char	*argv[5 + FED_PAGE];
+	size_t		 n, i;
+
+	if (fed->claiming || fed->ncand == 0 || !rconn_up(fed->cmd) ||
+	    (n = room(fed)) == 0)
+		return;
+	if (n > fed->ncand)
+		n = fed->ncand;
+	argv[0] = "XCLAIM";
+	argv[1] = RELAY_FED_STREAM;
+	argv[2] = RELAY_FED_GROUP;
+	argv[3] = fed->consumer;
+	argv[4] = FED_IDLE_ARG;
+	for (i = 0; i < n; i++)
+		argv[5 + i] = fed->cand[i];
+	if (rconn_cmd(fed->cmd, claim_cb, fed, (int)(5 + n), argv,
+	    NULL) == -1)
+		return;
+	fed->claiming = (unsigned int)n;
+	/* The next scan starts at what did not fit. */
+	if (n < fed->ncand)
+		memcpy(fed->scan_from, fed->cand[n], sizeof(fed_id));
+	fed->ncand = 0;
+}
+
+static void
+pending_cb(redisAsyncContext *ac, void *reply, void *priv)
+{
+	struct relay_fed	*fed = priv;
+	redisReply		*r = reply;
+	struct relay_fedq_pel	 pel;
+	size_t			 i, n;
+	int			 got;
+
+	(void)ac;
+	if (fed->freeing)
+		return;
+	fed->scanning = 0;
+	if (r == NULL)
+		return;
+	if ((got = relay_fedq_pending(r, FED_IDLE_MS, fed->cand, FED_PAGE,
+	    &pel)) == -1) {
+		if (!nogroup(fed, error_text(r)))
+			log_warnx("federation: XPENDING: %s", error_text(r));
+		return;
+	}
+	for (i = 0, n = 0; i < (size_t)got; i++)
+		if (in_flight(fed, fed->cand[i]) == NULL)
+			memmove(fed->cand[n++], fed->cand[i], sizeof(fed_id));
+	fed->ncand = n;
+	/* A full page may have more behind it; else start over. */
+	if (pel.rows < FED_PAGE ||
+	    relay_fedq_id_after(pel.last, fed->scan_from) == -1)
+		snprintf(fed->scan_from, sizeof(fed->scan_from), "-");
+	pump(fed);
+}
+
+static void
+scan_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct relay_fed	*fed = w->data;
+	const char		*argv[] = { "XPENDING", RELAY_FED_STREAM,
+				    RELAY_FED_GROUP, fed->scan_from, "+",
+				    FED_PAGE_ARG };
+
+	(void)loop;
+	(void)revents;
+	keep(fed, NULL);
+	if (fed->scanning || !rconn_up(fed->cmd))
+		return;
+	/* Candidates never claimed (no room): look at them again first. */
+	if (fed->ncand > 0)
+		memcpy(fed->scan_from, fed->cand[0], sizeof(fed_id));
+	fed->ncand = 0;
+	if (rconn_cmd(fed->cmd, pending_cb, fed, 6, argv, NULL) == 0)
+		fed->scanning = 1;
+}
+
+static void
+retry_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct relay_fed	*fed = w->data;
+
+	(void)loop;
+	(void)revents;
+	fed->read_hold = 0;
+	pump(fed);
+}
+
+/* Claims go first so that old entries are not starved by new ones. */
+static void
+pump(struct relay_fed *fed)
+{
+	if (fed->freeing || fed->batch)
+		return;
+	claim(fed);
+	read_more(fed);
+}
+
+static void
+rd_up(struct rconn *rc, void *arg)
+{
+	(void)rc;
+	pump(arg);
+}
+
+static void
+cmd_up(struct rconn *rc, void *arg)
+{
+	struct relay_fed	*fed = arg;
+
+	(void)rc;
+	ack_backlog(fed);
+	group_create(fed);
+	pump(fed);
+}
+
+/* Hands finished transfers to their messages. */
+static void
+drain(struct relay_fed *fed)
+{
+	CURLMsg		*cm;
+	CURL		*easy;
+	CURLcode	 res;
+	char		*priv;
+	struct fed_msg	*m;
+	int		 left;
+
+	while ((cm = curl_multi_info_read(fed->multi, &left)) != NULL) {
+		if (cm->msg != CURLMSG_DONE)
+			continue;
+		easy = cm->easy_handle;
+		res = cm->data.result;
+		priv = NULL;
+		(void)curl_easy_getinfo(easy, CURLINFO_PRIVATE, &priv);
+		curl_multi_remove_handle(fed->multi, easy);
+		if ((m = (void *)priv) == NULL)
+			continue;
+		m->posting = 0;
+		msg_posted(m, res);
+	}
+}
+
+static void
+sock_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct fed_sock		*fs = w->data;
+	struct relay_fed	*fed = fs->fed;
+	int			 flags = 0, running;
+
+	(void)loop;
+	if (revents & EV_READ)
+		flags |= CURL_CSELECT_IN;
+	if (revents & EV_WRITE)
+		flags |= CURL_CSELECT_OUT;
+	/* curl may free fs in here, through CURL_POLL_REMOVE. */
+	curl_multi_socket_action(fed->multi, w->fd, flags, &running);
+	drain(fed);
+}
+
+static void
+sock_free(struct relay_fed *fed, struct fed_sock *fs)
+{
+	ev_io_stop(fed->r->loop, &fs->io);
+	if (fs->prev != NULL)
+		fs->prev->next = fs->next;
+	else
+		fed->socks = fs->next;
+	if (fs->next != NULL)
+		fs->next->prev = fs->prev;
+	free(fs);
+}
+
+static int
+curl_sock(CURL *easy, curl_socket_t s, int what, void *arg, void *sockp)
+{
+	struct relay_fed	*fed = arg;
+	struct fed_sock		*fs = sockp;
+	int			 events = 0;
+
+	(void)easy;
+	if (what == CURL_POLL_REMOVE) {
+		if (fs != NULL)
+			sock_free(fed, fs);
+		return 0;
+	}
+	if (fs == NULL) {
+		/* Without a watcher the transfer ends at its timeout. */
+		if ((fs = calloc(1, sizeof(*fs))) == NULL) {
+			log_warnx("federation: out of memory for a socket");
+			return 0;
+		}
+		fs->fed = fed;
+		ev_io_init(&fs->io, sock_cb, s, 0);
+		fs->io.data = fs;
+		fs->next = fed->socks;
+		if (fed->socks != NULL)
+			fed->socks->prev = fs;
+		fed->socks = fs;
+		curl_multi_assign(fed->multi, s, fs);
+	}
+	if (what & CURL_POLL_IN)
+		events |= EV_READ;
+	if (what & CURL_POLL_OUT)
+		events |= EV_WRITE;
+	ev_io_stop(fed->r->loop, &fs->io);
+	ev_io_set(&fs->io, s, events);
+	if (events != 0)
+		ev_io_start(fed->r->loop, &fs->io);
+	return 0;
+}
+
+static void
+curl_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct relay_fed	*fed = w->data;
+	int			 running;
+
+	(void)loop;
+	(void)revents;
+	curl_multi_socket_action(fed->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	drain(fed);
+}
+
+static int
+curl_timer(CURLM *multi, long ms, void *arg)
+{
+	struct relay_fed	*fed = arg;
+
+	(void)multi;
+	ev_timer_stop(fed->r->loop, &fed->curl_timer);
+	if (ms >= 0) {
+		ev_timer_set(&fed->curl_timer, ms / 1000., 0.);
+		ev_timer_start(fed->r->loop, &fed->curl_timer);
+	}
+	return 0;
+}
+
+static int
+curl_setup(struct relay_fed *fed)
+{
+	const struct relay_conf	*conf = &fed->r->conf;
+	struct curl_slist	*l;
+	size_t			 i;
+
+	/* Empty values drop curl's own headers: the reference sends none. */
+	if ((fed->headers = curl_slist_append(NULL, "Expect:")) == NULL ||
+	    (l = curl_slist_append(fed->headers, "Content-Type:")) == NULL)
+		return -1;
+	for (i = 0; i < conf->nconnect_to && i < RELAY_CONNECT_TO_MAX; i++) {
+		if ((l = curl_slist_append(fed->connect_to,
+		    conf->connect_to[i])) == NULL)
+			return -1;
+		fed->connect_to = l;
+	}
+	if ((fed->multi = curl_multi_init()) == NULL)
+		return -1;
+	if (curl_multi_setopt(fed->multi, CURLMOPT_SOCKETFUNCTION,
+	    curl_sock) != CURLM_OK ||
+	    curl_multi_setopt(fed->multi, CURLMOPT_SOCKETDATA, fed) !=
+	    CURLM_OK ||
+	    curl_multi_setopt(fed->multi, CURLMOPT_TIMERFUNCTION,
+	    curl_timer) != CURLM_OK ||
+	    curl_multi_setopt(fed->multi, CURLMOPT_TIMERDATA, fed) !=
+	    CURLM_OK ||
+	    curl_multi_setopt(fed->multi, CURLMOPT_MAXCONNECTS,
+	    FED_CONN_CACHE) != CURLM_OK)
+		return -1;
+	return 0;
+}
+
+struct relay_fed *
+relay_fed_new(struct relay *r)
+{
+	struct relay_fed	*fed;
+	char			 host[256];
+
+	if ((fed = calloc(1, sizeof(*fed))) == NULL)
+		return NULL;
+	fed->r = r;
+	fed->scheme = r->conf.federation_http ? "http" : "https";
+	snprintf(fed->scan_from, sizeof(fed->scan_from), "-");
+	/* Each process its own consumer, so that its pending list is its. */
+	if (gethostname(host, sizeof(host)) == -1)
+		snprintf(host, sizeof(host), "unknown");
+	host[sizeof(host) - 1] = '\0';
+	snprintf(fed->consumer, sizeof(fed->consumer), "relay-%s-%ld", host,
+	    (long)getpid());
+	ev_timer_init(&fed->scan, scan_cb, FED_SCAN_EVERY, FED_SCAN_EVERY);
+	fed->scan.data = fed;
+	ev_timer_init(&fed->retry, retry_cb, FED_RETRY, 0.);
+	fed->retry.data = fed;
+	ev_timer_init(&fed->curl_timer, curl_timer_cb, 0., 0.);
+	fed->curl_timer.data = fed;
+	if (curl_setup(fed) == -1)
+		goto fail;
+	fed->rd = rconn_new(r->loop, &r->conf.redis, "rmb-relay-fed-read",
+	    rd_up, NULL, fed);
+	fed->cmd = rconn_new(r->loop, &r->conf.redis, "rmb-relay-fed",
+	    cmd_up, NULL, fed);
+	if (fed->rd == NULL || fed->cmd == NULL)
+		goto fail;
+	ev_timer_start(r->loop, &fed->scan);
+	log_debug("federation: consumer %s", fed->consumer);
+	return fed;
+fail:
+	relay_fed_free(fed);
+	return NULL;
+}
+
+void
+relay_fed_free(struct relay_fed *fed)
+{
+	if (fed == NULL)
+		return;
+	fed->freeing = 1;
+	ev_timer_stop(fed->r->loop, &fed->scan);
+	ev_timer_stop(fed->r->loop, &fed->retry);
+	/* Their pending callbacks get NULL and see freeing. */
+	rconn_free(fed->rd);
+	rconn_free(fed->cmd);
+	while (fed->msgs != NULL)
+		msg_free(fed->msgs);
+	/* This closes the pooled connections through curl_sock(). */
+	if (fed->multi != NULL)
+		curl_multi_cleanup(fed->multi);
+	while (fed->socks != NULL)
+		sock_free(fed, fed->socks);
+	ev_timer_stop(fed->r->loop, &fed->curl_timer);
+	curl_slist_free_all(fed->headers);
+	curl_slist_free_all(fed->connect_to);
+	free(fed);
+}

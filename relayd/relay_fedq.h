@@ -1,0 +1,122 @@
+/*
+ * rmb-relay: the parts of the federation worker (RELAY.md §2.2-2.4) that
+ * decide without I/O, so that relay_fed.c only moves bytes: reading the
+ * XREADGROUP, XCLAIM and XPENDING replies, splitting a twin's relay field,
+ * the pass and attempt order, and what an HTTP answer means.
+ */
+#ifndef RMB_RELAY_FEDQ_H
+#define RMB_RELAY_FEDQ_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <hiredis/hiredis.h>
+
+#define RELAY_FEDQ_ID_MAX	47	/* a stream id: two u64 and a dash */
+#define RELAY_FEDQ_PASSES	3
+#define RELAY_FEDQ_HOST_MAX	253	/* longest DNS name we POST to */
+
+enum relay_fedq_kind {
+	RELAY_FEDQ_MSG,		/* exactly one field, "msg" */
+	RELAY_FEDQ_BAD,		/* other fields: to be acked and dropped */
+	RELAY_FEDQ_GONE		/* deleted from the stream, no fields */
+};
+
+/* One stream entry; msg points into the reply it was read from. */
+struct relay_fedq_entry {
+	enum relay_fedq_kind	 kind;
+	char			 id[RELAY_FEDQ_ID_MAX + 1];
+	const uint8_t		*msg;
+	size_t			 len;
+};
+
+/*
+ * The entries of an XREADGROUP reply for stream (NIL is none), at most
+ * max of them; the others, and entries without a usable id, are counted
+ * in *left.  Returns the number, or -1 when the reply is not shaped like
+ * one (an error reply included).
+ */
+int	relay_fedq_read(const redisReply *, const char *stream,
+	    struct relay_fedq_entry *, size_t max, size_t *left);
+
+/* The same for an XCLAIM reply, a plain array of entries. */
+int	relay_fedq_claimed(const redisReply *, struct relay_fedq_entry *,
+	    size_t max, size_t *left);
+
+/* What an XPENDING (extended form) reply tells about paging. */
+struct relay_fedq_pel {
+	size_t	rows;				/* all rows of the reply */
+	char	last[RELAY_FEDQ_ID_MAX + 1];	/* id of the last row */
+};
+
+/*
+ * Copies the ids of the rows of an XPENDING reply idle at least min_idle
+ * ms into ids, at most max.  Returns their number, or -1 when the reply is
+ * not shaped like one.
+ */
+int	relay_fedq_pending(const redisReply *, long long min_idle,
+	    char (*ids)[RELAY_FEDQ_ID_MAX + 1], size_t max,
+	    struct relay_fedq_pel *);
+
+/* 1 when s is "<ms>-<seq>", both decimal u64, at most the bound long. */
+int	relay_fedq_id_ok(const char *s, size_t len);
+
+/*
+ * The smallest id after id, for the next XPENDING page (Redis before 6.2
+ * has no exclusive ranges).  Returns 0, or -1 when id is the last one.
+ */
+int	relay_fedq_id_after(const char *id, char out[RELAY_FEDQ_ID_MAX + 1]);
+
+/*
+ * Splits a twin's relay field on '_' in place, skipping empty parts and
+ * repeats, into at most max domains; *dropped counts the ones past max.
+ * Returns the number of domains.
+ */
+size_t	relay_fedq_split(char *relay, const char **doms, size_t max,
+	    size_t *dropped);
+
+/*
+ * 1 when d can go between "https://" and "/" and mean only a host: DNS
+ * letters, digits, '-' and '.', or UTF-8 bytes for curl's IDN support.
+ */
+int	relay_fedq_host_ok(const char *d);
+
+/*
+ * "a, b, c" into buf, bytes outside printable ASCII shown as '?', cut
+ * with "..." when it does not fit.  cap must be at least 4.
+ */
+void	relay_fedq_join(char *buf, size_t cap, const char *const *doms,
+	    size_t n);
+
+/* Up to RELAY_FEDQ_PASSES passes over n domains, waits in between. */
+struct relay_fedq_try {
+	size_t		n;
+	size_t		next;		/* next domain in this pass */
+	unsigned int	pass;		/* 1 to RELAY_FEDQ_PASSES */
+};
+
+enum relay_fedq_step {
+	RELAY_FEDQ_TRY,		/* post to domain *idx */
+	RELAY_FEDQ_WAIT,	/* wait, then ask again */
+	RELAY_FEDQ_GIVE_UP	/* transient: no pass reached anyone */
+};
+
+void	relay_fedq_try_init(struct relay_fedq_try *, size_t n);
+
+/*
+ * The next step.  A wait lasts *base_ms plus a uniform draw from
+ * 0 to *jitter_ms, both ends included.
+ */
+enum relay_fedq_step relay_fedq_try_next(struct relay_fedq_try *,
+	    size_t *idx, unsigned int *base_ms, unsigned int *jitter_ms);
+
+enum relay_fedq_verdict {
+	RELAY_FEDQ_DELIVERED,	/* 202 */
+	RELAY_FEDQ_REJECTED,	/* any 4xx: permanent, no downvote */
+	RELAY_FEDQ_FAILED	/* the rest: downvote, try the next */
+};
+
+/* transport_ok is 0 when no complete answer came (status is then unused). */
+enum relay_fedq_verdict relay_fedq_verdict(int transport_ok, long status);
+
+#endif

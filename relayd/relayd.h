@@ -1,0 +1,179 @@
+/*
+ * rmb-relay, the server: what its files share.  One process, one libev
+ * loop: libwebsockets for HTTP and WebSockets (relay_http.c), hiredis for
+ * the session streams (relay_switch.c) and the federation stream and
+ * libcurl for relay-to-relay POSTs (relay_fed.c).  The deciding parts
+ * (relay_route, relay_limit, relay_rank, relay_sessions, relay_metrics)
+ * do no I/O and are tested on their own.
+ */
+#ifndef RMB_RELAYD_H
+#define RMB_RELAYD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <ev.h>
+
+#include "imsg.h"
+#include "redisurl.h"
+#include "relay.h"
+#include "relay_limit.h"
+#include "relay_metrics.h"
+#include "relay_rank.h"
+#include "relay_sessions.h"
+#include "twindir.h"
+
+#define RELAY_LISTEN_DEFAULT	"[::]:8080"
+#define RELAY_WORKERS_DEFAULT	500
+#define RELAY_PER_WORKER_DEFAULT 1000
+#define RELAY_SUBSTRATE_MAX	8
+#define RELAY_CONNECT_TO_MAX	16
+
+/*
+ * A WebSocket message or a POST body is at most one envelope of the
+ * peer's bound; bigger ones are refused (close 1009, HTTP 413).
+ */
+#define RELAY_MSG_MAX		ENVELOPE_MAX
+#define RELAY_OUTQ_MAX		256	/* per connection, as the reference */
+#define RELAY_XREAD_COUNT	100
+#define RELAY_XREAD_BLOCK_MS	5000
+#define RELAY_ACK_BATCH		128	/* XDEL ids per command */
+#define RELAY_ACK_DELAY		0.010	/* seconds before a partial batch */
+#define RELAY_BACK_PRESSURE_MAX	60	/* seconds full before eviction */
+#define RELAY_TWIN_CACHE	10000	/* twins the relay keeps */
+#define RELAY_TWIN_TTL		300
+
+#define RELAY_FED_STREAM	"relay.federation.stream"
+#define RELAY_FED_GROUP		"federation"
+
+struct relay_conf {
+	const char		*domains[RELAY_DOMAINS_MAX];
+	size_t			 ndomains;
+	struct redis_url	 redis;
+	char			 listen_host[64];	/* "" is every address */
+	int			 listen_port;
+	unsigned int		 workers;
+	unsigned int		 per_worker;
+	int			 limit_on;
+	uint64_t		 limit_count;
+	uint64_t		 limit_size;
+	uint64_t		 ranker_period;
+	int			 debug;
+	const char		*twins_path;
+	const char		*substrate[RELAY_SUBSTRATE_MAX];
+	size_t			 nsubstrate;
+	const char		*user;		/* become this when root */
+	int			 no_sandbox;
+	/* Test and private-network knobs for the federation client. */
+	int			 federation_http;	/* http:// not https:// */
+	const char		*connect_to[RELAY_CONNECT_TO_MAX];
+	size_t			 nconnect_to;
+};
+
+struct relay_group;
+struct relay_fed;
+struct rconn;
+
+struct relay {
+	struct relay_conf	 conf;
+	struct ev_loop		*loop;
+	struct lws_context	*lws;
+	struct twindir		 twins;
+	struct relay_sessions	 sessions;
+	struct relay_limit	 limit;
+	struct relay_rank	 rank;
+	struct relay_metrics	 metrics;
+	struct rconn		*cmd;		/* XADD, XDEL, CLIENT UNBLOCK */
+	struct relay_group	*groups;	/* conf.workers of them */
+	struct relay_conn	*acking;	/* conns with XDELs due */
+	ev_timer		 ack_timer;
+	ev_timer		 tick;		/* once a second */
+	struct relay_fed	*fed;
+	uint64_t		 enqueue_failed;
+	int			 stopping;
+};
+
+/* One WebSocket session, in the lws per-session memory. */
+struct relay_outmsg {
+	struct relay_outmsg	*next;
+	size_t			 len;
+	char			 id[48];	/* stream entry id */
+	unsigned char		 buf[];		/* LWS_PRE bytes, then len */
+};
+
+struct relay_conn {
+	struct relay		*relay;
+	struct lws		*wsi;
+	struct relay_sess_id	 id;
+	uint64_t		 gen;		/* in r->sessions, 0 if not in */
+	char			 key[16 + RELAY_SID_MAX];	/* stream key */
+	char			 last[48];	/* last stream id taken */
+	int			 closing;
+	/* relay_switch.c */
+	struct relay_group	*group;
+	struct relay_conn	*gprev, *gnext;
+	int			 snap;		/* index in XREAD, or -1 */
+	struct relay_outmsg	*qhead, *qtail;
+	unsigned int		 qlen;
+	uint64_t		 full_since;	/* monotonic s, 0 if room */
+	char			(*acks)[48];	/* written, XDEL due */
+	unsigned int		 nacks;
+	struct relay_conn	*anext;		/* in r->acking */
+	int			 in_acking;
+	/* relay_http.c: a message or POST body being gathered */
+	unsigned char		*rx;
+	size_t			 rxlen, rxcap;
+	int			 too_big;
+	int			 authed;	/* the upgrade was accepted */
+	int			 is_ingest;	/* POST / */
+	int			 close_status;
+	char			 close_why[64];
+	unsigned char		*resp;		/* LWS_PRE, then the body */
+	size_t			 resplen;
+	char			 peer[64];
+};
+
+/* relay_switch.c */
+int	relay_switch_init(struct relay *);
+void	relay_switch_free(struct relay *);
+/* At shutdown: sends what is due and lets redis answer before the free. */
+void	relay_switch_drain(struct relay *);
+int	relay_switch_drained(const struct relay *);
+/*
+ * Appends env to the stream of session dest (MULTI, XADD MAXLEN ~ 10000,
+ * EXPIRE 3600, EXEC).  Returns 0 once sent, -1 when redis is down (the
+ * caller logs; nothing was stored).
+ */
+int	relay_enqueue(struct relay *, const struct relay_sess_id *dest,
+	    const uint8_t *env, size_t len);
+/* XADD relay.federation.stream * msg env. */
+int	relay_enqueue_federation(struct relay *, const uint8_t *env,
+	    size_t len);
+/* A session joined or left; delivery starts or stops. */
+int	relay_switch_join(struct relay *, struct relay_conn *);
+void	relay_switch_leave(struct relay *, struct relay_conn *);
+/* The connection is writable: the next queued frame, if any. */
+void	relay_switch_writable(struct relay *, struct relay_conn *);
+/* Once a second: back-pressure evictions. */
+void	relay_switch_tick(struct relay *, uint64_t now);
+
+/* relay_http.c */
+int	relay_http_init(struct relay *);
+void	relay_http_free(struct relay *);
+/* Closes a session's WebSocket (replaced or evicted). */
+void	relay_http_close(struct relay_conn *, int status, const char *why);
+
+/* relay_fed.c */
+struct relay_fed *relay_fed_new(struct relay *);
+void	relay_fed_free(struct relay_fed *);
+
+/* relay_sandbox.c */
+void	relay_sandbox(const struct relay *);
+
+/* rmb_relay.c */
+uint64_t relay_now(void);	/* unix seconds */
+uint64_t relay_mono(void);	/* monotonic seconds */
+/* The twin lookup of route and auth: cache, then the source. */
+int	relay_lookup(void *relay, uint32_t twin, struct twin_record *out);
+
+#endif

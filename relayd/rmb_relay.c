@@ -1,0 +1,440 @@
+/*
+ * rmb-relay: flags, set-up, privilege drop, the loop.  The flags are the
+ * reference relay's, so that its deployments can switch binaries.
+ */
+#include <sys/resource.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <sodium.h>
+
+#include "log.h"
+#include "privdrop.h"
+#include "rconn.h"
+#include "relayd.h"
+
+#define REDIS_WAIT	5.0	/* seconds for redis at start-up */
+#define REDIS_POLL	0.05
+#define DEFAULT_USER	"nobody"
+
+enum {
+	OPT_LIMIT = 256,
+	OPT_TWINS,
+	OPT_USER,
+	OPT_CATCHUP,
+	OPT_FED_HTTP,
+	OPT_CONNECT_TO
+};
+
+static const struct option longopts[] = {
+	{ "domain",		required_argument, NULL, 'm' },
+	{ "redis",		required_argument, NULL, 'r' },
+	{ "substrate",		required_argument, NULL, 's' },
+	{ "workers",		required_argument, NULL, 'w' },
+	{ "user-per-worker",	required_argument, NULL, 'u' },
+	{ "listen",		required_argument, NULL, 'l' },
+	{ "debug",		no_argument,	   NULL, 'd' },
+	{ "limit",		required_argument, NULL, OPT_LIMIT },
+	{ "ranker-period",	required_argument, NULL, 'p' },
+	{ "catchup-threshold",	required_argument, NULL, OPT_CATCHUP },
+	{ "twins",		required_argument, NULL, OPT_TWINS },
+	{ "user",		required_argument, NULL, OPT_USER },
+	{ "federation-http",	no_argument,	   NULL, OPT_FED_HTTP },
+	{ "connect-to",		required_argument, NULL, OPT_CONNECT_TO },
+	{ "version",		no_argument,	   NULL, 'V' },
+	{ "help",		no_argument,	   NULL, 'h' },
+	{ NULL, 0, NULL, 0 }
+};
+
+static struct relay	relay;
+
+static _Noreturn void
+usage(int code)
+{
+	fprintf(code == 0 ? stdout : stderr,
+	    "usage: rmb-relay [-dV] [-m domain ...] [-r redis-url] "
+	    "[-s substrate-url ...]\n"
+	    "                 [-l listen] [-w workers] [-u user-per-worker] "
+	    "[-p ranker-period]\n"
+	    "                 [--limit count size] [--twins file] "
+	    "[--user user]\n");
+	exit(code);
+}
+
+uint64_t
+relay_now(void)
+{
+	return (uint64_t)time(NULL);
+}
+
+uint64_t
+relay_mono(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec;
+}
+
+int
+relay_lookup(void *arg, uint32_t twin, struct twin_record *out)
+{
+	struct relay	*r = arg;
+	uint64_t	 misses = r->twins.misses;
+	int		 rv;
+
+	rv = twindir_get(&r->twins, twin, out, relay_mono());
+	if (r->twins.misses != misses)
+		relay_metrics_add(&r->metrics, RELAY_M_CACHE_MISSES, 1);
+	return rv;
+}
+
+static uint64_t
+number(const char *flag, const char *s, uint64_t min, uint64_t max)
+{
+	char			*end;
+	unsigned long long	 v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (*s < '0' || *s > '9' || *end != '\0' || errno != 0 || v < min ||
+	    v > max) {
+		fprintf(stderr, "rmb-relay: %s: \"%s\" is not a number from "
+		    "%" PRIu64 " to %" PRIu64 "\n", flag, s, min, max);
+		exit(2);
+	}
+	return v;
+}
+
+/* "[::]:8080", "0.0.0.0:80", "127.0.0.1:8080", ":8080". */
+static void
+parse_listen(struct relay_conf *c, const char *s)
+{
+	const char	*colon, *host = s;
+	size_t		 n;
+
+	if (*s == '[') {
+		if ((colon = strchr(s, ']')) == NULL || colon[1] != ':')
+			goto bad;
+		host = s + 1;
+		n = (size_t)(colon - host);
+		colon++;
+	} else {
+		if ((colon = strrchr(s, ':')) == NULL)
+			goto bad;
+		n = (size_t)(colon - s);
+	}
+	if (n >= sizeof(c->listen_host))
+		goto bad;
+	memcpy(c->listen_host, host, n);
+	c->listen_host[n] = '\0';
+	c->listen_port = (int)number("--listen", colon + 1, 1, 65535);
+	return;
+bad:
+	fprintf(stderr, "rmb-relay: --listen: \"%s\" is not ADDRESS:PORT\n",
+	    s);
+	exit(2);
+}
+
+/* -m and -s take several values after one flag, as clap lets them. */
+static void
+more_values(int argc, char **argv, const char **list, size_t *n, size_t max,
+    const char *flag, const char *first)
+{
+	for (;;) {
+		if (*n >= max) {
+			fprintf(stderr, "rmb-relay: %s: at most %zu values\n",
+			    flag, max);
+			exit(2);
+		}
+		list[(*n)++] = first;
+		if (optind >= argc || argv[optind][0] == '-')
+			return;
+		first = argv[optind++];
+	}
+}
+
+static void
+parse_flags(struct relay_conf *c, int argc, char **argv)
+{
+	const char	*redis = REDISURL_DEFAULT;
+	char		 err[256];
+	int		 ch;
+	size_t		 i;
+
+	memset(c, 0, sizeof(*c));
+	c->workers = RELAY_WORKERS_DEFAULT;
+	c->per_worker = RELAY_PER_WORKER_DEFAULT;
+	c->ranker_period = RELAY_RANK_PERIOD;
+	c->user = DEFAULT_USER;
+	parse_listen(c, RELAY_LISTEN_DEFAULT);
+	while ((ch = getopt_long(argc, argv, "m:r:s:w:u:l:dp:Vh", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'm':
+			more_values(argc, argv, c->domains, &c->ndomains,
+			    RELAY_DOMAINS_MAX, "--domain", optarg);
+			break;
+		case 'r':
+			redis = optarg;
+			break;
+		case 's':
+			more_values(argc, argv, c->substrate, &c->nsubstrate,
+			    RELAY_SUBSTRATE_MAX, "--substrate", optarg);
+			break;
+		case 'w':
+			c->workers = (unsigned int)number("--workers", optarg,
+			    1, RELAY_METRICS_WORKERS_MAX);
+			break;
+		case 'u':
+			c->per_worker = (unsigned int)number(
+			    "--user-per-worker", optarg, 1, 1000000);
+			break;
+		case 'l':
+			parse_listen(c, optarg);
+			break;
+		case 'd':
+			c->debug++;
+			break;
+		case OPT_LIMIT:
+			if (optind >= argc) {
+				fprintf(stderr, "rmb-relay: --limit takes "
+				    "COUNT and SIZE\n");
+				exit(2);
+			}
+			c->limit_on = 1;
+			c->limit_count = number("--limit", optarg, 1,
+			    UINT64_MAX);
+			c->limit_size = number("--limit", argv[optind++], 1,
+			    UINT64_MAX);
+			break;
+		case 'p':
+			c->ranker_period = number("--ranker-period", optarg,
+			    0, UINT32_MAX);
+			break;
+		case OPT_CATCHUP:
+			(void)number("--catchup-threshold", optarg, 0,
+			    UINT32_MAX);
+			break;
+		case OPT_TWINS:
+			c->twins_path = optarg;
+			break;
+		case OPT_USER:
+			c->user = optarg;
+			break;
+		case OPT_FED_HTTP:
+			c->federation_http = 1;
+			break;
+		case OPT_CONNECT_TO:
+			if (c->nconnect_to >= RELAY_CONNECT_TO_MAX) {
+				fprintf(stderr, "rmb-relay: --connect-to: at "
+				    "most %d\n", RELAY_CONNECT_TO_MAX);
+				exit(2);
+			}
+			c->connect_to[c->nconnect_to++] = optarg;
+			break;
+		case 'V':
+			printf("rmb-relay %s\n", PACKAGE_VERSION);
+			exit(0);
+		case 'h':
+			usage(0);
+		default:
+			usage(2);
+		}
+	}
+	if (optind != argc)
+		usage(2);
+	if ((uint64_t)c->workers * c->per_worker > RELAY_SESSIONS_CAP_MAX) {
+		fprintf(stderr, "rmb-relay: --workers x --user-per-worker is "
+		    "too large\n");
+		exit(2);
+	}
+	if (redis_url_parse(&c->redis, redis, err, sizeof(err)) == -1) {
+		fprintf(stderr, "rmb-relay: --redis: %s\n", err);
+		exit(2);
+	}
+	for (i = 0; i < c->ndomains; i++) {
+		if (c->domains[i][0] == '\0') {
+			fprintf(stderr, "rmb-relay: --domain: empty\n");
+			exit(2);
+		}
+	}
+	if (c->twins_path == NULL) {
+		fprintf(stderr, "rmb-relay: no twin source: give --twins FILE "
+		    "(reading twins from tfchain with --substrate is not "
+		    "built yet)\n");
+		exit(2);
+	}
+}
+
+/* The reference raises the descriptor limit to the hard limit. */
+static void
+raise_nofile(void)
+{
+	struct rlimit	rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+		return;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+		log_warn("raising the descriptor limit");
+}
+
+static void
+stop_cb(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	(void)revents;
+	log_info("signal %d: stopping", w->signum);
+	relay.stopping = 1;
+	ev_break(loop, EVBREAK_ALL);
+}
+
+static void
+tick_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct relay	*r = w->data;
+
+	(void)loop;
+	(void)revents;
+	relay_switch_tick(r, relay_mono());
+}
+
+static void
+redis_wait_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	static unsigned int	 ticks;
+	struct relay		*r = w->data;
+
+	(void)revents;
+	if (rconn_up(r->cmd) || ++ticks * REDIS_POLL >= REDIS_WAIT) {
+		ev_timer_stop(loop, w);
+		ev_break(loop, EVBREAK_ONE);
+	}
+}
+
+static void
+drain_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	static unsigned int	 ticks;
+	struct relay		*r = w->data;
+
+	(void)revents;
+	if (relay_switch_drained(r) || ++ticks * REDIS_POLL >= REDIS_WAIT) {
+		ev_timer_stop(loop, w);
+		ev_break(loop, EVBREAK_ONE);
+	}
+}
+
+/* The last XDELs go out and are answered before the connections close. */
+static void
+drain(struct relay *r)
+{
+	ev_timer	t;
+
+	relay_switch_drain(r);
+	ev_timer_init(&t, drain_cb, 0., REDIS_POLL);
+	t.data = r;
+	ev_timer_start(r->loop, &t);
+	ev_run(r->loop, 0);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct relay	*r = &relay;
+	ev_signal	 sigint, sigterm;
+	ev_timer	 wait;
+	char		 err[512], where[300];
+	uint64_t	 seed;
+	size_t		 users;
+
+	parse_flags(&r->conf, argc, argv);
+	log_init(1, r->conf.debug);
+	log_procinit("rmb-relay");
+	if (sodium_init() < 0)
+		fatalx("libsodium init failed");
+	signal(SIGPIPE, SIG_IGN);
+	raise_nofile();
+
+	if (twindir_open_file(&r->twins, r->conf.twins_path,
+	    RELAY_TWIN_CACHE, RELAY_TWIN_TTL, err, sizeof(err)) == -1)
+		fatalx("%s", err);
+	users = (size_t)r->conf.workers * r->conf.per_worker;
+	randombytes_buf(&seed, sizeof(seed));
+	if (relay_sessions_init(&r->sessions, users, seed) == -1 ||
+	    relay_rank_init(&r->rank, r->conf.ranker_period) == -1 ||
+	    relay_metrics_init(&r->metrics, r->conf.workers) == -1)
+		fatal("set-up");
+	if (r->conf.limit_on) {
+		if (relay_limit_init(&r->limit, r->conf.limit_count,
+		    r->conf.limit_size, users * 2 > RELAY_LIMIT_CAP_MAX ?
+		    RELAY_LIMIT_CAP_MAX : users * 2) == -1)
+			fatal("rate limiter");
+	} else
+		relay_limit_off(&r->limit);
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
+		fatalx("libcurl init failed");
+
+	if ((r->loop = ev_default_loop(EVFLAG_AUTO)) == NULL)
+		fatalx("libev: no event loop");
+	if (relay_switch_init(r) == -1)
+		fatal("redis set-up");
+	/* Fail at start-up, as the reference, when redis cannot be reached. */
+	ev_timer_init(&wait, redis_wait_cb, REDIS_POLL, REDIS_POLL);
+	wait.data = r;
+	ev_timer_start(r->loop, &wait);
+	ev_run(r->loop, 0);
+	if (!rconn_up(r->cmd))
+		fatalx("cannot reach redis at %s",
+		    redis_url_where(&r->conf.redis, where, sizeof(where)));
+
+	/* The listener and the lws event-lib plugin come before the drop. */
+	if (relay_http_init(r) == -1)
+		fatalx("cannot listen on %s:%d", r->conf.listen_host[0] ?
+		    r->conf.listen_host : "*", r->conf.listen_port);
+	if ((r->fed = relay_fed_new(r)) == NULL)
+		fatal("federation set-up");
+
+	privdrop_user(r->conf.user);
+	privdrop_harden();
+	relay_sandbox(r);
+
+	ev_signal_init(&sigint, stop_cb, SIGINT);
+	ev_signal_init(&sigterm, stop_cb, SIGTERM);
+	ev_signal_start(r->loop, &sigint);
+	ev_signal_start(r->loop, &sigterm);
+	ev_timer_init(&r->tick, tick_cb, 1., 1.);
+	r->tick.data = r;
+	ev_timer_start(r->loop, &r->tick);
+	log_info("listening on %s:%d, %zu domain(s), %zu twin(s) in %s, "
+	    "redis %s", r->conf.listen_host[0] ? r->conf.listen_host : "*",
+	    r->conf.listen_port, r->conf.ndomains, r->twins.file.n,
+	    r->conf.twins_path, redis_url_where(&r->conf.redis, where,
+	    sizeof(where)));
+	ev_run(r->loop, 0);
+
+	ev_timer_stop(r->loop, &r->tick);
+	ev_signal_stop(r->loop, &sigint);
+	ev_signal_stop(r->loop, &sigterm);
+	relay_fed_free(r->fed);
+	relay_http_free(r);
+	drain(r);
+	relay_switch_free(r);
+	curl_global_cleanup();
+	relay_limit_free(&r->limit);
+	relay_rank_free(&r->rank);
+	relay_metrics_free(&r->metrics);
+	relay_sessions_free(&r->sessions);
+	twindir_close(&r->twins);
+	log_info("stopped");
+	return 0;
+}

@@ -1,0 +1,183 @@
+/*
+ * rmb-relay under load, on loopback with a throwaway redis-server:
+ * envelopes of 1 KiB relayed between two connected sessions (with 1 and
+ * with 256 in flight), and the relay's resident memory per idle session
+ * with 5,000 sessions connected.  Run from the build directory (or set
+ * top_builddir).  Prints only.
+ */
+#include <sys/resource.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "bench.h"
+#include "harness.h"
+#include "relay_client.h"
+
+#define PAYLOAD		1024
+#define MESSAGES	20000
+#define IDLE		5000
+
+static long
+rss_kb(pid_t pid)
+{
+	char	path[64], line[256];
+	FILE	*f;
+	long	kb = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "VmRSS: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
+/* Relays n envelopes from a to b, at most window unanswered. */
+static double
+relay_rate(struct wsc *a, struct wsc *b, const uint8_t *env, size_t len,
+    int n, int window, double *lat_us)
+{
+	double	 t0, t;
+	int	 sent = 0, got = 0, op;
+	uint8_t	*p;
+	size_t	 pn;
+
+	t0 = now_us();
+	while (got < n) {
+		while (sent < n && sent - got < window) {
+			if (wsc_send(a, WSC_BINARY, env, len) == -1)
+				return -1;
+			sent++;
+		}
+		t = now_us();
+		if (wsc_recv(b, &op, &p, &pn, 10000) != 1)
+			return -1;
+		free(p);
+		got++;
+		if (lat_us != NULL && window == 1)
+			lat_us[got - 1] = now_us() - t;
+	}
+	return n / ((now_us() - t0) / 1e6);
+}
+
+int
+main(void)
+{
+	struct redis_srv	 redis;
+	struct rc_twin		 tw[2];
+	struct rc_msg		 m;
+	struct wsc		 a, b, *idle;
+	struct rlimit		 rl;
+	const char		*top = getenv("top_builddir");
+	char			 bin[512], url[64], listen[64], twins[300];
+	char			 dir[] = "/tmp/rmb-bench-relay.XXXXXX", log[300];
+	char			 sid[16], body[128];
+	char			*argv[16];
+	uint8_t			 payload[PAYLOAD], *env;
+	size_t			 len;
+	double			*lat, r1, r256;
+	long			 before, after;
+	pid_t			 pid;
+	int			 port, i, status, opened = 0;
+
+	rl.rlim_cur = rl.rlim_max = IDLE + 256;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == -1 &&
+	    (getrlimit(RLIMIT_NOFILE, &rl) == -1 ||
+	    (rl.rlim_cur = rl.rlim_max, setrlimit(RLIMIT_NOFILE, &rl)) == -1))
+		perror("RLIMIT_NOFILE");
+	if (mkdtemp(dir) == NULL || redis_start(&redis) != 0) {
+		fprintf(stderr, "relay bench: needs redis-server\n");
+		return 1;
+	}
+	rc_twin_init(&tw[0], 1, KEY_ED25519, "r1.bench", 1);
+	rc_twin_init(&tw[1], 2, KEY_ED25519, "r1.bench", 2);
+	snprintf(twins, sizeof(twins), "%s/twins.json", dir);
+	rc_twinfile(twins, tw, 2);
+	snprintf(bin, sizeof(bin), "%s/relayd/rmb-relay",
+	    top != NULL ? top : ".");
+	snprintf(url, sizeof(url), "redis://127.0.0.1:%d", redis.port);
+	port = free_port();
+	snprintf(listen, sizeof(listen), "127.0.0.1:%d", port);
+	snprintf(log, sizeof(log), "%s/relay.log", dir);
+	i = 0;
+	argv[i++] = bin;
+	argv[i++] = (char *)"-r";
+	argv[i++] = url;
+	argv[i++] = (char *)"-l";
+	argv[i++] = listen;
+	argv[i++] = (char *)"-m";
+	argv[i++] = (char *)"r1.bench";
+	argv[i++] = (char *)"--twins";
+	argv[i++] = twins;
+	argv[i] = NULL;
+	if ((pid = proc_start(argv, log)) == -1 ||
+	    wait_log(log, "listening on", 10000) == -1) {
+		fprintf(stderr, "relay bench: rmb-relay does not start (%s)\n",
+		    log);
+		return 1;
+	}
+	if (rc_connect(&a, port, &tw[0], NULL, &status, body,
+	    sizeof(body)) == -1 || rc_connect(&b, port, &tw[1], NULL, &status,
+	    body, sizeof(body)) == -1) {
+		fprintf(stderr, "relay bench: sessions refused\n");
+		return 1;
+	}
+	randombytes_buf(payload, sizeof(payload));
+	memset(&m, 0, sizeof(m));
+	m.src = &tw[0];
+	m.dst = 2;
+	m.kind = RC_REQUEST;
+	m.uid = "bench";
+	m.payload = payload;
+	m.len = sizeof(payload);
+	len = rc_envelope(&env, &m);
+	if ((lat = calloc(2000, sizeof(*lat))) == NULL)
+		return 1;
+
+	relay_rate(&a, &b, env, len, 500, 64, NULL);	/* warm-up */
+	r1 = relay_rate(&a, &b, env, len, 2000, 1, lat);
+	r256 = relay_rate(&a, &b, env, len, MESSAGES, 256, NULL);
+	printf("envelope of %zu bytes (1 KiB payload), A -> relay -> redis "
+	    "stream -> relay -> B:\n", len);
+	printf("  1 in flight:   %8.0f envelopes/s, median %.0f us\n", r1,
+	    median(lat, 2000));
+	printf("  256 in flight: %8.0f envelopes/s (%d envelopes)\n", r256,
+	    MESSAGES);
+	wsc_close(&a);
+	wsc_close(&b);
+
+	if ((idle = calloc(IDLE, sizeof(*idle))) == NULL)
+		return 1;
+	sleep(1);
+	before = rss_kb(pid);
+	for (i = 0; i < IDLE; i++) {
+		snprintf(sid, sizeof(sid), "s%d", i);
+		if (rc_connect(&idle[i], port, &tw[i % 2], sid, &status, body,
+		    sizeof(body)) == -1)
+			break;
+		opened++;
+	}
+	sleep(2);
+	after = rss_kb(pid);
+	printf("idle sessions: %d connected; relay RSS %ld kB before, %ld kB "
+	    "after: %.1f kB per session\n", opened, before, after,
+	    opened > 0 ? (double)(after - before) / opened : 0.);
+	for (i = 0; i < opened; i++)
+		wsc_drop(&idle[i]);
+	free(idle);
+	free(lat);
+	free(env);
+	proc_stop(pid, 5000);
+	redis_stop(&redis);
+	snprintf(body, sizeof(body), "rm -rf %s", dir);
+	if (system(body) != 0)
+		fprintf(stderr, "could not remove %s\n", dir);
+	return 0;
+}

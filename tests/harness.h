@@ -1,0 +1,77 @@
+/*
+ * Helpers for tests that run daemons: loopback ports, child processes
+ * and their logs, and a throwaway redis-server with a small blocking
+ * RESP client for assertions.
+ */
+#ifndef RMB_HARNESS_H
+#define RMB_HARNESS_H
+
+#include <sys/types.h>
+
+#include <stddef.h>
+
+/* A free loopback port (bound to 127.0.0.1:0, then released), or -1. */
+int	free_port(void);
+/*
+ * Forks and execs argv (argv[0] a path) with stdin from /dev/null and
+ * stdout and stderr appended to logpath (NULL: inherited).  The child
+ * gets SIGTERM if the test dies.  Returns its pid or -1.
+ */
+pid_t	proc_start(char *const argv[], const char *logpath);
+/* SIGTERM, up to timeout_ms to exit, then SIGKILL; the wait status or -1. */
+int	proc_stop(pid_t, int timeout_ms);
+/*
+ * 1 when pid has exited (reaped, *status set), 0 while it runs, -1 on
+ * error (it was already reaped, say).
+ */
+int	proc_exited(pid_t, int *status);
+/* Waits until 127.0.0.1:port accepts a connection.  Returns 0 or -1. */
+int	wait_port(int port, int timeout_ms);
+/* Waits until logpath contains needle (under 4 KiB).  Returns 0 or -1. */
+int	wait_log(const char *logpath, const char *needle, int timeout_ms);
+
+struct redis_srv {
+	pid_t	pid;
+	int	port;
+	char	dir[256];
+	char	log[300];
+};
+
+/*
+ * Starts redis-server ($REDIS_SERVER, else from PATH, else /usr/bin) on
+ * a free loopback port with no persistence, in a fresh directory under
+ * $TMPDIR or /tmp, and waits up to 5 s for it to answer PING.  Returns 0;
+ * -2 when redis-server is not installed, so a test can skip; -1 on
+ * failure, with the reason on stderr.
+ */
+int	redis_start(struct redis_srv *);
+/* Stops it and removes its directory. */
+void	redis_stop(struct redis_srv *);
+
+/* The largest bulk string and array, and nesting depth, a reply may have. */
+#define RREPLY_MAX_BULK		(64 * 1024 * 1024)
+#define RREPLY_MAX_ELEMS	(1024 * 1024)
+#define RREPLY_MAX_DEPTH	8
+
+struct rreply {
+	int		  type;		/* '+', '-', ':', '$', '*', 0 for nil */
+	long long	  integer;	/* ':' */
+	char		 *str;		/* '+', '-', '$': NUL-terminated */
+	size_t		  len;
+	size_t		  n;		/* '*' */
+	struct rreply	**elem;
+};
+
+/*
+ * Sends one command on a new connection and returns the parsed reply,
+ * or NULL on a transport error, timeout (5 s) or malformed reply.
+ * argvlen NULL means each argument is a string.
+ */
+struct rreply *redis_cmd(int port, int argc, const char **argv,
+	    const size_t *argvlen);
+/* The same with the space-separated words of a printf-formatted line. */
+struct rreply *redis_cmdf(int port, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+void	rreply_free(struct rreply *);
+
+#endif
