@@ -18,6 +18,7 @@
 
 #define WAIT	5000	/* ms for anything that should happen */
 #define QUIET	300	/* ms in which nothing should arrive */
+#define BP_MESSAGES 600	/* of 64 KiB: more than sockets and the queue hold */
 
 static char		 dir[256];
 static const char	*relay_bin;
@@ -635,23 +636,138 @@ test_federation(const struct relay_proc *a, struct relay_proc *b,
 	wsc_close(&w3);
 }
 
+/*
+ * A session that does not read: the relay's queue for it fills, the rest
+ * waits in redis, and once it reads it gets every message, in order.
+ */
+static void
+test_backpressure(const struct relay_proc *a)
+{
+	struct wsc	 w1, w7;
+	struct rc_msg	 m;
+	uint8_t		*env, *payload;
+	size_t		 len;
+	long long	 waiting;
+	int		 i, n = 0, in_order = 1;
+	Envelope	*e;
+	char		 uid[16];
+
+	if ((payload = calloc(1, 65536)) == NULL)
+		abort();
+	sess(&w1, a, T1, NULL);
+	sess(&w7, a, T7, "slow");
+	memset(&m, 0, sizeof(m));
+	m.src = &tw[T1];
+	m.dst = tw[T7].id;
+	m.dst_sid = "slow";
+	m.kind = RC_REQUEST;
+	m.payload = payload;
+	m.len = 65536;
+	for (i = 0; i < BP_MESSAGES; i++) {
+		snprintf(uid, sizeof(uid), "bp%d", i);
+		m.uid = uid;
+		if ((len = rc_envelope(&env, &m)) == 0 ||
+		    wsc_send(&w1, WSC_BINARY, env, len) == -1)
+			break;
+		free(env);
+	}
+	sleep(1);
+	waiting = redis_int(redis_a.port, "XLEN", "stream:7:slow");
+	ok(waiting > 0 && waiting < BP_MESSAGES, "back pressure: with the "
+	    "reader stalled, %lld of %d wait in redis", waiting, BP_MESSAGES);
+	ok(alive(a), "back pressure: the relay is fine");
+	while (n < BP_MESSAGES && rc_recv(&w7, &e, WAIT) == 1) {
+		snprintf(uid, sizeof(uid), "bp%d", n);
+		in_order &= strcmp(e->uid, uid) == 0;
+		envelope__free_unpacked(e, NULL);
+		n++;
+	}
+	ok(n == BP_MESSAGES && in_order, "back pressure: the reader then gets "
+	    "all %d, in order (%d)", BP_MESSAGES, n);
+	usleep(300000);
+	ok(redis_int(redis_a.port, "XLEN", "stream:7:slow") == 0,
+	    "back pressure: and the stream is empty");
+	free(payload);
+	wsc_close(&w1);
+	wsc_close(&w7);
+}
+
+/* Start-up refusals: exit non-zero with the reason in the log. */
+static void
+startup_fails(const char *name, const char *twins, const char *redis,
+    int want, const char *needle)
+{
+	char	 log[300], listen[64];
+	char	*argv[12];
+	pid_t	 pid;
+	int	 st = -1, i, n = 0;
+
+	snprintf(log, sizeof(log), "%s/%s.log", dir, name);
+	snprintf(listen, sizeof(listen), "127.0.0.1:%d", free_port());
+	argv[n++] = (char *)relay_bin;
+	argv[n++] = (char *)"-r";
+	argv[n++] = (char *)redis;
+	argv[n++] = (char *)"-l";
+	argv[n++] = listen;
+	argv[n++] = (char *)"--twins";
+	argv[n++] = (char *)twins;
+	argv[n] = NULL;
+	pid = proc_start(argv, log);
+	for (i = 0; i < 200 && proc_exited(pid, &st) == 0; i++)
+		usleep(50000);
+	ok(WIFEXITED(st) && WEXITSTATUS(st) == want &&
+	    wait_log(log, needle, 100) == 0, "start-up: %s: exit %d, \"%s\"",
+	    name, want, needle);
+	if (!WIFEXITED(st))
+		proc_stop(pid, WAIT);
+}
+
+static void
+test_startup(void)
+{
+	char	twins[300], bad[300], url[64];
+	FILE	*f;
+
+	snprintf(twins, sizeof(twins), "%s/twins.json", dir);
+	snprintf(bad, sizeof(bad), "%s/bad.json", dir);
+	snprintf(url, sizeof(url), "redis://127.0.0.1:%d", redis_a.port);
+	if ((f = fopen(bad, "w")) != NULL) {
+		fprintf(f, "[{\"id\": 1, \"account\": \"0x%064d\"},\n"
+		    " {\"id\": 2, \"acount\": \"x\"}]\n", 0);
+		fclose(f);
+	}
+	startup_fails("bad-twins", bad, url, 1, "entry 2 (id 2)");
+	startup_fails("no-twins", "/nonexistent/twins.json", url, 1,
+	    "/nonexistent/twins.json");
+	startup_fails("bad-redis-url", twins, "rediss://x", 2, "TLS");
+	snprintf(url, sizeof(url), "redis://127.0.0.1:%d", free_port());
+	startup_fails("no-redis", twins, url, 1, "cannot reach redis");
+}
+
 static void
 test_sandbox(const struct relay_proc *a)
 {
 	char	path[64], line[256];
 	FILE	*f;
-	int	seccomp = -1, nnp = -1;
+	int	seccomp = -1, nnp = -1, uid = -1;
 
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)a->pid);
 	if ((f = fopen(path, "r")) != NULL) {
 		while (fgets(line, sizeof(line), f) != NULL) {
 			sscanf(line, "Seccomp: %d", &seccomp);
 			sscanf(line, "NoNewPrivs: %d", &nnp);
+			sscanf(line, "Uid: %d", &uid);
 		}
 		fclose(f);
 	}
 	ok(seccomp == 2 && nnp == 1, "the relay runs with Seccomp: 2 and "
 	    "NoNewPrivs: 1 (%d, %d)", seccomp, nnp);
+	if (geteuid() == 0)
+		ok(uid == 65534, "started as root, it runs as nobody (uid %d)",
+		    uid);
+	else
+		ok(uid == (int)geteuid(), "not root: it keeps our uid (%d)",
+		    uid);
 }
 
 int
@@ -708,6 +824,8 @@ main(void)
 	test_http(&a);
 	test_metrics_move(&a);
 	test_bad_frames(&a);
+	test_backpressure(&a);
+	test_startup();
 	test_limit();
 	test_shared_redis(&a);
 	test_federation(&a, &b, bextra);
