@@ -66,5 +66,27 @@ void	tfchain_key_twin_by_account(
 	    uint8_t out[TFCHAIN_KEY_TWIN_BY_ACCOUNT_LEN],
 	    const uint8_t account[32]);
 
+/*
+ * common/relayrule.c, which keyd links too.  The relay rule of tfchain's
+ * create_twin and update_twin: 1 to 1024
+ * bytes of [A-Za-z0-9._-], no '.' first or last, no "..", and, as the
+ * pallet's loop also refuses it, no '.' at offset 1 (so "a.example" is
+ * refused while "ab.example" is not).  Returns 1 if valid, else 0.
+ */
+int	twin_relay_valid(const char *relay, size_t len);
+
+/*
+ * Why relay breaks that rule, with the offending byte in *at; or NULL.
+ * A bad character gives twin_relay_bad_char itself, so callers can show
+ * the byte.
+ */
+const char *twin_relay_check(const char *relay, size_t len, size_t *at);
+extern const char twin_relay_bad_char[];
+
+/*
+ * Whether a relay field lists domain: the field is split on '_' and the
+ * pieces compared byte for byte.  An empty domain is never listed.
+ */
+int	twin_relay_has(const char *relay, const char *domain);
 
 #endif

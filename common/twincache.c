@@ -1,3 +1,4 @@
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,35 +24,6 @@ lookup(const struct twincache *c, uint32_t id)
 		if (c->ents[s - 1].rec.id == id)
 			return i;
 	return NIL;
-}
-
-static void
-unlink_ent(struct twincache *c, uint32_t s)
-{
-	struct twincache_ent	*e = &c->ents[s];
-
-	if (e->prev != NIL)
-		c->ents[e->prev].next = e->next;
-	else
-		c->head = e->next;
-	if (e->next != NIL)
-		c->ents[e->next].prev = e->prev;
-	else
-		c->tail = e->prev;
-}
-
-static void
-push_front(struct twincache *c, uint32_t s)
-{
-	struct twincache_ent	*e = &c->ents[s];
-
-	e->prev = NIL;
-	e->next = c->head;
-	if (c->head != NIL)
-		c->ents[c->head].prev = s;
-	else
-		c->tail = s;
-	c->head = s;
 }
 
 /*
@@ -82,9 +54,9 @@ remove_at(struct twincache *c, uint32_t i)
 	uint32_t	s = c->table[i] - 1;
 
 	table_delete(c, i);
-	unlink_ent(c, s);
-	c->ents[s].next = c->free;
-	c->free = s;
+	ilist_unlink(&c->lru, s + 1);
+	c->ents[s].lru.next = c->free;	/* a free slot's link: the free list */
+	c->free = s + 1;
 	c->n--;
 }
 
@@ -108,10 +80,11 @@ twincache_init(struct twincache *c, size_t capacity, uint64_t ttl)
 	c->mask = size - 1;
 	c->capacity = (uint32_t)capacity;
 	c->ttl = ttl;
-	c->head = c->tail = NIL;
+	ilist_init(&c->lru, c->ents, sizeof(*c->ents),
+	    offsetof(struct twincache_ent, lru));
 	for (i = 0; i < c->capacity; i++)
-		c->ents[i].next = i + 1 < c->capacity ? i + 1 : NIL;
-	c->free = 0;
+		c->ents[i].lru.next = i + 1 < c->capacity ? i + 2 : 0;
+	c->free = 1;
 	return 0;
 }
 
@@ -129,8 +102,7 @@ twincache_get(struct twincache *c, uint32_t id, uint64_t now)
 		remove_at(c, i);
 		return NULL;
 	}
-	unlink_ent(c, s);
-	push_front(c, s);
+	ilist_touch(&c->lru, s + 1);
 	return &e->rec;
 }
 
@@ -144,12 +116,12 @@ twincache_put(struct twincache *c, const struct twin_record *rec,
 		return;
 	if ((i = lookup(c, rec->id)) != NIL) {
 		s = c->table[i] - 1;
-		unlink_ent(c, s);
+		ilist_unlink(&c->lru, s + 1);
 	} else {
 		if (c->n == c->capacity)
-			remove_at(c, lookup(c, c->ents[c->tail].rec.id));
-		s = c->free;
-		c->free = c->ents[s].next;
+			remove_at(c, lookup(c, c->ents[c->lru.tail - 1].rec.id));
+		s = c->free - 1;
+		c->free = c->ents[s].lru.next;
 		for (i = bucket(c, rec->id); c->table[i] != 0;
 		    i = (i + 1) & c->mask)
 			;
@@ -158,7 +130,7 @@ twincache_put(struct twincache *c, const struct twin_record *rec,
 	}
 	c->ents[s].rec = *rec;
 	c->ents[s].inserted = now;
-	push_front(c, s);
+	ilist_push_front(&c->lru, s + 1);
 }
 
 void

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ilist.h"
 #include "tfchain.h"
 
 /* The reference peer's figures. */
@@ -24,7 +25,7 @@
 struct twincache_ent {
 	struct twin_record	rec;
 	uint64_t		inserted;
-	uint32_t		prev, next;	/* LRU list, or the free list */
+	struct ilink		lru;		/* LRU list, or the free list */
 };
 
 struct twincache {
@@ -32,8 +33,8 @@ struct twincache {
 	uint32_t		*table;		/* slot + 1 by id; 0 is empty */
 	uint32_t		 mask;		/* table size - 1 */
 	uint32_t		 capacity, n;
-	uint32_t		 head, tail;	/* most, least recently used */
-	uint32_t		 free;
+	struct ilist		 lru;		/* slot + 1, most recent first */
+	uint32_t		 free;		/* slot + 1 of a free one, or 0 */
 	uint64_t		 ttl;
 };
 

@@ -104,70 +104,6 @@ visible(char *out, size_t cap, const char *s)
 	out[i] = '\0';
 }
 
-static const char bad_char[] =
-    "not allowed (only A-Z a-z 0-9 . _ -, so no scheme, port or path)";
-
-/*
- * Why relay breaks the chain's rule, or NULL; *at is the offending byte.
- * Characters are checked first, as a port or a scheme is the likely slip.
- */
-static const char *
-relay_check(const char *s, size_t len, size_t *at)
-{
-	size_t	i;
-	char	c;
-
-	*at = 0;
-	if (len == 0)
-		return "empty (use null for no relay)";
-	if (len > TWIN_RELAY_MAX)
-		return "longer than 1024 bytes";
-	for (i = 0; i < len; i++) {
-		c = s[i];
-		*at = i;
-		if ((c < 'a' || c > 'z') && (c < 'A' || c > 'Z') &&
-		    (c < '0' || c > '9') && c != '-' && c != '_' && c != '.')
-			return bad_char;
-	}
-	if (s[0] == '.')
-		return "starts with '.'";
-	for (i = 1; i < len; i++)
-		if (s[i - 1] == '.' && s[i] == '.')
-			return "contains \"..\"";
-	if (s[len - 1] == '.')
-		return "ends with '.'";
-	if (len > 1 && s[1] == '.')
-		return "'.' at byte 1 (tfchain refuses a one-character "
-		    "first label)";
-	return NULL;
-}
-
-int
-twin_relay_valid(const char *relay, size_t len)
-{
-	size_t	at;
-
-	return relay != NULL && relay_check(relay, len, &at) == NULL;
-}
-
-int
-twin_relay_has(const char *relay, const char *domain)
-{
-	const char	*p, *end;
-	size_t		 dlen;
-
-	if (relay == NULL || domain == NULL || (dlen = strlen(domain)) == 0)
-		return 0;
-	for (p = relay;; p = end + 1) {
-		if ((end = strchr(p, '_')) == NULL)
-			end = p + strlen(p);
-		if ((size_t)(end - p) == dlen && memcmp(p, domain, dlen) == 0)
-			return 1;
-		if (*end == '\0')
-			return 0;
-	}
-}
-
 /*
  * Reads a string value into p->str.  Returns 0, or -1 for a problem or a
  * syntax error (the caller's skip of the value tells them apart).
@@ -245,9 +181,9 @@ read_relay(struct parser *p, struct twin_record *t)
 		return json_get_null(&p->rd);
 	if (get_str(p, "relay", &n) == -1)
 		return -1;
-	if ((why = relay_check(p->str, n, &at)) != NULL) {
+	if ((why = twin_relay_check(p->str, n, &at)) != NULL) {
 		c = (unsigned char)p->str[at];
-		if (why != bad_char)
+		if (why != twin_relay_bad_char)
 			return problem(p, "relay: %s", why);
 		if (c >= 0x20 && c < 0x7f)
 			return problem(p, "relay: '%c' at byte %zu: %s", c, at,

@@ -53,18 +53,4 @@ const struct twin_record *twinfile_find(const struct twinfile *tf,
 /* Frees what parse or load allocated and empties *tf; safe to repeat. */
 void	twinfile_free(struct twinfile *tf);
 
-/*
- * The relay rule of tfchain's create_twin and update_twin: 1 to 1024
- * bytes of [A-Za-z0-9._-], no '.' first or last, no "..", and, as the
- * pallet's loop also refuses it, no '.' at offset 1 (so "a.example" is
- * refused while "ab.example" is not).  Returns 1 if valid, else 0.
- */
-int	twin_relay_valid(const char *relay, size_t len);
-
-/*
- * Whether a relay field lists domain: the field is split on '_' and the
- * pieces compared byte for byte.  An empty domain is never listed.
- */
-int	twin_relay_has(const char *relay, const char *domain);
-
 #endif

@@ -64,7 +64,8 @@ read_config(struct keyd *k, struct imsgbuf *ib, struct keyd_config *c)
 	struct imsg_rd	rd;
 	char		dom[KEYD_DOMAIN_MAX + 1];
 	uint32_t	pallet, call, n, i;
-	size_t		len;
+	size_t		len, at;
+	const char	*why;
 	ssize_t		r;
 	int		got;
 
@@ -97,11 +98,6 @@ read_config(struct keyd *k, struct imsgbuf *ib, struct keyd_config *c)
 		    !domain_valid(dom))
 			fatalx("configuration: relay domain %u is not a valid "
 			    "domain name", i + 1);
-		/* tfchain's validate_relay_address refuses a '.' at byte 1
-		 * of the field (its loop starts with the last dot at 0). */
-		if (i == 0 && dom[1] == '.')
-			fatalx("configuration: tfchain refuses a relay field "
-			    "with '.' as its second byte (%s)", dom);
 		/* The chain's relay field: the domains joined by "_". */
 		if (len + (i > 0) + strlen(dom) > TWIN_RELAY_MAX)
 			fatalx("configuration: the relay domains are longer "
@@ -109,6 +105,10 @@ read_config(struct keyd *k, struct imsgbuf *ib, struct keyd_config *c)
 		len += (size_t)snprintf(k->relay + len, sizeof(k->relay) - len,
 		    "%s%s", i > 0 ? "_" : "", dom);
 	}
+	/* The whole field as the chain will judge it: refused here, not there. */
+	if (n > 0 && (why = twin_relay_check(k->relay, len, &at)) != NULL)
+		fatalx("configuration: tfchain would refuse the relay field "
+		    "\"%s\": %s", k->relay, why);
 	if (imsg_get_str(&rd, c->jail, sizeof(c->jail)) == -1 ||
 	    imsg_get_str(&rd, c->user, sizeof(c->user)) == -1 ||
 	    imsg_get_end(&rd) != 0)

@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,36 +15,6 @@ bucket_of(const struct relay_limit *l, uint32_t twin)
 {
 	/* Fibonacci hashing spreads the mostly sequential twin ids. */
 	return (uint32_t)(twin * 2654435769u) >> l->shift;
-}
-
-static void
-lru_unlink(struct relay_limit *l, uint32_t i)
-{
-	struct relay_limit_ent	*e = ENT(l, i);
-
-	if (e->prev != 0)
-		ENT(l, e->prev)->next = e->next;
-	else
-		l->head = e->next;
-	if (e->next != 0)
-		ENT(l, e->next)->prev = e->prev;
-	else
-		l->tail = e->prev;
-	e->prev = e->next = 0;
-}
-
-static void
-lru_push(struct relay_limit *l, uint32_t i)
-{
-	struct relay_limit_ent	*e = ENT(l, i);
-
-	e->prev = 0;
-	e->next = l->head;
-	if (l->head != 0)
-		ENT(l, l->head)->prev = i;
-	else
-		l->tail = i;
-	l->head = i;
 }
 
 static void
@@ -68,19 +39,16 @@ lookup(struct relay_limit *l, uint32_t twin, uint64_t window)
 	b = bucket_of(l, twin);
 	for (i = l->buckets[b]; i != 0; i = ENT(l, i)->chain) {
 		if (ENT(l, i)->twin == twin) {
-			if (l->head != i) {
-				lru_unlink(l, i);
-				lru_push(l, i);
-			}
+			ilist_touch(&l->lru, i);
 			return ENT(l, i);
 		}
 	}
 	if (l->used < l->cap)
 		i = ++l->used;
 	else {
-		i = l->tail;
+		i = l->lru.tail;
 		hash_remove(l, i);
-		lru_unlink(l, i);
+		ilist_unlink(&l->lru, i);
 	}
 	e = ENT(l, i);
 	e->twin = twin;
@@ -88,7 +56,7 @@ lookup(struct relay_limit *l, uint32_t twin, uint64_t window)
 	e->count = e->bytes = 0;
 	e->chain = l->buckets[b];
 	l->buckets[b] = i;
-	lru_push(l, i);
+	ilist_push_front(&l->lru, i);
 	return e;
 }
 
@@ -121,6 +89,8 @@ relay_limit_init(struct relay_limit *l, uint64_t count, uint64_t size,
 		l->buckets = NULL;
 		return -1;
 	}
+	ilist_init(&l->lru, l->ents, sizeof(*l->ents),
+	    offsetof(struct relay_limit_ent, lru));
 	l->shift = 32 - bits;
 	l->cap = (uint32_t)capacity;
 	l->count = count;

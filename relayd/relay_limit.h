@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ilist.h"
+
 #define RELAY_LIMIT_WINDOW	60	/* seconds, fixed in the reference */
 #define RELAY_LIMIT_CAP_MAX	(UINT32_MAX - 1)	/* links are 32-bit */
 
@@ -17,9 +19,8 @@ struct relay_limit_ent {
 	uint64_t	count;
 	uint64_t	bytes;
 	uint32_t	twin;
-	uint32_t	prev;		/* links are index + 1, 0 for none */
-	uint32_t	next;
-	uint32_t	chain;
+	uint32_t	chain;		/* index + 1, 0 for none */
+	struct ilink	lru;
 };
 
 struct relay_limit {
@@ -28,8 +29,7 @@ struct relay_limit {
 	uint64_t		 size;	/* bytes per window and per message */
 	uint32_t		 cap;
 	uint32_t		 used;
-	uint32_t		 head;	/* most recently used */
-	uint32_t		 tail;	/* least recently used */
+	struct ilist		 lru;
 	unsigned int		 shift;	/* 32 - log2(buckets) */
 	uint32_t		*buckets;
 	struct relay_limit_ent	*ents;

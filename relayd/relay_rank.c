@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -47,36 +48,6 @@ recent(uint64_t t, uint64_t now, uint64_t period)
 }
 
 static void
-lru_unlink(struct relay_rank *r, uint32_t i)
-{
-	struct relay_rank_dom	*d = DOM(r, i);
-
-	if (d->prev != 0)
-		DOM(r, d->prev)->next = d->next;
-	else
-		r->head = d->next;
-	if (d->next != 0)
-		DOM(r, d->next)->prev = d->prev;
-	else
-		r->tail = d->prev;
-	d->prev = d->next = 0;
-}
-
-static void
-lru_push(struct relay_rank *r, uint32_t i)
-{
-	struct relay_rank_dom	*d = DOM(r, i);
-
-	d->prev = 0;
-	d->next = r->head;
-	if (r->head != 0)
-		DOM(r, r->head)->prev = i;
-	else
-		r->tail = i;
-	r->head = i;
-}
-
-static void
 hash_remove(struct relay_rank *r, uint32_t i)
 {
 	uint32_t	*p;
@@ -94,6 +65,8 @@ relay_rank_init(struct relay_rank *r, uint64_t period)
 	/* calloc leaves untouched pages unmapped, so memory follows use. */
 	if ((r->doms = calloc(RELAY_RANK_DOMAINS, sizeof(*r->doms))) == NULL)
 		return -1;
+	ilist_init(&r->lru, r->doms, sizeof(*r->doms),
+	    offsetof(struct relay_rank_dom, lru));
 	r->period = period;
 	return 0;
 }
@@ -111,14 +84,14 @@ relay_rank_fail(struct relay_rank *r, const char *domain, uint64_t now)
 		return -1;
 	}
 	if ((i = lookup(r, domain)) != 0)
-		lru_unlink(r, i);
+		ilist_unlink(&r->lru, i);
 	else {
 		if (r->used < RELAY_RANK_DOMAINS)
 			i = ++r->used;
 		else {
-			i = r->tail;
+			i = r->lru.tail;
 			hash_remove(r, i);
-			lru_unlink(r, i);
+			ilist_unlink(&r->lru, i);
 		}
 		d = DOM(r, i);
 		memset(d, 0, sizeof(*d));
@@ -127,7 +100,7 @@ relay_rank_fail(struct relay_rank *r, const char *domain, uint64_t now)
 		d->chain = r->buckets[b];
 		r->buckets[b] = i;
 	}
-	lru_push(r, i);
+	ilist_push_front(&r->lru, i);
 	d = DOM(r, i);
 	while (d->nfails > 0 && !recent(d->fails[d->first], now, r->period)) {
 		d->first = (d->first + 1) % RELAY_RANK_FAILS;

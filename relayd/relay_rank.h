@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ilist.h"
+
 #define RELAY_RANK_PERIOD	3600	/* --ranker-period default, seconds */
 #define RELAY_RANK_DOMAINS	1024	/* tracked; the stalest goes first */
 #define RELAY_RANK_FAILS	64	/* kept per domain; the oldest goes */
@@ -19,17 +21,15 @@ struct relay_rank_dom {
 	uint64_t	fails[RELAY_RANK_FAILS];	/* ring, oldest first */
 	uint32_t	first;
 	uint32_t	nfails;
-	uint32_t	prev;		/* links are index + 1, 0 for none */
-	uint32_t	next;
-	uint32_t	chain;
+	uint32_t	chain;		/* index + 1, 0 for none */
+	struct ilink	lru;
 	char		name[RELAY_RANK_DOMAIN_MAX + 1];
 };
 
 struct relay_rank {
 	uint64_t		 period;
 	uint32_t		 used;
-	uint32_t		 head;		/* most recently failed */
-	uint32_t		 tail;		/* least recently failed */
+	struct ilist		 lru;		/* most recently failed first */
 	uint32_t		 buckets[2 * RELAY_RANK_DOMAINS];
 	struct relay_rank_dom	*doms;
 };

@@ -188,8 +188,11 @@ ingest_one(const uint8_t *data, size_t size, const Envelope *e)
 {
 	struct relay_route_ctx		ctx;
 	struct relay_route_result	r;
-	int				status = 0;
+	int				status = 0, refused;
 
+	/* Not an envelope, or no destination twin: 400. */
+	refused = e == NULL || e->destination == NULL ||
+	    e->destination->twin == 0;
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.domains = ours;
 	ctx.ndomains = 1;
@@ -197,7 +200,7 @@ ingest_one(const uint8_t *data, size_t size, const Envelope *e)
 	ctx.lookup = fake_lookup;
 	if (relay_ingest(&ctx, data, size, &r, &status) != 0)
 		abort();
-	if ((e == NULL) != (status == 400) ||
+	if (refused != (status == 400) ||
 	    (status == 400 && r.action != RELAY_DROP) ||
 	    (status == 404 && r.action != RELAY_ERROR) ||
 	    (status == 202 && (r.action != RELAY_LOCAL || r.out != data ||
