@@ -51,30 +51,18 @@ relay_http_close(struct relay_conn *c, int status, const char *why)
 	lws_callback_on_writable(c->wsi);
 }
 
-/*
- * Writes a whole response: headers, then the body from the writable
- * callback.  In the upgrade check there is no later callback, so there
- * the body goes out with the headers (now != 0).
- */
+/* Writes a whole response: headers, then the body when writable. */
 static int
 respond(struct lws *wsi, struct relay_conn *c, unsigned int status,
-    const char *ctype, const void *body, size_t n, int now)
+    const char *ctype, const void *body, size_t n)
 {
-	unsigned char	 hdr[LWS_PRE + HDR_MAX + 512];
+	unsigned char	 hdr[LWS_PRE + HDR_MAX];
 	unsigned char	*start = hdr + LWS_PRE, *p = start;
-	unsigned char	*end = hdr + LWS_PRE + HDR_MAX;
+	unsigned char	*end = hdr + sizeof(hdr);
 
 	if (lws_add_http_common_headers(wsi, status, ctype, n, &p, end) ||
 	    lws_finalize_http_header(wsi, &p, end))
 		return -1;
-	if (now) {
-		if (n > (size_t)(hdr + sizeof(hdr) - p))
-			return -1;
-		memcpy(p, body, n);
-		p += n;
-		return lws_write(wsi, start, (size_t)(p - start),
-		    LWS_WRITE_HTTP_HEADERS) < 0 ? -1 : 0;
-	}
 	if (lws_write(wsi, start, (size_t)(p - start),
 	    LWS_WRITE_HTTP_HEADERS) < 0)
 		return -1;
@@ -89,12 +77,36 @@ respond(struct lws *wsi, struct relay_conn *c, unsigned int status,
 	return 0;
 }
 
+/*
+ * A refused upgrade, before lws has a session: the whole answer in one
+ * write, with the status line written here because lws would say
+ * HTTP/1.0 for an upgrade request.
+ */
+static int
+refuse_upgrade(struct lws *wsi, int status, const char *text)
+{
+	unsigned char	 buf[LWS_PRE + HDR_MAX];
+	const char	*reason = status == 400 ? "Bad Request" :
+			    status == 401 ? "Unauthorized" :
+			    "Internal Server Error";
+	int		 n;
+
+	n = snprintf((char *)buf + LWS_PRE, HDR_MAX, "HTTP/1.1 %d %s\r\n"
+	    "content-type: text/plain; charset=utf-8\r\n"
+	    "content-length: %zu\r\nconnection: close\r\n\r\n%s", status,
+	    reason, strlen(text), text);
+	if (n < 0 || n >= HDR_MAX)
+		return -1;
+	return lws_write(wsi, buf + LWS_PRE, (size_t)n,
+	    LWS_WRITE_HTTP_HEADERS) < 0 ? -1 : 0;
+}
+
 static int
 respond_text(struct lws *wsi, struct relay_conn *c, unsigned int status,
     const char *text)
 {
 	return respond(wsi, c, status, "text/plain; charset=utf-8", text,
-	    strlen(text), 0);
+	    strlen(text));
 }
 
 /* What the prometheus crate's process collector reads, from /proc. */
@@ -169,7 +181,7 @@ serve_metrics(struct lws *wsi, struct relay *r, struct relay_conn *c)
 		return respond_text(wsi, c, 500, "metrics do not fit");
 	}
 	rv = respond(wsi, c, 200, "text/plain; version=0.0.4", buf,
-	    (size_t)n, 0);
+	    (size_t)n);
 	free(buf);
 	return rv;
 }
@@ -206,7 +218,7 @@ ingest(struct lws *wsi, struct relay *r, struct relay_conn *c)
 	    relay_stream_key(key, sizeof(key), &res.dest) != -1)
 		log_debug("POST / from %s: queued for %s", c->peer, key);
 	relay_route_result_free(&res);
-	return respond(wsi, c, 202, NULL, NULL, 0, 0);
+	return respond(wsi, c, 202, NULL, NULL, 0);
 }
 
 static int
@@ -374,10 +386,7 @@ upgrade(struct lws *wsi, struct relay *r)
 		return 0;
 	lws_get_peer_simple(wsi, peer, sizeof(peer));
 	log_info("upgrade from %s refused: %d %s", peer, a.status, a.text);
-	if (respond(wsi, NULL, (unsigned int)a.status,
-	    "text/plain; charset=utf-8", a.text, strlen(a.text), 1) == -1)
-		return -1;
-	return 1;
+	return refuse_upgrade(wsi, a.status, a.text) == -1 ? -1 : 1;
 }
 
 static int
