@@ -13,6 +13,14 @@ imsg_type_name(uint32_t type)
 	case IMSG_KEYD_OPEN:		return "KEYD_OPEN";
 	case IMSG_KEYD_SIGN_UPDATE_TWIN: return "KEYD_SIGN_UPDATE_TWIN";
 	case IMSG_KEYD_ERROR:		return "KEYD_ERROR";
+	case IMSG_NETD_CONFIG:		return "NETD_CONFIG";
+	case IMSG_APID_CONFIG:		return "APID_CONFIG";
+	case IMSG_NETD_CREDIT:		return "NETD_CREDIT";
+	case IMSG_NETD_OUT_REQUEST:	return "NETD_OUT_REQUEST";
+	case IMSG_NETD_OUT_RESPONSE:	return "NETD_OUT_RESPONSE";
+	case IMSG_APID_IN_REQUEST:	return "APID_IN_REQUEST";
+	case IMSG_APID_IN_RESPONSE:	return "APID_IN_RESPONSE";
+	case IMSG_APID_SEND_FAILED:	return "APID_SEND_FAILED";
 	default:			return "unknown";
 	}
 }

@@ -25,8 +25,8 @@ void	privdrop_user(const char *user);
 void	privdrop_harden(void);
 
 /*
- * privdrop_harden(), then no file writes and at most maxfd descriptors;
- * every descriptor from maxfd up is closed.
+ * privdrop_harden(), then at most maxfd descriptors; every descriptor
+ * from maxfd up is closed.
  */
 void	privdrop_limits(int maxfd);
 

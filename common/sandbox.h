@@ -11,4 +11,10 @@
 /* A filter to add rules to; prog names the process in the debug line. */
 scmp_filter_ctx	sandbox_new(const char *prog);
 
+/*
+ * Installs the allow-list of the network daemons (rmb-relay, rmb-netd,
+ * rmb-apid), after their start-up.  Returns 0, or -1 (not installed).
+ */
+int		sandbox_network(const char *prog);
+
 #endif

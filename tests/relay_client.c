@@ -1,9 +1,11 @@
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "e2e.h"
 #include "hex.h"
 #include "jwt.h"
 #include "relay_client.h"
@@ -13,14 +15,34 @@ void
 rc_twin_init(struct rc_twin *t, uint32_t id, enum key_type type,
     const char *relay, uint8_t seedbyte)
 {
-	uint8_t	seed[32];
+	uint8_t		seed[32];
+	struct e2e_key	k;
 
 	memset(seed, seedbyte, sizeof(seed));
 	memset(t, 0, sizeof(*t));
 	t->id = id;
 	t->relay = relay;
-	if (identity_from_seed(&t->ident, type, seed) == -1)
+	memcpy(t->seed, seed, sizeof(seed));
+	if (identity_from_seed(&t->ident, type, seed) == -1 ||
+	    e2e_init() == -1 || e2e_key_from_seed(&k, seed) == -1)
 		abort();
+	memcpy(t->pk, k.pk, sizeof(t->pk));
+	e2e_key_wipe(&k);
+}
+
+int
+rc_secret_file(const char *path, const struct rc_twin *t)
+{
+	char	hex[2 * 32 + 1];
+	FILE	*f;
+	int	fd;
+
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600)) == -1 ||
+	    (f = fdopen(fd, "w")) == NULL)
+		return -1;
+	hex_encode(hex, t->seed, sizeof(t->seed));
+	fprintf(f, "0x%s", hex);
+	return fclose(f) == 0 ? 0 : -1;
 }
 
 int
@@ -41,7 +63,14 @@ rc_twinfile(const char *path, const struct rc_twin *tw, size_t n)
 			fprintf(f, "\"%s\"", tw[i].relay);
 		else
 			fprintf(f, "null");
-		fprintf(f, ", \"pk\": null}%s\n", i + 1 < n ? "," : "");
+		if (tw[i].has_pk) {
+			char	pk[2 * 33 + 1];
+
+			hex_encode(pk, tw[i].pk, sizeof(tw[i].pk));
+			fprintf(f, ", \"pk\": \"0x%s\"}", pk);
+		} else
+			fprintf(f, ", \"pk\": null}");
+		fprintf(f, "%s\n", i + 1 < n ? "," : "");
 	}
 	fprintf(f, "]\n");
 	return fclose(f) == 0 ? 0 : -1;

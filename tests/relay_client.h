@@ -16,11 +16,17 @@ struct rc_twin {
 	uint32_t	 id;
 	struct identity	 ident;
 	const char	*relay;		/* NULL: no relay on "chain" */
+	uint8_t		 seed[32];
+	uint8_t		 pk[33];	/* the e2e key of the same seed */
+	int		 has_pk;	/* published in the twin file */
 };
 
 /* Keys from a seed made of seedbyte, so runs are repeatable. */
 void	rc_twin_init(struct rc_twin *, uint32_t id, enum key_type,
 	    const char *relay, uint8_t seedbyte);
+
+/* Writes "0x" and the seed in hex to path, mode 0600 (a peer's secret). */
+int	rc_secret_file(const char *path, const struct rc_twin *t);
 
 /* Writes the twin file of n twins.  0 or -1. */
 int	rc_twinfile(const char *path, const struct rc_twin *, size_t n);

@@ -17,6 +17,10 @@ static const struct {
 	{ "identity", cmd_identity,
 	    "identity [-k sr25519|ed25519] [--json] -f FILE|-" },
 	{ "mnemonic", cmd_mnemonic, "mnemonic [-w 12|15|18|21|24]" },
+	{ "call", cmd_call, "call -d twin[,twin...] -c command "
+	    "[--data json|@file] [-t seconds] [--redis url]" },
+	{ "serve", cmd_serve, "serve command [--redis url] [-j jobs] "
+	    "-- program [args...]" },
 };
 
 static void

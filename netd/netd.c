@@ -1,0 +1,472 @@
+/*
+ * rmb-netd: start-up and the loop.  The parent execs us with its channel
+ * on PARENT_FILENO, keyd's on SIBLING_FILENO and apid's on
+ * NETD_APID_FILENO.  We read one configuration message, learn our
+ * identity from keyd and our twin from the twin directory, create the
+ * WebSocket context, drop privileges, install the seccomp filter and
+ * only then connect to the relays and take work from apid.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <ev.h>
+#include <sodium.h>
+
+#include "e2e.h"
+#include "identity.h"
+#include "imsgtypes.h"
+#include "log.h"
+#include "netd.h"
+#include "privdrop.h"
+#include "sandbox.h"
+#include "ss58.h"
+#include "twindir.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+const char	*__asan_default_options(void);
+
+/* LeakSanitizer traces the process at exit, which the filter forbids. */
+const char *
+__asan_default_options(void)
+{
+	return "detect_leaks=0";
+}
+#endif
+
+struct netd_config {
+	size_t		nrelays;
+	char		relay[NETD_RELAYS_MAX][NETD_URL_MAX + 1];
+	struct netd_url	url[NETD_RELAYS_MAX];
+	char		twins[PATH_MAX];
+	uint32_t	no_update;
+	char		user[NETD_USER_MAX + 1];
+	uint32_t	verbose;
+};
+
+static struct {
+	struct ev_loop	*loop;
+	struct imsgbuf	 parent;
+	struct imsgbuf	 apid;
+	ev_io		 parent_rd, apid_rd, apid_wr;
+	ev_timer	 tick, credit_timer;
+	struct twindir	 twins;
+	uint32_t	 credit;	/* OUT_* apid may still send */
+	uint32_t	 owed;		/* finished, not granted again yet */
+	int		 paused;	/* relay reading is off */
+} nd;
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: rmb-netd\n"
+	    "rmb-netd is started by rmb-peer(8); see rmb-netd(8).\n");
+	exit(2);
+}
+
+uint64_t
+netd_now(void)
+{
+	return (uint64_t)time(NULL);
+}
+
+static uint64_t
+mono(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec;
+}
+
+void
+netd_twin_lookup(uint32_t id, netd_twin_cb cb, void *arg)
+{
+	struct twin_record	t;
+	int			rv;
+
+	rv = twindir_get(&nd.twins, id, &t, mono());
+	cb(arg, rv, rv == 1 ? &t : NULL);
+}
+
+static void
+apid_update_write(void)
+{
+	if (imsgbuf_pending(&nd.apid) > 0)
+		ev_io_start(nd.loop, &nd.apid_wr);
+	else
+		ev_io_stop(nd.loop, &nd.apid_wr);
+}
+
+int
+netd_apid_send(struct ibuf *b)
+{
+	if (imsg_close(&nd.apid, b) == -1)
+		return -1;
+	apid_update_write();
+	netd_flow_update();
+	return 0;
+}
+
+void
+netd_flow_update(void)
+{
+	size_t	busy = netd_proto_busy(), queued = imsgbuf_pending(&nd.apid);
+
+	if (!nd.paused && (busy >= NETD_IN_MAX ||
+	    queued > NETD_APID_QUEUE_MAX)) {
+		nd.paused = 1;
+		log_debug("relay reading paused: %zu envelope(s) in progress, "
+		    "%zu bytes for apid", busy, queued);
+		netd_relay_rx(0);
+	} else if (nd.paused && busy <= NETD_IN_MAX / 2 &&
+	    queued <= NETD_APID_QUEUE_MAX / 2) {
+		nd.paused = 0;
+		log_debug("relay reading resumed");
+		netd_relay_rx(1);
+	}
+}
+
+static void
+credit_grant(uint32_t n)
+{
+	struct ibuf	*b;
+
+	b = imsg_create(IMSG_NETD_CREDIT, 0, sizeof(n));
+	ibuf_add_u32(b, n);
+	if (imsg_close(&nd.apid, b) == -1)
+		fatal("granting credit to apid");
+	nd.credit += n;
+	apid_update_write();
+}
+
+static void
+credit_flush(void)
+{
+	ev_timer_stop(nd.loop, &nd.credit_timer);
+	if (nd.owed == 0)
+		return;
+	credit_grant(nd.owed);
+	nd.owed = 0;
+}
+
+void
+netd_credit_return(void)
+{
+	nd.owed++;
+	if (nd.owed >= NETD_CREDIT_BATCH)
+		credit_flush();
+	else if (!ev_is_active(&nd.credit_timer)) {
+		ev_timer_set(&nd.credit_timer, NETD_CREDIT_DELAY, 0.);
+		ev_timer_start(nd.loop, &nd.credit_timer);
+	}
+}
+
+static void
+credit_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)w;
+	(void)revents;
+	credit_flush();
+}
+
+static void
+tick_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)w;
+	(void)revents;
+	netd_proto_tick();
+}
+
+static void
+apid_dispatch(const struct imsg *imsg)
+{
+	switch (imsg->hdr.type) {
+	case IMSG_NETD_OUT_REQUEST:
+	case IMSG_NETD_OUT_RESPONSE:
+		/* Credit is what bounds our work: going past it is a bug. */
+		if (nd.credit == 0)
+			fatalx("apid sent %s beyond its credit",
+			    imsg_type_name(imsg->hdr.type));
+		nd.credit--;
+		if (netd_proto_out(imsg) == -1)
+			fatalx("malformed %s from apid (size %u)",
+			    imsg_type_name(imsg->hdr.type), imsg->hdr.len);
+		break;
+	default:
+		fatalx("unexpected message from apid: type %u (%s) size %u",
+		    imsg->hdr.type, imsg_type_name(imsg->hdr.type),
+		    imsg->hdr.len);
+	}
+}
+
+static void
+apid_read_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct imsg	imsg;
+	ssize_t		n;
+	int		rc;
+
+	(void)loop;
+	(void)w;
+	(void)revents;
+	if ((n = imsgbuf_read(&nd.apid)) == -1) {
+		if (errno == EAGAIN || errno == EINTR)
+			return;
+		fatal("reading from apid");
+	}
+	if (n == 0)
+		fatalx("apid closed its channel");
+	while ((rc = imsg_get(&nd.apid, &imsg)) == 1)
+		apid_dispatch(&imsg);
+	if (rc == -1)
+		fatalx("malformed frame from apid");
+}
+
+static void
+apid_write_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	(void)loop;
+	(void)w;
+	(void)revents;
+	if (imsgbuf_write(&nd.apid) == -1)
+		fatal("writing to apid");
+	apid_update_write();
+	netd_flow_update();
+}
+
+/* The parent only ever closes: that is our cue to go. */
+static void
+parent_read_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	ssize_t	n;
+
+	(void)loop;
+	(void)w;
+	(void)revents;
+	if ((n = imsgbuf_read(&nd.parent)) == -1) {
+		if (errno == EAGAIN || errno == EINTR)
+			return;
+		fatal("reading from the parent");
+	}
+	if (n == 0) {
+		log_debug("the parent is gone");
+		exit(0);
+	}
+	fatalx("unexpected data from the parent (size %zd)", n);
+}
+
+/* Waits for the one configuration frame; anything else is fatal. */
+static void
+read_config(struct netd_config *c)
+{
+	struct pollfd	 pfd;
+	struct imsg	 imsg;
+	struct imsg_rd	 rd;
+	char		 sub[NETD_URL_MAX + 1];
+	const char	*why;
+	uint32_t	 n, i;
+	ssize_t		 r;
+	int		 got;
+
+	while ((got = imsg_get(&nd.parent, &imsg)) == 0) {
+		pfd.fd = nd.parent.fd;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, -1) == -1 && errno != EINTR)
+			fatal("poll");
+		if ((r = imsgbuf_read(&nd.parent)) == -1 && errno != EINTR &&
+		    errno != EAGAIN)
+			fatal("reading the configuration");
+		if (r == 0)
+			fatalx("the parent closed before sending the "
+			    "configuration");
+	}
+	if (got == -1 || imsg.hdr.type != IMSG_NETD_CONFIG)
+		fatalx("expected the configuration from the parent, got "
+		    "type %u size %u", imsg.hdr.type, imsg.hdr.len);
+	imsg_rd_init(&rd, &imsg);
+	if (imsg_get_u32(&rd, &n) == -1)
+		fatalx("malformed configuration (size %u)", imsg.hdr.len);
+	if (n == 0 || n > NETD_RELAYS_MAX)
+		fatalx("configuration: %u relays; 1 to %d are allowed", n,
+		    NETD_RELAYS_MAX);
+	c->nrelays = n;
+	for (i = 0; i < n; i++) {
+		if (imsg_get_str(&rd, c->relay[i], sizeof(c->relay[i])) == -1)
+			fatalx("configuration: relay URL %u is malformed or "
+			    "too long", i + 1);
+		if (netd_url_parse(&c->url[i], c->relay[i], &why) == -1)
+			fatalx("configuration: relay URL \"%s\": %s",
+			    c->relay[i], why);
+	}
+	if (imsg_get_u32(&rd, &n) == -1 || n > NETD_SUBSTRATE_MAX)
+		fatalx("malformed configuration (size %u)", imsg.hdr.len);
+	/* The chain client is a later issue: its URLs are only checked. */
+	for (i = 0; i < n; i++)
+		if (imsg_get_str(&rd, sub, sizeof(sub)) == -1)
+			fatalx("configuration: substrate URL %u is malformed "
+			    "or too long", i + 1);
+	if (imsg_get_str(&rd, c->twins, sizeof(c->twins)) == -1 ||
+	    imsg_get_u32(&rd, &c->no_update) == -1 ||
+	    imsg_get_str(&rd, c->user, sizeof(c->user)) == -1 ||
+	    imsg_get_u32(&rd, &c->verbose) == -1 ||
+	    imsg_get_end(&rd) != 0)
+		fatalx("malformed configuration (size %u)", imsg.hdr.len);
+}
+
+/* keyd's reply to a start-up request, or its refusal, fatal. */
+static void
+keyd_sync(struct ibuf *b, uint32_t type, struct imsg *reply,
+    struct imsg_rd *rd)
+{
+	uint32_t	code;
+	char		msg[512];
+
+	if (netd_keyd_call(b, reply) == -1)
+		fatal("keyd %s", imsg_type_name(type));
+	imsg_rd_init(rd, reply);
+	if (reply->hdr.type == IMSG_KEYD_ERROR) {
+		if (imsg_get_u32(rd, &code) == -1 ||
+		    imsg_get_str(rd, msg, sizeof(msg)) == -1)
+			fatalx("malformed KEYD_ERROR from keyd");
+		fatalx("keyd refused %s: %s", imsg_type_name(type), msg);
+	}
+	if (reply->hdr.type != type)
+		fatalx("keyd answered %s with %s", imsg_type_name(type),
+		    imsg_type_name(reply->hdr.type));
+}
+
+static void
+identity(uint8_t account[ACCOUNT_BYTES], uint32_t *key_type)
+{
+	struct imsg	 reply;
+	struct imsg_rd	 rd;
+	const uint8_t	*acc, *pk;
+	size_t		 alen, pklen;
+
+	keyd_sync(netd_keyd_new(IMSG_KEYD_IDENTITY, 0), IMSG_KEYD_IDENTITY,
+	    &reply, &rd);
+	if (imsg_get_u32(&rd, key_type) == -1 ||
+	    imsg_get_bytes(&rd, &acc, &alen, ACCOUNT_BYTES) == -1 ||
+	    alen != ACCOUNT_BYTES ||
+	    imsg_get_bytes(&rd, &pk, &pklen, E2E_PK_MAX_BYTES) == -1 ||
+	    imsg_get_end(&rd) != 0)
+		fatalx("malformed KEYD_IDENTITY from keyd");
+	memcpy(account, acc, ACCOUNT_BYTES);
+}
+
+static void
+set_twin(uint32_t twin)
+{
+	struct imsg	 reply;
+	struct imsg_rd	 rd;
+	struct ibuf	*b;
+
+	b = netd_keyd_new(IMSG_KEYD_SET_TWIN, sizeof(twin));
+	ibuf_add_u32(b, twin);
+	keyd_sync(b, IMSG_KEYD_SET_TWIN, &reply, &rd);
+	if (imsg_get_end(&rd) != 0)
+		fatalx("malformed KEYD_SET_TWIN from keyd");
+}
+
+static void
+nonblock(int fd)
+{
+	int	fl;
+
+	if ((fl = fcntl(fd, F_GETFL)) == -1 ||
+	    fcntl(fd, F_SETFL, fl | O_NONBLOCK) == -1)
+		fatal("fcntl");
+}
+
+int
+main(int argc, char *argv[])
+{
+	static struct netd_config	 cfg;
+	uint8_t				 account[ACCOUNT_BYTES];
+	char				 ss58[SS58_ADDR_SIZE], err[512];
+	uint32_t			 key_type, twin;
+	size_t				 i;
+	int				 ch, rv;
+
+	while ((ch = getopt(argc, argv, "")) != -1)
+		usage();
+	if (optind != argc)
+		usage();
+	log_init(1, 0);
+	log_procinit("rmb-netd");
+
+	if (fcntl(PARENT_FILENO, F_GETFD) == -1 ||
+	    fcntl(SIBLING_FILENO, F_GETFD) == -1 ||
+	    fcntl(NETD_APID_FILENO, F_GETFD) == -1)
+		fatalx("started without its channels; rmb-peer starts it");
+	signal(SIGPIPE, SIG_IGN);
+	if (sodium_init() < 0)
+		fatalx("cannot initialise libsodium");
+	nonblock(PARENT_FILENO);
+	nonblock(SIBLING_FILENO);
+	nonblock(NETD_APID_FILENO);
+	if (imsgbuf_init(&nd.parent, PARENT_FILENO) == -1 ||
+	    imsgbuf_init(&nd.apid, NETD_APID_FILENO) == -1)
+		fatal("imsgbuf_init");
+	netd_keyd_init(SIBLING_FILENO);
+
+	read_config(&cfg);
+	log_setverbose((int)cfg.verbose);
+	if (cfg.twins[0] == '\0')
+		fatalx("no twin source: the chain client is not built yet; "
+		    "give --twins");
+	if (twindir_open_file(&nd.twins, cfg.twins, NETD_TWIN_CACHE,
+	    NETD_TWIN_TTL, err, sizeof(err)) == -1)
+		fatalx("%s", err);
+
+	identity(account, &key_type);
+	if (ss58_encode(ss58, sizeof(ss58), account) == -1)
+		fatalx("cannot encode our account");
+	if ((rv = twindir_find(&nd.twins, account, &twin)) == -1)
+		fatalx("cannot look up the twin of account %s", ss58);
+	if (rv == 0)
+		fatalx("no twin found on this network for account %s (%s): "
+		    "a twin must be created first", ss58,
+		    key_type_name((enum key_type)key_type));
+	set_twin(twin);
+
+	if ((nd.loop = ev_default_loop(EVFLAG_AUTO)) == NULL)
+		fatalx("libev: no event loop");
+	/* lws loads its libev plugin and the CA bundle here: before the drop. */
+	netd_relay_init(nd.loop, (int)cfg.verbose);
+
+	if (cfg.user[0] != '\0')
+		privdrop_user(cfg.user);
+	privdrop_harden();
+	if (sandbox_network("rmb-netd") == -1)
+		fatalx("seccomp: cannot install the filter");
+
+	ev_io_init(&nd.parent_rd, parent_read_cb, PARENT_FILENO, EV_READ);
+	ev_io_init(&nd.apid_rd, apid_read_cb, NETD_APID_FILENO, EV_READ);
+	ev_io_init(&nd.apid_wr, apid_write_cb, NETD_APID_FILENO, EV_WRITE);
+	ev_io_start(nd.loop, &nd.parent_rd);
+	ev_io_start(nd.loop, &nd.apid_rd);
+	ev_timer_init(&nd.credit_timer, credit_cb, NETD_CREDIT_DELAY, 0.);
+	ev_timer_init(&nd.tick, tick_cb, 1., 1.);
+	ev_timer_start(nd.loop, &nd.tick);
+	netd_keyd_start(nd.loop);
+	netd_proto_init(twin);
+
+	credit_grant(NETD_CREDIT);
+	for (i = 0; i < cfg.nrelays; i++)
+		netd_relay_add(cfg.relay[i], &cfg.url[i]);
+	log_info("twin %u, account %s, %zu relay(s)", twin, ss58,
+	    cfg.nrelays);
+	ev_run(nd.loop, 0);
+	return 0;
+}

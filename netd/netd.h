@@ -1,0 +1,145 @@
+/*
+ * rmb-netd: the peer's network child.  It holds the relay WebSockets and
+ * the twin directory, builds and checks envelopes, has keyd sign, seal
+ * and open them, and trades plain messages with apid.  Prototypes are
+ * grouped by the file that owns them.
+ */
+#ifndef RMB_NETD_H
+#define RMB_NETD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "imsg.h"
+#include "tfchain.h"
+
+struct ev_loop;
+
+#define NETD_RELAYS_MAX		4	/* PROTOCOL.md §7.1 */
+#define NETD_URL_MAX		1024	/* one relay URL as configured */
+#define NETD_HOST_MAX		253	/* one DNS name */
+#define NETD_PATH_MAX		512	/* the path part of a relay URL */
+#define NETD_SUBSTRATE_MAX	16	/* chain URLs in the configuration */
+#define NETD_USER_MAX		256
+
+#define NETD_TWIN_CACHE		500	/* PROTOCOL.md §7.6 */
+#define NETD_TWIN_TTL		300
+
+/* Time rules of PROTOCOL.md §5.2 and §5.3, in seconds. */
+#define NETD_DEFAULT_TTL	300
+#define NETD_MAX_TTL		1800
+#define NETD_RESPONSE_TTL	3600
+#define NETD_JWT_TTL		300
+
+/*
+ * apid may have NETD_CREDIT messages in flight towards us; credit comes
+ * back in batches of NETD_CREDIT_BATCH or after NETD_CREDIT_DELAY.
+ */
+#define NETD_CREDIT		256
+#define NETD_CREDIT_BATCH	16
+#define NETD_CREDIT_DELAY	0.05
+
+/*
+ * Incoming envelopes being checked plus the replies they caused: relay
+ * reading stops at NETD_IN_MAX and resumes at half of it, and also while
+ * apid has more than NETD_APID_QUEUE_MAX bytes waiting for it.
+ */
+#define NETD_IN_MAX		128
+#define NETD_APID_QUEUE_MAX	(32 * 1024 * 1024)
+
+/*
+ * Requests to keyd in flight: above what credit and NETD_IN_MAX allow,
+ * so that reaching it means a bug, which fails the one operation.
+ */
+#define NETD_KEYD_INFLIGHT	1024
+
+/* Frames waiting on one relay socket for LWS_CALLBACK_CLIENT_WRITEABLE. */
+#define NETD_RELAY_QUEUE	16
+
+/* The socket loop of PROTOCOL.md §7.2. */
+#define NETD_PING_INTERVAL	20.
+#define NETD_READ_TIMEOUT	40.
+#define NETD_RETRY_MIN		2.
+#define NETD_RETRY_MAX		30.
+#define NETD_CONNECT_TIMEOUT	15	/* seconds for TCP, TLS, upgrade */
+
+/* The built-in plugin's answer to rmb.version: a JSON string. */
+#define NETD_VERSION_JSON	"\"v" PACKAGE_VERSION "\""
+
+struct netd_url {
+	int	tls;
+	int	port;
+	char	host[NETD_HOST_MAX + 1];	/* without [] for IPv6 */
+	char	path[NETD_PATH_MAX + 1];	/* "/" at least */
+};
+
+/* netd.c */
+uint64_t netd_now(void);			/* wall clock, seconds */
+/* 1 found (t set), 0 no such twin, -1 the source failed. */
+typedef void (*netd_twin_cb)(void *arg, int rv, const struct twin_record *t);
+/* Calls cb, maybe before returning; a chain source will call it later. */
+void	netd_twin_lookup(uint32_t id, netd_twin_cb cb, void *arg);
+/* Queues one finished frame to apid; imsg_close() semantics. */
+int	netd_apid_send(struct ibuf *);
+/* One OUT_* message of apid is finished: its credit goes back. */
+void	netd_credit_return(void);
+/* Stops or resumes reading the relays as incoming work builds up. */
+void	netd_flow_update(void);
+
+/* netd_keyd.c */
+/*
+ * A keyd answer: err is NULL and data/len the reply's one bytes field,
+ * or err and code come from IMSG_KEYD_ERROR.
+ */
+typedef void (*netd_keyd_cb)(void *arg, const uint8_t *data, size_t len,
+	    uint32_t code, const char *err);
+void	netd_keyd_init(int fd);
+/* Blocking, before netd_keyd_start(): sends b, waits for its reply. */
+int	netd_keyd_call(struct ibuf *b, struct imsg *reply);
+/* A request frame with a fresh id, for netd_keyd_call(). */
+struct ibuf *netd_keyd_new(uint32_t type, size_t hint);
+/* From here on replies are read on the loop. */
+void	netd_keyd_start(struct ev_loop *);
+/*
+ * Asynchronous requests; cb runs from the loop, never before they
+ * return.  They return -1 when NETD_KEYD_INFLIGHT requests are waiting
+ * or the frame cannot be built: cb is then never called.
+ */
+int	netd_keyd_sign(const uint8_t *env, size_t len, netd_keyd_cb, void *);
+int	netd_keyd_jwt(uint64_t iat, uint32_t ttl, netd_keyd_cb, void *);
+int	netd_keyd_seal(const uint8_t *pk, size_t pklen, const uint8_t *plain,
+	    size_t len, netd_keyd_cb, void *);
+int	netd_keyd_open(const uint8_t *pk, size_t pklen, const uint8_t *cipher,
+	    size_t len, netd_keyd_cb, void *);
+
+/* netd_relay.c */
+/* Returns 0, or -1 with *err set to a short static reason. */
+int	netd_url_parse(struct netd_url *, const char *url, const char **err);
+/* Creates the lws context on loop: before the privilege drop. */
+void	netd_relay_init(struct ev_loop *, int verbose);
+/* Adds one relay and starts connecting; url was checked by the parser. */
+void	netd_relay_add(const char *url, const struct netd_url *);
+/*
+ * Copies the frame to a connected socket's queue, the one that last
+ * took a frame first.  Returns 0, or -1 when no socket can take it now.
+ */
+int	netd_relay_send(const uint8_t *frame, size_t len);
+/* Turns reading on every relay socket off (0) or on (1). */
+void	netd_relay_rx(int on);
+size_t	netd_relay_count(void);
+
+/* netd_proto.c */
+void	netd_proto_init(uint32_t own_twin);
+/* An OUT_REQUEST or OUT_RESPONSE from apid; -1 when it is malformed. */
+int	netd_proto_out(const struct imsg *);
+/* One whole binary message from a relay. */
+void	netd_proto_in(const uint8_t *, size_t);
+/* Every second: expire and retry the envelopes no relay took yet. */
+void	netd_proto_tick(void);
+/* A relay socket came up or drained: try the waiting envelopes now. */
+void	netd_proto_retry(void);
+/* Incoming envelopes and replies in progress, for netd_flow_update(). */
+size_t	netd_proto_busy(void);
+size_t	netd_proto_waiting(void);
+
+#endif

@@ -1,0 +1,277 @@
+/*
+ * netd's side of the keyd channel: requests carry ids so that many can be
+ * in flight, and each reply is matched to its request by id and type.
+ * keyd is a sibling we trust to be well formed: anything else from it is
+ * fatal.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ev.h>
+
+#include "e2e.h"
+#include "imsgtypes.h"
+#include "log.h"
+#include "netd.h"
+
+/* An id is a slot number in the low bits and a sequence number above. */
+#define SLOT_BITS	10
+#define SLOT_MASK	((1u << SLOT_BITS) - 1)
+_Static_assert(NETD_KEYD_INFLIGHT <= (1u << SLOT_BITS), "slot bits");
+
+/* The longest keyd error message we accept; its replies are short. */
+#define KEYD_ERRMSG_MAX	512
+
+struct pending {
+	uint32_t	 id;		/* 0: free */
+	uint32_t	 type;
+	netd_keyd_cb	 cb;
+	void		*arg;
+};
+
+static struct {
+	struct ev_loop	*loop;
+	struct imsgbuf	 ib;
+	ev_io		 rd, wr;
+	struct pending	 slot[NETD_KEYD_INFLIGHT];
+	size_t		 inflight;
+	uint32_t	 seq;
+	uint32_t	 next_slot;
+} kd;
+
+static void
+update_write(void)
+{
+	if (imsgbuf_pending(&kd.ib) > 0)
+		ev_io_start(kd.loop, &kd.wr);
+	else
+		ev_io_stop(kd.loop, &kd.wr);
+}
+
+static uint32_t
+next_id(uint32_t slot)
+{
+	/* Sequence 0 never happens, so no live id is 0. */
+	if (++kd.seq >= (UINT32_MAX >> SLOT_BITS))
+		kd.seq = 1;
+	return kd.seq << SLOT_BITS | slot;
+}
+
+struct ibuf *
+netd_keyd_new(uint32_t type, size_t hint)
+{
+	return imsg_create(type, next_id(SLOT_MASK), hint);
+}
+
+int
+netd_keyd_call(struct ibuf *b, struct imsg *reply)
+{
+	struct pollfd	pfd;
+	uint32_t	id;
+	ssize_t		n;
+	int		rc;
+
+	if (b == NULL)
+		return -1;
+	memcpy(&id, b->buf + offsetof(struct imsg_hdr, id), sizeof(id));
+	if (imsg_close(&kd.ib, b) == -1 || imsgbuf_flush(&kd.ib) == -1)
+		return -1;
+	while ((rc = imsg_get(&kd.ib, reply)) == 0) {
+		pfd.fd = kd.ib.fd;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, -1) == -1 && errno != EINTR)
+			return -1;
+		n = imsgbuf_read(&kd.ib);
+		if (n == 0)
+			fatalx("keyd closed its channel");
+		if (n == -1 && errno != EAGAIN && errno != EINTR)
+			return -1;
+	}
+	if (rc == -1)
+		fatalx("malformed frame from keyd");
+	if (reply->hdr.id != id)
+		fatalx("keyd answered request %u, not %u", reply->hdr.id, id);
+	return 0;
+}
+
+/* Takes a free slot for b's reply, queues b.  -1 when none is free. */
+static int
+submit(struct ibuf *b, uint32_t type, netd_keyd_cb cb, void *arg)
+{
+	struct pending	*p;
+	uint32_t	 i, s, id;
+
+	if (b == NULL)
+		return -1;
+	if (kd.inflight >= NETD_KEYD_INFLIGHT) {
+		ibuf_free(b);
+		log_warnx("keyd: %d requests waiting already",
+		    NETD_KEYD_INFLIGHT);
+		return -1;
+	}
+	for (i = 0; i < NETD_KEYD_INFLIGHT; i++) {
+		s = (kd.next_slot + i) % NETD_KEYD_INFLIGHT;
+		if (kd.slot[s].id == 0)
+			break;
+	}
+	kd.next_slot = (s + 1) % NETD_KEYD_INFLIGHT;
+	p = &kd.slot[s];
+	id = next_id(s);
+	memcpy(b->buf + offsetof(struct imsg_hdr, id), &id, sizeof(id));
+	if (imsg_close(&kd.ib, b) == -1) {
+		log_warn("keyd: %s request", imsg_type_name(type));
+		return -1;
+	}
+	p->id = id;
+	p->type = type;
+	p->cb = cb;
+	p->arg = arg;
+	kd.inflight++;
+	update_write();
+	return 0;
+}
+
+int
+netd_keyd_sign(const uint8_t *env, size_t len, netd_keyd_cb cb, void *arg)
+{
+	struct ibuf	*b;
+
+	if (len > ENVELOPE_MAX)
+		return -1;
+	b = imsg_create(IMSG_KEYD_SIGN_ENVELOPE, 0, len + 4);
+	ibuf_add_bytes(b, env, len);
+	return submit(b, IMSG_KEYD_SIGN_ENVELOPE, cb, arg);
+}
+
+int
+netd_keyd_jwt(uint64_t iat, uint32_t ttl, netd_keyd_cb cb, void *arg)
+{
+	struct ibuf	*b;
+
+	b = imsg_create(IMSG_KEYD_MAKE_JWT, 0, 24);
+	ibuf_add_u64(b, iat);
+	ibuf_add_u32(b, ttl);
+	ibuf_add_u32(b, 0);		/* no session id */
+	ibuf_add_str(b, "");
+	return submit(b, IMSG_KEYD_MAKE_JWT, cb, arg);
+}
+
+static int
+crypt_req(uint32_t type, const uint8_t *pk, size_t pklen, const uint8_t *in,
+    size_t len, netd_keyd_cb cb, void *arg)
+{
+	struct ibuf	*b;
+
+	/* keyd takes a malformed request for a broken sibling and exits. */
+	if (pklen > E2E_PK_MAX_BYTES || len > ENVELOPE_MAX)
+		return -1;
+	b = imsg_create(type, 0, pklen + len + 8);
+	ibuf_add_bytes(b, pk, pklen);
+	ibuf_add_bytes(b, in, len);
+	return submit(b, type, cb, arg);
+}
+
+int
+netd_keyd_seal(const uint8_t *pk, size_t pklen, const uint8_t *plain,
+    size_t len, netd_keyd_cb cb, void *arg)
+{
+	return crypt_req(IMSG_KEYD_SEAL, pk, pklen, plain, len, cb, arg);
+}
+
+int
+netd_keyd_open(const uint8_t *pk, size_t pklen, const uint8_t *cipher,
+    size_t len, netd_keyd_cb cb, void *arg)
+{
+	return crypt_req(IMSG_KEYD_OPEN, pk, pklen, cipher, len, cb, arg);
+}
+
+static void
+dispatch(const struct imsg *imsg)
+{
+	struct imsg_rd	 rd;
+	struct pending	*p, done;
+	const uint8_t	*data;
+	char		 msg[KEYD_ERRMSG_MAX];
+	size_t		 len;
+	uint32_t	 code;
+
+	p = &kd.slot[imsg->hdr.id & SLOT_MASK];
+	if (imsg->hdr.id == 0 || p->id != imsg->hdr.id)
+		fatalx("keyd answered unknown request %u (%s)", imsg->hdr.id,
+		    imsg_type_name(imsg->hdr.type));
+	done = *p;
+	memset(p, 0, sizeof(*p));
+	kd.inflight--;
+	imsg_rd_init(&rd, imsg);
+	if (imsg->hdr.type == IMSG_KEYD_ERROR) {
+		if (imsg_get_u32(&rd, &code) == -1 ||
+		    imsg_get_str(&rd, msg, sizeof(msg)) == -1 ||
+		    imsg_get_end(&rd) != 0)
+			fatalx("malformed %s from keyd (size %u)",
+			    imsg_type_name(imsg->hdr.type), imsg->hdr.len);
+		done.cb(done.arg, NULL, 0, code, msg);
+		return;
+	}
+	if (imsg->hdr.type != done.type ||
+	    imsg_get_bytes(&rd, &data, &len, IMSG_MAX) == -1 ||
+	    imsg_get_end(&rd) != 0)
+		fatalx("malformed %s from keyd for %s (size %u)",
+		    imsg_type_name(imsg->hdr.type), imsg_type_name(done.type),
+		    imsg->hdr.len);
+	done.cb(done.arg, data, len, 0, NULL);
+}
+
+static void
+read_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct imsg	imsg;
+	ssize_t		n;
+	int		rc;
+
+	(void)loop;
+	(void)w;
+	(void)revents;
+	if ((n = imsgbuf_read(&kd.ib)) == -1) {
+		if (errno == EAGAIN || errno == EINTR)
+			return;
+		fatal("reading from keyd");
+	}
+	if (n == 0)
+		fatalx("keyd closed its channel");
+	/* A callback may queue more requests: the write watcher follows. */
+	while ((rc = imsg_get(&kd.ib, &imsg)) == 1)
+		dispatch(&imsg);
+	if (rc == -1)
+		fatalx("malformed frame from keyd");
+	update_write();
+}
+
+static void
+write_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	(void)loop;
+	(void)w;
+	(void)revents;
+	if (imsgbuf_write(&kd.ib) == -1)
+		fatal("writing to keyd");
+	update_write();
+}
+
+void
+netd_keyd_init(int fd)
+{
+	if (imsgbuf_init(&kd.ib, fd) == -1)
+		fatal("keyd channel");
+}
+
+void
+netd_keyd_start(struct ev_loop *loop)
+{
+	kd.loop = loop;
+	ev_io_init(&kd.rd, read_cb, kd.ib.fd, EV_READ);
+	ev_io_init(&kd.wr, write_cb, kd.ib.fd, EV_WRITE);
+	ev_io_start(loop, &kd.rd);
+	update_write();
+}

@@ -1,0 +1,840 @@
+/*
+ * Envelopes in and out (PROTOCOL.md §4, §5).  Outgoing: apid's plain
+ * request or response becomes a signed, maybe sealed, envelope for one
+ * relay.  Incoming: a relay's frame is checked in the reference's order,
+ * opened, and handed to apid, to the built-in "rmb" plugin, or answered
+ * with an error envelope.  Each message is a small state machine driven
+ * by twin lookups and keyd replies; nothing here touches a socket.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "e2e.h"
+#include "envelope.h"
+#include "imsgtypes.h"
+#include "log.h"
+#include "netd.h"
+#include "utf8.h"
+
+#define ERRTEXT_MAX	600	/* one error message we compose */
+
+#define ERR_EXPIRED_IN	"envelope validation error: message has expired"
+#define ERR_EXPIRED_OUT	"other: response has expired before sending!"
+#define ERR_TWIN_LOOKUP	"other: failed to get twin information"
+#define ERR_NO_PK	"sender twin has no public key"
+#define ERR_BAD_PK	"e2e error: malformed public key"
+
+enum out_kind {
+	OUT_REQUEST,		/* apid's, failures go back to apid */
+	OUT_RESPONSE,		/* apid's, failures are logged */
+	OUT_REPLY		/* ours: error replies and the plugin's */
+};
+
+struct out {
+	enum out_kind	 kind;
+	char		*uid;
+	char		*cmd;		/* requests */
+	char		*tags;		/* NULL: absent */
+	char		*schema;	/* NULL: absent */
+	char		*conn;		/* destination connection, or NULL */
+	int		 is_error;
+	uint32_t	 errcode;
+	char		*errmsg;
+	uint64_t	 ts, exp;
+	uint32_t	 dst;
+	uint8_t		*payload;	/* plain, then cipher once sealed */
+	size_t		 len;
+	int		 sealed;
+	uint8_t		*frame;		/* the signed envelope */
+	size_t		 framelen;
+	struct out	*next;		/* on the waiting list */
+};
+
+struct in {
+	Envelope	*env;
+	uint32_t	 src;
+	int		 is_req;
+	uint8_t		*plain;		/* opened cipher, or NULL */
+	size_t		 plainlen;
+};
+
+static struct {
+	uint32_t	 own;
+	struct out	*wait_head, *wait_tail;
+	size_t		 waiting;
+	size_t		 busy;		/* struct in, plus OUT_REPLY */
+} px;
+
+static void	out_start(struct out *);
+static void	out_sign(struct out *);
+
+void
+netd_proto_init(uint32_t own_twin)
+{
+	memset(&px, 0, sizeof(px));
+	px.own = own_twin;
+}
+
+size_t
+netd_proto_busy(void)
+{
+	return px.busy;
+}
+
+size_t
+netd_proto_waiting(void)
+{
+	return px.waiting;
+}
+
+static const char *
+out_what(const struct out *o)
+{
+	switch (o->kind) {
+	case OUT_REQUEST:
+		return "request";
+	case OUT_RESPONSE:
+		return o->is_error ? "error response" : "response";
+	default:
+		return o->is_error ? "error reply" : "reply";
+	}
+}
+
+static void
+out_release(struct out *o)
+{
+	free(o->uid);
+	free(o->cmd);
+	free(o->tags);
+	free(o->schema);
+	free(o->conn);
+	free(o->errmsg);
+	free(o->payload);
+	free(o->frame);
+	free(o);
+}
+
+/* The end of an accepted message: its credit, or its place, comes back. */
+static void
+out_free(struct out *o)
+{
+	if (o->kind == OUT_REPLY) {
+		px.busy--;
+		netd_flow_update();
+	} else
+		netd_credit_return();
+	out_release(o);
+}
+
+/* The envelope could not leave: apid hears of a request, a log of the rest. */
+static void
+out_fail(struct out *o, uint32_t code, const char *msg)
+{
+	struct ibuf	*b;
+
+	if (o->kind == OUT_REQUEST) {
+		log_info("request %s to twin %u not sent: %s", o->uid, o->dst,
+		    msg);
+		b = imsg_create(IMSG_APID_SEND_FAILED, 0, 64 + strlen(o->uid) +
+		    strlen(msg));
+		ibuf_add_str(b, o->uid);
+		ibuf_add_u32(b, o->dst);
+		ibuf_add_u32(b, code);
+		ibuf_add_str(b, msg);
+		if (netd_apid_send(b) == -1)
+			log_warn("request %s: SEND_FAILED to apid", o->uid);
+	} else
+		log_warnx("%s %s to twin %u not sent: %s", out_what(o), o->uid,
+		    o->dst, msg);
+	out_free(o);
+}
+
+static void
+out_done(struct out *o)
+{
+	log_debug("%s %s sent to twin %u (%zu bytes)", out_what(o), o->uid,
+	    o->dst, o->framelen);
+	out_free(o);
+}
+
+/* Fills e from o, with the stack messages it points to. */
+static void
+out_envelope(const struct out *o, Envelope *e, Address *src, Address *dst,
+    Request *rq, Response *rs, Error *er)
+{
+	envelope__init(e);
+	address__init(src);
+	address__init(dst);
+	e->uid = o->uid;
+	if (o->tags != NULL) {
+		e->opt_tags_case = ENVELOPE__OPT_TAGS_TAGS;
+		e->tags = o->tags;
+	}
+	e->timestamp = o->ts;
+	e->expiration = o->exp;
+	/* The relay wants exactly our twin, with no connection (§5.3). */
+	src->twin = px.own;
+	e->source = src;
+	dst->twin = o->dst;
+	if (o->conn != NULL) {
+		dst->opt_connection_case = ADDRESS__OPT_CONNECTION_CONNECTION;
+		dst->connection = o->conn;
+	}
+	e->destination = dst;
+	if (o->is_error) {
+		error__init(er);
+		er->code = o->errcode;
+		er->message = o->errmsg;
+		e->message_case = ENVELOPE__MESSAGE_ERROR;
+		e->error = er;
+	} else if (o->kind == OUT_REQUEST) {
+		request__init(rq);
+		rq->command = o->cmd;
+		e->message_case = ENVELOPE__MESSAGE_REQUEST;
+		e->request = rq;
+	} else {
+		response__init(rs);
+		e->message_case = ENVELOPE__MESSAGE_RESPONSE;
+		e->response = rs;
+	}
+	if (o->schema != NULL) {
+		e->opt_schema_case = ENVELOPE__OPT_SCHEMA_SCHEMA;
+		e->schema = o->schema;
+	}
+	/* An error carries no payload, so there is nothing to seal. */
+	if (!o->is_error) {
+		e->payload_case = o->sealed ? ENVELOPE__PAYLOAD_CIPHER :
+		    ENVELOPE__PAYLOAD_PLAIN;
+		e->plain.data = o->payload;
+		e->plain.len = o->len;
+	}
+}
+
+/* Packs e into a fresh o->frame.  Returns 0 or -1 (too big, no memory). */
+static int
+out_pack(struct out *o, const Envelope *e)
+{
+	size_t	n = envelope__get_packed_size(e);
+
+	free(o->frame);
+	o->frame = NULL;
+	o->framelen = 0;
+	if (n > ENVELOPE_MAX || (o->frame = malloc(n > 0 ? n : 1)) == NULL)
+		return -1;
+	o->framelen = envelope__pack(e, o->frame);
+	return 0;
+}
+
+static void
+wait_push(struct out *o)
+{
+	o->next = NULL;
+	if (px.wait_tail != NULL)
+		px.wait_tail->next = o;
+	else
+		px.wait_head = o;
+	px.wait_tail = o;
+	px.waiting++;
+}
+
+/* Hands the frame to a relay, or keeps it for the next retry (§5.3.7). */
+static void
+out_send(struct out *o)
+{
+	/* Envelopes already waiting go first. */
+	if (px.wait_head == NULL && netd_relay_send(o->frame, o->framelen) == 0)
+		out_done(o);
+	else
+		wait_push(o);
+}
+
+static void
+out_signed(void *arg, const uint8_t *sig, size_t len, uint32_t code,
+    const char *err)
+{
+	struct out	*o = arg;
+	Envelope	 e;
+	Address		 src, dst;
+	Request		 rq;
+	Response	 rs;
+	Error		 er;
+	char		 msg[ERRTEXT_MAX];
+
+	(void)code;
+	if (err != NULL) {
+		snprintf(msg, sizeof(msg), "other: %s", err);
+		out_fail(o, 500, msg);
+		return;
+	}
+	if (len != SIG65_BYTES) {
+		out_fail(o, 500, "other: keyd's signature has the wrong size");
+		return;
+	}
+	out_envelope(o, &e, &src, &dst, &rq, &rs, &er);
+	e.opt_signature_case = ENVELOPE__OPT_SIGNATURE_SIGNATURE;
+	e.signature.data = (uint8_t *)sig;
+	e.signature.len = len;
+	if (out_pack(o, &e) == -1) {
+		out_fail(o, 500, "other: the envelope is too large");
+		return;
+	}
+	out_send(o);
+}
+
+/* Stamps, checks the time left, and has keyd sign (§5.3 steps 3-6). */
+static void
+out_sign(struct out *o)
+{
+	Envelope	e;
+	Address		src, dst;
+	Request		rq;
+	Response	rs;
+	Error		er;
+	uint64_t	now = netd_now();
+
+	envelope_stamp(now, o->ts, o->exp, &o->ts, &o->exp);
+	if (envelope_ttl(now, o->ts, o->exp) == 0) {
+		out_fail(o, 500, ERR_EXPIRED_OUT);
+		return;
+	}
+	out_envelope(o, &e, &src, &dst, &rq, &rs, &er);
+	if (out_pack(o, &e) == -1) {
+		out_fail(o, 500, "other: the envelope is too large");
+		return;
+	}
+	if (netd_keyd_sign(o->frame, o->framelen, out_signed, o) == -1)
+		out_fail(o, 500, "other: cannot ask keyd to sign");
+}
+
+/*
+ * A seal that failed: a request is reported to apid; anything else
+ * becomes an error envelope, as the reference sends one (§4.4).
+ */
+static void
+out_seal_failed(struct out *o, const char *err)
+{
+	char	msg[ERRTEXT_MAX];
+
+	if (strncmp(err, "e2e error: ", 11) == 0)
+		snprintf(msg, sizeof(msg), "%s", err);
+	else
+		snprintf(msg, sizeof(msg), "e2e error: %s", err);
+	if (o->kind == OUT_REQUEST) {
+		out_fail(o, 106, msg);
+		return;
+	}
+	log_warnx("%s %s to twin %u: %s; sending that error instead",
+	    out_what(o), o->uid, o->dst, msg);
+	free(o->errmsg);
+	free(o->payload);
+	o->payload = NULL;
+	o->len = 0;
+	if ((o->errmsg = strdup(msg)) == NULL) {
+		out_fail(o, 500, "other: out of memory");
+		return;
+	}
+	o->is_error = 1;
+	o->errcode = 106;
+	out_sign(o);
+}
+
+static void
+out_sealed(void *arg, const uint8_t *cipher, size_t len, uint32_t code,
+    const char *err)
+{
+	struct out	*o = arg;
+	uint8_t		*p;
+
+	(void)code;
+	if (err != NULL) {
+		out_seal_failed(o, err);
+		return;
+	}
+	if ((p = malloc(len > 0 ? len : 1)) == NULL) {
+		out_fail(o, 500, "other: out of memory");
+		return;
+	}
+	memcpy(p, cipher, len);
+	free(o->payload);
+	o->payload = p;
+	o->len = len;
+	o->sealed = 1;
+	out_sign(o);
+}
+
+static void
+out_twin(void *arg, int rv, const struct twin_record *t)
+{
+	struct out	*o = arg;
+	char		 msg[ERRTEXT_MAX];
+
+	if (rv == 0) {
+		snprintf(msg, sizeof(msg), "unknown twin id '%u'", o->dst);
+		out_fail(o, 103, msg);
+		return;
+	}
+	if (rv == -1) {
+		out_fail(o, 500, ERR_TWIN_LOOKUP);
+		return;
+	}
+	if (!t->has_pk || o->is_error) {
+		out_sign(o);
+		return;
+	}
+	if (t->pklen > E2E_PK_MAX_BYTES) {
+		out_seal_failed(o, ERR_BAD_PK);
+		return;
+	}
+	if (netd_keyd_seal(t->pk, t->pklen, o->payload, o->len, out_sealed,
+	    o) == -1)
+		out_fail(o, 500, "other: cannot ask keyd to seal");
+}
+
+/* The postman's bounds (§5.3 step 1), then the destination twin. */
+static void
+out_start(struct out *o)
+{
+	if (o->kind != OUT_REPLY) {
+		if (o->exp == 0)
+			o->exp = NETD_DEFAULT_TTL;
+		else if (o->exp > NETD_MAX_TTL)
+			o->exp = NETD_MAX_TTL;
+	}
+	netd_twin_lookup(o->dst, out_twin, o);
+}
+
+void
+netd_proto_retry(void)
+{
+	struct out	*o;
+
+	while ((o = px.wait_head) != NULL) {
+		if (netd_relay_send(o->frame, o->framelen) == -1)
+			return;
+		if ((px.wait_head = o->next) == NULL)
+			px.wait_tail = NULL;
+		px.waiting--;
+		out_done(o);
+	}
+}
+
+void
+netd_proto_tick(void)
+{
+	struct out	*o, **pp;
+	uint64_t	 now = netd_now();
+
+	for (pp = &px.wait_head; (o = *pp) != NULL;) {
+		if (envelope_ttl(now, o->ts, o->exp) > 0) {
+			px.wait_tail = o;
+			pp = &o->next;
+			continue;
+		}
+		*pp = o->next;
+		px.waiting--;
+		out_fail(o, 500, ERR_EXPIRED_OUT);
+	}
+	if (px.wait_head == NULL)
+		px.wait_tail = NULL;
+	netd_proto_retry();
+}
+
+/* A string field of apid's: any length the frame holds, no NUL. */
+static int
+get_str(struct imsg_rd *rd, char **out)
+{
+	const uint8_t	*p;
+	size_t		 n;
+
+	if (imsg_get_bytes(rd, &p, &n, IMSG_MAX) == -1 ||
+	    memchr(p, '\0', n) != NULL || (*out = malloc(n + 1)) == NULL)
+		return -1;
+	memcpy(*out, p, n);
+	(*out)[n] = '\0';
+	return 0;
+}
+
+/* u32 present (0 or 1), then the string; *out NULL when absent. */
+static int
+get_opt(struct imsg_rd *rd, char **out)
+{
+	uint32_t	present;
+	char		*s;
+
+	if (imsg_get_u32(rd, &present) == -1 || present > 1 ||
+	    get_str(rd, &s) == -1)
+		return -1;
+	if (present)
+		*out = s;
+	else
+		free(s);
+	return 0;
+}
+
+static int
+get_payload(struct imsg_rd *rd, struct out *o)
+{
+	const uint8_t	*p;
+
+	if (imsg_get_bytes(rd, &p, &o->len, ENVELOPE_MAX) == -1 ||
+	    (o->payload = malloc(o->len > 0 ? o->len : 1)) == NULL)
+		return -1;
+	memcpy(o->payload, p, o->len);
+	return 0;
+}
+
+static int
+valid_text(const char *s)
+{
+	return s == NULL || utf8_valid(s, strlen(s));
+}
+
+int
+netd_proto_out(const struct imsg *imsg)
+{
+	struct imsg_rd	 rd;
+	struct out	*o;
+	uint32_t	 is_error;
+	int		 bad;
+
+	if ((o = calloc(1, sizeof(*o))) == NULL)
+		fatal("netd_proto_out");
+	imsg_rd_init(&rd, imsg);
+	if (imsg->hdr.type == IMSG_NETD_OUT_REQUEST) {
+		o->kind = OUT_REQUEST;
+		bad = get_str(&rd, &o->uid) == -1 ||
+		    get_str(&rd, &o->cmd) == -1 ||
+		    get_opt(&rd, &o->tags) == -1 ||
+		    get_opt(&rd, &o->schema) == -1 ||
+		    imsg_get_u64(&rd, &o->ts) == -1 ||
+		    imsg_get_u64(&rd, &o->exp) == -1 ||
+		    imsg_get_u32(&rd, &o->dst) == -1 ||
+		    get_payload(&rd, o) == -1 ||
+		    imsg_get_end(&rd) != 0;
+	} else {
+		o->kind = OUT_RESPONSE;
+		bad = get_str(&rd, &o->uid) == -1 ||
+		    imsg_get_u32(&rd, &o->dst) == -1 ||
+		    get_opt(&rd, &o->conn) == -1 ||
+		    get_opt(&rd, &o->schema) == -1 ||
+		    imsg_get_u64(&rd, &o->ts) == -1 ||
+		    imsg_get_u64(&rd, &o->exp) == -1 ||
+		    imsg_get_u32(&rd, &is_error) == -1 || is_error > 1 ||
+		    imsg_get_u32(&rd, &o->errcode) == -1 ||
+		    get_str(&rd, &o->errmsg) == -1 ||
+		    get_payload(&rd, o) == -1 ||
+		    imsg_get_end(&rd) != 0;
+		o->is_error = !bad && is_error;
+	}
+	if (bad) {
+		out_release(o);
+		return -1;
+	}
+	/* The receiver's protobuf library refuses bad UTF-8 (§5.1). */
+	if (!valid_text(o->uid) || !valid_text(o->cmd) ||
+	    !valid_text(o->tags) || !valid_text(o->schema) ||
+	    !valid_text(o->conn) || !valid_text(o->errmsg)) {
+		out_fail(o, 500, "other: a text field is not valid UTF-8");
+		return 0;
+	}
+	out_start(o);
+	return 0;
+}
+
+static char *
+strdup_or_null(const char *s)
+{
+	char	*d;
+
+	if (s == NULL)
+		return NULL;
+	if ((d = strdup(s)) == NULL)
+		fatal("strdup");
+	return d;
+}
+
+/*
+ * Our own answer to an incoming request: an error (PROTOCOL.md §5.5
+ * step 3) or the plugin's response.  uid and destination are the
+ * request's, connection included.
+ */
+static void
+reply(const struct in *in, int is_error, uint32_t code, const char *msg,
+    uint64_t exp, const char *schema, const void *payload, size_t len)
+{
+	const Envelope	*env = in->env;
+	struct out	*o;
+
+	if ((o = calloc(1, sizeof(*o))) == NULL)
+		fatal("reply");
+	o->kind = OUT_REPLY;
+	px.busy++;
+	o->uid = strdup_or_null(env->uid);
+	o->is_error = is_error;
+	o->errcode = code;
+	o->errmsg = strdup_or_null(msg != NULL ? msg : "");
+	o->schema = strdup_or_null(schema);
+	o->dst = in->src;
+	if (env->source != NULL && env->source->opt_connection_case ==
+	    ADDRESS__OPT_CONNECTION_CONNECTION)
+		o->conn = strdup_or_null(env->source->connection);
+	o->ts = 0;
+	o->exp = exp;
+	if ((o->payload = malloc(len > 0 ? len : 1)) == NULL)
+		fatal("reply");
+	if (len > 0)
+		memcpy(o->payload, payload, len);
+	o->len = len;
+	out_start(o);
+}
+
+static void
+in_free(struct in *in)
+{
+	envelope__free_unpacked(in->env, NULL);
+	free(in->plain);
+	free(in);
+	px.busy--;
+	netd_flow_update();
+}
+
+static const char *
+in_what(const struct in *in)
+{
+	switch (in->env->message_case) {
+	case ENVELOPE__MESSAGE_REQUEST:
+		return "request";
+	case ENVELOPE__MESSAGE_RESPONSE:
+		return "response";
+	case ENVELOPE__MESSAGE_ERROR:
+		return "error";
+	case ENVELOPE__MESSAGE_PING:
+		return "ping";
+	case ENVELOPE__MESSAGE_PONG:
+		return "pong";
+	default:
+		return "envelope";
+	}
+}
+
+/* Validation failed: one log line, and an error reply to a request. */
+static void
+in_refuse(struct in *in, uint32_t code, const char *msg)
+{
+	log_info("%s %s from twin %u refused: %s", in_what(in), in->env->uid,
+	    in->src, msg);
+	/* Twin 0 is no one's: an answer could not be addressed. */
+	if (in->is_req && in->src != 0)
+		reply(in, 1, code, msg, in->env->expiration, NULL, NULL, 0);
+	in_free(in);
+}
+
+static void
+add_opt(struct ibuf *b, int present, const char *s)
+{
+	ibuf_add_u32(b, present ? 1 : 0);
+	ibuf_add_str(b, present ? s : "");
+}
+
+/* The payload apid gets: the opened cipher, or the plain bytes. */
+static void
+in_payload(const struct in *in, const uint8_t **p, size_t *len)
+{
+	const Envelope	*env = in->env;
+
+	*p = NULL;
+	*len = 0;
+	if (in->plain != NULL) {
+		*p = in->plain;
+		*len = in->plainlen;
+	} else if (env->payload_case == ENVELOPE__PAYLOAD_PLAIN) {
+		*p = env->plain.data;
+		*len = env->plain.len;
+	}
+}
+
+static void
+to_apid(struct in *in)
+{
+	const Envelope	*env = in->env;
+	const Address	*s = env->source;
+	const uint8_t	*p;
+	struct ibuf	*b;
+	size_t		 len;
+	int		 conn = s != NULL && s->opt_connection_case ==
+			    ADDRESS__OPT_CONNECTION_CONNECTION;
+	int		 err = env->message_case == ENVELOPE__MESSAGE_ERROR;
+
+	in_payload(in, &p, &len);
+	if (in->is_req) {
+		b = imsg_create(IMSG_APID_IN_REQUEST, 0, len + 256);
+		ibuf_add_str(b, env->uid);
+		ibuf_add_u32(b, in->src);
+		add_opt(b, conn, conn ? s->connection : NULL);
+		ibuf_add_str(b, env->request->command);
+		ibuf_add_u64(b, env->timestamp);
+		ibuf_add_u64(b, env->expiration);
+		add_opt(b, env->opt_tags_case == ENVELOPE__OPT_TAGS_TAGS,
+		    env->tags);
+		add_opt(b, env->opt_schema_case ==
+		    ENVELOPE__OPT_SCHEMA_SCHEMA, env->schema);
+		ibuf_add_bytes(b, p, len);
+	} else {
+		b = imsg_create(IMSG_APID_IN_RESPONSE, 0, len + 256);
+		ibuf_add_str(b, env->uid);
+		ibuf_add_u32(b, in->src);
+		add_opt(b, conn, conn ? s->connection : NULL);
+		add_opt(b, env->opt_schema_case ==
+		    ENVELOPE__OPT_SCHEMA_SCHEMA, env->schema);
+		ibuf_add_u64(b, env->timestamp);
+		ibuf_add_u32(b, err ? 1 : 0);
+		ibuf_add_u32(b, err ? env->error->code : 0);
+		ibuf_add_str(b, err ? env->error->message : "");
+		ibuf_add_bytes(b, p, len);
+	}
+	if (netd_apid_send(b) == -1)
+		log_warn("%s %s from twin %u lost on the way to apid",
+		    in_what(in), env->uid, in->src);
+	else
+		log_debug("%s %s from twin %u to apid (%zu bytes)",
+		    in_what(in), env->uid, in->src, len);
+}
+
+/* The built-in "rmb" plugin (§6.4): only rmb.version answers. */
+static void
+plugin_rmb(struct in *in)
+{
+	if (strcmp(in->env->request->command, "rmb.version") != 0) {
+		log_info("request %s from twin %u: unknown built in command "
+		    "%s", in->env->uid, in->src, in->env->request->command);
+		return;
+	}
+	reply(in, 0, 0, NULL, NETD_DEFAULT_TTL, "application/json",
+	    NETD_VERSION_JSON, strlen(NETD_VERSION_JSON));
+}
+
+/* §5.5 step 4. */
+static void
+in_dispatch(struct in *in)
+{
+	const char	*cmd, *dot;
+
+	if (in->env->message_case == ENVELOPE__MESSAGE__NOT_SET) {
+		log_info("envelope %s from twin %u has no message: dropped",
+		    in->env->uid, in->src);
+	} else if (in->is_req) {
+		cmd = in->env->request->command;
+		if ((dot = strchr(cmd, '.')) != NULL && dot - cmd == 3 &&
+		    strncmp(cmd, "rmb", 3) == 0)
+			plugin_rmb(in);
+		else
+			to_apid(in);
+	} else
+		to_apid(in);
+	in_free(in);
+}
+
+static void
+in_opened(void *arg, const uint8_t *plain, size_t len, uint32_t code,
+    const char *err)
+{
+	struct in	*in = arg;
+	char		 msg[ERRTEXT_MAX];
+
+	(void)code;
+	if (err != NULL) {
+		if (strncmp(err, "e2e error: ", 11) == 0)
+			snprintf(msg, sizeof(msg), "%s", err);
+		else
+			snprintf(msg, sizeof(msg), "e2e error: %s", err);
+		in_refuse(in, 106, msg);
+		return;
+	}
+	if ((in->plain = malloc(len > 0 ? len : 1)) == NULL)
+		fatal("in_opened");
+	memcpy(in->plain, plain, len);
+	in->plainlen = len;
+	in_dispatch(in);
+}
+
+/* §5.5 steps 2.3 to 2.5. */
+static void
+in_twin(void *arg, int rv, const struct twin_record *t)
+{
+	struct in	*in = arg;
+	const Envelope	*env = in->env;
+	const char	*why;
+	char		 msg[ERRTEXT_MAX];
+
+	if (rv == 0) {
+		snprintf(msg, sizeof(msg), "unknown twin id '%u'", in->src);
+		in_refuse(in, 103, msg);
+		return;
+	}
+	if (rv == -1) {
+		in_refuse(in, 500, ERR_TWIN_LOOKUP);
+		return;
+	}
+	if (envelope_verify(env, t->account, &why) != 0) {
+		snprintf(msg, sizeof(msg), "invalid envelope signature: %s",
+		    why);
+		in_refuse(in, 104, msg);
+		return;
+	}
+	if (env->payload_case != ENVELOPE__PAYLOAD_CIPHER) {
+		in_dispatch(in);
+		return;
+	}
+	if (!t->has_pk) {
+		in_refuse(in, 105, ERR_NO_PK);
+		return;
+	}
+	if (t->pklen > E2E_PK_MAX_BYTES) {
+		in_refuse(in, 106, ERR_BAD_PK);
+		return;
+	}
+	if (netd_keyd_open(t->pk, t->pklen, env->cipher.data, env->cipher.len,
+	    in_opened, in) == -1)
+		in_refuse(in, 500, "other: cannot ask keyd to open the "
+		    "payload");
+}
+
+void
+netd_proto_in(const uint8_t *buf, size_t len)
+{
+	struct in	*in;
+	Envelope	*env;
+
+	if ((env = envelope_unpack(buf, len)) == NULL) {
+		log_info("relay message of %zu bytes is not an envelope: "
+		    "dropped", len);
+		return;
+	}
+	if ((in = calloc(1, sizeof(*in))) == NULL)
+		fatal("netd_proto_in");
+	px.busy++;
+	netd_flow_update();
+	in->env = env;
+	in->is_req = env->message_case == ENVELOPE__MESSAGE_REQUEST;
+	in->src = env->source != NULL ? env->source->twin : 0;
+	if (envelope_ttl(netd_now(), env->timestamp, env->expiration) == 0) {
+		in_refuse(in, 102, ERR_EXPIRED_IN);
+		return;
+	}
+	if (in->src == 0) {
+		/*
+		 * Relays send their error reports unsigned from twin 0; a
+		 * request from twin 0 is nobody's and would bypass the
+		 * signature check (PROTOCOL.md Appendix A.16).
+		 */
+		if (in->is_req) {
+			log_info("request %s from twin 0 refused: unsigned "
+			    "requests are not accepted", env->uid);
+			in_free(in);
+		} else
+			in_dispatch(in);
+		return;
+	}
+	netd_twin_lookup(in->src, in_twin, in);
+}

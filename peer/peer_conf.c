@@ -1,0 +1,613 @@
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "peer_conf.h"
+#include "redisurl.h"
+#include "tfchain.h"
+
+static const struct {
+	const char	*name;
+	int		 repeatable;
+} keywords[PKW_COUNT] = {
+	[PKW_KEY_TYPE] =	{ "key-type", 0 },
+	[PKW_MNEMONIC_FILE] =	{ "mnemonic-file", 0 },
+	[PKW_REDIS] =		{ "redis", 0 },
+	[PKW_RELAY] =		{ "relay", 1 },
+	[PKW_SUBSTRATE] =	{ "substrate", 1 },
+	[PKW_TWINS] =		{ "twins", 0 },
+	[PKW_NO_UPDATE] =	{ "no-update", 0 },
+	[PKW_USER] =		{ "user", 0 },
+	[PKW_JAIL] =		{ "jail", 0 },
+	[PKW_DEBUG] =		{ "debug", 0 },
+};
+
+static __attribute__((format(printf, 3, 4))) int
+fail(char *why, size_t whylen, const char *fmt, ...)
+{
+	va_list	ap;
+
+	if (whylen > 0) {
+		va_start(ap, fmt);
+		vsnprintf(why, whylen, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+void
+peer_conf_init(struct peer_conf *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->key_type = KEY_SR25519;
+}
+
+const char *
+peer_kw_name(enum peer_kw kw)
+{
+	if ((unsigned int)kw >= PKW_COUNT)
+		return NULL;
+	return keywords[kw].name;
+}
+
+int
+peer_kw_repeatable(enum peer_kw kw)
+{
+	return (unsigned int)kw < PKW_COUNT && keywords[kw].repeatable;
+}
+
+/* Copies s into out (cap bytes) or says it is too long. */
+static int
+copy(char *out, size_t cap, const char *s, char *why, size_t whylen)
+{
+	size_t	len = strlen(s);
+
+	if (len >= cap)
+		return fail(why, whylen, "longer than %zu bytes", cap - 1);
+	memcpy(out, s, len + 1);
+	return 0;
+}
+
+static int
+printable(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s <= ' ' || (unsigned char)*s >= 0x7f)
+			return 0;
+	return 1;
+}
+
+static int
+set_path(char *out, size_t cap, const char *s, char *why, size_t whylen)
+{
+	if (s[0] != '/')
+		return fail(why, whylen, "\"%.64s\" is not an absolute path",
+		    s);
+	return copy(out, cap, s, why, whylen);
+}
+
+/*
+ * The scheme of a ws:// or wss:// URL is skipped: *rest is what follows
+ * "//".  Returns 0 or -1.
+ */
+static int
+ws_scheme(const char *url, const char **rest)
+{
+	if (strncasecmp(url, "ws://", 5) == 0)
+		*rest = url + 5;
+	else if (strncasecmp(url, "wss://", 6) == 0)
+		*rest = url + 6;
+	else
+		return -1;
+	return 0;
+}
+
+/*
+ * Splits the authority of a ws URL into host (possibly [v6]) and checks
+ * the port.  Returns 0, or -1 with why.
+ */
+static int
+ws_authority(const char *url, char *host, size_t cap, char *why,
+    size_t whylen)
+{
+	const char	*p, *end, *colon;
+	size_t		 hlen;
+	long		 port;
+	char		*e;
+
+	if (strlen(url) >= PEER_URL_MAX)
+		return fail(why, whylen, "URL longer than %d bytes",
+		    PEER_URL_MAX - 1);
+	if (!printable(url))
+		return fail(why, whylen, "URL contains a blank or a "
+		    "non-ASCII character");
+	if (ws_scheme(url, &p) == -1)
+		return fail(why, whylen, "\"%.64s\" is not a ws:// or wss:// "
+		    "URL", url);
+	end = p + strcspn(p, "/?#");
+	if (memchr(p, '@', (size_t)(end - p)) != NULL)
+		return fail(why, whylen, "URL must not carry a user or "
+		    "password");
+	if (*p == '[') {
+		if ((colon = memchr(p, ']', (size_t)(end - p))) == NULL)
+			return fail(why, whylen, "unterminated [ in URL");
+		colon++;
+		if (colon != end && *colon != ':')
+			return fail(why, whylen, "bad character after ] in "
+			    "URL");
+	} else
+		colon = memchr(p, ':', (size_t)(end - p));
+	if (colon == NULL || colon == end)
+		colon = end;
+	else {
+		if (colon + 1 == end)
+			return fail(why, whylen, "empty port in URL");
+		errno = 0;
+		port = strtol(colon + 1, &e, 10);
+		if (colon[1] < '0' || colon[1] > '9' || e != end ||
+		    errno != 0 || port < 1 || port > 65535)
+			return fail(why, whylen, "bad port in URL (1 to "
+			    "65535)");
+	}
+	hlen = (size_t)(colon - p);
+	if (hlen == 0)
+		return fail(why, whylen, "URL has no host");
+	if (hlen >= cap)
+		return fail(why, whylen, "URL host longer than %zu bytes",
+		    cap - 1);
+	memcpy(host, p, hlen);
+	host[hlen] = '\0';
+	return 0;
+}
+
+/* The WHATWG rule: a host whose last label is a number is an IPv4. */
+static int
+ipv4_like(const char *h)
+{
+	const char	*last;
+	size_t		 n = strlen(h);
+	size_t		 i;
+
+	if (n > 0 && h[n - 1] == '.')
+		n--;
+	last = h + n;
+	while (last > h && last[-1] != '.')
+		last--;
+	n = (size_t)(h + n - last);
+	if (n == 0)
+		return 0;
+	if (n >= 2 && last[0] == '0' && (last[1] == 'x' || last[1] == 'X')) {
+		for (i = 2; i < n; i++)
+			if (strchr("0123456789abcdefABCDEF", last[i]) == NULL)
+				return 0;
+		return 1;
+	}
+	for (i = 0; i < n; i++)
+		if (last[i] < '0' || last[i] > '9')
+			return 0;
+	return 1;
+}
+
+int
+peer_relay_host(const char *url, char *host, size_t cap, char *why,
+    size_t whylen)
+{
+	char	h[PEER_URL_MAX];
+	size_t	i, n;
+
+	if (ws_authority(url, h, sizeof(h), why, whylen) == -1)
+		return -1;
+	/* The reference's words, for the IP literals it refuses. */
+	if (h[0] == '[' || ipv4_like(h))
+		return fail(why, whylen, "relay URL must contain a domain "
+		    "name");
+	n = strlen(h);
+	for (i = 0; i < n; i++) {
+		if ((h[i] < 'a' || h[i] > 'z') && (h[i] < 'A' || h[i] > 'Z') &&
+		    (h[i] < '0' || h[i] > '9') && h[i] != '-' && h[i] != '.')
+			return fail(why, whylen, "relay host \"%.64s\" is not "
+			    "a domain name (only A-Z a-z 0-9 . -)", h);
+		if (h[i] >= 'A' && h[i] <= 'Z')
+			h[i] = (char)(h[i] - 'A' + 'a');
+	}
+	if (n > PEER_DOMAIN_MAX)
+		return fail(why, whylen, "relay host longer than %d bytes",
+		    PEER_DOMAIN_MAX);
+	if (h[0] == '.' || h[n - 1] == '.' || strstr(h, "..") != NULL)
+		return fail(why, whylen, "relay host \"%.64s\" has an empty "
+		    "label", h);
+	if (n >= cap)
+		return fail(why, whylen, "relay host longer than %zu bytes",
+		    cap - 1);
+	memcpy(host, h, n + 1);
+	return 0;
+}
+
+static int
+set_relay(struct peer_conf *c, const char *v, char *why, size_t whylen)
+{
+	char	host[PEER_DOMAIN_MAX + 1];
+	size_t	i;
+
+	if (peer_relay_host(v, host, sizeof(host), why, whylen) == -1)
+		return -1;
+	for (i = 0; i < c->nrelay; i++)
+		if (strcasecmp(c->relay[i], v) == 0)
+			return fail(why, whylen, "%.64s is given twice", v);
+	if (c->nrelay == PEER_RELAYS_MAX)
+		return fail(why, whylen, "more than %d relays",
+		    PEER_RELAYS_MAX);
+	return copy(c->relay[c->nrelay++], PEER_URL_MAX, v, why, whylen);
+}
+
+static int
+set_substrate(struct peer_conf *c, const char *v, char *why, size_t whylen)
+{
+	char	host[PEER_URL_MAX];
+	size_t	i;
+
+	if (ws_authority(v, host, sizeof(host), why, whylen) == -1)
+		return -1;
+	for (i = 0; i < c->nsubstrate; i++)
+		if (strcasecmp(c->substrate[i], v) == 0)
+			return fail(why, whylen, "%.64s is given twice", v);
+	if (c->nsubstrate == PEER_SUBSTRATES_MAX)
+		return fail(why, whylen, "more than %d substrate URLs",
+		    PEER_SUBSTRATES_MAX);
+	return copy(c->substrate[c->nsubstrate++], PEER_URL_MAX, v, why,
+	    whylen);
+}
+
+/* A name useradd(8) would take: no leading '-' or digit-only surprises. */
+static int
+set_user(struct peer_conf *c, const char *v, char *why, size_t whylen)
+{
+	size_t	i, n = strlen(v);
+
+	if (n == 0 || n > PEER_USER_MAX)
+		return fail(why, whylen, "a user name has 1 to %d characters",
+		    PEER_USER_MAX);
+	if (!((v[0] >= 'a' && v[0] <= 'z') || (v[0] >= 'A' && v[0] <= 'Z') ||
+	    v[0] == '_'))
+		return fail(why, whylen, "a user name starts with a letter "
+		    "or _");
+	for (i = 1; i < n; i++)
+		if (!((v[i] >= 'a' && v[i] <= 'z') ||
+		    (v[i] >= 'A' && v[i] <= 'Z') ||
+		    (v[i] >= '0' && v[i] <= '9') || v[i] == '_' ||
+		    v[i] == '-' || v[i] == '.'))
+			return fail(why, whylen, "a user name has only "
+			    "A-Z a-z 0-9 _ - .");
+	if (strcmp(v, "root") == 0)
+		return fail(why, whylen, "the children never run as root");
+	memcpy(c->user, v, n + 1);
+	return 0;
+}
+
+int
+peer_conf_set(struct peer_conf *c, enum peer_kw kw, const char *v,
+    char *why, size_t whylen)
+{
+	struct redis_url	 u;
+	enum key_type		 kt;
+	int			 rc;
+
+	if (v == NULL || v[0] == '\0')
+		return fail(why, whylen, "empty value");
+	switch (kw) {
+	case PKW_KEY_TYPE:
+		if (key_type_parse(&kt, v) == -1)
+			return fail(why, whylen, "invalid key type \"%.32s\" "
+			    "(sr25519 or ed25519)", v);
+		c->key_type = kt;
+		rc = 0;
+		break;
+	case PKW_MNEMONIC_FILE:
+		rc = set_path(c->mnemonic_file, sizeof(c->mnemonic_file), v,
+		    why, whylen);
+		break;
+	case PKW_REDIS:
+		if (strlen(v) > REDISURL_MAX)
+			return fail(why, whylen, "longer than %d bytes",
+			    REDISURL_MAX);
+		/* The parser's reasons never repeat the password. */
+		if (redis_url_parse(&u, v, why, whylen) == -1)
+			return -1;
+		explicit_bzero(&u, sizeof(u));
+		rc = copy(c->redis, sizeof(c->redis), v, why, whylen);
+		break;
+	case PKW_RELAY:
+		rc = set_relay(c, v, why, whylen);
+		break;
+	case PKW_SUBSTRATE:
+		rc = set_substrate(c, v, why, whylen);
+		break;
+	case PKW_TWINS:
+		rc = set_path(c->twins, sizeof(c->twins), v, why, whylen);
+		break;
+	case PKW_NO_UPDATE:
+		if (strcmp(v, "yes") == 0)
+			c->no_update = 1;
+		else if (strcmp(v, "no") == 0)
+			c->no_update = 0;
+		else
+			return fail(why, whylen, "yes or no, not \"%.32s\"", v);
+		rc = 0;
+		break;
+	case PKW_USER:
+		rc = set_user(c, v, why, whylen);
+		break;
+	case PKW_JAIL:
+		if ((rc = set_path(c->jail, sizeof(c->jail), v, why,
+		    whylen)) == 0 && strspn(v, "/") == strlen(v))
+			rc = fail(why, whylen, "the jail cannot be /");
+		break;
+	case PKW_DEBUG:
+		if (v[1] != '\0' || v[0] < '0' || v[0] > '0' + PEER_DEBUG_MAX)
+			return fail(why, whylen, "0 to %d, not \"%.32s\"",
+			    PEER_DEBUG_MAX, v);
+		c->debug = v[0] - '0';
+		rc = 0;
+		break;
+	default:
+		return fail(why, whylen, "unknown keyword");
+	}
+	if (rc == 0)
+		c->set |= 1U << kw;
+	return rc;
+}
+
+static int
+is_blank(char ch)
+{
+	return ch == ' ' || ch == '\t' || ch == '\r';
+}
+
+/* One line (NUL-terminated, no newline) of the file. */
+static int
+parse_line(struct peer_conf *c, char *line, int first[PKW_COUNT], int lineno,
+    char *why, size_t whylen)
+{
+	char	*kw, *val, *p = line, reason[200];
+	int	 i;
+
+	for (i = 0; line[i] != '\0'; i++)
+		if (((unsigned char)line[i] < ' ' && !is_blank(line[i])) ||
+		    line[i] == 0x7f)
+			return fail(why, whylen, "control character 0x%02x",
+			    (unsigned char)line[i]);
+	while (is_blank(*p))
+		p++;
+	if (*p == '\0' || *p == '#')
+		return 0;
+	kw = p;
+	while (*p != '\0' && !is_blank(*p))
+		p++;
+	if (*p != '\0')
+		*p++ = '\0';
+	while (is_blank(*p))
+		p++;
+	val = p;
+	while (*p != '\0' && !is_blank(*p))
+		p++;
+	if (*p != '\0')
+		*p++ = '\0';
+	while (is_blank(*p))
+		p++;
+	for (i = 0; i < PKW_COUNT; i++)
+		if (strcmp(kw, keywords[i].name) == 0)
+			break;
+	if (i == PKW_COUNT)
+		return fail(why, whylen, "unknown keyword \"%.32s\"", kw);
+	if (*val == '\0' || *val == '#')
+		return fail(why, whylen, "%s: missing value", kw);
+	if (*p != '\0' && *p != '#')
+		return fail(why, whylen, "%s: one value only (a comment "
+		    "starts with #)", kw);
+	if (!keywords[i].repeatable && first[i] != 0)
+		return fail(why, whylen, "%s given twice (first on line %d)",
+		    kw, first[i]);
+	if (first[i] == 0)
+		first[i] = lineno;
+	if (peer_conf_set(c, (enum peer_kw)i, val, reason,
+	    sizeof(reason)) == -1)
+		return fail(why, whylen, "%s: %s", kw, reason);
+	return 0;
+}
+
+int
+peer_conf_parse(struct peer_conf *c, const char *name, const char *buf,
+    size_t len, char *err, size_t errlen)
+{
+	char		 line[PEER_CONF_LINE_MAX + 1], why[256];
+	int		 first[PKW_COUNT] = { 0 };
+	const char	*p = buf, *nl, *end = buf + len;
+	size_t		 n;
+	int		 lineno = 0;
+
+	if (len > PEER_CONF_FILE_MAX)
+		return fail(err, errlen, "%s: larger than %d bytes", name,
+		    PEER_CONF_FILE_MAX);
+	while (p < end) {
+		lineno++;
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			nl = end;
+		n = (size_t)(nl - p);
+		if (n > PEER_CONF_LINE_MAX)
+			return fail(err, errlen, "%s:%d: line longer than %d "
+			    "bytes", name, lineno, PEER_CONF_LINE_MAX);
+		if (memchr(p, '\0', n) != NULL)
+			return fail(err, errlen, "%s:%d: NUL byte", name,
+			    lineno);
+		memcpy(line, p, n);
+		line[n] = '\0';
+		if (parse_line(c, line, first, lineno, why, sizeof(why)) == -1)
+			return fail(err, errlen, "%s:%d: %s", name, lineno,
+			    why);
+		p = nl + 1;
+	}
+	return 0;
+}
+
+int
+peer_conf_load(struct peer_conf *c, const char *path, int missing_ok,
+    char *err, size_t errlen)
+{
+	struct stat	 st;
+	char		*buf;
+	size_t		 len = 0;
+	ssize_t		 n;
+	int		 fd, rc;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) ==
+	    -1) {
+		if (errno == ENOENT && missing_ok)
+			return 1;
+		return fail(err, errlen, "%s: %s", path, strerror(errno));
+	}
+	if (fstat(fd, &st) == -1) {
+		rc = fail(err, errlen, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		rc = fail(err, errlen, "%s: not a regular file", path);
+		goto out;
+	}
+	if (st.st_uid != 0 && st.st_uid != geteuid()) {
+		rc = fail(err, errlen, "%s: owned by uid %u, neither root "
+		    "nor us", path, (unsigned int)st.st_uid);
+		goto out;
+	}
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		rc = fail(err, errlen, "%s: writable by group or others; "
+		    "chmod go-w it", path);
+		goto out;
+	}
+	if (st.st_size > PEER_CONF_FILE_MAX) {
+		rc = fail(err, errlen, "%s: larger than %d bytes", path,
+		    PEER_CONF_FILE_MAX);
+		goto out;
+	}
+	/* One byte more than allowed, to see a file that grew meanwhile. */
+	if ((buf = malloc(PEER_CONF_FILE_MAX + 1)) == NULL) {
+		rc = fail(err, errlen, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	while (len <= PEER_CONF_FILE_MAX) {
+		n = read(fd, buf + len, PEER_CONF_FILE_MAX + 1 - len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			rc = fail(err, errlen, "%s: %s", path, strerror(errno));
+			free(buf);
+			goto out;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	rc = peer_conf_parse(c, path, buf, len, err, errlen);
+	free(buf);
+out:
+	close(fd);
+	return rc;
+}
+
+void
+peer_conf_merge(struct peer_conf *b, const struct peer_conf *o)
+{
+	if (o->set & (1U << PKW_KEY_TYPE))
+		b->key_type = o->key_type;
+	if (o->set & (1U << PKW_MNEMONIC_FILE))
+		memcpy(b->mnemonic_file, o->mnemonic_file,
+		    sizeof(b->mnemonic_file));
+	if (o->set & (1U << PKW_REDIS))
+		memcpy(b->redis, o->redis, sizeof(b->redis));
+	if (o->set & (1U << PKW_RELAY)) {
+		memcpy(b->relay, o->relay, sizeof(b->relay));
+		b->nrelay = o->nrelay;
+	}
+	if (o->set & (1U << PKW_SUBSTRATE)) {
+		memcpy(b->substrate, o->substrate, sizeof(b->substrate));
+		b->nsubstrate = o->nsubstrate;
+	}
+	if (o->set & (1U << PKW_TWINS))
+		memcpy(b->twins, o->twins, sizeof(b->twins));
+	if (o->set & (1U << PKW_NO_UPDATE))
+		b->no_update = o->no_update;
+	if (o->set & (1U << PKW_USER))
+		memcpy(b->user, o->user, sizeof(b->user));
+	if (o->set & (1U << PKW_JAIL))
+		memcpy(b->jail, o->jail, sizeof(b->jail));
+	if (o->set & (1U << PKW_DEBUG))
+		b->debug = o->debug;
+	b->set |= o->set;
+}
+
+size_t
+peer_conf_domains(const struct peer_conf *c,
+    char dom[PEER_RELAYS_MAX][PEER_DOMAIN_MAX + 1])
+{
+	char	why[8];
+	size_t	i, j, n = 0;
+
+	for (i = 0; i < c->nrelay && i < PEER_RELAYS_MAX; i++) {
+		if (peer_relay_host(c->relay[i], dom[n], PEER_DOMAIN_MAX + 1,
+		    why, sizeof(why)) == -1)
+			continue;
+		for (j = 0; j < n; j++)
+			if (strcmp(dom[j], dom[n]) == 0)
+				break;
+		if (j == n)
+			n++;
+	}
+	return n;
+}
+
+int
+peer_conf_finish(struct peer_conf *c, char *why, size_t whylen)
+{
+	char		 dom[PEER_RELAYS_MAX][PEER_DOMAIN_MAX + 1];
+	char		 joined[PEER_RELAYS_MAX * (PEER_DOMAIN_MAX + 1)];
+	const char	*bad;
+	size_t		 i, n, len = 0, at;
+
+	if (c->redis[0] == '\0')
+		memcpy(c->redis, PEER_DEFAULT_REDIS,
+		    sizeof(PEER_DEFAULT_REDIS));
+	if (c->nrelay == 0) {
+		memcpy(c->relay[0], PEER_DEFAULT_RELAY,
+		    sizeof(PEER_DEFAULT_RELAY));
+		c->nrelay = 1;
+	}
+	if (c->nsubstrate == 0) {
+		memcpy(c->substrate[0], PEER_DEFAULT_SUBSTRATE,
+		    sizeof(PEER_DEFAULT_SUBSTRATE));
+		c->nsubstrate = 1;
+	}
+	if (c->user[0] == '\0')
+		memcpy(c->user, PEER_DEFAULT_USER, sizeof(PEER_DEFAULT_USER));
+	if (c->jail[0] == '\0')
+		memcpy(c->jail, PEER_DEFAULT_JAIL, sizeof(PEER_DEFAULT_JAIL));
+
+	/*
+	 * tfchain judges the joined field, not each domain: "a.example" is
+	 * refused first but not second.
+	 */
+	n = peer_conf_domains(c, dom);
+	for (i = 0; i < n; i++)
+		len += (size_t)snprintf(joined + len, sizeof(joined) - len,
+		    "%s%s", i > 0 ? "_" : "", dom[i]);
+	/* Four domains of at most 253 bytes always fit in its 1024. */
+	if (n > 0 && (bad = twin_relay_check(joined, len, &at)) != NULL)
+		return fail(why, whylen, "tfchain would refuse the relay "
+		    "field \"%.128s\": %s", joined, bad);
+	return 0;
+}

@@ -1,0 +1,122 @@
+/*
+ * The peer's configuration: the file of rmb-peer.conf(5) and the command
+ * line fill the same structure through the same checks, so that a value
+ * is refused with the same reason wherever it comes from.  Parsing does
+ * no I/O; peer_conf_load() only reads the file.
+ */
+#ifndef RMB_PEER_CONF_H
+#define RMB_PEER_CONF_H
+
+#include <limits.h>
+#include <stddef.h>
+
+#include "identity.h"
+#include "redisurl.h"
+
+#define PEER_RELAYS_MAX		4	/* as the reference (§7.1) */
+#define PEER_SUBSTRATES_MAX	8
+#define PEER_URL_MAX		512	/* one URL, with its NUL */
+#define PEER_DOMAIN_MAX		253	/* one DNS name (keyd) */
+#define PEER_USER_MAX		32	/* a Linux user name */
+#define PEER_DEBUG_MAX		2
+#define PEER_CONF_FILE_MAX	65536	/* the whole file */
+#define PEER_CONF_LINE_MAX	8192	/* one line, without newline */
+
+#define PEER_DEFAULT_REDIS	REDISURL_DEFAULT
+#define PEER_DEFAULT_RELAY	"wss://relay.grid.tf:443"
+#define PEER_DEFAULT_SUBSTRATE	"wss://tfchain.grid.tf:443"
+#define PEER_DEFAULT_USER	"nobody"
+#define PEER_DEFAULT_JAIL	"/run/rmb-peer"
+
+/* One bit per keyword, to tell "given" from "default". */
+enum peer_kw {
+	PKW_KEY_TYPE = 0,
+	PKW_MNEMONIC_FILE,
+	PKW_REDIS,
+	PKW_RELAY,
+	PKW_SUBSTRATE,
+	PKW_TWINS,
+	PKW_NO_UPDATE,
+	PKW_USER,
+	PKW_JAIL,
+	PKW_DEBUG,
+	PKW_COUNT
+};
+
+struct peer_conf {
+	unsigned int	set;		/* 1 << PKW_* when given */
+	enum key_type	key_type;
+	char		mnemonic_file[PATH_MAX];
+	char		redis[REDISURL_MAX + 1];
+	char		relay[PEER_RELAYS_MAX][PEER_URL_MAX];
+	size_t		nrelay;
+	char		substrate[PEER_SUBSTRATES_MAX][PEER_URL_MAX];
+	size_t		nsubstrate;
+	char		twins[PATH_MAX];
+	int		no_update;
+	char		user[PEER_USER_MAX + 1];
+	char		jail[PATH_MAX];
+	int		debug;
+};
+
+/* Nothing given, every field empty. */
+void	 peer_conf_init(struct peer_conf *);
+
+/* The keyword's name in the file ("key-type"), or NULL. */
+const char *peer_kw_name(enum peer_kw);
+int	 peer_kw_repeatable(enum peer_kw);
+
+/*
+ * Checks value for kw and stores it (a repeatable keyword appends).
+ * Returns 0, or -1 with the reason in why, which never names the
+ * keyword: callers prefix it.  Paths must be absolute.
+ */
+int	 peer_conf_set(struct peer_conf *, enum peer_kw, const char *value,
+	    char *why, size_t whylen);
+
+/*
+ * Parses a whole file's text (len bytes, no NUL needed) into c, which
+ * should come from peer_conf_init().  name is only for messages.  Returns
+ * 0, or -1 with "name:line: reason" (or "name: reason") in err.
+ */
+int	 peer_conf_parse(struct peer_conf *c, const char *name,
+	    const char *buf, size_t len, char *err, size_t errlen);
+
+/*
+ * Reads path and parses it.  The file must be a regular file owned by
+ * root or by us and not writable by group or others, since it names the
+ * secret's file and the user the children become.  Returns 0, 1 when the
+ * file does not exist and missing_ok, or -1 with the reason in err.
+ */
+int	 peer_conf_load(struct peer_conf *c, const char *path,
+	    int missing_ok, char *err, size_t errlen);
+
+/*
+ * Everything given in over (the command line) replaces base's (the
+ * file's); a repeatable keyword given in over replaces all of base's.
+ */
+void	 peer_conf_merge(struct peer_conf *base,
+	    const struct peer_conf *over);
+
+/*
+ * Fills what was not given with the defaults and checks what only the
+ * whole configuration shows: the relay domains joined as tfchain will
+ * store them.  Returns 0, or -1 with the reason in why.
+ */
+int	 peer_conf_finish(struct peer_conf *, char *why, size_t whylen);
+
+/*
+ * The host of a relay URL, lower-cased, into host (cap bytes).  Returns
+ * 0, or -1 with the reason in why.
+ */
+int	 peer_relay_host(const char *url, char *host, size_t cap, char *why,
+	    size_t whylen);
+
+/*
+ * The relay domains, in the order of the relays, without repeats, into
+ * dom.  Returns how many.  The relays must have passed peer_conf_set().
+ */
+size_t	 peer_conf_domains(const struct peer_conf *,
+	    char dom[PEER_RELAYS_MAX][PEER_DOMAIN_MAX + 1]);
+
+#endif

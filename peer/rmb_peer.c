@@ -1,0 +1,931 @@
+/*
+ * rmb-peer: flags, the configuration file, the start of the three
+ * children and their supervision.  The parent never touches the network
+ * or redis, and holds a secret given with -m only until it is in keyd's
+ * pipe.
+ */
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bip39.h"
+#include "imsg.h"
+#include "imsgtypes.h"
+#include "log.h"
+#include "peer.h"
+#include "peer_conf.h"
+#include "privdrop.h"
+
+/* What the command line says beyond the configuration's keywords. */
+struct peer_flags {
+	struct peer_conf conf;		/* values given as flags */
+	const char	*conf_file;	/* -f, or NULL for the default */
+	const char	*secret_flag;	/* "-m", "--seed"... or NULL */
+	int		 nsecret;	/* secret options given */
+	int		 debug;		/* -d count */
+	int		 check;		/* -n */
+};
+
+/* The -m secret, between argv and keyd's pipe. */
+static char	secret[SECRET_MAX_TEXT + 1];
+static size_t	secretlen;
+
+static struct peer_child children[PROC_COUNT] = {
+	[PROC_KEYD] = { "keyd", "rmb-keyd", "-v", -1, 0, 0, { .fd = -1 } },
+	[PROC_NETD] = { "netd", "rmb-netd", NULL, -1, 0, 0, { .fd = -1 } },
+	[PROC_APID] = { "apid", "rmb-apid", "-v", -1, 0, 0, { .fd = -1 } },
+};
+
+static int	sigfd[2] = { -1, -1 };
+
+enum {
+	OPT_MNEMONICS = 256,
+	OPT_SEED,
+	OPT_MNEMONIC_FILE,
+	OPT_RELAY,
+	OPT_NO_UPDATE,
+	OPT_TWINS,
+	OPT_USER,
+	OPT_JAIL
+};
+
+static const struct option longopts[] = {
+	{ "mnemonic",		required_argument, NULL, 'm' },
+	{ "mnemonics",		required_argument, NULL, OPT_MNEMONICS },
+	{ "seed",		required_argument, NULL, OPT_SEED },
+	{ "mnemonic-file",	required_argument, NULL, OPT_MNEMONIC_FILE },
+	{ "key-type",		required_argument, NULL, 'k' },
+	{ "redis",		required_argument, NULL, 'r' },
+	{ "substrate",		required_argument, NULL, 's' },
+	{ "relay",		required_argument, NULL, OPT_RELAY },
+	{ "no-update",		no_argument, NULL, OPT_NO_UPDATE },
+	{ "uploads",		required_argument, NULL, 'u' },
+	{ "debug",		no_argument, NULL, 'd' },
+	{ "twins",		required_argument, NULL, OPT_TWINS },
+	{ "user",		required_argument, NULL, OPT_USER },
+	{ "jail",		required_argument, NULL, OPT_JAIL },
+	{ "version",		no_argument, NULL, 'V' },
+	{ "help",		no_argument, NULL, 'h' },
+	{ NULL,			0, NULL, 0 }
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: rmb-peer [-dhnV] [-f file] [-k key-type] [-m mnemonic | "
+	    "--mnemonic-file file]\n"
+	    "                [-r redis-url] [-s substrate-url] [--relay url] "
+	    "[--no-update]\n"
+	    "                [--twins file] [--user user] [--jail dir] "
+	    "[-u dir]\n");
+}
+
+/* A command-line error: one line, exit 2. */
+static __attribute__((noreturn, format(printf, 1, 2))) void
+badflag(const char *fmt, ...)
+{
+	va_list	ap;
+	char	msg[512];
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "rmb-peer: %s (rmb-peer -h for usage)\n", msg);
+	explicit_bzero(secret, sizeof(secret));
+	exit(2);
+}
+
+/* Any other start-up error: one line, exit 1. */
+static __attribute__((noreturn, format(printf, 1, 2))) void
+die(const char *fmt, ...)
+{
+	va_list	ap;
+	char	msg[768];
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "rmb-peer: %s\n", msg);
+	explicit_bzero(secret, sizeof(secret));
+	exit(1);
+}
+
+static void
+sighandler(int sig)
+{
+	int		saved = errno;
+	unsigned char	c = (unsigned char)sig;
+
+	(void)!write(sigfd[1], &c, 1);
+	errno = saved;
+}
+
+/* Relative paths on the command line are taken from where we started. */
+static const char *
+abspath(const char *flag, const char *p, char *buf, size_t cap)
+{
+	char	cwd[PATH_MAX];
+
+	if (p[0] == '/' || p[0] == '\0')
+		return p;
+	if (getcwd(cwd, sizeof(cwd)) == NULL)
+		badflag("%s %s: cannot find the current directory: %s", flag,
+		    p, strerror(errno));
+	if ((size_t)snprintf(buf, cap, "%s/%s", cwd, p) >= cap)
+		badflag("%s: path too long", flag);
+	return buf;
+}
+
+static void
+flag_set(struct peer_flags *f, const char *flag, enum peer_kw kw,
+    const char *v)
+{
+	char	why[256], buf[PATH_MAX];
+
+	if (!peer_kw_repeatable(kw) && (f->conf.set & (1U << kw)))
+		badflag("%s given twice", flag);
+	if (kw == PKW_MNEMONIC_FILE || kw == PKW_TWINS || kw == PKW_JAIL)
+		v = abspath(flag, v, buf, sizeof(buf));
+	if (peer_conf_set(&f->conf, kw, v, why, sizeof(why)) == -1)
+		badflag("%s: %s", flag, why);
+}
+
+/*
+ * Keeps the secret for keyd's pipe and wipes it from argv, which every
+ * local user can read in /proc; the warning says it was seen anyway.
+ */
+static void
+take_secret(struct peer_flags *f, const char *flag, char *arg)
+{
+	size_t	len = strlen(arg);
+
+	f->nsecret++;
+	f->secret_flag = flag;
+	if (len == 0)
+		badflag("%s: empty secret", flag);
+	if (len > SECRET_MAX_TEXT) {
+		explicit_bzero(arg, len);
+		badflag("%s: the secret is longer than %d bytes", flag,
+		    SECRET_MAX_TEXT);
+	}
+	memcpy(secret, arg, len);
+	secret[len] = '\0';
+	secretlen = len;
+	explicit_bzero(arg, len);
+}
+
+static void
+parse_flags(struct peer_flags *f, int argc, char *argv[])
+{
+	const char	*name;
+	int		 ch;
+
+	memset(f, 0, sizeof(*f));
+	peer_conf_init(&f->conf);
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":df:hk:m:nr:s:u:V", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'm':
+			take_secret(f, "-m", optarg);
+			break;
+		case OPT_MNEMONICS:
+			take_secret(f, "--mnemonics", optarg);
+			break;
+		case OPT_SEED:
+			take_secret(f, "--seed", optarg);
+			break;
+		case OPT_MNEMONIC_FILE:
+			f->nsecret++;
+			flag_set(f, "--mnemonic-file", PKW_MNEMONIC_FILE,
+			    optarg);
+			break;
+		case 'k':
+			flag_set(f, "-k", PKW_KEY_TYPE, optarg);
+			break;
+		case 'r':
+			flag_set(f, "-r", PKW_REDIS, optarg);
+			break;
+		case 's':
+			flag_set(f, "-s", PKW_SUBSTRATE, optarg);
+			break;
+		case OPT_RELAY:
+			flag_set(f, "--relay", PKW_RELAY, optarg);
+			break;
+		case OPT_NO_UPDATE:
+			flag_set(f, "--no-update", PKW_NO_UPDATE, "yes");
+			break;
+		case OPT_TWINS:
+			flag_set(f, "--twins", PKW_TWINS, optarg);
+			break;
+		case OPT_USER:
+			flag_set(f, "--user", PKW_USER, optarg);
+			break;
+		case OPT_JAIL:
+			flag_set(f, "--jail", PKW_JAIL, optarg);
+			break;
+		case 'u':
+			/* Accepted as the reference does, which ignores it. */
+			break;
+		case 'd':
+			f->debug++;
+			break;
+		case 'f':
+			if (f->conf_file != NULL)
+				badflag("-f given twice");
+			f->conf_file = optarg;
+			break;
+		case 'n':
+			f->check = 1;
+			break;
+		case 'V':
+			printf("rmb-peer %s\n", PACKAGE_VERSION);
+			exit(0);
+		case 'h':
+			usage(stdout);
+			exit(0);
+		case ':':
+			name = argv[optind - 1];
+			badflag("%s needs a value", name);
+		default:
+			name = argv[optind - 1];
+			if (optopt != 0)
+				badflag("unknown option -%c", optopt);
+			badflag("unknown option %s", name);
+		}
+	}
+	if (optind != argc)
+		badflag("unexpected argument \"%.64s\"", argv[optind]);
+	if (f->nsecret > 1)
+		badflag("give only one of -m, --mnemonics, --seed and "
+		    "--mnemonic-file");
+	if (f->debug > 0) {
+		f->conf.debug = f->debug > PEER_DEBUG_MAX ? PEER_DEBUG_MAX :
+		    f->debug;
+		f->conf.set |= 1U << PKW_DEBUG;
+	}
+}
+
+/* keyd will refuse a secret file others can read: say so before. */
+static void
+check_secret_file(const char *path)
+{
+	struct stat	st;
+
+	if (stat(path, &st) == -1)
+		die("secret file %s: %s", path, strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		die("secret file %s: not a regular file", path);
+	if (st.st_mode & S_IRWXO)
+		die("secret file %s: others may read it; chmod o-rwx it",
+		    path);
+}
+
+/*
+ * Where keyd reads the secret: -m's pipe, --mnemonic-file, systemd's
+ * credentials, then the file's mnemonic-file, in that order.
+ */
+static enum keyd_secret_source
+secret_source(const struct peer_flags *f, const struct peer_conf *c)
+{
+	const char	*dir;
+	char		 path[PATH_MAX];
+
+	if (f->secret_flag != NULL)
+		return KEYD_SECRET_FD;
+	if (f->conf.set & (1U << PKW_MNEMONIC_FILE)) {
+		check_secret_file(c->mnemonic_file);
+		return KEYD_SECRET_FILE;
+	}
+	if ((dir = getenv("CREDENTIALS_DIRECTORY")) != NULL && *dir != '\0') {
+		if ((size_t)snprintf(path, sizeof(path), "%s/mnemonic", dir) >=
+		    sizeof(path))
+			die("CREDENTIALS_DIRECTORY is too long");
+		check_secret_file(path);
+		return KEYD_SECRET_CREDENTIALS;
+	}
+	if (c->mnemonic_file[0] != '\0') {
+		check_secret_file(c->mnemonic_file);
+		return KEYD_SECRET_FILE;
+	}
+	die("no secret: give --mnemonic-file FILE, set mnemonic-file in the "
+	    "configuration file, or use systemd credentials (a credential "
+	    "named mnemonic)");
+}
+
+/* The jail keyd checks as root: ours to create, root-owned and empty. */
+static void
+prepare_jail(const char *dir, int create)
+{
+	struct stat	 st;
+	struct dirent	*de;
+	DIR		*d;
+
+	if (lstat(dir, &st) == -1) {
+		if (errno != ENOENT)
+			die("jail %s: %s", dir, strerror(errno));
+		if (!create)
+			return;
+		if (mkdir(dir, 0755) == -1 && errno != EEXIST)
+			die("jail %s: cannot create it: %s", dir,
+			    strerror(errno));
+		/* mkdir(2) is subject to the umask; the mode is not. */
+		if (chmod(dir, 0755) == -1 || lstat(dir, &st) == -1)
+			die("jail %s: %s", dir, strerror(errno));
+	}
+	if (!S_ISDIR(st.st_mode))
+		die("jail %s: not a directory", dir);
+	if (st.st_uid != 0)
+		die("jail %s: not owned by root", dir);
+	if (st.st_mode & (S_IWGRP | S_IWOTH))
+		die("jail %s: writable by group or others", dir);
+	if ((d = opendir(dir)) == NULL)
+		die("jail %s: %s", dir, strerror(errno));
+	while ((de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") != 0 &&
+		    strcmp(de->d_name, "..") != 0)
+			die("jail %s: not empty (%s)", dir, de->d_name);
+	closedir(d);
+}
+
+static void
+check_user(const char *user)
+{
+	struct passwd	*pw;
+
+	if ((pw = getpwnam(user)) == NULL)
+		die("user %s does not exist", user);
+	if (pw->pw_uid == 0)
+		die("user %s is root; the children must not run as root",
+		    user);
+}
+
+/* Descriptors 0-2 open, so that no channel lands on one of them. */
+static void
+open_stdio(void)
+{
+	int	fd;
+
+	for (fd = 0; fd <= 2; fd++)
+		if (fcntl(fd, F_GETFD) == -1 &&
+		    open("/dev/null", O_RDWR) != fd)
+			die("cannot open /dev/null on descriptor %d", fd);
+}
+
+static void
+child_path(char *buf, size_t cap, const char *dir, const char *prog)
+{
+	if ((size_t)snprintf(buf, cap, "%s/%s", dir, prog) >= cap)
+		die("libexec directory %s: path too long", dir);
+	if (access(buf, X_OK) == -1)
+		die("cannot run %s: %s", buf, strerror(errno));
+}
+
+/*
+ * In the child: fds[i] becomes descriptor 3 + i, nothing else stays open
+ * but the standard ones, signals are as a fresh process has them.
+ */
+static _Noreturn void
+exec_child(const char *path, const struct peer_child *c, int debug,
+    const int *fds, int nfds, pid_t parent)
+{
+	struct sigaction sa;
+	sigset_t	 none;
+	char		*argv[2 + PEER_DEBUG_MAX + 1];
+	int		 high[3], i, sig, argc = 0;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	for (sig = 1; sig < NSIG; sig++)
+		(void)sigaction(sig, &sa, NULL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	/* A parent killed outright still takes its children with it. */
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM) == -1 || getppid() != parent)
+		_exit(127);
+	/* Out of the way first, so that no dup2() lands on a source. */
+	for (i = 0; i < nfds; i++)
+		if ((high[i] = fcntl(fds[i], F_DUPFD, 3 + nfds)) == -1)
+			_exit(127);
+	for (i = 0; i < nfds; i++)
+		if (dup2(high[i], 3 + i) == -1)
+			_exit(127);
+	if (close_range(3 + (unsigned int)nfds, ~0U, 0) == -1)
+		for (i = 3 + nfds; i < 1024; i++)
+			(void)close(i);
+	argv[argc++] = (char *)c->prog;
+	for (i = 0; c->vflag != NULL && i < debug && i < PEER_DEBUG_MAX; i++)
+		argv[argc++] = (char *)c->vflag;
+	argv[argc] = NULL;
+	execv(path, argv);
+	log_warn("exec %s", path);
+	_exit(127);
+}
+
+static void
+start_child(struct peer_child *c, const char *dir, int debug, const int *fds,
+    int nfds)
+{
+	char	path[PATH_MAX];
+	pid_t	parent = getpid();
+
+	child_path(path, sizeof(path), dir, c->prog);
+	switch (c->pid = fork()) {
+	case -1:
+		log_warn("fork for %s", c->name);
+		return;
+	case 0:
+		exec_child(path, c, debug, fds, nfds, parent);
+	default:
+		log_debug("%s is pid %ld", c->name, (long)c->pid);
+	}
+}
+
+static int
+send_keyd_config(struct imsgbuf *ib, const struct peer_conf *c,
+    enum keyd_secret_source src, int root)
+{
+	char		 dom[PEER_RELAYS_MAX][PEER_DOMAIN_MAX + 1];
+	struct ibuf	*b;
+	size_t		 i, n;
+
+	n = peer_conf_domains(c, dom);
+	b = imsg_create(IMSG_KEYD_CONFIG, 0, 512);
+	ibuf_add_u32(b, (uint32_t)c->key_type);
+	ibuf_add_u32(b, (uint32_t)src);
+	ibuf_add_str(b, src == KEYD_SECRET_FILE ? c->mnemonic_file : "");
+	ibuf_add_u32(b, PEER_PALLET);
+	ibuf_add_u32(b, PEER_CALL_UPDATE_TWIN);
+	ibuf_add_u32(b, (uint32_t)n);
+	for (i = 0; i < n; i++)
+		ibuf_add_str(b, dom[i]);
+	ibuf_add_str(b, root ? c->jail : "");
+	ibuf_add_str(b, root ? c->user : "");
+	if (imsg_close(ib, b) == -1)
+		return -1;
+	return imsgbuf_flush(ib);
+}
+
+static int
+send_netd_config(struct imsgbuf *ib, const struct peer_conf *c, int root)
+{
+	struct ibuf	*b;
+	size_t		 i;
+
+	b = imsg_create(IMSG_NETD_CONFIG, 0, 1024);
+	ibuf_add_u32(b, (uint32_t)c->nrelay);
+	for (i = 0; i < c->nrelay; i++)
+		ibuf_add_str(b, c->relay[i]);
+	ibuf_add_u32(b, (uint32_t)c->nsubstrate);
+	for (i = 0; i < c->nsubstrate; i++)
+		ibuf_add_str(b, c->substrate[i]);
+	ibuf_add_str(b, c->twins);
+	ibuf_add_u32(b, (uint32_t)c->no_update);
+	ibuf_add_str(b, root ? c->user : "");
+	ibuf_add_u32(b, (uint32_t)c->debug);
+	if (imsg_close(ib, b) == -1)
+		return -1;
+	return imsgbuf_flush(ib);
+}
+
+static int
+send_apid_config(struct imsgbuf *ib, const struct peer_conf *c, int root)
+{
+	struct ibuf	*b;
+
+	b = imsg_create(IMSG_APID_CONFIG, 0, 256);
+	ibuf_add_str(b, c->redis);
+	ibuf_add_str(b, root ? c->user : "");
+	ibuf_add_u32(b, (uint32_t)c->debug);
+	if (imsg_close(ib, b) == -1)
+		return -1;
+	return imsgbuf_flush(ib);
+}
+
+static int
+alive(const struct peer_child *c)
+{
+	return c->pid > 0;
+}
+
+/* How a child ended, for one log line. */
+static void
+describe(const struct peer_child *c, char *buf, size_t cap)
+{
+	if (WIFEXITED(c->status))
+		snprintf(buf, cap, "exited with status %d",
+		    WEXITSTATUS(c->status));
+	else if (WIFSIGNALED(c->status))
+		snprintf(buf, cap, "was killed by signal %d (%s)",
+		    WTERMSIG(c->status), strsignal(WTERMSIG(c->status)));
+	else
+		snprintf(buf, cap, "ended with wait status 0x%x", c->status);
+}
+
+/* How a reaped child ended, once: a warning when it ended by itself. */
+static void
+log_ended(int i, int warn)
+{
+	char	how[128];
+
+	describe(&children[i], how, sizeof(how));
+	if (warn)
+		log_warnx("%s %s", children[i].name, how);
+	else
+		log_debug("%s %s", children[i].name, how);
+	children[i].ended = 2;
+}
+
+/*
+ * Reaps what has ended.  Returns the child to blame, or -1: one that
+ * failed rather than one that exited 0, as keyd does when netd is gone.
+ */
+static int
+reap(void)
+{
+	pid_t	pid;
+	int	status, i, blame = -1;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		for (i = 0; i < PROC_COUNT; i++) {
+			if (children[i].pid != pid)
+				continue;
+			children[i].pid = -1;
+			children[i].status = status;
+			children[i].ended = 1;
+			if (blame == -1 || (status != 0 &&
+			    children[blame].status == 0))
+				blame = i;
+		}
+	}
+	return blame;
+}
+
+/* Reads the signal numbers the handler queued; returns the last stop. */
+static int
+drain_signals(int *chld)
+{
+	unsigned char	buf[64];
+	ssize_t		n, i;
+	int		stop = 0;
+
+	while ((n = read(sigfd[0], buf, sizeof(buf))) > 0) {
+		for (i = 0; i < n; i++) {
+			if (buf[i] == SIGCHLD)
+				*chld = 1;
+			else if (buf[i] == SIGTERM || buf[i] == SIGINT)
+				stop = buf[i];
+			else if (buf[i] == SIGHUP)
+				log_info("SIGHUP: the configuration is read at "
+				    "start only; restart rmb-peer to change "
+				    "it");
+		}
+	}
+	return stop;
+}
+
+static long long
+now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Ends every child: their channels closed and SIGTERM, SIGKILL after
+ * PEER_STOP_WAIT_MS.  failed, if not -1, is the child whose end started
+ * this: it gets PEER_GRACE_MS to exit by itself, so that the log says
+ * how it ended rather than that we killed it.
+ */
+static void
+stop_children(int failed)
+{
+	struct pollfd	 pfd;
+	long long	 start = now_ms(), left;
+	int		 i, chld, waiting, status, grace = failed;
+
+	for (i = 0; i < PROC_COUNT; i++) {
+		if (children[i].ib.fd != -1) {
+			imsgbuf_clear(&children[i].ib);
+			close(children[i].ib.fd);
+			children[i].ib.fd = -1;
+		}
+		if (i != failed && alive(&children[i]))
+			kill(children[i].pid, SIGTERM);
+	}
+	for (;;) {
+		for (i = 0; i < PROC_COUNT; i++)
+			if (children[i].ended == 1)
+				log_ended(i, i == failed);
+		for (i = 0, waiting = 0; i < PROC_COUNT; i++)
+			waiting += alive(&children[i]);
+		if (waiting == 0)
+			return;
+		left = PEER_STOP_WAIT_MS - (now_ms() - start);
+		if (grace != -1 && alive(&children[grace])) {
+			if (now_ms() - start >= PEER_GRACE_MS) {
+				log_warnx("%s closed its channel but did not "
+				    "exit: stopping it", children[grace].name);
+				kill(children[grace].pid, SIGTERM);
+				grace = -1;
+			} else
+				left = PEER_GRACE_MS - (now_ms() - start);
+		}
+		if (left <= 0)
+			break;
+		pfd.fd = sigfd[0];
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, (int)left) == -1 && errno != EINTR)
+			break;
+		chld = 0;
+		(void)drain_signals(&chld);
+		reap();
+	}
+	for (i = 0; i < PROC_COUNT; i++) {
+		if (!alive(&children[i]))
+			continue;
+		log_warnx("%s did not stop within %d s: killing it",
+		    children[i].name, PEER_STOP_WAIT_MS / 1000);
+		kill(children[i].pid, SIGKILL);
+		while (waitpid(children[i].pid, &status, 0) == -1 &&
+		    errno == EINTR)
+			;
+		children[i].pid = -1;
+		children[i].ended = 2;
+	}
+}
+
+/*
+ * Waits for a child to end or a stop signal.  Returns 0 for a stop
+ * signal; otherwise the children are stopped and it returns 1.
+ */
+static int
+supervise(void)
+{
+	struct pollfd	 pfd[1 + PROC_COUNT];
+	struct imsg	 imsg;
+	ssize_t		 n;
+	int		 i, rc, chld, stop, failed = -1;
+
+	for (;;) {
+		pfd[0].fd = sigfd[0];
+		pfd[0].events = POLLIN;
+		for (i = 0; i < PROC_COUNT; i++) {
+			pfd[1 + i].fd = children[i].ib.fd;
+			pfd[1 + i].events = POLLIN;
+		}
+		if (poll(pfd, 1 + PROC_COUNT, -1) == -1) {
+			if (errno == EINTR)
+				continue;
+			log_warn("poll");
+			stop_children(-1);
+			return 1;
+		}
+		chld = 0;
+		if ((stop = drain_signals(&chld)) != 0) {
+			log_info("%s: stopping", stop == SIGTERM ? "SIGTERM" :
+			    "SIGINT");
+			stop_children(-1);
+			return 0;
+		}
+		if (chld && (failed = reap()) != -1) {
+			/* The one to blame, then any other that ended alone. */
+			log_ended(failed, 1);
+			for (i = 0; i < PROC_COUNT; i++)
+				if (children[i].ended == 1)
+					log_ended(i, 1);
+			break;
+		}
+		for (i = 0; i < PROC_COUNT && failed == -1; i++) {
+			if ((pfd[1 + i].revents & (POLLIN | POLLHUP |
+			    POLLERR)) == 0)
+				continue;
+			n = imsgbuf_read(&children[i].ib);
+			if (n == -1 && (errno == EAGAIN || errno == EINTR))
+				continue;
+			if (n <= 0) {
+				log_debug("%s closed its channel",
+				    children[i].name);
+				failed = i;
+				break;
+			}
+			/* Children have nothing to tell us yet. */
+			while ((rc = imsg_get(&children[i].ib, &imsg)) == 1)
+				log_warnx("ignoring %s (size %u) from %s",
+				    imsg_type_name(imsg.hdr.type),
+				    imsg.hdr.len, children[i].name);
+			if (rc == -1) {
+				log_warnx("malformed frame from %s",
+				    children[i].name);
+				failed = i;
+			}
+		}
+		if (failed != -1)
+			break;
+	}
+	stop_children(failed);
+	return 1;
+}
+
+static void
+setup_signals(void)
+{
+	struct sigaction	sa;
+
+	if (pipe2(sigfd, O_CLOEXEC | O_NONBLOCK) == -1)
+		die("pipe: %s", strerror(errno));
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = sighandler;
+	sa.sa_flags = SA_RESTART;
+	if (sigaction(SIGTERM, &sa, NULL) == -1 ||
+	    sigaction(SIGINT, &sa, NULL) == -1 ||
+	    sigaction(SIGHUP, &sa, NULL) == -1)
+		die("sigaction: %s", strerror(errno));
+	sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
+	if (sigaction(SIGCHLD, &sa, NULL) == -1)
+		die("sigaction: %s", strerror(errno));
+	sa.sa_handler = SIG_IGN;
+	sa.sa_flags = 0;
+	if (sigaction(SIGPIPE, &sa, NULL) == -1)
+		die("sigaction: %s", strerror(errno));
+}
+
+/* The -m secret into a pipe keyd reads on descriptor 5; then gone here. */
+static int
+secret_pipe(void)
+{
+	size_t	off = 0;
+	ssize_t	n;
+	int	p[2];
+
+	if (pipe2(p, O_CLOEXEC) == -1)
+		die("pipe: %s", strerror(errno));
+	/* A pipe holds 64 KiB: the 1 KiB secret never blocks. */
+	while (off < secretlen) {
+		n = write(p[1], secret + off, secretlen - off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			die("writing the secret to keyd's pipe: %s",
+			    strerror(errno));
+		off += (size_t)n;
+	}
+	explicit_bzero(secret, sizeof(secret));
+	secretlen = 0;
+	close(p[1]);
+	return p[0];
+}
+
+static void
+start(const struct peer_conf *c, enum keyd_secret_source src, const char *dir)
+{
+	sigset_t	 all, old;
+	int		 pk[2], pn[2], pa[2], kn[2], na[2], sp = -1;
+	int		 fds[3], i, root = geteuid() == 0, failed = -1;
+
+	open_stdio();
+	setup_signals();
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pk) == -1 ||
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pn) == -1 ||
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pa) == -1 ||
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, kn) == -1 ||
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, na) == -1)
+		die("socketpair: %s", strerror(errno));
+	if (src == KEYD_SECRET_FD)
+		sp = secret_pipe();
+
+	/* No handler of ours may run in a child before it execs. */
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
+	fds[0] = pk[1];
+	fds[1] = kn[0];
+	fds[2] = sp;
+	start_child(&children[PROC_KEYD], dir, c->debug, fds, sp != -1 ? 3 : 2);
+	fds[0] = pn[1];
+	fds[1] = kn[1];
+	fds[2] = na[0];
+	if (alive(&children[PROC_KEYD]))
+		start_child(&children[PROC_NETD], dir, c->debug, fds, 3);
+	fds[0] = pa[1];
+	fds[1] = na[1];
+	if (alive(&children[PROC_NETD]))
+		start_child(&children[PROC_APID], dir, c->debug, fds, 2);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+
+	close(pk[1]);
+	close(pn[1]);
+	close(pa[1]);
+	close(kn[0]);
+	close(kn[1]);
+	close(na[0]);
+	close(na[1]);
+	if (sp != -1)
+		close(sp);
+	if (imsgbuf_init(&children[PROC_KEYD].ib, pk[0]) == -1 ||
+	    imsgbuf_init(&children[PROC_NETD].ib, pn[0]) == -1 ||
+	    imsgbuf_init(&children[PROC_APID].ib, pa[0]) == -1) {
+		log_warn("imsgbuf_init");
+		stop_children(-1);
+		exit(1);
+	}
+	for (i = 0; i < PROC_COUNT; i++) {
+		if (!alive(&children[i])) {
+			stop_children(-1);
+			exit(1);
+		}
+	}
+
+	if (send_keyd_config(&children[PROC_KEYD].ib, c, src, root) == -1)
+		failed = PROC_KEYD;
+	else if (send_netd_config(&children[PROC_NETD].ib, c, root) == -1)
+		failed = PROC_NETD;
+	else if (send_apid_config(&children[PROC_APID].ib, c, root) == -1)
+		failed = PROC_APID;
+	if (failed != -1) {
+		log_warn("sending %s its configuration",
+		    children[failed].name);
+		stop_children(failed);
+		exit(1);
+	}
+	for (i = 0; i < PROC_COUNT; i++) {
+		if (fcntl(children[i].ib.fd, F_SETFL, O_NONBLOCK) == -1) {
+			log_warn("fcntl");
+			stop_children(-1);
+			exit(1);
+		}
+	}
+	log_info("started keyd (%ld), netd (%ld), apid (%ld)",
+	    (long)children[PROC_KEYD].pid, (long)children[PROC_NETD].pid,
+	    (long)children[PROC_APID].pid);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct peer_flags		 f;
+	struct peer_conf		 c;
+	enum keyd_secret_source		 src;
+	const char			*file, *dir = NULL;
+	char				 err[1024], path[PATH_MAX];
+	int				 rc, i;
+
+	log_init(1, 0);
+	log_procinit("rmb-peer");
+	/* The -m secret is in our memory: no core file, no ptrace peers. */
+	privdrop_harden();
+
+	parse_flags(&f, argc, argv);
+	if (f.secret_flag != NULL)
+		log_warnx("warning: %s puts the secret where every local "
+		    "user can read it (ps, /proc); use --mnemonic-file or "
+		    "systemd credentials", f.secret_flag);
+	file = f.conf_file != NULL ? f.conf_file : PEER_CONF_FILE;
+	peer_conf_init(&c);
+	if ((rc = peer_conf_load(&c, file, f.conf_file == NULL, err,
+	    sizeof(err))) == -1)
+		die("%s", err);
+	peer_conf_merge(&c, &f.conf);
+	if (peer_conf_finish(&c, err, sizeof(err)) == -1)
+		die("%s", err);
+	src = secret_source(&f, &c);
+	log_setverbose(c.debug);
+	log_debug("configuration from %s%s", file,
+	    rc == 1 ? " (missing, defaults used)" : "");
+	if (!f.check) {
+		if ((dir = getenv("RMB_LIBEXECDIR")) == NULL || *dir == '\0')
+			dir = LIBEXECDIR;
+		for (i = 0; i < PROC_COUNT; i++)
+			child_path(path, sizeof(path), dir, children[i].prog);
+	}
+	if (geteuid() == 0) {
+		check_user(c.user);
+		prepare_jail(c.jail, !f.check);
+	}
+	if (f.check) {
+		explicit_bzero(secret, sizeof(secret));
+		printf("configuration OK\n");
+		return 0;
+	}
+	start(&c, src, dir);
+	return supervise();
+}

@@ -1,0 +1,745 @@
+/*
+ * rmb-apid against a real redis-server, with this test as its parent
+ * (fd 3) and its netd (fd 4): the configuration, credit and flow
+ * control, what it sends netd for local requests and replies, the exact
+ * JSON it pushes for what netd hands over, every local failure answered
+ * on the caller's queue, and its seccomp filter.
+ */
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "imsg.h"
+#include "imsgtypes.h"
+#include "peer.pb-c.h"
+#include "tap.h"
+
+struct apid_proc {
+	pid_t		pid;
+	struct imsgbuf	parent, netd;
+	char		log[320];
+};
+
+static struct redis_srv	srv;
+
+static void
+nap(int ms)
+{
+	struct timespec	ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+static int
+apid_start(struct apid_proc *p, const char *logpath)
+{
+	const char	*top = getenv("top_builddir");
+	char		 path[1024];
+	int		 ps[2], ns[2], fd, pfd, nfd;
+
+	snprintf(path, sizeof(path), "%s/apid/rmb-apid", top ? top : ".");
+	snprintf(p->log, sizeof(p->log), "%s", logpath);
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0,
+	    ps) == -1 || socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0, ns) == -1)
+		return -1;
+	if ((p->pid = fork()) == -1)
+		return -1;
+	if (p->pid == 0) {
+		/* Out of the way first, so that neither dup2 clobbers. */
+		if ((fd = open(logpath, O_WRONLY | O_CREAT | O_APPEND,
+		    0644)) == -1 || dup2(fd, 1) == -1 || dup2(fd, 2) == -1 ||
+		    (pfd = fcntl(ps[1], F_DUPFD_CLOEXEC, 10)) == -1 ||
+		    (nfd = fcntl(ns[1], F_DUPFD_CLOEXEC, 10)) == -1 ||
+		    dup2(pfd, PARENT_FILENO) == -1 ||
+		    dup2(nfd, SIBLING_FILENO) == -1)
+			_exit(127);
+		execl(path, "rmb-apid", "-v", (char *)NULL);
+		_exit(127);
+	}
+	close(ps[1]);
+	close(ns[1]);
+	if (imsgbuf_init(&p->parent, ps[0]) != 0 ||
+	    imsgbuf_init(&p->netd, ns[0]) != 0)
+		return -1;
+	return 0;
+}
+
+/* Closes the test's ends (those still open) and frees the buffers. */
+static void
+apid_clear(struct apid_proc *p)
+{
+	if (p->parent.fd != -1)
+		close(p->parent.fd);
+	if (p->netd.fd != -1)
+		close(p->netd.fd);
+	imsgbuf_clear(&p->parent);
+	imsgbuf_clear(&p->netd);
+}
+
+static int
+send_config(struct apid_proc *p, const char *url)
+{
+	struct ibuf	*ib;
+
+	ib = imsg_create(IMSG_APID_CONFIG, 0, 64);
+	ibuf_add_str(ib, url);
+	ibuf_add_str(ib, "");
+	ibuf_add_u32(ib, 1);
+	if (imsg_close(&p->parent, ib) != 0)
+		return -1;
+	return imsgbuf_flush(&p->parent);
+}
+
+static void
+credit(struct apid_proc *p, uint32_t n)
+{
+	struct ibuf	*ib;
+
+	ib = imsg_create(IMSG_NETD_CREDIT, 0, 4);
+	ibuf_add_u32(ib, n);
+	if (imsg_close(&p->netd, ib) != 0 || imsgbuf_flush(&p->netd) != 0)
+		abort();
+}
+
+static void
+send_frame(struct apid_proc *p, struct ibuf *ib)
+{
+	if (imsg_close(&p->netd, ib) != 0 || imsgbuf_flush(&p->netd) != 0)
+		abort();
+}
+
+/* 1: a frame from netd's channel; 0: none within ms; -1: EOF/error. */
+static int
+recv_frame(struct apid_proc *p, struct imsg *imsg, int ms)
+{
+	struct pollfd	pfd;
+	ssize_t		n;
+	int		rc;
+
+	for (;;) {
+		if ((rc = imsg_get(&p->netd, imsg)) != 0)
+			return rc;
+		pfd.fd = p->netd.fd;
+		pfd.events = POLLIN;
+		if ((rc = poll(&pfd, 1, ms)) <= 0)
+			return rc;
+		if ((n = imsgbuf_read(&p->netd)) == 0)
+			return -1;
+		if (n == -1 && errno != EAGAIN && errno != EINTR)
+			return -1;
+	}
+}
+
+static void
+lpush(const char *key, const char *val)
+{
+	const char	*argv[] = { "LPUSH", key, val };
+	struct rreply	*r;
+
+	if ((r = redis_cmd(srv.port, 3, argv, NULL)) == NULL)
+		abort();
+	rreply_free(r);
+}
+
+/* The oldest entry of a list, waiting up to 3 s; a malloc'd string. */
+static char *
+rpop(const char *key)
+{
+	struct rreply	*r;
+	char		*s = NULL;
+	int		 i;
+
+	for (i = 0; i < 300 && s == NULL; i++) {
+		if ((r = redis_cmdf(srv.port, "RPOP %s", key)) == NULL)
+			abort();
+		if (r->type == '$')
+			s = strdup(r->str);
+		rreply_free(r);
+		if (s == NULL)
+			nap(10);
+	}
+	return s;
+}
+
+static long long
+llen(const char *key)
+{
+	struct rreply	*r;
+	long long	 n;
+
+	if ((r = redis_cmdf(srv.port, "LLEN %s", key)) == NULL)
+		abort();
+	n = r->type == ':' ? r->integer : -1;
+	rreply_free(r);
+	return n;
+}
+
+static int
+is_json(const char *got, const char *want, const char *name)
+{
+	int	r;
+
+	r = ok(got != NULL && strcmp(got, want) == 0, "%s", name);
+	if (!r)
+		diag("got  %s\n# want %s", got ? got : "(nothing)", want);
+	return r;
+}
+
+struct out_req {
+	char		uid[64], cmd[64], tags[64], schema[64];
+	uint32_t	has_tags, has_schema, dst;
+	uint64_t	ts, exp;
+	char		payload[256];
+	size_t		len;
+};
+
+static int
+get_out_req(struct apid_proc *p, struct out_req *o)
+{
+	struct imsg	imsg;
+	struct imsg_rd	rd;
+	const uint8_t	*pl;
+
+	memset(o, 0, sizeof(*o));
+	if (recv_frame(p, &imsg, 3000) != 1 ||
+	    imsg.hdr.type != IMSG_NETD_OUT_REQUEST)
+		return -1;
+	imsg_rd_init(&rd, &imsg);
+	if (imsg_get_str(&rd, o->uid, sizeof(o->uid)) ||
+	    imsg_get_str(&rd, o->cmd, sizeof(o->cmd)) ||
+	    imsg_get_u32(&rd, &o->has_tags) ||
+	    imsg_get_str(&rd, o->tags, sizeof(o->tags)) ||
+	    imsg_get_u32(&rd, &o->has_schema) ||
+	    imsg_get_str(&rd, o->schema, sizeof(o->schema)) ||
+	    imsg_get_u64(&rd, &o->ts) || imsg_get_u64(&rd, &o->exp) ||
+	    imsg_get_u32(&rd, &o->dst) ||
+	    imsg_get_bytes(&rd, &pl, &o->len, sizeof(o->payload) - 1) ||
+	    imsg_get_end(&rd))
+		return -1;
+	memcpy(o->payload, pl, o->len);
+	return 0;
+}
+
+static int
+uuid_v4(const char *s)
+{
+	size_t	i;
+
+	if (strlen(s) != 36 || s[14] != '4' || strchr("89ab", s[19]) == NULL)
+		return 0;
+	for (i = 0; i < 36; i++)
+		if ((i == 8 || i == 13 || i == 18 || i == 23) ? s[i] != '-' :
+		    strchr("0123456789abcdef", s[i]) == NULL)
+			return 0;
+	return 1;
+}
+
+static Backlog *
+backlog(const char *uid, long long *ttl)
+{
+	struct rreply	*r;
+	Backlog		*bl = NULL;
+
+	if ((r = redis_cmdf(srv.port, "GET msgbus.backlog.%s", uid)) == NULL)
+		abort();
+	if (r->type == '$')
+		bl = backlog__unpack(NULL, r->len, (uint8_t *)r->str);
+	rreply_free(r);
+	if ((r = redis_cmdf(srv.port, "TTL msgbus.backlog.%s", uid)) == NULL)
+		abort();
+	*ttl = r->integer;
+	rreply_free(r);
+	return bl;
+}
+
+static int
+seccomp_mode(pid_t pid)
+{
+	char	path[64], line[256];
+	FILE	*f;
+	int	mode = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "Seccomp: %d", &mode) == 1)
+			break;
+	fclose(f);
+	return mode;
+}
+
+static void
+test_requests(struct apid_proc *p, char *uid_out)
+{
+	struct out_req	o, o2;
+	Backlog		*bl;
+	char		 json[512];
+	long long	 ttl;
+	time_t		 now = time(NULL);
+	struct imsg	 imsg;
+	int		 rc;
+
+	snprintf(json, sizeof(json), "{\"ver\":1,\"ref\":\"r1\","
+	    "\"cmd\":\"zos.system.version\",\"exp\":120,\"dat\":\"e30=\","
+	    "\"tag\":null,\"dst\":[12,13],\"ret\":\"q.ret\","
+	    "\"shm\":\"application/json\",\"now\":%lld}", (long long)now);
+	lpush("msgbus.system.local", json);
+	nap(300);
+	ok(llen("msgbus.system.local") == 1 && recv_frame(p, &imsg, 0) == 0,
+	    "credit 0: nothing is popped");
+
+	credit(p, 1);
+	ok(get_out_req(p, &o) == 0 && get_out_req(p, &o2) == 0,
+	    "credit 1: two OUT_REQUESTs for two destinations (overdraw)");
+	ok(uuid_v4(o.uid) && strcmp(o.uid, o2.uid) == 0,
+	    "one UUID v4 uid for both: %s", o.uid);
+	ok(o.dst == 12 && o2.dst == 13, "one per destination, in order");
+	ok(strcmp(o.cmd, "zos.system.version") == 0 && !o.has_tags &&
+	    o.tags[0] == '\0' && o.has_schema &&
+	    strcmp(o.schema, "application/json") == 0,
+	    "command, no tags, schema");
+	ok(o.ts >= (uint64_t)now && o.ts <= (uint64_t)now + 2 &&
+	    o.exp >= 119 && o.exp <= 120, "stamped: timestamp now, exp %llu",
+	    (unsigned long long)o.exp);
+	ok(o.len == 2 && memcmp(o.payload, "{}", 2) == 0,
+	    "the payload is the decoded dat");
+	ok(llen("msgbus.system.local") == 0, "popped");
+	bl = backlog(o.uid, &ttl);
+	ok(bl != NULL && strcmp(bl->uid, o.uid) == 0 &&
+	    bl->opt_reference_case == BACKLOG__OPT_REFERENCE_REFERENCE &&
+	    strcmp(bl->reference, "r1") == 0 &&
+	    strcmp(bl->reply_to, "q.ret") == 0 && bl->module[0] == '\0' &&
+	    bl->ttl >= 119 && bl->ttl <= 120 && ttl > 100 && ttl <= 120,
+	    "backlog stored with reference, reply_to and TTL %lld", ttl);
+	if (bl != NULL)
+		backlog__free_unpacked(bl, NULL);
+	snprintf(uid_out, 64, "%s", o.uid);
+
+	/* Overdrawn to -1: one credit brings it to 0, still no pop. */
+	snprintf(json, sizeof(json), "{\"ver\":1,\"cmd\":\"c\",\"exp\":5000,"
+	    "\"dat\":\"\",\"dst\":[5],\"ret\":\"q.ret2\",\"now\":0,"
+	    "\"tag\":\"fail-fast\"}");
+	lpush("msgbus.system.local", json);
+	credit(p, 1);
+	nap(300);
+	ok(llen("msgbus.system.local") == 1 && recv_frame(p, &imsg, 0) == 0,
+	    "an overdraft is paid back before the next pop");
+	credit(p, 1);
+	ok(get_out_req(p, &o) == 0 && o.exp == 1800 && o.has_tags &&
+	    strcmp(o.tags, "fail-fast") == 0 && o.len == 0 && o.dst == 5,
+	    "exp capped at 1800, tags, empty payload");
+	bl = backlog(o.uid, &ttl);
+	ok(bl != NULL && bl->opt_reference_case ==
+	    BACKLOG__OPT_REFERENCE__NOT_SET && bl->ttl == 1800 &&
+	    ttl > 1790 && ttl <= 1800, "backlog TTL capped at 1800, no ref");
+	if (bl != NULL)
+		backlog__free_unpacked(bl, NULL);
+
+	/* A stale client clock shortens the deadline (stamp). */
+	credit(p, 1);
+	snprintf(json, sizeof(json), "{\"ver\":1,\"cmd\":\"c\",\"exp\":120,"
+	    "\"dat\":\"\",\"dst\":[5],\"ret\":\"q.ret2\",\"now\":%lld}",
+	    (long long)now - 100);
+	lpush("msgbus.system.local", json);
+	rc = get_out_req(p, &o);
+	ok(rc == 0 && o.exp >= 18 && o.exp <= 20 && o.ts >= (uint64_t)now,
+	    "stamp keeps the deadline: exp %llu", (unsigned long long)o.exp);
+}
+
+static void
+refused(struct apid_proc *p, const char *json, const char *queue,
+    const char *want, const char *name)
+{
+	struct imsg	imsg;
+	char		*got;
+
+	lpush("msgbus.system.local", json);
+	got = rpop(queue);
+	is_json(got, want, name);
+	free(got);
+	ok(recv_frame(p, &imsg, 50) == 0, "  and nothing sent to netd");
+}
+
+static void
+test_local_failures(struct apid_proc *p)
+{
+	struct out_req	o;
+	char		json[512];
+
+	credit(p, 1);
+	refused(p, "{\"ver\":\"1\",\"ref\":\"r9\",\"ret\":\"q.bad\"}",
+	    "q.bad", "{\"ver\":1,\"ref\":\"r9\",\"dat\":\"\",\"src\":\"\","
+	    "\"shm\":null,\"now\":0,\"err\":{\"code\":0,\"message\":\"failed "
+	    "to load json request: invalid type for `ver`: a string, "
+	    "expected an unsigned integer\"}}", "bad type answered on ret");
+	refused(p, "{\"ver\":1,\"cmd\":\"c\",\"exp\":10,\"dat\":\"e31\","
+	    "\"dst\":[1],\"ret\":\"q.bad\",\"now\":0}", "q.bad",
+	    "{\"ver\":1,\"ref\":null,\"dat\":\"\",\"src\":\"\",\"shm\":null,"
+	    "\"now\":0,\"err\":{\"code\":0,\"message\":\"failed to load json "
+	    "request: invalid base64 in `dat`\"}}", "bad base64 answered");
+	refused(p, "{\"ver\":1,\"ref\":\"x\",\"cmd\":\"c\",\"exp\":0,"
+	    "\"dat\":\"\",\"dst\":[1],\"ret\":\"q.bad\",\"now\":0}", "q.bad",
+	    "{\"ver\":1,\"ref\":\"x\",\"dat\":\"\",\"src\":\"\",\"shm\":null,"
+	    "\"now\":0,\"err\":{\"code\":0,\"message\":\"request has "
+	    "expired\"}}", "exp 0 answered as expired");
+	refused(p, "{\"ver\":1,\"cmd\":\"c\",\"exp\":10,\"dat\":\"\","
+	    "\"dst\":[1],\"ret\":\"q.bad\",\"now\":1000}", "q.bad",
+	    "{\"ver\":1,\"ref\":null,\"dat\":\"\",\"src\":\"\",\"shm\":null,"
+	    "\"now\":0,\"err\":{\"code\":0,\"message\":\"request has "
+	    "expired\"}}", "an old request answered as expired");
+	refused(p, "{\"ver\":1,\"cmd\":\"c\",\"exp\":10,\"dat\":\"\","
+	    "\"dst\":[],\"ret\":\"q.bad\",\"now\":0}", "q.bad",
+	    "{\"ver\":1,\"ref\":null,\"dat\":\"\",\"src\":\"\",\"shm\":null,"
+	    "\"now\":0,\"err\":{\"code\":0,\"message\":\"no destination\"}}",
+	    "no destination answered");
+	lpush("msgbus.system.local", "this is not json");
+	ok(wait_log(p->log, "failed to load json request: expected a JSON "
+	    "object (no ret queue to answer)", 3000) == 0,
+	    "unanswerable garbage is logged");
+
+	/* The refusals cost no credit: the one granted above still stands. */
+	snprintf(json, sizeof(json), "{\"ver\":1,\"cmd\":\"c\",\"exp\":10,"
+	    "\"dat\":\"\",\"dst\":[3],\"ret\":\"q.ok\",\"now\":0}");
+	lpush("msgbus.system.local", json);
+	ok(get_out_req(p, &o) == 0 && o.dst == 3,
+	    "failures cost no credit");
+}
+
+static void
+test_replies(struct apid_proc *p)
+{
+	struct imsg	 imsg;
+	struct imsg_rd	 rd;
+	char		 uid[64], conn[64], schema[64], msg[64];
+	uint32_t	 twin, has_conn, has_schema, is_error, code;
+	uint64_t	 ts, exp;
+	const uint8_t	*pl;
+	size_t		 len;
+	int		 good;
+
+	credit(p, 3);
+	lpush("msgbus.system.reply", "{\"ver\":1,\"ref\":\"u1\","
+	    "\"dat\":\"aGk=\",\"dst\":\"7:s1\",\"shm\":\"application/json\","
+	    "\"now\":123,\"err\":null}");
+	good = recv_frame(p, &imsg, 3000) == 1 &&
+	    imsg.hdr.type == IMSG_NETD_OUT_RESPONSE;
+	if (good) {
+		imsg_rd_init(&rd, &imsg);
+		good = imsg_get_str(&rd, uid, sizeof(uid)) == 0 &&
+		    imsg_get_u32(&rd, &twin) == 0 &&
+		    imsg_get_u32(&rd, &has_conn) == 0 &&
+		    imsg_get_str(&rd, conn, sizeof(conn)) == 0 &&
+		    imsg_get_u32(&rd, &has_schema) == 0 &&
+		    imsg_get_str(&rd, schema, sizeof(schema)) == 0 &&
+		    imsg_get_u64(&rd, &ts) == 0 &&
+		    imsg_get_u64(&rd, &exp) == 0 &&
+		    imsg_get_u32(&rd, &is_error) == 0 &&
+		    imsg_get_u32(&rd, &code) == 0 &&
+		    imsg_get_str(&rd, msg, sizeof(msg)) == 0 &&
+		    imsg_get_bytes(&rd, &pl, &len, 64) == 0 &&
+		    imsg_get_end(&rd) == 0 &&
+		    strcmp(uid, "u1") == 0 && twin == 7 && has_conn &&
+		    strcmp(conn, "s1") == 0 && has_schema && ts == 123 &&
+		    exp == 3600 && !is_error && code == 0 && msg[0] == '\0' &&
+		    len == 2 && memcmp(pl, "hi", 2) == 0;
+	}
+	ok(good, "a reply becomes OUT_RESPONSE (uid = ref, session, 3600)");
+
+	lpush("msgbus.system.reply", "{\"ver\":1,\"dat\":\"aGk=\","
+	    "\"dst\":\"9\",\"now\":0,\"err\":{\"code\":42,"
+	    "\"message\":\"nope\"}}");
+	good = recv_frame(p, &imsg, 3000) == 1 &&
+	    imsg.hdr.type == IMSG_NETD_OUT_RESPONSE;
+	if (good) {
+		imsg_rd_init(&rd, &imsg);
+		good = imsg_get_str(&rd, uid, sizeof(uid)) == 0 &&
+		    imsg_get_u32(&rd, &twin) == 0 &&
+		    imsg_get_u32(&rd, &has_conn) == 0 &&
+		    imsg_get_str(&rd, conn, sizeof(conn)) == 0 &&
+		    imsg_get_u32(&rd, &has_schema) == 0 &&
+		    imsg_get_str(&rd, schema, sizeof(schema)) == 0 &&
+		    imsg_get_u64(&rd, &ts) == 0 &&
+		    imsg_get_u64(&rd, &exp) == 0 &&
+		    imsg_get_u32(&rd, &is_error) == 0 &&
+		    imsg_get_u32(&rd, &code) == 0 &&
+		    imsg_get_str(&rd, msg, sizeof(msg)) == 0 &&
+		    imsg_get_bytes(&rd, &pl, &len, 64) == 0 &&
+		    imsg_get_end(&rd) == 0 &&
+		    uid[0] == '\0' && twin == 9 && !has_conn && !has_schema &&
+		    is_error && code == 42 && strcmp(msg, "nope") == 0 &&
+		    len == 0;
+	}
+	ok(good, "an error reply without ref: uid \"\", is_error, no body");
+
+	lpush("msgbus.system.reply", "{\"ver\":1,\"dat\":\"\",\"dst\":7,"
+	    "\"now\":0}");
+	ok(wait_log(p->log, "failed to load json response: invalid type for "
+	    "`dst`", 3000) == 0 && recv_frame(p, &imsg, 50) == 0,
+	    "a reply with a numeric dst is logged, not sent");
+}
+
+static void
+in_response(struct apid_proc *p, const char *uid, uint32_t twin,
+    const char *conn, const char *schema, uint64_t ts, int is_error,
+    uint32_t code, const char *msg, const char *payload)
+{
+	struct ibuf	*ib;
+
+	ib = imsg_create(IMSG_APID_IN_RESPONSE, 0, 256);
+	ibuf_add_str(ib, uid);
+	ibuf_add_u32(ib, twin);
+	ibuf_add_u32(ib, conn != NULL);
+	ibuf_add_str(ib, conn ? conn : "");
+	ibuf_add_u32(ib, schema != NULL);
+	ibuf_add_str(ib, schema ? schema : "");
+	ibuf_add_u64(ib, ts);
+	ibuf_add_u32(ib, is_error);
+	ibuf_add_u32(ib, code);
+	ibuf_add_str(ib, msg);
+	ibuf_add_bytes(ib, payload, strlen(payload));
+	send_frame(p, ib);
+}
+
+static void
+test_incoming(struct apid_proc *p, const char *uid)
+{
+	const char	*fill[] = { "EVAL", "for i = 1, 10005 do "
+			    "redis.call('RPUSH', KEYS[1], i) end", "1",
+			    "msgbus.full" };
+	struct ibuf	*ib;
+	struct rreply	*r;
+	char		*got;
+
+	ib = imsg_create(IMSG_APID_IN_REQUEST, 0, 256);
+	ibuf_add_str(ib, "8f9e7c9a-4b1e-4d2a-9a55-0a1b2c3d4e5f");
+	ibuf_add_u32(ib, 7);
+	ibuf_add_u32(ib, 1);
+	ibuf_add_str(ib, "c1");
+	ibuf_add_str(ib, "zos.system.version");
+	ibuf_add_u64(ib, 1700000000);
+	ibuf_add_u64(ib, 300);
+	ibuf_add_u32(ib, 0);
+	ibuf_add_str(ib, "");
+	ibuf_add_u32(ib, 1);
+	ibuf_add_str(ib, "application/json");
+	ibuf_add_bytes(ib, "{\"a\":1}", 7);
+	send_frame(p, ib);
+	got = rpop("msgbus.zos.system.version");
+	is_json(got, "{\"ver\":1,\"ref\":\"8f9e7c9a-4b1e-4d2a-9a55-"
+	    "0a1b2c3d4e5f\",\"src\":\"7:c1\",\"cmd\":\"zos.system.version\","
+	    "\"exp\":300,\"dat\":\"eyJhIjoxfQ==\",\"tag\":null,"
+	    "\"ret\":\"msgbus.system.reply\",\"shm\":\"application/json\","
+	    "\"now\":1700000000}", "IN_REQUEST pushed to msgbus.<cmd>");
+	free(got);
+
+	/* A full list keeps the newest 10000. */
+	r = redis_cmd(srv.port, 4, fill, NULL);
+	rreply_free(r);
+	ib = imsg_create(IMSG_APID_IN_REQUEST, 0, 256);
+	ibuf_add_str(ib, "u2");
+	ibuf_add_u32(ib, 8);
+	ibuf_add_u32(ib, 0);
+	ibuf_add_str(ib, "");
+	ibuf_add_str(ib, "full");
+	ibuf_add_u64(ib, 1);
+	ibuf_add_u64(ib, 2);
+	ibuf_add_u32(ib, 1);
+	ibuf_add_str(ib, "t\"1");
+	ibuf_add_u32(ib, 0);
+	ibuf_add_str(ib, "");
+	ibuf_add_bytes(ib, "", 0);
+	send_frame(p, ib);
+	nap(300);
+	r = redis_cmdf(srv.port, "LINDEX msgbus.full 0");
+	ok(llen("msgbus.full") == 10000 && r != NULL && r->type == '$' &&
+	    strcmp(r->str, "{\"ver\":1,\"ref\":\"u2\",\"src\":\"8\","
+	    "\"cmd\":\"full\",\"exp\":2,\"dat\":\"\",\"tag\":\"t\\\"1\","
+	    "\"ret\":\"msgbus.system.reply\",\"shm\":null,\"now\":1}") == 0,
+	    "LTRIM keeps 10000, the newest first");
+	rreply_free(r);
+
+	in_response(p, uid, 12, NULL, "application/json", 1700000005, 0, 0,
+	    "", "\"v1.5.1\"");
+	got = rpop("q.ret");
+	is_json(got, "{\"ver\":1,\"ref\":\"r1\",\"dat\":\"InYxLjUuMSI=\","
+	    "\"src\":\"12\",\"shm\":\"application/json\",\"now\":1700000005,"
+	    "\"err\":null}", "IN_RESPONSE pushed to the backlog's reply_to");
+	free(got);
+	in_response(p, uid, 13, "s9", NULL, 1700000006, 1, 104, "invalid "
+	    "envelope signature: bad", "");
+	got = rpop("q.ret");
+	is_json(got, "{\"ver\":1,\"ref\":\"r1\",\"dat\":\"\",\"src\":\"13:s9\","
+	    "\"shm\":null,\"now\":1700000006,\"err\":{\"code\":104,"
+	    "\"message\":\"invalid envelope signature: bad\"}}",
+	    "a second (error) reply on the same backlog");
+	free(got);
+	in_response(p, uid, 0, NULL, NULL, 1700000007, 1, 0,
+	    "destination offline", "");
+	got = rpop("q.ret");
+	is_json(got, "{\"ver\":1,\"ref\":\"r1\",\"dat\":\"\",\"src\":\"0\","
+	    "\"shm\":null,\"now\":1700000007,\"err\":{\"code\":0,"
+	    "\"message\":\"destination offline\"}}", "a relay report: src 0");
+	free(got);
+	in_response(p, "no-such-uid", 12, NULL, NULL, 1, 0, 0, "", "x");
+	ok(wait_log(p->log, "received reply of an expired message", 3000) ==
+	    0, "a reply without backlog is logged");
+
+	ib = imsg_create(IMSG_APID_SEND_FAILED, 0, 128);
+	ibuf_add_str(ib, uid);
+	ibuf_add_u32(ib, 99);
+	ibuf_add_u32(ib, 103);
+	ibuf_add_str(ib, "unknown twin id '99'");
+	send_frame(p, ib);
+	got = rpop("q.ret");
+	is_json(got, "{\"ver\":1,\"ref\":\"r1\",\"dat\":\"\",\"src\":\"\","
+	    "\"shm\":null,\"now\":0,\"err\":{\"code\":103,"
+	    "\"message\":\"unknown twin id '99'\"}}",
+	    "SEND_FAILED answered from the backlog");
+	free(got);
+}
+
+static void
+test_redis_errors(struct apid_proc *p)
+{
+	struct rreply	*r;
+	struct out_req	 o;
+	char		*got;
+
+	/* Spend the credit left over, so that no BRPOP is waiting. */
+	lpush("msgbus.system.local", "{\"ver\":1,\"cmd\":\"c\",\"exp\":10,"
+	    "\"dat\":\"\",\"dst\":[4],\"ret\":\"q.s\",\"now\":0}");
+	ok(get_out_req(p, &o) == 0 && o.dst == 4, "the last credit spent");
+	/* A wrong type makes BRPOP fail; apid waits and tries again. */
+	r = redis_cmdf(srv.port, "SET msgbus.system.local oops");
+	rreply_free(r);
+	credit(p, 1);
+	ok(wait_log(p->log, "BRPOP: WRONGTYPE", 3000) == 0,
+	    "an error reply to BRPOP is logged");
+	r = redis_cmdf(srv.port, "DEL msgbus.system.local");
+	rreply_free(r);
+	lpush("msgbus.system.local", "{\"ver\":1,\"cmd\":\"c\",\"exp\":10,"
+	    "\"dat\":\"\",\"dst\":[4],\"ret\":\"q.s\",\"now\":0}");
+	ok(get_out_req(p, &o) == 0 && o.dst == 4,
+	    "and popping resumes once it is fixed");
+
+	r = redis_cmdf(srv.port, "SET q.string x");
+	rreply_free(r);
+	credit(p, 1);
+	lpush("msgbus.system.local", "{\"ver\":1,\"cmd\":\"c\",\"exp\":0,"
+	    "\"dat\":\"\",\"dst\":[4],\"ret\":\"q.string\",\"now\":0}");
+	ok(wait_log(p->log, "cannot push to q.string", 3000) == 0,
+	    "a push that fails is logged");
+	lpush("msgbus.system.local", "{\"ver\":1,\"cmd\":\"c\",\"exp\":0,"
+	    "\"dat\":\"\",\"dst\":[4],\"ret\":\"q.after\",\"now\":0}");
+	got = rpop("q.after");
+	ok(got != NULL && proc_exited(p->pid, NULL) == 0,
+	    "apid goes on after redis error replies");
+	free(got);
+}
+
+int
+main(void)
+{
+	struct apid_proc	 p, q;
+	struct imsg		 imsg;
+	char			 url[64], log[300], uid[64];
+	int			 rc, status;
+
+	signal(SIGPIPE, SIG_IGN);
+	if ((rc = redis_start(&srv)) == -2) {
+		printf("1..0 # SKIP redis-server is not installed\n");
+		return 0;
+	}
+	if (rc != 0) {
+		printf("Bail out! cannot start redis-server\n");
+		return 1;
+	}
+	snprintf(url, sizeof(url), "redis://127.0.0.1:%d", srv.port);
+	snprintf(log, sizeof(log), "%s/apid.log", srv.dir);
+	if (apid_start(&p, log) != 0 || send_config(&p, url) != 0) {
+		printf("Bail out! cannot start rmb-apid\n");
+		redis_stop(&srv);
+		return 1;
+	}
+	ok(wait_log(log, "ready", 5000) == 0, "rmb-apid starts");
+	nap(200);
+	ok(seccomp_mode(p.pid) == 2, "it runs under a seccomp filter");
+
+	test_requests(&p, uid);
+	test_local_failures(&p);
+	test_replies(&p);
+	test_incoming(&p, uid);
+	test_redis_errors(&p);
+	ok(seccomp_mode(p.pid) == 2 && proc_exited(p.pid, NULL) == 0,
+	    "still running under its filter");
+
+	close(p.parent.fd);
+	p.parent.fd = -1;
+	for (rc = 0; rc < 300 && proc_exited(p.pid, &status) == 0; rc++)
+		nap(10);
+	ok(rc < 300 && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "the parent closing makes it exit 0");
+	apid_clear(&p);
+
+	/* A malformed frame from netd is fatal. */
+	snprintf(log, sizeof(log), "%s/apid2.log", srv.dir);
+	if (apid_start(&q, log) != 0 || send_config(&q, url) != 0)
+		abort();
+	wait_log(log, "ready", 5000);
+	if (imsg_compose(&q.netd, IMSG_NETD_CREDIT, 0, "ab", 2) != 0 ||
+	    imsgbuf_flush(&q.netd) != 0)
+		abort();
+	for (rc = 0; rc < 300 && proc_exited(q.pid, &status) == 0; rc++)
+		nap(10);
+	ok(rc < 300 && WIFEXITED(status) && WEXITSTATUS(status) != 0 &&
+	    wait_log(log, "bad message from netd", 100) == 0,
+	    "a malformed CREDIT from netd is fatal");
+	ok(recv_frame(&q, &imsg, 100) == -1, "  and its channel closes");
+	apid_clear(&q);
+
+	/* netd going away is fatal too. */
+	snprintf(log, sizeof(log), "%s/apid3.log", srv.dir);
+	if (apid_start(&q, log) != 0 || send_config(&q, url) != 0)
+		abort();
+	wait_log(log, "ready", 5000);
+	close(q.netd.fd);
+	q.netd.fd = -1;
+	for (rc = 0; rc < 300 && proc_exited(q.pid, &status) == 0; rc++)
+		nap(10);
+	ok(rc < 300 && WIFEXITED(status) && WEXITSTATUS(status) != 0,
+	    "netd closing is fatal");
+	apid_clear(&q);
+
+	/* Anything but the configuration first is fatal. */
+	snprintf(log, sizeof(log), "%s/apid4.log", srv.dir);
+	if (apid_start(&q, log) != 0)
+		abort();
+	imsg_compose(&q.parent, IMSG_NETD_CREDIT, 0, "abcd", 4);
+	imsgbuf_flush(&q.parent);
+	for (rc = 0; rc < 300 && proc_exited(q.pid, &status) == 0; rc++)
+		nap(10);
+	ok(rc < 300 && WIFEXITED(status) && WEXITSTATUS(status) != 0 &&
+	    wait_log(log, "expected the configuration", 100) == 0,
+	    "a first message other than the configuration is fatal");
+	apid_clear(&q);
+
+	if (getenv("APID_KEEP_LOGS") != NULL) {
+		snprintf(log, sizeof(log), "cp %s/apid*.log /tmp/", srv.dir);
+		if (system(log) != 0)
+			diag("cannot copy the logs");
+	}
+	redis_stop(&srv);
+	return done_testing();
+}

@@ -1,0 +1,439 @@
+/*
+ * rmb-peer end to end: real redis-servers, a real rmb-relay, three peers
+ * (keyd, netd and apid each) and a test session on the relay, all on
+ * loopback.  Clients speak the redis JSON API of PROTOCOL.md §6.
+ */
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <dirent.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base64.h"
+#include "peer_fixture.h"
+#include "tap.h"
+
+#define WAIT	10000	/* ms for anything that should happen */
+
+static struct pf_net	 net;
+
+enum { TA, TB, TC, TNORELAY, TCLIENT, TSTRANGER, NTWINS };
+static struct rc_twin	 tw[NTWINS];
+
+static struct pf_peer	 pa = { .name = "a", .twin = &tw[TA],
+			    .key_type = "sr25519" };
+static struct pf_peer	 pb = { .name = "b", .twin = &tw[TB],
+			    .key_type = "ed25519" };
+static struct pf_peer	 pc = { .name = "c", .twin = &tw[TC],
+			    .key_type = "sr25519" };
+
+/* The value of "key": in a JSON line, as text up to its end. */
+static int
+field_is(const char *json, const char *key, const char *want)
+{
+	char		 pat[64];
+	const char	*p;
+
+	snprintf(pat, sizeof(pat), "\"%s\":", key);
+	if (json == NULL || (p = strstr(json, pat)) == NULL)
+		return 0;
+	p += strlen(pat);
+	return strncmp(p, want, strlen(want)) == 0;
+}
+
+#define R1_HEAD	"{\"ver\":1,\"ref\":\"r1\",\"dat\":\"ImhlbGxvIg==\"," \
+	"\"src\":\"2\",\"shm\":\"application/json\",\"now\":"
+
+static void
+test_roundtrip(void)
+{
+	char	 req[8192], *resp;
+	int	 ok_;
+
+	pf_request(req, sizeof(req), "r1", "test.echo", 60, "\"hello\"", "2",
+	    "ret.r1", NULL);
+	pf_lpush(pa.redis.port, "msgbus.system.local", req);
+	ok(pf_echo_one(&pb, "test.echo", 10) == 0,
+	    "sr25519 peer -> ed25519 peer: the request reaches b's service");
+	resp = pf_blpop(pa.redis.port, "ret.r1", 10);
+	ok_ = resp != NULL && strncmp(resp, R1_HEAD, strlen(R1_HEAD)) == 0 &&
+	    strstr(resp, ",\"err\":null}") != NULL;
+	ok(ok_, "the response comes back, exactly as §6.2 (encrypted: both "
+	    "have a pk)");
+	if (!ok_)
+		diag("got %s", resp != NULL ? resp : "(nothing)");
+	free(resp);
+
+	pf_request(req, sizeof(req), "r3", "test.echo", 60, "\"both\"", "2,3",
+	    "ret.r3", NULL);
+	pf_lpush(pa.redis.port, "msgbus.system.local", req);
+	pf_echo_one(&pb, "test.echo", 10);
+	pf_echo_one(&pc, "test.echo", 10);
+	{
+		char	*x = pf_blpop(pa.redis.port, "ret.r3", 10);
+		char	*y = pf_blpop(pa.redis.port, "ret.r3", 10);
+
+		ok(x != NULL && y != NULL && field_is(x, "ref", "\"r3\"") &&
+		    field_is(y, "ref", "\"r3\"") &&
+		    ((field_is(x, "src", "\"2\"") && field_is(y, "src",
+		    "\"3\"")) || (field_is(x, "src", "\"3\"") &&
+		    field_is(y, "src", "\"2\""))),
+		    "multi-destination: one response per destination");
+		free(x);
+		free(y);
+	}
+
+	pf_request(req, sizeof(req), "r4", "rmb.version", 60, "null", "2",
+	    "ret.r4", NULL);
+	pf_lpush(pa.redis.port, "msgbus.system.local", req);
+	resp = pf_blpop(pa.redis.port, "ret.r4", 10);
+	ok(field_is(resp, "src", "\"2\"") && field_is(resp, "err", "null") &&
+	    field_is(resp, "dat", "\"InYw"), "rmb.version is answered by b "
+	    "itself (%s)", resp != NULL ? resp : "nothing");
+	free(resp);
+	ok(pf_llen(pb.redis.port, "msgbus.rmb.version") == 0,
+	    "and never reaches b's redis");
+}
+
+static void
+test_failures(void)
+{
+	char	 req[8192], *resp;
+
+	pf_request(req, sizeof(req), "f1", "test.echo", 60, "1", "99", "ret.f1",
+	    NULL);
+	pf_lpush(pa.redis.port, "msgbus.system.local", req);
+	resp = pf_blpop(pa.redis.port, "ret.f1", 10);
+	ok(resp != NULL && strcmp(resp, "{\"ver\":1,\"ref\":\"f1\",\"dat\":\"\","
+	    "\"src\":\"\",\"shm\":null,\"now\":0,\"err\":{\"code\":103,"
+	    "\"message\":\"unknown twin id '99'\"}}") == 0,
+	    "unknown destination twin: err 103, src \"\" (%s)",
+	    resp != NULL ? resp : "nothing");
+	free(resp);
+
+	pf_request(req, sizeof(req), "f2", "test.echo", 60, "1", "4", "ret.f2",
+	    NULL);
+	pf_lpush(pa.redis.port, "msgbus.system.local", req);
+	resp = pf_blpop(pa.redis.port, "ret.f2", 10);
+	ok(field_is(resp, "src", "\"0\"") && field_is(resp, "err",
+	    "{\"code\":0,\"message\":\"relay info is not set for this twin\"}"),
+	    "the relay cannot route: its report, src \"0\", code 0");
+	free(resp);
+
+	pf_request(req, sizeof(req), "f3", "test.echo", 0, "1", "2", "ret.f3",
+	    NULL);
+	pf_lpush(pa.redis.port, "msgbus.system.local", req);
+	resp = pf_blpop(pa.redis.port, "ret.f3", 10);
+	ok(field_is(resp, "err", "{\"code\":0,") && field_is(resp, "src",
+	    "\"\""), "exp 0: answered with an error (the reference drops it)");
+	free(resp);
+
+	pf_lpush(pa.redis.port, "msgbus.system.local", "{\"ver\":1,\"ref\":\"f4\","
+	    "\"cmd\":\"x\",\"exp\":60,\"dat\":\"!!!\",\"tag\":null,\"dst\":[2],"
+	    "\"ret\":\"ret.f4\",\"shm\":null,\"now\":0}");
+	resp = pf_blpop(pa.redis.port, "ret.f4", 10);
+	ok(field_is(resp, "err", "{\"code\":0,"),
+	    "bad base64: answered with an error");
+	free(resp);
+
+	pf_lpush(pa.redis.port, "msgbus.system.local", "{\"ver\":1,\"cmd\":3,"
+	    "\"ret\":\"ret.f5\"}");
+	resp = pf_blpop(pa.redis.port, "ret.f5", 10);
+	ok(field_is(resp, "err", "{\"code\":0,"),
+	    "bad JSON with a usable ret: answered with an error");
+	free(resp);
+	pf_lpush(pa.redis.port, "msgbus.system.local", "not json at all");
+	usleep(300000);
+	ok(pf_llen(pa.redis.port, "msgbus.system.local") == 0 &&
+	    kill(pa.pid, 0) == 0, "garbage without ret: popped, logged, "
+	    "the peer goes on");
+}
+
+/* Raw sessions on the relay: what peers answer to bad envelopes. */
+static void
+test_remote_checks(void)
+{
+	struct wsc	 w;
+	struct rc_msg	 m;
+	struct rc_twin	 liar;
+	Envelope	*e;
+	int		 status, got;
+	char		 body[128], *req, *resp;
+	const char	*why;
+
+	ok(rc_connect(&w, net.relay_port, &tw[TCLIENT], "s1", &status, body,
+	    sizeof(body)) == 0, "a test session 5:s1 on the relay");
+	memset(&m, 0, sizeof(m));
+	liar = tw[TCLIENT];
+	liar.ident = tw[TSTRANGER].ident;
+	m.src = &liar;
+	m.src_sid = "s1";
+	m.dst = tw[TB].id;
+	m.kind = RC_REQUEST;
+	m.uid = "forged";
+	m.payload = "x";
+	m.len = 1;
+	rc_send(&w, &m);
+	got = rc_recv(&w, &e, WAIT);
+	ok(got == 1 && e->message_case == ENVELOPE__MESSAGE_ERROR &&
+	    e->error->code == 104 && strcmp(e->uid, "forged") == 0 &&
+	    e->source != NULL && e->source->twin == tw[TB].id,
+	    "a forged signature is answered by b with error 104");
+	if (got == 1)
+		envelope__free_unpacked(e, NULL);
+
+	m.src = &tw[TCLIENT];
+	m.uid = "old";
+	m.timestamp = (uint64_t)time(NULL) - 1000;
+	m.expiration = 10;
+	rc_send(&w, &m);
+	got = rc_recv(&w, &e, WAIT);
+	ok(got == 1 && e->message_case == ENVELOPE__MESSAGE_ERROR &&
+	    e->error->code == 102 && strcmp(e->uid, "old") == 0,
+	    "an expired request is answered with error 102");
+	if (got == 1)
+		envelope__free_unpacked(e, NULL);
+
+	/*
+	 * A response to a session address "5:s1"; twin 5 publishes no pk,
+	 * so c answers in plain (c has one: the request may be plain too).
+	 */
+	m.uid = "sess";
+	m.dst = tw[TC].id;
+	m.timestamp = 0;
+	m.expiration = 60;
+	m.payload = "\"to the session\"";
+	m.len = strlen(m.payload);
+	rc_send(&w, &m);
+	req = pf_blpop(pc.redis.port, "msgbus.test.echo", 10);
+	ok(field_is(req, "src", "\"5:s1\""), "c's service sees src \"5:s1\"");
+	free(req);
+	pf_lpush(pc.redis.port, "msgbus.system.reply", "{\"ver\":1,\"ref\":\"sess\","
+	    "\"dat\":\"Im9rIg==\",\"dst\":\"5:s1\",\"shm\":null,\"now\":0,"
+	    "\"err\":null}");
+	got = rc_recv(&w, &e, WAIT);
+	ok(got == 1 && e->message_case == ENVELOPE__MESSAGE_RESPONSE &&
+	    strcmp(e->uid, "sess") == 0 && e->destination != NULL &&
+	    e->destination->opt_connection_case ==
+	    ADDRESS__OPT_CONNECTION_CONNECTION &&
+	    strcmp(e->destination->connection, "s1") == 0 &&
+	    e->payload_case == ENVELOPE__PAYLOAD_PLAIN && e->plain.len == 4 &&
+	    memcmp(e->plain.data, "\"ok\"", 4) == 0 &&
+	    envelope_verify(e, tw[TC].ident.account, &why) == 0,
+	    "the response reaches the session 5:s1, plain (5 has no pk), "
+	    "signed by c");
+	if (got == 1)
+		envelope__free_unpacked(e, NULL);
+	wsc_close(&w);
+
+	/* Unsigned, source 0, a request: dropped (the reference takes it). */
+	{
+		Envelope	 env;
+		Address		 dst;
+		Request		 rq;
+		uint8_t		 buf[256];
+		size_t		 n;
+		char		*r2;
+		size_t		 rl;
+
+		envelope__init(&env);
+		address__init(&dst);
+		request__init(&rq);
+		env.uid = (char *)"zero";
+		env.timestamp = (uint64_t)time(NULL);
+		env.expiration = 60;
+		dst.twin = tw[TB].id;
+		env.destination = &dst;
+		rq.command = (char *)"test.zero";
+		env.message_case = ENVELOPE__MESSAGE_REQUEST;
+		env.request = &rq;
+		n = envelope__pack(&env, buf);
+		ok(http_request("127.0.0.1", net.relay_port, "POST", "/", buf, n,
+		    &status, &r2, &rl, WAIT) == 0 && status == 202,
+		    "an unsigned source-0 request handed to the relay");
+		free(r2);
+		resp = pf_blpop(pb.redis.port, "msgbus.test.zero", 3);
+		ok(resp == NULL, "is dropped by b, not given to its service");
+		free(resp);
+	}
+	(void)resp;
+}
+
+static void
+test_relay_restart(void)
+{
+	char	 req[8192], ref[16], ret[16], *resp;
+	int	 i, answered = 0;
+
+	pf_relay_stop(&net);
+	for (i = 0; i < 5; i++) {
+		snprintf(ref, sizeof(ref), "k%d", i);
+		snprintf(ret, sizeof(ret), "ret.k%d", i);
+		pf_request(req, sizeof(req), ref, "test.echo", 120, "\"later\"",
+		    "2", ret, NULL);
+		pf_lpush(pa.redis.port, "msgbus.system.local", req);
+	}
+	sleep(2);
+	if (pf_relay_start(&net) == -1)
+		diag("the relay does not restart");
+	for (i = 0; i < 5; i++)
+		pf_echo_one(&pb, "test.echo", 60);
+	for (i = 0; i < 5; i++) {
+		snprintf(ret, sizeof(ret), "ret.k%d", i);
+		resp = pf_blpop(pa.redis.port, ret, 30);
+		answered += field_is(resp, "err", "null");
+		free(resp);
+	}
+	ok(answered == 5, "relay killed and restarted: all 5 requests in "
+	    "flight are answered (%d)", answered);
+}
+
+static int
+seccomp_of(pid_t pid)
+{
+	char	path[64], line[256];
+	FILE	*f;
+	int	v = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL)
+		sscanf(line, "Seccomp: %d", &v);
+	fclose(f);
+	return v;
+}
+
+/* The child of parent named comm (rmb-keyd, ...), or -1. */
+static pid_t
+child_named(pid_t parent, const char *comm)
+{
+	DIR		*d;
+	struct dirent	*de;
+	char		 path[300], buf[512], name[64];
+	FILE		*f;
+	int		 pid, ppid;
+	pid_t		 found = -1;
+
+	if ((d = opendir("/proc")) == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL && found == -1) {
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
+		if ((f = fopen(path, "r")) == NULL)
+			continue;
+		if (fgets(buf, sizeof(buf), f) != NULL &&
+		    sscanf(buf, "%d (%63[^)]) %*c %d", &pid, name, &ppid) == 3 &&
+		    ppid == parent && strcmp(name, comm) == 0)
+			found = pid;
+		fclose(f);
+	}
+	closedir(d);
+	return found;
+}
+
+static void
+test_processes(void)
+{
+	const char	*names[] = { "rmb-keyd", "rmb-netd", "rmb-apid" };
+	pid_t		 kid;
+	int		 i, st;
+
+	for (i = 0; i < 3; i++) {
+		kid = child_named(pa.pid, names[i]);
+		ok(kid > 0 && seccomp_of(kid) == 2, "%s runs under seccomp "
+		    "(Seccomp: 2)", names[i]);
+	}
+	kid = child_named(pc.pid, "rmb-netd");
+	if (kid > 0)
+		kill(kid, SIGKILL);
+	for (i = 0; i < 100 && proc_exited(pc.pid, &st) == 0; i++)
+		usleep(50000);
+	ok(i < 100 && WIFEXITED(st) && WEXITSTATUS(st) != 0,
+	    "killing c's netd stops peer c with a non-zero exit");
+	ok(child_named(pc.pid, "rmb-keyd") == -1 &&
+	    child_named(pc.pid, "rmb-apid") == -1, "and its other children");
+	pc.pid = 0;
+}
+
+/* A peer whose key does not match the twin the relay knows. */
+static void
+test_wrong_twin(void)
+{
+	struct pf_peer	 pd = { .name = "d", .twin = &tw[TSTRANGER],
+	    .key_type = "sr25519" };
+	char		 other[300];
+	struct rc_twin	 mine[NTWINS];
+
+	/* d's own file says twin 6 is d; the relay's says it is not. */
+	memcpy(mine, tw, sizeof(mine));
+	snprintf(other, sizeof(other), "%s/twins-d.json", net.dir);
+	rc_twinfile(other, mine, NTWINS);
+	if (pf_peer_start(&net, &pd, other, 0) == -1) {
+		ok(0, "peer d starts");
+		return;
+	}
+	ok(wait_log(pd.log, "401", WAIT) == 0, "a peer whose key is not its "
+	    "twin's on the relay is refused, and says so (401)");
+	pf_peer_stop(&pd);
+}
+
+int
+main(void)
+{
+	int	st, rv;
+
+	if ((rv = pf_init(&net)) == -2) {
+		printf("1..0 # SKIP redis-server is not installed\n");
+		return 0;
+	}
+	if (rv == -1) {
+		printf("Bail out! cannot set up the network\n");
+		return 1;
+	}
+	rc_twin_init(&tw[TA], 1, KEY_SR25519, "localhost", 0x11);
+	rc_twin_init(&tw[TB], 2, KEY_ED25519, "localhost", 0x22);
+	rc_twin_init(&tw[TC], 3, KEY_SR25519, "localhost", 0x33);
+	rc_twin_init(&tw[TNORELAY], 4, KEY_SR25519, NULL, 0x44);
+	rc_twin_init(&tw[TCLIENT], 5, KEY_SR25519, "localhost", 0x55);
+	rc_twin_init(&tw[TSTRANGER], 6, KEY_SR25519, "localhost", 0x66);
+	tw[TA].has_pk = tw[TB].has_pk = tw[TC].has_pk = 1;
+	/* The relay's file: twin 6 belongs to someone else. */
+	{
+		struct rc_twin	copy[NTWINS], other;
+
+		memcpy(copy, tw, sizeof(copy));
+		rc_twin_init(&other, 6, KEY_SR25519, "localhost", 0x77);
+		copy[TSTRANGER].ident = other.ident;
+		if (rc_twinfile(net.twins, copy, NTWINS) == -1)
+			return 1;
+	}
+	if (pf_relay_start(&net) == -1 ||
+	    pf_peer_start(&net, &pa, NULL, 1) == -1 ||
+	    pf_peer_start(&net, &pb, NULL, 1) == -1 ||
+	    pf_peer_start(&net, &pc, NULL, 1) == -1) {
+		printf("Bail out! the peers do not reach the relay (see %s)\n",
+		    net.dir);
+		return 1;
+	}
+	test_roundtrip();
+	test_failures();
+	test_remote_checks();
+	test_processes();
+	test_wrong_twin();
+	test_relay_restart();
+
+	st = pf_peer_stop(&pa);
+	ok(WIFEXITED(st) && WEXITSTATUS(st) == 0, "SIGTERM stops peer a "
+	    "cleanly (status %d)", st);
+	pf_peer_stop(&pb);
+	pf_peer_stop(&pc);
+	pf_done(&net, tap_failed == 0);
+	return done_testing();
+}

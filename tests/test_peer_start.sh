@@ -1,0 +1,308 @@
+#!/bin/sh
+# rmb-peer alone: -n, the start line, the descriptors and configuration
+# each child gets, fail-closed supervision, SIGTERM, and -m's secret
+# reaching keyd through a pipe and nowhere else.  keyd is the real one;
+# netd and apid are shell stand-ins that keep their configuration frame.
+top="${top_builddir:-.}"
+peer="$top/peer/rmb-peer"
+keyd="$top/keyd/rmb-keyd"
+tmp=$(mktemp -d) || exit 1
+pid=
+n=0
+fails=0
+
+cleanup() {
+	[ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null
+	for p in $kids; do kill -KILL "$p" 2>/dev/null; done
+	[ -n "$KEEP" ] || rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+ok() {
+	n=$((n + 1))
+	if [ "$1" = 0 ]; then
+		echo "ok $n - $2"
+	else
+		echo "not ok $n - $2"
+		fails=$((fails + 1))
+	fi
+}
+
+# The stand-ins save their argv and the first frame on descriptor 3.
+mkdir "$tmp/libexec"
+ln -s "$(cd "$(dirname "$keyd")" && pwd)/rmb-keyd" "$tmp/libexec/rmb-keyd"
+for d in netd apid; do
+	cat >"$tmp/libexec/rmb-$d" <<EOF
+#!/bin/sh
+echo "\$@" >"$tmp/$d.args"
+dd bs=65536 count=1 <&3 of="$tmp/$d.cfg" 2>/dev/null
+case "\$STANDIN_${d}" in
+exit)	sleep 1; exit 3 ;;
+stubborn) trap '' TERM; exec sleep 1000 ;;
+esac
+exec sleep 1000
+EOF
+	chmod 755 "$tmp/libexec/rmb-$d"
+done
+RMB_LIBEXECDIR="$tmp/libexec"
+export RMB_LIBEXECDIR
+unset CREDENTIALS_DIRECTORY
+
+words='volume behind cable present pull exchange wish loyal avocado snap film increase'
+printf '%s\n' "$words" >"$tmp/mnemonic"
+chmod 600 "$tmp/mnemonic"
+jail="$tmp/jail"
+
+# check NAME RC PATTERN ARGS...: rmb-peer -n exits RC and its output
+# (stdout and stderr) is one line matching PATTERN.
+check() {
+	name=$1 want=$2 pattern=$3
+	shift 3
+	"$peer" -n --jail "$jail" "$@" >"$tmp/out" 2>&1
+	rc=$?
+	if [ $rc = "$want" ] && [ "$(wc -l <"$tmp/out")" = 1 ] &&
+	    grep -q -- "$pattern" "$tmp/out"; then
+		ok 0 "$name"
+	else
+		ok 1 "$name (rc $rc)"
+		sed 's/^/# /' "$tmp/out"
+	fi
+}
+
+printf '# a good one\nkey-type ed25519\nrelay ws://localhost:4001\nno-update yes\n' >"$tmp/good.conf"
+printf 'debug 1\nrelay ws://localhost:4001 extra\n' >"$tmp/bad.conf"
+printf 'mnemonic-file %s\n' "$tmp/mnemonic" >"$tmp/secret.conf"
+cp "$tmp/good.conf" "$tmp/gw.conf"
+chmod 664 "$tmp/gw.conf"
+
+check "-n with a good file" 0 "^configuration OK$" \
+    -f "$tmp/good.conf" --mnemonic-file "$tmp/mnemonic"
+check "-n names the file and line of an error" 1 \
+    "^rmb-peer: $tmp/bad.conf:2: relay: one value only" \
+    -f "$tmp/bad.conf" --mnemonic-file "$tmp/mnemonic"
+check "-n with a missing -f file" 1 "$tmp/none.conf: No such file" \
+    -f "$tmp/none.conf" --mnemonic-file "$tmp/mnemonic"
+check "-n refuses a group-writable file" 1 "writable by group or others" \
+    -f "$tmp/gw.conf" --mnemonic-file "$tmp/mnemonic"
+check "the file's mnemonic-file is used" 0 "^configuration OK$" \
+    -f "$tmp/secret.conf"
+check "no secret anywhere" 1 "^rmb-peer: no secret" -f "$tmp/good.conf"
+check "a missing secret file" 1 "secret file $tmp/none: No such file" \
+    -f "$tmp/good.conf" --mnemonic-file "$tmp/none"
+chmod 604 "$tmp/mnemonic"
+check "a secret file others can read" 1 "others may read it" \
+    -f "$tmp/good.conf" --mnemonic-file "$tmp/mnemonic"
+chmod 600 "$tmp/mnemonic"
+mkdir "$tmp/cred"
+cp "$tmp/mnemonic" "$tmp/cred/mnemonic"
+CREDENTIALS_DIRECTORY="$tmp/cred" check "systemd credentials" 0 \
+    "^configuration OK$" -f "$tmp/good.conf"
+check "an IP relay is a flag error (2)" 2 \
+    "relay URL must contain a domain name" \
+    -f "$tmp/good.conf" --relay wss://10.0.0.1 --mnemonic-file "$tmp/mnemonic"
+check "five relays" 2 "more than 4 relays" -f "$tmp/good.conf" \
+    --mnemonic-file "$tmp/mnemonic" --relay ws://a1.example \
+    --relay ws://a2.example --relay ws://a3.example --relay ws://a4.example \
+    --relay ws://a5.example
+check "an unknown option" 2 "unknown option --bogus" --bogus
+check "a flag without its value" 2 "-k needs a value" -k
+check "a bad key type" 2 "invalid key type" -k rsa
+check "two secrets" 2 "only one of" -m x --mnemonic-file "$tmp/mnemonic"
+check "an argument" 2 "unexpected argument" -f "$tmp/good.conf" extra
+RMB_LIBEXECDIR="$tmp/nowhere" "$peer" -f "$tmp/good.conf" --jail "$jail" \
+    --mnemonic-file "$tmp/mnemonic" >"$tmp/out" 2>&1
+[ $? = 1 ] && grep -q "cannot run $tmp/nowhere/rmb-keyd" "$tmp/out"
+ok $? "a missing child is named, exit 1"
+
+# start NAME ARGS...: rmb-peer in the background; its stderr goes through
+# a pipe, as keyd may not write to a regular file (RLIMIT_FSIZE is 0).
+start() {
+	log="$tmp/$1.log"
+	shift
+	rm -f "$tmp/fifo" "$tmp"/*.cfg "$tmp"/*.args
+	mkfifo "$tmp/fifo"
+	: >"$log"
+	cat "$tmp/fifo" >>"$log" &
+	"$peer" --jail "$jail" "$@" 2>"$tmp/fifo" &
+	pid=$!
+	kids=
+}
+
+# wait_log PATTERN: up to 10 s for the log to match.
+wait_log() {
+	i=0
+	while [ $i -lt 100 ]; do
+		grep -q -- "$1" "$log" && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+# started: the three pids from the start line, into keyd_pid netd_pid apid_pid.
+started() {
+	wait_log "started keyd" || return 1
+	set -- $(sed -n 's/.*started keyd (\([0-9]*\)), netd (\([0-9]*\)), apid (\([0-9]*\)).*/\1 \2 \3/p' "$log")
+	keyd_pid=$1 netd_pid=$2 apid_pid=$3
+	kids="$1 $2 $3"
+	[ -n "$apid_pid" ]
+}
+
+# finish SECONDS: waits for rmb-peer to exit; $status is its exit status.
+finish() {
+	status=
+	i=0
+	while kill -0 "$pid" 2>/dev/null && [ $i -lt $(($1 * 10)) ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		status=timeout
+		kill -KILL "$pid"
+	fi
+	wait "$pid"
+	rc=$?
+	[ "$status" = timeout ] || status=$rc
+	pid=
+	sleep 0.2	# the log's reader drains the pipe
+}
+
+# gone PIDS: none of them is still running.
+gone() {
+	for p in "$@"; do
+		[ -d "/proc/$p" ] && ! grep -q '^State:.*Z' "/proc/$p/status" &&
+		    return 1
+	done
+	return 0
+}
+
+# u32 FILE N: the Nth 32-bit word of a frame, host order.
+u32() {
+	od -An -tu4 -j $(($2 * 4)) -N4 "$1" | tr -d ' '
+}
+
+start run1 -f "$tmp/good.conf" --mnemonic-file "$tmp/mnemonic" -d
+started
+ok $? "the start line names the three pids"
+grep -q "^rmb-peer: started keyd ([0-9]*), netd ([0-9]*), apid ([0-9]*)$" "$log"
+ok $? "... in the documented form"
+ppids=$(for p in $kids; do sed -n 's/^PPid:\t//p' "/proc/$p/status"; done | sort -u)
+[ "$ppids" = "$pid" ]
+ok $? "all three are rmb-peer's children"
+wait_log "rmb-keyd: ready: ed25519 account"
+ok $? "keyd read its configuration and the secret file"
+[ "$(tr '\0' ' ' <"/proc/$keyd_pid/cmdline")" = "rmb-keyd -v " ]
+ok $? "keyd's argv is rmb-keyd -v (with -d)"
+i=0
+while [ ! -s "$tmp/apid.cfg" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+[ "$(cat "$tmp/netd.args")" = "" ] && [ "$(cat "$tmp/apid.args")" = "-v" ] &&
+    [ "$(od -An -tu4 -j $(($(wc -c <"$tmp/apid.cfg") - 4)) "$tmp/apid.cfg" |
+    tr -d ' ')" = 1 ]
+ok $? "apid gets -v per debug level, netd no flag; apid's verbose is 1"
+[ "$(ls "/proc/$netd_pid/fd" | sort -n | tr '\n' ' ')" = "0 1 2 3 4 5 " ]
+ok $? "netd has descriptors 0 to 5 and nothing else"
+[ "$(ls "/proc/$apid_pid/fd" | sort -n | tr '\n' ' ')" = "0 1 2 3 4 " ]
+ok $? "apid has descriptors 0 to 4 and nothing else"
+for fd in 3 4 5; do readlink "/proc/$netd_pid/fd/$fd"; done | grep -c socket: |
+    grep -q '^3$'
+ok $? "netd's 3, 4 and 5 are sockets"
+[ "$(u32 "$tmp/netd.cfg" 0)" = 300 ] &&
+    [ "$(u32 "$tmp/netd.cfg" 1)" = "$(wc -c <"$tmp/netd.cfg")" ]
+ok $? "netd got one IMSG_NETD_CONFIG frame"
+grep -aq "ws://localhost:4001" "$tmp/netd.cfg" &&
+    grep -aq "wss://tfchain.grid.tf:443" "$tmp/netd.cfg" &&
+    [ "$(u32 "$tmp/netd.cfg" 4)" = 1 ]
+ok $? "... with the relay, the default substrate, one relay"
+[ "$(u32 "$tmp/apid.cfg" 0)" = 400 ] &&
+    [ "$(u32 "$tmp/apid.cfg" 1)" = "$(wc -c <"$tmp/apid.cfg")" ] &&
+    grep -aq "redis://localhost:6379" "$tmp/apid.cfg"
+ok $? "apid got one IMSG_APID_CONFIG frame with the default redis"
+if [ "$(id -u)" = 0 ]; then
+	grep -aq nobody "$tmp/apid.cfg" && grep -aq nobody "$tmp/netd.cfg" &&
+	    [ "$(stat -c '%u %a' "$jail")" = "0 755" ] &&
+	    [ "$(sed -n 's/^Uid:\t\([0-9]*\).*/\1/p' "/proc/$keyd_pid/status")" = \
+	    "$(id -u nobody)" ]
+	ok $? "as root: the user is sent, the jail made, keyd runs as nobody"
+else
+	! grep -aq nobody "$tmp/apid.cfg"
+	ok $? "not root: no user is sent"
+fi
+kill -KILL "$netd_pid"
+finish 10
+[ "$status" = 1 ]
+ok $? "netd killed: rmb-peer exits 1 (got $status)"
+gone $kids
+ok $? "... and keyd and apid are gone"
+grep -q "^rmb-peer: netd was killed by signal 9" "$log"
+ok $? "... saying which child and how"
+
+start run2 -f "$tmp/good.conf" --mnemonic-file "$tmp/mnemonic"
+started
+ok $? "started again"
+wait_log "rmb-keyd: ready"
+kill -TERM "$pid"
+finish 10
+[ "$status" = 0 ]
+ok $? "SIGTERM: rmb-peer exits 0 (got $status)"
+gone $kids
+ok $? "... with all three children gone"
+grep -q "^rmb-peer: SIGTERM: stopping$" "$log" && ! grep -q "did not stop" "$log"
+ok $? "... in time, without SIGKILL"
+
+STANDIN_netd=exit
+export STANDIN_netd
+start run3 -f "$tmp/good.conf" --mnemonic-file "$tmp/mnemonic"
+unset STANDIN_netd
+started
+finish 10
+[ "$status" = 1 ] && grep -q "^rmb-peer: netd exited with status 3$" "$log"
+ok $? "a child that exits 3: rmb-peer exits 1 and says so (got $status)"
+gone $kids
+ok $? "... the others are gone"
+
+STANDIN_apid=stubborn
+export STANDIN_apid
+start run4 -f "$tmp/good.conf" --mnemonic-file "$tmp/mnemonic"
+unset STANDIN_apid
+started
+wait_log "rmb-keyd: ready"
+kill -TERM "$pid"
+finish 12
+[ "$status" = 0 ] && grep -q "apid did not stop within 5 s: killing it" "$log"
+ok $? "a child that ignores SIGTERM is killed after 5 s (got $status)"
+gone $kids
+ok $? "... all gone"
+
+start run5 -f "$tmp/good.conf" -m "$words"
+started
+ok $? "-m: started"
+wait_log "rmb-keyd: ready: ed25519 account"
+ok $? "-m: keyd got the secret through its pipe"
+grep -q "warning: -m puts the secret where every local user can read it" "$log"
+ok $? "-m: a warning on stderr"
+! grep -q avocado "/proc/$keyd_pid/cmdline" && ! grep -aq avocado "/proc/$pid/cmdline" &&
+    ! grep -aq avocado "/proc/$netd_pid/cmdline"
+ok $? "-m: the mnemonic is in no child's argv, nor in rmb-peer's"
+# keyd is not dumpable: only root may list its descriptors.
+if [ "$(id -u)" = 0 ]; then
+	[ "$(ls "/proc/$keyd_pid/fd" | sort -n | tr '\n' ' ')" = "0 1 2 3 4 " ]
+	ok $? "-m: keyd closed the pipe (descriptors 0 to 4 left)"
+else
+	ok 0 "-m: keyd's descriptors # SKIP not root"
+fi
+kill -TERM "$pid"
+finish 10
+[ "$status" = 0 ] && ! grep -q avocado "$log"
+ok $? "-m: stopped, and the log never shows the secret"
+
+start run6 -f "$tmp/good.conf" --seed "neck stage box cup core magic produce exercise happy rely vocal notaword"
+started
+finish 10
+[ "$status" = 1 ] && grep -q "^rmb-peer: keyd exited with status 1$" "$log" &&
+    grep -q "warning: --seed puts the secret" "$log" && ! grep -q notaword "$log"
+ok $? "--seed with a bad secret: keyd refuses it, rmb-peer exits 1 (got $status)"
+gone $kids
+ok $? "... all gone"
+
+echo "1..$n"
+[ $fails = 0 ]
