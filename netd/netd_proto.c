@@ -21,6 +21,7 @@
 
 #define ERR_EXPIRED_IN	"envelope validation error: message has expired"
 #define ERR_EXPIRED_OUT	"other: response has expired before sending!"
+#define NETD_GIVE_UP	2	/* seconds before the deadline */
 #define ERR_TWIN_LOOKUP	"other: failed to get twin information"
 #define ERR_NO_PK	"sender twin has no public key"
 #define ERR_BAD_PK	"e2e error: malformed public key"
@@ -426,7 +427,11 @@ netd_proto_tick(void)
 	uint64_t	 now = netd_now();
 
 	for (pp = &px.wait_head; (o = *pp) != NULL;) {
-		if (envelope_ttl(now, o->ts, o->exp) > 0) {
+		/*
+		 * Give up a little before the deadline: apid answers the
+		 * caller from the backlog, which expires at the deadline.
+		 */
+		if (envelope_ttl(now, o->ts, o->exp) > NETD_GIVE_UP) {
 			px.wait_tail = o;
 			pp = &o->next;
 			continue;

@@ -472,7 +472,7 @@ test_out_failures(void)
 static void
 test_out_waiting(void)
 {
-	struct out_req	r = { "u3", "a.b", NULL, NULL, "x", 0, 3, PEER };
+	struct out_req	r = { "u3", "a.b", NULL, NULL, "x", 0, 5, PEER };
 	Envelope	*e;
 
 	reset();
@@ -491,7 +491,7 @@ test_out_waiting(void)
 	netd_proto_tick();
 	ok(netd_proto_waiting() == 1 && send_failed(0, "u3", 500,
 	    "other: response has expired before sending!") && credit == 1,
-	    "the short one expires while waiting: 500");
+	    "the short one is given up 2 s before its deadline: 500");
 	relay_up = 1;
 	netd_proto_retry();
 	ok(nframes == 1 && netd_proto_waiting() == 0 && credit == 2,

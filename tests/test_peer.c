@@ -271,6 +271,16 @@ test_relay_restart(void)
 	int	 i, answered = 0;
 
 	pf_relay_stop(&net);
+	pf_request(req, sizeof(req), "dead", "test.echo", 3, "1", "2",
+	    "ret.dead", NULL);
+	pf_lpush(pa.redis.port, "msgbus.system.local", req);
+	resp = pf_blpop(pa.redis.port, "ret.dead", 10);
+	ok(resp != NULL && strcmp(resp, "{\"ver\":1,\"ref\":\"dead\","
+	    "\"dat\":\"\",\"src\":\"\",\"shm\":null,\"now\":0,\"err\":"
+	    "{\"code\":500,\"message\":\"other: response has expired before "
+	    "sending!\"}}") == 0, "no relay until the deadline: err 500 "
+	    "(%s)", resp != NULL ? resp : "nothing");
+	free(resp);
 	for (i = 0; i < 5; i++) {
 		snprintf(ref, sizeof(ref), "k%d", i);
 		snprintf(ret, sizeof(ret), "ret.k%d", i);
@@ -291,6 +301,77 @@ test_relay_restart(void)
 	}
 	ok(answered == 5, "relay killed and restarted: all 5 requests in "
 	    "flight are answered (%d)", answered);
+}
+
+/* What happens to answers: after the backlog, and remote refusals. */
+static void
+test_answers(void)
+{
+	char	 req[8192], *resp, *in;
+	char	 reply[12288];
+
+	/* b answers after the 2 s the request had: the reply is dropped. */
+	pf_request(req, sizeof(req), "late", "test.slow", 2, "1", "2",
+	    "ret.late", NULL);
+	pf_lpush(pa.redis.port, "msgbus.system.local", req);
+	in = pf_blpop(pb.redis.port, "msgbus.test.slow", 10);
+	sleep(3);
+	if (in != NULL && pf_echo_reply(in, reply, sizeof(reply)) == 0)
+		pf_lpush(pb.redis.port, "msgbus.system.reply", reply);
+	free(in);
+	ok(wait_log(pa.log, "received reply of an expired message", WAIT) ==
+	    0 && pf_llen(pa.redis.port, "ret.late") == 0,
+	    "a reply after the backlog expired is dropped, and logged");
+
+	/* c seals for a pk that is not b's: b cannot open, answers 106. */
+	pf_request(req, sizeof(req), "wrongpk", "test.echo", 60, "1", "2",
+	    "ret.wrongpk", NULL);
+	pf_lpush(pc.redis.port, "msgbus.system.local", req);
+	resp = pf_blpop(pc.redis.port, "ret.wrongpk", 10);
+	ok(field_is(resp, "src", "\"2\"") && field_is(resp, "err",
+	    "{\"code\":106,\"message\":\"e2e error"),
+	    "a remote refusal reaches ret with its code and src: 106 from 2 "
+	    "(%s)", resp != NULL ? resp : "nothing");
+	free(resp);
+	ok(pf_llen(pb.redis.port, "msgbus.test.echo") == 0,
+	    "and b's service never saw it");
+}
+
+/* rmb serve on c, rmb call from a: the CLI over the whole network. */
+static void
+test_cli(void)
+{
+	char	 rmb[512], url_a[64], url_c[64], out[300], buf[512];
+	char	*serve[] = { rmb, (char *)"serve", (char *)"test.cli",
+		    (char *)"--redis", url_c, (char *)"--", (char *)"cat", NULL };
+	char	*call[] = { rmb, (char *)"call", (char *)"-d", (char *)"3",
+		    (char *)"-c", (char *)"test.cli", (char *)"--data",
+		    (char *)"{\"x\":1}", (char *)"-t", (char *)"10",
+		    (char *)"--redis", url_a, NULL };
+	pid_t	 sp, cp;
+	FILE	*f;
+	int	 st = -1, i;
+	size_t	 n = 0;
+
+	snprintf(rmb, sizeof(rmb), "%s/tools/rmb", net.top);
+	snprintf(url_a, sizeof(url_a), "redis://127.0.0.1:%d", pa.redis.port);
+	snprintf(url_c, sizeof(url_c), "redis://127.0.0.1:%d", pc.redis.port);
+	snprintf(out, sizeof(out), "%s/call.out", net.dir);
+	sp = proc_start(serve, NULL);
+	cp = proc_start(call, out);
+	for (i = 0; i < 300 && proc_exited(cp, &st) == 0; i++)
+		usleep(50000);
+	if ((f = fopen(out, "r")) != NULL) {
+		n = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+	}
+	buf[n] = '\0';
+	ok(WIFEXITED(st) && WEXITSTATUS(st) == 0 &&
+	    strstr(buf, "3: {\"x\":1}") != NULL,
+	    "rmb call -d 3 to rmb serve ... -- cat on c prints the echo");
+	if (WIFEXITED(st) && WEXITSTATUS(st) != 0)
+		diag("rmb call said: %s", buf);
+	proc_stop(sp, WAIT);
 }
 
 static int
@@ -350,16 +431,30 @@ test_processes(void)
 		ok(kid > 0 && seccomp_of(kid) == 2, "%s runs under seccomp "
 		    "(Seccomp: 2)", names[i]);
 	}
-	kid = child_named(pc.pid, "rmb-netd");
-	if (kid > 0)
-		kill(kid, SIGKILL);
-	for (i = 0; i < 100 && proc_exited(pc.pid, &st) == 0; i++)
-		usleep(50000);
-	ok(i < 100 && WIFEXITED(st) && WEXITSTATUS(st) != 0,
-	    "killing c's netd stops peer c with a non-zero exit");
-	ok(child_named(pc.pid, "rmb-keyd") == -1 &&
-	    child_named(pc.pid, "rmb-apid") == -1, "and its other children");
-	pc.pid = 0;
+	/* A throwaway peer (twin 4) for each child to kill. */
+	for (i = 0; i < 3; i++) {
+		struct pf_peer	x = { .name = "x", .twin = &tw[TNORELAY],
+				    .key_type = "sr25519" };
+		int		j, k;
+
+		if (pf_peer_start(&net, &x, NULL, 1) == -1) {
+			ok(0, "peer x starts");
+			continue;
+		}
+		kid = child_named(x.pid, names[i]);
+		if (kid > 0)
+			kill(kid, SIGKILL);
+		for (j = 0; j < 100 && proc_exited(x.pid, &st) == 0; j++)
+			usleep(50000);
+		ok(j < 100 && WIFEXITED(st) && WEXITSTATUS(st) != 0,
+		    "killing %s stops the peer with a non-zero exit",
+		    names[i]);
+		for (k = 0, j = 0; j < 3; j++)
+			k += child_named(x.pid, names[j]) != -1;
+		ok(k == 0, "and none of its children is left");
+		x.pid = 0;
+		pf_peer_stop(&x);
+	}
 }
 
 /* A peer whose key does not match the twin the relay knows. */
@@ -387,6 +482,7 @@ test_wrong_twin(void)
 int
 main(void)
 {
+	char	twins_c[300];
 	int	st, rv;
 
 	if ((rv = pf_init(&net)) == -2) {
@@ -414,10 +510,20 @@ main(void)
 		if (rc_twinfile(net.twins, copy, NTWINS) == -1)
 			return 1;
 	}
+	/* c's own view: b's pk is wrong (a's), so what c seals b cannot open. */
+	{
+		struct rc_twin	copy[NTWINS];
+
+		memcpy(copy, tw, sizeof(copy));
+		memcpy(copy[TB].pk, tw[TA].pk, sizeof(copy[TB].pk));
+		snprintf(twins_c, sizeof(twins_c), "%s/twins-c.json", net.dir);
+		if (rc_twinfile(twins_c, copy, NTWINS) == -1)
+			return 1;
+	}
 	if (pf_relay_start(&net) == -1 ||
 	    pf_peer_start(&net, &pa, NULL, 1) == -1 ||
 	    pf_peer_start(&net, &pb, NULL, 1) == -1 ||
-	    pf_peer_start(&net, &pc, NULL, 1) == -1) {
+	    pf_peer_start(&net, &pc, twins_c, 1) == -1) {
 		printf("Bail out! the peers do not reach the relay (see %s)\n",
 		    net.dir);
 		return 1;
@@ -425,6 +531,8 @@ main(void)
 	test_roundtrip();
 	test_failures();
 	test_remote_checks();
+	test_answers();
+	test_cli();
 	test_processes();
 	test_wrong_twin();
 	test_relay_restart();
