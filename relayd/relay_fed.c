@@ -16,6 +16,7 @@
 #include <sodium.h>
 
 #include "envelope.h"
+#include "evcurl.h"
 #include "log.h"
 #include "rconn.h"
 #include "relay_fedq.h"
@@ -46,13 +47,6 @@
 #define ERR_EXPIRED	"message has expired"
 
 typedef char	fed_id[RELAY_FEDQ_ID_MAX + 1];
-
-/* A socket curl asked us to watch. */
-struct fed_sock {
-	struct relay_fed	*fed;
-	struct fed_sock		*prev, *next;
-	ev_io			 io;
-};
 
 struct fed_msg {
 	struct relay_fed	*fed;
@@ -99,9 +93,7 @@ struct relay_fed {
 	struct relay_fedq_entry	 ents[FED_PAGE];
 	ev_timer		 scan;
 	ev_timer		 retry;
-	CURLM			*multi;
-	ev_timer		 curl_timer;
-	struct fed_sock		*socks;
+	struct evcurl		*curl;
 	struct curl_slist	*headers;
 	struct curl_slist	*connect_to;
 };
@@ -111,6 +103,7 @@ _Static_assert(sizeof(((struct twin_record *)0)->relay) ==
 
 static void	pump(struct relay_fed *);
 static void	msg_next(struct fed_msg *);
+static void	posted(CURL *, CURLcode, void *);
 
 /* What the hiredis reply callbacks name in their log lines. */
 static char	cmd_xack[] = "XACK", cmd_xdel[] = "XDEL", cmd_keep[] = "XCLAIM JUSTID";
@@ -306,7 +299,7 @@ msg_free(struct fed_msg *m)
 	ev_timer_stop(fed->r->loop, &m->pause);
 	if (m->easy != NULL) {
 		if (m->posting)
-			curl_multi_remove_handle(fed->multi, m->easy);
+			evcurl_remove(fed->curl, m->easy);
 		curl_easy_cleanup(m->easy);
 	}
 	if (m->env != NULL)
@@ -411,8 +404,7 @@ easy_new(struct fed_msg *m)
 
 	if ((c = curl_easy_init()) == NULL)
 		return NULL;
-	if (curl_easy_setopt(c, CURLOPT_PRIVATE, m) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
+	if (curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
 	    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, fed->scheme) !=
 	    CURLE_OK ||
 	    curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, fed->scheme) !=
@@ -455,7 +447,7 @@ msg_post(struct fed_msg *m, size_t idx)
 	m->got = 0;
 	m->err[0] = '\0';
 	if (curl_easy_setopt(m->easy, CURLOPT_URL, url) != CURLE_OK ||
-	    curl_multi_add_handle(fed->multi, m->easy) != CURLM_OK) {
+	    evcurl_add(fed->curl, m->easy, posted, m) == -1) {
 		msg_transient(m, "cannot start a request");
 		return;
 	}
@@ -545,6 +537,17 @@ msg_posted(struct fed_msg *m, CURLcode res)
 }
 
 /* Steps 1 to 4 of §2.2, then the first POST. */
+/* evcurl's word that a POST ended. */
+static void
+posted(CURL *easy, CURLcode res, void *arg)
+{
+	struct fed_msg	*m = arg;
+
+	(void)easy;
+	m->posting = 0;
+	msg_posted(m, res);
+}
+
 static void
 msg_prepare(struct fed_msg *m)
 {
@@ -863,126 +866,6 @@ cmd_up(struct rconn *rc, void *arg)
 }
 
 /* Hands finished transfers to their messages. */
-static void
-drain(struct relay_fed *fed)
-{
-	CURLMsg		*cm;
-	CURL		*easy;
-	CURLcode	 res;
-	char		*priv;
-	struct fed_msg	*m;
-	int		 left;
-
-	while ((cm = curl_multi_info_read(fed->multi, &left)) != NULL) {
-		if (cm->msg != CURLMSG_DONE)
-			continue;
-		easy = cm->easy_handle;
-		res = cm->data.result;
-		priv = NULL;
-		(void)curl_easy_getinfo(easy, CURLINFO_PRIVATE, &priv);
-		curl_multi_remove_handle(fed->multi, easy);
-		if ((m = (void *)priv) == NULL)
-			continue;
-		m->posting = 0;
-		msg_posted(m, res);
-	}
-}
-
-static void
-sock_cb(struct ev_loop *loop, ev_io *w, int revents)
-{
-	struct fed_sock		*fs = w->data;
-	struct relay_fed	*fed = fs->fed;
-	int			 flags = 0, running;
-
-	(void)loop;
-	if (revents & EV_READ)
-		flags |= CURL_CSELECT_IN;
-	if (revents & EV_WRITE)
-		flags |= CURL_CSELECT_OUT;
-	/* curl may free fs in here, through CURL_POLL_REMOVE. */
-	curl_multi_socket_action(fed->multi, w->fd, flags, &running);
-	drain(fed);
-}
-
-static void
-sock_free(struct relay_fed *fed, struct fed_sock *fs)
-{
-	ev_io_stop(fed->r->loop, &fs->io);
-	if (fs->prev != NULL)
-		fs->prev->next = fs->next;
-	else
-		fed->socks = fs->next;
-	if (fs->next != NULL)
-		fs->next->prev = fs->prev;
-	free(fs);
-}
-
-static int
-curl_sock(CURL *easy, curl_socket_t s, int what, void *arg, void *sockp)
-{
-	struct relay_fed	*fed = arg;
-	struct fed_sock		*fs = sockp;
-	int			 events = 0;
-
-	(void)easy;
-	if (what == CURL_POLL_REMOVE) {
-		if (fs != NULL)
-			sock_free(fed, fs);
-		return 0;
-	}
-	if (fs == NULL) {
-		/* Without a watcher the transfer ends at its timeout. */
-		if ((fs = calloc(1, sizeof(*fs))) == NULL) {
-			log_warnx("federation: out of memory for a socket");
-			return 0;
-		}
-		fs->fed = fed;
-		ev_io_init(&fs->io, sock_cb, s, 0);
-		fs->io.data = fs;
-		fs->next = fed->socks;
-		if (fed->socks != NULL)
-			fed->socks->prev = fs;
-		fed->socks = fs;
-		curl_multi_assign(fed->multi, s, fs);
-	}
-	if (what & CURL_POLL_IN)
-		events |= EV_READ;
-	if (what & CURL_POLL_OUT)
-		events |= EV_WRITE;
-	ev_io_stop(fed->r->loop, &fs->io);
-	ev_io_set(&fs->io, s, events);
-	if (events != 0)
-		ev_io_start(fed->r->loop, &fs->io);
-	return 0;
-}
-
-static void
-curl_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	struct relay_fed	*fed = w->data;
-	int			 running;
-
-	(void)loop;
-	(void)revents;
-	curl_multi_socket_action(fed->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-	drain(fed);
-}
-
-static int
-curl_timer(CURLM *multi, long ms, void *arg)
-{
-	struct relay_fed	*fed = arg;
-
-	(void)multi;
-	ev_timer_stop(fed->r->loop, &fed->curl_timer);
-	if (ms >= 0) {
-		ev_timer_set(&fed->curl_timer, ms / 1000., 0.);
-		ev_timer_start(fed->r->loop, &fed->curl_timer);
-	}
-	return 0;
-}
-
 static int
 curl_setup(struct relay_fed *fed)
 {
@@ -1000,18 +883,7 @@ curl_setup(struct relay_fed *fed)
 			return -1;
 		fed->connect_to = l;
 	}
-	if ((fed->multi = curl_multi_init()) == NULL)
-		return -1;
-	if (curl_multi_setopt(fed->multi, CURLMOPT_SOCKETFUNCTION,
-	    curl_sock) != CURLM_OK ||
-	    curl_multi_setopt(fed->multi, CURLMOPT_SOCKETDATA, fed) !=
-	    CURLM_OK ||
-	    curl_multi_setopt(fed->multi, CURLMOPT_TIMERFUNCTION,
-	    curl_timer) != CURLM_OK ||
-	    curl_multi_setopt(fed->multi, CURLMOPT_TIMERDATA, fed) !=
-	    CURLM_OK ||
-	    curl_multi_setopt(fed->multi, CURLMOPT_MAXCONNECTS,
-	    FED_CONN_CACHE) != CURLM_OK)
+	if ((fed->curl = evcurl_new(fed->r->loop, FED_CONN_CACHE)) == NULL)
 		return -1;
 	return 0;
 }
@@ -1037,8 +909,6 @@ relay_fed_new(struct relay *r)
 	fed->scan.data = fed;
 	ev_timer_init(&fed->retry, retry_cb, FED_RETRY, 0.);
 	fed->retry.data = fed;
-	ev_timer_init(&fed->curl_timer, curl_timer_cb, 0., 0.);
-	fed->curl_timer.data = fed;
 	if (curl_setup(fed) == -1)
 		goto fail;
 	fed->rd = rconn_new(r->loop, &r->conf.redis, "rmb-relay-fed-read",
@@ -1068,12 +938,7 @@ relay_fed_free(struct relay_fed *fed)
 	rconn_free(fed->cmd);
 	while (fed->msgs != NULL)
 		msg_free(fed->msgs);
-	/* This closes the pooled connections through curl_sock(). */
-	if (fed->multi != NULL)
-		curl_multi_cleanup(fed->multi);
-	while (fed->socks != NULL)
-		sock_free(fed, fed->socks);
-	ev_timer_stop(fed->r->loop, &fed->curl_timer);
+	evcurl_free(fed->curl);
 	curl_slist_free_all(fed->headers);
 	curl_slist_free_all(fed->connect_to);
 	free(fed);
