@@ -1,0 +1,261 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+
+#include "chainrpc.h"
+#include "evcurl.h"
+#include "log.h"
+
+struct rpc_call {
+	struct chainrpc		*rpc;
+	struct rpc_call		*prev, *next;
+	CURL			*easy;
+	char			*req;
+	size_t			 reqlen;
+	char			*body;
+	size_t			 len, cap;
+	int			 too_big;
+	unsigned int		 attempts;
+	chainrpc_cb		 cb;
+	void			*arg;
+	char			 err[CURL_ERROR_SIZE];
+};
+
+struct chainrpc {
+	struct evcurl		*curl;
+	struct curl_slist	*headers;
+	char			 urls[CHAINRPC_URLS_MAX][CHAINRPC_URL_MAX];
+	size_t			 nurls;
+	size_t			 cur;		/* the endpoint in use */
+	unsigned long		 id;
+	struct rpc_call		*calls;
+};
+
+int
+chainrpc_http_url(char *out, size_t cap, const char *url)
+{
+	const char	*rest, *scheme;
+	int		 n;
+
+	if (strncmp(url, "wss://", 6) == 0) {
+		scheme = "https://";
+		rest = url + 6;
+	} else if (strncmp(url, "ws://", 5) == 0) {
+		scheme = "http://";
+		rest = url + 5;
+	} else if (strncmp(url, "https://", 8) == 0) {
+		scheme = "https://";
+		rest = url + 8;
+	} else if (strncmp(url, "http://", 7) == 0) {
+		scheme = "http://";
+		rest = url + 7;
+	} else
+		return -1;
+	if (*rest == '\0' || *rest == '/' || strpbrk(rest, " \t\r\n") != NULL)
+		return -1;
+	n = snprintf(out, cap, "%s%s", scheme, rest);
+	return n < 0 || (size_t)n >= cap ? -1 : 0;
+}
+
+static size_t
+sink(char *p, size_t size, size_t n, void *arg)
+{
+	struct rpc_call	*c = arg;
+	size_t		 len = size * n, cap;
+	char		*b;
+
+	if (c->too_big || len > CHAINRPC_BODY_MAX - c->len) {
+		c->too_big = 1;
+		return 0;
+	}
+	if (c->len + len > c->cap) {
+		for (cap = c->cap ? c->cap : 4096; cap < c->len + len; cap *= 2)
+			;
+		if ((b = realloc(c->body, cap)) == NULL)
+			return 0;
+		c->body = b;
+		c->cap = cap;
+	}
+	memcpy(c->body + c->len, p, len);
+	c->len += len;
+	return len;
+}
+
+static void
+call_free(struct rpc_call *c)
+{
+	struct chainrpc	*rpc = c->rpc;
+
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		rpc->calls = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	if (c->easy != NULL)
+		curl_easy_cleanup(c->easy);
+	free(c->req);
+	free(c->body);
+	free(c);
+}
+
+static int	attempt(struct rpc_call *);
+
+static void
+done(CURL *easy, CURLcode res, void *arg)
+{
+	struct rpc_call	*c = arg;
+	struct chainrpc	*rpc = c->rpc;
+	long		 status = 0;
+	char		 why[CURL_ERROR_SIZE + 600];
+
+	(void)curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+	if (res == CURLE_OK && status == 200 && !c->too_big) {
+		c->cb(c->arg, 1, c->body != NULL ? c->body : "", c->len, NULL);
+		call_free(c);
+		return;
+	}
+	if (c->too_big)
+		snprintf(why, sizeof(why), "%s: answer over %d bytes",
+		    rpc->urls[rpc->cur], CHAINRPC_BODY_MAX);
+	else if (res != CURLE_OK)
+		snprintf(why, sizeof(why), "%s: %s", rpc->urls[rpc->cur],
+		    c->err[0] != '\0' ? c->err : curl_easy_strerror(res));
+	else
+		snprintf(why, sizeof(why), "%s: HTTP status %ld",
+		    rpc->urls[rpc->cur], status);
+	/* A transport failure: the next endpoint, for two rounds at most. */
+	if (++c->attempts < 2 * rpc->nurls) {
+		log_warnx("chain: %s; trying %s", why,
+		    rpc->urls[(rpc->cur + 1) % rpc->nurls]);
+		rpc->cur = (rpc->cur + 1) % rpc->nurls;
+		if (attempt(c) == 0)
+			return;
+	}
+	c->cb(c->arg, 0, NULL, 0, why);
+	call_free(c);
+}
+
+static int
+attempt(struct rpc_call *c)
+{
+	struct chainrpc	*rpc = c->rpc;
+
+	c->len = 0;
+	c->too_big = 0;
+	c->err[0] = '\0';
+	if (curl_easy_setopt(c->easy, CURLOPT_URL, rpc->urls[rpc->cur]) !=
+	    CURLE_OK)
+		return -1;
+	return evcurl_add(rpc->curl, c->easy, done, c);
+}
+
+int
+chainrpc_call(struct chainrpc *rpc, const char *method, const char *params,
+    chainrpc_cb cb, void *arg)
+{
+	struct rpc_call	*c;
+	int		 n;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return -1;
+	c->rpc = rpc;
+	c->cb = cb;
+	c->arg = arg;
+	n = asprintf(&c->req, "{\"jsonrpc\":\"2.0\",\"id\":%lu,\"method\":"
+	    "\"%s\",\"params\":%s}", ++rpc->id, method, params);
+	if (n < 0) {
+		free(c);
+		return -1;
+	}
+	c->reqlen = (size_t)n;
+	c->next = rpc->calls;
+	if (rpc->calls != NULL)
+		rpc->calls->prev = c;
+	rpc->calls = c;
+	if ((c->easy = curl_easy_init()) == NULL ||
+	    curl_easy_setopt(c->easy, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
+	    curl_easy_setopt(c->easy, CURLOPT_PROTOCOLS_STR, "http,https") !=
+	    CURLE_OK ||
+	    curl_easy_setopt(c->easy, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK ||
+	    curl_easy_setopt(c->easy, CURLOPT_HTTPHEADER, rpc->headers) !=
+	    CURLE_OK ||
+	    curl_easy_setopt(c->easy, CURLOPT_POSTFIELDS, c->req) !=
+	    CURLE_OK ||
+	    curl_easy_setopt(c->easy, CURLOPT_POSTFIELDSIZE_LARGE,
+	    (curl_off_t)c->reqlen) != CURLE_OK ||
+	    curl_easy_setopt(c->easy, CURLOPT_CONNECTTIMEOUT_MS,
+	    CHAINRPC_CONNECT_MS) != CURLE_OK ||
+	    curl_easy_setopt(c->easy, CURLOPT_TIMEOUT_MS,
+	    CHAINRPC_TIMEOUT_MS) != CURLE_OK ||
+	    curl_easy_setopt(c->easy, CURLOPT_WRITEFUNCTION, sink) !=
+	    CURLE_OK ||
+	    curl_easy_setopt(c->easy, CURLOPT_WRITEDATA, c) != CURLE_OK ||
+	    curl_easy_setopt(c->easy, CURLOPT_ERRORBUFFER, c->err) !=
+	    CURLE_OK || attempt(c) == -1) {
+		call_free(c);
+		return -1;
+	}
+	return 0;
+}
+
+struct chainrpc *
+chainrpc_new(struct ev_loop *loop, const char *const *urls, size_t n,
+    char *err, size_t errlen)
+{
+	struct chainrpc	*rpc;
+	size_t		 i;
+
+	if (n == 0 || n > CHAINRPC_URLS_MAX) {
+		snprintf(err, errlen, "chain: 1 to %d endpoints, not %zu",
+		    CHAINRPC_URLS_MAX, n);
+		return NULL;
+	}
+	if ((rpc = calloc(1, sizeof(*rpc))) == NULL) {
+		snprintf(err, errlen, "chain: out of memory");
+		return NULL;
+	}
+	for (i = 0; i < n; i++) {
+		if (chainrpc_http_url(rpc->urls[i], sizeof(rpc->urls[i]),
+		    urls[i]) == -1) {
+			snprintf(err, errlen, "chain: \"%s\" is not a ws://, "
+			    "wss://, http:// or https:// URL", urls[i]);
+			chainrpc_free(rpc);
+			return NULL;
+		}
+	}
+	rpc->nurls = n;
+	if ((rpc->headers = curl_slist_append(NULL,
+	    "Content-Type: application/json")) == NULL ||
+	    (rpc->curl = evcurl_new(loop, 4)) == NULL) {
+		snprintf(err, errlen, "chain: cannot set up libcurl");
+		chainrpc_free(rpc);
+		return NULL;
+	}
+	return rpc;
+}
+
+const char *
+chainrpc_endpoint(const struct chainrpc *rpc)
+{
+	return rpc->urls[rpc->cur];
+}
+
+void
+chainrpc_free(struct chainrpc *rpc)
+{
+	struct rpc_call	*c;
+
+	if (rpc == NULL)
+		return;
+	while ((c = rpc->calls) != NULL) {
+		if (c->easy != NULL && rpc->curl != NULL)
+			evcurl_remove(rpc->curl, c->easy);
+		call_free(c);
+	}
+	evcurl_free(rpc->curl);
+	curl_slist_free_all(rpc->headers);
+	free(rpc);
+}
