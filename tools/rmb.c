@@ -21,6 +21,8 @@ static const struct {
 	    "[--data json|@file] [-t seconds] [--redis url]" },
 	{ "serve", cmd_serve, "serve command [--redis url] [-j jobs] "
 	    "-- program [args...]" },
+	{ "twin", cmd_twin, "twin show id|find account [--json] "
+	    "[--substrate url ...]" },
 };
 
 static void

@@ -6,6 +6,7 @@ int	cmd_identity(int argc, char *argv[]);
 int	cmd_mnemonic(int argc, char *argv[]);
 int	cmd_call(int argc, char *argv[]);
 int	cmd_serve(int argc, char *argv[]);
+int	cmd_twin(int argc, char *argv[]);
 
 struct redisContext;
 /*
