@@ -17,6 +17,7 @@ struct rpc_call {
 	char			*body;
 	size_t			 len, cap;
 	int			 too_big;
+	uint64_t		 id;
 	unsigned int		 attempts;
 	chainrpc_cb		 cb;
 	void			*arg;
@@ -29,7 +30,7 @@ struct chainrpc {
 	char			 urls[CHAINRPC_URLS_MAX][CHAINRPC_URL_MAX];
 	size_t			 nurls;
 	size_t			 cur;		/* the endpoint in use */
-	unsigned long		 id;
+	uint64_t		 id;		/* of the last request */
 	struct rpc_call		*calls;
 };
 
@@ -103,6 +104,26 @@ call_free(struct rpc_call *c)
 
 static int	attempt(struct rpc_call *);
 
+/* A whole HTTP 200 body: the node's answer, or not one. */
+static void
+answer(struct rpc_call *c)
+{
+	struct chainrpc		*rpc = c->rpc;
+	struct jsonrpc_resp	 r;
+	char			 err[JSONRPC_ERR_MAX];
+	char			 why[JSONRPC_ERR_MAX + CHAINRPC_URL_MAX + 8];
+
+	if (jsonrpc_parse(&r, c->body != NULL ? c->body : "", c->len, c->id,
+	    err, sizeof(err)) == 0)
+		c->cb(c->arg, &r, NULL);
+	else if (r.rpc_error)
+		c->cb(c->arg, &r, err);
+	else {
+		snprintf(why, sizeof(why), "%s: %s", rpc->urls[rpc->cur], err);
+		c->cb(c->arg, NULL, why);
+	}
+}
+
 static void
 done(CURL *easy, CURLcode res, void *arg)
 {
@@ -113,7 +134,7 @@ done(CURL *easy, CURLcode res, void *arg)
 
 	(void)curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
 	if (res == CURLE_OK && status == 200 && !c->too_big) {
-		c->cb(c->arg, 1, c->body != NULL ? c->body : "", c->len, NULL);
+		answer(c);
 		call_free(c);
 		return;
 	}
@@ -134,7 +155,7 @@ done(CURL *easy, CURLcode res, void *arg)
 		if (attempt(c) == 0)
 			return;
 	}
-	c->cb(c->arg, 0, NULL, 0, why);
+	c->cb(c->arg, NULL, why);
 	call_free(c);
 }
 
@@ -157,20 +178,28 @@ chainrpc_call(struct chainrpc *rpc, const char *method, const char *params,
     chainrpc_cb cb, void *arg)
 {
 	struct rpc_call	*c;
-	int		 n;
+	char		 err[JSONRPC_ERR_MAX];
+	size_t		 cap;
 
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return -1;
 	c->rpc = rpc;
 	c->cb = cb;
 	c->arg = arg;
-	n = asprintf(&c->req, "{\"jsonrpc\":\"2.0\",\"id\":%lu,\"method\":"
-	    "\"%s\",\"params\":%s}", ++rpc->id, method, params);
-	if (n < 0) {
+	if (rpc->id >= JSONRPC_ID_MAX)
+		rpc->id = 0;
+	c->id = ++rpc->id;
+	/* The envelope around method and params is under 64 bytes. */
+	cap = strlen(method) + strlen(params) + 64;
+	if ((c->req = malloc(cap)) == NULL ||
+	    jsonrpc_request(c->req, cap, &c->reqlen, c->id, method, params,
+	    err, sizeof(err)) == -1) {
+		if (c->req != NULL)
+			log_warnx("chain: %s", err);
+		free(c->req);
 		free(c);
 		return -1;
 	}
-	c->reqlen = (size_t)n;
 	c->next = rpc->calls;
 	if (rpc->calls != NULL)
 		rpc->calls->prev = c;
@@ -235,6 +264,21 @@ chainrpc_new(struct ev_loop *loop, const char *const *urls, size_t n,
 		return NULL;
 	}
 	return rpc;
+}
+
+void
+chainrpc_cancel(struct chainrpc *rpc, void *arg)
+{
+	struct rpc_call	*c, *next;
+
+	for (c = rpc->calls; c != NULL; c = next) {
+		next = c->next;
+		if (c->arg != arg)
+			continue;
+		if (c->easy != NULL)
+			evcurl_remove(rpc->curl, c->easy);
+		call_free(c);
+	}
 }
 
 const char *

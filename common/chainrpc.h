@@ -3,6 +3,7 @@
  * (common/evcurl).  Several endpoints are used one at a time: a transport
  * failure moves on to the next, as the reference does with its -s list,
  * for at most two rounds; an answer, even an RPC error, is never retried.
+ * Every answer is checked with common/jsonrpc against the id sent.
  */
 #ifndef RMB_CHAINRPC_H
 #define RMB_CHAINRPC_H
@@ -10,6 +11,8 @@
 #include <stddef.h>
 
 #include <ev.h>
+
+#include "jsonrpc.h"
 
 #define CHAINRPC_URLS_MAX	16
 #define CHAINRPC_URL_MAX	512
@@ -20,11 +23,14 @@
 struct chainrpc;
 
 /*
- * The response body (not NUL-terminated, valid during the call) when ok,
- * else a one-line reason naming the last endpoint tried.
+ * The answer to one call.  err is NULL when the node sent a result: it is
+ * in r->result, valid during the call.  Otherwise err is one line: the
+ * node's error ("rpc error: ...", r set with r->rpc_error), or, with r
+ * NULL, a transport failure naming the last endpoint tried or a body
+ * that is not the response to this call.
  */
-typedef void	(*chainrpc_cb)(void *arg, int ok, const char *body,
-		    size_t len, const char *err);
+typedef void	(*chainrpc_cb)(void *arg, const struct jsonrpc_resp *r,
+		    const char *err);
 
 /*
  * "wss://host[:port][/path]" as users give it becomes https, "ws://"
@@ -39,10 +45,14 @@ struct chainrpc	*chainrpc_new(struct ev_loop *, const char *const *urls,
 /*
  * Sends {"jsonrpc":"2.0","id":N,"method":method,"params":params} (params
  * is JSON array text).  Returns 0 once queued (cb comes later, from the
- * loop), or -1 when out of memory (cb never comes).
+ * loop), or -1 for a bad method name or when out of memory (cb never
+ * comes).
  */
 int	chainrpc_call(struct chainrpc *, const char *method,
 	    const char *params, chainrpc_cb cb, void *arg);
+
+/* Cancels every call made with arg: their callbacks never come. */
+void	chainrpc_cancel(struct chainrpc *, void *arg);
 
 /* The endpoint in use: the one that answered last. */
 const char	*chainrpc_endpoint(const struct chainrpc *);

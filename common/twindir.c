@@ -1,7 +1,40 @@
+/*
+ * The twin directory.  With the chain source a miss becomes one
+ * state_getStorage per id: a struct twindir_wait holds the read and the
+ * callbacks waiting on it, so that concurrent misses share it.  A wait
+ * stays on d->waits while its callbacks run, so that twindir_cancel
+ * still reaches the ones not called yet, and is freed after them.
+ */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "chainrpc.h"
+#include "hex.h"
+#include "log.h"
 #include "twindir.h"
+
+/* "0x" and the hex of a storage key, as the one JSON string of params. */
+#define PARAMS_MAX	(2 * TFCHAIN_KEY_TWIN_BY_ACCOUNT_LEN + 8)
+/* A Twin value with its entities, which rmb skips; ours are none. */
+#define VALUE_MAX	(16 * 1024)
+
+struct twindir_waiter {
+	twindir_cb		 cb;		/* by id */
+	twindir_id_cb		 id_cb;		/* by account */
+	void			*arg;
+	struct twindir_waiter	*next;
+};
+
+struct twindir_wait {
+	struct twindir		*d;		/* NULL once the directory closed */
+	struct twindir_wait	*prev, *next;	/* on d->waits */
+	int			 by_account;
+	int			 answered;	/* callbacks running: no joining */
+	uint32_t		 id;
+	uint64_t		 now;		/* of the lookup that asked */
+	struct twindir_waiter	*waiters, *tail;
+};
 
 int
 twindir_open_file(struct twindir *d, const char *path, size_t capacity,
@@ -21,6 +54,21 @@ twindir_open_file(struct twindir *d, const char *path, size_t capacity,
 }
 
 int
+twindir_open_chain(struct twindir *d, struct chainrpc *rpc, size_t capacity,
+    uint64_t ttl, char *err, size_t errlen)
+{
+	memset(d, 0, sizeof(*d));
+	if (rpc == NULL || twincache_init(&d->cache, capacity, ttl) == -1) {
+		if (err != NULL && errlen > 0)
+			snprintf(err, errlen, "twin cache: bad capacity or "
+			    "out of memory");
+		return -1;
+	}
+	d->chain = rpc;
+	return 0;
+}
+
+int
 twindir_get(struct twindir *d, uint32_t id, struct twin_record *out,
     uint64_t now)
 {
@@ -31,6 +79,8 @@ twindir_get(struct twindir *d, uint32_t id, struct twin_record *out,
 		*out = *t;
 		return 1;
 	}
+	if (d->chain != NULL)
+		return 0;
 	d->misses++;
 	if ((t = twinfile_get(&d->file, id)) == NULL)
 		return 0;
@@ -44,10 +94,274 @@ twindir_find(struct twindir *d, const uint8_t account[32], uint32_t *id)
 {
 	const struct twin_record	*t;
 
+	if (d->chain != NULL)
+		return -1;
 	if ((t = twinfile_find(&d->file, account)) == NULL)
 		return 0;
 	*id = t->id;
 	return 1;
+}
+
+static void
+wait_unlink(struct twindir_wait *w)
+{
+	struct twindir	*d = w->d;
+
+	if (d == NULL)
+		return;
+	if (w->prev != NULL)
+		w->prev->next = w->next;
+	else
+		d->waits = w->next;
+	if (w->next != NULL)
+		w->next->prev = w->prev;
+	w->prev = w->next = NULL;
+}
+
+static void
+waiters_free(struct twindir_wait *w)
+{
+	struct twindir_waiter	*x;
+
+	while ((x = w->waiters) != NULL) {
+		w->waiters = x->next;
+		free(x);
+	}
+	w->tail = NULL;
+}
+
+/*
+ * Calls every waiter once with the answer, each taken off the list before
+ * its call, so that it may cancel others, look up again or close the
+ * directory; then frees w.
+ */
+static void
+wait_finish(struct twindir_wait *w, int rv, const struct twin_record *t,
+    uint32_t id)
+{
+	struct twindir_waiter	*x, one;
+
+	w->answered = 1;
+	while ((x = w->waiters) != NULL) {
+		if ((w->waiters = x->next) == NULL)
+			w->tail = NULL;
+		one = *x;
+		free(x);
+		if (one.cb != NULL)
+			one.cb(one.arg, rv, t);
+		else
+			one.id_cb(one.arg, rv, id);
+	}
+	wait_unlink(w);
+	free(w);
+}
+
+static int
+wait_add(struct twindir_wait *w, twindir_cb cb, twindir_id_cb id_cb,
+    void *arg)
+{
+	struct twindir_waiter	*x;
+
+	if ((x = calloc(1, sizeof(*x))) == NULL)
+		return -1;
+	x->cb = cb;
+	x->id_cb = id_cb;
+	x->arg = arg;
+	if (w->tail != NULL)
+		w->tail->next = x;
+	else
+		w->waiters = x;
+	w->tail = x;
+	return 0;
+}
+
+/* The value of a state_getStorage: 1 with buf filled, 0 null, -1 bad. */
+static int
+storage_value(const struct jsonrpc_resp *r, uint8_t *buf, size_t cap,
+    size_t *len, char *err, size_t errlen)
+{
+	if (jsonrpc_is_null(&r->result))
+		return 0;
+	if (jsonrpc_get_hex(&r->result, buf, cap, len, err, errlen) == -1)
+		return -1;
+	return 1;
+}
+
+static void
+twin_answer(void *arg, const struct jsonrpc_resp *r, const char *err)
+{
+	struct twindir_wait	*w = arg;
+	struct twin_record	 t;
+	uint8_t			 buf[VALUE_MAX];
+	char			 why[JSONRPC_ERR_MAX];
+	const char		*bad = "another twin's value";
+	size_t			 len;
+	int			 rv;
+
+	if (err != NULL) {
+		log_warnx("chain: twin %u: %s", w->id, err);
+		wait_finish(w, -1, NULL, w->id);
+		return;
+	}
+	if ((rv = storage_value(r, buf, sizeof(buf), &len, why,
+	    sizeof(why))) == -1) {
+		log_warnx("chain: twin %u: %s", w->id, why);
+		wait_finish(w, -1, NULL, w->id);
+		return;
+	}
+	if (rv == 0) {
+		wait_finish(w, 0, NULL, w->id);
+		return;
+	}
+	if (twin_decode(&t, buf, len, &bad) == -1 || t.id != w->id) {
+		log_warnx("chain: twin %u: cannot decode its value: %s", w->id,
+		    bad);
+		wait_finish(w, -1, NULL, w->id);
+		return;
+	}
+	if (w->d != NULL)
+		twincache_put(&w->d->cache, &t, w->now);
+	wait_finish(w, 1, &t, w->id);
+}
+
+static void
+account_answer(void *arg, const struct jsonrpc_resp *r, const char *err)
+{
+	struct twindir_wait	*w = arg;
+	uint8_t			 buf[8];
+	char			 why[JSONRPC_ERR_MAX];
+	uint32_t		 id = 0;
+	size_t			 len;
+	int			 rv;
+
+	if (err != NULL) {
+		log_warnx("chain: twin id of an account: %s", err);
+		wait_finish(w, -1, NULL, 0);
+		return;
+	}
+	if ((rv = storage_value(r, buf, sizeof(buf), &len, why,
+	    sizeof(why))) == 1 && twin_id_decode(&id, buf, len) == -1) {
+		snprintf(why, sizeof(why), "not a u32");
+		rv = -1;
+	}
+	if (rv == -1)
+		log_warnx("chain: twin id of an account: %s", why);
+	wait_finish(w, rv, NULL, rv == 1 ? id : 0);
+}
+
+/* A new wait on d, reading key; NULL when out of memory. */
+static struct twindir_wait *
+wait_start(struct twindir *d, const uint8_t *key, size_t keylen,
+    int by_account, uint32_t id, uint64_t now, twindir_cb cb,
+    twindir_id_cb id_cb, void *arg)
+{
+	struct twindir_wait	*w;
+	char			 params[PARAMS_MAX];
+
+	if ((w = calloc(1, sizeof(*w))) == NULL)
+		return NULL;
+	w->d = d;
+	w->by_account = by_account;
+	w->id = id;
+	w->now = now;
+	if (wait_add(w, cb, id_cb, arg) == -1) {
+		free(w);
+		return NULL;
+	}
+	memcpy(params, "[\"0x", 4);
+	hex_encode(params + 4, key, keylen);
+	memcpy(params + 4 + 2 * keylen, "\"]", 3);
+	if (chainrpc_call(d->chain, "state_getStorage", params,
+	    by_account ? account_answer : twin_answer, w) == -1) {
+		waiters_free(w);
+		free(w);
+		return NULL;
+	}
+	w->next = d->waits;
+	if (d->waits != NULL)
+		d->waits->prev = w;
+	d->waits = w;
+	return w;
+}
+
+void
+twindir_lookup(struct twindir *d, uint32_t id, uint64_t now, twindir_cb cb,
+    void *arg)
+{
+	const struct twin_record	*c;
+	struct twin_record		 t;
+	struct twindir_wait		*w;
+	uint8_t				 key[TFCHAIN_KEY_TWIN_LEN];
+	int				 rv;
+
+	if (d->chain == NULL) {
+		rv = twindir_get(d, id, &t, now);
+		cb(arg, rv, rv == 1 ? &t : NULL);
+		return;
+	}
+	if ((c = twincache_get(&d->cache, id, now)) != NULL) {
+		d->hits++;
+		t = *c;
+		cb(arg, 1, &t);
+		return;
+	}
+	for (w = d->waits; w != NULL; w = w->next)
+		if (!w->by_account && !w->answered && w->id == id)
+			break;
+	if (w != NULL) {
+		if (wait_add(w, cb, NULL, arg) == -1) {
+			log_warnx("twin %u: out of memory", id);
+			cb(arg, -1, NULL);
+		}
+		return;
+	}
+	d->misses++;
+	tfchain_key_twin(key, id);
+	if (wait_start(d, key, sizeof(key), 0, id, now, cb, NULL,
+	    arg) == NULL) {
+		log_warnx("twin %u: cannot ask the chain", id);
+		cb(arg, -1, NULL);
+	}
+}
+
+void
+twindir_lookup_account(struct twindir *d, const uint8_t account[32],
+    twindir_id_cb cb, void *arg)
+{
+	uint8_t	key[TFCHAIN_KEY_TWIN_BY_ACCOUNT_LEN];
+	uint32_t	id = 0;
+	int		rv;
+
+	if (d->chain == NULL) {
+		rv = twindir_find(d, account, &id);
+		cb(arg, rv, id);
+		return;
+	}
+	tfchain_key_twin_by_account(key, account);
+	if (wait_start(d, key, sizeof(key), 1, 0, 0, NULL, cb, arg) == NULL) {
+		log_warnx("twin id of an account: cannot ask the chain");
+		cb(arg, -1, 0);
+	}
+}
+
+void
+twindir_cancel(struct twindir *d, void *arg)
+{
+	struct twindir_wait	*w;
+	struct twindir_waiter	*x, **pp;
+
+	for (w = d->waits; w != NULL; w = w->next) {
+		w->tail = NULL;
+		for (pp = &w->waiters; (x = *pp) != NULL;) {
+			if (x->arg == arg) {
+				*pp = x->next;
+				free(x);
+			} else {
+				w->tail = x;
+				pp = &x->next;
+			}
+		}
+	}
 }
 
 void
@@ -65,6 +379,21 @@ twindir_cached(const struct twindir *d)
 void
 twindir_close(struct twindir *d)
 {
+	struct twindir_wait	*w;
+
+	/*
+	 * A wait whose callbacks are running is freed by wait_finish once
+	 * they return; every other one has a read in flight to cancel.
+	 */
+	while ((w = d->waits) != NULL) {
+		wait_unlink(w);
+		waiters_free(w);
+		w->d = NULL;
+		if (!w->answered) {
+			chainrpc_cancel(d->chain, w);
+			free(w);
+		}
+	}
 	twincache_free(&d->cache);
 	twinfile_free(&d->file);
 	memset(d, 0, sizeof(*d));

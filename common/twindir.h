@@ -1,9 +1,8 @@
 /*
  * The twin directory of the peer and the relay: "twin by id" and "twin id
- * by account", through a TTL cache in front of a source.  The source so
- * far is the static twin file (--twins); the chain source of issue 6 plugs
- * in behind the same calls.  Only found twins are cached, so a twin that
- * appears later is seen at the next lookup.
+ * by account", through a TTL cache in front of a source: the static twin
+ * file (--twins), or tfchain through common/chainrpc.  Only found twins
+ * are cached, so a twin that appears later is seen at the next lookup.
  */
 #ifndef RMB_TWINDIR_H
 #define RMB_TWINDIR_H
@@ -15,12 +14,22 @@
 #include "twincache.h"
 #include "twinfile.h"
 
+struct chainrpc;
+struct twindir_wait;
+
 struct twindir {
-	struct twinfile		file;
-	struct twincache	cache;
-	uint64_t		hits;
-	uint64_t		misses;		/* asked the source */
+	struct twinfile		 file;
+	struct twincache	 cache;
+	struct chainrpc		*chain;		/* NULL: the file is the source */
+	struct twindir_wait	*waits;		/* lookups on the chain */
+	uint64_t		 hits;
+	uint64_t		 misses;	/* asked the source */
 };
+
+/* 1 found (t set), 0 no such twin, -1 the source failed. */
+typedef void	(*twindir_cb)(void *arg, int rv, const struct twin_record *t);
+/* 1 found (id set), 0 no twin for that account, -1 the source failed. */
+typedef void	(*twindir_id_cb)(void *arg, int rv, uint32_t id);
 
 /*
  * Opens a directory over the twin file at path, with a cache of capacity
@@ -31,8 +40,33 @@ int	twindir_open_file(struct twindir *, const char *path, size_t capacity,
 	    uint64_t ttl, char *err, size_t errlen);
 
 /*
- * Copies twin id into *out.  Returns 1 found, 0 no such twin, -1 the
- * source failed.  now is monotonic seconds, for the cache.
+ * Opens a directory over tfchain through rpc (owned by the caller, kept
+ * alive while the directory is), with a cache of capacity twins kept ttl
+ * seconds.  Returns 0, or -1 with a reason in err.
+ */
+int	twindir_open_chain(struct twindir *, struct chainrpc *rpc,
+	    size_t capacity, uint64_t ttl, char *err, size_t errlen);
+
+/*
+ * Twin id, from the cache or the source: cb runs before this returns
+ * when the answer is at hand (the cache, the file), else later from the
+ * loop.  Concurrent misses for one id share one chain read; a miss is
+ * never cached.
+ */
+void	twindir_lookup(struct twindir *, uint32_t id, uint64_t now,
+	    twindir_cb cb, void *arg);
+
+/* The twin id of an account, never cached (PROTOCOL.md §7.6). */
+void	twindir_lookup_account(struct twindir *, const uint8_t account[32],
+	    twindir_id_cb cb, void *arg);
+
+/* Drops every pending callback for arg (its owner is going away). */
+void	twindir_cancel(struct twindir *, void *arg);
+
+/*
+ * Copies twin id into *out, synchronously: the file source, or only the
+ * cache with the chain source.  Returns 1 found, 0 no such twin (or not
+ * cached), -1 the source failed.  now is monotonic seconds, for the cache.
  */
 int	twindir_get(struct twindir *, uint32_t id, struct twin_record *out,
 	    uint64_t now);
@@ -47,6 +81,10 @@ void	twindir_forget(struct twindir *, uint32_t id);
 /* Twins in the cache now. */
 size_t	twindir_cached(const struct twindir *);
 
+/*
+ * Frees the directory.  Pending callbacks are dropped without being
+ * called and their chain reads cancelled; the rpc stays the caller's.
+ */
 void	twindir_close(struct twindir *);
 
 #endif

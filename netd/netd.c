@@ -2,9 +2,10 @@
  * rmb-netd: start-up and the loop.  The parent execs us with its channel
  * on PARENT_FILENO, keyd's on SIBLING_FILENO and apid's on
  * NETD_APID_FILENO.  We read one configuration message, learn our
- * identity from keyd and our twin from the twin directory, create the
- * WebSocket context, drop privileges, install the seccomp filter and
- * only then connect to the relays and take work from apid.
+ * identity from keyd, open the twin directory (the twin file, or the
+ * chain), create the WebSocket context, drop privileges, install the
+ * seccomp filter, find our twin (and with the chain bring it up to
+ * date), and only then connect to the relays and take work from apid.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,6 +21,7 @@
 #include <ev.h>
 #include <sodium.h>
 
+#include "chainrpc.h"
 #include "e2e.h"
 #include "identity.h"
 #include "imsgtypes.h"
@@ -45,6 +47,8 @@ struct netd_config {
 	size_t		nrelays;
 	char		relay[NETD_RELAYS_MAX][NETD_URL_MAX + 1];
 	struct netd_url	url[NETD_RELAYS_MAX];
+	size_t		nsubstrate;
+	char		substrate[NETD_SUBSTRATE_MAX][NETD_URL_MAX + 1];
 	char		twins[PATH_MAX];
 	uint32_t	no_update;
 	char		user[NETD_USER_MAX + 1];
@@ -58,6 +62,7 @@ static struct {
 	ev_io		 parent_rd, apid_rd, apid_wr;
 	ev_timer	 tick, credit_timer;
 	struct twindir	 twins;
+	struct chainrpc	*chain;		/* NULL: the twin file */
 	uint32_t	 credit;	/* OUT_* apid may still send */
 	uint32_t	 owed;		/* finished, not granted again yet */
 	int		 paused;	/* relay reading is off */
@@ -89,11 +94,13 @@ mono(void)
 void
 netd_twin_lookup(uint32_t id, netd_twin_cb cb, void *arg)
 {
-	struct twin_record	t;
-	int			rv;
+	twindir_lookup(&nd.twins, id, mono(), cb, arg);
+}
 
-	rv = twindir_get(&nd.twins, id, &t, mono());
-	cb(arg, rv, rv == 1 ? &t : NULL);
+void
+netd_twin_forget(uint32_t id)
+{
+	twindir_forget(&nd.twins, id);
 }
 
 static void
@@ -272,7 +279,6 @@ read_config(struct netd_config *c)
 	struct pollfd	 pfd;
 	struct imsg	 imsg;
 	struct imsg_rd	 rd;
-	char		 sub[NETD_URL_MAX + 1];
 	const char	*why;
 	uint32_t	 n, i;
 	ssize_t		 r;
@@ -310,9 +316,10 @@ read_config(struct netd_config *c)
 	}
 	if (imsg_get_u32(&rd, &n) == -1 || n > NETD_SUBSTRATE_MAX)
 		fatalx("malformed configuration (size %u)", imsg.hdr.len);
-	/* The chain client is a later issue: its URLs are only checked. */
+	c->nsubstrate = n;
 	for (i = 0; i < n; i++)
-		if (imsg_get_str(&rd, sub, sizeof(sub)) == -1)
+		if (imsg_get_str(&rd, c->substrate[i],
+		    sizeof(c->substrate[i])) == -1)
 			fatalx("configuration: substrate URL %u is malformed "
 			    "or too long", i + 1);
 	if (imsg_get_str(&rd, c->twins, sizeof(c->twins)) == -1 ||
@@ -323,45 +330,25 @@ read_config(struct netd_config *c)
 		fatalx("malformed configuration (size %u)", imsg.hdr.len);
 }
 
-/* keyd's reply to a start-up request, or its refusal, fatal. */
 static void
-keyd_sync(struct ibuf *b, uint32_t type, struct imsg *reply,
-    struct imsg_rd *rd)
-{
-	uint32_t	code;
-	char		msg[512];
-
-	if (netd_keyd_call(b, reply) == -1)
-		fatal("keyd %s", imsg_type_name(type));
-	imsg_rd_init(rd, reply);
-	if (reply->hdr.type == IMSG_KEYD_ERROR) {
-		if (imsg_get_u32(rd, &code) == -1 ||
-		    imsg_get_str(rd, msg, sizeof(msg)) == -1)
-			fatalx("malformed KEYD_ERROR from keyd");
-		fatalx("keyd refused %s: %s", imsg_type_name(type), msg);
-	}
-	if (reply->hdr.type != type)
-		fatalx("keyd answered %s with %s", imsg_type_name(type),
-		    imsg_type_name(reply->hdr.type));
-}
-
-static void
-identity(uint8_t account[ACCOUNT_BYTES], uint32_t *key_type)
+identity(uint8_t account[ACCOUNT_BYTES], uint32_t *key_type,
+    uint8_t pk[E2E_PK_MAX_BYTES], size_t *pklen)
 {
 	struct imsg	 reply;
 	struct imsg_rd	 rd;
-	const uint8_t	*acc, *pk;
-	size_t		 alen, pklen;
+	const uint8_t	*acc, *p;
+	size_t		 alen;
 
-	keyd_sync(netd_keyd_new(IMSG_KEYD_IDENTITY, 0), IMSG_KEYD_IDENTITY,
-	    &reply, &rd);
+	netd_keyd_sync(netd_keyd_new(IMSG_KEYD_IDENTITY, 0),
+	    IMSG_KEYD_IDENTITY, &reply, &rd);
 	if (imsg_get_u32(&rd, key_type) == -1 ||
 	    imsg_get_bytes(&rd, &acc, &alen, ACCOUNT_BYTES) == -1 ||
 	    alen != ACCOUNT_BYTES ||
-	    imsg_get_bytes(&rd, &pk, &pklen, E2E_PK_MAX_BYTES) == -1 ||
+	    imsg_get_bytes(&rd, &p, pklen, E2E_PK_MAX_BYTES) == -1 ||
 	    imsg_get_end(&rd) != 0)
 		fatalx("malformed KEYD_IDENTITY from keyd");
 	memcpy(account, acc, ACCOUNT_BYTES);
+	memcpy(pk, p, *pklen);
 }
 
 static void
@@ -373,9 +360,52 @@ set_twin(uint32_t twin)
 
 	b = netd_keyd_new(IMSG_KEYD_SET_TWIN, sizeof(twin));
 	ibuf_add_u32(b, twin);
-	keyd_sync(b, IMSG_KEYD_SET_TWIN, &reply, &rd);
+	netd_keyd_sync(b, IMSG_KEYD_SET_TWIN, &reply, &rd);
 	if (imsg_get_end(&rd) != 0)
 		fatalx("malformed KEYD_SET_TWIN from keyd");
+}
+
+/*
+ * The chain's relay field as keyd writes it: the hosts of our relay URLs
+ * in order, lower case, each once.  Returns how many.
+ */
+static size_t
+relay_domains(const struct netd_config *c,
+    char dom[NETD_RELAYS_MAX][NETD_HOST_MAX + 1])
+{
+	size_t	i, j, n = 0;
+	char	*p;
+
+	for (i = 0; i < c->nrelays; i++) {
+		memcpy(dom[n], c->url[i].host, sizeof(dom[n]));
+		for (p = dom[n]; *p != '\0'; p++)
+			if (*p >= 'A' && *p <= 'Z')
+				*p = (char)(*p - 'A' + 'a');
+		for (j = 0; j < n; j++)
+			if (strcmp(dom[j], dom[n]) == 0)
+				break;
+		if (j == n)
+			n++;
+	}
+	return n;
+}
+
+/* The twin directory over the chain; libcurl is set up before the drop. */
+static void
+open_chain(const struct netd_config *c)
+{
+	const char	*urls[NETD_SUBSTRATE_MAX];
+	char		 err[512];
+	size_t		 i;
+
+	for (i = 0; i < c->nsubstrate; i++)
+		urls[i] = c->substrate[i];
+	if ((nd.chain = chainrpc_new(nd.loop, urls, c->nsubstrate, err,
+	    sizeof(err))) == NULL)
+		fatalx("%s", err);
+	if (twindir_open_chain(&nd.twins, nd.chain, NETD_TWIN_CACHE,
+	    NETD_TWIN_TTL, err, sizeof(err)) == -1)
+		fatalx("%s", err);
 }
 
 static void
@@ -392,10 +422,14 @@ int
 main(int argc, char *argv[])
 {
 	static struct netd_config	 cfg;
+	static char			 dom[NETD_RELAYS_MAX][NETD_HOST_MAX + 1];
+	const char			*domp[NETD_RELAYS_MAX];
+	struct netd_chain_conf		 cc;
 	uint8_t				 account[ACCOUNT_BYTES];
+	uint8_t				 pk[E2E_PK_MAX_BYTES];
 	char				 ss58[SS58_ADDR_SIZE], err[512];
-	uint32_t			 key_type, twin;
-	size_t				 i;
+	uint32_t			 key_type, twin = 0;
+	size_t				 i, ndom, pklen;
 	int				 ch, rv;
 
 	while ((ch = getopt(argc, argv, "")) != -1)
@@ -422,26 +456,26 @@ main(int argc, char *argv[])
 
 	read_config(&cfg);
 	log_setverbose((int)cfg.verbose);
-	if (cfg.twins[0] == '\0')
-		fatalx("no twin source: the chain client is not built yet; "
-		    "give --twins");
-	if (twindir_open_file(&nd.twins, cfg.twins, NETD_TWIN_CACHE,
-	    NETD_TWIN_TTL, err, sizeof(err)) == -1)
-		fatalx("%s", err);
-
-	identity(account, &key_type);
+	if (cfg.twins[0] == '\0' && cfg.nsubstrate == 0)
+		fatalx("no twin source: give a substrate URL or a twin file");
+	identity(account, &key_type, pk, &pklen);
 	if (ss58_encode(ss58, sizeof(ss58), account) == -1)
 		fatalx("cannot encode our account");
-	if ((rv = twindir_find(&nd.twins, account, &twin)) == -1)
-		fatalx("cannot look up the twin of account %s", ss58);
-	if (rv == 0)
-		fatalx("no twin found on this network for account %s (%s): "
-		    "a twin must be created first", ss58,
-		    key_type_name((enum key_type)key_type));
-	set_twin(twin);
-
 	if ((nd.loop = ev_default_loop(EVFLAG_AUTO)) == NULL)
 		fatalx("libev: no event loop");
+
+	if (cfg.twins[0] != '\0') {
+		if (twindir_open_file(&nd.twins, cfg.twins, NETD_TWIN_CACHE,
+		    NETD_TWIN_TTL, err, sizeof(err)) == -1)
+			fatalx("%s", err);
+		if ((rv = twindir_find(&nd.twins, account, &twin)) == -1)
+			fatalx("cannot look up the twin of account %s", ss58);
+		if (rv == 0)
+			fatalx("no twin found on this network for account %s "
+			    "(%s): a twin must be created first", ss58,
+			    key_type_name((enum key_type)key_type));
+	} else
+		open_chain(&cfg);
 	/* lws loads its libev plugin and the CA bundle here: before the drop. */
 	netd_relay_init(nd.loop, (int)cfg.verbose);
 
@@ -455,6 +489,22 @@ main(int argc, char *argv[])
 	ev_io_init(&nd.apid_rd, apid_read_cb, NETD_APID_FILENO, EV_READ);
 	ev_io_init(&nd.apid_wr, apid_write_cb, NETD_APID_FILENO, EV_WRITE);
 	ev_io_start(nd.loop, &nd.parent_rd);
+	if (nd.chain != NULL) {
+		ndom = relay_domains(&cfg, dom);
+		for (i = 0; i < ndom; i++)
+			domp[i] = dom[i];
+		memset(&cc, 0, sizeof(cc));
+		cc.dir = &nd.twins;
+		cc.rpc = nd.chain;
+		memcpy(cc.account, account, sizeof(cc.account));
+		cc.pk = pk;
+		cc.pklen = pklen;
+		cc.domains = domp;
+		cc.ndomains = ndom;
+		cc.no_update = cfg.no_update != 0;
+		twin = netd_chain_startup(nd.loop, &cc);
+	}
+	set_twin(twin);
 	ev_io_start(nd.loop, &nd.apid_rd);
 	ev_timer_init(&nd.credit_timer, credit_cb, NETD_CREDIT_DELAY, 0.);
 	ev_timer_init(&nd.tick, tick_cb, 1., 1.);

@@ -13,7 +13,9 @@
 #include "imsg.h"
 #include "tfchain.h"
 
+struct chainrpc;
 struct ev_loop;
+struct twindir;
 
 #define NETD_RELAYS_MAX		4	/* PROTOCOL.md §7.1 */
 #define NETD_URL_MAX		1024	/* one relay URL as configured */
@@ -77,8 +79,10 @@ struct netd_url {
 uint64_t netd_now(void);			/* wall clock, seconds */
 /* 1 found (t set), 0 no such twin, -1 the source failed. */
 typedef void (*netd_twin_cb)(void *arg, int rv, const struct twin_record *t);
-/* Calls cb, maybe before returning; a chain source will call it later. */
+/* Calls cb, before returning (a cached twin, the file) or from the loop. */
 void	netd_twin_lookup(uint32_t id, netd_twin_cb cb, void *arg);
+/* Drops twin id from the cache: the next lookup reads it again. */
+void	netd_twin_forget(uint32_t id);
 /* Queues one finished frame to apid; imsg_close() semantics. */
 int	netd_apid_send(struct ibuf *);
 /* One OUT_* message of apid is finished: its credit goes back. */
@@ -98,6 +102,12 @@ void	netd_keyd_init(int fd);
 int	netd_keyd_call(struct ibuf *b, struct imsg *reply);
 /* A request frame with a fresh id, for netd_keyd_call(). */
 struct ibuf *netd_keyd_new(uint32_t type, size_t hint);
+/*
+ * netd_keyd_call() for start-up: a refusal, another reply type or a
+ * broken channel is fatal.  rd is set to read the reply's fields.
+ */
+void	netd_keyd_sync(struct ibuf *b, uint32_t type, struct imsg *reply,
+	    struct imsg_rd *rd);
 /* From here on replies are read on the loop. */
 void	netd_keyd_start(struct ev_loop *);
 /*
@@ -111,6 +121,30 @@ int	netd_keyd_seal(const uint8_t *pk, size_t pklen, const uint8_t *plain,
 	    size_t len, netd_keyd_cb, void *);
 int	netd_keyd_open(const uint8_t *pk, size_t pklen, const uint8_t *cipher,
 	    size_t len, netd_keyd_cb, void *);
+
+/* netd_chain.c */
+struct netd_chain_conf {
+	struct twindir		*dir;		/* over rpc */
+	struct chainrpc		*rpc;
+	uint8_t			 account[32];
+	const uint8_t		*pk;		/* our e2e public key */
+	size_t			 pklen;
+	const char *const	*domains;	/* of our relays, as keyd has them */
+	size_t			 ndomains;
+	int			 no_update;
+};
+/*
+ * Finds our twin on chain and, unless no_update, makes its relay field
+ * and pk ours (PROTOCOL.md §7.5), running loop until that is done.
+ * Returns the twin id; every failure is fatal.
+ */
+uint32_t netd_chain_startup(struct ev_loop *, const struct netd_chain_conf *);
+/*
+ * 1 when t has pk and its relay field, as a set of '_'-separated
+ * domains, is the set of the n domains dom; else 0.
+ */
+int	netd_twin_current(const struct twin_record *t, const char *const *dom,
+	    size_t n, const uint8_t *pk, size_t pklen);
 
 /* netd_relay.c */
 /* Returns 0, or -1 with *err set to a short static reason. */

@@ -96,6 +96,27 @@ netd_keyd_call(struct ibuf *b, struct imsg *reply)
 	return 0;
 }
 
+void
+netd_keyd_sync(struct ibuf *b, uint32_t type, struct imsg *reply,
+    struct imsg_rd *rd)
+{
+	uint32_t	code;
+	char		msg[KEYD_ERRMSG_MAX];
+
+	if (netd_keyd_call(b, reply) == -1)
+		fatal("keyd %s", imsg_type_name(type));
+	imsg_rd_init(rd, reply);
+	if (reply->hdr.type == IMSG_KEYD_ERROR) {
+		if (imsg_get_u32(rd, &code) == -1 ||
+		    imsg_get_str(rd, msg, sizeof(msg)) == -1)
+			fatalx("malformed KEYD_ERROR from keyd");
+		fatalx("keyd refused %s: %s", imsg_type_name(type), msg);
+	}
+	if (reply->hdr.type != type)
+		fatalx("keyd answered %s with %s", imsg_type_name(type),
+		    imsg_type_name(reply->hdr.type));
+}
+
 /* Takes a free slot for b's reply, queues b.  -1 when none is free. */
 static int
 submit(struct ibuf *b, uint32_t type, netd_keyd_cb cb, void *arg)

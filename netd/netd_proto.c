@@ -56,6 +56,7 @@ struct in {
 	Envelope	*env;
 	uint32_t	 src;
 	int		 is_req;
+	int		 reread;	/* the twin was read again once */
 	uint8_t		*plain;		/* opened cipher, or NULL */
 	size_t		 plainlen;
 };
@@ -782,6 +783,19 @@ in_twin(void *arg, int rv, const struct twin_record *t)
 		return;
 	}
 	if (envelope_verify(env, t->account, &why) != 0) {
+		/*
+		 * Keys change on chain and a cached twin can be stale: read
+		 * the sender again, once, before refusing.
+		 */
+		if (!in->reread) {
+			log_debug("%s %s from twin %u: bad signature against "
+			    "the cached twin; reading it again", in_what(in),
+			    env->uid, in->src);
+			in->reread = 1;
+			netd_twin_forget(in->src);
+			netd_twin_lookup(in->src, in_twin, in);
+			return;
+		}
 		snprintf(msg, sizeof(msg), "invalid envelope signature: %s",
 		    why);
 		in_refuse(in, 104, msg);

@@ -34,20 +34,25 @@ relay_auth(const char *query, size_t len, uint64_t now,
 		return refuse(a, 401, "invalid jwt: %s", err);
 	if (jwt_check_exp(&jwt, now, &err) == -1)
 		return refuse(a, 401, "invalid jwt: %s", err);
+	a->id.twin = jwt.sub;
+	a->id.has_sid = jwt.has_sid;
+	if (jwt.has_sid)
+		memcpy(a->id.sid, jwt.sid, sizeof(a->id.sid));
 	switch (lookup(arg, jwt.sub, &twin)) {
 	case 1:
 		break;
+	case 2:
+		a->pending = 1;
+		return 0;
 	case 0:
 		return refuse(a, 401, "twin not found %" PRIu32, jwt.sub);
 	default:
 		return refuse(a, 500, "failed to get twin: twin source "
 		    "unavailable");
 	}
-	if (jwt_check_sig(&jwt, twin.account, &err) == -1)
+	if (jwt_check_sig(&jwt, twin.account, &err) == -1) {
+		a->bad_sig = 1;
 		return refuse(a, 401, "invalid jwt: jwt: invalid signature");
-	a->id.twin = jwt.sub;
-	a->id.has_sid = jwt.has_sid;
-	if (jwt.has_sid)
-		memcpy(a->id.sid, jwt.sid, sizeof(a->id.sid));
+	}
 	return 0;
 }

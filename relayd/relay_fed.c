@@ -63,6 +63,7 @@ struct fed_msg {
 	const char		*dom;		/* being posted to */
 	CURL			*easy;
 	int			 posting;	/* easy is in the multi */
+	int			 looking;	/* its twin is being read */
 	size_t			 got;		/* answer bytes */
 	ev_timer		 pause;		/* between passes */
 	char			 err[CURL_ERROR_SIZE];
@@ -297,6 +298,8 @@ msg_free(struct fed_msg *m)
 		m->next->prev = m->prev;
 	fed->nmsgs--;
 	ev_timer_stop(fed->r->loop, &m->pause);
+	if (m->looking)
+		twindir_cancel(&fed->r->twins, m);
 	if (m->easy != NULL) {
 		if (m->posting)
 			evcurl_remove(fed->curl, m->easy);
@@ -536,7 +539,6 @@ msg_posted(struct fed_msg *m, CURLcode res)
 	}
 }
 
-/* Steps 1 to 4 of §2.2, then the first POST. */
 /* evcurl's word that a POST ended. */
 static void
 posted(CURL *easy, CURLcode res, void *arg)
@@ -548,28 +550,14 @@ posted(CURL *easy, CURLcode res, void *arg)
 	msg_posted(m, res);
 }
 
+/* Steps 3 and 4 of §2.2 once the twin is known, then the first POST. */
 static void
-msg_prepare(struct fed_msg *m)
+msg_route(struct fed_msg *m, int rv, const struct twin_record *twin)
 {
 	struct relay		*r = m->fed->r;
-	struct twin_record	 twin;
-	Envelope		*e;
-	uint64_t		 now = relay_now();
 	size_t			 dropped;
 
-	if ((e = envelope_unpack(m->buf, m->len)) == NULL) {
-		/* Without an envelope there is nobody to report to. */
-		log_info("federation %s: %s", m->id, ERR_PARSE);
-		msg_end(m, 1);
-		return;
-	}
-	m->env = e;
-	m->twin = e->destination != NULL ? e->destination->twin : 0;
-	if (envelope_ttl(now, e->timestamp, e->expiration) == 0) {
-		msg_permanent(m, ERR_EXPIRED);
-		return;
-	}
-	switch (relay_lookup(r, m->twin, &twin)) {
+	switch (rv) {
 	case 1:
 		break;
 	case 0:
@@ -579,8 +567,8 @@ msg_prepare(struct fed_msg *m)
 		msg_transient(m, "twin lookup failed");
 		return;
 	}
-	if (twin.has_relay) {
-		memcpy(m->relay, twin.relay, sizeof(m->relay));
+	if (twin->has_relay) {
+		memcpy(m->relay, twin->relay, sizeof(m->relay));
 		m->ndoms = relay_fedq_split(m->relay, m->doms,
 		    RELAY_RANK_ORDER_MAX, &dropped);
 		if (dropped > 0)
@@ -592,10 +580,52 @@ msg_prepare(struct fed_msg *m)
 		msg_permanent(m, ERR_NO_RELAY);
 		return;
 	}
-	(void)relay_rank_order(&r->rank, m->doms, m->ndoms, now, rank_rnd,
-	    NULL);
+	(void)relay_rank_order(&r->rank, m->doms, m->ndoms, relay_now(),
+	    rank_rnd, NULL);
 	relay_fedq_try_init(&m->seq, m->ndoms);
 	msg_next(m);
+}
+
+/* twindir's answer for a twin that was not cached. */
+static void
+twin_answered(void *arg, int rv, const struct twin_record *t)
+{
+	struct fed_msg	*m = arg;
+
+	m->looking = 0;
+	msg_route(m, rv == 1 && t == NULL ? -1 : rv, t);
+}
+
+/* Steps 1 to 3 of §2.2; the twin may have to come from the chain. */
+static void
+msg_prepare(struct fed_msg *m)
+{
+	struct relay		*r = m->fed->r;
+	struct twin_record	 twin;
+	Envelope		*e;
+	int			 rv;
+
+	if ((e = envelope_unpack(m->buf, m->len)) == NULL) {
+		/* Without an envelope there is nobody to report to. */
+		log_info("federation %s: %s", m->id, ERR_PARSE);
+		msg_end(m, 1);
+		return;
+	}
+	m->env = e;
+	m->twin = e->destination != NULL ? e->destination->twin : 0;
+	if (envelope_ttl(relay_now(), e->timestamp, e->expiration) == 0) {
+		msg_permanent(m, ERR_EXPIRED);
+		return;
+	}
+	if ((rv = relay_lookup(r, m->twin, &twin)) != 2) {
+		msg_route(m, rv, &twin);
+		return;
+	}
+	log_debug("federation %s: reading twin %" PRIu32 " from the chain",
+	    m->id, m->twin);
+	m->looking = 1;
+	/* The answer may come before this returns. */
+	twindir_lookup(&r->twins, m->twin, relay_mono(), twin_answered, m);
 }
 
 static void

@@ -19,12 +19,71 @@
 #define HDR_MAX		1024	/* status line and our few headers */
 #define CLOSE_TRY_AGAIN_LATER	1013	/* RFC 6455 registry; lws 4.1 lacks it */
 
+/*
+ * Frames of a session that wait, in arrival order, and what they wait
+ * for: the session's own twin (its authentication) or a destination
+ * twin from the chain.  Allocated while something waits, freed after.
+ */
+struct relay_held {
+	struct relay_held	*next;
+	int			 counted;	/* by the rate limiter */
+	int			 limited;	/* and refused by it */
+	size_t			 len;
+	unsigned char		 buf[];
+};
+
+struct relay_wait {
+	struct relay_held	*head, *tail;
+	unsigned int		 n;
+	size_t			 bytes;
+	int			 paused;	/* reading stopped */
+	int			 draining;
+	int			 looking;	/* a twindir_lookup is out */
+	uint32_t		 twin;		/* the one it is for */
+	/* The last answer, which wins over the cache: misses are not kept. */
+	int			 has_answer;
+	int			 answer;	/* 1, 0, -1 */
+	uint32_t		 answer_twin;
+	struct twin_record	 rec;
+	/* Authentication to finish: the token and the time of the upgrade. */
+	char			*token;
+	size_t			 tokenlen;
+	uint64_t		 auth_now;
+};
+
+static void	drain(struct relay *, struct relay_conn *);
+
 static int
 connected(void *arg, const struct relay_sess_id *id)
 {
 	struct relay	*r = arg;
 
 	return relay_sessions_get(&r->sessions, id) != NULL;
+}
+
+static int
+sess_connected(void *arg, const struct relay_sess_id *id)
+{
+	struct relay_conn	*c = arg;
+
+	return connected(c->relay, id);
+}
+
+/* A session's lookup: the answer it just waited for, else the cache. */
+static int
+sess_lookup(void *arg, uint32_t twin, struct twin_record *out)
+{
+	struct relay_conn	*c = arg;
+	struct relay_wait	*w = c->wait;
+
+	if (w != NULL && w->has_answer && w->answer_twin == twin) {
+		if (w->answer == 1) {
+			*out = w->rec;
+			return 1;
+		}
+		return w->answer == 0 ? 0 : -1;
+	}
+	return relay_lookup(c->relay, twin, out);
 }
 
 static void
@@ -34,9 +93,9 @@ route_ctx(struct relay *r, struct relay_conn *c, struct relay_route_ctx *ctx)
 	ctx->session = c != NULL ? &c->id : NULL;
 	ctx->domains = r->conf.domains;
 	ctx->ndomains = r->conf.ndomains;
-	ctx->connected = connected;
-	ctx->lookup = relay_lookup;
-	ctx->arg = r;
+	ctx->connected = c != NULL ? sess_connected : connected;
+	ctx->lookup = c != NULL ? sess_lookup : relay_lookup;
+	ctx->arg = c != NULL ? (void *)c : (void *)r;
 	ctx->now = relay_now();
 }
 
@@ -47,7 +106,8 @@ relay_http_close(struct relay_conn *c, int status, const char *why)
 		return;
 	c->closing = 1;
 	c->close_status = status;
-	snprintf(c->close_why, sizeof(c->close_why), "%s", why);
+	snprintf(c->close_why, sizeof(c->close_why), "%.*s",
+	    (int)sizeof(c->close_why) - 1, why);
 	lws_callback_on_writable(c->wsi);
 }
 
@@ -278,36 +338,174 @@ store(struct relay *r, struct relay_conn *c, struct relay_route_result *res)
 			    "unavailable", c->key);
 		break;
 	case RELAY_DROP:
+	case RELAY_PENDING:
 		break;
 	}
 }
 
-/* One whole binary message from a session (RELAY.md §1.4, §1.5, §3). */
+static struct relay_wait *
+wait_get(struct relay_conn *c)
+{
+	if (c->wait == NULL)
+		c->wait = calloc(1, sizeof(*c->wait));
+	return c->wait;
+}
+
 static void
-message(struct relay *r, struct relay_conn *c)
+wait_free(struct relay *r, struct relay_conn *c)
+{
+	struct relay_wait	*w = c->wait;
+	struct relay_held	*h;
+
+	if (w == NULL)
+		return;
+	if (w->looking)
+		twindir_cancel(&r->twins, c);
+	while ((h = w->head) != NULL) {
+		w->head = h->next;
+		free(h);
+	}
+	free(w->token);
+	free(w);
+	c->wait = NULL;
+}
+
+/*
+ * Routes one frame and stores the result.  Returns 1 when it waits for
+ * twin *twin (nothing was stored), else 0.  The rate limiter counts a
+ * frame once, when it is first routed.
+ */
+static int
+route_frame(struct relay *r, struct relay_conn *c, const uint8_t *buf,
+    size_t len, int *counted, int *limited, uint32_t *twin)
 {
 	struct relay_route_ctx		ctx;
 	struct relay_route_result	res;
 	int				rv;
 
 	route_ctx(r, c, &ctx);
-	if (!relay_limit_check(&r->limit, c->id.twin, c->rxlen, ctx.now))
-		rv = relay_route_refuse(&ctx, c->rx, c->rxlen, RELAY_ERR_RATE,
-		    &res);
+	if (!*counted) {
+		*counted = 1;
+		*limited = !relay_limit_check(&r->limit, c->id.twin, len,
+		    ctx.now);
+	}
+	if (*limited)
+		rv = relay_route_refuse(&ctx, buf, len, RELAY_ERR_RATE, &res);
 	else
-		rv = relay_route(&ctx, c->rx, c->rxlen, &res);
+		rv = relay_route(&ctx, buf, len, &res);
 	if (rv == -1) {
 		log_warnx("session %s: out of memory, message dropped", c->key);
-		return;
+		return 0;
 	}
-	if (res.action == RELAY_DROP) {
+	switch (res.action) {
+	case RELAY_PENDING:
+		*twin = res.pending;
+		relay_route_result_free(&res);
+		return 1;
+	case RELAY_DROP:
 		log_info("session %s: not an envelope (%zu bytes), "
-		    "disconnecting", c->key, c->rxlen);
+		    "disconnecting", c->key, len);
 		relay_http_close(c, LWS_CLOSE_STATUS_INVALID_PAYLOAD,
 		    "not an envelope");
-	} else
+		break;
+	default:
 		store(r, c, &res);
+		break;
+	}
 	relay_route_result_free(&res);
+	return 0;
+}
+
+/* Keeps a copy of the frame at the tail; 0, or -1 when over the bound. */
+static int
+hold(struct relay_conn *c, const uint8_t *buf, size_t len, int counted,
+    int limited)
+{
+	struct relay_wait	*w;
+	struct relay_held	*h;
+
+	if ((w = wait_get(c)) == NULL)
+		return -1;
+	if (w->n >= RELAY_HOLD_FRAMES_MAX ||
+	    len > RELAY_HOLD_BYTES_MAX - w->bytes)
+		return -1;
+	if ((h = malloc(sizeof(*h) + len)) == NULL)
+		return -1;
+	h->next = NULL;
+	h->counted = counted;
+	h->limited = limited;
+	h->len = len;
+	memcpy(h->buf, buf, len);
+	if (w->tail != NULL)
+		w->tail->next = h;
+	else
+		w->head = h;
+	w->tail = h;
+	w->n++;
+	w->bytes += len;
+	/* Before its authentication a session is held to one frame. */
+	if (!w->paused && (w->n >= (w->token != NULL ? 1 :
+	    RELAY_HOLD_FRAMES) || w->bytes >= RELAY_HOLD_BYTES)) {
+		w->paused = 1;
+		lws_rx_flow_control(c->wsi, 0);
+		log_debug("session %s: %u frames (%zu bytes) wait for a twin, "
+		    "reading paused", c->key, w->n, w->bytes);
+	}
+	return 0;
+}
+
+static void	twin_answered(void *, int, const struct twin_record *);
+
+/* Frames wait, or the session's own twin is being read. */
+static int
+busy(const struct relay_conn *c)
+{
+	const struct relay_wait	*w = c->wait;
+
+	return w != NULL && (w->head != NULL || w->looking ||
+	    w->token != NULL);
+}
+
+static void
+look_up(struct relay *r, struct relay_conn *c, uint32_t twin)
+{
+	struct relay_wait	*w = c->wait;
+
+	w->looking = 1;
+	w->twin = twin;
+	log_debug("session %s: reading twin %" PRIu32 " from the chain",
+	    c->key, twin);
+	/* The answer may come before this returns. */
+	twindir_lookup(&r->twins, twin, relay_mono(), twin_answered, c);
+}
+
+/* One whole binary message from a session (RELAY.md §1.4, §1.5, §3). */
+static void
+message(struct relay *r, struct relay_conn *c)
+{
+	uint32_t	twin;
+	int		counted = 0, limited = 0;
+
+	/* Behind frames that wait, or before the session is authenticated. */
+	if (busy(c)) {
+		if (hold(c, c->rx, c->rxlen, 0, 0) == -1) {
+			log_warnx("session %s: too many messages waiting for "
+			    "twins (%u), disconnecting", c->key, c->wait->n);
+			relay_http_close(c, CLOSE_TRY_AGAIN_LATER,
+			    "too many messages waiting");
+		}
+		return;
+	}
+	if (route_frame(r, c, c->rx, c->rxlen, &counted, &limited,
+	    &twin) == 0)
+		return;
+	if (hold(c, c->rx, c->rxlen, counted, limited) == -1) {
+		log_warnx("session %s: out of memory, message dropped",
+		    c->key);
+		wait_free(r, c);
+		return;
+	}
+	look_up(r, c, twin);
 }
 
 static int
@@ -353,35 +551,58 @@ receive(struct lws *wsi, struct relay *r, struct relay_conn *c,
 	return 0;
 }
 
-/* The token is the whole query string (RELAY.md §1.3). */
-static void
-authenticate(struct lws *wsi, struct relay *r, struct relay_auth *a)
+/*
+ * The token is the whole query string (RELAY.md §1.3), copied into q
+ * (JWT_MAX + 2 bytes).  Returns its length, 0 when there is none; one
+ * over JWT_MAX is replaced by JWT_MAX + 1 bytes that fail to parse.
+ */
+static size_t
+token(struct lws *wsi, char *q)
 {
-	char	q[JWT_MAX + 2];
 	int	n;
 
 	n = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_URI_ARGS);
 	if (n > JWT_MAX) {
 		memset(q, 'x', JWT_MAX + 1);
-		relay_auth(q, JWT_MAX + 1, relay_now(), relay_lookup, r, a);
-	} else if (n > 0 && lws_hdr_copy(wsi, q, sizeof(q),
+		return JWT_MAX + 1;
+	}
+	if (n > 0 && lws_hdr_copy(wsi, q, JWT_MAX + 2,
 	    WSI_TOKEN_HTTP_URI_ARGS) == n)
-		relay_auth(q, (size_t)n, relay_now(), relay_lookup, r, a);
-	else
-		relay_auth(NULL, 0, relay_now(), relay_lookup, r, a);
+		return (size_t)n;
+	return 0;
+}
+
+/*
+ * Checks a token against what is at hand.  A signature that fails
+ * against a twin we had (its key may have changed on chain) is checked
+ * once more against the source: at once with the file, while with the
+ * chain the answer is pending.
+ */
+static void
+authenticate(struct relay *r, const char *q, size_t n, uint64_t now,
+    struct relay_auth *a)
+{
+	relay_auth(n > 0 ? q : NULL, n, now, relay_lookup, r, a);
+	if (a->status != 401 || !a->bad_sig)
+		return;
+	log_debug("twin %" PRIu32 ": signature fails against the cached "
+	    "twin, reading it again", a->id.twin);
+	twindir_forget(&r->twins, a->id.twin);
+	relay_auth(q, n, now, relay_lookup, r, a);
 }
 
 /*
  * Before the 101: lws has no session memory yet, so a refusal is answered
- * here and an acceptance is checked again once the session exists.
+ * here and an acceptance is checked again once the session exists.  A
+ * twin the chain has yet to give is accepted here and decided after.
  */
 static int
 upgrade(struct lws *wsi, struct relay *r)
 {
 	struct relay_auth	 a;
-	char			 peer[64];
+	char			 q[JWT_MAX + 2], peer[64];
 
-	authenticate(wsi, r, &a);
+	authenticate(r, q, token(wsi, q), relay_now(), &a);
 	if (a.status == 0)
 		return 0;
 	lws_get_peer_simple(wsi, peer, sizeof(peer));
@@ -389,32 +610,20 @@ upgrade(struct lws *wsi, struct relay *r)
 	return refuse_upgrade(wsi, a.status, a.text) == -1 ? -1 : 1;
 }
 
-static int
-established(struct lws *wsi, struct relay *r, struct relay_conn *c)
+/* The session is authenticated: it joins the switch. */
+static void
+admit(struct relay *r, struct relay_conn *c)
 {
-	struct relay_auth	 a;
-	void			*old = NULL;
+	void	*old = NULL;
 
-	memset(c, 0, sizeof(*c));
-	c->relay = r;
-	c->wsi = wsi;
-	lws_get_peer_simple(wsi, c->peer, sizeof(c->peer));
-	authenticate(wsi, r, &a);
-	if (a.status != 0) {
-		log_info("session from %s: %s", c->peer, a.text);
-		return -1;
-	}
-	c->id = a.id;
 	c->authed = 1;
-	if (relay_stream_key(c->key, sizeof(c->key), &c->id) == -1)
-		return -1;
 	if (relay_sessions_add(&r->sessions, &c->id, c, &c->gen, &old) == -1) {
 		log_warnx("session %s from %s: max number of users",
 		    c->key, c->peer);
 		c->gen = 0;
 		relay_http_close(c, CLOSE_TRY_AGAIN_LATER,
 		    "max number of users");
-		return 0;
+		return;
 	}
 	if (old != NULL) {
 		struct relay_conn	*o = old;
@@ -433,17 +642,170 @@ established(struct lws *wsi, struct relay *r, struct relay_conn *c)
 		c->gen = 0;
 		relay_http_close(c, CLOSE_TRY_AGAIN_LATER,
 		    "max number of users");
-		return 0;
+		return;
 	}
 	log_info("session %s: connected from %s", c->key, c->peer);
+}
+
+/*
+ * A refusal after the 101, when the twin had to be read first: the
+ * reply's text as the close reason, 1008 for a bad token (the HTTP
+ * 400/401) and 1011 when the twin could not be read (the HTTP 500).
+ */
+static void
+refuse_session(struct relay *r, struct relay_conn *c,
+    const struct relay_auth *a)
+{
+	log_info("session %s from %s refused after the upgrade: %d %s",
+	    c->key, c->peer, a->status, a->text);
+	wait_free(r, c);
+	relay_http_close(c, a->status == 500 ?
+	    LWS_CLOSE_STATUS_UNEXPECTED_CONDITION :
+	    LWS_CLOSE_STATUS_POLICY_VIOLATION, a->text);
+}
+
+/* The session's twin came from the chain: decide now. */
+static void
+auth_finish(struct relay *r, struct relay_conn *c)
+{
+	struct relay_wait	*w = c->wait;
+	struct relay_auth	 a;
+
+	relay_auth(w->token, w->tokenlen, w->auth_now, sess_lookup, c, &a);
+	free(w->token);
+	w->token = NULL;
+	if (a.status == 0 && a.pending) {
+		/* The answer was for this twin: cannot happen. */
+		a.status = 500;
+		snprintf(a.text, sizeof(a.text), "failed to get twin: twin "
+		    "source unavailable");
+	}
+	if (a.status != 0) {
+		refuse_session(r, c, &a);
+		return;
+	}
+	admit(r, c);
+}
+
+static void
+twin_answered(void *arg, int rv, const struct twin_record *t)
+{
+	struct relay_conn	*c = arg;
+	struct relay		*r = c->relay;
+	struct relay_wait	*w = c->wait;
+
+	w->looking = 0;
+	w->has_answer = 1;
+	w->answer_twin = w->twin;
+	w->answer = rv == 1 && t != NULL ? 1 : rv == 0 ? 0 : -1;
+	if (w->answer == 1)
+		w->rec = *t;
+	log_debug("session %s: twin %" PRIu32 " %s", c->key, w->twin,
+	    w->answer == 1 ? "read" : w->answer == 0 ? "not on chain" :
+	    "not read: the chain failed");
+	if (w->draining)
+		return;
+	if (w->token != NULL && !c->closing)
+		auth_finish(r, c);
+	drain(r, c);
+}
+
+/*
+ * Routes the frames that wait, in order, until one needs a twin that is
+ * not at hand; frees the wait once nothing is left.
+ */
+static void
+drain(struct relay *r, struct relay_conn *c)
+{
+	struct relay_wait	*w = c->wait;
+	struct relay_held	*h;
+	uint32_t		 twin;
+	int			 resume;
+
+	if (w == NULL || w->draining)
+		return;
+	w->draining = 1;
+	while ((h = w->head) != NULL && !w->looking && w->token == NULL &&
+	    !c->closing) {
+		if (route_frame(r, c, h->buf, h->len, &h->counted,
+		    &h->limited, &twin) == 1) {
+			look_up(r, c, twin);
+			continue;
+		}
+		w->head = h->next;
+		if (w->head == NULL)
+			w->tail = NULL;
+		w->n--;
+		w->bytes -= h->len;
+		free(h);
+	}
+	w->draining = 0;
+	resume = w->paused && w->n <= RELAY_HOLD_FRAMES / 2 &&
+	    w->bytes <= RELAY_HOLD_BYTES / 2 && !c->closing;
+	if (resume)
+		w->paused = 0;
+	if (w->head == NULL && !w->looking && w->token == NULL && !w->paused)
+		wait_free(r, c);
+	/*
+	 * Last, as lws may hand over frames it kept from in here.  Outside
+	 * the connection's callbacks lws wants PROCESS_NOW.
+	 */
+	if (resume)
+		lws_rx_flow_control(c->wsi, 1 |
+		    LWS_RXFLOW_REASON_FLAG_PROCESS_NOW);
+}
+
+static int
+established(struct lws *wsi, struct relay *r, struct relay_conn *c)
+{
+	struct relay_auth	 a;
+	struct relay_wait	*w;
+	char			 q[JWT_MAX + 2];
+	size_t			 n;
+	uint64_t		 now = relay_now();
+
+	memset(c, 0, sizeof(*c));
+	c->relay = r;
+	c->wsi = wsi;
+	lws_get_peer_simple(wsi, c->peer, sizeof(c->peer));
+	n = token(wsi, q);
+	authenticate(r, q, n, now, &a);
+	if (a.status != 0) {
+		log_info("session from %s: %s", c->peer, a.text);
+		return -1;
+	}
+	c->id = a.id;
+	if (relay_stream_key(c->key, sizeof(c->key), &c->id) == -1)
+		return -1;
+	if (!a.pending) {
+		admit(r, c);
+		return 0;
+	}
+	if ((w = wait_get(c)) == NULL || (w->token = malloc(n)) == NULL) {
+		log_warnx("session %s from %s: out of memory", c->key,
+		    c->peer);
+		wait_free(r, c);
+		return -1;
+	}
+	memcpy(w->token, q, n);
+	w->tokenlen = n;
+	w->auth_now = now;
+	look_up(r, c, a.id.twin);
 	return 0;
 }
 
 static void
 closed(struct relay *r, struct relay_conn *c)
 {
-	if (!c->authed)
+	if (c->wait != NULL && c->wait->token != NULL)
+		log_info("session %s from %s: closed before its twin was read",
+		    c->key, c->peer);
+	wait_free(r, c);
+	if (!c->authed) {
+		free(c->rx);
+		c->rx = NULL;
 		return;
+	}
 	if (c->gen != 0) {
 		relay_sessions_remove(&r->sessions, &c->id, c->gen);
 		relay_metrics_evict(&r->metrics, RELAY_M_EVICT_CLOSED, 1);

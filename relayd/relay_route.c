@@ -272,6 +272,12 @@ route(const struct relay_route_ctx *ctx, const Envelope *e,
 		break;
 	case 0:
 		return refuse(ctx, e, r, RELAY_ERR_UNKNOWN);
+	case 2:
+		relay_route_result_free(r);
+		r->action = RELAY_PENDING;
+		r->pending = dst->twin;
+		memset(&r->dest, 0, sizeof(r->dest));
+		return 0;
 	default:
 		return refuse(ctx, e, r, RELAY_ERR_LOOKUP);
 	}

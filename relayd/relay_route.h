@@ -30,7 +30,9 @@ enum relay_action {
 	RELAY_DROP,		/* not an envelope: disconnect, or HTTP 400 */
 	RELAY_LOCAL,		/* XADD out to the stream of dest */
 	RELAY_FEDERATE,		/* XADD out to relay.federation.stream */
-	RELAY_ERROR		/* refused: error says why */
+	RELAY_ERROR,		/* refused: error says why */
+	RELAY_PENDING		/* twin pending is not at hand: look it up,
+				   then route the same frame again */
 };
 
 struct relay_route_ctx {
@@ -39,7 +41,10 @@ struct relay_route_ctx {
 	size_t				  ndomains;
 	/* 1 when that exact session is connected to this relay. */
 	int	(*connected)(void *arg, const struct relay_sess_id *);
-	/* 1 found (out filled), 0 no such twin, -1 lookup failed. */
+	/*
+	 * 1 found (out filled), 0 no such twin, -1 lookup failed, 2 not at
+	 * hand without I/O (the chain source's cache missed).
+	 */
 	int	(*lookup)(void *arg, uint32_t twin, struct twin_record *out);
 	void				 *arg;
 	uint64_t			  now;		/* unix seconds */
@@ -58,6 +63,7 @@ struct relay_route_result {
 	const char		*error;		/* static, or errbuf */
 	char			 errbuf[256];	/* for the caller's own texts */
 	int			 is_request;
+	uint32_t		 pending;	/* the twin, for PENDING */
 	uint8_t			*out;
 	size_t			 outlen;
 	uint8_t			*owned;		/* out when malloc'd, or NULL */
@@ -68,6 +74,8 @@ struct relay_route_result {
  * following RELAY.md §1.5 in order.  Returns 0 with r filled, or -1 when
  * memory ran out (r then holds nothing to free, and the frame is to be
  * dropped without disconnecting).  Free r with relay_route_result_free.
+ * PENDING (the lookup said 2) holds nothing to store: the caller keeps
+ * the frame, fetches twin r->pending and calls again with the answer.
  */
 int	relay_route(const struct relay_route_ctx *ctx, const uint8_t *frame,
 	    size_t len, struct relay_route_result *r);

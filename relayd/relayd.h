@@ -42,6 +42,20 @@
 #define RELAY_BACK_PRESSURE_MAX	60	/* seconds full before eviction */
 #define RELAY_TWIN_CACHE	10000	/* twins the relay keeps */
 #define RELAY_TWIN_TTL		300
+#define RELAY_SUBSTRATE_DEFAULT	"wss://tfchain.grid.tf:443"	/* -s */
+
+/*
+ * A session's frames that wait for a twin from the chain (or for the
+ * session's own authentication), in arrival order: at this many frames
+ * or bytes (at one frame before the session is authenticated) the relay
+ * stops reading the socket, and reads again once half of it has gone.
+ * Frames libwebsockets had read before it stopped still go in up to the
+ * _MAX figures; past those the session is closed (1013).
+ */
+#define RELAY_HOLD_FRAMES	64
+#define RELAY_HOLD_BYTES	(4 * 1024 * 1024)
+#define RELAY_HOLD_FRAMES_MAX	(2 * RELAY_HOLD_FRAMES)
+#define RELAY_HOLD_BYTES_MAX	(RELAY_HOLD_BYTES + RELAY_MSG_MAX)
 
 #define RELAY_FED_STREAM	"relay.federation.stream"
 #define RELAY_FED_GROUP		"federation"
@@ -72,13 +86,16 @@ struct relay_conf {
 
 struct relay_group;
 struct relay_fed;
+struct relay_wait;
 struct rconn;
+struct chainrpc;
 
 struct relay {
 	struct relay_conf	 conf;
 	struct ev_loop		*loop;
 	struct lws_context	*lws;
 	struct twindir		 twins;
+	struct chainrpc		*chain;		/* NULL: --twins is the source */
 	struct relay_sessions	 sessions;
 	struct relay_limit	 limit;
 	struct relay_rank	 rank;
@@ -127,7 +144,8 @@ struct relay_conn {
 	int			 authed;	/* the upgrade was accepted */
 	int			 is_ingest;	/* POST / */
 	int			 close_status;
-	char			 close_why[64];
+	char			 close_why[124];	/* RFC 6455: 123 bytes */
+	struct relay_wait	*wait;		/* frames held, a lookup out */
 	unsigned char		*resp;		/* LWS_PRE, then the body */
 	size_t			 resplen;
 	char			 peer[64];
@@ -173,7 +191,11 @@ void	relay_sandbox(const struct relay *);
 /* rmb_relay.c */
 uint64_t relay_now(void);	/* unix seconds */
 uint64_t relay_mono(void);	/* monotonic seconds */
-/* The twin lookup of route and auth: cache, then the source. */
+/*
+ * The twin lookup of route and auth, without I/O: the cache, then the
+ * file.  1 found, 0 no such twin, -1 failed, or 2 when the chain is the
+ * source and the twin is not cached: ask twindir_lookup.
+ */
 int	relay_lookup(void *relay, uint32_t twin, struct twin_record *out);
 
 #endif

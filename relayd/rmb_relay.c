@@ -17,6 +17,7 @@
 #include <curl/curl.h>
 #include <sodium.h>
 
+#include "chainrpc.h"
 #include "log.h"
 #include "privdrop.h"
 #include "rconn.h"
@@ -93,6 +94,13 @@ relay_lookup(void *arg, uint32_t twin, struct twin_record *out)
 	int		 rv;
 
 	rv = twindir_get(&r->twins, twin, out, relay_mono());
+	if (r->chain != NULL) {
+		/* From the cache only: 0 is a miss, never "no such twin". */
+		if (rv == 1)
+			return 1;
+		relay_metrics_add(&r->metrics, RELAY_M_CACHE_MISSES, 1);
+		return 2;
+	}
 	if (r->twins.misses != misses)
 		relay_metrics_add(&r->metrics, RELAY_M_CACHE_MISSES, 1);
 	return rv;
@@ -167,7 +175,7 @@ static void
 parse_flags(struct relay_conf *c, int argc, char **argv)
 {
 	const char	*redis = REDISURL_DEFAULT;
-	char		 err[256];
+	char		 err[256], url[CHAINRPC_URL_MAX];
 	int		 ch;
 	size_t		 i;
 
@@ -268,12 +276,62 @@ parse_flags(struct relay_conf *c, int argc, char **argv)
 			exit(2);
 		}
 	}
-	if (c->twins_path == NULL) {
-		fprintf(stderr, "rmb-relay: no twin source: give --twins FILE "
-		    "(reading twins from tfchain with --substrate is not "
-		    "built yet)\n");
-		exit(2);
+	for (i = 0; i < c->nsubstrate; i++) {
+		if (chainrpc_http_url(url, sizeof(url), c->substrate[i]) ==
+		    -1) {
+			fprintf(stderr, "rmb-relay: --substrate: \"%s\" is not "
+			    "a ws://, wss://, http:// or https:// URL\n",
+			    c->substrate[i]);
+			exit(2);
+		}
 	}
+	if (c->nsubstrate == 0)
+		c->substrate[c->nsubstrate++] = RELAY_SUBSTRATE_DEFAULT;
+}
+
+/*
+ * --twins wins when given; else tfchain through the -s endpoints, whose
+ * client needs the loop and must exist before the privilege drop.
+ */
+static void
+open_twins(struct relay *r)
+{
+	char	err[512];
+
+	if (r->conf.twins_path != NULL) {
+		if (twindir_open_file(&r->twins, r->conf.twins_path,
+		    RELAY_TWIN_CACHE, RELAY_TWIN_TTL, err, sizeof(err)) == -1)
+			fatalx("%s", err);
+		return;
+	}
+	if ((r->chain = chainrpc_new(r->loop, r->conf.substrate,
+	    r->conf.nsubstrate, err, sizeof(err))) == NULL)
+		fatalx("--substrate: %s", err);
+	if (twindir_open_chain(&r->twins, r->chain, RELAY_TWIN_CACHE,
+	    RELAY_TWIN_TTL, err, sizeof(err)) == -1)
+		fatalx("tfchain: %s", err);
+}
+
+static void
+log_listening(struct relay *r)
+{
+	char	where[300], src[600];
+	size_t	i, n;
+
+	if (r->chain == NULL)
+		snprintf(src, sizeof(src), "%zu twin(s) in %s",
+		    r->twins.file.n, r->conf.twins_path);
+	else {
+		n = (size_t)snprintf(src, sizeof(src), "twins from tfchain "
+		    "at %s", r->conf.substrate[0]);
+		for (i = 1; i < r->conf.nsubstrate && n < sizeof(src); i++)
+			n += (size_t)snprintf(src + n, sizeof(src) - n, ", %s",
+			    r->conf.substrate[i]);
+	}
+	log_info("listening on %s:%d, %zu domain(s), %s, redis %s",
+	    r->conf.listen_host[0] ? r->conf.listen_host : "*",
+	    r->conf.listen_port, r->conf.ndomains, src,
+	    redis_url_where(&r->conf.redis, where, sizeof(where)));
 }
 
 /* The reference raises the descriptor limit to the hard limit. */
@@ -353,7 +411,7 @@ main(int argc, char **argv)
 	struct relay	*r = &relay;
 	ev_signal	 sigint, sigterm;
 	ev_timer	 wait;
-	char		 err[512], where[300];
+	char		 where[300];
 	uint64_t	 seed;
 	size_t		 users;
 
@@ -365,9 +423,6 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	raise_nofile();
 
-	if (twindir_open_file(&r->twins, r->conf.twins_path,
-	    RELAY_TWIN_CACHE, RELAY_TWIN_TTL, err, sizeof(err)) == -1)
-		fatalx("%s", err);
 	users = (size_t)r->conf.workers * r->conf.per_worker;
 	randombytes_buf(&seed, sizeof(seed));
 	if (relay_sessions_init(&r->sessions, users, seed) == -1 ||
@@ -403,6 +458,7 @@ main(int argc, char **argv)
 		    r->conf.listen_host : "*", r->conf.listen_port);
 	if ((r->fed = relay_fed_new(r)) == NULL)
 		fatal("federation set-up");
+	open_twins(r);
 
 	privdrop_user(r->conf.user);
 	privdrop_harden();
@@ -415,11 +471,7 @@ main(int argc, char **argv)
 	ev_timer_init(&r->tick, tick_cb, 1., 1.);
 	r->tick.data = r;
 	ev_timer_start(r->loop, &r->tick);
-	log_info("listening on %s:%d, %zu domain(s), %zu twin(s) in %s, "
-	    "redis %s", r->conf.listen_host[0] ? r->conf.listen_host : "*",
-	    r->conf.listen_port, r->conf.ndomains, r->twins.file.n,
-	    r->conf.twins_path, redis_url_where(&r->conf.redis, where,
-	    sizeof(where)));
+	log_listening(r);
 	ev_run(r->loop, 0);
 
 	ev_timer_stop(r->loop, &r->tick);
@@ -429,12 +481,13 @@ main(int argc, char **argv)
 	relay_http_free(r);
 	drain(r);
 	relay_switch_free(r);
+	twindir_close(&r->twins);
+	chainrpc_free(r->chain);
 	curl_global_cleanup();
 	relay_limit_free(&r->limit);
 	relay_rank_free(&r->rank);
 	relay_metrics_free(&r->metrics);
 	relay_sessions_free(&r->sessions);
-	twindir_close(&r->twins);
 	log_info("stopped");
 	return 0;
 }

@@ -1,7 +1,9 @@
 /*
  * The daemons' chain client against loopback stubs: the request it
- * sends, the body it hands back, moving on after a transport failure or
- * an HTTP error, giving up after two rounds, and URL forms.
+ * sends, the result it hands back checked against the request id, the
+ * node's errors and answers that are not ours, moving on after a
+ * transport failure or an HTTP error, giving up after two rounds,
+ * cancelling, and URL forms.
  */
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -19,33 +21,87 @@
 #include "tap.h"
 
 struct result {
-	int	 got, ok;
-	char	 body[512];
+	int	 got, ok, rpc_error;
+	char	 result[512];
 	char	 err[600];
 };
 
 static void
-cb(void *arg, int ok_, const char *body, size_t len, const char *err)
+cb(void *arg, const struct jsonrpc_resp *jr, const char *err)
 {
 	struct result	*r = arg;
 
 	r->got = 1;
-	r->ok = ok_;
-	if (ok_)
-		snprintf(r->body, sizeof(r->body), "%.*s", (int)len, body);
+	r->ok = err == NULL;
+	r->rpc_error = jr != NULL && jr->rpc_error;
+	if (err == NULL)
+		snprintf(r->result, sizeof(r->result), "%.*s",
+		    (int)jr->result.len, jr->result.p);
 	else
 		snprintf(r->err, sizeof(r->err), "%s", err);
 	ev_break(EV_DEFAULT, EVBREAK_ALL);
 }
 
-/* A one-shot HTTP server: answers every connection with status/body. */
+static void
+never(void *arg, const struct jsonrpc_resp *jr, const char *err)
+{
+	(void)jr;
+	(void)err;
+	*(int *)arg = 1;
+}
+
+static void
+stop_loop(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)w;
+	(void)revents;
+	ev_break(loop, EVBREAK_ALL);
+}
+
+/*
+ * body with every "@ID@" replaced by the id of the request in req, so
+ * that a stub can answer the call it was sent.
+ */
+static void
+with_id(char *out, size_t cap, const char *body, const char *req)
+{
+	const char	*p, *at;
+	char		 id[24] = "0";
+	size_t		 n = 0, k;
+
+	if ((p = strstr(req, "\"id\":")) != NULL)
+		snprintf(id, sizeof(id), "%.*s", (int)strspn(p + 5,
+		    "0123456789"), p + 5);
+	while (*body != '\0' && n + 1 < cap) {
+		if ((at = strstr(body, "@ID@")) == NULL)
+			at = body + strlen(body);
+		k = (size_t)(at - body);
+		if (k > cap - 1 - n)
+			k = cap - 1 - n;
+		memcpy(out + n, body, k);
+		n += k;
+		body += k;
+		if (*body == '@') {
+			k = strlen(id) < cap - 1 - n ? strlen(id) : cap - 1 - n;
+			memcpy(out + n, id, k);
+			n += k;
+			body += 4;
+		}
+	}
+	out[n] = '\0';
+}
+
+/*
+ * A one-shot HTTP server: answers every connection with status and body,
+ * in which "@ID@" stands for the request's id.
+ */
 static pid_t
 stub(int port, int status, const char *body, const char *dump)
 {
 	struct sockaddr_in	sa;
 	pid_t			pid;
 	int			s, c, one = 1;
-	char			buf[4096], resp[1024];
+	char			buf[4096], resp[1024], text[512];
 	ssize_t			n;
 	FILE			*f;
 
@@ -68,13 +124,15 @@ stub(int port, int status, const char *body, const char *dump)
 			_exit(1);
 		usleep(20000);
 		n = read(c, buf, sizeof(buf) - 1);
+		buf[n > 0 ? n : 0] = '\0';
 		if (n > 0 && dump != NULL && (f = fopen(dump, "w")) != NULL) {
 			fwrite(buf, 1, (size_t)n, f);
 			fclose(f);
 		}
+		with_id(text, sizeof(text), body, buf);
 		snprintf(resp, sizeof(resp), "HTTP/1.1 %d X\r\nContent-Length: "
-		    "%zu\r\nConnection: close\r\n\r\n%s", status, strlen(body),
-		    body);
+		    "%zu\r\nConnection: close\r\n\r\n%s", status, strlen(text),
+		    text);
 		(void)!write(c, resp, strlen(resp));
 		close(c);
 	}
@@ -94,12 +152,15 @@ main(void)
 {
 	struct chainrpc	*rpc;
 	struct result	 r;
+	ev_timer	 t;
 	char		 url[3][64], dump[] = "/tmp/rmb-chainrpc.XXXXXX";
-	char		 err[256], buf[4096], out[128];
+	char		 err[256], buf[4096], out[128], one[64];
 	const char	*urls[3];
 	int		 closed = free_port(), p500 = free_port();
-	int		 good = free_port(), fd;
-	pid_t		 s1, s2;
+	int		 good = free_port(), perr = free_port();
+	int		 pother = free_port(), pjunk = free_port(), fd;
+	int		 called = 0;
+	pid_t		 s1, s2, s3, s4, s5;
 	FILE		*f;
 	size_t		 n;
 
@@ -108,8 +169,15 @@ main(void)
 		return 1;
 	close(fd);
 	s1 = stub(p500, 500, "oops", NULL);
-	s2 = stub(good, 200, "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":null}",
-	    dump);
+	s2 = stub(good, 200, "{\"jsonrpc\":\"2.0\",\"id\":@ID@,"
+	    "\"result\":\"0x1234\"}", dump);
+	/* chopsticks over HTTP: an error without a code. */
+	s3 = stub(perr, 200, "{\"jsonrpc\":\"2.0\",\"id\":@ID@,\"error\":"
+	    "{\"message\":\"1010: Invalid Transaction: Transaction has a "
+	    "bad signature\"}}", NULL);
+	s4 = stub(pother, 200, "{\"jsonrpc\":\"2.0\",\"id\":999,"
+	    "\"result\":null}", NULL);
+	s5 = stub(pjunk, 200, "<html>hello</html>", NULL);
 	snprintf(url[0], sizeof(url[0]), "ws://127.0.0.1:%d", closed);
 	snprintf(url[1], sizeof(url[1]), "http://127.0.0.1:%d/", p500);
 	snprintf(url[2], sizeof(url[2]), "ws://127.0.0.1:%d", good);
@@ -120,9 +188,9 @@ main(void)
 	ok((rpc = chainrpc_new(EV_DEFAULT, urls, 3, err, sizeof(err))) != NULL,
 	    "three endpoints");
 	run(rpc, &r, "state_getStorage", "[\"0x1234\"]");
-	ok(r.got && r.ok && strcmp(r.body, "{\"jsonrpc\":\"2.0\",\"id\":1,"
-	    "\"result\":null}") == 0, "a closed port and an HTTP 500 are "
-	    "skipped; the third endpoint answers");
+	ok(r.got && r.ok && strcmp(r.result, "\"0x1234\"") == 0,
+	    "a closed port and an HTTP 500 are skipped; the third endpoint "
+	    "answers with the result");
 	n = 0;
 	if ((f = fopen(dump, "r")) != NULL) {
 		n = fread(buf, 1, sizeof(buf) - 1, f);
@@ -139,14 +207,55 @@ main(void)
 	    "now the one that answered");
 	run(rpc, &r, "chain_getBlockHash", "[0]");
 	ok(r.got && r.ok && strcmp(chainrpc_endpoint(rpc), buf) == 0,
-	    "and the next call goes straight to it");
+	    "and the next call, id 2, goes straight to it");
+	memset(&r, 0, sizeof(r));
+	ok(chainrpc_call(rpc, "bad method", "[]", cb, &r) == -1 &&
+	    chainrpc_call(rpc, "x", "{}", cb, &r) == -1,
+	    "a bad method name or params that are not an array: refused "
+	    "at once");
+
+	called = 0;
+	ok(chainrpc_call(rpc, "state_getStorage", "[]", never, &called) == 0 &&
+	    chainrpc_call(rpc, "state_getStorage", "[]", never, &called) == 0,
+	    "two calls queued");
+	chainrpc_cancel(rpc, &called);
+	ev_timer_init(&t, stop_loop, 0.3, 0.);
+	ev_timer_start(EV_DEFAULT, &t);
+	ev_run(EV_DEFAULT, 0);
+	ev_timer_stop(EV_DEFAULT, &t);
+	ok(!called, "cancelled by their argument: no callback");
+	chainrpc_free(rpc);
+
+	snprintf(one, sizeof(one), "http://127.0.0.1:%d", perr);
+	urls[0] = one;
+	rpc = chainrpc_new(EV_DEFAULT, urls, 1, err, sizeof(err));
+	run(rpc, &r, "author_submitExtrinsic", "[\"0x00\"]");
+	ok(r.got && !r.ok && r.rpc_error && strcmp(r.err, "rpc error: 1010: "
+	    "Invalid Transaction: Transaction has a bad signature") == 0,
+	    "an error without a code is the node's error: %s", r.err);
+	chainrpc_free(rpc);
+
+	snprintf(one, sizeof(one), "http://127.0.0.1:%d", pother);
+	rpc = chainrpc_new(EV_DEFAULT, urls, 1, err, sizeof(err));
+	run(rpc, &r, "x", "[]");
+	ok(r.got && !r.ok && !r.rpc_error && strstr(r.err, "response id 999, "
+	    "expected 1") != NULL && strstr(r.err, one) != NULL,
+	    "an answer to another request is refused: %s", r.err);
+	chainrpc_free(rpc);
+
+	snprintf(one, sizeof(one), "http://127.0.0.1:%d", pjunk);
+	rpc = chainrpc_new(EV_DEFAULT, urls, 1, err, sizeof(err));
+	run(rpc, &r, "x", "[]");
+	ok(r.got && !r.ok && !r.rpc_error && strstr(r.err, "not JSON") !=
+	    NULL, "a body that is not JSON is refused: %s", r.err);
 	chainrpc_free(rpc);
 
 	urls[0] = url[0];
 	urls[1] = url[1];
 	rpc = chainrpc_new(EV_DEFAULT, urls, 2, err, sizeof(err));
 	run(rpc, &r, "x", "[]");
-	ok(r.got && !r.ok && strstr(r.err, "HTTP status 500") != NULL,
+	ok(r.got && !r.ok && !r.rpc_error &&
+	    strstr(r.err, "HTTP status 500") != NULL,
 	    "no endpoint works: a failure after two rounds (%s)", r.err);
 	chainrpc_free(rpc);
 
@@ -170,8 +279,14 @@ main(void)
 
 	kill(s1, SIGKILL);
 	kill(s2, SIGKILL);
+	kill(s3, SIGKILL);
+	kill(s4, SIGKILL);
+	kill(s5, SIGKILL);
 	waitpid(s1, NULL, 0);
 	waitpid(s2, NULL, 0);
+	waitpid(s3, NULL, 0);
+	waitpid(s4, NULL, 0);
+	waitpid(s5, NULL, 0);
 	unlink(dump);
 	return done_testing();
 }

@@ -1,9 +1,11 @@
 /*
  * netd/netd_proto.c against fakes of everything around it: a keyd that
  * signs, seals and opens with real keys (or refuses on demand), a twin
- * table, a relay that takes frames or not, and apid as a list of
- * messages.  Outgoing envelopes are checked field by field and by
- * signature; incoming ones go through each step of the validation order.
+ * table that answers at once or later (as the chain does), and can hand
+ * out a stale account, a relay that takes frames or not, and apid as a
+ * list of messages.  Outgoing envelopes are checked field by field and
+ * by signature; incoming ones go through each step of the validation
+ * order.
  */
 #include <sodium.h>
 
@@ -28,6 +30,17 @@ struct key {
 static struct key	keys[4];
 static uint64_t		now = 1700000000;
 static int		lookup_fail;	/* the next n lookups fail */
+static int		lookup_later;	/* answer lookups from answer_lookups */
+static int		stale_reads;	/* the next n lookups: a stale account */
+static int		forgets;	/* netd_twin_forget calls */
+
+struct lookup {
+	uint32_t	 id;
+	netd_twin_cb	 cb;
+	void		*arg;
+};
+static struct lookup	lq[16];
+static int		nlq;
 static int		relay_up = 1;
 static int		keyd_refuse;	/* the next keyd request is refused */
 static int		credit;
@@ -68,8 +81,49 @@ netd_now(void)
 	return now;
 }
 
+static void	lookup_now(uint32_t, netd_twin_cb, void *);
+
 void
 netd_twin_lookup(uint32_t id, netd_twin_cb cb, void *arg)
+{
+	if (lookup_later) {
+		if (nlq == (int)(sizeof(lq) / sizeof(lq[0])))
+			abort();
+		lq[nlq].id = id;
+		lq[nlq].cb = cb;
+		lq[nlq].arg = arg;
+		nlq++;
+		return;
+	}
+	lookup_now(id, cb, arg);
+}
+
+void
+netd_twin_forget(uint32_t id)
+{
+	(void)id;
+	forgets++;
+}
+
+/*
+ * Answers the lookups waiting now, in order; those their callbacks make
+ * wait for the next call.
+ */
+static void
+answer_lookups(void)
+{
+	struct lookup	l;
+	int		n = nlq;
+
+	while (n-- > 0) {
+		l = lq[0];
+		memmove(lq, lq + 1, (size_t)(--nlq) * sizeof(lq[0]));
+		lookup_now(l.id, l.cb, l.arg);
+	}
+}
+
+static void
+lookup_now(uint32_t id, netd_twin_cb cb, void *arg)
 {
 	struct twin_record	 t;
 	const struct key	*k = key_by_id(id);
@@ -86,6 +140,11 @@ netd_twin_lookup(uint32_t id, netd_twin_cb cb, void *arg)
 	memset(&t, 0, sizeof(t));
 	t.id = id;
 	memcpy(t.account, k->ident.account, 32);
+	/* The twin's key changed on chain since this copy was cached. */
+	if (stale_reads > 0) {
+		stale_reads--;
+		memcpy(t.account, keys[0].ident.account, 32);
+	}
 	t.has_pk = k->has_pk;
 	t.pklen = id == BADPK ? 100 : E2E_PK_BYTES;
 	memcpy(t.pk, k->e2e.pk, E2E_PK_BYTES);
@@ -758,6 +817,76 @@ test_in_order(void)
 	ok(netd_proto_busy() == 0, "nothing left in progress");
 }
 
+/* Lookups answered later, from the loop, as the chain source does. */
+static void
+test_later(void)
+{
+	struct out_req	 r = { "u9", "a.b", NULL, NULL, "{}", 0, 60, PEER };
+	struct in_env	 m;
+
+	reset();
+	lookup_later = 1;
+	ok(send_out_request(&r) == 0 && nframes == 0 && nlq == 1,
+	    "outgoing, twin lookup pending: nothing sent yet");
+	memset(&m, 0, sizeof(m));
+	m.src = PEER;
+	m.cmd = "calc.add";
+	m.payload = "x";
+	m.sign = 1;
+	m.seal = 1;
+	deliver(&m);
+	ok(napid == 0 && nlq == 2 && netd_proto_busy() == 1,
+	    "incoming, twin lookup pending: in progress, nothing for apid");
+	lookup_later = 0;
+	answer_lookups();
+	drain();
+	ok(nframes == 1 && credit == 1, "the lookup answers: the request "
+	    "is sealed, signed and sent");
+	ok(napid == 1 && apid[0].type == IMSG_APID_IN_REQUEST &&
+	    netd_proto_busy() == 0, "and the incoming one is checked, "
+	    "opened and handed to apid");
+}
+
+/* A signature that fails against the cached twin: read it again once. */
+static void
+test_reread(void)
+{
+	struct in_env	 m;
+
+	memset(&m, 0, sizeof(m));
+	m.src = PEER;
+	m.cmd = "calc.add";
+	m.payload = "x";
+	m.sign = 1;
+	reset();
+	forgets = 0;
+	stale_reads = 1;
+	deliver(&m);
+	ok(forgets == 1 && napid == 1 && apid[0].type ==
+	    IMSG_APID_IN_REQUEST && nframes == 0, "a stale cached key: the "
+	    "twin is forgotten, read again, and the request goes to apid");
+	reset();
+	forgets = 0;
+	stale_reads = 2;
+	deliver(&m);
+	ok(forgets == 1 && error_reply(104, "invalid envelope signature: "
+	    "sr25519 signature verification failed"),
+	    "still wrong after one re-read: 104, and no second re-read");
+	reset();
+	forgets = 0;
+	stale_reads = 1;
+	lookup_later = 1;
+	deliver(&m);
+	ok(napid == 0 && nlq == 1, "with a later lookup: waiting");
+	answer_lookups();
+	ok(forgets == 1 && nlq == 1 && napid == 0,
+	    "the stale answer: forgotten, asked again");
+	lookup_later = 0;
+	answer_lookups();
+	ok(napid == 1 && netd_proto_busy() == 0, "the fresh answer: to apid");
+	stale_reads = 0;
+}
+
 static void
 test_in_dispatch(void)
 {
@@ -888,6 +1017,8 @@ main(void)
 	test_out_malformed();
 	test_in_order();
 	test_in_dispatch();
+	test_later();
+	test_reread();
 	reset();
 	return done_testing();
 }

@@ -19,6 +19,8 @@ lookup(void *arg, uint32_t twin, struct twin_record *out)
 	(void)arg;
 	if (lookup_fails)
 		return -1;
+	if (twin == 10)
+		return 2;		/* the chain source's cache missed */
 	memset(out, 0, sizeof(*out));
 	out->id = twin;
 	if (twin == 7)
@@ -90,6 +92,21 @@ main(void)
 	jwt_build(tok, sizeof(tok), &ed, 7, NULL, NOW, NOW + 300);
 	check(tok, 401, "invalid jwt: jwt: invalid signature",
 	    "signed by another key: 401");
+	relay_auth(tok, strlen(tok), NOW, lookup, NULL, &a);
+	ok(a.bad_sig && !a.pending, "the signature's refusal says so "
+	    "(the caller re-reads the twin)");
+	jwt_build(tok, sizeof(tok), &sr, 10, "s", NOW, NOW + 300);
+	ok(relay_auth(tok, strlen(tok), NOW, lookup, NULL, &a) == 0 &&
+	    a.pending && !a.bad_sig && a.id.twin == 10 && a.id.has_sid &&
+	    strcmp(a.id.sid, "s") == 0, "twin not at hand: 0, pending, the "
+	    "session named");
+	jwt_build(tok, sizeof(tok), &sr, 10, NULL, NOW - 400, NOW - 1);
+	check(tok, 401, "invalid jwt: jwt has expired", "expired and not at "
+	    "hand: 401 first, no lookup needed");
+	jwt_build(tok, sizeof(tok), &sr, 9, NULL, NOW, NOW + 300);
+	relay_auth(tok, strlen(tok), NOW, lookup, NULL, &a);
+	ok(!a.bad_sig && !a.pending && a.status == 401, "an unknown twin is "
+	    "not a bad signature");
 	jwt_build(tok, sizeof(tok), &sr, 9, NULL, NOW, NOW + 300);
 	check(tok, 401, "twin not found 9", "unknown twin: 401");
 	lookup_fails = 1;

@@ -25,6 +25,7 @@ static const struct {
 };
 #define TWIN_LOOKUP_FAILS	15
 #define TWIN_CONNECTED_ONLY	20	/* connected, unknown to the chain */
+#define TWIN_NOT_CACHED		21	/* the chain source has yet to read it */
 
 static int lookups;
 
@@ -53,6 +54,8 @@ fake_lookup(void *arg, uint32_t id, struct twin_record *out)
 	memset(out, 0, sizeof(*out));
 	if (id == TWIN_LOOKUP_FAILS)
 		return -1;
+	if (id == TWIN_NOT_CACHED)
+		return 2;
 	for (i = 0; i < sizeof(twins) / sizeof(twins[0]); i++) {
 		if (twins[i].id != id)
 			continue;
@@ -490,6 +493,49 @@ test_destination(void)
 	relay_route_result_free(&r);
 }
 
+/* A twin the chain source has not read yet: the caller fetches it. */
+static void
+test_pending(void)
+{
+	struct env			v;
+	struct relay_route_result	r;
+	Ping				ping;
+
+	env_init(&v, NOW, 300, 7, TWIN_NOT_CACHED);
+	set_request(&v, "a.b");
+	ok(run(&s7, &v, &r) == 0 && r.action == RELAY_PENDING &&
+	    r.pending == TWIN_NOT_CACHED && r.out == NULL &&
+	    r.owned == NULL && r.error == NULL && r.dest.twin == 0 &&
+	    lookups == 1, "not cached: PENDING with the twin, nothing to "
+	    "store");
+	relay_route_result_free(&r);
+
+	env_init(&v, NOW, 300, 7, TWIN_NOT_CACHED);
+	set_response(&v);
+	set_tags(&v, "fail-fast");
+	ok(run(&s7, &v, &r) == 0 && r.action == RELAY_PENDING &&
+	    r.pending == TWIN_NOT_CACHED, "not cached, a fail-fast response: "
+	    "PENDING too");
+	relay_route_result_free(&r);
+
+	env_init(&v, NOW, 300, 9, TWIN_NOT_CACHED);
+	set_request(&v, "a.b");
+	ok(run(&s7, &v, &r) == 0 && r.action == RELAY_ERROR &&
+	    strcmp(r.error, RELAY_ERR_SOURCE) == 0 && lookups == 0,
+	    "a wrong source is refused before any lookup");
+	relay_route_result_free(&r);
+
+	/* A ping's pong goes back to its sender, who is connected. */
+	ping__init(&ping);
+	env_init(&v, NOW, 40, 7, TWIN_NOT_CACHED);
+	v.e.message_case = ENVELOPE__MESSAGE_PING;
+	v.e.ping = &ping;
+	set_plain(&v, "x");
+	ok(run(&s7, &v, &r) == 0 && r.action == RELAY_LOCAL && lookups == 0,
+	    "a ping to an uncached twin is still answered at once");
+	relay_route_result_free(&r);
+}
+
 static void
 test_fail_fast(void)
 {
@@ -721,6 +767,7 @@ main(void)
 	test_source();
 	test_ping();
 	test_destination();
+	test_pending();
 	test_fail_fast();
 	test_error_envelope();
 	test_is_ours();

@@ -1,0 +1,651 @@
+/*
+ * rmb-relay reading twins from a real tfchain runtime (spec 144 under
+ * chopsticks, tests/chain_fixture): twins written with dev_setStorage,
+ * relays started with -s and no --twins.  Sessions of twins not cached
+ * yet are accepted and decided once the chain answers; frames that wait
+ * for a twin keep their order; a key changed on chain is read again; a
+ * dead endpoint first in the list is passed over; and once the chain is
+ * gone, cached twins still work and the rest fail with the 500 texts.
+ */
+#include <sys/wait.h>
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "chain_fixture.h"
+#include "harness.h"
+#include "jwt.h"
+#include "relay_client.h"
+#include "tap.h"
+
+#define WAIT	5000	/* ms for anything that should happen */
+#define BURST	20	/* numbered messages sent right after connecting */
+#define FLOOD	200	/* over the 64 frames after which the relay stops
+			   reading a session */
+
+static char		 dir[256];
+static const char	*relay_bin;
+static struct chain_srv	 srv;
+static struct redis_srv	 redis_a, redis_b;
+
+enum { T1, T2, T3, T4, T5, T5NEW, T7, T8, T10, T11, T12, NTWINS };
+static struct rc_twin	 tw[NTWINS];
+
+struct relay_proc {
+	pid_t	pid;
+	int	port;
+	char	log[300];
+};
+
+static double
+now_s(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* TfgridModule.Twins and TwinIdByAccountID for t. */
+static int
+on_chain(const struct rc_twin *t)
+{
+	struct twin_record	r;
+
+	memset(&r, 0, sizeof(r));
+	r.id = t->id;
+	memcpy(r.account, t->ident.account, sizeof(r.account));
+	if (t->relay != NULL) {
+		r.has_relay = 1;
+		snprintf(r.relay, sizeof(r.relay), "%s", t->relay);
+	}
+	if (chain_set_twin(&srv, &r) == -1 ||
+	    chain_set_twin_id(&srv, r.account, r.id) == -1)
+		return -1;
+	return 0;
+}
+
+static int
+start_relay(struct relay_proc *p, const char *name, int redis_port,
+    const char *const extra[])
+{
+	char	 url[64], listen[64];
+	char	*argv[40];
+	int	 n = 0, i;
+
+	snprintf(p->log, sizeof(p->log), "%s/%s.log", dir, name);
+	snprintf(url, sizeof(url), "redis://127.0.0.1:%d", redis_port);
+	p->port = free_port();
+	snprintf(listen, sizeof(listen), "127.0.0.1:%d", p->port);
+	argv[n++] = (char *)relay_bin;
+	argv[n++] = (char *)"-d";
+	argv[n++] = (char *)"-r";
+	argv[n++] = url;
+	argv[n++] = (char *)"-l";
+	argv[n++] = listen;
+	argv[n++] = (char *)"-w";
+	argv[n++] = (char *)"2";
+	argv[n++] = (char *)"-u";
+	argv[n++] = (char *)"100";
+	for (i = 0; extra[i] != NULL && n < 38; i++)
+		argv[n++] = (char *)extra[i];
+	argv[n] = NULL;
+	if ((p->pid = proc_start(argv, p->log)) == -1)
+		return -1;
+	return wait_log(p->log, "listening on", 10000);
+}
+
+static int
+alive(const struct relay_proc *p)
+{
+	int	st;
+
+	return proc_exited(p->pid, &st) == 0;
+}
+
+/* The whole log holds needle (wait_log reads only its first 4 KiB). */
+static int
+logged(const struct relay_proc *p, const char *needle, int timeout_ms)
+{
+	char	*buf;
+	FILE	*f;
+	size_t	 n;
+	int	 found = 0, waited;
+
+	if ((buf = malloc(1 << 20)) == NULL)
+		return 0;
+	for (waited = 0; !found && waited <= timeout_ms; waited += 50) {
+		if ((f = fopen(p->log, "r")) != NULL) {
+			n = fread(buf, 1, (1 << 20) - 1, f);
+			buf[n] = '\0';
+			fclose(f);
+			found = strstr(buf, needle) != NULL;
+		}
+		if (!found)
+			usleep(50000);
+	}
+	free(buf);
+	return found;
+}
+
+static int
+sess(struct wsc *w, const struct relay_proc *p, int t)
+{
+	int	status;
+	char	body[256];
+
+	return rc_connect(w, p->port, &tw[t], NULL, &status, body,
+	    sizeof(body));
+}
+
+static int
+send_req(struct wsc *w, int from, uint32_t to, const char *uid,
+    const char *payload)
+{
+	struct rc_msg	m;
+
+	memset(&m, 0, sizeof(m));
+	m.src = &tw[from];
+	m.dst = to;
+	m.kind = RC_REQUEST;
+	m.uid = uid;
+	m.payload = payload;
+	m.len = strlen(payload);
+	return rc_send(w, &m);
+}
+
+/* The next envelope is uid; with text, also its plain payload. */
+static int
+got(struct wsc *w, const char *uid, const char *text)
+{
+	Envelope	*e;
+	int		 r;
+
+	if (rc_recv(w, &e, WAIT) != 1)
+		return 0;
+	r = strcmp(e->uid, uid) == 0 && (text == NULL ||
+	    (e->payload_case == ENVELOPE__PAYLOAD_PLAIN &&
+	    e->plain.len == strlen(text) &&
+	    memcmp(e->plain.data, text, e->plain.len) == 0));
+	if (!r)
+		diag("got uid %s, wanted %s", e->uid, uid);
+	envelope__free_unpacked(e, NULL);
+	return r;
+}
+
+static int
+got_error(struct wsc *w, const char *uid, const char *text)
+{
+	Envelope	*e;
+	int		 r;
+
+	if (rc_recv(w, &e, WAIT) != 1) {
+		diag("no error envelope for %s", uid);
+		return 0;
+	}
+	r = strcmp(e->uid, uid) == 0 &&
+	    e->message_case == ENVELOPE__MESSAGE_ERROR &&
+	    strcmp(e->error->message, text) == 0;
+	if (!r)
+		diag("got uid %s: %s", e->uid,
+		    e->message_case == ENVELOPE__MESSAGE_ERROR ?
+		    e->error->message : "(not an error)");
+	envelope__free_unpacked(e, NULL);
+	return r;
+}
+
+/* The session is registered: its ping comes back as a pong. */
+static int
+pong(struct wsc *w, int t)
+{
+	struct rc_msg	 m;
+	Envelope	*e;
+	int		 r;
+
+	memset(&m, 0, sizeof(m));
+	m.src = &tw[t];
+	m.kind = RC_PING;
+	m.uid = "ping";
+	m.payload = "";
+	m.expiration = 40;
+	if (rc_send(w, &m) == -1 || rc_recv(w, &e, WAIT) != 1)
+		return 0;
+	r = e->message_case == ENVELOPE__MESSAGE_PONG;
+	envelope__free_unpacked(e, NULL);
+	return r;
+}
+
+/* Accepted at the upgrade, then closed with code: the decision after. */
+static int
+closed_after(const struct relay_proc *p, const struct rc_twin *t,
+    uint16_t code)
+{
+	struct wsc	 w;
+	Envelope	*e;
+	int		 status = 0, rv;
+	char		 body[256] = "";
+
+	if (rc_connect(&w, p->port, t, NULL, &status, body,
+	    sizeof(body)) == -1) {
+		diag("upgrade refused: %d %s", status, body);
+		return 0;
+	}
+	rv = rc_recv(&w, &e, WAIT);
+	if (rv == 1)
+		envelope__free_unpacked(e, NULL);
+	rv = rv == -1 && w.closed && w.close_code == code;
+	if (!rv)
+		diag("close code %u", w.close_code);
+	wsc_drop(&w);
+	return rv;
+}
+
+/* A counter's value in /metrics, or -1. */
+static long long
+metric(const struct relay_proc *p, const char *name)
+{
+	char		*resp, *line;
+	size_t		 n, k = strlen(name);
+	int		 status;
+	long long	 v = -1;
+
+	if (http_request("127.0.0.1", p->port, "GET", "/metrics", NULL, 0,
+	    &status, &resp, &n, WAIT) == -1)
+		return -1;
+	for (line = resp; line != NULL && *line != '\0';) {
+		if (strncmp(line, name, k) == 0 && line[k] == ' ')
+			v = strtoll(line + k + 1, NULL, 10);
+		if ((line = strchr(line, '\n')) != NULL)
+			line++;
+	}
+	free(resp);
+	return v;
+}
+
+static void
+test_auth(const struct relay_proc *a)
+{
+	struct wsc	 w1, w2;
+	char		 target[JWT_MAX + 4];
+	int		 status = 0;
+	char		 body[256] = "";
+	long long	 misses;
+
+	ok(logged(a, "twins from tfchain at", 0), "the log names the chain "
+	    "as the twin source");
+	ok(sess(&w1, a, T1) == 0 && pong(&w1, T1), "twin 1, not cached: "
+	    "101, then the session works");
+	ok(sess(&w2, a, T2) == 0 && pong(&w2, T2), "twin 2, not cached: "
+	    "101, then the session works");
+	send_req(&w1, T1, tw[T2].id, "a1", "to two");
+	ok(got(&w2, "a1", "to two"), "1 to 2 delivered");
+	send_req(&w2, T2, tw[T1].id, "a2", "to one");
+	ok(got(&w1, "a2", "to one"), "2 to 1 delivered");
+	wsc_close(&w1);
+
+	misses = metric(a, "rmb_cache_misses_total");
+	ok(sess(&w1, a, T1) == 0 && pong(&w1, T1), "twin 1 again, cached: "
+	    "101 and the session works");
+	ok(metric(a, "rmb_cache_misses_total") == misses, "no cache miss for "
+	    "the cached twin (%lld)", misses);
+	send_req(&w1, T1, tw[T2].id, "a3", "again");
+	ok(got(&w2, "a3", "again"), "and it still reaches 2");
+	wsc_close(&w1);
+	wsc_close(&w2);
+
+	/* What needs no twin is still answered before the 101. */
+	target[0] = '/';
+	target[1] = '?';
+	rc_jwt(target + 2, sizeof(target) - 2, &tw[T10], NULL, -10);
+	ok(wsc_connect(&w1, "127.0.0.1", a->port, target, &status, body,
+	    sizeof(body), WAIT) == -1 && status == 401 &&
+	    strcmp(body, "invalid jwt: jwt has expired") == 0,
+	    "an expired token: 401 before the upgrade (%d)", status);
+	wsc_drop(&w1);
+
+	ok(closed_after(a, &tw[T8], 1008) &&
+	    logged(a, "refused after the upgrade: 401 twin not found 98",
+	    WAIT), "a twin not on chain: 101, then closed 1008 \"twin not "
+	    "found 98\"");
+	ok(alive(a) && sess(&w1, a, T1) == 0 && pong(&w1, T1),
+	    "the relay stays up and takes sessions");
+	wsc_close(&w1);
+}
+
+/* A twin's key changes on chain after its first session was cached. */
+static void
+test_key_change(const struct relay_proc *a)
+{
+	struct wsc	w;
+
+	ok(sess(&w, a, T5) == 0 && pong(&w, T5), "twin 5 with its first key");
+	wsc_close(&w);
+	ok(on_chain(&tw[T5NEW]) == 0, "twin 5 gets a new account on chain");
+	ok(sess(&w, a, T5NEW) == 0 && pong(&w, T5NEW), "a token signed by "
+	    "the new key is accepted: the cached twin was read again");
+	wsc_close(&w);
+	ok(logged(a, "signature fails against the cached twin", 0),
+	    "the log says why it was read again");
+	ok(closed_after(a, &tw[T5], 1008) &&
+	    logged(a, "refused after the upgrade: 401 invalid jwt: jwt: "
+	    "invalid signature", WAIT), "the old key: closed 1008 \"invalid "
+	    "jwt: jwt: invalid signature\"");
+}
+
+/*
+ * Frames sent right after the upgrade of a twin not cached, to a twin
+ * not cached either: they wait for both reads and keep their order.
+ */
+static void
+burst(const struct relay_proc *a, int from, int to, int n,
+    const char *what)
+{
+	struct wsc	 wf, wt;
+	char		 uid[16];
+	int		 i, sent = 0, in_order = 1;
+
+	if (sess(&wf, a, from) == -1) {
+		ok(0, "%s: %d connects", what, tw[from].id);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		snprintf(uid, sizeof(uid), "n%d", i);
+		sent += send_req(&wf, from, tw[to].id, uid, uid) == 0;
+	}
+	ok(sess(&wt, a, to) == 0, "%s: %d sent %d, %d connects", what,
+	    tw[from].id, sent, tw[to].id);
+	for (i = 0; i < n && in_order; i++) {
+		snprintf(uid, sizeof(uid), "n%d", i);
+		in_order = got(&wt, uid, uid);
+	}
+	ok(in_order && i == n, "%s: all %d arrive, in order", what, n);
+	ok(pong(&wf, from), "%s: the sender's session is fine", what);
+	wsc_close(&wf);
+	wsc_close(&wt);
+}
+
+/*
+ * The chain stalls (chopsticks stopped) while a session sends to a twin
+ * not cached: other sessions are still served, the relay stops reading
+ * the sender once RELAY_HOLD_FRAMES wait, and when the chain answers
+ * every frame goes on, in order, and reading resumes.
+ */
+static void
+test_stall(const struct relay_proc *a)
+{
+	struct wsc	 w1, w2, w10, w12;
+	char		 uid[16];
+	int		 i, sent = 0, in_order = 1;
+
+	if (sess(&w1, a, T1) == -1 || sess(&w2, a, T2) == -1) {
+		ok(0, "stall: cached twins 1 and 2 connect");
+		return;
+	}
+	kill(srv.pid, SIGSTOP);
+	for (i = 0; i < FLOOD; i++) {
+		snprintf(uid, sizeof(uid), "f%d", i);
+		sent += send_req(&w1, T1, tw[T10].id, uid, uid) == 0;
+	}
+	ok(pong(&w2, T2), "stall: with the chain stopped, another session "
+	    "is still served");
+	ok(logged(a, "reading paused", WAIT), "stall: the relay stopped "
+	    "reading twin 1 once 64 frames waited");
+	/*
+	 * Gone before the chain answers: its lookup is cancelled.  (Had it
+	 * sent a frame, the relay would have stopped reading it, and would
+	 * only see it go once the answer came.)
+	 */
+	ok(sess(&w12, a, T12) == 0 && logged(a, "session stream:12: reading "
+	    "twin 12", WAIT), "stall: twin 12, not cached, is accepted");
+	wsc_drop(&w12);
+	ok(logged(a, "session stream:12 from 127.0.0.1: closed before its "
+	    "twin was read", WAIT), "stall: and leaves before it is decided");
+	kill(srv.pid, SIGCONT);
+	ok(sess(&w10, a, T10) == 0, "stall: the chain is back, twin 10 "
+	    "connects");
+	for (i = 0; i < FLOOD && in_order; i++) {
+		snprintf(uid, sizeof(uid), "f%d", i);
+		in_order = got(&w10, uid, uid);
+	}
+	ok(in_order && i == FLOOD && sent == FLOOD, "stall: all %d arrive, "
+	    "in order", FLOOD);
+	ok(pong(&w1, T1), "stall: reading resumed, twin 1's session is fine");
+	ok(alive(a) && !logged(a, "session stream:12: twin 12", 0),
+	    "stall: the chain's answer for twin 12 found nothing to call");
+	wsc_close(&w1);
+	wsc_close(&w2);
+	wsc_close(&w10);
+}
+
+/* The federation worker reads a twin not cached from the chain. */
+static void
+test_federation(const struct relay_proc *a, const struct relay_proc *b)
+{
+	struct wsc	 w1, w7;
+	struct rreply	*rep;
+	struct rc_msg	 m;
+	uint8_t		*env;
+	size_t		 len;
+	const char	*argv[5];
+	size_t		 argvlen[5];
+
+	ok(sess(&w7, b, T7) == 0 && pong(&w7, T7), "twin 7 connects to relay "
+	    "B (r2.test)");
+	ok(sess(&w1, a, T1) == 0, "twin 1 on relay A");
+	memset(&m, 0, sizeof(m));
+	m.src = &tw[T1];
+	m.dst = tw[T7].id;
+	m.kind = RC_REQUEST;
+	m.uid = "fed1";
+	m.payload = "far";
+	m.len = 3;
+	len = rc_envelope(&env, &m);
+	/* Straight into the stream, so that A's route has not read twin 7. */
+	argv[0] = "XADD";
+	argv[1] = "relay.federation.stream";
+	argv[2] = "*";
+	argv[3] = "msg";
+	argv[4] = (const char *)env;
+	argvlen[0] = 4;
+	argvlen[1] = strlen(argv[1]);
+	argvlen[2] = 1;
+	argvlen[3] = 3;
+	argvlen[4] = len;
+	rep = redis_cmd(redis_a.port, 5, argv, argvlen);
+	rreply_free(rep);
+	free(env);
+	ok(got(&w7, "fed1", "far"), "federation: A reads twin 7 from the "
+	    "chain and posts to B, which delivers");
+	ok(logged(a, "reading twin 7 from the chain", 0), "federation: the "
+	    "worker read the twin (nothing else asked for it)");
+	send_req(&w1, T1, 98, "r98", "nobody");
+	ok(got_error(&w1, "r98", "unknown twin destination"),
+	    "route: a twin not on chain: \"unknown twin destination\"");
+	wsc_close(&w1);
+	wsc_close(&w7);
+}
+
+/* The first endpoint is down: the second answers. */
+static void
+test_dead_first(void)
+{
+	struct relay_proc	 c;
+	struct wsc		 w;
+	char			 dead[64];
+	const char		*extra[] = { "-m", "r1.test", "-s", dead,
+				    srv.url, NULL };
+
+	snprintf(dead, sizeof(dead), "http://127.0.0.1:%d", free_port());
+	if (start_relay(&c, "dead-first", redis_b.port, extra) == -1) {
+		ok(0, "dead endpoint first: the relay starts");
+		return;
+	}
+	ok(sess(&w, &c, T2) == 0 && pong(&w, T2), "dead endpoint first in "
+	    "-s: twin 2 is read from the second one");
+	wsc_close(&w);
+	proc_stop(c.pid, WAIT);
+}
+
+/* --twins wins over -s; a -s that is not a URL stops the start. */
+static void
+test_flags(void)
+{
+	struct relay_proc	 f;
+	char			 twins[300], log[300], listen[64];
+	char			*argv[10];
+	const char		*extra[] = { "--twins", twins, "-s", srv.url,
+				    NULL };
+	pid_t			 pid;
+	int			 st = -1, i;
+
+	snprintf(twins, sizeof(twins), "%s/twins.json", dir);
+	if (rc_twinfile(twins, &tw[T1], 1) == -1 ||
+	    start_relay(&f, "file-wins", redis_b.port, extra) == -1) {
+		ok(0, "--twins and -s: the relay starts");
+		return;
+	}
+	ok(logged(&f, "1 twin(s) in ", 0), "--twins and -s: the file is the "
+	    "source");
+	proc_stop(f.pid, WAIT);
+
+	snprintf(log, sizeof(log), "%s/bad-url.log", dir);
+	snprintf(listen, sizeof(listen), "127.0.0.1:%d", free_port());
+	argv[0] = (char *)relay_bin;
+	argv[1] = (char *)"-l";
+	argv[2] = listen;
+	argv[3] = (char *)"-s";
+	argv[4] = (char *)"ftp://chain.example";
+	argv[5] = NULL;
+	pid = proc_start(argv, log);
+	for (i = 0; i < 100 && proc_exited(pid, &st) == 0; i++)
+		usleep(50000);
+	ok(WIFEXITED(st) && WEXITSTATUS(st) == 2 &&
+	    wait_log(log, "--substrate: \"ftp://chain.example\" is not", 0) ==
+	    0, "-s ftp://...: exit 2 with the reason");
+	if (!WIFEXITED(st))
+		proc_stop(pid, WAIT);
+}
+
+/* The chain is gone: the cache still serves, the rest fails cleanly. */
+static void
+test_chain_gone(const struct relay_proc *a)
+{
+	struct wsc	w1, w2;
+
+	chain_stop(&srv);
+	ok(sess(&w1, a, T1) == 0 && pong(&w1, T1) && sess(&w2, a, T2) == 0 &&
+	    pong(&w2, T2), "chain gone: cached twins 1 and 2 still connect");
+	send_req(&w1, T1, tw[T2].id, "g1", "still here");
+	ok(got(&w2, "g1", "still here"), "chain gone: and still exchange");
+	ok(closed_after(a, &tw[T11], 1011) &&
+	    logged(a, "refused after the upgrade: 500 failed to get twin: "
+	    "twin source unavailable", WAIT), "chain gone: a twin not "
+	    "cached: 101, then closed 1011 \"failed to get twin: twin source "
+	    "unavailable\"");
+	send_req(&w1, T1, 97, "g2", "x");
+	ok(got_error(&w1, "g2", "failed to get twin information"),
+	    "chain gone: a request to a twin not cached: \"failed to get twin "
+	    "information\"");
+	ok(alive(a) && pong(&w1, T1), "chain gone: the relay stays up");
+	wsc_close(&w1);
+	wsc_close(&w2);
+}
+
+int
+main(void)
+{
+	struct relay_proc	 a, b;
+	const char		*top = getenv("top_builddir");
+	char			 bin[512], cto[64];
+	const char		*aextra[] = { "-m", "r1.test", "-s", srv.url,
+				    "--federation-http", "--connect-to", cto,
+				    NULL };
+	const char		*bextra[] = { "-m", "r2.test", "-s", srv.url,
+				    NULL };
+	double			 t0 = now_s();
+	int			 rc, st, i;
+	char			 tmpl[] = "/tmp/rmb-relay-chain.XXXXXX";
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	snprintf(bin, sizeof(bin), "%s/relayd/rmb-relay",
+	    top != NULL ? top : ".");
+	relay_bin = bin;
+	if (mkdtemp(tmpl) == NULL)
+		return 1;
+	snprintf(dir, sizeof(dir), "%s", tmpl);
+	if ((rc = redis_start(&redis_a)) == -2) {
+		printf("1..0 # SKIP redis-server is not installed\n");
+		return 0;
+	}
+	if (rc == -1 || redis_start(&redis_b) == -1) {
+		printf("Bail out! redis-server does not start\n");
+		return 1;
+	}
+	if ((rc = chain_start(&srv)) == -2) {
+		printf("1..0 # SKIP %s\n", srv.why);
+		redis_stop(&redis_a);
+		redis_stop(&redis_b);
+		return 0;
+	}
+	if (rc != 0) {
+		printf("Bail out! chopsticks: %s\n", srv.why);
+		return 1;
+	}
+	diag("chopsticks on %s: start %.1f s", srv.url, srv.start_s);
+
+	rc_twin_init(&tw[T1], 1, KEY_SR25519, "r1.test", 1);
+	rc_twin_init(&tw[T2], 2, KEY_ED25519, "r1.test", 2);
+	rc_twin_init(&tw[T3], 3, KEY_SR25519, "r1.test", 3);
+	rc_twin_init(&tw[T4], 4, KEY_ED25519, "r1.test", 4);
+	rc_twin_init(&tw[T5], 5, KEY_SR25519, "r1.test", 5);
+	rc_twin_init(&tw[T5NEW], 5, KEY_SR25519, "r1.test", 55);
+	rc_twin_init(&tw[T7], 7, KEY_ED25519, "r2.test", 7);
+	rc_twin_init(&tw[T8], 98, KEY_ED25519, "r1.test", 8);	/* not set */
+	rc_twin_init(&tw[T10], 10, KEY_SR25519, "r1.test", 10);
+	rc_twin_init(&tw[T11], 11, KEY_ED25519, "r1.test", 11);
+	rc_twin_init(&tw[T12], 12, KEY_SR25519, "r1.test", 12);
+	for (i = 0, rc = 0; i < NTWINS; i++)
+		if (i != T5NEW && i != T8)
+			rc |= on_chain(&tw[i]);
+	ok(rc == 0, "twins 1-5, 7 and 10-12 written on chain");
+
+	b.port = 0;
+	if (start_relay(&b, "b", redis_b.port, bextra) == -1) {
+		printf("Bail out! relay B does not start (see %s)\n", dir);
+		return 1;
+	}
+	snprintf(cto, sizeof(cto), "r2.test:80:127.0.0.1:%d", b.port);
+	if (start_relay(&a, "a", redis_a.port, aextra) == -1) {
+		printf("Bail out! relay A does not start (see %s)\n", dir);
+		return 1;
+	}
+	test_auth(&a);
+	test_key_change(&a);
+	burst(&a, T4, T3, BURST, "burst");
+	test_stall(&a);
+	test_federation(&a, &b);
+	test_dead_first();
+	test_flags();
+	test_chain_gone(&a);
+
+	st = proc_stop(a.pid, WAIT);
+	ok(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	    "SIGTERM: relay A stops cleanly (status %d)", st);
+	proc_stop(b.pid, WAIT);
+	redis_stop(&redis_a);
+	redis_stop(&redis_b);
+	if (tap_failed == 0) {
+		char	cmd[300];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+		if (system(cmd) != 0)
+			diag("could not remove %s", dir);
+	} else
+		diag("logs kept in %s", dir);
+	diag("whole test %.1f s", now_s() - t0);
+	return done_testing();
+}

@@ -1,0 +1,462 @@
+/*
+ * The twin directory's chain source against a loopback stub node: one
+ * state_getStorage for concurrent misses of one id, answers from the
+ * cache after that, absent twins and undecodable values, the node's
+ * errors and dead endpoints, twin ids by account (never cached),
+ * cancelling callbacks by argument, and closing with reads in flight.
+ */
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include <netinet/in.h>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "chainrpc.h"
+#include "harness.h"
+#include "hex.h"
+#include "log.h"
+#include "scale.h"
+#include "tap.h"
+#include "tfchain.h"
+#include "twindir.h"
+
+#define ID_FOUND	7	/* a twin with a relay and a pk */
+#define ID_ABSENT	8	/* null */
+#define ID_GARBLED	9	/* a value that is not a Twin */
+#define ID_REFUSED	10	/* the node answers with an error */
+
+static struct twindir	 d;
+static char		 found_hex[2 * TWIN_ENCODED_MAX + 3];
+static char		 key_hex[5][2 * TFCHAIN_KEY_TWIN_BY_ACCOUNT_LEN + 1];
+static uint8_t		 account[32], stranger[32];
+static char		 dump[] = "/tmp/rmb-twindir.XXXXXX";
+static int		 pending;	/* callbacks still to come */
+
+struct got {
+	int			 calls;
+	int			 rv;
+	struct twin_record	 t;
+	uint32_t		 id;
+	void			*cancel;	/* cancel this from the callback */
+	int			 lookup_again;	/* and look up this id again */
+};
+
+static void
+twin_cb(void *arg, int rv, const struct twin_record *t)
+{
+	struct got	*g = arg;
+
+	g->calls++;
+	g->rv = rv;
+	if (t != NULL)
+		g->t = *t;
+	if (g->cancel != NULL) {
+		twindir_cancel(&d, g->cancel);
+		pending--;
+	}
+	if (g->lookup_again != 0) {
+		pending++;
+		twindir_lookup(&d, (uint32_t)g->lookup_again, 1000, twin_cb,
+		    g->cancel);
+		g->lookup_again = 0;
+	}
+	if (--pending <= 0)
+		ev_break(EV_DEFAULT, EVBREAK_ALL);
+}
+
+static void
+id_cb(void *arg, int rv, uint32_t id)
+{
+	struct got	*g = arg;
+
+	g->calls++;
+	g->rv = rv;
+	g->id = id;
+	if (--pending <= 0)
+		ev_break(EV_DEFAULT, EVBREAK_ALL);
+}
+
+static void
+timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)w;
+	(void)revents;
+	ev_break(loop, EVBREAK_ALL);
+}
+
+/* Runs the loop until pending is 0, or for at most secs. */
+static void
+run(double secs)
+{
+	ev_timer	t;
+
+	ev_timer_init(&t, timeout_cb, secs, 0.);
+	ev_timer_start(EV_DEFAULT, &t);
+	if (pending > 0 || secs < 1)
+		ev_run(EV_DEFAULT, 0);
+	ev_timer_stop(EV_DEFAULT, &t);
+}
+
+/* Reads one HTTP request: headers, then Content-Length bytes of body. */
+static ssize_t
+read_request(int c, char *buf, size_t cap)
+{
+	size_t		 len = 0, want;
+	ssize_t		 n;
+	const char	*h, *cl;
+
+	for (;;) {
+		if (len == cap - 1)
+			return -1;
+		if ((n = read(c, buf + len, cap - 1 - len)) <= 0)
+			return -1;
+		len += (size_t)n;
+		buf[len] = '\0';
+		if ((h = strstr(buf, "\r\n\r\n")) == NULL)
+			continue;
+		if ((cl = strcasestr(buf, "Content-Length:")) == NULL)
+			return (ssize_t)len;
+		want = (size_t)(h + 4 - buf) + strtoul(cl + 15, NULL, 10);
+		if (len >= want)
+			return (ssize_t)len;
+	}
+}
+
+/* The stub node's result for a state_getStorage request body. */
+static const char *
+result_for(const char *req)
+{
+	if (strstr(req, key_hex[0]) != NULL)
+		return found_hex;
+	if (strstr(req, key_hex[1]) != NULL)
+		return "null";
+	if (strstr(req, key_hex[2]) != NULL)
+		return "\"0x0102\"";
+	if (strstr(req, key_hex[3]) != NULL)
+		return "\"0x07000000\"";
+	if (strstr(req, key_hex[4]) != NULL)
+		return "null";
+	return NULL;
+}
+
+/*
+ * A node that answers state_getStorage from the table above, after a
+ * short delay so that lookups pile up, and appends each request body to
+ * the dump file, one a line.
+ */
+static pid_t
+stub(int port)
+{
+	struct sockaddr_in	 sa;
+	pid_t			 pid;
+	int			 s, c, one = 1;
+	char			 buf[8192], body[4096], resp[8192], id[24];
+	const char		*p, *res;
+	FILE			*f;
+
+	if ((s = socket(AF_INET, SOCK_STREAM, 0)) == -1)
+		return -1;
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(s, (struct sockaddr *)&sa, sizeof(sa)) == -1 ||
+	    listen(s, 16) == -1)
+		return -1;
+	if ((pid = fork()) != 0) {
+		close(s);
+		return pid;
+	}
+	for (;;) {
+		if ((c = accept(s, NULL, NULL)) == -1)
+			_exit(1);
+		usleep(50000);
+		if (read_request(c, buf, sizeof(buf)) == -1) {
+			close(c);
+			continue;
+		}
+		p = strstr(buf, "\r\n\r\n") + 4;
+		if ((f = fopen(dump, "a")) != NULL) {
+			fprintf(f, "%s\n", p);
+			fclose(f);
+		}
+		snprintf(id, sizeof(id), "0");
+		if ((p = strstr(p, "\"id\":")) != NULL)
+			snprintf(id, sizeof(id), "%.*s",
+			    (int)strspn(p + 5, "0123456789"), p + 5);
+		if ((res = result_for(buf)) != NULL)
+			snprintf(body, sizeof(body), "{\"jsonrpc\":\"2.0\","
+			    "\"id\":%s,\"result\":%s}", id, res);
+		else
+			snprintf(body, sizeof(body), "{\"jsonrpc\":\"2.0\","
+			    "\"id\":%s,\"error\":{\"message\":\"no such "
+			    "key\"}}", id);
+		snprintf(resp, sizeof(resp), "HTTP/1.1 200 OK\r\n"
+		    "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
+		    strlen(body), body);
+		(void)!write(c, resp, strlen(resp));
+		close(c);
+	}
+}
+
+/* How many requests so far asked for key k. */
+static int
+asked(int k)
+{
+	char	line[8192];
+	FILE	*f;
+	int	n = 0;
+
+	if ((f = fopen(dump, "r")) == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL)
+		n += strstr(line, key_hex[k]) != NULL &&
+		    strstr(line, "\"state_getStorage\"") != NULL;
+	fclose(f);
+	return n;
+}
+
+static void
+setup_table(void)
+{
+	struct twin_record	t;
+	struct scale_wr		w;
+	uint8_t			buf[TWIN_ENCODED_MAX];
+	uint8_t			key[TFCHAIN_KEY_TWIN_BY_ACCOUNT_LEN];
+
+	memset(account, 0x5a, sizeof(account));
+	memset(stranger, 0xa5, sizeof(stranger));
+	memset(&t, 0, sizeof(t));
+	t.id = ID_FOUND;
+	memcpy(t.account, account, 32);
+	t.has_relay = 1;
+	snprintf(t.relay, sizeof(t.relay), "r1.example_r2.example");
+	t.has_pk = 1;
+	t.pklen = 33;
+	memset(t.pk, 0x02, 33);
+	scale_wr_init(&w, buf, sizeof(buf));
+	if (twin_encode(&w, &t) != 0)
+		abort();
+	memcpy(found_hex, "\"0x", 3);
+	hex_encode(found_hex + 3, buf, w.len);
+	strcat(found_hex, "\"");
+
+	tfchain_key_twin(key, ID_FOUND);
+	hex_encode(key_hex[0], key, TFCHAIN_KEY_TWIN_LEN);
+	tfchain_key_twin(key, ID_ABSENT);
+	hex_encode(key_hex[1], key, TFCHAIN_KEY_TWIN_LEN);
+	tfchain_key_twin(key, ID_GARBLED);
+	hex_encode(key_hex[2], key, TFCHAIN_KEY_TWIN_LEN);
+	tfchain_key_twin_by_account(key, account);
+	hex_encode(key_hex[3], key, sizeof(key));
+	tfchain_key_twin_by_account(key, stranger);
+	hex_encode(key_hex[4], key, sizeof(key));
+}
+
+static void
+test_coalesced(void)
+{
+	struct got	a, b, c, e;
+
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	memset(&c, 0, sizeof(c));
+	pending = 2;
+	twindir_lookup(&d, ID_FOUND, 1000, twin_cb, &a);
+	twindir_lookup(&d, ID_FOUND, 1000, twin_cb, &b);
+	twindir_lookup(&d, ID_FOUND, 1000, twin_cb, &c);
+	ok(a.calls == 0 && b.calls == 0 && c.calls == 0,
+	    "a miss answers later, from the loop");
+	twindir_cancel(&d, &b);
+	run(5);
+	ok(a.calls == 1 && a.rv == 1 && c.calls == 1 && c.rv == 1 &&
+	    a.t.id == ID_FOUND && strcmp(a.t.relay, "r1.example_r2.example") ==
+	    0 && a.t.has_pk && a.t.pklen == 33 &&
+	    memcmp(a.t.account, account, 32) == 0 && c.t.id == ID_FOUND,
+	    "both waiters get the decoded twin");
+	ok(b.calls == 0, "the cancelled waiter is never called");
+	ok(asked(0) == 1 && d.misses == 1,
+	    "three concurrent misses: one state_getStorage (%d)", asked(0));
+	ok(twindir_cached(&d) == 1, "the twin is cached");
+
+	memset(&e, 0, sizeof(e));
+	pending = 1;
+	twindir_lookup(&d, ID_FOUND, 1100, twin_cb, &e);
+	ok(e.calls == 1 && e.rv == 1 && e.t.id == ID_FOUND && d.hits == 1 &&
+	    asked(0) == 1, "a hit is answered before lookup returns");
+	twindir_forget(&d, ID_FOUND);
+	memset(&e, 0, sizeof(e));
+	pending = 1;
+	twindir_lookup(&d, ID_FOUND, 1100, twin_cb, &e);
+	ok(e.calls == 0, "after forget, the chain is asked again");
+	run(5);
+	ok(e.calls == 1 && e.rv == 1 && asked(0) == 2, "and answers");
+	memset(&e, 0, sizeof(e));
+	pending = 1;
+	twindir_lookup(&d, ID_FOUND, 1400, twin_cb, &e);
+	run(5);
+	ok(e.calls == 1 && e.rv == 1 && asked(0) == 3,
+	    "past its ttl the twin is read again");
+}
+
+static void
+test_misses(void)
+{
+	struct got	a, b;
+
+	memset(&a, 0, sizeof(a));
+	pending = 1;
+	twindir_lookup(&d, ID_ABSENT, 1000, twin_cb, &a);
+	run(5);
+	ok(a.calls == 1 && a.rv == 0, "a null value: no such twin");
+	memset(&a, 0, sizeof(a));
+	pending = 1;
+	twindir_lookup(&d, ID_ABSENT, 1000, twin_cb, &a);
+	run(5);
+	ok(a.calls == 1 && a.rv == 0 && asked(1) == 2,
+	    "an absent twin is never cached: asked again");
+
+	memset(&a, 0, sizeof(a));
+	pending = 1;
+	twindir_lookup(&d, ID_GARBLED, 1000, twin_cb, &a);
+	run(5);
+	ok(a.calls == 1 && a.rv == -1, "a value that is not a Twin: -1");
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	pending = 2;
+	twindir_lookup(&d, ID_REFUSED, 1000, twin_cb, &a);
+	twindir_lookup(&d, ID_REFUSED, 1000, twin_cb, &b);
+	run(5);
+	ok(a.calls == 1 && a.rv == -1 && b.calls == 1 && b.rv == -1,
+	    "the node's error: -1 to every waiter");
+	ok(twindir_cached(&d) == 1, "none of these is cached");
+}
+
+static void
+test_accounts(void)
+{
+	struct got	a, b;
+
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	pending = 2;
+	twindir_lookup_account(&d, account, id_cb, &a);
+	twindir_lookup_account(&d, stranger, id_cb, &b);
+	run(5);
+	ok(a.calls == 1 && a.rv == 1 && a.id == ID_FOUND,
+	    "TwinIdByAccountID: twin %u", a.id);
+	ok(b.calls == 1 && b.rv == 0, "an account without a twin: 0");
+	memset(&a, 0, sizeof(a));
+	pending = 1;
+	twindir_lookup_account(&d, account, id_cb, &a);
+	run(5);
+	ok(a.calls == 1 && a.rv == 1 && asked(3) == 2,
+	    "twin ids by account are never cached");
+}
+
+/* A callback may cancel another waiter of the same read, and look up. */
+static void
+test_reentry(void)
+{
+	struct got	a, b;
+
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	twindir_forget(&d, ID_FOUND);
+	a.cancel = &b;
+	a.lookup_again = ID_ABSENT;
+	pending = 2;
+	twindir_lookup(&d, ID_FOUND, 2000, twin_cb, &a);
+	twindir_lookup(&d, ID_FOUND, 2000, twin_cb, &b);
+	run(5);
+	ok(a.calls == 1 && a.rv == 1, "the first waiter is called");
+	ok(b.calls == 1 && b.rv == 0,
+	    "the second, cancelled from the first's callback, is not; its "
+	    "new lookup is answered");
+}
+
+static void
+test_close(void)
+{
+	struct got	a, b;
+
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	twindir_forget(&d, ID_FOUND);
+	pending = 2;
+	twindir_lookup(&d, ID_FOUND, 3000, twin_cb, &a);
+	twindir_lookup_account(&d, account, id_cb, &b);
+	twindir_close(&d);
+	pending = 0;
+	run(0.3);
+	ok(a.calls == 0 && b.calls == 0,
+	    "closing with reads in flight: no callback comes");
+}
+
+static void
+test_dead(struct chainrpc **rpc)
+{
+	struct got	 a;
+	char		 url[64], err[256];
+	const char	*urls[1] = { url };
+
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d", free_port());
+	*rpc = chainrpc_new(EV_DEFAULT, urls, 1, err, sizeof(err));
+	ok(*rpc != NULL && twindir_open_chain(&d, *rpc, 10, 300, err,
+	    sizeof(err)) == 0, "a directory over a dead endpoint");
+	memset(&a, 0, sizeof(a));
+	pending = 1;
+	twindir_lookup(&d, ID_FOUND, 1000, twin_cb, &a);
+	run(5);
+	ok(a.calls == 1 && a.rv == -1, "the endpoint is down: -1");
+	twindir_close(&d);
+}
+
+int
+main(void)
+{
+	struct chainrpc	*rpc;
+	char		 url[64], err[256];
+	const char	*urls[1] = { url };
+	struct twin_record t;
+	int		 port = free_port(), fd;
+	pid_t		 s;
+
+	signal(SIGPIPE, SIG_IGN);
+	log_init(1, 0);
+	if ((fd = mkstemp(dump)) == -1)
+		return 1;
+	close(fd);
+	setup_table();
+	if ((s = stub(port)) == -1) {
+		printf("Bail out! cannot start the stub node\n");
+		return 1;
+	}
+	snprintf(url, sizeof(url), "ws://127.0.0.1:%d", port);
+	rpc = chainrpc_new(EV_DEFAULT, urls, 1, err, sizeof(err));
+	ok(rpc != NULL && twindir_open_chain(&d, rpc, 10, 300, err,
+	    sizeof(err)) == 0, "a directory over the stub node");
+	ok(twindir_get(&d, ID_FOUND, &t, 1000) == 0 &&
+	    twindir_find(&d, account, &t.id) == -1,
+	    "the synchronous calls only see the cache");
+	test_coalesced();
+	test_misses();
+	test_accounts();
+	test_reentry();
+	test_close();
+	chainrpc_free(rpc);
+	test_dead(&rpc);
+	chainrpc_free(rpc);
+
+	kill(s, SIGKILL);
+	waitpid(s, NULL, 0);
+	unlink(dump);
+	return done_testing();
+}
