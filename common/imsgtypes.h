@@ -28,7 +28,8 @@ enum imsg_type {
 	 *   u32 nrelays, nrelays x str relay URL (ws:// or wss://),
 	 *   u32 nsubstrate, nsubstrate x str URL (issue 6; may be 0),
 	 *   str twins file path ("" = the chain), u32 no_update,
-	 *   str user (become it when root; "" = stay), u32 verbose.
+	 *   str user (become it when root; "" = stay), u32 verbose,
+	 *   u32 twin cache capacity, u32 twin cache TTL in seconds.
 	 */
 	IMSG_NETD_CONFIG = 300,
 

@@ -53,6 +53,8 @@ struct netd_config {
 	uint32_t	no_update;
 	char		user[NETD_USER_MAX + 1];
 	uint32_t	verbose;
+	uint32_t	twin_cache;
+	uint32_t	twin_ttl;
 };
 
 static struct {
@@ -326,8 +328,14 @@ read_config(struct netd_config *c)
 	    imsg_get_u32(&rd, &c->no_update) == -1 ||
 	    imsg_get_str(&rd, c->user, sizeof(c->user)) == -1 ||
 	    imsg_get_u32(&rd, &c->verbose) == -1 ||
+	    imsg_get_u32(&rd, &c->twin_cache) == -1 ||
+	    imsg_get_u32(&rd, &c->twin_ttl) == -1 ||
 	    imsg_get_end(&rd) != 0)
 		fatalx("malformed configuration (size %u)", imsg.hdr.len);
+	if (c->twin_cache == 0 || c->twin_cache > TWINCACHE_MAX ||
+	    c->twin_ttl == 0)
+		fatalx("configuration: twin cache of %u for %u s", c->twin_cache,
+		    c->twin_ttl);
 }
 
 static void
@@ -403,8 +411,8 @@ open_chain(const struct netd_config *c)
 	if ((nd.chain = chainrpc_new(nd.loop, urls, c->nsubstrate, err,
 	    sizeof(err))) == NULL)
 		fatalx("%s", err);
-	if (twindir_open_chain(&nd.twins, nd.chain, NETD_TWIN_CACHE,
-	    NETD_TWIN_TTL, err, sizeof(err)) == -1)
+	if (twindir_open_chain(&nd.twins, nd.chain, c->twin_cache,
+	    c->twin_ttl, err, sizeof(err)) == -1)
 		fatalx("%s", err);
 }
 
@@ -465,8 +473,8 @@ main(int argc, char *argv[])
 		fatalx("libev: no event loop");
 
 	if (cfg.twins[0] != '\0') {
-		if (twindir_open_file(&nd.twins, cfg.twins, NETD_TWIN_CACHE,
-		    NETD_TWIN_TTL, err, sizeof(err)) == -1)
+		if (twindir_open_file(&nd.twins, cfg.twins, cfg.twin_cache,
+		    cfg.twin_ttl, err, sizeof(err)) == -1)
 			fatalx("%s", err);
 		if ((rv = twindir_find(&nd.twins, account, &twin)) == -1)
 			fatalx("cannot look up the twin of account %s", ss58);

@@ -24,8 +24,6 @@ struct twindir;
 #define NETD_SUBSTRATE_MAX	16	/* chain URLs in the configuration */
 #define NETD_USER_MAX		256
 
-#define NETD_TWIN_CACHE		500	/* PROTOCOL.md §7.6 */
-#define NETD_TWIN_TTL		300
 
 /* Time rules of PROTOCOL.md §5.2 and §5.3, in seconds. */
 #define NETD_DEFAULT_TTL	300

@@ -27,6 +27,8 @@ static const struct {
 	[PKW_USER] =		{ "user", 0 },
 	[PKW_JAIL] =		{ "jail", 0 },
 	[PKW_DEBUG] =		{ "debug", 0 },
+	[PKW_TWIN_CACHE] =	{ "twin-cache", 0 },
+	[PKW_TWIN_TTL] =	{ "twin-ttl", 0 },
 };
 
 static __attribute__((format(printf, 3, 4))) int
@@ -47,6 +49,8 @@ peer_conf_init(struct peer_conf *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->key_type = KEY_SR25519;
+	c->twin_cache = PEER_TWIN_CACHE;
+	c->twin_ttl = PEER_TWIN_TTL;
 }
 
 const char *
@@ -291,6 +295,23 @@ set_user(struct peer_conf *c, const char *v, char *why, size_t whylen)
 	return 0;
 }
 
+/* A decimal count from 1 to max, no sign or leading zero. */
+static int
+set_count(unsigned int *out, const char *v, unsigned int max, char *why,
+    size_t whylen)
+{
+	unsigned long	n = 0;
+	size_t		i;
+
+	for (i = 0; v[i] >= '0' && v[i] <= '9' && i < 8; i++)
+		n = n * 10 + (unsigned long)(v[i] - '0');
+	if (i == 0 || v[i] != '\0' || v[0] == '0' || n > max)
+		return fail(why, whylen, "a number from 1 to %u, not "
+		    "\"%.32s\"", max, v);
+	*out = (unsigned int)n;
+	return 0;
+}
+
 int
 peer_conf_set(struct peer_conf *c, enum peer_kw kw, const char *v,
     char *why, size_t whylen)
@@ -341,6 +362,12 @@ peer_conf_set(struct peer_conf *c, enum peer_kw kw, const char *v,
 			return fail(why, whylen, "yes or no, not \"%.32s\"", v);
 		rc = 0;
 		break;
+	case PKW_TWIN_CACHE:
+		return set_count(&c->twin_cache, v, PEER_TWIN_CACHE_MAX, why,
+		    whylen);
+	case PKW_TWIN_TTL:
+		return set_count(&c->twin_ttl, v, PEER_TWIN_TTL_MAX, why,
+		    whylen);
 	case PKW_USER:
 		rc = set_user(c, v, why, whylen);
 		break;
@@ -548,6 +575,10 @@ peer_conf_merge(struct peer_conf *b, const struct peer_conf *o)
 		memcpy(b->jail, o->jail, sizeof(b->jail));
 	if (o->set & (1U << PKW_DEBUG))
 		b->debug = o->debug;
+	if (o->set & (1U << PKW_TWIN_CACHE))
+		b->twin_cache = o->twin_cache;
+	if (o->set & (1U << PKW_TWIN_TTL))
+		b->twin_ttl = o->twin_ttl;
 	b->set |= o->set;
 }
 

@@ -27,6 +27,10 @@
 #define PEER_DEFAULT_SUBSTRATE	"wss://tfchain.grid.tf:443"
 #define PEER_DEFAULT_USER	"nobody"
 #define PEER_DEFAULT_JAIL	"/run/rmb-peer"
+#define PEER_TWIN_CACHE		500	/* the reference's (PROTOCOL.md §7.6) */
+#define PEER_TWIN_TTL		300
+#define PEER_TWIN_CACHE_MAX	(1U << 20)	/* TWINCACHE_MAX */
+#define PEER_TWIN_TTL_MAX	86400
 
 /* One bit per keyword, to tell "given" from "default". */
 enum peer_kw {
@@ -40,6 +44,8 @@ enum peer_kw {
 	PKW_USER,
 	PKW_JAIL,
 	PKW_DEBUG,
+	PKW_TWIN_CACHE,
+	PKW_TWIN_TTL,
 	PKW_COUNT
 };
 
@@ -57,6 +63,8 @@ struct peer_conf {
 	char		user[PEER_USER_MAX + 1];
 	char		jail[PATH_MAX];
 	int		debug;
+	unsigned int	twin_cache;	/* twins netd keeps */
+	unsigned int	twin_ttl;	/* seconds it keeps one */
 };
 
 /* Nothing given, every field empty. */

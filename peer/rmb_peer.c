@@ -62,7 +62,9 @@ enum {
 	OPT_NO_UPDATE,
 	OPT_TWINS,
 	OPT_USER,
-	OPT_JAIL
+	OPT_JAIL,
+	OPT_TWIN_CACHE,
+	OPT_TWIN_TTL
 };
 
 static const struct option longopts[] = {
@@ -75,6 +77,8 @@ static const struct option longopts[] = {
 	{ "substrate",		required_argument, NULL, 's' },
 	{ "relay",		required_argument, NULL, OPT_RELAY },
 	{ "no-update",		no_argument, NULL, OPT_NO_UPDATE },
+	{ "twin-cache",		required_argument, NULL, OPT_TWIN_CACHE },
+	{ "twin-ttl",		required_argument, NULL, OPT_TWIN_TTL },
 	{ "uploads",		required_argument, NULL, 'u' },
 	{ "debug",		no_argument, NULL, 'd' },
 	{ "twins",		required_argument, NULL, OPT_TWINS },
@@ -94,7 +98,8 @@ usage(FILE *f)
 	    "                [-r redis-url] [-s substrate-url] [--relay url] "
 	    "[--no-update]\n"
 	    "                [--twins file] [--user user] [--jail dir] "
-	    "[-u dir]\n");
+	    "[-u dir]\n"
+	    "                [--twin-cache count] [--twin-ttl seconds]\n");
 }
 
 /* A command-line error: one line, exit 2. */
@@ -237,6 +242,12 @@ parse_flags(struct peer_flags *f, int argc, char *argv[])
 			break;
 		case OPT_USER:
 			flag_set(f, "--user", PKW_USER, optarg);
+			break;
+		case OPT_TWIN_CACHE:
+			flag_set(f, "--twin-cache", PKW_TWIN_CACHE, optarg);
+			break;
+		case OPT_TWIN_TTL:
+			flag_set(f, "--twin-ttl", PKW_TWIN_TTL, optarg);
 			break;
 		case OPT_JAIL:
 			flag_set(f, "--jail", PKW_JAIL, optarg);
@@ -500,6 +511,8 @@ send_netd_config(struct imsgbuf *ib, const struct peer_conf *c, int root)
 	ibuf_add_u32(b, (uint32_t)c->no_update);
 	ibuf_add_str(b, root ? c->user : "");
 	ibuf_add_u32(b, (uint32_t)c->debug);
+	ibuf_add_u32(b, c->twin_cache);
+	ibuf_add_u32(b, c->twin_ttl);
 	if (imsg_close(ib, b) == -1)
 		return -1;
 	return imsgbuf_flush(ib);

@@ -77,6 +77,8 @@ struct relay_conf {
 	const char		*substrate[RELAY_SUBSTRATE_MAX];
 	size_t			 nsubstrate;
 	const char		*user;		/* become this when root */
+	size_t			 twin_cache;	/* twins kept */
+	uint64_t		 twin_ttl;	/* seconds a twin is kept */
 	int			 no_sandbox;
 	/* Test and private-network knobs for the federation client. */
 	int			 federation_http;	/* http:// not https:// */

@@ -33,7 +33,9 @@ enum {
 	OPT_USER,
 	OPT_CATCHUP,
 	OPT_FED_HTTP,
-	OPT_CONNECT_TO
+	OPT_CONNECT_TO,
+	OPT_TWIN_CACHE,
+	OPT_TWIN_TTL
 };
 
 static const struct option longopts[] = {
@@ -51,6 +53,8 @@ static const struct option longopts[] = {
 	{ "user",		required_argument, NULL, OPT_USER },
 	{ "federation-http",	no_argument,	   NULL, OPT_FED_HTTP },
 	{ "connect-to",		required_argument, NULL, OPT_CONNECT_TO },
+	{ "twin-cache",		required_argument, NULL, OPT_TWIN_CACHE },
+	{ "twin-ttl",		required_argument, NULL, OPT_TWIN_TTL },
 	{ "version",		no_argument,	   NULL, 'V' },
 	{ "help",		no_argument,	   NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
@@ -67,7 +71,8 @@ usage(int code)
 	    "                 [-l listen] [-w workers] [-u user-per-worker] "
 	    "[-p ranker-period]\n"
 	    "                 [--limit count size] [--twins file] "
-	    "[--user user]\n");
+	    "[--user user]\n"
+	    "                 [--twin-cache n] [--twin-ttl seconds]\n");
 	exit(code);
 }
 
@@ -183,6 +188,8 @@ parse_flags(struct relay_conf *c, int argc, char **argv)
 	c->workers = RELAY_WORKERS_DEFAULT;
 	c->per_worker = RELAY_PER_WORKER_DEFAULT;
 	c->ranker_period = RELAY_RANK_PERIOD;
+	c->twin_cache = RELAY_TWIN_CACHE;
+	c->twin_ttl = RELAY_TWIN_TTL;
 	c->user = DEFAULT_USER;
 	parse_listen(c, RELAY_LISTEN_DEFAULT);
 	while ((ch = getopt_long(argc, argv, "m:r:s:w:u:l:dp:Vh", longopts,
@@ -242,6 +249,13 @@ parse_flags(struct relay_conf *c, int argc, char **argv)
 		case OPT_FED_HTTP:
 			c->federation_http = 1;
 			break;
+		case OPT_TWIN_CACHE:
+			c->twin_cache = (size_t)number("--twin-cache", optarg,
+			    1, TWINCACHE_MAX);
+			break;
+		case OPT_TWIN_TTL:
+			c->twin_ttl = number("--twin-ttl", optarg, 1, 86400);
+			break;
 		case OPT_CONNECT_TO:
 			if (c->nconnect_to >= RELAY_CONNECT_TO_MAX) {
 				fprintf(stderr, "rmb-relay: --connect-to: at "
@@ -300,15 +314,15 @@ open_twins(struct relay *r)
 
 	if (r->conf.twins_path != NULL) {
 		if (twindir_open_file(&r->twins, r->conf.twins_path,
-		    RELAY_TWIN_CACHE, RELAY_TWIN_TTL, err, sizeof(err)) == -1)
+		    r->conf.twin_cache, r->conf.twin_ttl, err, sizeof(err)) == -1)
 			fatalx("%s", err);
 		return;
 	}
 	if ((r->chain = chainrpc_new(r->loop, r->conf.substrate,
 	    r->conf.nsubstrate, err, sizeof(err))) == NULL)
 		fatalx("--substrate: %s", err);
-	if (twindir_open_chain(&r->twins, r->chain, RELAY_TWIN_CACHE,
-	    RELAY_TWIN_TTL, err, sizeof(err)) == -1)
+	if (twindir_open_chain(&r->twins, r->chain, r->conf.twin_cache,
+	    r->conf.twin_ttl, err, sizeof(err)) == -1)
 		fatalx("tfchain: %s", err);
 }
 

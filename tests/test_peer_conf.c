@@ -192,6 +192,20 @@ test_scalars(void)
 	bad("debug 3\n", "f:1: debug: 0 to 2, not \"3\"", "debug 3");
 	bad("debug 01\n", "f:1: debug: 0 to 2, not \"01\"", "debug 01");
 	bad("debug -1\n", "f:1: debug: 0 to 2, not \"-1\"", "debug -1");
+
+	good("key-type sr25519\n", "twin cache untouched");
+	ok(c.twin_cache == 500 && c.twin_ttl == 300,
+	    "... the reference's 500 twins for 300 s by default");
+	good("twin-cache 10000\ntwin-ttl 60\n", "twin-cache and twin-ttl");
+	ok(c.twin_cache == 10000 && c.twin_ttl == 60, "... stored");
+	bad("twin-cache 0\n", "f:1: twin-cache: a number from 1 to 1048576, "
+	    "not \"0\"", "twin-cache 0");
+	bad("twin-cache 1048577\n", "f:1: twin-cache: a number from 1 to "
+	    "1048576, not \"1048577\"", "twin-cache over the bound");
+	bad("twin-ttl 86401\n", "f:1: twin-ttl: a number from 1 to 86400, "
+	    "not \"86401\"", "twin-ttl over a day");
+	bad("twin-ttl 5s\n", "f:1: twin-ttl: a number from 1 to 86400, "
+	    "not \"5s\"", "twin-ttl with a unit");
 }
 
 static void

@@ -213,6 +213,10 @@ grep -aq "ws://localhost:4001" "$tmp/netd.cfg" &&
     grep -aq "wss://tfchain.grid.tf:443" "$tmp/netd.cfg" &&
     [ "$(u32 "$tmp/netd.cfg" 4)" = 1 ]
 ok $? "... with the relay, the default substrate, one relay"
+cfglen=$(wc -c <"$tmp/netd.cfg")
+[ "$(od -An -tu4 -j $((cfglen - 8)) -N4 "$tmp/netd.cfg" | tr -d ' ')" = 500 ] &&
+    [ "$(od -An -tu4 -j $((cfglen - 4)) -N4 "$tmp/netd.cfg" | tr -d ' ')" = 300 ]
+ok $? "... and the twin cache: 500 twins for 300 s"
 [ "$(u32 "$tmp/apid.cfg" 0)" = 400 ] &&
     [ "$(u32 "$tmp/apid.cfg" 1)" = "$(wc -c <"$tmp/apid.cfg")" ] &&
     grep -aq "redis://localhost:6379" "$tmp/apid.cfg"
