@@ -36,8 +36,8 @@
 #define CHOPSTICKS_CJS		"node_modules/@acala-network/chopsticks/" \
 				    "chopsticks.cjs"
 
-static double
-now_s(void)
+double
+chain_now_s(void)
 {
 	struct timespec	ts;
 
@@ -97,7 +97,7 @@ path_join(char *out, size_t cap, const char *a, const char *b)
 static int
 run(char *const argv[], const char *cwd, int outfd, int timeout_ms)
 {
-	double	deadline = now_s() + timeout_ms / 1000.0;
+	double	deadline = chain_now_s() + timeout_ms / 1000.0;
 	pid_t	pid, parent = getpid(), r;
 	int	status, fd;
 
@@ -124,7 +124,7 @@ run(char *const argv[], const char *cwd, int outfd, int timeout_ms)
 			return status;
 		if (r == -1)
 			return -1;
-		if (now_s() >= deadline) {
+		if (chain_now_s() >= deadline) {
 			kill(-pid, SIGKILL);
 			kill(pid, SIGKILL);
 			while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
@@ -331,10 +331,10 @@ install(struct chain_srv *srv, const char *npm, const char *srcdir,
 		why(srv, -1, "%s: %s", lock, strerror(errno));
 		goto out;
 	}
-	deadline = now_s() + LOCK_TIMEOUT_MS / 1000.0;
+	deadline = chain_now_s() + LOCK_TIMEOUT_MS / 1000.0;
 	while (flock(lfd, LOCK_EX | LOCK_NB) == -1) {
 		if ((errno != EWOULDBLOCK && errno != EINTR) ||
-		    now_s() >= deadline) {
+		    chain_now_s() >= deadline) {
 			why(srv, -1, "%s: cannot lock: %s", lock,
 			    strerror(errno));
 			goto out;
@@ -346,7 +346,7 @@ install(struct chain_srv *srv, const char *npm, const char *srcdir,
 		rc = 0;
 		goto out;
 	}
-	t0 = now_s();
+	t0 = chain_now_s();
 	if (rm_rf(dir) == -1 || rm_rf(tmp) == -1 || mkdir(tmp, 0755) == -1 ||
 	    path_join(path, sizeof(path), tmp, "package-lock.json") != 0 ||
 	    spit(path, lockf, locklen) == -1 ||
@@ -373,7 +373,7 @@ install(struct chain_srv *srv, const char *npm, const char *srcdir,
 		why(srv, -1, "rename %s: %s", tmp, strerror(errno));
 		goto out;
 	}
-	srv->install_s = now_s() - t0;
+	srv->install_s = chain_now_s() - t0;
 	rc = 0;
 out:
 	if (lfd != -1)
@@ -470,15 +470,15 @@ chain_start(struct chain_srv *srv)
 	argv[8] = "--build-block-mode";
 	argv[9] = "Instant";
 	argv[10] = NULL;
-	t0 = now_s();
+	t0 = chain_now_s();
 	if ((srv->pid = proc_start(argv, srv->log)) == -1) {
 		chain_stop(srv);
 		return why(srv, -1, "fork: %s", strerror(errno));
 	}
 	deadline = t0 + START_TIMEOUT_MS / 1000.0;
 	while ((srv->port = listen_port(srv->log)) == 0) {
-		if (proc_exited(srv->pid, &status) != 0 || now_s() >= deadline) {
-			if (now_s() >= deadline)
+		if (proc_exited(srv->pid, &status) != 0 || chain_now_s() >= deadline) {
+			if (chain_now_s() >= deadline)
 				proc_stop(srv->pid, 2000);
 			srv->pid = -1;
 			show_tail(srv->log);
@@ -488,7 +488,7 @@ chain_start(struct chain_srv *srv)
 		}
 		nap_ms(20);
 	}
-	srv->start_s = now_s() - t0;
+	srv->start_s = chain_now_s() - t0;
 	snprintf(srv->url, sizeof(srv->url), "http://127.0.0.1:%d", srv->port);
 	return 0;
 }

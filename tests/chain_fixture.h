@@ -92,4 +92,7 @@ int	chain_fund(struct chain_srv *srv, const uint8_t account[32]);
 void	chain_key_account(uint8_t out[CHAIN_KEY_ACCOUNT_LEN],
 	    const uint8_t account[32]);
 
+/* Monotonic seconds, for the timings the chain tests print. */
+double	chain_now_s(void);
+
 #endif

@@ -26,6 +26,8 @@
 #define REDIS_ARGS_MAX		64
 #define NEEDLE_MAX		4096
 
+static int	send_all(int, const char *, size_t);
+
 static int64_t
 now_ms(void)
 {
@@ -162,6 +164,118 @@ wait_port(int port, int timeout_ms)
 }
 
 /* Reads the file in blocks, keeping a needle's length of overlap. */
+ssize_t
+http_read_request(int fd, char *buf, size_t cap)
+{
+	size_t		 len = 0, want;
+	ssize_t		 n;
+	const char	*h, *cl;
+
+	for (;;) {
+		if (len + 1 >= cap ||
+		    (n = read(fd, buf + len, cap - 1 - len)) <= 0)
+			return -1;
+		len += (size_t)n;
+		buf[len] = '\0';
+		if ((h = strstr(buf, "\r\n\r\n")) == NULL)
+			continue;
+		if ((cl = strcasestr(buf, "Content-Length:")) == NULL)
+			return (ssize_t)len;
+		want = (size_t)(h + 4 - buf) + strtoul(cl + 15, NULL, 10);
+		if (len >= want)
+			return (ssize_t)len;
+	}
+}
+
+const char *
+http_body(const char *req)
+{
+	const char	*h;
+
+	return (h = strstr(req, "\r\n\r\n")) != NULL ? h + 4 : "";
+}
+
+void
+jsonrpc_req_id(char *out, size_t cap, const char *req)
+{
+	const char	*p;
+
+	if ((p = strstr(req, "\"id\":")) != NULL)
+		snprintf(out, cap, "%.*s", (int)strspn(p + 5, "0123456789"),
+		    p + 5);
+	else
+		snprintf(out, cap, "0");
+}
+
+const char *
+jsonrpc_answer(char *out, size_t cap, const char *req, const char *result,
+    const char *message)
+{
+	char	id[24];
+
+	jsonrpc_req_id(id, sizeof(id), http_body(req));
+	if (result != NULL)
+		snprintf(out, cap, "{\"jsonrpc\":\"2.0\",\"id\":%s,"
+		    "\"result\":%s}", id, result);
+	else
+		snprintf(out, cap, "{\"jsonrpc\":\"2.0\",\"id\":%s,"
+		    "\"error\":{\"message\":\"%s\"}}", id, message);
+	return out;
+}
+
+static void
+http_stub_serve(int s, http_answer_fn answer, void *arg)
+{
+	char		 req[HTTP_STUB_REQ_MAX], head[128];
+	const char	*body;
+	int		 c, status;
+
+	for (;;) {
+		if ((c = accept(s, NULL, NULL)) == -1)
+			_exit(1);
+		status = 200;
+		if (http_read_request(c, req, sizeof(req)) == -1 ||
+		    (body = answer(req, &status, arg)) == NULL) {
+			close(c);
+			continue;
+		}
+		snprintf(head, sizeof(head), "HTTP/1.1 %d %s\r\n"
+		    "Content-Length: %zu\r\nConnection: close\r\n\r\n",
+		    status, status == 200 ? "OK" : "Stub", strlen(body));
+		/* The client may have given up: nothing to do about it. */
+		if (send_all(c, head, strlen(head)) == 0)
+			(void)send_all(c, body, strlen(body));
+		close(c);
+	}
+}
+
+pid_t
+http_stub_start(int port, http_answer_fn answer, void *arg)
+{
+	struct sockaddr_in	sin;
+	pid_t			pid, parent = getpid();
+	int			s, one = 1;
+
+	if ((s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	lo_addr(&sin, port);
+	if (setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == -1 ||
+	    bind(s, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
+	    listen(s, 16) == -1 || (pid = fork()) == -1) {
+		close(s);
+		return -1;
+	}
+	if (pid != 0) {
+		close(s);
+		return pid;
+	}
+	/* The parent may have died before the request took effect. */
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM) == -1 || getppid() != parent)
+		_exit(1);
+	http_stub_serve(s, answer, arg);
+	_exit(1);
+}
+
 static int
 file_has(const char *path, const char *needle)
 {

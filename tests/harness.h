@@ -30,6 +30,41 @@ int	wait_port(int port, int timeout_ms);
 /* Waits until logpath contains needle (under 4 KiB).  Returns 0 or -1. */
 int	wait_log(const char *logpath, const char *needle, int timeout_ms);
 
+/*
+ * The answer of a stub HTTP server to one request (headers and body,
+ * NUL-terminated): the response body, or NULL to close without one.  It
+ * runs in the server's process; *status comes set to 200.
+ */
+typedef const char *(*http_answer_fn)(const char *req, int *status,
+	    void *arg);
+
+/* The largest request, headers and body, a stub HTTP server reads. */
+#define HTTP_STUB_REQ_MAX	8192
+
+/*
+ * Forks a server on 127.0.0.1:port that reads each request whole and
+ * answers it with answer's status and body, then closes the connection;
+ * it serves until killed, and gets SIGTERM if the test dies.  Returns its
+ * pid or -1.
+ */
+pid_t	http_stub_start(int port, http_answer_fn answer, void *arg);
+/*
+ * Reads one HTTP request from fd: the headers, then Content-Length bytes
+ * of body, NUL-terminated in buf.  Returns its length, or -1 on EOF, an
+ * error or a request of cap bytes or more.
+ */
+ssize_t	http_read_request(int fd, char *buf, size_t cap);
+/* The body of the request in req, after its headers ("" when none). */
+const char *http_body(const char *req);
+/*
+ * The JSON-RPC answer to the request in req, with its id: result when
+ * not NULL, else an error with message.  Returns out.
+ */
+const char *jsonrpc_answer(char *out, size_t cap, const char *req,
+	    const char *result, const char *message);
+/* The decimal id of the JSON-RPC request in req, "0" when none. */
+void	jsonrpc_req_id(char *out, size_t cap, const char *req);
+
 struct redis_srv {
 	pid_t	pid;
 	int	port;

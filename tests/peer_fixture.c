@@ -69,8 +69,8 @@ pf_relay_start(struct pf_net *n)
 	argv[i++] = url;
 	argv[i++] = (char *)"-l";
 	argv[i++] = listen;
-	argv[i++] = (char *)"--twins";
-	argv[i++] = n->twins;
+	argv[i++] = (char *)(n->substrate != NULL ? "-s" : "--twins");
+	argv[i++] = (char *)(n->substrate != NULL ? n->substrate : n->twins);
 	argv[i] = NULL;
 	unlink(log);
 	if ((n->relay_pid = proc_start(argv, log)) == -1)
@@ -113,9 +113,15 @@ pf_peer_start(struct pf_net *n, struct pf_peer *p, const char *twins,
 	argv[i++] = url;
 	argv[i++] = (char *)"--relay";
 	argv[i++] = relay;
-	argv[i++] = (char *)"--twins";
-	argv[i++] = (char *)(twins != NULL ? twins : n->twins);
-	argv[i++] = (char *)"--no-update";
+	if (p->substrate != NULL) {
+		argv[i++] = (char *)"-s";
+		argv[i++] = (char *)p->substrate;
+	} else {
+		argv[i++] = (char *)"--twins";
+		argv[i++] = (char *)(twins != NULL ? twins : n->twins);
+	}
+	if (!p->update)
+		argv[i++] = (char *)"--no-update";
 	argv[i++] = (char *)"--jail";
 	argv[i++] = n->jail;
 	argv[i] = NULL;

@@ -20,6 +20,7 @@ struct pf_net {
 	struct redis_srv	 redis;		/* the relay's */
 	int			 relay_port;
 	pid_t			 relay_pid;
+	const char		*substrate;	/* the relay reads the chain */
 };
 
 struct pf_peer {
@@ -29,6 +30,8 @@ struct pf_peer {
 	struct redis_srv	 redis;
 	pid_t			 pid;
 	char			 log[300];
+	const char		*substrate;	/* twins from this chain */
+	int			 update;	/* let it update its twin */
 };
 
 /*
@@ -36,12 +39,16 @@ struct pf_peer {
  * children, the relay's redis.  Returns 0, -2 without redis-server, -1.
  */
 int	pf_init(struct pf_net *);
-/* Starts (or restarts, on the same port) rmb-relay; 0 or -1. */
+/*
+ * Starts (or restarts, on the same port) rmb-relay, with the twin file
+ * or, when n->substrate is set, the chain; 0 or -1.
+ */
 int	pf_relay_start(struct pf_net *);
 void	pf_relay_stop(struct pf_net *);
 /*
  * Starts p with its own redis and the twin file twins (NULL: the
- * network's); with wait, returns once its netd reached the relay.
+ * network's), or the chain when p->substrate is set; --no-update unless
+ * p->update.  With wait, returns once its netd reached the relay.
  */
 int	pf_peer_start(struct pf_net *, struct pf_peer *, const char *twins,
 	    int wait);

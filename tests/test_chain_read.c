@@ -36,15 +36,6 @@ static char		rmb_path[PATH_MAX], scratch[256];
 static char		out[OUT_MAX], errout[OUT_MAX];
 static char		want[4096];
 
-static double
-now_s(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void
 read_file(const char *path, char *buf, size_t cap)
 {
@@ -94,9 +85,9 @@ rmb(const char *arg, ...)
 		execv(argv[0], argv);
 		_exit(127);
 	}
-	deadline = now_s() + RMB_TIMEOUT_S;
+	deadline = chain_now_s() + RMB_TIMEOUT_S;
 	while (proc_exited(pid, &status) == 0) {
-		if (now_s() > deadline) {
+		if (chain_now_s() > deadline) {
 			kill(pid, SIGKILL);
 			waitpid(pid, &status, 0);
 			return -1;
@@ -567,7 +558,7 @@ int
 main(void)
 {
 	const char	*top;
-	double		 t0 = now_s();
+	double		 t0 = chain_now_s();
 	int		 rc;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -604,6 +595,6 @@ main(void)
 	unlink(strcat(strcpy(want, scratch), "/out"));
 	unlink(strcat(strcpy(want, scratch), "/err"));
 	rmdir(scratch);
-	diag("whole test %.1f s", now_s() - t0);
+	diag("whole test %.1f s", chain_now_s() - t0);
 	return done_testing();
 }

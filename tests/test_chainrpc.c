@@ -5,10 +5,7 @@
  * transport failure or an HTTP error, giving up after two rounds,
  * cancelling, and URL forms.
  */
-#include <sys/socket.h>
 #include <sys/wait.h>
-
-#include <netinet/in.h>
 
 #include <signal.h>
 #include <stdio.h>
@@ -58,20 +55,23 @@ stop_loop(struct ev_loop *loop, ev_timer *w, int revents)
 	ev_break(loop, EVBREAK_ALL);
 }
 
-/*
- * body with every "@ID@" replaced by the id of the request in req, so
- * that a stub can answer the call it was sent.
- */
+/* What one stub node answers, and where it writes the last request. */
+struct stub {
+	int		 status;
+	const char	*body;		/* "@ID@" stands for the request's id */
+	const char	*dump;		/* or NULL */
+	char		 text[512];
+};
+
+/* body with every "@ID@" replaced by the id of the request in req. */
 static void
 with_id(char *out, size_t cap, const char *body, const char *req)
 {
-	const char	*p, *at;
-	char		 id[24] = "0";
+	const char	*at;
+	char		 id[24];
 	size_t		 n = 0, k;
 
-	if ((p = strstr(req, "\"id\":")) != NULL)
-		snprintf(id, sizeof(id), "%.*s", (int)strspn(p + 5,
-		    "0123456789"), p + 5);
+	jsonrpc_req_id(id, sizeof(id), req);
 	while (*body != '\0' && n + 1 < cap) {
 		if ((at = strstr(body, "@ID@")) == NULL)
 			at = body + strlen(body);
@@ -91,51 +91,32 @@ with_id(char *out, size_t cap, const char *body, const char *req)
 	out[n] = '\0';
 }
 
-/*
- * A one-shot HTTP server: answers every connection with status and body,
- * in which "@ID@" stands for the request's id.
- */
+static const char *
+answer(const char *req, int *status, void *arg)
+{
+	struct stub	*st = arg;
+	FILE		*f;
+
+	if (st->dump != NULL && (f = fopen(st->dump, "w")) != NULL) {
+		fputs(req, f);
+		fclose(f);
+	}
+	with_id(st->text, sizeof(st->text), st->body, req);
+	*status = st->status;
+	return st->text;
+}
+
+/* A stub node that answers every request with status and body. */
 static pid_t
 stub(int port, int status, const char *body, const char *dump)
 {
-	struct sockaddr_in	sa;
-	pid_t			pid;
-	int			s, c, one = 1;
-	char			buf[4096], resp[1024], text[512];
-	ssize_t			n;
-	FILE			*f;
+	static struct stub	 st;
 
-	if ((s = socket(AF_INET, SOCK_STREAM, 0)) == -1)
-		return -1;
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_port = htons((uint16_t)port);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(s, (struct sockaddr *)&sa, sizeof(sa)) == -1 ||
-	    listen(s, 8) == -1)
-		return -1;
-	if ((pid = fork()) != 0) {
-		close(s);
-		return pid;
-	}
-	for (;;) {
-		if ((c = accept(s, NULL, NULL)) == -1)
-			_exit(1);
-		usleep(20000);
-		n = read(c, buf, sizeof(buf) - 1);
-		buf[n > 0 ? n : 0] = '\0';
-		if (n > 0 && dump != NULL && (f = fopen(dump, "w")) != NULL) {
-			fwrite(buf, 1, (size_t)n, f);
-			fclose(f);
-		}
-		with_id(text, sizeof(text), body, buf);
-		snprintf(resp, sizeof(resp), "HTTP/1.1 %d X\r\nContent-Length: "
-		    "%zu\r\nConnection: close\r\n\r\n%s", status, strlen(text),
-		    text);
-		(void)!write(c, resp, strlen(resp));
-		close(c);
-	}
+	/* The server is a fork: it keeps its own copy. */
+	st.status = status;
+	st.body = body;
+	st.dump = dump;
+	return http_stub_start(port, answer, &st);
 }
 
 static void

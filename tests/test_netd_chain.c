@@ -6,10 +6,7 @@
  * check's reason, before anything is signed or submitted.  The real
  * runtime is test_peer_chain's.
  */
-#include <sys/socket.h>
 #include <sys/wait.h>
-
-#include <netinet/in.h>
 
 #include <fcntl.h>
 #include <signal.h>
@@ -62,29 +59,6 @@ netd_keyd_sync(struct ibuf *b, uint32_t type, struct imsg *reply,
 	_exit(99);
 }
 
-static ssize_t
-read_request(int c, char *buf, size_t cap)
-{
-	size_t		 len = 0, want;
-	ssize_t		 n;
-	const char	*h, *cl;
-
-	for (;;) {
-		if (len == cap - 1 || (n = read(c, buf + len,
-		    cap - 1 - len)) <= 0)
-			return -1;
-		len += (size_t)n;
-		buf[len] = '\0';
-		if ((h = strstr(buf, "\r\n\r\n")) == NULL)
-			continue;
-		if ((cl = strcasestr(buf, "Content-Length:")) == NULL)
-			return (ssize_t)len;
-		want = (size_t)(h + 4 - buf) + strtoul(cl + 15, NULL, 10);
-		if (len >= want)
-			return (ssize_t)len;
-	}
-}
-
 static const char *
 result_for(const char *req)
 {
@@ -105,74 +79,24 @@ result_for(const char *req)
 	return NULL;
 }
 
-static void
-write_all(int c, const char *p, size_t len)
-{
-	ssize_t	n;
-
-	while (len > 0 && (n = write(c, p, len)) > 0) {
-		p += n;
-		len -= (size_t)n;
-	}
-}
-
 /* A node that knows three accounts and two twins; it logs each method. */
-static pid_t
-stub(int port)
+static const char *
+answer(const char *req, int *status, void *arg)
 {
-	struct sockaddr_in	 sa;
-	pid_t			 pid;
-	int			 s, c, one = 1;
-	char			 buf[8192], id[24], *body;
-	const char		*p, *res;
-	size_t			 cap;
-	FILE			*f;
+	static char	*body;
+	size_t		 cap = strlen(metadata_hex) + 256;
+	FILE		*f;
 
-	if ((s = socket(AF_INET, SOCK_STREAM, 0)) == -1)
-		return -1;
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_port = htons((uint16_t)port);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(s, (struct sockaddr *)&sa, sizeof(sa)) == -1 ||
-	    listen(s, 16) == -1)
-		return -1;
-	if ((pid = fork()) != 0) {
-		close(s);
-		return pid;
-	}
-	cap = strlen(metadata_hex) + 256;
-	if ((body = malloc(cap)) == NULL)
+	(void)status;
+	(void)arg;
+	if (body == NULL && (body = malloc(cap)) == NULL)
 		_exit(1);
-	for (;;) {
-		if ((c = accept(s, NULL, NULL)) == -1)
-			_exit(1);
-		if (read_request(c, buf, sizeof(buf)) == -1) {
-			close(c);
-			continue;
-		}
-		p = strstr(buf, "\r\n\r\n") + 4;
-		if ((f = fopen(dump, "a")) != NULL) {
-			fprintf(f, "%s\n", p);
-			fclose(f);
-		}
-		snprintf(id, sizeof(id), "0");
-		if ((p = strstr(p, "\"id\":")) != NULL)
-			snprintf(id, sizeof(id), "%.*s",
-			    (int)strspn(p + 5, "0123456789"), p + 5);
-		if ((res = result_for(buf)) != NULL)
-			snprintf(body, cap, "{\"jsonrpc\":\"2.0\",\"id\":%s,"
-			    "\"result\":%s}", id, res);
-		else
-			snprintf(body, cap, "{\"jsonrpc\":\"2.0\",\"id\":%s,"
-			    "\"error\":{\"message\":\"not in the stub\"}}", id);
-		snprintf(buf, sizeof(buf), "HTTP/1.1 200 OK\r\nContent-Length: "
-		    "%zu\r\nConnection: close\r\n\r\n", strlen(body));
-		write_all(c, buf, strlen(buf));
-		write_all(c, body, strlen(body));
-		close(c);
+	if ((f = fopen(dump, "a")) != NULL) {
+		fprintf(f, "%s\n", http_body(req));
+		fclose(f);
 	}
+	return jsonrpc_answer(body, cap, req, result_for(req),
+	    "not in the stub");
 }
 
 static int
@@ -447,7 +371,7 @@ main(void)
 	hex_encode(key_hex[4], key, TFCHAIN_KEY_TWIN_LEN);
 	twin_hex(twin7_hex, 7, acc_current, "r2.example_r1.example", pk);
 	twin_hex(twin8_hex, 8, acc_stale, NULL, NULL);
-	if ((s = stub(port)) == -1) {
+	if ((s = http_stub_start(port, answer, NULL)) == -1) {
 		printf("Bail out! cannot start the stub node\n");
 		return 1;
 	}

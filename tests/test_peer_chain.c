@@ -4,8 +4,7 @@
  * date with a signed update_twin (sr25519 and ed25519), a restart with
  * nothing changed submits nothing, an account without a twin is refused
  * by name, and two peers exchange an encrypted request with netd reading
- * twins from the chain.  The relay still reads a twin file, written to
- * match what the chain shows once the peers have updated their twins.
+ * twins from the chain, and so does the relay.
  */
 #include <sys/wait.h>
 
@@ -39,15 +38,6 @@ static struct pf_peer	 pb = { .name = "b", .twin = &tw[TB],
 static struct pf_peer	 pc = { .name = "c", .twin = &tw[TNOTWIN],
 			    .key_type = "sr25519" };
 
-static double
-now_s(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /*
  * Starts p on the chain: no twin file, the chopsticks node as its only
  * substrate URL, and the on-chain update unless no_update.
@@ -55,42 +45,12 @@ now_s(void)
 static int
 peer_start(struct pf_peer *p, int no_update)
 {
-	char	 bin[512], url[64], relay[64], sub[64], secret[300];
-	char	*argv[24];
-	int	 i = 0;
+	static char	sub[64];
 
-	snprintf(bin, sizeof(bin), "%s/peer/rmb-peer", net.top);
-	if (p->redis.pid == 0 && redis_start(&p->redis) != 0)
-		return -1;
-	snprintf(url, sizeof(url), "redis://127.0.0.1:%d", p->redis.port);
-	snprintf(relay, sizeof(relay), "ws://%s:%d", RELAY_DOMAIN,
-	    net.relay_port);
 	snprintf(sub, sizeof(sub), "ws://127.0.0.1:%d", srv.port);
-	snprintf(secret, sizeof(secret), "%s/%s.secret", net.dir, p->name);
-	snprintf(p->log, sizeof(p->log), "%s/peer-%s.log", net.dir, p->name);
-	if (rc_secret_file(secret, p->twin) == -1)
-		return -1;
-	argv[i++] = bin;
-	argv[i++] = (char *)"-d";
-	argv[i++] = (char *)"-k";
-	argv[i++] = (char *)p->key_type;
-	argv[i++] = (char *)"--mnemonic-file";
-	argv[i++] = secret;
-	argv[i++] = (char *)"-r";
-	argv[i++] = url;
-	argv[i++] = (char *)"--relay";
-	argv[i++] = relay;
-	argv[i++] = (char *)"-s";
-	argv[i++] = sub;
-	if (no_update)
-		argv[i++] = (char *)"--no-update";
-	argv[i++] = (char *)"--jail";
-	argv[i++] = net.jail;
-	argv[i] = NULL;
-	unlink(p->log);
-	if ((p->pid = proc_start(argv, p->log)) == -1)
-		return -1;
-	return 0;
+	p->substrate = sub;
+	p->update = !no_update;
+	return pf_peer_start(&net, p, NULL, 0);
 }
 
 /* Waits for p to exit on its own; its wait status, or -1. */
@@ -191,7 +151,7 @@ static void
 test_update(struct pf_peer *p, const char *what)
 {
 	struct twin_record	t;
-	double			t0 = now_s();
+	double			t0 = chain_now_s();
 	int			up;
 
 	ok(get_twin(p->twin->id, &t) == 0 && !t.has_relay && !t.has_pk,
@@ -199,7 +159,7 @@ test_update(struct pf_peer *p, const char *what)
 	up = peer_start(p, 0) == 0 && wait_log(p->log, ": connected",
 	    WAIT) == 0;
 	ok(up, "%s: the peer starts and reaches the relay (%.1f s)", what,
-	    now_s() - t0);
+	    chain_now_s() - t0);
 	ok(log_has(p, "chain: runtime metadata matches") &&
 	    log_has(p, "update_twin submitted (nonce 0)") &&
 	    log_has(p, "is updated on chain"), "%s: it checked the metadata "
@@ -271,8 +231,9 @@ test_exchange(void)
 int
 main(void)
 {
-	double	t0 = now_s();
-	int	rc, i;
+	static char	relay_sub[64];
+	double		t0 = chain_now_s();
+	int		rc, i;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	signal(SIGPIPE, SIG_IGN);
@@ -300,8 +261,9 @@ main(void)
 	rc_twin_init(&tw[TNOTWIN], 103, KEY_SR25519, RELAY_DOMAIN, 0x63);
 	for (i = 0; i < NTWINS; i++)
 		tw[i].has_pk = 1;
-	/* The relay's file shows what the chain will once a and b ran. */
-	if (rc_twinfile(net.twins, tw, 2) != 0 || pf_relay_start(&net) != 0 ||
+	snprintf(relay_sub, sizeof(relay_sub), "ws://127.0.0.1:%d", srv.port);
+	net.substrate = relay_sub;
+	if (pf_relay_start(&net) != 0 ||
 	    put_twin(&tw[TA], 0) != 0 || put_twin(&tw[TB], 0) != 0 ||
 	    chain_fund(&srv, tw[TNOTWIN].ident.account) != 0) {
 		printf("Bail out! cannot start the relay or write the chain\n");
@@ -309,7 +271,7 @@ main(void)
 		chain_stop(&srv);
 		return 1;
 	}
-	diag("set up in %.1f s", now_s() - t0);
+	diag("set up in %.1f s", chain_now_s() - t0);
 
 	test_update(&pa, "sr25519");
 	test_update(&pb, "ed25519");
@@ -321,6 +283,6 @@ main(void)
 	pf_peer_stop(&pb);
 	pf_done(&net, tap_failed == 0);
 	chain_stop(&srv);
-	diag("whole test %.1f s", now_s() - t0);
+	diag("whole test %.1f s", chain_now_s() - t0);
 	return done_testing();
 }

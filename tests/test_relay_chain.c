@@ -19,10 +19,10 @@
 #include "chain_fixture.h"
 #include "harness.h"
 #include "jwt.h"
-#include "relay_client.h"
+#include "relay_fixture.h"
 #include "tap.h"
 
-#define WAIT	5000	/* ms for anything that should happen */
+#define WAIT	RF_WAIT
 #define BURST	20	/* numbered messages sent right after connecting */
 #define FLOOD	200	/* over the 64 frames after which the relay stops
 			   reading a session */
@@ -34,21 +34,6 @@ static struct redis_srv	 redis_a, redis_b;
 
 enum { T1, T2, T3, T4, T5, T5NEW, T7, T8, T10, T11, T12, NTWINS };
 static struct rc_twin	 tw[NTWINS];
-
-struct relay_proc {
-	pid_t	pid;
-	int	port;
-	char	log[300];
-};
-
-static double
-now_s(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /* TfgridModule.Twins and TwinIdByAccountID for t. */
 static int
@@ -73,38 +58,10 @@ static int
 start_relay(struct relay_proc *p, const char *name, int redis_port,
     const char *const extra[])
 {
-	char	 url[64], listen[64];
-	char	*argv[40];
-	int	 n = 0, i;
+	static const char *const opts[] = { "-d", "-w", "2", "-u", "100",
+	    NULL };
 
-	snprintf(p->log, sizeof(p->log), "%s/%s.log", dir, name);
-	snprintf(url, sizeof(url), "redis://127.0.0.1:%d", redis_port);
-	p->port = free_port();
-	snprintf(listen, sizeof(listen), "127.0.0.1:%d", p->port);
-	argv[n++] = (char *)relay_bin;
-	argv[n++] = (char *)"-d";
-	argv[n++] = (char *)"-r";
-	argv[n++] = url;
-	argv[n++] = (char *)"-l";
-	argv[n++] = listen;
-	argv[n++] = (char *)"-w";
-	argv[n++] = (char *)"2";
-	argv[n++] = (char *)"-u";
-	argv[n++] = (char *)"100";
-	for (i = 0; extra[i] != NULL && n < 38; i++)
-		argv[n++] = (char *)extra[i];
-	argv[n] = NULL;
-	if ((p->pid = proc_start(argv, p->log)) == -1)
-		return -1;
-	return wait_log(p->log, "listening on", 10000);
-}
-
-static int
-alive(const struct relay_proc *p)
-{
-	int	st;
-
-	return proc_exited(p->pid, &st) == 0;
+	return rf_start(p, relay_bin, dir, name, redis_port, 0, opts, extra);
 }
 
 /* The whole log holds needle (wait_log reads only its first 4 KiB). */
@@ -135,67 +92,14 @@ logged(const struct relay_proc *p, const char *needle, int timeout_ms)
 static int
 sess(struct wsc *w, const struct relay_proc *p, int t)
 {
-	int	status;
-	char	body[256];
-
-	return rc_connect(w, p->port, &tw[t], NULL, &status, body,
-	    sizeof(body));
+	return rf_session(w, p, &tw[t], NULL);
 }
 
 static int
 send_req(struct wsc *w, int from, uint32_t to, const char *uid,
     const char *payload)
 {
-	struct rc_msg	m;
-
-	memset(&m, 0, sizeof(m));
-	m.src = &tw[from];
-	m.dst = to;
-	m.kind = RC_REQUEST;
-	m.uid = uid;
-	m.payload = payload;
-	m.len = strlen(payload);
-	return rc_send(w, &m);
-}
-
-/* The next envelope is uid; with text, also its plain payload. */
-static int
-got(struct wsc *w, const char *uid, const char *text)
-{
-	Envelope	*e;
-	int		 r;
-
-	if (rc_recv(w, &e, WAIT) != 1)
-		return 0;
-	r = strcmp(e->uid, uid) == 0 && (text == NULL ||
-	    (e->payload_case == ENVELOPE__PAYLOAD_PLAIN &&
-	    e->plain.len == strlen(text) &&
-	    memcmp(e->plain.data, text, e->plain.len) == 0));
-	if (!r)
-		diag("got uid %s, wanted %s", e->uid, uid);
-	envelope__free_unpacked(e, NULL);
-	return r;
-}
-
-static int
-got_error(struct wsc *w, const char *uid, const char *text)
-{
-	Envelope	*e;
-	int		 r;
-
-	if (rc_recv(w, &e, WAIT) != 1) {
-		diag("no error envelope for %s", uid);
-		return 0;
-	}
-	r = strcmp(e->uid, uid) == 0 &&
-	    e->message_case == ENVELOPE__MESSAGE_ERROR &&
-	    strcmp(e->error->message, text) == 0;
-	if (!r)
-		diag("got uid %s: %s", e->uid,
-		    e->message_case == ENVELOPE__MESSAGE_ERROR ?
-		    e->error->message : "(not an error)");
-	envelope__free_unpacked(e, NULL);
-	return r;
+	return rf_send_req(w, &tw[from], NULL, to, NULL, uid, NULL, payload);
 }
 
 /* The session is registered: its ping comes back as a pong. */
@@ -244,28 +148,6 @@ closed_after(const struct relay_proc *p, const struct rc_twin *t,
 	return rv;
 }
 
-/* A counter's value in /metrics, or -1. */
-static long long
-metric(const struct relay_proc *p, const char *name)
-{
-	char		*resp, *line;
-	size_t		 n, k = strlen(name);
-	int		 status;
-	long long	 v = -1;
-
-	if (http_request("127.0.0.1", p->port, "GET", "/metrics", NULL, 0,
-	    &status, &resp, &n, WAIT) == -1)
-		return -1;
-	for (line = resp; line != NULL && *line != '\0';) {
-		if (strncmp(line, name, k) == 0 && line[k] == ' ')
-			v = strtoll(line + k + 1, NULL, 10);
-		if ((line = strchr(line, '\n')) != NULL)
-			line++;
-	}
-	free(resp);
-	return v;
-}
-
 static void
 test_auth(const struct relay_proc *a)
 {
@@ -282,18 +164,18 @@ test_auth(const struct relay_proc *a)
 	ok(sess(&w2, a, T2) == 0 && pong(&w2, T2), "twin 2, not cached: "
 	    "101, then the session works");
 	send_req(&w1, T1, tw[T2].id, "a1", "to two");
-	ok(got(&w2, "a1", "to two"), "1 to 2 delivered");
+	ok(rf_got(&w2, "a1", "to two"), "1 to 2 delivered");
 	send_req(&w2, T2, tw[T1].id, "a2", "to one");
-	ok(got(&w1, "a2", "to one"), "2 to 1 delivered");
+	ok(rf_got(&w1, "a2", "to one"), "2 to 1 delivered");
 	wsc_close(&w1);
 
-	misses = metric(a, "rmb_cache_misses_total");
+	misses = rf_metric(a, "rmb_cache_misses_total");
 	ok(sess(&w1, a, T1) == 0 && pong(&w1, T1), "twin 1 again, cached: "
 	    "101 and the session works");
-	ok(metric(a, "rmb_cache_misses_total") == misses, "no cache miss for "
-	    "the cached twin (%lld)", misses);
+	ok(rf_metric(a, "rmb_cache_misses_total") == misses, "no cache miss "
+	    "for the cached twin (%lld)", misses);
 	send_req(&w1, T1, tw[T2].id, "a3", "again");
-	ok(got(&w2, "a3", "again"), "and it still reaches 2");
+	ok(rf_got(&w2, "a3", "again"), "and it still reaches 2");
 	wsc_close(&w1);
 	wsc_close(&w2);
 
@@ -311,7 +193,7 @@ test_auth(const struct relay_proc *a)
 	    logged(a, "refused after the upgrade: 401 twin not found 98",
 	    WAIT), "a twin not on chain: 101, then closed 1008 \"twin not "
 	    "found 98\"");
-	ok(alive(a) && sess(&w1, a, T1) == 0 && pong(&w1, T1),
+	ok(rf_alive(a) && sess(&w1, a, T1) == 0 && pong(&w1, T1),
 	    "the relay stays up and takes sessions");
 	wsc_close(&w1);
 }
@@ -360,7 +242,7 @@ burst(const struct relay_proc *a, int from, int to, int n,
 	    tw[from].id, sent, tw[to].id);
 	for (i = 0; i < n && in_order; i++) {
 		snprintf(uid, sizeof(uid), "n%d", i);
-		in_order = got(&wt, uid, uid);
+		in_order = rf_got(&wt, uid, uid);
 	}
 	ok(in_order && i == n, "%s: all %d arrive, in order", what, n);
 	ok(pong(&wf, from), "%s: the sender's session is fine", what);
@@ -409,12 +291,12 @@ test_stall(const struct relay_proc *a)
 	    "connects");
 	for (i = 0; i < FLOOD && in_order; i++) {
 		snprintf(uid, sizeof(uid), "f%d", i);
-		in_order = got(&w10, uid, uid);
+		in_order = rf_got(&w10, uid, uid);
 	}
 	ok(in_order && i == FLOOD && sent == FLOOD, "stall: all %d arrive, "
 	    "in order", FLOOD);
 	ok(pong(&w1, T1), "stall: reading resumed, twin 1's session is fine");
-	ok(alive(a) && !logged(a, "session stream:12: twin 12", 0),
+	ok(rf_alive(a) && !logged(a, "session stream:12: twin 12", 0),
 	    "stall: the chain's answer for twin 12 found nothing to call");
 	wsc_close(&w1);
 	wsc_close(&w2);
@@ -458,12 +340,12 @@ test_federation(const struct relay_proc *a, const struct relay_proc *b)
 	rep = redis_cmd(redis_a.port, 5, argv, argvlen);
 	rreply_free(rep);
 	free(env);
-	ok(got(&w7, "fed1", "far"), "federation: A reads twin 7 from the "
+	ok(rf_got(&w7, "fed1", "far"), "federation: A reads twin 7 from the "
 	    "chain and posts to B, which delivers");
 	ok(logged(a, "reading twin 7 from the chain", 0), "federation: the "
 	    "worker read the twin (nothing else asked for it)");
 	send_req(&w1, T1, 98, "r98", "nobody");
-	ok(got_error(&w1, "r98", "unknown twin destination"),
+	ok(rf_got_error(&w1, "r98", "unknown twin destination", 0),
 	    "route: a twin not on chain: \"unknown twin destination\"");
 	wsc_close(&w1);
 	wsc_close(&w7);
@@ -540,17 +422,17 @@ test_chain_gone(const struct relay_proc *a)
 	ok(sess(&w1, a, T1) == 0 && pong(&w1, T1) && sess(&w2, a, T2) == 0 &&
 	    pong(&w2, T2), "chain gone: cached twins 1 and 2 still connect");
 	send_req(&w1, T1, tw[T2].id, "g1", "still here");
-	ok(got(&w2, "g1", "still here"), "chain gone: and still exchange");
+	ok(rf_got(&w2, "g1", "still here"), "chain gone: and still exchange");
 	ok(closed_after(a, &tw[T11], 1011) &&
 	    logged(a, "refused after the upgrade: 500 failed to get twin: "
 	    "twin source unavailable", WAIT), "chain gone: a twin not "
 	    "cached: 101, then closed 1011 \"failed to get twin: twin source "
 	    "unavailable\"");
 	send_req(&w1, T1, 97, "g2", "x");
-	ok(got_error(&w1, "g2", "failed to get twin information"),
+	ok(rf_got_error(&w1, "g2", "failed to get twin information", 0),
 	    "chain gone: a request to a twin not cached: \"failed to get twin "
 	    "information\"");
-	ok(alive(a) && pong(&w1, T1), "chain gone: the relay stays up");
+	ok(rf_alive(a) && pong(&w1, T1), "chain gone: the relay stays up");
 	wsc_close(&w1);
 	wsc_close(&w2);
 }
@@ -566,7 +448,7 @@ main(void)
 				    NULL };
 	const char		*bextra[] = { "-m", "r2.test", "-s", srv.url,
 				    NULL };
-	double			 t0 = now_s();
+	double			 t0 = chain_now_s();
 	int			 rc, st, i;
 	char			 tmpl[] = "/tmp/rmb-relay-chain.XXXXXX";
 
@@ -646,6 +528,6 @@ main(void)
 			diag("could not remove %s", dir);
 	} else
 		diag("logs kept in %s", dir);
-	diag("whole test %.1f s", now_s() - t0);
+	diag("whole test %.1f s", chain_now_s() - t0);
 	return done_testing();
 }

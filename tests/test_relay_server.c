@@ -13,10 +13,10 @@
 
 #include "base64.h"
 #include "harness.h"
-#include "relay_client.h"
+#include "relay_fixture.h"
 #include "tap.h"
 
-#define WAIT	5000	/* ms for anything that should happen */
+#define WAIT	RF_WAIT
 #define QUIET	300	/* ms in which nothing should arrive */
 #define BP_MESSAGES 600	/* of 64 KiB: more than sockets and the queue hold */
 
@@ -27,63 +27,23 @@ static struct redis_srv	 redis_a, redis_b;
 enum { T1, T2, T3, T4, T6, T7, NTWINS };
 static struct rc_twin	 tw[NTWINS];
 
-struct relay_proc {
-	pid_t	pid;
-	int	port;
-	char	log[300];
-	char	name[16];
-};
-
 static int
 start_relay(struct relay_proc *p, const char *name, int redis_port,
     int port, const char *extra[])
 {
-	char	 url[64], listen[64], twins[300];
-	char	*argv[40];
-	int	 n = 0, i;
+	char		 twins[300];
+	const char	*opts[] = { "-d", "--twins", twins, "-w", "4", "-u",
+			    "100", NULL };
 
-	snprintf(p->name, sizeof(p->name), "%s", name);
-	snprintf(p->log, sizeof(p->log), "%s/%s.log", dir, name);
-	snprintf(url, sizeof(url), "redis://127.0.0.1:%d", redis_port);
-	p->port = port != 0 ? port : free_port();
-	snprintf(listen, sizeof(listen), "127.0.0.1:%d", p->port);
 	snprintf(twins, sizeof(twins), "%s/twins.json", dir);
-	argv[n++] = (char *)relay_bin;
-	argv[n++] = (char *)"-d";
-	argv[n++] = (char *)"-r";
-	argv[n++] = url;
-	argv[n++] = (char *)"-l";
-	argv[n++] = listen;
-	argv[n++] = (char *)"--twins";
-	argv[n++] = twins;
-	argv[n++] = (char *)"-w";
-	argv[n++] = (char *)"4";
-	argv[n++] = (char *)"-u";
-	argv[n++] = (char *)"100";
-	for (i = 0; extra != NULL && extra[i] != NULL && n < 38; i++)
-		argv[n++] = (char *)extra[i];
-	argv[n] = NULL;
-	if ((p->pid = proc_start(argv, p->log)) == -1)
-		return -1;
-	return wait_log(p->log, "listening on", 10000);
-}
-
-static int
-alive(const struct relay_proc *p)
-{
-	int	st;
-
-	return proc_exited(p->pid, &st) == 0;
+	return rf_start(p, relay_bin, dir, name, redis_port, port, opts,
+	    extra);
 }
 
 static int
 sess(struct wsc *w, const struct relay_proc *p, int t, const char *sid)
 {
-	int	status;
-	char	body[256];
-
-	return rc_connect(w, p->port, &tw[t], sid, &status, body,
-	    sizeof(body));
+	return rf_session(w, p, &tw[t], sid);
 }
 
 static int
@@ -91,62 +51,8 @@ send_req(struct wsc *w, int from, const char *from_sid, uint32_t to,
     const char *to_sid, const char *uid, const char *tags,
     const char *payload)
 {
-	struct rc_msg	m;
-
-	memset(&m, 0, sizeof(m));
-	m.src = &tw[from];
-	m.src_sid = from_sid;
-	m.dst = to;
-	m.dst_sid = to_sid;
-	m.kind = RC_REQUEST;
-	m.uid = uid;
-	m.tags = tags;
-	m.payload = payload;
-	m.len = strlen(payload);
-	return rc_send(w, &m);
-}
-
-/* The next envelope is uid with plain payload text (NULL: any). */
-static int
-got(struct wsc *w, const char *uid, const char *text)
-{
-	Envelope	*e;
-	int		 r;
-
-	if (rc_recv(w, &e, WAIT) != 1)
-		return 0;
-	r = strcmp(e->uid, uid) == 0 && (text == NULL ||
-	    (e->payload_case == ENVELOPE__PAYLOAD_PLAIN &&
-	    e->plain.len == strlen(text) &&
-	    memcmp(e->plain.data, text, e->plain.len) == 0));
-	if (!r)
-		diag("got uid %s", e->uid);
-	envelope__free_unpacked(e, NULL);
-	return r;
-}
-
-/* The next envelope is the relay's error report text for uid. */
-static int
-got_error(struct wsc *w, const char *uid, const char *text)
-{
-	Envelope	*e;
-	int		 r;
-
-	if (rc_recv(w, &e, WAIT) != 1) {
-		diag("no error envelope for %s", uid);
-		return 0;
-	}
-	r = strcmp(e->uid, uid) == 0 &&
-	    e->message_case == ENVELOPE__MESSAGE_ERROR &&
-	    strcmp(e->error->message, text) == 0 &&
-	    (e->source == NULL || e->source->twin == 0) &&
-	    e->opt_signature_case != ENVELOPE__OPT_SIGNATURE_SIGNATURE;
-	if (!r)
-		diag("got uid %s: %s", e->uid,
-		    e->message_case == ENVELOPE__MESSAGE_ERROR ?
-		    e->error->message : "(not an error)");
-	envelope__free_unpacked(e, NULL);
-	return r;
+	return rf_send_req(w, &tw[from], from_sid, to, to_sid, uid, tags,
+	    payload);
 }
 
 static int
@@ -172,29 +78,6 @@ redis_int(int port, const char *cmd, const char *key)
 	    r->type == ':')
 		v = r->integer;
 	rreply_free(r);
-	return v;
-}
-
-/* A counter's value in /metrics, or -1. */
-static long long
-metric(const struct relay_proc *p, const char *name)
-{
-	char		*resp, *line;
-	size_t		 n;
-	int		 status;
-	long long	 v = -1;
-	size_t		 k = strlen(name);
-
-	if (http_request("127.0.0.1", p->port, "GET", "/metrics", NULL, 0,
-	    &status, &resp, &n, WAIT) == -1)
-		return -1;
-	for (line = resp; line != NULL && *line != '\0';) {
-		if (strncmp(line, name, k) == 0 && line[k] == ' ')
-			v = strtoll(line + k + 1, NULL, 10);
-		if ((line = strchr(line, '\n')) != NULL)
-			line++;
-	}
-	free(resp);
 	return v;
 }
 
@@ -291,10 +174,10 @@ test_routing(const struct relay_proc *a)
 	ok(sess(&w1, a, T1, NULL) == 0 && sess(&w2, a, T2, NULL) == 0,
 	    "route: two sessions open");
 	send_req(&w1, T1, NULL, tw[T2].id, NULL, "r1", NULL, "hello");
-	ok(got(&w2, "r1", "hello"), "route: request delivered to the "
+	ok(rf_got(&w2, "r1", "hello"), "route: request delivered to the "
 	    "connected session");
 	send_req(&w2, T2, NULL, tw[T1].id, NULL, "r2", NULL, "back");
-	ok(got(&w1, "r2", "back"), "route: and back the other way");
+	ok(rf_got(&w1, "r2", "back"), "route: and back the other way");
 
 	/* Offline and ours: queued in order, delivered on connect. */
 	for (i = 0; i < 5; i++) {
@@ -310,7 +193,7 @@ test_routing(const struct relay_proc *a)
 	ok(sess(&w6, a, T6, NULL) == 0, "queue: twin 6 connects");
 	for (i = 0, ok_all = 1; i < 5; i++) {
 		snprintf(uid, sizeof(uid), "q%d", i);
-		ok_all &= got(&w6, uid, uid);
+		ok_all &= rf_got(&w6, uid, uid);
 	}
 	ok(ok_all, "queue: the backlog arrives in order");
 	usleep(300000);
@@ -330,7 +213,7 @@ test_routing(const struct relay_proc *a)
 	wsc_drop(&w2);
 	usleep(200000);
 	send_req(&w1, T1, NULL, tw[T2].id, NULL, "r3", NULL, "after");
-	ok(got(&w2b, "r3", "after"), "replace: the new session still gets "
+	ok(rf_got(&w2b, "r3", "after"), "replace: the new session still gets "
 	    "messages after the old one's teardown");
 
 	/* Ping: the relay answers itself. */
@@ -354,23 +237,24 @@ test_routing(const struct relay_proc *a)
 	/* Refusals: error envelopes for requests only. */
 	send_req(&w1, T1, NULL, tw[T6].id, NULL, "ff", "a, fail-fast",
 	    "x");
-	ok(got_error(&w1, "ff", "destination offline"),
+	ok(rf_got_error(&w1, "ff", "destination offline", 1),
 	    "fail-fast: an offline twin of ours gives \"destination "
 	    "offline\"");
 	send_req(&w1, T2, NULL, tw[T6].id, NULL, "spoof", NULL, "x");
-	ok(got_error(&w1, "spoof", "message wrong source"),
+	ok(rf_got_error(&w1, "spoof", "message wrong source", 1),
 	    "spoofed source refused: \"message wrong source\"");
 	send_req(&w1, T1, "sid", tw[T2].id, NULL, "spoof2", NULL, "x");
-	ok(got_error(&w1, "spoof2", "message wrong source"),
+	ok(rf_got_error(&w1, "spoof2", "message wrong source", 1),
 	    "a sid the session does not have: \"message wrong source\"");
 	send_req(&w1, T1, NULL, 99, NULL, "unk", NULL, "x");
-	ok(got_error(&w1, "unk", "unknown twin destination"),
+	ok(rf_got_error(&w1, "unk", "unknown twin destination", 1),
 	    "unknown destination twin refused");
 	send_req(&w1, T1, NULL, tw[T4].id, NULL, "norelay", NULL, "x");
-	ok(got_error(&w1, "norelay", "relay info is not set for this twin"),
+	ok(rf_got_error(&w1, "norelay", "relay info is not set for this twin",
+	    1),
 	    "destination without relay refused");
 	send_req(&w1, T1, NULL, 0, NULL, "nodst", NULL, "x");
-	ok(got_error(&w1, "nodst", "message with missing destination"),
+	ok(rf_got_error(&w1, "nodst", "message with missing destination", 1),
 	    "destination twin 0 refused");
 	memset(&m, 0, sizeof(m));
 	m.src = &tw[T2];
@@ -421,7 +305,7 @@ test_bad_frames(const struct relay_proc *a)
 	ok(rc_recv(&w, &e, WAIT) == -1,
 	    "an unmasked client frame ends the connection");
 	wsc_drop(&w);
-	ok(alive(a) && sess(&w, a, T1, NULL) == 0,
+	ok(rf_alive(a) && sess(&w, a, T1, NULL) == 0,
 	    "the relay is still up and takes sessions after bad frames");
 	wsc_close(&w);
 }
@@ -488,20 +372,20 @@ test_metrics_move(const struct relay_proc *a)
 	struct wsc	w1, w2;
 	long long	rx, tx, ev;
 
-	rx = metric(a, "relay_message_rx");
-	tx = metric(a, "relay_message_tx");
-	ev = metric(a, "relay_session_evictions_total{reason=\"closed\"}");
+	rx = rf_metric(a, "relay_message_rx");
+	tx = rf_metric(a, "relay_message_tx");
+	ev = rf_metric(a, "relay_session_evictions_total{reason=\"closed\"}");
 	sess(&w1, a, T1, NULL);
 	sess(&w2, a, T2, NULL);
 	send_req(&w1, T1, NULL, tw[T2].id, NULL, "m1", NULL, "count me");
-	got(&w2, "m1", NULL);
+	rf_got(&w2, "m1", NULL);
 	wsc_close(&w1);
 	wsc_close(&w2);
 	usleep(200000);
-	ok(metric(a, "relay_message_rx") == rx + 1 &&
-	    metric(a, "relay_message_tx") == tx + 1,
+	ok(rf_metric(a, "relay_message_rx") == rx + 1 &&
+	    rf_metric(a, "relay_message_tx") == tx + 1,
 	    "metrics: rx and tx counted one message");
-	ok(metric(a, "relay_session_evictions_total{reason=\"closed\"}") >=
+	ok(rf_metric(a, "relay_session_evictions_total{reason=\"closed\"}") >=
 	    ev + 2, "metrics: two closed sessions counted");
 }
 
@@ -539,7 +423,7 @@ test_limit(void)
 	ok(delivered == 3 && refused == 2, "limit 3 a minute: 3 delivered, 2 "
 	    "refused with \"exceeded rate limits\" (%d, %d)", delivered,
 	    refused);
-	ok(alive(&l), "limit: the session and relay stay up");
+	ok(rf_alive(&l), "limit: the session and relay stay up");
 	wsc_close(&w1);
 	wsc_close(&w2);
 	proc_stop(l.pid, WAIT);
@@ -560,10 +444,10 @@ test_shared_redis(const struct relay_proc *a)
 	sess(&w6, &a2, T6, NULL);
 	usleep(200000);
 	send_req(&w1, T1, NULL, tw[T6].id, NULL, "x1", NULL, "across");
-	ok(got(&w6, "x1", "across"), "shared redis: relay A's session reaches "
-	    "a session on relay A2");
+	ok(rf_got(&w6, "x1", "across"), "shared redis: relay A's session "
+	    "reaches a session on relay A2");
 	send_req(&w6, T6, NULL, tw[T1].id, NULL, "x2", NULL, "and back");
-	ok(got(&w1, "x2", "and back"), "shared redis: and back");
+	ok(rf_got(&w1, "x2", "and back"), "shared redis: and back");
 	wsc_close(&w1);
 	wsc_close(&w6);
 	proc_stop(a2.pid, WAIT);
@@ -579,14 +463,16 @@ test_federation(const struct relay_proc *a, struct relay_proc *b,
 
 	sess(&w1, a, T1, NULL);
 	sess(&w3, b, T3, NULL);
-	ok_before = metric(a, "federation_message_success{relay=\"r2.test\"}");
+	ok_before = rf_metric(a,
+	    "federation_message_success{relay=\"r2.test\"}");
 	send_req(&w1, T1, NULL, tw[T3].id, NULL, "f1", NULL, "far away");
-	ok(got(&w3, "f1", "far away"), "federation: A posts to B, B delivers");
-	ok(metric(a, "federation_message_success{relay=\"r2.test\"}") ==
+	ok(rf_got(&w3, "f1", "far away"),
+	    "federation: A posts to B, B delivers");
+	ok(rf_metric(a, "federation_message_success{relay=\"r2.test\"}") ==
 	    (ok_before < 0 ? 0 : ok_before) + 1,
 	    "federation: federation_message_success counted");
 	send_req(&w3, T3, NULL, tw[T1].id, NULL, "f2", NULL, "reply");
-	ok(got(&w1, "f2", "reply"), "federation: B posts back to A");
+	ok(rf_got(&w1, "f2", "reply"), "federation: B posts back to A");
 
 	/* The target is down: retried until it is back. */
 	wsc_drop(&w3);
@@ -612,9 +498,9 @@ test_federation(const struct relay_proc *a, struct relay_proc *b,
 
 	/* Permanent: B answers 404 to a fail-fast envelope. */
 	send_req(&w1, T1, NULL, tw[T3].id, "gone", "f4", "fail-fast", "x");
-	ok(got_error(&w1, "f4", "remote relay rejected permanently: "
-	    "destination offline"), "federation: a 4xx from B gives an error "
-	    "envelope to the sender");
+	ok(rf_got_error(&w1, "f4", "remote relay rejected permanently: "
+	    "destination offline", 1), "federation: a 4xx from B gives an "
+	    "error envelope to the sender");
 	memset(&m, 0, sizeof(m));
 	m.src = &tw[T1];
 	m.dst = tw[T3].id;
@@ -625,9 +511,9 @@ test_federation(const struct relay_proc *a, struct relay_proc *b,
 	m.timestamp = (uint64_t)time(NULL) - 1000;
 	m.expiration = 10;
 	rc_send(&w1, &m);
-	ok(got_error(&w1, "f5", "message has expired"),
+	ok(rf_got_error(&w1, "f5", "message has expired", 1),
 	    "federation: an expired envelope is reported, not sent");
-	ok(metric(a, "federation_message_error{relay=\"r2.test\"}") == 1,
+	ok(rf_metric(a, "federation_message_error{relay=\"r2.test\"}") == 1,
 	    "federation: federation_message_error counted the 4xx");
 	usleep(200000);
 	ok(redis_int(redis_a.port, "XLEN", "relay.federation.stream") == 0,
@@ -675,7 +561,7 @@ test_backpressure(const struct relay_proc *a)
 	waiting = redis_int(redis_a.port, "XLEN", "stream:7:slow");
 	ok(waiting > 0 && waiting < BP_MESSAGES, "back pressure: with the "
 	    "reader stalled, %lld of %d wait in redis", waiting, BP_MESSAGES);
-	ok(alive(a), "back pressure: the relay is fine");
+	ok(rf_alive(a), "back pressure: the relay is fine");
 	while (n < BP_MESSAGES && rc_recv(&w7, &e, WAIT) == 1) {
 		snprintf(uid, sizeof(uid), "bp%d", n);
 		in_order &= strcmp(e->uid, uid) == 0;
@@ -829,7 +715,7 @@ main(void)
 	test_limit();
 	test_shared_redis(&a);
 	test_federation(&a, &b, bextra);
-	ok(alive(&a) && alive(&b), "both relays are still running");
+	ok(rf_alive(&a) && rf_alive(&b), "both relays are still running");
 	st = proc_stop(a.pid, WAIT);
 	ok(WIFEXITED(st) && WEXITSTATUS(st) == 0,
 	    "SIGTERM: relay A stops cleanly (status %d)", st);

@@ -5,10 +5,7 @@
  * errors and dead endpoints, twin ids by account (never cached),
  * cancelling callbacks by argument, and closing with reads in flight.
  */
-#include <sys/socket.h>
 #include <sys/wait.h>
-
-#include <netinet/in.h>
 
 #include <fcntl.h>
 #include <signal.h>
@@ -103,31 +100,6 @@ run(double secs)
 	ev_timer_stop(EV_DEFAULT, &t);
 }
 
-/* Reads one HTTP request: headers, then Content-Length bytes of body. */
-static ssize_t
-read_request(int c, char *buf, size_t cap)
-{
-	size_t		 len = 0, want;
-	ssize_t		 n;
-	const char	*h, *cl;
-
-	for (;;) {
-		if (len == cap - 1)
-			return -1;
-		if ((n = read(c, buf + len, cap - 1 - len)) <= 0)
-			return -1;
-		len += (size_t)n;
-		buf[len] = '\0';
-		if ((h = strstr(buf, "\r\n\r\n")) == NULL)
-			continue;
-		if ((cl = strcasestr(buf, "Content-Length:")) == NULL)
-			return (ssize_t)len;
-		want = (size_t)(h + 4 - buf) + strtoul(cl + 15, NULL, 10);
-		if (len >= want)
-			return (ssize_t)len;
-	}
-}
-
 /* The stub node's result for a state_getStorage request body. */
 static const char *
 result_for(const char *req)
@@ -150,60 +122,21 @@ result_for(const char *req)
  * short delay so that lookups pile up, and appends each request body to
  * the dump file, one a line.
  */
-static pid_t
-stub(int port)
+static const char *
+answer(const char *req, int *status, void *arg)
 {
-	struct sockaddr_in	 sa;
-	pid_t			 pid;
-	int			 s, c, one = 1;
-	char			 buf[8192], body[4096], resp[8192], id[24];
-	const char		*p, *res;
-	FILE			*f;
+	static char	 body[4096];
+	FILE		*f;
 
-	if ((s = socket(AF_INET, SOCK_STREAM, 0)) == -1)
-		return -1;
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_port = htons((uint16_t)port);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(s, (struct sockaddr *)&sa, sizeof(sa)) == -1 ||
-	    listen(s, 16) == -1)
-		return -1;
-	if ((pid = fork()) != 0) {
-		close(s);
-		return pid;
+	(void)status;
+	(void)arg;
+	usleep(50000);
+	if ((f = fopen(dump, "a")) != NULL) {
+		fprintf(f, "%s\n", http_body(req));
+		fclose(f);
 	}
-	for (;;) {
-		if ((c = accept(s, NULL, NULL)) == -1)
-			_exit(1);
-		usleep(50000);
-		if (read_request(c, buf, sizeof(buf)) == -1) {
-			close(c);
-			continue;
-		}
-		p = strstr(buf, "\r\n\r\n") + 4;
-		if ((f = fopen(dump, "a")) != NULL) {
-			fprintf(f, "%s\n", p);
-			fclose(f);
-		}
-		snprintf(id, sizeof(id), "0");
-		if ((p = strstr(p, "\"id\":")) != NULL)
-			snprintf(id, sizeof(id), "%.*s",
-			    (int)strspn(p + 5, "0123456789"), p + 5);
-		if ((res = result_for(buf)) != NULL)
-			snprintf(body, sizeof(body), "{\"jsonrpc\":\"2.0\","
-			    "\"id\":%s,\"result\":%s}", id, res);
-		else
-			snprintf(body, sizeof(body), "{\"jsonrpc\":\"2.0\","
-			    "\"id\":%s,\"error\":{\"message\":\"no such "
-			    "key\"}}", id);
-		snprintf(resp, sizeof(resp), "HTTP/1.1 200 OK\r\n"
-		    "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
-		    strlen(body), body);
-		(void)!write(c, resp, strlen(resp));
-		close(c);
-	}
+	return jsonrpc_answer(body, sizeof(body), req, result_for(req),
+	    "no such key");
 }
 
 /* How many requests so far asked for key k. */
@@ -435,7 +368,7 @@ main(void)
 		return 1;
 	close(fd);
 	setup_table();
-	if ((s = stub(port)) == -1) {
+	if ((s = http_stub_start(port, answer, NULL)) == -1) {
 		printf("Bail out! cannot start the stub node\n");
 		return 1;
 	}

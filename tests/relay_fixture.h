@@ -1,0 +1,52 @@
+/*
+ * rmb-relay processes for end-to-end tests, and what their tests expect
+ * of them: the envelopes a session receives and the /metrics counters.
+ */
+#ifndef RMB_RELAY_FIXTURE_H
+#define RMB_RELAY_FIXTURE_H
+
+#include <sys/types.h>
+
+#include <stdint.h>
+
+#include "relay_client.h"
+
+#define RF_WAIT	5000	/* ms for anything that should happen */
+
+struct relay_proc {
+	pid_t	pid;
+	int	port;
+	char	log[300];
+	char	name[16];
+};
+
+/*
+ * Starts bin listening on 127.0.0.1:port (0: a free one) over the redis
+ * at redis_port, logging to dir/name.log, with the arguments in opts and
+ * then extra (each NULL-terminated, or NULL), and waits up to 10 s for it
+ * to listen.  0 or -1.
+ */
+int	rf_start(struct relay_proc *, const char *bin, const char *dir,
+	    const char *name, int redis_port, int port,
+	    const char *const opts[], const char *const extra[]);
+/* 1 while the relay runs. */
+int	rf_alive(const struct relay_proc *);
+/* A session of t (sid may be NULL) on the relay.  0 or -1. */
+int	rf_session(struct wsc *, const struct relay_proc *,
+	    const struct rc_twin *t, const char *sid);
+/* Sends a request with a plain text payload; sids and tags may be NULL. */
+int	rf_send_req(struct wsc *, const struct rc_twin *from,
+	    const char *from_sid, uint32_t to, const char *to_sid,
+	    const char *uid, const char *tags, const char *payload);
+/* The next envelope is uid with plain payload text (NULL: any). */
+int	rf_got(struct wsc *, const char *uid, const char *text);
+/*
+ * The next envelope is the relay's error report text for uid; with
+ * anonymous, also without a source twin or a signature.
+ */
+int	rf_got_error(struct wsc *, const char *uid, const char *text,
+	    int anonymous);
+/* A counter's value in the relay's /metrics, or -1. */
+long long rf_metric(const struct relay_proc *, const char *name);
+
+#endif
