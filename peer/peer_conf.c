@@ -363,11 +363,13 @@ peer_conf_set(struct peer_conf *c, enum peer_kw kw, const char *v,
 		rc = 0;
 		break;
 	case PKW_TWIN_CACHE:
-		return set_count(&c->twin_cache, v, PEER_TWIN_CACHE_MAX, why,
+		rc = set_count(&c->twin_cache, v, PEER_TWIN_CACHE_MAX, why,
 		    whylen);
+		break;
 	case PKW_TWIN_TTL:
-		return set_count(&c->twin_ttl, v, PEER_TWIN_TTL_MAX, why,
+		rc = set_count(&c->twin_ttl, v, PEER_TWIN_TTL_MAX, why,
 		    whylen);
+		break;
 	case PKW_USER:
 		rc = set_user(c, v, why, whylen);
 		break;

@@ -434,11 +434,12 @@ chain_start(struct chain_srv *srv)
 
 	if ((srcdir = getenv("top_srcdir")) == NULL || *srcdir == '\0')
 		srcdir = CHAIN_SRCDIR;
+	/* The runtime travels with the tests, so a clean clone runs them. */
 	if ((p = getenv("RMB_TFCHAIN_DIR")) != NULL && *p != '\0')
 		rc = snprintf(specdir, sizeof(specdir), "%s", p);
 	else
-		rc = snprintf(specdir, sizeof(specdir),
-		    "%s/../shared/data/tfchain", srcdir);
+		rc = snprintf(specdir, sizeof(specdir), "%s/tests/chain",
+		    srcdir);
 	if (rc <= 0 || (size_t)rc >= sizeof(specdir) ||
 	    path_join(spec, sizeof(spec), specdir, CHAIN_SPEC_FILE) != 0 ||
 	    realpath(spec, real) == NULL || access(real, R_OK) != 0)

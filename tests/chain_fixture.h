@@ -8,8 +8,8 @@
  * $RMB_CHOPSTICKS_DIR/<hash>, by default
  * ${XDG_CACHE_HOME:-$HOME/.cache}/rmb-chopsticks/<hash>, under a lock so
  * that tests started together install it once.  The chain spec is
- * $RMB_TFCHAIN_DIR/chainspec-dev-spec144.json, by default the one in
- * ../shared/data/tfchain next to the source tree.
+ * $RMB_TFCHAIN_DIR/chainspec-dev-spec144.json, by default the copy in
+ * tests/chain (tfchain's devnet genesis with the spec-144 runtime).
  */
 #ifndef RMB_CHAIN_FIXTURE_H
 #define RMB_CHAIN_FIXTURE_H

@@ -197,7 +197,12 @@ test_scalars(void)
 	ok(c.twin_cache == 500 && c.twin_ttl == 300,
 	    "... the reference's 500 twins for 300 s by default");
 	good("twin-cache 10000\ntwin-ttl 60\n", "twin-cache and twin-ttl");
-	ok(c.twin_cache == 10000 && c.twin_ttl == 60, "... stored");
+	ok(c.twin_cache == 10000 && c.twin_ttl == 60 &&
+	    (c.set & (1U << PKW_TWIN_CACHE)) && (c.set & (1U << PKW_TWIN_TTL)),
+	    "... stored, and marked as given (so a merge keeps them)");
+	bad("twin-cache 5\ntwin-cache 6\n",
+	    "f:2: twin-cache given twice (first on line 1)",
+	    "twin-cache twice");
 	bad("twin-cache 0\n", "f:1: twin-cache: a number from 1 to 1048576, "
 	    "not \"0\"", "twin-cache 0");
 	bad("twin-cache 1048577\n", "f:1: twin-cache: a number from 1 to "

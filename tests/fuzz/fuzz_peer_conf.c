@@ -119,6 +119,10 @@ write_back(const struct peer_conf *c, char *out, size_t cap)
 		OUT("jail %s\n", c->jail);
 	if (c->set & (1U << PKW_DEBUG))
 		OUT("debug %d\n", c->debug);
+	if (c->set & (1U << PKW_TWIN_CACHE))
+		OUT("twin-cache %u\n", c->twin_cache);
+	if (c->set & (1U << PKW_TWIN_TTL))
+		OUT("twin-ttl %u\n", c->twin_ttl);
 #undef OUT
 	return len;
 }
