@@ -1,3 +1,4 @@
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -6,6 +7,7 @@
 
 #include "chainrpc.h"
 #include "evcurl.h"
+#include "grow.h"
 #include "log.h"
 
 struct rpc_call {
@@ -14,7 +16,7 @@ struct rpc_call {
 	CURL			*easy;
 	char			*req;
 	size_t			 reqlen;
-	char			*body;
+	uint8_t			*body;
 	size_t			 len, cap;
 	int			 too_big;
 	uint64_t		 id;
@@ -64,23 +66,16 @@ static size_t
 sink(char *p, size_t size, size_t n, void *arg)
 {
 	struct rpc_call	*c = arg;
-	size_t		 len = size * n, cap;
-	char		*b;
+	size_t		 len = size * n;
 
-	if (c->too_big || len > CHAINRPC_BODY_MAX - c->len) {
-		c->too_big = 1;
+	if (c->too_big)
+		return 0;
+	if (grow_append(&c->body, &c->len, &c->cap, p, len,
+	    CHAINRPC_BODY_MAX) == -1) {
+		/* A short count makes curl stop this transfer. */
+		c->too_big = errno == ENOBUFS;
 		return 0;
 	}
-	if (c->len + len > c->cap) {
-		for (cap = c->cap ? c->cap : 4096; cap < c->len + len; cap *= 2)
-			;
-		if ((b = realloc(c->body, cap)) == NULL)
-			return 0;
-		c->body = b;
-		c->cap = cap;
-	}
-	memcpy(c->body + c->len, p, len);
-	c->len += len;
 	return len;
 }
 
@@ -113,8 +108,8 @@ answer(struct rpc_call *c)
 	char			 err[JSONRPC_ERR_MAX];
 	char			 why[JSONRPC_ERR_MAX + CHAINRPC_URL_MAX + 8];
 
-	if (jsonrpc_parse(&r, c->body != NULL ? c->body : "", c->len, c->id,
-	    err, sizeof(err)) == 0)
+	if (jsonrpc_parse(&r, c->body != NULL ? (const char *)c->body : "",
+	    c->len, c->id, err, sizeof(err)) == 0)
 		c->cb(c->arg, &r, NULL);
 	else if (r.rpc_error)
 		c->cb(c->arg, &r, err);

@@ -18,6 +18,7 @@
 #include <libwebsockets.h>
 
 #include "jwt.h"
+#include "grow.h"
 #include "log.h"
 #include "netd.h"
 
@@ -397,27 +398,8 @@ connect_error(struct relay *r, struct lws *wsi, const char *in, size_t len)
 static int
 gather(struct relay *r, const void *in, size_t len)
 {
-	uint8_t	*p;
-	size_t	 cap;
-
-	if (len == 0)
-		return 0;
-	if (len > ENVELOPE_MAX - r->rxlen)
-		return -1;
-	if (r->rxlen + len > r->rxcap) {
-		cap = r->rxcap < 4096 ? 4096 : r->rxcap;
-		while (cap < r->rxlen + len)
-			cap *= 2;
-		if (cap > ENVELOPE_MAX)
-			cap = ENVELOPE_MAX;
-		if ((p = realloc(r->rx, cap)) == NULL)
-			return -1;
-		r->rx = p;
-		r->rxcap = cap;
-	}
-	memcpy(r->rx + r->rxlen, in, len);
-	r->rxlen += len;
-	return 0;
+	return grow_append(&r->rx, &r->rxlen, &r->rxcap, in, len,
+	    ENVELOPE_MAX);
 }
 
 static int

@@ -2,6 +2,7 @@
 #include <sys/types.h>
 
 #include <dirent.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 
 #include <libwebsockets.h>
 
+#include "grow.h"
 #include "log.h"
 #include "rconn.h"
 #include "relay_auth.h"
@@ -284,31 +286,18 @@ ingest(struct lws *wsi, struct relay *r, struct relay_conn *c)
 static int
 gather(struct relay_conn *c, const void *in, size_t len)
 {
-	size_t		 cap;
-	unsigned char	*p;
-
 	if (c->too_big)
 		return 0;
-	if (len > RELAY_MSG_MAX - c->rxlen) {
-		c->too_big = 1;
-		free(c->rx);
-		c->rx = NULL;
-		c->rxlen = c->rxcap = 0;
+	if (grow_append(&c->rx, &c->rxlen, &c->rxcap, in, len,
+	    RELAY_MSG_MAX) == 0)
 		return 0;
-	}
-	if (c->rxlen + len > c->rxcap) {
-		cap = c->rxcap < 4096 ? 4096 : c->rxcap;
-		while (cap < c->rxlen + len)
-			cap *= 2;
-		if (cap > RELAY_MSG_MAX)
-			cap = RELAY_MSG_MAX;
-		if ((p = realloc(c->rx, cap)) == NULL)
-			return -1;
-		c->rx = p;
-		c->rxcap = cap;
-	}
-	memcpy(c->rx + c->rxlen, in, len);
-	c->rxlen += len;
+	if (errno != ENOBUFS)
+		return -1;
+	/* Over the bound: drop what came so far, answer at the end. */
+	c->too_big = 1;
+	free(c->rx);
+	c->rx = NULL;
+	c->rxlen = c->rxcap = 0;
 	return 0;
 }
 

@@ -140,7 +140,7 @@ struct relay_conn {
 	struct relay_conn	*anext;		/* in r->acking */
 	int			 in_acking;
 	/* relay_http.c: a message or POST body being gathered */
-	unsigned char		*rx;
+	uint8_t			*rx;
 	size_t			 rxlen, rxcap;
 	int			 too_big;
 	int			 authed;	/* the upgrade was accepted */
