@@ -26,7 +26,7 @@ enum imsg_type {
 	/*
 	 * 300: parent -> netd, once, first:
 	 *   u32 nrelays, nrelays x str relay URL (ws:// or wss://),
-	 *   u32 nsubstrate, nsubstrate x str URL (issue 6; may be 0),
+	 *   u32 nsubstrate, nsubstrate x str chain URL (may be 0),
 	 *   str twins file path ("" = the chain), u32 no_update,
 	 *   str user (become it when root; "" = stay), u32 verbose,
 	 *   u32 twin cache capacity, u32 twin cache TTL in seconds.
