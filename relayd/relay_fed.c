@@ -64,6 +64,7 @@ struct fed_msg {
 	CURL			*easy;
 	int			 posting;	/* easy is in the multi */
 	int			 looking;	/* its twin is being read */
+	struct relay_put	*report;	/* §1.9 report to store */
 	size_t			 got;		/* answer bytes */
 	ev_timer		 pause;		/* between passes */
 	char			 err[CURL_ERROR_SIZE];
@@ -300,6 +301,9 @@ msg_free(struct fed_msg *m)
 	ev_timer_stop(fed->r->loop, &m->pause);
 	if (m->looking)
 		twindir_cancel(&fed->r->twins, m);
+	/* Left pending: its report may come twice, never not at all. */
+	if (m->report != NULL)
+		relay_put_cancel(m->report);
 	if (m->easy != NULL) {
 		if (m->posting)
 			evcurl_remove(fed->curl, m->easy);
@@ -322,8 +326,24 @@ msg_end(struct fed_msg *m, int acked)
 	pump(fed);
 }
 
-/* The §1.9 report to the sender, for requests only. */
+/* The report is in redis (or never will be): the entry is done. */
 static void
+reported(void *arg, enum relay_put_result res)
+{
+	struct fed_msg	*m = arg;
+
+	m->report = NULL;
+	if (res != RELAY_PUT_OK)
+		log_warnx("federation %s: the report to twin %" PRIu32 " was "
+		    "not stored", m->id, m->env->source->twin);
+	msg_end(m, 1);
+}
+
+/*
+ * The §1.9 report to the sender, for requests only: 1 when it went into
+ * the outbox, and the entry is acked once redis has it.
+ */
+static int
 report(struct fed_msg *m, const char *text)
 {
 	const Envelope		*e = m->env;
@@ -333,12 +353,12 @@ report(struct fed_msg *m, const char *text)
 	size_t			 len, n;
 
 	if (e == NULL || e->message_case != ENVELOPE__MESSAGE_REQUEST)
-		return;
+		return 0;
 	/* Twin 0 is nobody: no session could ever read its stream. */
 	if (e->source == NULL || e->source->twin == 0) {
 		log_debug("federation %s: request without a source, "
 		    "not reported", m->id);
-		return;
+		return 0;
 	}
 	memset(&src, 0, sizeof(src));
 	src.twin = e->source->twin;
@@ -348,7 +368,7 @@ report(struct fed_msg *m, const char *text)
 		if ((n = strlen(c)) > RELAY_SID_MAX) {
 			log_debug("federation %s: source connection too long, "
 			    "not reported", m->id);
-			return;
+			return 0;
 		}
 		src.has_sid = 1;
 		memcpy(src.sid, c, n + 1);
@@ -357,12 +377,17 @@ report(struct fed_msg *m, const char *text)
 	    relay_now()) == -1) {
 		log_warnx("federation %s: out of memory for the report",
 		    m->id);
-		return;
+		return 0;
 	}
-	if (relay_enqueue(m->fed->r, &src, buf, len) == -1)
-		log_warnx("federation %s: cannot store the report to twin "
-		    "%" PRIu32 ", redis is down", m->id, src.twin);
+	m->report = relay_put(m->fed->r, &src, buf, len, NULL, 0, reported,
+	    m);
 	free(buf);
+	if (m->report == NULL) {
+		log_warnx("federation %s: the report to twin %" PRIu32 " was "
+		    "dropped: the outbox is full", m->id, src.twin);
+		return 0;
+	}
+	return 1;
 }
 
 static void
@@ -375,8 +400,8 @@ msg_permanent(struct fed_msg *m, const char *text)
 	for (i = 0; i < m->ndoms; i++)
 		relay_metrics_fed(&m->fed->r->metrics, RELAY_M_FED_ERROR,
 		    m->doms[i]);
-	report(m, text);
-	msg_end(m, 1);
+	if (report(m, text) == 0)
+		msg_end(m, 1);
 }
 
 /* Left pending: the scan takes it again after FED_IDLE_MS. */

@@ -34,6 +34,18 @@ struct relay_held {
 	unsigned char		 buf[];
 };
 
+/*
+ * The last answers, which win over the cache (misses are not kept): two,
+ * as a POST / needs its destination and its source twin.
+ */
+#define WAIT_ANSWERS	2
+
+struct relay_answer {
+	int			 answer;	/* 1, 0, -1 */
+	uint32_t		 twin;
+	struct twin_record	 rec;
+};
+
 struct relay_wait {
 	struct relay_held	*head, *tail;
 	unsigned int		 n;
@@ -42,11 +54,9 @@ struct relay_wait {
 	int			 draining;
 	int			 looking;	/* a twindir_lookup is out */
 	uint32_t		 twin;		/* the one it is for */
-	/* The last answer, which wins over the cache: misses are not kept. */
-	int			 has_answer;
-	int			 answer;	/* 1, 0, -1 */
-	uint32_t		 answer_twin;
-	struct twin_record	 rec;
+	struct relay_answer	 ans[WAIT_ANSWERS];
+	unsigned int		 nans;		/* answers kept */
+	unsigned int		 oldest;	/* the next one replaced */
 	/* Authentication to finish: the token and the time of the upgrade. */
 	char			*token;
 	size_t			 tokenlen;
@@ -54,6 +64,7 @@ struct relay_wait {
 };
 
 static void	drain(struct relay *, struct relay_conn *);
+static void	ingest(struct relay *, struct relay_conn *);
 
 static int
 connected(void *arg, const struct relay_sess_id *id)
@@ -71,19 +82,24 @@ sess_connected(void *arg, const struct relay_sess_id *id)
 	return connected(c->relay, id);
 }
 
-/* A session's lookup: the answer it just waited for, else the cache. */
+/* A connection's lookup: an answer it waited for, else the cache. */
 static int
 sess_lookup(void *arg, uint32_t twin, struct twin_record *out)
 {
 	struct relay_conn	*c = arg;
 	struct relay_wait	*w = c->wait;
+	const struct relay_answer *a;
+	unsigned int		 i;
 
-	if (w != NULL && w->has_answer && w->answer_twin == twin) {
-		if (w->answer == 1) {
-			*out = w->rec;
+	for (i = 0; w != NULL && i < WAIT_ANSWERS && i < w->nans; i++) {
+		a = &w->ans[i];
+		if (a->twin != twin)
+			continue;
+		if (a->answer == 1) {
+			*out = a->rec;
 			return 1;
 		}
-		return w->answer == 0 ? 0 : -1;
+		return a->answer == 0 ? 0 : -1;
 	}
 	return relay_lookup(c->relay, twin, out);
 }
@@ -92,13 +108,14 @@ static void
 route_ctx(struct relay *r, struct relay_conn *c, struct relay_route_ctx *ctx)
 {
 	memset(ctx, 0, sizeof(*ctx));
-	ctx->session = c != NULL ? &c->id : NULL;
+	ctx->session = c->is_ingest ? NULL : &c->id;
 	ctx->domains = r->conf.domains;
 	ctx->ndomains = r->conf.ndomains;
-	ctx->connected = c != NULL ? sess_connected : connected;
-	ctx->lookup = c != NULL ? sess_lookup : relay_lookup;
-	ctx->arg = c != NULL ? (void *)c : (void *)r;
+	ctx->connected = sess_connected;
+	ctx->lookup = sess_lookup;
+	ctx->arg = c;
 	ctx->now = relay_now();
+	ctx->report_max = RELAY_REPORT_MAX;
 }
 
 void
@@ -113,30 +130,58 @@ relay_http_close(struct relay_conn *c, int status, const char *why)
 	lws_callback_on_writable(c->wsi);
 }
 
-/* Writes a whole response: headers, then the body when writable. */
+/*
+ * A whole response, written when the connection is writable: the
+ * headers, then the body, so that it can be given from outside lws's
+ * callbacks (a POST / answered once redis has confirmed).
+ */
 static int
-respond(struct lws *wsi, struct relay_conn *c, unsigned int status,
-    const char *ctype, const void *body, size_t n)
+respond(struct relay_conn *c, unsigned int status, const char *ctype,
+    const void *body, size_t n)
+{
+	free(c->resp);
+	c->resp = NULL;
+	if (n > 0) {
+		if ((c->resp = malloc(LWS_PRE + n)) == NULL)
+			return -1;
+		memcpy(c->resp + LWS_PRE, body, n);
+	}
+	c->resplen = n;
+	c->resp_status = status;
+	c->resp_type = ctype;
+	c->resp_body = 0;
+	lws_callback_on_writable(c->wsi);
+	return 0;
+}
+
+static int
+http_writable(struct lws *wsi, struct relay_conn *c)
 {
 	unsigned char	 hdr[LWS_PRE + HDR_MAX];
 	unsigned char	*start = hdr + LWS_PRE, *p = start;
 	unsigned char	*end = hdr + sizeof(hdr);
 
-	if (lws_add_http_common_headers(wsi, status, ctype, n, &p, end) ||
-	    lws_finalize_http_header(wsi, &p, end))
+	if (c->resp_status == 0)
+		return 0;
+	if (!c->resp_body) {
+		if (lws_add_http_common_headers(wsi, c->resp_status,
+		    c->resp_type, c->resplen, &p, end) ||
+		    lws_finalize_http_header(wsi, &p, end) ||
+		    lws_write(wsi, start, (size_t)(p - start),
+		    LWS_WRITE_HTTP_HEADERS) < 0)
+			return -1;
+		if (c->resplen > 0) {
+			c->resp_body = 1;
+			lws_callback_on_writable(wsi);
+			return 0;
+		}
+	} else if (lws_write(wsi, c->resp + LWS_PRE, c->resplen,
+	    LWS_WRITE_HTTP_FINAL) < 0)
 		return -1;
-	if (lws_write(wsi, start, (size_t)(p - start),
-	    LWS_WRITE_HTTP_HEADERS) < 0)
-		return -1;
-	if (n == 0)
-		return lws_http_transaction_completed(wsi) ? -1 : 0;
 	free(c->resp);
-	if ((c->resp = malloc(LWS_PRE + n)) == NULL)
-		return -1;
-	memcpy(c->resp + LWS_PRE, body, n);
-	c->resplen = n;
-	lws_callback_on_writable(wsi);
-	return 0;
+	c->resp = NULL;
+	c->resp_status = 0;
+	return lws_http_transaction_completed(wsi) ? -1 : 0;
 }
 
 /*
@@ -164,10 +209,9 @@ refuse_upgrade(struct lws *wsi, int status, const char *text)
 }
 
 static int
-respond_text(struct lws *wsi, struct relay_conn *c, unsigned int status,
-    const char *text)
+respond_text(struct relay_conn *c, unsigned int status, const char *text)
 {
-	return respond(wsi, c, status, "text/plain; charset=utf-8", text,
+	return respond(c, status, "text/plain; charset=utf-8", text,
 	    strlen(text));
 }
 
@@ -224,7 +268,7 @@ proc_stats(struct relay_proc_stats *ps)
 }
 
 static int
-serve_metrics(struct lws *wsi, struct relay *r, struct relay_conn *c)
+serve_metrics(struct relay *r, struct relay_conn *c)
 {
 	struct relay_proc_stats	 ps;
 	char			*buf;
@@ -237,50 +281,14 @@ serve_metrics(struct lws *wsi, struct relay *r, struct relay_conn *c)
 		relay_metrics_process(&r->metrics, &ps);
 	cap = relay_metrics_bound(&r->metrics);
 	if ((buf = malloc(cap)) == NULL)
-		return respond_text(wsi, c, 500, "out of memory");
+		return respond_text(c, 500, "out of memory");
 	if ((n = relay_metrics_render(&r->metrics, buf, cap)) < 0) {
 		free(buf);
-		return respond_text(wsi, c, 500, "metrics do not fit");
+		return respond_text(c, 500, "metrics do not fit");
 	}
-	rv = respond(wsi, c, 200, "text/plain; version=0.0.4", buf,
-	    (size_t)n);
+	rv = respond(c, 200, "text/plain; version=0.0.4", buf, (size_t)n);
 	free(buf);
 	return rv;
-}
-
-/* POST /: another relay hands us an envelope (RELAY.md §2.4). */
-static int
-ingest(struct lws *wsi, struct relay *r, struct relay_conn *c)
-{
-	struct relay_route_ctx		ctx;
-	struct relay_route_result	res;
-	int				status;
-	char				key[16 + RELAY_SID_MAX];
-
-	if (c->too_big) {
-		log_info("POST / from %s: body over %d bytes refused", c->peer,
-		    RELAY_MSG_MAX);
-		return respond_text(wsi, c, 413, "payload too large");
-	}
-	route_ctx(r, NULL, &ctx);
-	relay_ingest(&ctx, c->rx, c->rxlen, &res, &status);
-	if (res.action == RELAY_LOCAL &&
-	    relay_enqueue(r, &res.dest, res.out, res.outlen) == -1) {
-		relay_route_result_free(&res);
-		log_warnx("POST / from %s: redis unavailable", c->peer);
-		return respond_text(wsi, c, 500, "switch error: redis "
-		    "unavailable");
-	}
-	if (status != 202) {
-		log_info("POST / from %s: %d %s", c->peer, status, res.error);
-		relay_route_result_free(&res);
-		return respond_text(wsi, c, (unsigned int)status, res.error);
-	}
-	if (log_getverbose() > 0 &&
-	    relay_stream_key(key, sizeof(key), &res.dest) != -1)
-		log_debug("POST / from %s: queued for %s", c->peer, key);
-	relay_route_result_free(&res);
-	return respond(wsi, c, 202, NULL, NULL, 0);
 }
 
 static int
@@ -301,6 +309,10 @@ gather(struct relay_conn *c, const void *in, size_t len)
 	return 0;
 }
 
+/*
+ * Puts a routing result in the outbox, which keeps it until redis has
+ * it; a refused envelope of the session's own is reported back to it.
+ */
 static void
 store(struct relay *r, struct relay_conn *c, struct relay_route_result *res)
 {
@@ -308,23 +320,23 @@ store(struct relay *r, struct relay_conn *c, struct relay_route_result *res)
 
 	switch (res->action) {
 	case RELAY_LOCAL:
-		if (relay_enqueue(r, &res->dest, res->out, res->outlen) == -1) {
-			relay_stream_key(key, sizeof(key), &res->dest);
-			log_warnx("session %s: failed to route message to peer "
-			    "'%s': redis unavailable", c->key, key);
-		}
-		break;
 	case RELAY_FEDERATE:
-		if (relay_enqueue_federation(r, res->out, res->outlen) == -1)
-			log_warnx("session %s: federation enqueue failed: "
-			    "redis unavailable", c->key);
+		if (relay_put(r, res->action == RELAY_LOCAL ? &res->dest : NULL,
+		    res->out, res->outlen, &c->id, 0, NULL, NULL) != NULL)
+			break;
+		if (res->action == RELAY_LOCAL)
+			relay_stream_key(key, sizeof(key), &res->dest);
+		else
+			snprintf(key, sizeof(key), "%s", RELAY_FED_STREAM);
+		log_warnx("session %s: envelope for %s dropped: %u envelopes "
+		    "wait for redis", c->key, key, r->nputs);
 		break;
 	case RELAY_ERROR:
 		log_info("session %s: refused: %s", c->key, res->error);
-		if (res->out != NULL &&
-		    relay_enqueue(r, &res->dest, res->out, res->outlen) == -1)
-			log_warnx("session %s: error report lost: redis "
-			    "unavailable", c->key);
+		if (res->out != NULL && relay_put(r, &res->dest, res->out,
+		    res->outlen, NULL, 0, NULL, NULL) == NULL)
+			log_warnx("session %s: error report dropped: %u "
+			    "envelopes wait for redis", c->key, r->nputs);
 		break;
 	case RELAY_DROP:
 	case RELAY_PENDING:
@@ -340,12 +352,50 @@ wait_get(struct relay_conn *c)
 	return c->wait;
 }
 
+/* The session's frames wait for the switch, which will call it back. */
+static void
+stall(struct relay *r, struct relay_conn *c)
+{
+	struct relay_wait	*w = c->wait;
+
+	if (!c->stalled) {
+		c->stalled = 1;
+		c->sprev = NULL;
+		c->snext = r->stalled;
+		if (r->stalled != NULL)
+			r->stalled->sprev = c;
+		r->stalled = c;
+	}
+	if (w != NULL && !w->paused) {
+		w->paused = 1;
+		lws_rx_flow_control(c->wsi, 0);
+		log_debug("session %s: redis is away or behind, reading "
+		    "paused", c->key);
+	}
+}
+
+static void
+unstall(struct relay *r, struct relay_conn *c)
+{
+	if (!c->stalled)
+		return;
+	if (c->sprev != NULL)
+		c->sprev->snext = c->snext;
+	else
+		r->stalled = c->snext;
+	if (c->snext != NULL)
+		c->snext->sprev = c->sprev;
+	c->snext = c->sprev = NULL;
+	c->stalled = 0;
+}
+
 static void
 wait_free(struct relay *r, struct relay_conn *c)
 {
 	struct relay_wait	*w = c->wait;
 	struct relay_held	*h;
 
+	unstall(r, c);
 	if (w == NULL)
 		return;
 	if (w->looking)
@@ -361,8 +411,9 @@ wait_free(struct relay *r, struct relay_conn *c)
 
 /*
  * Routes one frame and stores the result.  Returns 1 when it waits for
- * twin *twin (nothing was stored), else 0.  The rate limiter counts a
- * frame once, when it is first routed.
+ * twin *twin (nothing was stored), else 0; with twin NULL (the session
+ * is gone) a twin not at hand is reported as a failed lookup instead.
+ * The rate limiter counts a frame once, when it is first routed.
  */
 static int
 route_frame(struct relay *r, struct relay_conn *c, const uint8_t *buf,
@@ -382,6 +433,10 @@ route_frame(struct relay *r, struct relay_conn *c, const uint8_t *buf,
 		rv = relay_route_refuse(&ctx, buf, len, RELAY_ERR_RATE, &res);
 	else
 		rv = relay_route(&ctx, buf, len, &res);
+	if (rv == 0 && res.action == RELAY_PENDING && twin == NULL) {
+		relay_route_result_free(&res);
+		rv = relay_route_refuse(&ctx, buf, len, RELAY_ERR_LOOKUP, &res);
+	}
 	if (rv == -1) {
 		log_warnx("session %s: out of memory, message dropped", c->key);
 		return 0;
@@ -443,6 +498,41 @@ hold(struct relay_conn *c, const uint8_t *buf, size_t len, int counted,
 	return 0;
 }
 
+/*
+ * The session is gone, but what it sent is still the relay's to deliver:
+ * the frames that waited (for redis, or for a twin) are routed now with
+ * what is at hand and go into the outbox.
+ */
+static void
+flush_held(struct relay *r, struct relay_conn *c)
+{
+	struct relay_wait	*w = c->wait;
+	struct relay_held	*h;
+	unsigned int		 n = 0;
+
+	if (w == NULL || w->token != NULL || !c->authed)
+		return;
+	/* Nothing is left to close: a frame that is not an envelope is lost. */
+	c->closing = 1;
+	if (w->looking) {
+		twindir_cancel(&r->twins, c);
+		w->looking = 0;
+	}
+	while ((h = w->head) != NULL) {
+		(void)route_frame(r, c, h->buf, h->len, &h->counted,
+		    &h->limited, NULL);
+		w->head = h->next;
+		free(h);
+		n++;
+	}
+	w->tail = NULL;
+	w->n = 0;
+	w->bytes = 0;
+	if (n > 0)
+		log_info("session %s: %u frames that waited routed at its "
+		    "close", c->key, n);
+}
+
 static void	twin_answered(void *, int, const struct twin_record *);
 
 /* Frames wait, or the session's own twin is being read. */
@@ -462,8 +552,12 @@ look_up(struct relay *r, struct relay_conn *c, uint32_t twin)
 
 	w->looking = 1;
 	w->twin = twin;
-	log_debug("session %s: reading twin %" PRIu32 " from the chain",
-	    c->key, twin);
+	if (c->is_ingest)
+		log_debug("POST / from %s: reading twin %" PRIu32 " from the "
+		    "chain", c->peer, twin);
+	else
+		log_debug("session %s: reading twin %" PRIu32 " from the "
+		    "chain", c->key, twin);
 	/* The answer may come before this returns. */
 	twindir_lookup(&r->twins, twin, relay_mono(), twin_answered, c);
 }
@@ -475,14 +569,19 @@ message(struct relay *r, struct relay_conn *c)
 	uint32_t	twin;
 	int		counted = 0, limited = 0;
 
-	/* Behind frames that wait, or before the session is authenticated. */
-	if (busy(c)) {
+	/*
+	 * Behind frames that wait, before the session is authenticated, or
+	 * while redis cannot take what routing gives.
+	 */
+	if (busy(c) || !relay_switch_ready(r)) {
 		if (hold(c, c->rx, c->rxlen, 0, 0) == -1) {
-			log_warnx("session %s: too many messages waiting for "
-			    "twins (%u), disconnecting", c->key, c->wait->n);
+			log_warnx("session %s: too many messages waiting (%u), "
+			    "disconnecting", c->key,
+			    c->wait != NULL ? c->wait->n : 0);
 			relay_http_close(c, CLOSE_TRY_AGAIN_LATER,
 			    "too many messages waiting");
-		}
+		} else if (!relay_switch_ready(r))
+			stall(r, c);
 		return;
 	}
 	if (route_frame(r, c, c->rx, c->rxlen, &counted, &limited,
@@ -503,6 +602,12 @@ receive(struct lws *wsi, struct relay *r, struct relay_conn *c,
 {
 	if (c->closing)
 		return 0;
+	if (relay_mask_broken(lws_get_socket_fd(wsi))) {
+		log_info("session %s: unmasked frame, disconnecting", c->key);
+		relay_http_close(c, LWS_CLOSE_STATUS_PROTOCOL_ERR,
+		    "unmasked frame");
+		return 0;
+	}
 	if (lws_is_first_fragment(wsi)) {
 		c->rxlen = 0;
 		c->too_big = 0;
@@ -676,22 +781,47 @@ auth_finish(struct relay *r, struct relay_conn *c)
 	admit(r, c);
 }
 
+/* Keeps an answer, replacing one for the same twin or else the oldest. */
+static void
+answer_keep(struct relay_wait *w, int answer, const struct twin_record *t)
+{
+	struct relay_answer	*a = NULL;
+	unsigned int		 i;
+
+	for (i = 0; i < w->nans; i++)
+		if (w->ans[i].twin == w->twin)
+			a = &w->ans[i];
+	if (a == NULL && w->nans < WAIT_ANSWERS)
+		a = &w->ans[w->nans++];
+	else if (a == NULL) {
+		a = &w->ans[w->oldest];
+		w->oldest = (w->oldest + 1) % WAIT_ANSWERS;
+	}
+	a->twin = w->twin;
+	a->answer = answer;
+	if (answer == 1)
+		a->rec = *t;
+}
+
 static void
 twin_answered(void *arg, int rv, const struct twin_record *t)
 {
 	struct relay_conn	*c = arg;
 	struct relay		*r = c->relay;
 	struct relay_wait	*w = c->wait;
+	int			 answer;
 
 	w->looking = 0;
-	w->has_answer = 1;
-	w->answer_twin = w->twin;
-	w->answer = rv == 1 && t != NULL ? 1 : rv == 0 ? 0 : -1;
-	if (w->answer == 1)
-		w->rec = *t;
-	log_debug("session %s: twin %" PRIu32 " %s", c->key, w->twin,
-	    w->answer == 1 ? "read" : w->answer == 0 ? "not on chain" :
+	answer = rv == 1 && t != NULL ? 1 : rv == 0 ? 0 : -1;
+	answer_keep(w, answer, t);
+	log_debug("%s %s: twin %" PRIu32 " %s", c->is_ingest ? "POST / from" :
+	    "session", c->is_ingest ? c->peer : c->key, w->twin,
+	    answer == 1 ? "read" : answer == 0 ? "not on chain" :
 	    "not read: the chain failed");
+	if (c->is_ingest) {
+		ingest(r, c);
+		return;
+	}
 	if (w->draining)
 		return;
 	if (w->token != NULL && !c->closing)
@@ -701,7 +831,8 @@ twin_answered(void *arg, int rv, const struct twin_record *t)
 
 /*
  * Routes the frames that wait, in order, until one needs a twin that is
- * not at hand; frees the wait once nothing is left.
+ * not at hand or the switch cannot take more; frees the wait once
+ * nothing is left.
  */
 static void
 drain(struct relay *r, struct relay_conn *c)
@@ -716,6 +847,10 @@ drain(struct relay *r, struct relay_conn *c)
 	w->draining = 1;
 	while ((h = w->head) != NULL && !w->looking && w->token == NULL &&
 	    !c->closing) {
+		if (!relay_switch_ready(r)) {
+			stall(r, c);
+			break;
+		}
 		if (route_frame(r, c, h->buf, h->len, &h->counted,
 		    &h->limited, &twin) == 1) {
 			look_up(r, c, twin);
@@ -730,7 +865,8 @@ drain(struct relay *r, struct relay_conn *c)
 	}
 	w->draining = 0;
 	resume = w->paused && w->n <= RELAY_HOLD_FRAMES / 2 &&
-	    w->bytes <= RELAY_HOLD_BYTES / 2 && !c->closing;
+	    w->bytes <= RELAY_HOLD_BYTES / 2 && !c->closing &&
+	    relay_switch_ready(r);
 	if (resume)
 		w->paused = 0;
 	if (w->head == NULL && !w->looking && w->token == NULL && !w->paused)
@@ -744,11 +880,22 @@ drain(struct relay *r, struct relay_conn *c)
 		    LWS_RXFLOW_REASON_FLAG_PROCESS_NOW);
 }
 
+void
+relay_http_resume(struct relay *r)
+{
+	struct relay_conn	*c;
+
+	while (relay_switch_ready(r) && (c = r->stalled) != NULL) {
+		unstall(r, c);
+		drain(r, c);
+	}
+}
+
 static int
 established(struct lws *wsi, struct relay *r, struct relay_conn *c)
 {
 	struct relay_auth	 a;
-	struct relay_wait	*w;
+	struct relay_wait	*w = NULL;
 	char			 q[JWT_MAX + 2];
 	size_t			 n;
 	uint64_t		 now = relay_now();
@@ -766,15 +913,17 @@ established(struct lws *wsi, struct relay *r, struct relay_conn *c)
 	c->id = a.id;
 	if (relay_stream_key(c->key, sizeof(c->key), &c->id) == -1)
 		return -1;
-	if (!a.pending) {
-		admit(r, c);
-		return 0;
-	}
-	if ((w = wait_get(c)) == NULL || (w->token = malloc(n)) == NULL) {
+	if (a.pending && ((w = wait_get(c)) == NULL ||
+	    (w->token = malloc(n)) == NULL)) {
 		log_warnx("session %s from %s: out of memory", c->key,
 		    c->peer);
 		wait_free(r, c);
 		return -1;
+	}
+	relay_mask_watch(lws_get_socket_fd(wsi));
+	if (!a.pending) {
+		admit(r, c);
+		return 0;
 	}
 	memcpy(w->token, q, n);
 	w->tokenlen = n;
@@ -784,11 +933,13 @@ established(struct lws *wsi, struct relay *r, struct relay_conn *c)
 }
 
 static void
-closed(struct relay *r, struct relay_conn *c)
+closed(struct lws *wsi, struct relay *r, struct relay_conn *c)
 {
+	relay_mask_forget(lws_get_socket_fd(wsi));
 	if (c->wait != NULL && c->wait->token != NULL)
 		log_info("session %s from %s: closed before its twin was read",
 		    c->key, c->peer);
+	flush_held(r, c);
 	wait_free(r, c);
 	if (!c->authed) {
 		free(c->rx);
@@ -807,6 +958,97 @@ closed(struct relay *r, struct relay_conn *c)
 	c->authed = 0;
 }
 
+/*
+ * What a POST / left: a lookup, the enqueue it waited for (which goes on
+ * without it), its body and its answer.
+ */
+static void
+http_done(struct relay *r, struct relay_conn *c)
+{
+	if (c->put != NULL)
+		relay_put_cancel(c->put);
+	c->put = NULL;
+	wait_free(r, c);
+	free(c->rx);
+	free(c->resp);
+	c->rx = NULL;
+	c->resp = NULL;
+	c->resp_status = 0;
+}
+
+/* Redis has the envelope of a POST /, or could not take it. */
+static void
+posted(void *arg, enum relay_put_result res)
+{
+	struct relay_conn	*c = arg;
+
+	c->put = NULL;
+	switch (res) {
+	case RELAY_PUT_OK:
+		log_debug("POST / from %s: queued", c->peer);
+		(void)respond(c, 202, NULL, NULL, 0);
+		break;
+	case RELAY_PUT_FULL:
+		log_info("POST / from %s: 507 %s", c->peer, RELAY_ERR_FULL);
+		(void)respond_text(c, 507, RELAY_ERR_FULL);
+		break;
+	case RELAY_PUT_FAILED:
+		log_warnx("POST / from %s: 503 redis refused it", c->peer);
+		(void)respond_text(c, 503, "switch error: redis refused it");
+		break;
+	case RELAY_PUT_LOST:
+		log_warnx("POST / from %s: 503 no answer from redis", c->peer);
+		(void)respond_text(c, 503, "switch error: no answer from "
+		    "redis");
+		break;
+	}
+}
+
+/*
+ * POST /: another relay hands us an envelope (RELAY.md §2.4), which is
+ * checked (relay_ingest), reading its twins from the chain when they are
+ * not at hand, and answered 202 once redis has confirmed it.
+ */
+static void
+ingest(struct relay *r, struct relay_conn *c)
+{
+	struct relay_route_ctx		ctx;
+	struct relay_route_result	res;
+	int				status;
+
+	if (c->too_big) {
+		log_info("POST / from %s: body over %d bytes refused", c->peer,
+		    RELAY_MSG_MAX);
+		(void)respond_text(c, 413, "payload too large");
+		return;
+	}
+	route_ctx(r, c, &ctx);
+	relay_ingest(&ctx, c->rx, c->rxlen, &res, &status);
+	if (res.action == RELAY_PENDING) {
+		if (wait_get(c) == NULL) {
+			(void)respond_text(c, 503, "out of memory");
+			return;
+		}
+		look_up(r, c, res.pending);
+		return;
+	}
+	if (status != 202) {
+		log_info("POST / from %s: %d %s", c->peer, status, res.error);
+		(void)respond_text(c, (unsigned int)status, res.error);
+		relay_route_result_free(&res);
+		return;
+	}
+	if (!relay_switch_ready(r)) {
+		log_warnx("POST / from %s: 503 redis unavailable", c->peer);
+		(void)respond_text(c, 503, "switch error: redis unavailable");
+	} else if ((c->put = relay_put(r, &res.dest, res.out, res.outlen,
+	    NULL, RELAY_PUT_ONCE, posted, c)) == NULL) {
+		log_warnx("POST / from %s: 503 out of room", c->peer);
+		(void)respond_text(c, 503, "switch error: out of room");
+	}
+	relay_route_result_free(&res);
+}
+
 static int
 http(struct lws *wsi, struct relay *r, struct relay_conn *c, const char *path)
 {
@@ -815,8 +1057,7 @@ http(struct lws *wsi, struct relay *r, struct relay_conn *c, const char *path)
 	int	get = lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) > 0;
 
 	/* A kept-alive connection's earlier request left these. */
-	free(c->rx);
-	free(c->resp);
+	http_done(r, c);
 	memset(c, 0, sizeof(*c));
 	c->relay = r;
 	c->wsi = wsi;
@@ -831,12 +1072,12 @@ http(struct lws *wsi, struct relay *r, struct relay_conn *c, const char *path)
 		    WSI_TOKEN_HTTP_CONTENT_LENGTH) <= 0 &&
 		    lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING)
 		    <= 0)
-			return ingest(wsi, r, c);	/* no body */
+			ingest(r, c);	/* no body */
 		return 0;
 	}
 	if (get && strcmp(path, "/metrics") == 0)
-		return serve_metrics(wsi, r, c);
-	return respond_text(wsi, c, 404, "page not found");
+		return serve_metrics(r, c);
+	return respond_text(c, 404, "page not found");
 }
 
 static int
@@ -865,7 +1106,7 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		relay_switch_writable(r, c);
 		return 0;
 	case LWS_CALLBACK_CLOSED:
-		closed(r, c);
+		closed(wsi, r, c);
 		return 0;
 	case LWS_CALLBACK_HTTP:
 		return http(wsi, r, c, in != NULL ? in : "");
@@ -876,23 +1117,13 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	case LWS_CALLBACK_HTTP_BODY_COMPLETION:
 		if (!c->is_ingest)
 			return -1;
-		return ingest(wsi, r, c);
+		ingest(r, c);
+		return 0;
 	case LWS_CALLBACK_HTTP_WRITEABLE:
-		if (c->resp == NULL)
-			return 0;
-		if (lws_write(wsi, c->resp + LWS_PRE, c->resplen,
-		    LWS_WRITE_HTTP_FINAL) < 0)
-			return -1;
-		free(c->resp);
-		c->resp = NULL;
-		return lws_http_transaction_completed(wsi) ? -1 : 0;
+		return http_writable(wsi, c);
 	case LWS_CALLBACK_CLOSED_HTTP:
-		if (c != NULL && !c->authed) {
-			free(c->rx);
-			free(c->resp);
-			c->rx = NULL;
-			c->resp = NULL;
-		}
+		if (c != NULL && !c->authed)
+			http_done(r, c);
 		return 0;
 	default:
 		return 0;

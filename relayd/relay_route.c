@@ -1,3 +1,4 @@
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -327,12 +328,85 @@ relay_route_refuse(const struct relay_route_ctx *ctx, const uint8_t *frame,
 	return rv;
 }
 
+/* A twin for relay_ingest: 1 found, else the status (0 for PENDING). */
+static int
+ingest_twin(const struct relay_route_ctx *ctx, uint32_t id,
+    struct twin_record *t, struct relay_route_result *r, int missing,
+    const char *text)
+{
+	switch (ctx->lookup(ctx->arg, id, t)) {
+	case 1:
+		return 1;
+	case 0:
+		r->error = text;
+		return missing;
+	case 2:
+		r->action = RELAY_PENDING;
+		r->pending = id;
+		return 0;
+	default:
+		r->error = RELAY_ERR_LOOKUP;
+		return 503;
+	}
+}
+
+/* The checks of relay_ingest after the decoding: an HTTP status, or 0. */
+static int
+ingest_check(const struct relay_route_ctx *ctx, const Envelope *e,
+    size_t len, int fits, struct relay_route_result *r)
+{
+	struct twin_record	 twin;
+	const char		*why;
+	int			 st;
+
+	/* No session has twin 0: storing it would only fill redis. */
+	if (r->dest.twin == 0) {
+		r->error = RELAY_ERR_BAD_DEST;
+		return 400;
+	}
+	if ((st = ingest_twin(ctx, r->dest.twin, &twin, r, 404,
+	    RELAY_ERR_UNKNOWN)) != 1)
+		return st;
+	if (!relay_twin_is_ours(&twin, ctx->domains, ctx->ndomains)) {
+		r->error = RELAY_ERR_NOT_HERE;
+		return 404;
+	}
+	/* Twin 0 signs nothing: only a relay's small report goes unsigned. */
+	if (e->source == NULL || e->source->twin == 0) {
+		if (e->message_case != ENVELOPE__MESSAGE_ERROR) {
+			r->error = RELAY_ERR_ANONYMOUS;
+			return 401;
+		}
+		if (len > ctx->report_max) {
+			r->error = RELAY_ERR_REPORT_SIZE;
+			return 413;
+		}
+	} else {
+		if ((st = ingest_twin(ctx, e->source->twin, &twin, r, 401,
+		    RELAY_ERR_NO_SOURCE)) != 1)
+			return st;
+		if (envelope_verify(e, twin.account, &why) == -1) {
+			snprintf(r->errbuf, sizeof(r->errbuf), "bad signature: "
+			    "%s", why);
+			r->error = r->errbuf;
+			return 401;
+		}
+	}
+	if (!fits || (e->opt_tags_case == ENVELOPE__OPT_TAGS_TAGS &&
+	    relay_tags_fail_fast(e->tags) &&
+	    !ctx->connected(ctx->arg, &r->dest))) {
+		r->error = RELAY_ERR_OFFLINE;
+		return 404;
+	}
+	return 202;
+}
+
 int
 relay_ingest(const struct relay_route_ctx *ctx, const uint8_t *body,
     size_t len, struct relay_route_result *r, int *http_status)
 {
 	Envelope	*e;
-	int		 fits, fail_fast;
+	int		 fits;
 
 	result_init(r);
 	if ((e = envelope_unpack(body, len)) == NULL) {
@@ -342,27 +416,25 @@ relay_ingest(const struct relay_route_ctx *ctx, const uint8_t *body,
 	}
 	r->is_request = e->message_case == ENVELOPE__MESSAGE_REQUEST;
 	fits = addr_sess(e->destination, &r->dest) == 0;
-	fail_fast = e->opt_tags_case == ENVELOPE__OPT_TAGS_TAGS &&
-	    relay_tags_fail_fast(e->tags);
+	*http_status = ingest_check(ctx, e, len, fits, r);
 	envelope__free_unpacked(e, NULL);
-
-	/* No session has twin 0: storing it would only fill redis. */
-	if (r->dest.twin == 0) {
+	switch (*http_status) {
+	case 202:
+		r->action = RELAY_LOCAL;
+		r->out = (uint8_t *)body;
+		r->outlen = len;
+		break;
+	case 0:
 		memset(&r->dest, 0, sizeof(r->dest));
-		r->error = RELAY_ERR_BAD_DEST;
-		*http_status = 400;
-		return 0;
-	}
-	if (!fits || (fail_fast && !ctx->connected(ctx->arg, &r->dest))) {
+		break;
+	case 400:
+		memset(&r->dest, 0, sizeof(r->dest));
+		r->action = RELAY_DROP;
+		break;
+	default:
 		memset(&r->dest, 0, sizeof(r->dest));
 		r->action = RELAY_ERROR;
-		r->error = RELAY_ERR_OFFLINE;
-		*http_status = 404;
-		return 0;
+		break;
 	}
-	r->action = RELAY_LOCAL;
-	r->out = (uint8_t *)body;
-	r->outlen = len;
-	*http_status = 202;
 	return 0;
 }

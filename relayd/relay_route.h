@@ -13,16 +13,22 @@
 #include "relay.h"
 #include "tfchain.h"
 
-/* The reference's texts; RELAY_ERR_LOOKUP and RELAY_ERR_BAD_BODY are ours. */
+/* The reference's texts; RELAY_ERR_LOOKUP and those after it are ours. */
 #define RELAY_ERR_SOURCE	"message wrong source"
 #define RELAY_ERR_NO_DEST	"message with missing destination"
 #define RELAY_ERR_UNKNOWN	"unknown twin destination"
 #define RELAY_ERR_NO_RELAY	"relay info is not set for this twin"
 #define RELAY_ERR_OFFLINE	"destination offline"
+#define RELAY_ERR_RATE		"exceeded rate limits, dropping message"
 #define RELAY_ERR_LOOKUP	"failed to get twin information"
 #define RELAY_ERR_BAD_BODY	"bad request: failed to decode envelope"
 #define RELAY_ERR_BAD_DEST	"bad request: message with missing destination"
-#define RELAY_ERR_RATE		"exceeded rate limits, dropping message"
+#define RELAY_ERR_NOT_HERE	"destination twin is not on this relay"
+#define RELAY_ERR_NO_SOURCE	"unknown twin source"
+#define RELAY_ERR_ANONYMOUS	\
+	"without a source twin only an error report is taken"
+#define RELAY_ERR_REPORT_SIZE	"error report too large"
+#define RELAY_ERR_FULL		"destination queue is full"
 
 #define RELAY_PONG_SUFFIX	"hello world"
 
@@ -48,6 +54,7 @@ struct relay_route_ctx {
 	int	(*lookup)(void *arg, uint32_t twin, struct twin_record *out);
 	void				 *arg;
 	uint64_t			  now;		/* unix seconds */
+	size_t				  report_max;	/* ingest */
 };
 
 /*
@@ -90,12 +97,19 @@ int	relay_route_refuse(const struct relay_route_ctx *ctx,
 	    struct relay_route_result *r);
 
 /*
- * The receiving side of federation (§2.4), for the body of a POST /:
- * 400 and DROP when it is not an envelope or has no destination twin, 404 and ERROR when it is
- * tagged fail-fast and its session is not connected here, otherwise 202
- * and LOCAL with the body unchanged.  ctx->session and ctx->lookup are
- * not used.  Always returns 0 (running out of memory while decoding
- * shows as a 400).
+ * The receiving side of federation (§2.4), for the body of a POST /,
+ * with the checks the reference does not make, in this order: 400 and
+ * DROP when it is not an envelope or has no destination twin; 404 when
+ * the destination twin does not exist or its relays do not include one
+ * of ctx->domains; 401 when the signature does not verify against the
+ * source twin's account, or there is no source twin and the envelope is
+ * not an error (another relay's report), 413 when such a report is over
+ * ctx->report_max bytes; 503 when a twin could not be read; 404 when it
+ * is tagged fail-fast and its session is not connected here; otherwise
+ * 202 and LOCAL with the body unchanged.  Refusals are ERROR with a text.
+ * PENDING (*http_status 0) when ctx->lookup said 2: the caller fetches
+ * twin r->pending and calls again.  ctx->session is not used.  Always
+ * returns 0 (running out of memory while decoding shows as a 400).
  */
 int	relay_ingest(const struct relay_route_ctx *ctx, const uint8_t *body,
 	    size_t len, struct relay_route_result *r, int *http_status);

@@ -6,8 +6,10 @@
 #include <hiredis/hiredis.h>
 #include <libwebsockets.h>
 
+#include "envelope.h"
 #include "log.h"
 #include "rconn.h"
+#include "relay_route.h"
 #include "relayd.h"
 
 /*
@@ -34,8 +36,84 @@ struct relay_group {
 #define UNBLOCK_RETRY	0.002
 #define UNBLOCK_TRIES	100
 
+/*
+ * One envelope in the outbox, from relay_put until redis answers: it is
+ * sent again after a reconnect that lost its reply, in its place, so
+ * that a stream gets its envelopes in the order they came.
+ */
+struct relay_put {
+	struct relay_put	*prev, *next;
+	struct relay		*relay;
+	uint64_t		 seq;		/* the outbox's order */
+	uint64_t		 born;		/* monotonic seconds */
+	int			 fed;		/* federation stream */
+	int			 sent;		/* its reply is due */
+	int			 flags;
+	int			 has_from;	/* refusals go to from */
+	struct relay_sess_id	 from;
+	relay_put_fn		 fn;
+	void			*arg;
+	char			 key[16 + RELAY_SID_MAX];
+	size_t			 len;
+	uint8_t			 env[];
+};
+
+/*
+ * The enqueue of a session stream, one script so that the byte budget
+ * is checked and counted atomically with the XADD: the count is a key
+ * beside the stream with the stream's TTL, and entries over the cap are
+ * trimmed here, exactly, so that their bytes come off the count, where
+ * MAXLEN ~ would drop entries the count never hears of.  An empty stream
+ * starts the count again, so that it cannot drift for ever.
+ * KEYS: stream, count; ARGV: envelope, entries, TTL, budget, trim max.
+ * The entry id, or -1 when the envelope is over the budget.
+ */
+static const char	put_lua[] =
+    "local n = redis.call('XLEN', KEYS[1])\n"
+    "local used = 0\n"
+    "if n > 0 then\n"
+    "  used = tonumber(redis.call('GET', KEYS[2])) or 0\n"
+    "end\n"
+    "local ids, freed = {}, 0\n"
+    "local k = math.min(n - tonumber(ARGV[2]) + 1, tonumber(ARGV[5]))\n"
+    "if k > 0 then\n"
+    "  local old = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', k)\n"
+    "  for _, e in ipairs(old) do\n"
+    "    ids[#ids + 1] = e[1]\n"
+    "    for i = 2, #e[2], 2 do freed = freed + #e[2][i] end\n"
+    "  end\n"
+    "end\n"
+    "used = math.max(used - freed, 0)\n"
+    "if used + #ARGV[1] > tonumber(ARGV[4]) then return -1 end\n"
+    "if #ids > 0 then redis.call('XDEL', KEYS[1], unpack(ids)) end\n"
+    "local id = redis.call('XADD', KEYS[1], '*', '_', ARGV[1])\n"
+    "redis.call('EXPIRE', KEYS[1], ARGV[3])\n"
+    "redis.call('SET', KEYS[2], used + #ARGV[1], 'EX', ARGV[3])\n"
+    "return id\n";
+
+/*
+ * The XDEL of delivered entries: the bytes of those it deleted come off
+ * the count, and an empty stream drops it.  KEYS: stream, count; ARGV:
+ * id, bytes, id, bytes...  The bytes freed.
+ */
+static const char	ack_lua[] =
+    "local freed = 0\n"
+    "for i = 1, #ARGV, 2 do\n"
+    "  if redis.call('XDEL', KEYS[1], ARGV[i]) == 1 then\n"
+    "    freed = freed + tonumber(ARGV[i + 1])\n"
+    "  end\n"
+    "end\n"
+    "if redis.call('XLEN', KEYS[1]) == 0 then\n"
+    "  redis.call('DEL', KEYS[2])\n"
+    "elseif freed > 0 and redis.call('EXISTS', KEYS[2]) == 1 and\n"
+    "    redis.call('DECRBY', KEYS[2], freed) <= 0 then\n"
+    "  redis.call('DEL', KEYS[2])\n"
+    "end\n"
+    "return freed\n";
+
 static void	group_read(struct relay_group *);
 static void	flush_acks(struct relay *, struct relay_conn *);
+static void	pump(struct relay *);
 
 static int
 has_room(const struct relay_conn *c)
@@ -262,6 +340,325 @@ group_up(struct rconn *rc, void *arg)
 	group_read(g);
 }
 
+/* The count key of a stream key, "bytes:stream:7". */
+static int
+bytes_key(char *out, size_t cap, const char *key)
+{
+	int	n;
+
+	n = snprintf(out, cap, "%s%s", RELAY_BYTES_PREFIX, key);
+	return n < 0 || (size_t)n >= cap ? -1 : 0;
+}
+
+/*
+ * The outbox's state after it grew or shrank: past its figures sessions
+ * wait, and they go on once it is down to half.
+ */
+static void
+outbox_update(struct relay *r)
+{
+	if (!r->put_full && (r->put_bytes >= RELAY_OUTBOX_BYTES ||
+	    r->nputs >= RELAY_OUTBOX_ENVS)) {
+		r->put_full = 1;
+		log_warnx("redis is behind: %u envelopes (%zu bytes) wait for "
+		    "it, sessions paused", r->nputs, r->put_bytes);
+	} else if (r->put_full && r->put_bytes <= RELAY_OUTBOX_BYTES / 2 &&
+	    r->nputs <= RELAY_OUTBOX_ENVS / 2) {
+		r->put_full = 0;
+		log_info("redis caught up: sessions go on");
+	}
+}
+
+int
+relay_switch_ready(const struct relay *r)
+{
+	return r->cmd != NULL && rconn_up(r->cmd) && !r->put_full;
+}
+
+/* Sessions whose frames wait are told when the switch is ready again. */
+static void
+ready_check(struct relay *r)
+{
+	int	ready = relay_switch_ready(r);
+
+	if (ready && !r->was_ready) {
+		r->was_ready = 1;
+		relay_http_resume(r);
+	} else if (!ready)
+		r->was_ready = 0;
+}
+
+static void
+script_cb(redisAsyncContext *ac, void *rep, void *priv)
+{
+	redisReply	*reply = rep;
+	const char	*want = priv;
+
+	(void)ac;
+	if (reply == NULL)
+		return;
+	if (reply->type != REDIS_REPLY_STRING)
+		log_warnx("SCRIPT LOAD: %s", reply->type == REDIS_REPLY_ERROR ?
+		    reply->str : "odd reply");
+	else if (strcmp(reply->str, want) != 0)
+		log_warnx("SCRIPT LOAD: redis names it %s, not %s", reply->str,
+		    want);
+}
+
+/* Before anything that uses them, on the same connection. */
+static void
+load_scripts(struct relay *r)
+{
+	const char	*put[] = { "SCRIPT", "LOAD", put_lua };
+	const char	*ack[] = { "SCRIPT", "LOAD", ack_lua };
+
+	(void)rconn_cmd(r->cmd, script_cb, r->put_sha, 3, put, NULL);
+	(void)rconn_cmd(r->cmd, script_cb, r->ack_sha, 3, ack, NULL);
+}
+
+static void
+put_unlink(struct relay *r, struct relay_put *p)
+{
+	struct relay_put	*q;
+
+	if (r->put_next == p) {
+		for (q = p->next; q != NULL && q->sent; q = q->next)
+			;
+		r->put_next = q;
+	}
+	if (p->prev != NULL)
+		p->prev->next = p->next;
+	else
+		r->puts = p->next;
+	if (p->next != NULL)
+		p->next->prev = p->prev;
+	else
+		r->puts_tail = p->prev;
+	r->put_bytes -= p->len;
+	r->nputs--;
+}
+
+/* A refused envelope from a session: a request's sender is told (§1.9). */
+static void
+put_report(struct relay *r, const struct relay_put *p, const char *text)
+{
+	Envelope	*e;
+	uint8_t		*buf;
+	size_t		 len;
+
+	if (!p->has_from || (e = envelope_unpack(p->env, p->len)) == NULL)
+		return;
+	if (e->message_case == ENVELOPE__MESSAGE_REQUEST) {
+		if (relay_error_envelope(&buf, &len, e->uid, &p->from, text,
+		    relay_now()) == -1)
+			log_warnx("%s: out of memory for a report", p->key);
+		else {
+			if (relay_put(r, &p->from, buf, len, NULL, 0, NULL,
+			    NULL) == NULL)
+				log_warnx("%s: report to its sender dropped: "
+				    "the outbox is full", p->key);
+			free(buf);
+		}
+	}
+	envelope__free_unpacked(e, NULL);
+}
+
+/* Redis answered, or will not: the envelope leaves the outbox. */
+static void
+put_end(struct relay *r, struct relay_put *p, enum relay_put_result res,
+    const char *why)
+{
+	const char	*key = p->fed ? RELAY_FED_STREAM : p->key;
+	char		 text[256];
+
+	put_unlink(r, p);
+	switch (res) {
+	case RELAY_PUT_OK:
+		if (!p->fed) {
+			relay_metrics_add(&r->metrics, RELAY_M_RX, 1);
+			relay_metrics_add(&r->metrics, RELAY_M_RX_BYTES,
+			    p->len);
+		}
+		break;
+	case RELAY_PUT_FULL:
+		r->enqueue_failed++;
+		log_info("%s: over %" PRIu64 " bytes, envelope of %zu bytes "
+		    "refused", key, r->conf.stream_bytes, p->len);
+		put_report(r, p, RELAY_ERR_FULL);
+		break;
+	case RELAY_PUT_FAILED:
+		r->enqueue_failed++;
+		log_warnx("enqueue to %s: %s", key, why);
+		snprintf(text, sizeof(text), "failed to route message to peer "
+		    "'%s': %s", key, why);
+		put_report(r, p, text);
+		break;
+	case RELAY_PUT_LOST:
+		r->enqueue_failed++;
+		log_warnx("enqueue to %s: %s", key, why);
+		break;
+	}
+	if (p->fn != NULL)
+		p->fn(p->arg, res);
+	free(p);
+	outbox_update(r);
+}
+
+/* Sent again, in its place, once the connection is back. */
+static void
+put_requeue(struct relay *r, struct relay_put *p)
+{
+	if (r->put_next == NULL || p->seq < r->put_next->seq)
+		r->put_next = p;
+}
+
+static void
+put_cb(redisAsyncContext *ac, void *rep, void *priv)
+{
+	struct relay_put	*p = priv;
+	struct relay		*r = p->relay;
+	redisReply		*reply = rep;
+
+	(void)ac;
+	if (r->switch_freeing)
+		return;
+	r->nflight--;
+	p->sent = 0;
+	if (reply == NULL) {
+		if (p->flags & RELAY_PUT_ONCE)
+			put_end(r, p, RELAY_PUT_LOST, "redis connection lost");
+		else
+			put_requeue(r, p);
+	} else if (reply->type == REDIS_REPLY_ERROR &&
+	    strncmp(reply->str, "NOSCRIPT", 8) == 0) {
+		/* The scripts were flushed: loaded again, then sent again. */
+		r->reload = 1;
+		put_requeue(r, p);
+	} else if (reply->type == REDIS_REPLY_STRING)
+		put_end(r, p, RELAY_PUT_OK, NULL);
+	else if (reply->type == REDIS_REPLY_INTEGER && !p->fed)
+		put_end(r, p, RELAY_PUT_FULL, NULL);
+	else
+		put_end(r, p, RELAY_PUT_FAILED, reply->type ==
+		    REDIS_REPLY_ERROR ? reply->str : "odd reply");
+	pump(r);
+	ready_check(r);
+}
+
+static int
+put_send(struct relay *r, struct relay_put *p)
+{
+	char		 bkey[sizeof(RELAY_BYTES_PREFIX) + sizeof(p->key)];
+	char		 maxlen[16], ttl[16], budget[24], trim[16];
+	const char	*xadd[] = { "XADD", RELAY_FED_STREAM, "*", "msg",
+			    (const char *)p->env };
+	const char	*eval[] = { "EVALSHA", r->put_sha, "2", p->key, bkey,
+			    (const char *)p->env, maxlen, ttl, budget, trim };
+	size_t		 lens[10];
+	int		 i, rv;
+
+	if (p->fed) {
+		for (i = 0; i < 5; i++)
+			lens[i] = i == 4 ? p->len : strlen(xadd[i]);
+		rv = rconn_cmd(r->cmd, put_cb, p, 5, xadd, lens);
+	} else {
+		if (bytes_key(bkey, sizeof(bkey), p->key) == -1)
+			return -1;
+		snprintf(maxlen, sizeof(maxlen), "%d", RELAY_STREAM_MAXLEN);
+		snprintf(ttl, sizeof(ttl), "%d", RELAY_STREAM_TTL);
+		snprintf(budget, sizeof(budget), "%" PRIu64,
+		    r->conf.stream_bytes);
+		snprintf(trim, sizeof(trim), "%d", RELAY_TRIM_MAX);
+		for (i = 0; i < 10; i++)
+			lens[i] = i == 5 ? p->len : strlen(eval[i]);
+		rv = rconn_cmd(r->cmd, put_cb, p, 10, eval, lens);
+	}
+	if (rv == -1)
+		return -1;
+	p->sent = 1;
+	r->nflight++;
+	return 0;
+}
+
+/* Sends what waits, in order, while the connection takes it. */
+static void
+pump(struct relay *r)
+{
+	struct relay_put	*p;
+
+	if (r->cmd == NULL || !rconn_up(r->cmd))
+		return;
+	if (r->reload) {
+		/* Those sent after the refused one come back first. */
+		if (r->nflight > 0)
+			return;
+		load_scripts(r);
+		r->reload = 0;
+	}
+	while ((p = r->put_next) != NULL) {
+		if (!p->sent && put_send(r, p) == -1)
+			return;
+		for (p = p->next; p != NULL && p->sent; p = p->next)
+			;
+		r->put_next = p;
+	}
+}
+
+struct relay_put *
+relay_put(struct relay *r, const struct relay_sess_id *dest,
+    const uint8_t *env, size_t len, const struct relay_sess_id *from,
+    int flags, relay_put_fn fn, void *arg)
+{
+	struct relay_put	*p;
+
+	if (len > RELAY_OUTBOX_BYTES_MAX - r->put_bytes ||
+	    r->nputs >= RELAY_OUTBOX_ENVS_MAX ||
+	    (p = calloc(1, sizeof(*p) + len)) == NULL) {
+		r->enqueue_failed++;
+		return NULL;
+	}
+	p->relay = r;
+	p->fed = dest == NULL;
+	if (!p->fed && relay_stream_key(p->key, sizeof(p->key), dest) == -1) {
+		free(p);
+		r->enqueue_failed++;
+		return NULL;
+	}
+	if (from != NULL) {
+		p->has_from = 1;
+		p->from = *from;
+	}
+	p->flags = flags;
+	p->fn = fn;
+	p->arg = arg;
+	p->seq = r->put_seq++;
+	p->born = relay_mono();
+	p->len = len;
+	memcpy(p->env, env, len);
+	p->prev = r->puts_tail;
+	if (r->puts_tail != NULL)
+		r->puts_tail->next = p;
+	else
+		r->puts = p;
+	r->puts_tail = p;
+	r->put_bytes += len;
+	r->nputs++;
+	if (r->put_next == NULL)
+		r->put_next = p;
+	outbox_update(r);
+	pump(r);
+	if (!relay_switch_ready(r))
+		r->was_ready = 0;
+	return p;
+}
+
+void
+relay_put_cancel(struct relay_put *p)
+{
+	p->fn = NULL;
+	p->arg = NULL;
+}
+
 static void
 cmd_up(struct rconn *rc, void *arg)
 {
@@ -269,80 +666,22 @@ cmd_up(struct rconn *rc, void *arg)
 	unsigned int	 i;
 
 	(void)rc;
+	load_scripts(r);
+	r->reload = 0;
+	if (r->nputs > 0)
+		log_info("redis is back: %u envelopes go in", r->nputs);
+	pump(r);
 	for (i = 0; i < r->conf.workers; i++)
 		if (r->groups[i].reading && r->groups[i].dirty)
 			unblock(&r->groups[i]);
+	ready_check(r);
 }
 
-/* EXEC answers an array; XADD alone answers the entry id. */
 static void
-enqueue_cb(redisAsyncContext *ac, void *rep, void *priv)
+cmd_down(struct rconn *rc, void *arg)
 {
-	struct relay	*r = priv;
-	redisReply	*reply = rep;
-
-	(void)ac;
-	if (reply != NULL && (reply->type == REDIS_REPLY_ARRAY ||
-	    reply->type == REDIS_REPLY_STRING))
-		return;
-	r->enqueue_failed++;
-	log_warnx("enqueue: %s", reply == NULL ? "redis connection lost" :
-	    reply->type == REDIS_REPLY_ERROR ? reply->str : "transaction "
-	    "aborted");
-}
-
-int
-relay_enqueue(struct relay *r, const struct relay_sess_id *dest,
-    const uint8_t *env, size_t len)
-{
-	char		 key[16 + RELAY_SID_MAX], maxlen[16], ttl[16];
-	const char	*multi[] = { "MULTI" };
-	const char	*exec[] = { "EXEC" };
-	const char	*xadd[] = { "XADD", key, "MAXLEN", "~", maxlen, "*",
-			    "_", (const char *)env };
-	size_t		 xlen[8];
-	const char	*expire[] = { "EXPIRE", key, ttl };
-	int		 i;
-
-	if (relay_stream_key(key, sizeof(key), dest) == -1 ||
-	    !rconn_up(r->cmd)) {
-		r->enqueue_failed++;
-		return -1;
-	}
-	snprintf(maxlen, sizeof(maxlen), "%d", RELAY_STREAM_MAXLEN);
-	snprintf(ttl, sizeof(ttl), "%d", RELAY_STREAM_TTL);
-	for (i = 0; i < 7; i++)
-		xlen[i] = strlen(xadd[i]);
-	xlen[7] = len;
-	/* Sent together: either all four reach the socket or none. */
-	if (rconn_cmd(r->cmd, NULL, NULL, 1, multi, NULL) == -1 ||
-	    rconn_cmd(r->cmd, NULL, NULL, 8, xadd, xlen) == -1 ||
-	    rconn_cmd(r->cmd, NULL, NULL, 3, expire, NULL) == -1 ||
-	    rconn_cmd(r->cmd, enqueue_cb, r, 1, exec, NULL) == -1) {
-		r->enqueue_failed++;
-		return -1;
-	}
-	relay_metrics_add(&r->metrics, RELAY_M_RX, 1);
-	relay_metrics_add(&r->metrics, RELAY_M_RX_BYTES, len);
-	return 0;
-}
-
-int
-relay_enqueue_federation(struct relay *r, const uint8_t *env, size_t len)
-{
-	const char	*argv[] = { "XADD", RELAY_FED_STREAM, "*", "msg",
-			    (const char *)env };
-	size_t		 argvlen[5];
-	int		 i;
-
-	for (i = 0; i < 4; i++)
-		argvlen[i] = strlen(argv[i]);
-	argvlen[4] = len;
-	if (rconn_cmd(r->cmd, enqueue_cb, r, 5, argv, argvlen) == -1) {
-		r->enqueue_failed++;
-		return -1;
-	}
-	return 0;
+	(void)rc;
+	ready_check(arg);
 }
 
 static void
@@ -437,28 +776,47 @@ relay_switch_leave(struct relay *r, struct relay_conn *c)
 static void
 xdel_cb(redisAsyncContext *ac, void *rep, void *priv)
 {
+	struct relay	*r = priv;
 	redisReply	*reply = rep;
 
 	(void)ac;
-	(void)priv;
-	if (reply == NULL || reply->type == REDIS_REPLY_ERROR)
-		log_warnx("XDEL: %s (the messages will be delivered again)",
-		    reply == NULL ? "redis connection lost" : reply->str);
+	if (r->switch_freeing)
+		return;
+	if (reply != NULL && reply->type != REDIS_REPLY_ERROR)
+		return;
+	log_warnx("XDEL: %s (the messages will be delivered again)",
+	    reply == NULL ? "redis connection lost" : reply->str);
+	if (reply != NULL && strncmp(reply->str, "NOSCRIPT", 8) == 0) {
+		r->reload = 1;
+		pump(r);
+	}
 }
 
 static void
 flush_acks(struct relay *r, struct relay_conn *c)
 {
-	const char	*argv[2 + RELAY_ACK_BATCH];
+	const char	*argv[5 + 2 * RELAY_ACK_BATCH];
+	char		 lens[RELAY_ACK_BATCH][24];
+	char		 bkey[sizeof(RELAY_BYTES_PREFIX) + sizeof(c->key)];
 	unsigned int	 i;
 
 	if (c->nacks == 0)
 		return;
-	argv[0] = "XDEL";
-	argv[1] = c->key;
-	for (i = 0; i < c->nacks; i++)
-		argv[2 + i] = c->acks[i];
-	if (rconn_cmd(r->cmd, xdel_cb, NULL, (int)(2 + c->nacks), argv,
+	if (bytes_key(bkey, sizeof(bkey), c->key) == -1) {
+		c->nacks = 0;
+		return;
+	}
+	argv[0] = "EVALSHA";
+	argv[1] = r->ack_sha;
+	argv[2] = "2";
+	argv[3] = c->key;
+	argv[4] = bkey;
+	for (i = 0; i < c->nacks; i++) {
+		snprintf(lens[i], sizeof(lens[i]), "%zu", c->acks[i].len);
+		argv[5 + 2 * i] = c->acks[i].id;
+		argv[6 + 2 * i] = lens[i];
+	}
+	if (rconn_cmd(r->cmd, xdel_cb, r, (int)(5 + 2 * c->nacks), argv,
 	    NULL) == -1)
 		log_warnx("%s: redis down, %u delivered messages not deleted "
 		    "(they will be delivered again)", c->key, c->nacks);
@@ -481,7 +839,7 @@ ack_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 }
 
 static void
-ack(struct relay *r, struct relay_conn *c, const char *id)
+ack(struct relay *r, struct relay_conn *c, const char *id, size_t len)
 {
 	if (c->acks == NULL &&
 	    (c->acks = calloc(RELAY_ACK_BATCH, sizeof(*c->acks))) == NULL) {
@@ -489,7 +847,8 @@ ack(struct relay *r, struct relay_conn *c, const char *id)
 		    id);
 		return;
 	}
-	snprintf(c->acks[c->nacks++], sizeof(c->acks[0]), "%s", id);
+	snprintf(c->acks[c->nacks].id, sizeof(c->acks[0].id), "%s", id);
+	c->acks[c->nacks++].len = len;
 	if (c->nacks == RELAY_ACK_BATCH) {
 		flush_acks(r, c);
 		return;
@@ -527,7 +886,7 @@ relay_switch_writable(struct relay *r, struct relay_conn *c)
 	c->qlen--;
 	relay_metrics_add(&r->metrics, RELAY_M_TX, 1);
 	relay_metrics_add(&r->metrics, RELAY_M_TX_BYTES, m->len);
-	ack(r, c, m->id);
+	ack(r, c, m->id, m->len);
 	free(m);
 	if (was_full) {
 		c->full_since = 0;
@@ -535,6 +894,25 @@ relay_switch_writable(struct relay *r, struct relay_conn *c)
 	}
 	if (c->qhead != NULL)
 		lws_callback_on_writable(c->wsi);
+}
+
+/* A POST's sender is told once it waited long enough; redis may still. */
+static void
+put_timeouts(struct relay *r, uint64_t now)
+{
+	struct relay_put	*p;
+	relay_put_fn		 fn;
+
+	for (p = r->puts; p != NULL; p = p->next) {
+		if (p->fn == NULL || !(p->flags & RELAY_PUT_ONCE) ||
+		    now - p->born < RELAY_POST_WAIT)
+			continue;
+		fn = p->fn;
+		p->fn = NULL;
+		log_warnx("enqueue to %s: no answer from redis in %d s",
+		    p->key, RELAY_POST_WAIT);
+		fn(p->arg, RELAY_PUT_LOST);
+	}
 }
 
 void
@@ -562,6 +940,19 @@ relay_switch_tick(struct relay *r, uint64_t now)
 		if (!g->reading && g->head != NULL)
 			group_read(g);
 	}
+	put_timeouts(r, now);
+}
+
+/* The name EVALSHA knows a script by, so that it goes before LOAD answers. */
+static void
+sha_hex(char out[41], const char *script)
+{
+	unsigned char	md[20];
+	int		i;
+
+	lws_SHA1((const unsigned char *)script, strlen(script), md);
+	for (i = 0; i < 20; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
 }
 
 int
@@ -580,8 +971,10 @@ relay_switch_init(struct relay *r)
 	}
 	ev_timer_init(&r->ack_timer, ack_timer_cb, RELAY_ACK_DELAY, 0.);
 	r->ack_timer.data = r;
+	sha_hex(r->put_sha, put_lua);
+	sha_hex(r->ack_sha, ack_lua);
 	if ((r->cmd = rconn_new(r->loop, &r->conf.redis, "rmb-relay",
-	    cmd_up, NULL, r)) == NULL)
+	    cmd_up, cmd_down, r)) == NULL)
 		return -1;
 	return 0;
 }
@@ -589,8 +982,11 @@ relay_switch_init(struct relay *r)
 void
 relay_switch_free(struct relay *r)
 {
-	unsigned int	i;
+	struct relay_put	*p;
+	unsigned int		 i;
 
+	/* The callbacks rconn_free runs with NULL must not send again. */
+	r->switch_freeing = 1;
 	if (r->groups != NULL) {
 		for (i = 0; i < r->conf.workers; i++) {
 			ev_timer_stop(r->loop, &r->groups[i].unblock_timer);
@@ -602,6 +998,13 @@ relay_switch_free(struct relay *r)
 	ev_timer_stop(r->loop, &r->ack_timer);
 	rconn_free(r->cmd);
 	r->cmd = NULL;
+	while ((p = r->puts) != NULL) {
+		r->puts = p->next;
+		free(p);
+	}
+	r->puts_tail = r->put_next = NULL;
+	r->nputs = 0;
+	r->put_bytes = 0;
 }
 
 int
@@ -619,7 +1022,8 @@ void
 relay_switch_drain(struct relay *r)
 {
 	struct relay_conn	*c;
-	unsigned int		 i;
+	struct relay_put	*p;
+	unsigned int		 i, unsent = 0;
 
 	ev_timer_stop(r->loop, &r->ack_timer);
 	while ((c = r->acking) != NULL) {
@@ -627,6 +1031,12 @@ relay_switch_drain(struct relay *r)
 		c->in_acking = 0;
 		flush_acks(r, c);
 	}
+	pump(r);
+	for (p = r->puts; p != NULL; p = p->next)
+		unsent += !p->sent;
+	if (unsent > 0)
+		log_warnx("stopping with redis away: %u envelopes not stored",
+		    unsent);
 	for (i = 0; i < r->conf.workers; i++)
 		if (r->groups[i].rd != NULL)
 			rconn_close(r->groups[i].rd);

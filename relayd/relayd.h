@@ -60,6 +60,35 @@
 #define RELAY_FED_STREAM	"relay.federation.stream"
 #define RELAY_FED_GROUP		"federation"
 
+/*
+ * Envelopes on their way into redis (the outbox), kept until redis
+ * confirms them and sent again after a reconnect: at these figures, or
+ * while redis is away, sessions' frames wait in their hold FIFO and
+ * POST / answers 503, until half of it has gone.  Past the _MAX figures
+ * (frames of closing sessions, reports) an envelope is dropped.
+ */
+#define RELAY_OUTBOX_BYTES	(64 * 1024 * 1024)
+#define RELAY_OUTBOX_ENVS	8192
+#define RELAY_OUTBOX_BYTES_MAX	(2 * RELAY_OUTBOX_BYTES)
+#define RELAY_OUTBOX_ENVS_MAX	(2 * RELAY_OUTBOX_ENVS)
+/* Seconds a POST / waits for redis's confirmation before its 503. */
+#define RELAY_POST_WAIT		10
+
+/*
+ * The bytes of envelopes one session stream may hold, besides its
+ * RELAY_STREAM_MAXLEN entries (--stream-bytes); the count is kept in
+ * RELAY_BYTES_PREFIX and the stream key, beside the stream.
+ */
+#define RELAY_STREAM_BYTES_DEFAULT	(256ULL * 1024 * 1024)
+#define RELAY_STREAM_BYTES_MIN		(64 * 1024)
+#define RELAY_STREAM_BYTES_MAX		(1ULL << 40)
+#define RELAY_BYTES_PREFIX	"bytes:"
+/* At most this many entries over the cap are trimmed by one enqueue. */
+#define RELAY_TRIM_MAX		1000
+
+/* POST / without a source twin: another relay's error report, this big. */
+#define RELAY_REPORT_MAX	4096
+
 struct relay_conf {
 	const char		*domains[RELAY_DOMAINS_MAX];
 	size_t			 ndomains;
@@ -84,11 +113,13 @@ struct relay_conf {
 	int			 federation_http;	/* http:// not https:// */
 	const char		*connect_to[RELAY_CONNECT_TO_MAX];
 	size_t			 nconnect_to;
+	uint64_t		 stream_bytes;	/* per session stream */
 };
 
 struct relay_group;
 struct relay_fed;
 struct relay_wait;
+struct relay_put;
 struct rconn;
 struct chainrpc;
 
@@ -110,6 +141,26 @@ struct relay {
 	struct relay_fed	*fed;
 	uint64_t		 enqueue_failed;
 	int			 stopping;
+	/* relay_switch.c: the outbox, oldest first */
+	struct relay_put	*puts, *puts_tail;
+	struct relay_put	*put_next;	/* the first one not sent */
+	size_t			 put_bytes;
+	unsigned int		 nputs;
+	unsigned int		 nflight;	/* sent, reply due */
+	uint64_t		 put_seq;
+	int			 put_full;	/* over the figures */
+	int			 reload;	/* NOSCRIPT: load again */
+	int			 was_ready;
+	int			 switch_freeing;
+	char			 put_sha[41], ack_sha[41];
+	/* relay_http.c: sessions whose frames wait for the outbox */
+	struct relay_conn	*stalled;
+};
+
+/* A delivered entry whose XDEL is due, and its bytes for the budget. */
+struct relay_ack {
+	char			 id[48];
+	size_t			 len;
 };
 
 /* One WebSocket session, in the lws per-session memory. */
@@ -135,7 +186,7 @@ struct relay_conn {
 	struct relay_outmsg	*qhead, *qtail;
 	unsigned int		 qlen;
 	uint64_t		 full_since;	/* monotonic s, 0 if room */
-	char			(*acks)[48];	/* written, XDEL due */
+	struct relay_ack	*acks;		/* written, XDEL due */
 	unsigned int		 nacks;
 	struct relay_conn	*anext;		/* in r->acking */
 	int			 in_acking;
@@ -148,6 +199,12 @@ struct relay_conn {
 	int			 close_status;
 	char			 close_why[124];	/* RFC 6455: 123 bytes */
 	struct relay_wait	*wait;		/* frames held, a lookup out */
+	struct relay_conn	*snext, *sprev;	/* in r->stalled */
+	int			 stalled;
+	struct relay_put	*put;		/* POST /: in redis? */
+	unsigned int		 resp_status;	/* due when not 0 */
+	const char		*resp_type;
+	int			 resp_body;	/* the headers went */
 	unsigned char		*resp;		/* LWS_PRE, then the body */
 	size_t			 resplen;
 	char			 peer[64];
@@ -160,15 +217,37 @@ void	relay_switch_free(struct relay *);
 void	relay_switch_drain(struct relay *);
 int	relay_switch_drained(const struct relay *);
 /*
- * Appends env to the stream of session dest (MULTI, XADD MAXLEN ~ 10000,
- * EXPIRE 3600, EXEC).  Returns 0 once sent, -1 when redis is down (the
- * caller logs; nothing was stored).
+ * How an enqueue ended: stored, refused by the stream's byte budget,
+ * refused by redis (an error reply), or its reply lost (only with
+ * RELAY_PUT_ONCE, and when a POST waited past RELAY_POST_WAIT).
  */
-int	relay_enqueue(struct relay *, const struct relay_sess_id *dest,
-	    const uint8_t *env, size_t len);
-/* XADD relay.federation.stream * msg env. */
-int	relay_enqueue_federation(struct relay *, const uint8_t *env,
-	    size_t len);
+enum relay_put_result {
+	RELAY_PUT_OK,
+	RELAY_PUT_FULL,
+	RELAY_PUT_FAILED,
+	RELAY_PUT_LOST
+};
+typedef void	(*relay_put_fn)(void *arg, enum relay_put_result);
+
+#define RELAY_PUT_ONCE	0x01	/* a lost reply ends it, no resend */
+
+/*
+ * Queues env (copied) for the stream of session dest, or for the
+ * federation stream when dest is NULL, in the outbox: it is sent now or
+ * once redis is back, and again after a reconnect that lost its reply.
+ * A refusal of an envelope from session from (NULL: none) is reported
+ * to it when it is a request (RELAY.md §1.9); fn (may be NULL) is told
+ * how it ended, never before this returns.  Returns the enqueue, whose
+ * fn relay_put_cancel can stop, or NULL when out of memory or past the
+ * outbox's _MAX figures (nothing was queued; the caller logs).
+ */
+struct relay_put *relay_put(struct relay *, const struct relay_sess_id *dest,
+	    const uint8_t *env, size_t len, const struct relay_sess_id *from,
+	    int flags, relay_put_fn fn, void *arg);
+/* Its fn is not called; the enqueue itself goes on. */
+void	relay_put_cancel(struct relay_put *);
+/* 1 when redis is up and the outbox has room: frames may be routed. */
+int	relay_switch_ready(const struct relay *);
 /* A session joined or left; delivery starts or stops. */
 int	relay_switch_join(struct relay *, struct relay_conn *);
 void	relay_switch_leave(struct relay *, struct relay_conn *);
@@ -182,6 +261,18 @@ int	relay_http_init(struct relay *);
 void	relay_http_free(struct relay *);
 /* Closes a session's WebSocket (replaced or evicted). */
 void	relay_http_close(struct relay_conn *, int status, const char *why);
+/* The switch is ready again: the sessions whose frames wait go on. */
+void	relay_http_resume(struct relay *);
+
+/* relay_mask.c */
+/*
+ * A WebSocket's socket: its bytes from here on are parsed as client
+ * frames, so that an unmasked one is seen (RFC 6455 §5.1).
+ */
+void	relay_mask_watch(int fd);
+void	relay_mask_forget(int fd);
+/* 1 once a frame without a mask came on fd. */
+int	relay_mask_broken(int fd);
 
 /* relay_fed.c */
 struct relay_fed *relay_fed_new(struct relay *);

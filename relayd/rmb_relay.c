@@ -35,7 +35,8 @@ enum {
 	OPT_FED_HTTP,
 	OPT_CONNECT_TO,
 	OPT_TWIN_CACHE,
-	OPT_TWIN_TTL
+	OPT_TWIN_TTL,
+	OPT_STREAM_BYTES
 };
 
 static const struct option longopts[] = {
@@ -55,6 +56,7 @@ static const struct option longopts[] = {
 	{ "connect-to",		required_argument, NULL, OPT_CONNECT_TO },
 	{ "twin-cache",		required_argument, NULL, OPT_TWIN_CACHE },
 	{ "twin-ttl",		required_argument, NULL, OPT_TWIN_TTL },
+	{ "stream-bytes",	required_argument, NULL, OPT_STREAM_BYTES },
 	{ "version",		no_argument,	   NULL, 'V' },
 	{ "help",		no_argument,	   NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
@@ -72,7 +74,8 @@ usage(int code)
 	    "[-p ranker-period]\n"
 	    "                 [--limit count size] [--twins file] "
 	    "[--user user]\n"
-	    "                 [--twin-cache n] [--twin-ttl seconds]\n");
+	    "                 [--twin-cache n] [--twin-ttl seconds] "
+	    "[--stream-bytes n]\n");
 	exit(code);
 }
 
@@ -190,6 +193,7 @@ parse_flags(struct relay_conf *c, int argc, char **argv)
 	c->ranker_period = RELAY_RANK_PERIOD;
 	c->twin_cache = RELAY_TWIN_CACHE;
 	c->twin_ttl = RELAY_TWIN_TTL;
+	c->stream_bytes = RELAY_STREAM_BYTES_DEFAULT;
 	c->user = DEFAULT_USER;
 	parse_listen(c, RELAY_LISTEN_DEFAULT);
 	while ((ch = getopt_long(argc, argv, "m:r:s:w:u:l:dp:Vh", longopts,
@@ -255,6 +259,10 @@ parse_flags(struct relay_conf *c, int argc, char **argv)
 			break;
 		case OPT_TWIN_TTL:
 			c->twin_ttl = number("--twin-ttl", optarg, 1, 86400);
+			break;
+		case OPT_STREAM_BYTES:
+			c->stream_bytes = number("--stream-bytes", optarg,
+			    RELAY_STREAM_BYTES_MIN, RELAY_STREAM_BYTES_MAX);
 			break;
 		case OPT_CONNECT_TO:
 			if (c->nconnect_to >= RELAY_CONNECT_TO_MAX) {

@@ -1,6 +1,14 @@
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "harness.h"
 #include "relay_fixture.h"
@@ -137,4 +145,187 @@ rf_metric(const struct relay_proc *p, const char *name)
 	}
 	free(resp);
 	return v;
+}
+
+/* $REDIS_SERVER, else redis-server on PATH, else /usr/bin. */
+static int
+redis_bin(char *out, size_t cap)
+{
+	const char	*p, *e;
+	int		 n;
+
+	p = getenv("REDIS_SERVER");
+	if (p != NULL && *p != '\0' && access(p, X_OK) == 0) {
+		n = snprintf(out, cap, "%s", p);
+		return n > 0 && (size_t)n < cap ? 0 : -1;
+	}
+	for (p = getenv("PATH"); p != NULL && *p != '\0'; p = *e ? e + 1 : e) {
+		if ((e = strchr(p, ':')) == NULL)
+			e = p + strlen(p);
+		n = snprintf(out, cap, "%.*s/redis-server", (int)(e - p), p);
+		if (e > p && n > 0 && (size_t)n < cap && access(out, X_OK) == 0)
+			return 0;
+	}
+	snprintf(out, cap, "/usr/bin/redis-server");
+	return access(out, X_OK);
+}
+
+static int
+redis_up(int port)
+{
+	struct rreply	*r;
+	int		 up;
+
+	if ((r = redis_cmdf(port, "PING")) == NULL)
+		return 0;
+	up = r->type == '+';
+	rreply_free(r);
+	return up;
+}
+
+static int
+redis_exec(struct rf_redis *r)
+{
+	char	 bin[PATH_MAX], port[16];
+	char	*argv[] = { bin, "--port", port, "--bind", "127.0.0.1",
+		    "--save", "", "--appendonly", r->aof ? "yes" : "no",
+		    "--appendfsync", "always", "--dir", r->dir,
+		    "--daemonize", "no", "--loglevel", "warning", NULL };
+	int	 i, st;
+
+	if (redis_bin(bin, sizeof(bin)) == -1)
+		return -2;
+	snprintf(port, sizeof(port), "%d", r->port);
+	if ((r->pid = proc_start(argv, r->log)) == -1)
+		return -1;
+	for (i = 0; i < 250; i++) {
+		if (redis_up(r->port))
+			return 0;
+		if (proc_exited(r->pid, &st) != 0)
+			break;
+		usleep(20000);
+	}
+	proc_stop(r->pid, RF_WAIT);
+	r->pid = -1;
+	return -1;
+}
+
+int
+rf_redis_start(struct rf_redis *r, const char *dir, int aof)
+{
+	int	attempt, rv = -1;
+
+	memset(r, 0, sizeof(*r));
+	r->pid = -1;
+	r->aof = aof;
+	snprintf(r->dir, sizeof(r->dir), "%s/redis.XXXXXX", dir);
+	if (mkdtemp(r->dir) == NULL)
+		return -1;
+	snprintf(r->log, sizeof(r->log), "%s/redis.log", r->dir);
+	/* Another process may take the port first: then redis exits. */
+	for (attempt = 0; attempt < 3 && rv == -1; attempt++) {
+		if ((r->port = free_port()) == -1)
+			return -1;
+		rv = redis_exec(r);
+	}
+	return rv;
+}
+
+void
+rf_redis_kill(struct rf_redis *r)
+{
+	int	st;
+
+	if (r->pid <= 0)
+		return;
+	kill(r->pid, SIGKILL);
+	while (proc_exited(r->pid, &st) == 0)
+		usleep(5000);
+	r->pid = -1;
+}
+
+int
+rf_redis_restart(struct rf_redis *r)
+{
+	int	attempt, rv = -1;
+
+	/* The port may linger a moment after the crash. */
+	for (attempt = 0; attempt < 20 && rv == -1; attempt++) {
+		if ((rv = redis_exec(r)) == -1)
+			usleep(100000);
+	}
+	return rv;
+}
+
+void
+rf_redis_stop(struct rf_redis *r)
+{
+	if (r->pid > 0)
+		proc_stop(r->pid, RF_WAIT);
+	r->pid = -1;
+}
+
+int
+rf_post_send(const struct relay_proc *p, const void *body, size_t n)
+{
+	struct sockaddr_in	 sin;
+	char			 head[256];
+	int			 fd, hl;
+
+	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
+		return -1;
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)p->port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	hl = snprintf(head, sizeof(head), "POST / HTTP/1.1\r\nHost: "
+	    "127.0.0.1:%d\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n",
+	    p->port, n);
+	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
+	    hl < 0 || (size_t)hl >= sizeof(head) ||
+	    write(fd, head, (size_t)hl) != hl ||
+	    (n > 0 && write(fd, body, n) != (ssize_t)n)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int
+rf_post_answer(int fd, int timeout_ms, char *out, size_t cap)
+{
+	struct pollfd	 pfd;
+	char		 buf[8192], *eoh, *cl;
+	size_t		 len = 0, want;
+	ssize_t		 k;
+	int		 status = -1, waited = 0;
+
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	if (poll(&pfd, 1, timeout_ms) == 0)
+		return 0;
+	/* It answered: the rest of the answer is read whole. */
+	for (;;) {
+		if (len + 1 >= sizeof(buf) ||
+		    (k = read(fd, buf + len, sizeof(buf) - 1 - len)) <= 0)
+			break;
+		len += (size_t)k;
+		buf[len] = '\0';
+		if ((eoh = strstr(buf, "\r\n\r\n")) == NULL)
+			continue;
+		want = 0;
+		if ((cl = strcasestr(buf, "content-length:")) != NULL &&
+		    cl < eoh)
+			want = strtoul(cl + 15, NULL, 10);
+		if (len >= (size_t)(eoh + 4 - buf) + want) {
+			if (sscanf(buf, "HTTP/1.%*d %d", &status) != 1)
+				status = -1;
+			snprintf(out, cap, "%.*s", (int)want, eoh + 4);
+			break;
+		}
+		if (poll(&pfd, 1, RF_WAIT) <= 0 || ++waited > 1000)
+			break;
+	}
+	close(fd);
+	return status;
 }

@@ -49,4 +49,40 @@ int	rf_got_error(struct wsc *, const char *uid, const char *text,
 /* A counter's value in the relay's /metrics, or -1. */
 long long rf_metric(const struct relay_proc *, const char *name);
 
+/*
+ * A redis-server a test can crash and start again on the same port and
+ * directory, with or without an append-only file synced on every write.
+ */
+struct rf_redis {
+	pid_t	pid;
+	int	port;
+	int	aof;
+	char	dir[300];
+	char	log[320];
+};
+
+/*
+ * Starts one on a free port in a new directory under dir and waits for
+ * its PING.  0, -2 when redis-server is not installed, or -1.
+ */
+int	rf_redis_start(struct rf_redis *, const char *dir, int aof);
+/* SIGKILL, as a crash, and the reaping. */
+void	rf_redis_kill(struct rf_redis *);
+/* Starts it again after rf_redis_kill.  0 or -1. */
+int	rf_redis_restart(struct rf_redis *);
+/* Stops it; its files stay for the test's directory to take. */
+void	rf_redis_stop(struct rf_redis *);
+
+/*
+ * Sends POST / with body to the relay and does not wait: the socket, or
+ * -1.
+ */
+int	rf_post_send(const struct relay_proc *, const void *body, size_t n);
+/*
+ * The answer to it within timeout_ms: its status with the body in out
+ * (NUL-terminated, cut to cap), and the socket closed; 0 while none came
+ * (call again); -1 on an error, the socket closed.
+ */
+int	rf_post_answer(int fd, int timeout_ms, char *out, size_t cap);
+
 #endif

@@ -344,6 +344,9 @@ test_federation(const struct relay_proc *a, const struct relay_proc *b)
 	    "chain and posts to B, which delivers");
 	ok(logged(a, "reading twin 7 from the chain", 0), "federation: the "
 	    "worker read the twin (nothing else asked for it)");
+	ok(logged(b, "reading twin 1 from the chain", 0), "federation: B "
+	    "read the source twin from the chain to check the signature "
+	    "before its 202");
 	send_req(&w1, T1, 98, "r98", "nobody");
 	ok(rf_got_error(&w1, "r98", "unknown twin destination", 0),
 	    "route: a twin not on chain: \"unknown twin destination\"");

@@ -26,6 +26,9 @@ static const struct {
 #define TWIN_LOOKUP_FAILS	15
 #define TWIN_CONNECTED_ONLY	20	/* connected, unknown to the chain */
 #define TWIN_NOT_CACHED		21	/* the chain source has yet to read it */
+#define TWIN_SIGNER		55	/* elsewhere, signer's account */
+
+static struct identity	signer, other;
 
 static int lookups;
 
@@ -56,6 +59,13 @@ fake_lookup(void *arg, uint32_t id, struct twin_record *out)
 		return -1;
 	if (id == TWIN_NOT_CACHED)
 		return 2;
+	if (id == TWIN_SIGNER) {
+		out->id = id;
+		out->has_relay = 1;
+		strcpy(out->relay, "r3.grid.tf");
+		memcpy(out->account, signer.account, sizeof(out->account));
+		return 1;
+	}
 	for (i = 0; i < sizeof(twins) / sizeof(twins[0]); i++) {
 		if (twins[i].id != id)
 			continue;
@@ -97,21 +107,40 @@ run(const struct relay_sess_id *sess, struct env *v,
 	return run_with(sess, ours, 1, v, r);
 }
 
+#define REPORT_MAX	4096	/* relayd.h's RELAY_REPORT_MAX */
+
 static int
-ingest(const uint8_t *body, size_t len, struct relay_route_result *r)
+ingest_with(const char *const *domains, size_t nd, const uint8_t *body,
+    size_t len, struct relay_route_result *r)
 {
 	struct relay_route_ctx	ctx;
 	int			status = -1;
 
 	memset(&ctx, 0, sizeof(ctx));
-	ctx.domains = ours;
-	ctx.ndomains = 1;
+	ctx.domains = domains;
+	ctx.ndomains = nd;
 	ctx.connected = fake_connected;
 	ctx.lookup = fake_lookup;
 	ctx.now = NOW;
+	ctx.report_max = REPORT_MAX;
 	if (relay_ingest(&ctx, body, len, r, &status) != 0)
 		return -1;
 	return status;
+}
+
+static int
+ingest(const uint8_t *body, size_t len, struct relay_route_result *r)
+{
+	return ingest_with(ours, 1, body, len, r);
+}
+
+/* Signs v as its source would (signer), or as a forger (other). */
+static size_t
+pack_signed(struct env *v, const struct identity *id, uint8_t *out)
+{
+	if (envelope_sign(&v->e, id, v->sig) == -1)
+		return 0;
+	return envelope__pack(&v->e, out);
 }
 
 static void
@@ -666,8 +695,9 @@ test_ingest(void)
 	static const uint8_t		 garbage[] = { 0x0a, 0x05, 'a' };
 	struct env			 v;
 	struct relay_route_result	 r;
-	uint8_t				 body[512];
+	uint8_t				 body[8192];
 	char				 long_sid[RELAY_SID_MAX + 2];
+	char				 text[REPORT_MAX + 1];
 	size_t				 n;
 	int				 st;
 
@@ -677,10 +707,10 @@ test_ingest(void)
 	    "ingest garbage: 400 \"%s\"", r.error);
 	relay_route_result_free(&r);
 
-	env_init(&v, NOW, 300, 55, 12);
+	env_init(&v, NOW, 300, TWIN_SIGNER, 12);
 	set_request(&v, "a.b");
 	set_tags(&v, "b,fail-fast");
-	n = envelope__pack(&v.e, body);
+	n = pack_signed(&v, &signer, body);
 	st = ingest(body, n, &r);
 	ok(st == 404 && r.action == RELAY_ERROR &&
 	    strcmp(r.error, "destination offline") == 0 && r.out == NULL,
@@ -689,28 +719,127 @@ test_ingest(void)
 
 	v.dst.twin = 8;
 	set_conn(&v.dst, "s1");
-	n = envelope__pack(&v.e, body);
+	n = pack_signed(&v, &signer, body);
 	st = ingest(body, n, &r);
 	ok(st == 202 && r.action == RELAY_LOCAL && is_sess(&r.dest, 8, "s1") &&
 	    r.out == body && r.outlen == n,
 	    "ingest fail-fast, connected: 202 LOCAL 8:s1");
 	relay_route_result_free(&r);
 
-	env_init(&v, NOW, 300, 55, 99);
+	env_init(&v, NOW, 300, TWIN_SIGNER, 12);
 	set_request(&v, "a.b");
 	set_conn(&v.dst, "zz");
-	n = envelope__pack(&v.e, body);
+	n = pack_signed(&v, &signer, body);
 	st = ingest(body, n, &r);
 	ok(st == 202 && r.action == RELAY_LOCAL &&
-	    is_sess(&r.dest, 99, "zz") && r.out == body,
-	    "ingest, offline, unknown twin, no fail-fast: 202 LOCAL 99:zz");
+	    is_sess(&r.dest, 12, "zz") && r.out == body,
+	    "ingest, offline twin of ours, no fail-fast: 202 LOCAL 12:zz");
+	relay_route_result_free(&r);
+	st = ingest_with(NULL, 0, body, n, &r);
+	ok(st == 404 && r.action == RELAY_ERROR &&
+	    strcmp(r.error, RELAY_ERR_NOT_HERE) == 0,
+	    "ingest with no --domain: 404 \"%s\"", r.error);
+	relay_route_result_free(&r);
+
+	v.dst.twin = 99;
+	n = pack_signed(&v, &signer, body);
+	st = ingest(body, n, &r);
+	ok(st == 404 && r.action == RELAY_ERROR &&
+	    strcmp(r.error, RELAY_ERR_UNKNOWN) == 0 && r.dest.twin == 0,
+	    "ingest for a twin that does not exist: 404 \"%s\" (the "
+	    "reference stores it)", r.error);
+	relay_route_result_free(&r);
+	v.dst.twin = 13;
+	n = pack_signed(&v, &signer, body);
+	st = ingest(body, n, &r);
+	ok(st == 404 && strcmp(r.error, RELAY_ERR_NOT_HERE) == 0,
+	    "ingest for a twin of another relay: 404 \"%s\"", r.error);
+	relay_route_result_free(&r);
+	v.dst.twin = 14;
+	n = pack_signed(&v, &signer, body);
+	st = ingest(body, n, &r);
+	ok(st == 404 && strcmp(r.error, RELAY_ERR_NOT_HERE) == 0,
+	    "ingest for a twin without relays: 404");
+	relay_route_result_free(&r);
+	v.dst.twin = TWIN_LOOKUP_FAILS;
+	n = pack_signed(&v, &signer, body);
+	st = ingest(body, n, &r);
+	ok(st == 503 && r.action == RELAY_ERROR &&
+	    strcmp(r.error, RELAY_ERR_LOOKUP) == 0,
+	    "ingest when the destination twin cannot be read: 503");
+	relay_route_result_free(&r);
+	v.dst.twin = TWIN_NOT_CACHED;
+	n = pack_signed(&v, &signer, body);
+	st = ingest(body, n, &r);
+	ok(st == 0 && r.action == RELAY_PENDING &&
+	    r.pending == TWIN_NOT_CACHED && r.out == NULL,
+	    "ingest, destination twin not at hand: PENDING for it");
+	relay_route_result_free(&r);
+
+	env_init(&v, NOW, 300, TWIN_NOT_CACHED, 12);
+	set_request(&v, "a.b");
+	n = pack_signed(&v, &signer, body);
+	st = ingest(body, n, &r);
+	ok(st == 0 && r.action == RELAY_PENDING &&
+	    r.pending == TWIN_NOT_CACHED,
+	    "ingest, source twin not at hand: PENDING for it");
+	relay_route_result_free(&r);
+	v.src.twin = TWIN_LOOKUP_FAILS;
+	n = pack_signed(&v, &signer, body);
+	st = ingest(body, n, &r);
+	ok(st == 503, "ingest when the source twin cannot be read: 503");
+	relay_route_result_free(&r);
+	v.src.twin = 56;
+	n = pack_signed(&v, &signer, body);
+	st = ingest(body, n, &r);
+	ok(st == 401 && strcmp(r.error, RELAY_ERR_NO_SOURCE) == 0,
+	    "ingest from a twin that does not exist: 401 \"%s\"", r.error);
+	relay_route_result_free(&r);
+	v.src.twin = TWIN_SIGNER;
+	n = pack_signed(&v, &other, body);
+	st = ingest(body, n, &r);
+	ok(st == 401 && r.action == RELAY_ERROR &&
+	    strncmp(r.error, "bad signature: ", 15) == 0,
+	    "ingest signed with another key: 401 \"%s\"", r.error);
+	relay_route_result_free(&r);
+	v.e.opt_signature_case = ENVELOPE__OPT_SIGNATURE__NOT_SET;
+	n = envelope__pack(&v.e, body);
+	st = ingest(body, n, &r);
+	ok(st == 401 && strncmp(r.error, "bad signature: ", 15) == 0,
+	    "ingest unsigned: 401 \"%s\"", r.error);
+	relay_route_result_free(&r);
+
+	/* Another relay's report: no source, no signature, an error. */
+	env_init(&v, NOW, 300, 0, 12);
+	v.e.source = NULL;
+	v.err.message = (char *)"destination offline";
+	v.e.message_case = ENVELOPE__MESSAGE_ERROR;
+	v.e.error = &v.err;
+	n = envelope__pack(&v.e, body);
+	st = ingest(body, n, &r);
+	ok(st == 202 && r.action == RELAY_LOCAL && r.out == body,
+	    "ingest of a relay's unsigned error report: 202");
+	relay_route_result_free(&r);
+	memset(text, 'x', REPORT_MAX);
+	text[REPORT_MAX] = '\0';
+	v.err.message = text;
+	n = envelope__pack(&v.e, body);
+	st = ingest(body, n, &r);
+	ok(st == 413 && strcmp(r.error, RELAY_ERR_REPORT_SIZE) == 0,
+	    "ingest of an unsigned report over %d bytes: 413", REPORT_MAX);
+	relay_route_result_free(&r);
+	set_request(&v, "a.b");
+	n = envelope__pack(&v.e, body);
+	st = ingest(body, n, &r);
+	ok(st == 401 && strcmp(r.error, RELAY_ERR_ANONYMOUS) == 0,
+	    "ingest of an unsigned request without a source: 401");
 	relay_route_result_free(&r);
 
 	memset(long_sid, 'a', sizeof(long_sid) - 1);
 	long_sid[sizeof(long_sid) - 1] = '\0';
-	env_init(&v, NOW, 300, 55, 8);
+	env_init(&v, NOW, 300, TWIN_SIGNER, 8);
 	set_conn(&v.dst, long_sid);
-	n = envelope__pack(&v.e, body);
+	n = pack_signed(&v, &signer, body);
 	st = ingest(body, n, &r);
 	ok(st == 404 && r.action == RELAY_ERROR,
 	    "ingest to a sid longer than any session: 404");
@@ -764,6 +893,14 @@ test_garbage(void)
 int
 main(void)
 {
+	uint8_t	seed[32];
+
+	memset(seed, 0x55, sizeof(seed));
+	if (identity_from_seed(&signer, KEY_SR25519, seed) == -1)
+		return 1;
+	memset(seed, 0x56, sizeof(seed));
+	if (identity_from_seed(&other, KEY_ED25519, seed) == -1)
+		return 1;
 	test_source();
 	test_ping();
 	test_destination();

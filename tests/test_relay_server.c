@@ -19,6 +19,7 @@
 #define WAIT	RF_WAIT
 #define QUIET	300	/* ms in which nothing should arrive */
 #define BP_MESSAGES 600	/* of 64 KiB: more than sockets and the queue hold */
+#define REPORT_MAX	4096	/* relayd.h's RELAY_REPORT_MAX */
 
 static char		 dir[256];
 static const char	*relay_bin;
@@ -78,6 +79,22 @@ redis_int(int port, const char *cmd, const char *key)
 	    r->type == ':')
 		v = r->integer;
 	rreply_free(r);
+	return v;
+}
+
+/* The relay's /metrics counter reaches want within ms; its last value. */
+static long long
+metric_reaches(const struct relay_proc *p, const char *name, long long want,
+    int ms)
+{
+	long long	v = -1;
+	int		i;
+
+	for (i = 0; i < ms / 50; i++) {
+		if ((v = rf_metric(p, name)) >= want)
+			break;
+		usleep(50000);
+	}
 	return v;
 }
 
@@ -272,9 +289,11 @@ test_routing(const struct relay_proc *a)
 static void
 test_bad_frames(const struct relay_proc *a)
 {
-	struct wsc	 w;
+	struct wsc	 w, w2;
+	struct rc_msg	 m;
 	Envelope	*e;
-	uint8_t		*big;
+	uint8_t		*big, *buf;
+	size_t		 n;
 	int		 rv;
 	static const uint8_t unmasked[] = { 0x82, 0x02, 0x01, 0x02 };
 
@@ -302,51 +321,200 @@ test_bad_frames(const struct relay_proc *a)
 	wsc_drop(&w);
 	sess(&w, a, T1, NULL);
 	wsc_send_raw(&w, unmasked, sizeof(unmasked));
-	ok(rc_recv(&w, &e, WAIT) == -1,
-	    "an unmasked client frame ends the connection");
+	rv = rc_recv(&w, &e, WAIT);
+	ok(rv == -1 && w.closed && w.close_code == 1002,
+	    "an unmasked client frame closes with 1002 (%u)", w.close_code);
 	wsc_drop(&w);
+	sess(&w, a, T1, NULL);
+	sess(&w2, a, T2, NULL);
+	memset(&m, 0, sizeof(m));
+	m.src = &tw[T1];
+	m.dst = tw[T2].id;
+	m.kind = RC_REQUEST;
+	m.uid = "unmasked";
+	m.payload = "x";
+	m.len = 1;
+	if ((n = rc_envelope(&buf, &m)) == 0)
+		abort();
+	wsc_send_unmasked(&w, WSC_BINARY, buf, n);
+	free(buf);
+	rv = rc_recv(&w, &e, WAIT);
+	ok(rv == -1 && w.closed && w.close_code == 1002 && nothing(&w2),
+	    "an unmasked envelope is refused with 1002 (%u), not delivered",
+	    w.close_code);
+	wsc_drop(&w);
+	wsc_close(&w2);
 	ok(rf_alive(a) && sess(&w, a, T1, NULL) == 0,
 	    "the relay is still up and takes sessions after bad frames");
 	wsc_close(&w);
 }
 
+/* A signed request from one twin (or a forger) to another, to POST. */
+static size_t
+post_env(uint8_t **out, const struct rc_twin *from, uint32_t to,
+    const char *to_sid, const char *uid, const char *tags, size_t len)
+{
+	struct rc_msg	 m;
+	char		*payload;
+	size_t		 n;
+
+	if ((payload = calloc(1, len + 1)) == NULL)
+		abort();
+	memset(payload, 'p', len);
+	memset(&m, 0, sizeof(m));
+	m.src = from;
+	m.dst = to;
+	m.dst_sid = to_sid;
+	m.kind = RC_REQUEST;
+	m.uid = uid;
+	m.tags = tags;
+	m.payload = payload;
+	m.len = len;
+	if ((n = rc_envelope(out, &m)) == 0)
+		abort();
+	free(payload);
+	return n;
+}
+
+/* An unsigned error report without a source, as a relay makes one. */
+static size_t
+report_env(uint8_t **out, uint32_t to, const char *uid, size_t textlen)
+{
+	Envelope	 e;
+	Address		 dst;
+	Error		 err;
+	char		*text;
+	size_t		 n;
+
+	if ((text = calloc(1, textlen + 1)) == NULL)
+		abort();
+	memset(text, 'e', textlen);
+	envelope__init(&e);
+	address__init(&dst);
+	error__init(&err);
+	err.message = text;
+	dst.twin = to;
+	e.uid = (char *)uid;
+	e.timestamp = (uint64_t)time(NULL);
+	e.expiration = 300;
+	e.destination = &dst;
+	e.message_case = ENVELOPE__MESSAGE_ERROR;
+	e.error = &err;
+	n = envelope__get_packed_size(&e);
+	if ((*out = malloc(n)) == NULL)
+		abort();
+	envelope__pack(&e, *out);
+	free(text);
+	return n;
+}
+
+/* POSTs body; the status, with the answer's body in text. */
+static int
+post(const struct relay_proc *p, uint8_t *body, size_t n, char *text,
+    size_t cap)
+{
+	char	*resp;
+	size_t	 rl;
+	int	 status;
+
+	text[0] = '\0';
+	if (http_request("127.0.0.1", p->port, "POST", "/", body, n, &status,
+	    &resp, &rl, WAIT) == -1)
+		status = -1;
+	else {
+		snprintf(text, cap, "%s", resp);
+		free(resp);
+	}
+	free(body);
+	return status;
+}
+
 static void
 test_http(const struct relay_proc *a)
 {
-	struct rc_msg	 m;
+	struct rc_twin	 forged;
 	uint8_t		*buf;
 	size_t		 n, rl;
-	int		 status;
-	char		*resp;
+	int		 status, i, late = 0;
+	char		*resp, text[256], uid[16];
 	long long	 before;
 
-	memset(&m, 0, sizeof(m));
-	m.src = &tw[T3];
-	m.dst = tw[T7].id;
-	m.kind = RC_REQUEST;
-	m.uid = "post1";
-	m.payload = "p";
-	m.len = 1;
-	n = rc_envelope(&buf, &m);
 	before = redis_int(redis_a.port, "XLEN", "stream:7");
-	ok(http_request("127.0.0.1", a->port, "POST", "/", buf, n, &status,
-	    &resp, &rl, WAIT) == 0 && status == 202 && rl == 0,
-	    "POST /: an envelope is taken with 202 and an empty body");
-	free(resp);
-	free(buf);
-	usleep(100000);
+	n = post_env(&buf, &tw[T3], tw[T7].id, NULL, "post1", NULL, 1);
+	ok(post(a, buf, n, text, sizeof(text)) == 202 && text[0] == '\0',
+	    "POST /: a signed envelope for a twin of ours is taken with 202 "
+	    "and an empty body");
 	ok(redis_int(redis_a.port, "XLEN", "stream:7") == before + 1,
-	    "POST /: it waits in stream:7");
-	m.tags = "fail-fast";
-	m.uid = "post2";
-	n = rc_envelope(&buf, &m);
-	ok(http_request("127.0.0.1", a->port, "POST", "/", buf, n, &status,
-	    &resp, &rl, WAIT) == 0 && status == 404 &&
-	    strcmp(resp, "destination offline") == 0,
+	    "POST /: it is in stream:7 when the 202 comes");
+	for (i = 0; i < 30; i++) {
+		snprintf(uid, sizeof(uid), "post-%d", i);
+		n = post_env(&buf, &tw[T3], tw[T7].id, NULL, uid, NULL, 1);
+		late += post(a, buf, n, text, sizeof(text)) != 202 ||
+		    redis_int(redis_a.port, "XLEN", "stream:7") !=
+		    before + 2 + i;
+	}
+	ok(late == 0, "POST /: 30 more, each in redis when its 202 comes "
+	    "(%d not)", late);
+
+	n = post_env(&buf, &tw[T3], 99, NULL, "nobody", NULL, 1);
+	ok(post(a, buf, n, text, sizeof(text)) == 404 &&
+	    strcmp(text, "unknown twin destination") == 0 &&
+	    redis_int(redis_a.port, "EXISTS", "stream:99") == 0,
+	    "POST /: for a twin that does not exist: 404 \"%s\", nothing "
+	    "stored", text);
+	n = post_env(&buf, &tw[T1], tw[T3].id, NULL, "elsewhere", NULL, 1);
+	ok(post(a, buf, n, text, sizeof(text)) == 404 &&
+	    strcmp(text, "destination twin is not on this relay") == 0 &&
+	    redis_int(redis_a.port, "EXISTS", "stream:3") == 0,
+	    "POST /: for a twin of another relay: 404 \"%s\", nothing "
+	    "stored", text);
+	forged = tw[T2];
+	forged.id = tw[T3].id;
+	n = post_env(&buf, &forged, tw[T7].id, NULL, "forged", NULL, 1);
+	ok(post(a, buf, n, text, sizeof(text)) == 401 &&
+	    strncmp(text, "bad signature", 13) == 0 &&
+	    redis_int(redis_a.port, "XLEN", "stream:7") == before + 31,
+	    "POST /: signed by another key than the source twin's: 401 "
+	    "\"%s\", nothing stored", text);
+	forged.id = 98;
+	n = post_env(&buf, &forged, tw[T7].id, NULL, "nosrc", NULL, 1);
+	ok(post(a, buf, n, text, sizeof(text)) == 401 &&
+	    strcmp(text, "unknown twin source") == 0,
+	    "POST /: from a twin that does not exist: 401 \"%s\"", text);
+	n = report_env(&buf, tw[T7].id, "report", 100);
+	ok(post(a, buf, n, text, sizeof(text)) == 202 &&
+	    redis_int(redis_a.port, "XLEN", "stream:7") == before + 32,
+	    "POST /: another relay's small unsigned error report: 202");
+	n = report_env(&buf, tw[T7].id, "bigreport", REPORT_MAX);
+	ok(post(a, buf, n, text, sizeof(text)) == 413 &&
+	    redis_int(redis_a.port, "XLEN", "stream:7") == before + 32,
+	    "POST /: an unsigned report over %d bytes: 413 \"%s\"",
+	    REPORT_MAX, text);
+	n = post_env(&buf, &tw[T3], tw[T7].id, NULL, "anon", NULL, 1);
+	{
+		Envelope	*e = envelope_unpack(buf, n);
+
+		free(buf);
+		if (e == NULL)
+			abort();
+		e->source->twin = 0;
+		e->opt_signature_case = ENVELOPE__OPT_SIGNATURE__NOT_SET;
+		n = envelope__get_packed_size(e);
+		if ((buf = malloc(n)) == NULL)
+			abort();
+		envelope__pack(e, buf);
+		envelope__free_unpacked(e, NULL);
+	}
+	ok(post(a, buf, n, text, sizeof(text)) == 401 &&
+	    redis_int(redis_a.port, "XLEN", "stream:7") == before + 32,
+	    "POST /: an unsigned request without a source: 401 \"%s\"",
+	    text);
+
+	n = post_env(&buf, &tw[T3], tw[T7].id, NULL, "post2", "fail-fast", 1);
+	ok(post(a, buf, n, text, sizeof(text)) == 404 &&
+	    strcmp(text, "destination offline") == 0,
 	    "POST /: fail-fast to a session not here: 404 \"destination "
 	    "offline\"");
-	free(resp);
-	free(buf);
 	ok(http_request("127.0.0.1", a->port, "POST", "/", "\xff\xff", 2,
 	    &status, &resp, &rl, WAIT) == 0 && status == 400 &&
 	    strncmp(resp, "bad request", 11) == 0,
@@ -468,7 +636,9 @@ test_federation(const struct relay_proc *a, struct relay_proc *b,
 	send_req(&w1, T1, NULL, tw[T3].id, NULL, "f1", NULL, "far away");
 	ok(rf_got(&w3, "f1", "far away"),
 	    "federation: A posts to B, B delivers");
-	ok(rf_metric(a, "federation_message_success{relay=\"r2.test\"}") ==
+	/* B answers once its redis has the entry, maybe after delivering. */
+	ok(metric_reaches(a, "federation_message_success{relay=\"r2.test\"}",
+	    (ok_before < 0 ? 0 : ok_before) + 1, WAIT) ==
 	    (ok_before < 0 ? 0 : ok_before) + 1,
 	    "federation: federation_message_success counted");
 	send_req(&w3, T3, NULL, tw[T1].id, NULL, "f2", NULL, "reply");
@@ -576,6 +746,275 @@ test_backpressure(const struct relay_proc *a)
 	free(payload);
 	wsc_close(&w1);
 	wsc_close(&w7);
+}
+
+/*
+ * Marks in seen the index of each envelope of the stream whose uid is
+ * prefix and a number below n; the entries, or -1.
+ */
+static int
+stream_uids(int port, const char *key, const char *prefix, int *seen, int n)
+{
+	struct rreply	*r, *f;
+	Envelope	*e;
+	size_t		 i, k = strlen(prefix);
+	int		 idx, entries = -1;
+
+	if ((r = redis_cmdf(port, "XRANGE %s - +", key)) == NULL)
+		return -1;
+	if (r->type != '*')
+		goto out;
+	entries = (int)r->n;
+	for (i = 0; i < r->n; i++) {
+		if (r->elem[i]->type != '*' || r->elem[i]->n != 2 ||
+		    (f = r->elem[i]->elem[1])->type != '*' || f->n != 2 ||
+		    (e = envelope_unpack((uint8_t *)f->elem[1]->str,
+		    f->elem[1]->len)) == NULL)
+			continue;
+		if (strncmp(e->uid, prefix, k) == 0 &&
+		    (idx = atoi(e->uid + k)) >= 0 && idx < n)
+			seen[idx]++;
+		envelope__free_unpacked(e, NULL);
+	}
+out:
+	rreply_free(r);
+	return entries;
+}
+
+#define LOSS_N		600	/* envelopes a session sends */
+#define LOSS_KILL	200	/* redis crashes before this one */
+#define LOSS_BACK	400	/* and is back before this one */
+
+/*
+ * A session sends LOSS_N envelopes to an offline twin of ours while the
+ * relay's redis crashes and comes back: the relay confirms each of them
+ * once, and each is in redis after (with the append-only file), or at
+ * least each one sent after the crash (without it, redis lost what it
+ * held, which is not the relay's to keep).
+ */
+static void
+no_loss(const struct relay_proc *c, struct rf_redis *rs, const char *sid)
+{
+	struct wsc	 w;
+	char		 uid[32], key[64], what[64];
+	int		 seen[LOSS_N], i, missing = 0, sent = 0, entries;
+	long long	 rx0, rx;
+
+	snprintf(what, sizeof(what), "no loss (%s)", rs->aof ?
+	    "append-only file" : "no persistence");
+	snprintf(key, sizeof(key), "stream:%u:%s", tw[T6].id, sid);
+	rx0 = rf_metric(c, "relay_message_rx");
+	if (sess(&w, c, T1, NULL) == -1) {
+		ok(0, "%s: session", what);
+		return;
+	}
+	for (i = 0; i < LOSS_N; i++) {
+		if (i == LOSS_KILL)
+			rf_redis_kill(rs);
+		if (i == LOSS_BACK && rf_redis_restart(rs) == -1)
+			diag("redis did not start again");
+		snprintf(uid, sizeof(uid), "%s-%d", sid, i);
+		sent += send_req(&w, T1, NULL, tw[T6].id, sid, uid, NULL,
+		    uid) == 0;
+	}
+	rx = metric_reaches(c, "relay_message_rx", rx0 + LOSS_N, 20000);
+	ok(sent == LOSS_N && rx == rx0 + LOSS_N, "%s: redis confirmed each "
+	    "of the %d envelopes once (%lld)", what, sent, rx - rx0);
+	memset(seen, 0, sizeof(seen));
+	snprintf(uid, sizeof(uid), "%s-", sid);
+	entries = stream_uids(rs->port, key, uid, seen, LOSS_N);
+	for (i = rs->aof ? 0 : LOSS_KILL; i < LOSS_N; i++)
+		missing += seen[i] == 0;
+	ok(missing == 0, "%s: %s are in %s (%d entries, %d missing)", what,
+	    rs->aof ? "all of them" : "those sent after the crash", key,
+	    entries, missing);
+	ok(rf_alive(c), "%s: the relay is still up", what);
+	wsc_close(&w);
+}
+
+/*
+ * The relay's redis is stopped, then crashes: POST / waits for it or
+ * answers 503, nothing a session sent is lost, and the relay stays up.
+ */
+static void
+test_redis_away(void)
+{
+	struct rf_redis		 rs;
+	struct relay_proc	 c;
+	struct wsc		 w, w2;
+	const char		*extra[] = { "-m", "r1.test", "r1.alt",
+				    NULL };
+	uint8_t			*buf;
+	size_t			 n;
+	char			 text[256];
+	int			 fd, st, i;
+	long long		 xlen;
+
+	if (rf_redis_start(&rs, dir, 0) != 0 ||
+	    start_relay(&c, "c", rs.port, 0, extra) == -1) {
+		ok(0, "redis away: its own redis and relay start");
+		rf_redis_stop(&rs);
+		return;
+	}
+	n = post_env(&buf, &tw[T3], tw[T7].id, NULL, "stopped", NULL, 1);
+	kill(rs.pid, SIGSTOP);
+	fd = rf_post_send(&c, buf, n);
+	free(buf);
+	st = fd == -1 ? -1 : rf_post_answer(fd, 1500, text, sizeof(text));
+	ok(st == 0, "POST / while redis is stopped: no answer for 1.5 s "
+	    "(%d)", st);
+	kill(rs.pid, SIGCONT);
+	if (st == 0)
+		st = rf_post_answer(fd, WAIT, text, sizeof(text));
+	xlen = redis_int(rs.port, "XLEN", "stream:7");
+	ok(st == 202 && xlen == 1, "POST /: 202 once redis answers again, "
+	    "and the entry is there (%d, XLEN %lld)", st, xlen);
+
+	rf_redis_kill(&rs);
+	usleep(300000);
+	n = post_env(&buf, &tw[T3], tw[T7].id, NULL, "away", NULL, 1);
+	st = post(&c, buf, n, text, sizeof(text));
+	ok(st == 503 && strchr(text, '\n') == NULL &&
+	    strncmp(text, "switch error: ", 14) == 0, "POST / while redis is "
+	    "down: 503 \"%s\"", text);
+	ok(rf_alive(&c), "redis away: the relay stays up");
+
+	/*
+	 * What a session sent while redis is down outlives the session: the
+	 * relay read the first envelope and stopped reading.
+	 */
+	sess(&w, &c, T1, NULL);
+	send_req(&w, T1, NULL, tw[T6].id, "held", "held0", NULL, "held0");
+	usleep(300000);
+	ok(sess(&w2, &c, T1, NULL) == 0, "redis away: a new session "
+	    "replaces the one whose envelopes wait");
+	usleep(300000);
+	wsc_drop(&w);
+
+	ok(rf_redis_restart(&rs) == 0, "redis away: redis starts again on "
+	    "its port");
+	for (i = 0, st = 0; i < 50 && st != 202; i++) {
+		usleep(100000);
+		n = post_env(&buf, &tw[T3], tw[T7].id, NULL, "back", NULL, 1);
+		st = post(&c, buf, n, text, sizeof(text));
+	}
+	ok(st == 202, "POST /: 202 again once the relay is back on redis");
+	for (i = 0; i < 40 && (xlen = redis_int(rs.port, "XLEN",
+	    "stream:6:held")) != 1; i++)
+		usleep(50000);
+	ok(xlen == 1, "redis away: the envelope of the replaced session is "
+	    "queued once redis is back (%lld)", xlen);
+	wsc_close(&w2);
+
+	no_loss(&c, &rs, "plain");
+	/* The same port with an append-only file synced on every write. */
+	rf_redis_kill(&rs);
+	rs.aof = 1;
+	if (rf_redis_restart(&rs) == -1)
+		diag("redis with appendonly does not start");
+	no_loss(&c, &rs, "aof");
+	proc_stop(c.pid, WAIT);
+	rf_redis_stop(&rs);
+}
+
+#define BUDGET		"65536"	/* --stream-bytes of test_budget */
+#define BUDGET_ENV	20000	/* payload bytes: three fit, not four */
+
+/* --stream-bytes: a stream refuses what is over, and counts down again. */
+static void
+test_budget(void)
+{
+	struct relay_proc	 d;
+	struct wsc		 w1, w6;
+	const char		*extra[] = { "-m", "r1.test", "r1.alt",
+				    "--stream-bytes", BUDGET, NULL };
+	struct rreply		*rr;
+	uint8_t			*buf;
+	size_t			 n, sum = 0;
+	char			 uid[16], text[256];
+	int			 i, got = 1;
+	long long		 v;
+
+	if (start_relay(&d, "budget", redis_a.port, 0, extra) == -1) {
+		ok(0, "budget: relay starts");
+		return;
+	}
+	sess(&w1, &d, T1, NULL);
+	for (i = 0; i < 4; i++) {
+		snprintf(uid, sizeof(uid), "b%d", i);
+		n = post_env(&buf, &tw[T1], tw[T6].id, "full", uid, NULL,
+		    BUDGET_ENV);
+		if (i < 3)
+			sum += n;
+		wsc_send(&w1, WSC_BINARY, buf, n);
+		free(buf);
+	}
+	ok(rf_got_error(&w1, "b3", "destination queue is full", 1),
+	    "budget: the envelope over %s bytes is refused, and its sender "
+	    "told \"destination queue is full\"", BUDGET);
+	ok(redis_int(redis_a.port, "XLEN", "stream:6:full") == 3,
+	    "budget: the three before it are queued");
+	rr = redis_cmdf(redis_a.port, "GET bytes:stream:6:full");
+	ok(rr != NULL && rr->type == '$' && strtoull(rr->str, NULL, 10) ==
+	    sum, "budget: bytes:stream:6:full counts their %zu bytes (%s)",
+	    sum, rr != NULL && rr->type == '$' ? rr->str : "none");
+	rreply_free(rr);
+	v = redis_int(redis_a.port, "TTL", "bytes:stream:6:full");
+	ok(v > 3500 && v <= 3600, "budget: the count expires with the "
+	    "stream (%lld s)", v);
+	n = post_env(&buf, &tw[T3], tw[T6].id, "full", "postfull", NULL,
+	    BUDGET_ENV);
+	ok(post(&d, buf, n, text, sizeof(text)) == 507 &&
+	    strcmp(text, "destination queue is full") == 0,
+	    "budget: POST / to the full stream: 507 \"%s\"", text);
+	sess(&w6, &d, T6, "full");
+	for (i = 0; i < 3; i++) {
+		snprintf(uid, sizeof(uid), "b%d", i);
+		got &= rf_got(&w6, uid, NULL);
+	}
+	ok(got, "budget: the three are delivered");
+	usleep(300000);
+	ok(redis_int(redis_a.port, "EXISTS", "bytes:stream:6:full") == 0,
+	    "budget: once delivered the count is gone");
+	n = post_env(&buf, &tw[T1], tw[T6].id, "full", "b4", NULL,
+	    BUDGET_ENV);
+	wsc_send(&w1, WSC_BINARY, buf, n);
+	free(buf);
+	ok(rf_got(&w6, "b4", NULL), "budget: and the stream takes more");
+	wsc_close(&w1);
+	wsc_close(&w6);
+	proc_stop(d.pid, WAIT);
+}
+
+#define CAP_N		10005	/* over the entry cap of 10000 */
+
+/* At the entry cap the oldest entries go, and their bytes off the count. */
+static void
+test_cap(const struct relay_proc *a)
+{
+	struct wsc	 w;
+	struct rreply	*rr;
+	uint8_t		*buf;
+	size_t		 n;
+	int		 i;
+	long long	 rx0, xlen;
+
+	rx0 = rf_metric(a, "relay_message_rx");
+	sess(&w, a, T2, NULL);
+	n = post_env(&buf, &tw[T2], tw[T6].id, "cap", "cap", NULL, 10);
+	for (i = 0; i < CAP_N; i++)
+		if (wsc_send(&w, WSC_BINARY, buf, n) == -1)
+			break;
+	free(buf);
+	metric_reaches(a, "relay_message_rx", rx0 + CAP_N, 20000);
+	xlen = redis_int(redis_a.port, "XLEN", "stream:6:cap");
+	rr = redis_cmdf(redis_a.port, "GET bytes:stream:6:cap");
+	ok(xlen == 10000 && rr != NULL && rr->type == '$' &&
+	    strtoull(rr->str, NULL, 10) == 10000 * n, "entry cap: %d sent, "
+	    "%lld kept, counted %s bytes for %zu", CAP_N, xlen,
+	    rr != NULL && rr->type == '$' ? rr->str : "none", 10000 * n);
+	rreply_free(rr);
+	wsc_close(&w);
 }
 
 /* Start-up refusals: exit non-zero with the reason in the log. */
@@ -714,6 +1153,9 @@ main(void)
 	test_startup();
 	test_limit();
 	test_shared_redis(&a);
+	test_budget();
+	test_cap(&a);
+	test_redis_away();
 	test_federation(&a, &b, bextra);
 	ok(rf_alive(&a) && rf_alive(&b), "both relays are still running");
 	st = proc_stop(a.pid, WAIT);

@@ -469,6 +469,16 @@ test_echo(void)
 	ok(c.fd == -1 && wsc_send(&c, WSC_TEXT, "x", 1) == -1,
 	    "close: the connection is released, send fails");
 
+	if (ok(wsc_connect(&c, NULL, srv_port, "/ws/echo", &st, NULL, 0,
+	    2000) == 0, "echo: connected for an unmasked frame")) {
+		ok(wsc_send_unmasked(&c, WSC_BINARY, "hi", 2) == 0 &&
+		    wsc_recv(&c, &op, &p, &n, 2000) == -1 && c.closed &&
+		    c.close_code == 1002,
+		    "send_unmasked: the frame goes without a mask (close "
+		    "1002)");
+		wsc_close(&c);
+	}
+
 	if (!ok(wsc_connect(&c, NULL, srv_port, "/ws/echo", &st, NULL, 0,
 	    2000) == 0, "echo: connected again"))
 		return;

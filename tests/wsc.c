@@ -391,37 +391,43 @@ fail:
 	return -1;
 }
 
+/* One frame; unmasked only for tests of a server's refusal. */
 static int
-send_frame(struct wsc *c, int fin, int op, const void *p, size_t n)
+send_frame(struct wsc *c, int fin, int op, const void *p, size_t n,
+    int masked)
 {
 	const uint8_t	*src = p;
 	uint8_t		*f, *mask;
-	size_t		 hl = 2, i;
+	size_t		 hl = 2, ml = masked ? 4 : 0, i;
 	int		 r;
 
 	if (c->fd == -1)
 		return -1;
 	if (n > 125)
 		hl += n > 0xffff ? 8 : 2;
-	if ((f = malloc(hl + 4 + n)) == NULL)
+	if ((f = malloc(hl + ml + n)) == NULL)
 		return -1;
 	f[0] = (uint8_t)((fin ? 0x80 : 0) | (op & 0x0f));
 	if (n <= 125)
-		f[1] = (uint8_t)(0x80 | n);
+		f[1] = (uint8_t)n;
 	else if (n <= 0xffff) {
-		f[1] = 0x80 | 126;
+		f[1] = 126;
 		f[2] = (uint8_t)(n >> 8);
 		f[3] = (uint8_t)n;
 	} else {
-		f[1] = 0x80 | 127;
+		f[1] = 127;
 		for (i = 0; i < 8; i++)
 			f[2 + i] = (uint8_t)((uint64_t)n >> (56 - 8 * i));
 	}
-	mask = f + hl;
-	randombytes_buf(mask, 4);
-	for (i = 0; i < n; i++)
-		f[hl + 4 + i] = src[i] ^ mask[i & 3];
-	r = write_all(c->fd, f, hl + 4 + n, deadline_of(c->send_timeout_ms));
+	if (masked) {
+		f[1] |= 0x80;
+		mask = f + hl;
+		randombytes_buf(mask, 4);
+		for (i = 0; i < n; i++)
+			f[hl + 4 + i] = src[i] ^ mask[i & 3];
+	} else if (n > 0)
+		memcpy(f + hl, src, n);
+	r = write_all(c->fd, f, hl + ml + n, deadline_of(c->send_timeout_ms));
 	free(f);
 	if (r == 0 && op == WSC_CLOSE)
 		c->close_sent = 1;
@@ -431,7 +437,13 @@ send_frame(struct wsc *c, int fin, int op, const void *p, size_t n)
 int
 wsc_send(struct wsc *c, int opcode, const void *p, size_t n)
 {
-	return send_frame(c, 1, opcode, p, n);
+	return send_frame(c, 1, opcode, p, n, 1);
+}
+
+int
+wsc_send_unmasked(struct wsc *c, int opcode, const void *p, size_t n)
+{
+	return send_frame(c, 1, opcode, p, n, 0);
 }
 
 int
@@ -446,7 +458,7 @@ wsc_send_fragmented(struct wsc *c, int opcode, const void *p, size_t n,
 	do {
 		k = n - off < frag ? n - off : frag;
 		if (send_frame(c, off + k == n, off == 0 ? opcode : WSC_CONT,
-		    src + off, k) == -1)
+		    src + off, k, 1) == -1)
 			return -1;
 		off += k;
 	} while (off < n);
@@ -525,10 +537,10 @@ on_frame(struct wsc *c, int fin, int op, const uint8_t *p, size_t n,
 		c->closed = 1;
 		c->close_code = n >= 2 ? (uint16_t)(p[0] << 8 | p[1]) : 1005;
 		if (!c->close_sent)
-			send_frame(c, 1, WSC_CLOSE, p, n >= 2 ? 2 : 0);
+			send_frame(c, 1, WSC_CLOSE, p, n >= 2 ? 2 : 0, 1);
 		return -1;
 	case WSC_PING:
-		if (c->auto_pong && send_frame(c, 1, WSC_PONG, p, n) == -1)
+		if (c->auto_pong && send_frame(c, 1, WSC_PONG, p, n, 1) == -1)
 			return -1;
 		/* FALLTHROUGH */
 	case WSC_PONG:
@@ -603,7 +615,7 @@ wsc_close(struct wsc *c)
 
 	if (c->fd == -1)
 		return;
-	if (!c->close_sent && send_frame(c, 1, WSC_CLOSE, normal, 2) == 0) {
+	if (!c->close_sent && send_frame(c, 1, WSC_CLOSE, normal, 2, 1) == 0) {
 		/* The server may drop unread input if we vanish first. */
 		deadline = now_ms() + 1000;
 		do

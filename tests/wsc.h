@@ -51,6 +51,8 @@ int	wsc_send(struct wsc *, int opcode, const void *p, size_t n);
 /* Sends one message as frames of at most frag payload bytes each. */
 int	wsc_send_fragmented(struct wsc *, int opcode, const void *p, size_t n,
 	    size_t frag);
+/* The same frame without a mask, which a server must refuse. */
+int	wsc_send_unmasked(struct wsc *, int opcode, const void *p, size_t n);
 /* Writes bytes as they are, for malformed-frame tests. */
 int	wsc_send_raw(struct wsc *, const void *p, size_t n);
 /*

@@ -188,24 +188,31 @@ ingest_one(const uint8_t *data, size_t size, const Envelope *e)
 {
 	struct relay_route_ctx		ctx;
 	struct relay_route_result	r;
-	int				status = 0, refused;
+	int				status = 0, refused, anonymous;
 
 	/* Not an envelope, or no destination twin: 400. */
 	refused = e == NULL || e->destination == NULL ||
 	    e->destination->twin == 0;
+	anonymous = e != NULL && (e->source == NULL || e->source->twin == 0);
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.domains = ours;
 	ctx.ndomains = 1;
 	ctx.connected = fake_connected;
 	ctx.lookup = fake_lookup;
+	ctx.report_max = 64;
 	if (relay_ingest(&ctx, data, size, &r, &status) != 0)
 		abort();
 	if (refused != (status == 400) ||
 	    (status == 400 && r.action != RELAY_DROP) ||
-	    (status == 404 && r.action != RELAY_ERROR) ||
+	    ((status == 401 || status == 404 || status == 413 ||
+	    status == 503) && r.action != RELAY_ERROR) ||
 	    (status == 202 && (r.action != RELAY_LOCAL || r.out != data ||
-	    r.outlen != size)) ||
-	    (status != 400 && status != 404 && status != 202) ||
+	    r.outlen != size || r.dest.twin == 0)) ||
+	    (status == 202 && anonymous && (size > ctx.report_max ||
+	    e->message_case != ENVELOPE__MESSAGE_ERROR)) ||
+	    (status == 413 && !anonymous) ||
+	    (status != 400 && status != 401 && status != 404 &&
+	    status != 413 && status != 503 && status != 202) ||
 	    (status != 202 && r.error == NULL) || r.owned != NULL)
 		abort();
 	relay_route_result_free(&r);
