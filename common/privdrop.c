@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
+#include <signal.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -39,10 +40,31 @@ check_jail(const char *dir)
 	closedir(d);
 }
 
+/*
+ * The kernel clears the parent-death signal when the credentials change:
+ * set it again, or a process whose starter dies outlives it.  If the
+ * parent died while it was unset, the signal comes now, as it would have.
+ */
+static void
+keep_pdeathsig(int sig, pid_t ppid)
+{
+	if (sig == 0)
+		return;
+	if (prctl(PR_SET_PDEATHSIG, sig) == -1)
+		fatal("PR_SET_PDEATHSIG");
+	if (getppid() != ppid)
+		(void)kill(getpid(), sig);
+}
+
 /* Groups, gid, uid, in that order, and proof that root is gone. */
 static void
 become(uid_t uid, gid_t gid)
 {
+	pid_t	ppid = getppid();
+	int	pdeath = 0;
+
+	if (prctl(PR_GET_PDEATHSIG, &pdeath) == -1)
+		fatal("PR_GET_PDEATHSIG");
 	if (setgroups(1, &gid) == -1)
 		fatal("setgroups");
 	if (setresgid(gid, gid, gid) == -1)
@@ -51,6 +73,7 @@ become(uid_t uid, gid_t gid)
 		fatal("setresuid");
 	if (setresuid(0, 0, 0) != -1 || geteuid() == 0)
 		fatalx("could still become root after dropping privileges");
+	keep_pdeathsig(pdeath, ppid);
 }
 
 void

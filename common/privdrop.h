@@ -2,7 +2,8 @@
  * The privilege drop every child of the peer goes through, in the same
  * order as the OpenBSD daemons: check the jail, chroot, chdir, drop the
  * groups, the gid, the uid; then the limits that hold whoever we are.
- * Each failure is fatal: a half-dropped process must not run.
+ * Each failure is fatal: a half-dropped process must not run.  A
+ * parent-death signal (PR_SET_PDEATHSIG) set before the drop is kept.
  */
 #ifndef RMB_PRIVDROP_H
 #define RMB_PRIVDROP_H

@@ -13,6 +13,7 @@
 #define PEER_CONF_FILE		SYSCONFDIR "/rmb/rmb-peer.conf"
 #define PEER_STOP_WAIT_MS	5000	/* SIGTERM to SIGKILL */
 #define PEER_GRACE_MS		1000	/* to exit alone after EOF */
+#define PEER_PF_EXITING		0x4	/* the kernel's PF_EXITING: exiting */
 
 /* tfchain's TfgridModule pallet and its update_twin call (PROTOCOL §7.5). */
 #define PEER_PALLET		25
@@ -32,6 +33,8 @@ struct peer_child {
 	pid_t		 pid;		/* -1 when not running */
 	int		 status;	/* from waitpid, once reaped */
 	int		 ended;		/* 1 reaped, 2 and logged */
+	int		 seen;		/* the look that first saw it end */
+	int		 stopped;	/* the signal we stopped it with */
 	struct imsgbuf	 ib;		/* our end of its channel */
 };
 

@@ -47,12 +47,17 @@ static char	secret[SECRET_MAX_TEXT + 1];
 static size_t	secretlen;
 
 static struct peer_child children[PROC_COUNT] = {
-	[PROC_KEYD] = { "keyd", "rmb-keyd", "-v", -1, 0, 0, { .fd = -1 } },
-	[PROC_NETD] = { "netd", "rmb-netd", NULL, -1, 0, 0, { .fd = -1 } },
-	[PROC_APID] = { "apid", "rmb-apid", "-v", -1, 0, 0, { .fd = -1 } },
+	[PROC_KEYD] = { .name = "keyd", .prog = "rmb-keyd", .vflag = "-v",
+	    .pid = -1, .ib = { .fd = -1 } },
+	[PROC_NETD] = { .name = "netd", .prog = "rmb-netd", .vflag = NULL,
+	    .pid = -1, .ib = { .fd = -1 } },
+	[PROC_APID] = { .name = "apid", .prog = "rmb-apid", .vflag = "-v",
+	    .pid = -1, .ib = { .fd = -1 } },
 };
 
 static int	sigfd[2] = { -1, -1 };
+static int	looks;		/* how many times we looked at the children */
+static int	first = -1;	/* the first to end by itself: the cause */
 
 enum {
 	OPT_MNEMONICS = 256,
@@ -538,43 +543,76 @@ alive(const struct peer_child *c)
 	return c->pid > 0;
 }
 
+/* A signal's name for the log: "SIGKILL" says more than "Killed". */
+static const char *
+signame(int sig)
+{
+	static const struct {
+		int		 sig;
+		const char	*name;
+	} names[] = {
+		{ SIGHUP, "SIGHUP" }, { SIGINT, "SIGINT" },
+		{ SIGQUIT, "SIGQUIT" }, { SIGILL, "SIGILL" },
+		{ SIGTRAP, "SIGTRAP" }, { SIGABRT, "SIGABRT" },
+		{ SIGBUS, "SIGBUS" }, { SIGFPE, "SIGFPE" },
+		{ SIGKILL, "SIGKILL" }, { SIGUSR1, "SIGUSR1" },
+		{ SIGSEGV, "SIGSEGV" }, { SIGUSR2, "SIGUSR2" },
+		{ SIGPIPE, "SIGPIPE" }, { SIGALRM, "SIGALRM" },
+		{ SIGTERM, "SIGTERM" }, { SIGXCPU, "SIGXCPU" },
+		{ SIGXFSZ, "SIGXFSZ" }, { SIGSYS, "SIGSYS" }
+	};
+	size_t	i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i].sig == sig)
+			return names[i].name;
+	return strsignal(sig);
+}
+
 /* How a child ended, for one log line. */
 static void
 describe(const struct peer_child *c, char *buf, size_t cap)
 {
+	int	sig;
+
 	if (WIFEXITED(c->status))
 		snprintf(buf, cap, "exited with status %d",
 		    WEXITSTATUS(c->status));
-	else if (WIFSIGNALED(c->status))
-		snprintf(buf, cap, "was killed by signal %d (%s)",
-		    WTERMSIG(c->status), strsignal(WTERMSIG(c->status)));
-	else
+	else if (WIFSIGNALED(c->status)) {
+		sig = WTERMSIG(c->status);
+		/* SIGSYS is how a seccomp filter kills a process. */
+		if (sig == SIGSYS)
+			snprintf(buf, cap, "was killed by signal %d (SIGSYS: "
+			    "a system call its seccomp filter forbids)", sig);
+		else
+			snprintf(buf, cap, "was killed by signal %d (%s)",
+			    sig, signame(sig));
+	} else
 		snprintf(buf, cap, "ended with wait status 0x%x", c->status);
 }
 
-/* How a reaped child ended, once: a warning when it ended by itself. */
-static void
-log_ended(int i, int warn)
-{
-	char	how[128];
-
-	describe(&children[i], how, sizeof(how));
-	if (warn)
-		log_warnx("%s %s", children[i].name, how);
-	else
-		log_debug("%s %s", children[i].name, how);
-	children[i].ended = 2;
-}
-
 /*
- * Reaps what has ended.  Returns the child to blame, or -1: one that
- * failed rather than one that exited 0, as keyd does when netd is gone.
+ * How likely a child's end is the cause of the others', among those
+ * first seen to end by the same look: lower first.  A child we stopped
+ * is never the cause; a signal is never how a child reacts to a
+ * sibling's end, while exiting, and exiting 0 most of all, is.
  */
 static int
+cause_rank(const struct peer_child *c)
+{
+	if (c->stopped)
+		return 3;
+	if (WIFSIGNALED(c->status))
+		return 0;
+	return WIFEXITED(c->status) && WEXITSTATUS(c->status) == 0 ? 2 : 1;
+}
+
+/* Reaps every child that has ended; the look sees them end now. */
+static void
 reap(void)
 {
 	pid_t	pid;
-	int	status, i, blame = -1;
+	int	status, i;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 		for (i = 0; i < PROC_COUNT; i++) {
@@ -583,17 +621,128 @@ reap(void)
 			children[i].pid = -1;
 			children[i].status = status;
 			children[i].ended = 1;
-			if (blame == -1 || (status != 0 &&
-			    children[blame].status == 0))
-				blame = i;
+			if (children[i].seen == 0)
+				children[i].seen = looks;
 		}
 	}
-	return blame;
+}
+
+/*
+ * Whether a child is on its way out: a zombie, or PF_EXITING in the
+ * flags of /proc/PID/stat (its ninth field), which the kernel sets before
+ * it closes the process's descriptors.  A process killed while its
+ * siblings run may be preempted between closing their channels and
+ * closing ours, or becoming a zombie: long enough for them to exit first.
+ */
+static int
+dying(pid_t pid)
+{
+	char		 path[64], buf[512], *p, state;
+	unsigned int	 flags;
+	ssize_t		 n;
+	int		 fd;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	/* The name, in parentheses, may hold anything: after the last. */
+	if ((p = strrchr(buf, ')')) == NULL ||
+	    sscanf(p + 1, " %c %*d %*d %*d %*d %*d %u", &state, &flags) != 2)
+		return 0;
+	return state == 'Z' || state == 'X' || (flags & PEER_PF_EXITING);
+}
+
+/* What is dying when another is seen to end is seen to end with it. */
+static void
+see_dying(void)
+{
+	int	i, any = 0;
+
+	for (i = 0; i < PROC_COUNT; i++)
+		any |= children[i].seen != 0;
+	for (i = 0; any && i < PROC_COUNT; i++)
+		if (children[i].seen == 0 && alive(&children[i]) &&
+		    dying(children[i].pid))
+			children[i].seen = looks;
+}
+
+/* Our end of a child's channel, closed; it stays open until then. */
+static void
+close_channel(int i)
+{
+	if (children[i].ib.fd == -1)
+		return;
+	imsgbuf_clear(&children[i].ib);
+	close(children[i].ib.fd);
+	children[i].ib.fd = -1;
+}
+
+/*
+ * Logs one reaped child.  One that ended by itself is an error however
+ * it ended: the peer cannot run without it.  One we stopped is not to
+ * blame, unless it ended otherwise than by exiting or by our signal.
+ * quiet: the stop was asked for, so its children's ends are debug lines.
+ */
+static void
+log_ended(int i, int quiet)
+{
+	struct peer_child	*c = &children[i];
+	char			 how[128];
+	int			 sig;
+
+	describe(c, how, sizeof(how));
+	sig = WIFSIGNALED(c->status) ? WTERMSIG(c->status) : 0;
+	if (!c->stopped && first == -1) {
+		first = i;
+		log_warnx("%s %s: first to end, the cause", c->name, how);
+	} else if (!c->stopped)
+		log_warnx("%s %s: ended after %s", c->name, how,
+		    children[first].name);
+	else if (sig != 0 && sig != SIGTERM && sig != c->stopped)
+		log_warnx("%s %s while rmb-peer stopped it", c->name, how);
+	else if (quiet)
+		log_debug("%s stopped by rmb-peer (%s)", c->name, how);
+	else
+		log_info("%s stopped by rmb-peer (%s)", c->name, how);
+	c->ended = 2;
+}
+
+/*
+ * Logs every child reaped and not yet logged, in the order they were
+ * seen to end; those seen by the same look, by cause_rank().
+ */
+static void
+log_reaped(int quiet)
+{
+	struct peer_child	*c, *n;
+	int			 i, next;
+
+	for (;;) {
+		next = -1;
+		for (i = 0; i < PROC_COUNT; i++) {
+			c = &children[i];
+			if (c->ended != 1)
+				continue;
+			n = next == -1 ? NULL : &children[next];
+			if (n == NULL || c->seen < n->seen ||
+			    (c->seen == n->seen && cause_rank(c) <
+			    cause_rank(n)))
+				next = i;
+		}
+		if (next == -1)
+			return;
+		log_ended(next, quiet);
+	}
 }
 
 /* Reads the signal numbers the handler queued; returns the last stop. */
 static int
-drain_signals(int *chld)
+drain_signals(void)
 {
 	unsigned char	buf[64];
 	ssize_t		n, i;
@@ -601,9 +750,7 @@ drain_signals(int *chld)
 
 	while ((n = read(sigfd[0], buf, sizeof(buf))) > 0) {
 		for (i = 0; i < n; i++) {
-			if (buf[i] == SIGCHLD)
-				*chld = 1;
-			else if (buf[i] == SIGTERM || buf[i] == SIGINT)
+			if (buf[i] == SIGTERM || buf[i] == SIGINT)
 				stop = buf[i];
 			else if (buf[i] == SIGHUP)
 				log_info("SIGHUP: the configuration is read at "
@@ -624,67 +771,186 @@ now_ms(void)
 }
 
 /*
- * Ends every child: their channels closed and SIGTERM, SIGKILL after
- * PEER_STOP_WAIT_MS.  failed, if not -1, is the child whose end started
- * this: it gets PEER_GRACE_MS to exit by itself, so that the log says
- * how it ended rather than that we killed it.
+ * One look at the children: up to ms (-1: no limit) for a signal or a
+ * channel, then it reaps and reads.  A child is seen to end by the first
+ * look that reaps it, finds its channel closed or finds it dying(): the
+ * order in which they are reaped is not always the order in which they
+ * ended.  Returns the stop signal seen, 0, or -1 when the channels
+ * cannot be trusted any more.
+ */
+static int
+look(int ms)
+{
+	struct pollfd	 pfd[1 + PROC_COUNT];
+	struct imsg	 imsg;
+	ssize_t		 n;
+	int		 i, rc, stop, bad = 0;
+
+	pfd[0].fd = sigfd[0];
+	pfd[0].events = POLLIN;
+	for (i = 0; i < PROC_COUNT; i++) {
+		pfd[1 + i].fd = children[i].ib.fd;	/* -1: skipped */
+		pfd[1 + i].events = POLLIN;
+		pfd[1 + i].revents = 0;
+	}
+	if (poll(pfd, 1 + PROC_COUNT, ms) == -1) {
+		if (errno == EINTR)
+			return 0;
+		log_warn("poll");
+		return -1;
+	}
+	looks++;
+	stop = drain_signals();
+	reap();
+	for (i = 0; i < PROC_COUNT; i++) {
+		if (children[i].ib.fd == -1 || (pfd[1 + i].revents &
+		    (POLLIN | POLLHUP | POLLERR)) == 0)
+			continue;
+		n = imsgbuf_read(&children[i].ib);
+		if (n == -1 && (errno == EAGAIN || errno == EINTR))
+			continue;
+		if (n <= 0) {
+			log_debug("%s closed its channel", children[i].name);
+			close_channel(i);
+			if (children[i].seen == 0)
+				children[i].seen = looks;
+			continue;
+		}
+		/* Children have nothing to tell us yet. */
+		while ((rc = imsg_get(&children[i].ib, &imsg)) == 1)
+			log_warnx("ignoring %s (size %u) from %s",
+			    imsg_type_name(imsg.hdr.type), imsg.hdr.len,
+			    children[i].name);
+		if (rc == -1) {
+			log_warnx("malformed frame from %s",
+			    children[i].name);
+			bad = 1;
+		}
+	}
+	see_dying();
+	return bad ? -1 : stop;
+}
+
+/* Whether a child has been seen to end but not yet reaped. */
+static int
+ending(void)
+{
+	int	i;
+
+	for (i = 0; i < PROC_COUNT; i++)
+		if (children[i].seen != 0 && alive(&children[i]))
+			return 1;
+	return 0;
+}
+
+/*
+ * Once a child is seen to end: up to PEER_GRACE_MS for every child seen
+ * to end to be reaped, then each end is logged, in order, before any of
+ * the others is stopped.
  */
 static void
-stop_children(int failed)
+collect(void)
 {
-	struct pollfd	 pfd;
-	long long	 start = now_ms(), left;
-	int		 i, chld, waiting, status, grace = failed;
+	long long	deadline = now_ms() + PEER_GRACE_MS, left;
+	int		i;
 
-	for (i = 0; i < PROC_COUNT; i++) {
-		if (children[i].ib.fd != -1) {
-			imsgbuf_clear(&children[i].ib);
-			close(children[i].ib.fd);
-			children[i].ib.fd = -1;
-		}
-		if (i != failed && alive(&children[i]))
-			kill(children[i].pid, SIGTERM);
-	}
-	for (;;) {
-		for (i = 0; i < PROC_COUNT; i++)
-			if (children[i].ended == 1)
-				log_ended(i, i == failed);
-		for (i = 0, waiting = 0; i < PROC_COUNT; i++)
-			waiting += alive(&children[i]);
-		if (waiting == 0)
-			return;
-		left = PEER_STOP_WAIT_MS - (now_ms() - start);
-		if (grace != -1 && alive(&children[grace])) {
-			if (now_ms() - start >= PEER_GRACE_MS) {
-				log_warnx("%s closed its channel but did not "
-				    "exit: stopping it", children[grace].name);
-				kill(children[grace].pid, SIGTERM);
-				grace = -1;
-			} else
-				left = PEER_GRACE_MS - (now_ms() - start);
-		}
-		if (left <= 0)
+	while (ending() && (left = deadline - now_ms()) > 0)
+		if (look((int)left) == -1)
 			break;
+	log_reaped(0);
+	for (i = 0; i < PROC_COUNT; i++)
+		if (children[i].seen != 0 && alive(&children[i]))
+			log_warnx("%s closed its channel but did not exit",
+			    children[i].name);
+}
+
+/*
+ * Up to ms for every child to end, reaping and logging each end as
+ * SIGCHLD tells of it.  A stop signal meanwhile changes nothing: we are
+ * stopping already.
+ */
+static void
+wait_ended(long long ms, int quiet)
+{
+	struct pollfd	pfd;
+	long long	deadline = now_ms() + ms, left;
+	int		i, running;
+
+	for (;;) {
+		looks++;
+		reap();
+		log_reaped(quiet);
+		for (i = 0, running = 0; i < PROC_COUNT; i++)
+			running += alive(&children[i]);
+		if (running == 0 || (left = deadline - now_ms()) <= 0)
+			return;
 		pfd.fd = sigfd[0];
 		pfd.events = POLLIN;
-		if (poll(&pfd, 1, (int)left) == -1 && errno != EINTR)
-			break;
-		chld = 0;
-		(void)drain_signals(&chld);
-		reap();
+		if (poll(&pfd, 1, (int)left) == -1 && errno != EINTR) {
+			log_warn("poll");
+			return;
+		}
+		(void)drain_signals();
 	}
+}
+
+/*
+ * Ends every child still running: first what has ended already is
+ * reaped and logged, as its own end; then their channels are closed,
+ * SIGTERM, and SIGKILL after PEER_STOP_WAIT_MS.  quiet: the stop was
+ * asked for (SIGTERM, SIGINT), not caused by a child.
+ */
+static void
+stop_children(int quiet)
+{
+	char	names[64] = "";
+	size_t	len = 0;
+	int	i;
+
+	looks++;
+	reap();
+	see_dying();
+	log_reaped(quiet);
+	for (i = 0; i < PROC_COUNT; i++) {
+		close_channel(i);
+		/* Three short names: never truncated. */
+		if (alive(&children[i]))
+			len += (size_t)snprintf(names + len,
+			    sizeof(names) - len, "%s%s", len > 0 ? ", " : "",
+			    children[i].name);
+	}
+	if (names[0] != '\0' && !quiet) {
+		if (first != -1)
+			log_warnx("stopping %s: %s ended first", names,
+			    children[first].name);
+		else
+			log_warnx("stopping %s", names);
+	}
+	for (i = 0; i < PROC_COUNT; i++) {
+		/* One on its way out already ends by itself. */
+		if (alive(&children[i]) && (children[i].seen == 0 ||
+		    !dying(children[i].pid))) {
+			children[i].stopped = SIGTERM;
+			kill(children[i].pid, SIGTERM);
+		}
+	}
+	wait_ended(PEER_STOP_WAIT_MS, quiet);
 	for (i = 0; i < PROC_COUNT; i++) {
 		if (!alive(&children[i]))
 			continue;
 		log_warnx("%s did not stop within %d s: killing it",
 		    children[i].name, PEER_STOP_WAIT_MS / 1000);
+		children[i].stopped = SIGKILL;
 		kill(children[i].pid, SIGKILL);
-		while (waitpid(children[i].pid, &status, 0) == -1 &&
-		    errno == EINTR)
-			;
-		children[i].pid = -1;
-		children[i].ended = 2;
 	}
+	/* SIGKILL cannot be refused, but a process stuck in the kernel may
+	 * take its time: we wait for it as long, and no longer. */
+	wait_ended(PEER_STOP_WAIT_MS, quiet);
+	for (i = 0; i < PROC_COUNT; i++)
+		if (alive(&children[i]))
+			log_warnx("%s (pid %ld) did not end after SIGKILL; "
+			    "leaving it", children[i].name,
+			    (long)children[i].pid);
 }
 
 /*
@@ -694,68 +960,22 @@ stop_children(int failed)
 static int
 supervise(void)
 {
-	struct pollfd	 pfd[1 + PROC_COUNT];
-	struct imsg	 imsg;
-	ssize_t		 n;
-	int		 i, rc, chld, stop, failed = -1;
+	int	stop, i, seen = 0;
 
-	for (;;) {
-		pfd[0].fd = sigfd[0];
-		pfd[0].events = POLLIN;
-		for (i = 0; i < PROC_COUNT; i++) {
-			pfd[1 + i].fd = children[i].ib.fd;
-			pfd[1 + i].events = POLLIN;
-		}
-		if (poll(pfd, 1 + PROC_COUNT, -1) == -1) {
-			if (errno == EINTR)
-				continue;
-			log_warn("poll");
-			stop_children(-1);
-			return 1;
-		}
-		chld = 0;
-		if ((stop = drain_signals(&chld)) != 0) {
+	while (!seen) {
+		if ((stop = look(-1)) > 0) {
 			log_info("%s: stopping", stop == SIGTERM ? "SIGTERM" :
 			    "SIGINT");
-			stop_children(-1);
+			stop_children(1);
 			return 0;
 		}
-		if (chld && (failed = reap()) != -1) {
-			/* The one to blame, then any other that ended alone. */
-			log_ended(failed, 1);
-			for (i = 0; i < PROC_COUNT; i++)
-				if (children[i].ended == 1)
-					log_ended(i, 1);
+		if (stop == -1)
 			break;
-		}
-		for (i = 0; i < PROC_COUNT && failed == -1; i++) {
-			if ((pfd[1 + i].revents & (POLLIN | POLLHUP |
-			    POLLERR)) == 0)
-				continue;
-			n = imsgbuf_read(&children[i].ib);
-			if (n == -1 && (errno == EAGAIN || errno == EINTR))
-				continue;
-			if (n <= 0) {
-				log_debug("%s closed its channel",
-				    children[i].name);
-				failed = i;
-				break;
-			}
-			/* Children have nothing to tell us yet. */
-			while ((rc = imsg_get(&children[i].ib, &imsg)) == 1)
-				log_warnx("ignoring %s (size %u) from %s",
-				    imsg_type_name(imsg.hdr.type),
-				    imsg.hdr.len, children[i].name);
-			if (rc == -1) {
-				log_warnx("malformed frame from %s",
-				    children[i].name);
-				failed = i;
-			}
-		}
-		if (failed != -1)
-			break;
+		for (i = 0; i < PROC_COUNT; i++)
+			seen |= children[i].seen != 0;
 	}
-	stop_children(failed);
+	collect();
+	stop_children(0);
 	return 1;
 }
 
@@ -858,12 +1078,12 @@ start(const struct peer_conf *c, enum keyd_secret_source src, const char *dir)
 	    imsgbuf_init(&children[PROC_NETD].ib, pn[0]) == -1 ||
 	    imsgbuf_init(&children[PROC_APID].ib, pa[0]) == -1) {
 		log_warn("imsgbuf_init");
-		stop_children(-1);
+		stop_children(0);
 		exit(1);
 	}
 	for (i = 0; i < PROC_COUNT; i++) {
 		if (!alive(&children[i])) {
-			stop_children(-1);
+			stop_children(0);
 			exit(1);
 		}
 	}
@@ -877,13 +1097,16 @@ start(const struct peer_conf *c, enum keyd_secret_source src, const char *dir)
 	if (failed != -1) {
 		log_warn("sending %s its configuration",
 		    children[failed].name);
-		stop_children(failed);
+		/* Most likely it has ended: its end is what to log. */
+		children[failed].seen = ++looks;
+		collect();
+		stop_children(0);
 		exit(1);
 	}
 	for (i = 0; i < PROC_COUNT; i++) {
 		if (fcntl(children[i].ib.fd, F_SETFL, O_NONBLOCK) == -1) {
 			log_warn("fcntl");
-			stop_children(-1);
+			stop_children(0);
 			exit(1);
 		}
 	}

@@ -25,6 +25,8 @@
 #define REDIS_LINE_MAX		65536
 #define REDIS_ARGS_MAX		64
 #define NEEDLE_MAX		4096
+/* How long a process may take to go after SIGKILL before we give up. */
+#define KILL_WAIT_MS		5000
 
 static int	send_all(int, const char *, size_t);
 
@@ -128,22 +130,33 @@ proc_exited(pid_t pid, int *status)
 }
 
 int
-proc_stop(pid_t pid, int timeout_ms)
+proc_wait(pid_t pid, int timeout_ms, int *status)
 {
 	int64_t	deadline = now_ms() + timeout_ms;
+	int	r;
+
+	while ((r = proc_exited(pid, status)) == 0 && now_ms() < deadline)
+		nap(10);
+	return r;
+}
+
+int
+proc_stop(pid_t pid, int timeout_ms)
+{
 	int	status, r;
 
 	if (pid <= 0 || kill(pid, SIGTERM) == -1)
 		return -1;
-	while ((r = proc_exited(pid, &status)) == 0 && now_ms() < deadline)
-		nap(10);
-	if (r != 0)
+	if ((r = proc_wait(pid, timeout_ms, &status)) != 0)
 		return r == 1 ? status : -1;
+	fprintf(stderr, "harness: pid %ld did not stop within %d ms of "
+	    "SIGTERM: killing it\n", (long)pid, timeout_ms);
 	kill(pid, SIGKILL);
-	while (waitpid(pid, &status, 0) == -1)
-		if (errno != EINTR)
-			return -1;
-	return status;
+	/* Even SIGKILL waits for a process stuck in the kernel: bounded. */
+	if ((r = proc_wait(pid, KILL_WAIT_MS, &status)) == 0)
+		fprintf(stderr, "harness: pid %ld still runs %d ms after "
+		    "SIGKILL: left behind\n", (long)pid, KILL_WAIT_MS);
+	return r == 1 ? status : -1;
 }
 
 int

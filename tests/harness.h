@@ -18,13 +18,19 @@ int	free_port(void);
  * gets SIGTERM if the test dies.  Returns its pid or -1.
  */
 pid_t	proc_start(char *const argv[], const char *logpath);
-/* SIGTERM, up to timeout_ms to exit, then SIGKILL; the wait status or -1. */
+/*
+ * SIGTERM, up to timeout_ms to exit, then SIGKILL and up to 5 s more;
+ * each of the two timeouts is reported on stderr.  The wait status, or
+ * -1 (not ours, or it outlived SIGKILL's wait).
+ */
 int	proc_stop(pid_t, int timeout_ms);
 /*
  * 1 when pid has exited (reaped, *status set), 0 while it runs, -1 on
  * error (it was already reaped, say).
  */
 int	proc_exited(pid_t, int *status);
+/* proc_exited() for up to timeout_ms: no wait on a process is unbounded. */
+int	proc_wait(pid_t, int timeout_ms, int *status);
 /* Waits until 127.0.0.1:port accepts a connection.  Returns 0 or -1. */
 int	wait_port(int port, int timeout_ms);
 /* Waits until logpath contains needle (under 4 KiB).  Returns 0 or -1. */

@@ -176,6 +176,21 @@ gone() {
 	return 0
 }
 
+# The end of the line naming the child whose end stopped the peer, and
+# how a SIGSYS is named.
+cause=': first to end, the cause$'
+seccomp='(SIGSYS: a system call its seccomp filter forbids)'
+
+# before PATTERN CHILD: a line matches PATTERN, and comes before every
+# line about CHILD but the start line; at least one such line follows.
+before() {
+	awk -v pat="$1" -v kid="$2" '
+	    /started keyd/ { next }
+	    $0 ~ pat && at == 0 { at = NR }
+	    index($0, kid " ") && later == 0 { later = NR }
+	    END { exit !(at > 0 && later > at) }' "$log"
+}
+
 # u32 FILE N: the Nth 32-bit word of a frame, host order.
 u32() {
 	od -An -tu4 -j $(($2 * 4)) -N4 "$1" | tr -d ' '
@@ -237,8 +252,8 @@ finish 10
 ok $? "netd killed: rmb-peer exits 1 (got $status)"
 gone $kids
 ok $? "... and keyd and apid are gone"
-grep -q "^rmb-peer: netd was killed by signal 9" "$log"
-ok $? "... saying which child and how"
+grep -q "^rmb-peer: netd was killed by signal 9 (SIGKILL)$cause" "$log"
+ok $? "... saying which child and how, and that it is the cause"
 
 start run2 -f "$tmp/good.conf" --mnemonic-file "$tmp/mnemonic"
 started
@@ -259,10 +274,15 @@ start run3 -f "$tmp/good.conf" --mnemonic-file "$tmp/mnemonic"
 unset STANDIN_netd
 started
 finish 10
-[ "$status" = 1 ] && grep -q "^rmb-peer: netd exited with status 3$" "$log"
+[ "$status" = 1 ] &&
+    grep -q "^rmb-peer: netd exited with status 3$cause" "$log"
 ok $? "a child that exits 3: rmb-peer exits 1 and says so (got $status)"
 gone $kids
 ok $? "... the others are gone"
+before "netd exited with status 3" apid &&
+    grep -q "^rmb-peer: apid stopped by rmb-peer (was killed by signal 15" \
+    "$log"
+ok $? "... apid is logged after, as stopped by rmb-peer"
 
 STANDIN_apid=stubborn
 export STANDIN_apid
@@ -302,9 +322,43 @@ ok $? "-m: stopped, and the log never shows the secret"
 start run6 -f "$tmp/good.conf" --seed "neck stage box cup core magic produce exercise happy rely vocal notaword"
 started
 finish 10
-[ "$status" = 1 ] && grep -q "^rmb-peer: keyd exited with status 1$" "$log" &&
+[ "$status" = 1 ] &&
+    grep -q "^rmb-peer: keyd exited with status 1$cause" "$log" &&
     grep -q "warning: --seed puts the secret" "$log" && ! grep -q notaword "$log"
 ok $? "--seed with a bad secret: keyd refuses it, rmb-peer exits 1 (got $status)"
+gone $kids
+ok $? "... all gone"
+
+# Without -d, so that what the log shows is above debug level.
+start run7 -f "$tmp/good.conf" --mnemonic-file "$tmp/mnemonic"
+started
+wait_log "rmb-keyd: ready"
+kill -KILL "$netd_pid"
+finish 10
+[ "$status" = 1 ] &&
+    grep -q "^rmb-peer: netd was killed by signal 9 (SIGKILL)$cause" "$log"
+ok $? "netd killed, no -d: an error line names netd and signal 9 (got $status)"
+before "netd was killed by signal 9" apid
+ok $? "... before any line about apid"
+grep -q "^rmb-peer: stopping .*apid.*: netd ended first$" "$log" &&
+    grep -q "^rmb-peer: apid stopped by rmb-peer (" "$log" &&
+    ! grep -q "apid.*first to end" "$log"
+ok $? "... apid is stopped by rmb-peer, not blamed"
+gone $kids
+ok $? "... all gone"
+[ "$(grep -c "first to end" "$log")" = 1 ]
+ok $? "... one child only is the cause"
+
+start run8 -f "$tmp/good.conf" --mnemonic-file "$tmp/mnemonic"
+started
+wait_log "rmb-keyd: ready"
+kill -s SYS "$netd_pid"
+finish 10
+[ "$status" = 1 ] &&
+    grep -q "^rmb-peer: netd was killed by signal [0-9]* $seccomp$cause" "$log"
+ok $? "netd killed by SIGSYS: named as a seccomp kill (got $status)"
+before "netd was killed by signal [0-9]* .SIGSYS" apid
+ok $? "... before any line about apid"
 gone $kids
 ok $? "... all gone"
 

@@ -6,9 +6,6 @@
  * 1 and with 64 in flight, and the median latency.  Run from the build
  * directory (or set top_builddir).  Prints only.
  */
-#include <sys/wait.h>
-
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,6 +67,10 @@ recv_one(redisContext *c)
 	return ok ? 0 : -1;
 }
 
+/*
+ * Every way out goes through one place that stops what was started: the
+ * echo service, both peers, the relay and the redis-servers.
+ */
 int
 main(void)
 {
@@ -80,14 +81,15 @@ main(void)
 	struct pf_peer		 b = { .name = "b", .twin = &tw[1],
 				    .key_type = "ed25519" };
 	char			 body[BODY + 1], json[4096];
-	double			*lat, t0, t;
-	redisContext		*c;
-	pid_t			 echo;
-	int			 i, sent, got, st;
+	double			*lat = NULL, t0, t;
+	redisContext		*c = NULL;
+	pid_t			 echo = -1;
+	int			 i, sent, got, rc = 1;
 
-	if (pf_init(&net) != 0) {
-		fprintf(stderr, "peer bench: needs redis-server\n");
-		return 1;
+	if ((i = pf_init(&net)) != 0) {
+		fprintf(stderr, "peer bench: %s\n", i == -2 ?
+		    "needs redis-server" : "cannot set up its directory");
+		goto out;
 	}
 	rc_twin_init(&tw[0], 1, KEY_SR25519, "localhost", 0x11);
 	rc_twin_init(&tw[1], 2, KEY_ED25519, "localhost", 0x22);
@@ -97,7 +99,7 @@ main(void)
 	    1)) {
 		fprintf(stderr, "peer bench: the network does not start (%s)\n",
 		    net.dir);
-		return 1;
+		goto out;
 	}
 	if ((echo = fork()) == 0)
 		echo_service(b.redis.port);
@@ -106,18 +108,22 @@ main(void)
 	body[BODY] = '\0';
 	pf_request(json, sizeof(json), "bench", "bench.echo", 60, body, "2",
 	    "bench.ret", NULL);
-	if ((c = redisConnect("127.0.0.1", a.redis.port)) == NULL || c->err ||
-	    (lat = calloc(SERIAL, sizeof(*lat))) == NULL)
-		return 1;
+	if (echo == -1 ||
+	    (c = redisConnect("127.0.0.1", a.redis.port)) == NULL || c->err ||
+	    (lat = calloc(SERIAL, sizeof(*lat))) == NULL) {
+		fprintf(stderr, "peer bench: no echo service, no connection "
+		    "to A's redis, or no memory\n");
+		goto out;
+	}
 
 	for (i = 0; i < 50; i++)	/* warm-up: keys, twins, sessions */
 		if (send_one(c, json) || recv_one(c))
-			return 1;
+			goto lost;
 	t0 = now_us();
 	for (i = 0; i < SERIAL; i++) {
 		t = now_us();
 		if (send_one(c, json) || recv_one(c))
-			return 1;
+			goto lost;
 		lat[i] = now_us() - t;
 	}
 	printf("1 KiB requests, A -> relay -> B -> echo -> B -> relay -> A, "
@@ -129,7 +135,7 @@ main(void)
 		send_one(c, json);
 	for (got = 0; got < PIPELINED; got++) {
 		if (recv_one(c))
-			return 1;
+			goto lost;
 		if (sent < PIPELINED) {
 			send_one(c, json);
 			sent++;
@@ -137,12 +143,20 @@ main(void)
 	}
 	printf("  %d in flight: %6.0f round trips/s (%d)\n", WINDOW,
 	    PIPELINED / ((now_us() - t0) / 1e6), PIPELINED);
-	redisFree(c);
-	kill(echo, SIGTERM);
-	waitpid(echo, &st, 0);
+	rc = 0;
+	goto out;
+lost:
+	fprintf(stderr, "peer bench: a request got no answer (logs in %s)\n",
+	    net.dir);
+out:
+	if (c != NULL)
+		redisFree(c);
+	if (echo > 0)
+		proc_stop(echo, 2000);
 	free(lat);
 	pf_peer_stop(&a);
 	pf_peer_stop(&b);
-	pf_done(&net, 1);
-	return 0;
+	if (net.dir[0] != '\0')
+		pf_done(&net, rc == 0);
+	return rc;
 }
