@@ -9,13 +9,61 @@
 #define EXT_VERSION_SIGNED	0x84
 #define EXT_ERA_IMMORTAL	0x00
 #define EXT_ADDRESS_ID		0x00
+/* Substrate's bounds on a mortal era's period. */
+#define EXT_ERA_PERIOD_MIN	4
+#define EXT_ERA_PERIOD_MAX	65536
+
+/* Phases of long periods are kept in 4096 steps: the 12 high bits. */
+static uint64_t
+era_quantum(uint64_t period)
+{
+	return period >> 12 > 1 ? period >> 12 : 1;
+}
+
+uint16_t
+ext_era_mortal(uint64_t current, uint64_t period)
+{
+	uint64_t	p = EXT_ERA_PERIOD_MIN;
+	unsigned int	bits = 2;
+
+	while (p < period && p < EXT_ERA_PERIOD_MAX) {
+		p <<= 1;
+		bits++;
+	}
+	/* bits - 1 is 1..15, and phase / quantum is below 4096. */
+	return (uint16_t)((bits - 1) | (current % p / era_quantum(p)) << 4);
+}
+
+void
+ext_era_split(uint16_t era, uint64_t *period, uint64_t *phase)
+{
+	*period = (uint64_t)2 << (era & 15);
+	*phase = (uint64_t)(era >> 4) * era_quantum(*period);
+}
+
+uint64_t
+ext_era_birth(uint16_t era, uint64_t current)
+{
+	uint64_t	period, phase;
+
+	ext_era_split(era, &period, &phase);
+	if (current < phase)
+		current = phase;
+	return (current - phase) / period * period + phase;
+}
 
 /* The signed extensions' extra data, shared by payload and extrinsic. */
 static int
 put_extra(struct scale_wr *w, const struct ext_params *x)
 {
-	if (scale_put_u8(w, EXT_ERA_IMMORTAL) == -1 ||
-	    scale_put_compact(w, x->nonce) == -1 ||
+	/* Immortal is one byte; a mortal era's low byte is never 0. */
+	if (x->era == 0) {
+		if (scale_put_u8(w, EXT_ERA_IMMORTAL) == -1)
+			return -1;
+	} else if (scale_put_u8(w, (uint8_t)x->era) == -1 ||
+	    scale_put_u8(w, (uint8_t)(x->era >> 8)) == -1)
+		return -1;
+	if (scale_put_compact(w, x->nonce) == -1 ||
 	    scale_put_compact(w, 0) == -1)
 		return -1;
 	return 0;
@@ -26,12 +74,14 @@ ext_payload(struct scale_wr *w, const struct ext_params *x,
     const uint8_t *call, size_t calllen)
 {
 	/* An immortal era's checkpoint is the genesis hash again. */
+	const uint8_t	*cp = x->era == 0 ? x->genesis : x->checkpoint;
+
 	if (scale_put_raw(w, call, calllen) == -1 ||
 	    put_extra(w, x) == -1 ||
 	    scale_put_u32(w, x->spec_version) == -1 ||
 	    scale_put_u32(w, x->tx_version) == -1 ||
 	    scale_put_raw(w, x->genesis, sizeof(x->genesis)) == -1 ||
-	    scale_put_raw(w, x->genesis, sizeof(x->genesis)) == -1)
+	    scale_put_raw(w, cp, sizeof(x->checkpoint)) == -1)
 		return -1;
 	return 0;
 }
@@ -70,8 +120,8 @@ ext_assemble(struct scale_wr *w, const struct ext_params *x,
 		w->err = 1;
 		return -1;
 	}
-	body = 1 + 1 + 32 + 1 + 64 + 1 + scale_compact_len(x->nonce) + 1 +
-	    calllen;
+	body = 1 + 1 + 32 + 1 + 64 + (x->era == 0 ? 1 : 2) +
+	    scale_compact_len(x->nonce) + 1 + calllen;
 	if (scale_put_compact(w, body) == -1 ||
 	    scale_put_u8(w, EXT_VERSION_SIGNED) == -1 ||
 	    scale_put_u8(w, EXT_ADDRESS_ID) == -1 ||

@@ -1,7 +1,8 @@
 /*
  * Signed extrinsics of version 4 as subxt 0.28 builds them for tfchain
- * (CHAIN.md §6.2): immortal era, tip 0, the signed extensions of the
- * bundled metadata.  Pure encoding; the signature comes from the caller.
+ * (CHAIN.md §6.2): tip 0, the signed extensions of the bundled metadata,
+ * an immortal era or a standard mortal one.  Pure encoding; the
+ * signature comes from the caller.
  */
 #ifndef RMB_EXTRINSIC_H
 #define RMB_EXTRINSIC_H
@@ -18,18 +19,48 @@
 #define EXT_SIG_ED25519		0
 #define EXT_SIG_SR25519		1
 
-/* era 00 ‖ compact(u32 nonce) ‖ tip 00 ‖ spec ‖ tx ‖ genesis ‖ genesis. */
-#define EXT_PAYLOAD_OVERHEAD_MAX	(1 + 5 + 1 + 4 + 4 + 32 + 32)
+/*
+ * The period of the mortal era keyd signs, in blocks: a transaction it
+ * signs is valid for at most this many blocks after the block it names.
+ */
+#define EXT_ERA_PERIOD		64
+
+/* era ‖ compact(u32 nonce) ‖ tip 00 ‖ spec ‖ tx ‖ genesis ‖ checkpoint. */
+#define EXT_PAYLOAD_OVERHEAD_MAX	(2 + 5 + 1 + 4 + 4 + 32 + 32)
 
 /* compact(len) ‖ 84 ‖ 00 account ‖ variant sig ‖ era ‖ nonce ‖ tip. */
-#define EXT_OVERHEAD_MAX	(5 + 1 + 33 + 65 + 1 + 5 + 1)
+#define EXT_OVERHEAD_MAX	(5 + 1 + 33 + 65 + 2 + 5 + 1)
 
 struct ext_params {
 	uint32_t	nonce;
 	uint32_t	spec_version;
 	uint32_t	tx_version;
 	uint8_t		genesis[32];
+	/*
+	 * era 0 is the immortal era (the byte 00, the genesis hash as the
+	 * checkpoint); any other value is an encoded mortal era, written as
+	 * two bytes, whose checkpoint is the hash of its birth block.
+	 */
+	uint16_t	era;
+	uint8_t		checkpoint[32];
 };
+
+/*
+ * The mortal era of a transaction born at block current, valid for
+ * period blocks rounded up to a power of two within 4..65536, as
+ * Substrate encodes it.  Never 0.
+ */
+uint16_t ext_era_mortal(uint64_t current, uint64_t period);
+
+/* The period and phase of an encoded mortal era. */
+void	ext_era_split(uint16_t era, uint64_t *period, uint64_t *phase);
+
+/*
+ * The birth block of a mortal era as the chain computes it at block
+ * current: the block whose hash is the checkpoint.  The era is valid
+ * up to, not including, birth + period.
+ */
+uint64_t ext_era_birth(uint16_t era, uint64_t current);
 
 /*
  * Writes call ‖ extra ‖ additional, the payload the signer commits to,

@@ -1,11 +1,13 @@
 /*
  * keyd's jail and its seccomp allow-list.  The list is the whole of what
  * the loop needs: poll, read from its two channels, write to them and to
- * stderr, memory for malloc, randomness for signing and sealing, and
- * exit.  Anything else kills the process (SIGSYS).
+ * stderr, memory for malloc, randomness for signing and sealing, the
+ * wall clock for tokens, and exit.  Anything else kills the process
+ * (SIGSYS).
  */
 #include <sys/mman.h>
 
+#include <time.h>
 #include <unistd.h>
 
 #include "imsgtypes.h"
@@ -67,6 +69,15 @@ keyd_seccomp_install(void)
 	/* The ASan runtime tears its signal stack down at exit. */
 	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(sigaltstack), 0);
 #endif
+	/*
+	 * The wall clock for a token's issue time.  The vDSO answers without
+	 * a system call, except where the kernel's clock source cannot be
+	 * read from user space; 32-bit systems call the 64-bit variant.
+	 */
+	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clock_gettime), 1,
+	    SCMP_A0(SCMP_CMP_EQ, CLOCK_REALTIME));
+	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clock_gettime64),
+	    1, SCMP_A0(SCMP_CMP_EQ, CLOCK_REALTIME));
 	/* Memory for malloc, never executable. */
 	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
 	    SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));

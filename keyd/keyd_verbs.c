@@ -5,6 +5,7 @@
  * refused gets an IMSG_KEYD_ERROR reply and keyd goes on.
  */
 #include <string.h>
+#include <time.h>
 
 #include <sodium.h>
 
@@ -148,19 +149,21 @@ verb_sign_envelope(struct keyd *k, struct imsg_rd *rd,
 	return reply_bytes(out, req, sig, sizeof(sig));
 }
 
+/*
+ * iat is our own clock and sid is always null: netd cannot date a token
+ * into the future nor tie it to a session.
+ */
 static int
-verb_make_jwt(struct keyd *k, struct imsg_rd *rd, const struct imsg *req,
+verb_jwt(struct keyd *k, struct imsg_rd *rd, const struct imsg *req,
     struct imsgbuf *out)
 {
-	char		 sid[JWT_SID_MAX + 1], tok[JWT_MAX];
+	struct timespec	 now;
+	char		 tok[JWT_MAX];
 	uint64_t	 iat;
-	uint32_t	 ttl, has_sid;
+	uint32_t	 ttl;
 	int		 n;
 
-	if (imsg_get_u64(rd, &iat) == -1 || imsg_get_u32(rd, &ttl) == -1 ||
-	    imsg_get_u32(rd, &has_sid) == -1 || has_sid > 1 ||
-	    imsg_get_str(rd, sid, sizeof(sid)) == -1 ||
-	    imsg_get_end(rd) != 0)
+	if (imsg_get_u32(rd, &ttl) == -1 || imsg_get_end(rd) != 0)
 		return -1;
 	if (k->twin == 0)
 		return refuse(out, req->hdr.id, KEYD_ERR_OTHER,
@@ -168,11 +171,12 @@ verb_make_jwt(struct keyd *k, struct imsg_rd *rd, const struct imsg *req,
 	if (ttl == 0 || ttl > KEYD_JWT_TTL_MAX)
 		return refuse(out, req->hdr.id, KEYD_ERR_OTHER,
 		    "the token lifetime must be 1 to 3600 seconds");
-	if (iat > UINT64_MAX - ttl)
+	if (clock_gettime(CLOCK_REALTIME, &now) == -1 || now.tv_sec <= 0)
 		return refuse(out, req->hdr.id, KEYD_ERR_OTHER,
-		    "the token's issue time is out of range");
-	if ((n = jwt_build(tok, sizeof(tok), &k->s->id, k->twin,
-	    has_sid ? sid : NULL, iat, iat + ttl)) < 0)
+		    "the clock cannot be read");
+	iat = (uint64_t)now.tv_sec;
+	if ((n = jwt_build(tok, sizeof(tok), &k->s->id, k->twin, NULL, iat,
+	    iat + ttl)) < 0)
 		return refuse(out, req->hdr.id, KEYD_ERR_OTHER,
 		    "cannot build the token");
 	return reply_bytes(out, req, tok, (size_t)n);
@@ -234,26 +238,41 @@ verb_seal_open(struct keyd *k, struct imsg_rd *rd, const struct imsg *req,
 	return rc;
 }
 
+/*
+ * Only mortal extrinsics: valid for EXT_ERA_PERIOD blocks from a block
+ * whose hash netd must know, so nothing can be signed for the future.
+ */
 static int
 verb_sign_update_twin(struct keyd *k, struct imsg_rd *rd,
     const struct imsg *req, struct imsgbuf *out)
 {
+	static const uint8_t	 zero[32];
 	struct ext_params	 x;
 	struct scale_wr		 w;
-	const uint8_t		*genesis;
+	const uint8_t		*genesis, *hash;
 	uint8_t			 call[2 + 3 + TWIN_RELAY_MAX + 3 + E2E_PK_BYTES];
 	uint8_t			 payload[sizeof(call) + EXT_PAYLOAD_OVERHEAD_MAX];
 	uint8_t			 tosign[EXT_SIGN_MAX], sig[SIG65_BYTES];
 	uint8_t			 ext[sizeof(call) + EXT_OVERHEAD_MAX];
-	size_t			 calllen, signlen, glen;
+	uint64_t		 block;
+	size_t			 calllen, signlen, glen, hlen;
 
 	if (imsg_get_u32(rd, &x.nonce) == -1 ||
 	    imsg_get_u32(rd, &x.spec_version) == -1 ||
 	    imsg_get_u32(rd, &x.tx_version) == -1 ||
 	    imsg_get_bytes(rd, &genesis, &glen, sizeof(x.genesis)) == -1 ||
-	    glen != sizeof(x.genesis) || imsg_get_end(rd) != 0)
+	    glen != sizeof(x.genesis) || imsg_get_u64(rd, &block) == -1 ||
+	    imsg_get_bytes(rd, &hash, &hlen, sizeof(x.checkpoint)) == -1 ||
+	    hlen != sizeof(x.checkpoint) || imsg_get_end(rd) != 0)
 		return -1;
+	/* The runtime's hash of a block it does not know: never a real one. */
+	if (memcmp(hash, zero, sizeof(zero)) == 0)
+		return refuse(out, req->hdr.id, KEYD_ERR_OTHER,
+		    "the block hash is all zeros");
 	memcpy(x.genesis, genesis, sizeof(x.genesis));
+	/* Born at block, so the checkpoint is that block's own hash. */
+	x.era = ext_era_mortal(block, EXT_ERA_PERIOD);
+	memcpy(x.checkpoint, hash, sizeof(x.checkpoint));
 
 	/* The call is ours alone: our relay domains and our own pk. */
 	scale_wr_init(&w, call, sizeof(call));
@@ -293,14 +312,14 @@ keyd_dispatch(struct keyd *k, const struct imsg *req, struct imsgbuf *out)
 		return verb_set_twin(k, &rd, req, out);
 	case IMSG_KEYD_SIGN_ENVELOPE:
 		return verb_sign_envelope(k, &rd, req, out);
-	case IMSG_KEYD_MAKE_JWT:
-		return verb_make_jwt(k, &rd, req, out);
+	case IMSG_KEYD_JWT:
+		return verb_jwt(k, &rd, req, out);
 	case IMSG_KEYD_SEAL:
 	case IMSG_KEYD_OPEN:
 		return verb_seal_open(k, &rd, req, out);
-	case IMSG_KEYD_SIGN_UPDATE_TWIN:
+	case IMSG_KEYD_SIGN_UPDATE_TWIN_MORTAL:
 		return verb_sign_update_twin(k, &rd, req, out);
-	default:
+	default:		/* retired types (203, 206) too */
 		return -1;
 	}
 }

@@ -39,6 +39,8 @@ static struct {
 	uint32_t			 twin;
 	uint32_t			 nonce, spec, txv;
 	uint8_t				 genesis[32];
+	uint64_t			 block;		/* finalized */
+	uint8_t				 block_hash[32];
 	int				 stale;
 	ev_timer			 timer;
 	ev_tstamp			 deadline;
@@ -177,7 +179,10 @@ submitted(void *arg, const struct jsonrpc_resp *r, const char *err)
 	ev_timer_start(ch.loop, &ch.timer);
 }
 
-/* keyd builds the call from its own relay domains and pk, and signs it. */
+/*
+ * keyd builds the call from its own relay domains and pk, and signs it
+ * mortal from the finalized block: valid for a few minutes only.
+ */
 static void
 sign_and_submit(void)
 {
@@ -188,17 +193,19 @@ sign_and_submit(void)
 	size_t		 len;
 	char		*params;
 
-	b = netd_keyd_new(IMSG_KEYD_SIGN_UPDATE_TWIN, 48);
+	b = netd_keyd_new(IMSG_KEYD_SIGN_UPDATE_TWIN_MORTAL, 96);
 	ibuf_add_u32(b, ch.nonce);
 	ibuf_add_u32(b, ch.spec);
 	ibuf_add_u32(b, ch.txv);
 	ibuf_add_bytes(b, ch.genesis, sizeof(ch.genesis));
-	netd_keyd_sync(b, IMSG_KEYD_SIGN_UPDATE_TWIN, &reply, &rd);
+	ibuf_add_u64(b, ch.block);
+	ibuf_add_bytes(b, ch.block_hash, sizeof(ch.block_hash));
+	netd_keyd_sync(b, IMSG_KEYD_SIGN_UPDATE_TWIN_MORTAL, &reply, &rd);
 	if (imsg_get_bytes(&rd, &ext, &len, EXTRINSIC_MAX) == -1 ||
 	    imsg_get_end(&rd) != 0)
-		fatalx("malformed KEYD_SIGN_UPDATE_TWIN from keyd");
-	log_info("keyd signed update_twin of twin %u (%zu bytes)", ch.twin,
-	    len);
+		fatalx("malformed KEYD_SIGN_UPDATE_TWIN_MORTAL from keyd");
+	log_info("keyd signed update_twin of twin %u (%zu bytes), valid from "
+	    "block %llu", ch.twin, len, (unsigned long long)ch.block);
 	if ((params = malloc(2 * len + 8)) == NULL)
 		fatal("update_twin");
 	memcpy(params, "[\"0x", 4);
@@ -210,19 +217,86 @@ sign_and_submit(void)
 	free(params);
 }
 
+/* A block number as headers carry it: a "0x" string of 1 to 16 digits. */
+static int
+get_quantity(const struct jsonrpc_val *v, uint64_t *out)
+{
+	size_t	i, n;
+	char	c;
+
+	if (v->type != JSON_STRING || v->len < 5 || v->len > 4 + 16 ||
+	    memcmp(v->p, "\"0x", 3) != 0 || v->p[v->len - 1] != '"')
+		return -1;
+	*out = 0;
+	for (i = 3, n = v->len - 1; i < n; i++) {
+		c = v->p[i];
+		if (c >= '0' && c <= '9')
+			*out = *out << 4 | (uint64_t)(c - '0');
+		else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
+			*out = *out << 4 | (uint64_t)((c | 0x20) - 'a' + 10);
+		else
+			return -1;
+	}
+	return 0;
+}
+
 static void
-got_genesis(void *arg, const struct jsonrpc_resp *r, const char *err)
+got_header(void *arg, const struct jsonrpc_resp *r, const char *err)
+{
+	struct jsonrpc_val	f;
+	char			why[JSONRPC_ERR_MAX];
+
+	(void)arg;
+	r = need("finalized header", r, err);
+	if (jsonrpc_get_field(&r->result, "number", &f, why,
+	    sizeof(why)) == -1)
+		fatalx("chain: finalized header: %s", why);
+	if (get_quantity(&f, &ch.block) == -1)
+		fatalx("chain: finalized header: the number is not a hex "
+		    "quantity");
+	sign_and_submit();
+}
+
+/* The 32-byte hash in a result, or fatal naming what it is. */
+static void
+need_hash(const char *what, const struct jsonrpc_resp *r, const char *err,
+    uint8_t out[32])
 {
 	char	why[JSONRPC_ERR_MAX];
 	size_t	len;
 
+	r = need(what, r, err);
+	if (jsonrpc_get_hex(&r->result, out, 32, &len, why,
+	    sizeof(why)) == -1)
+		fatalx("chain: %s: %s", what, why);
+	if (len != 32)
+		fatalx("chain: %s: not 32 bytes", what);
+}
+
+/* The era starts at a block every node has and none can undo. */
+static void
+got_head(void *arg, const struct jsonrpc_resp *r, const char *err)
+{
+	char	params[2 * 32 + 8];
+
 	(void)arg;
-	r = need("genesis hash", r, err);
-	if (jsonrpc_get_hex(&r->result, ch.genesis, sizeof(ch.genesis), &len,
-	    why, sizeof(why)) == -1 || len != sizeof(ch.genesis))
-		fatalx("chain: genesis hash: %s", len != sizeof(ch.genesis) ?
-		    "not 32 bytes" : why);
-	sign_and_submit();
+	need_hash("finalized head", r, err, ch.block_hash);
+	memcpy(params, "[\"0x", 4);
+	hex_encode(params + 4, ch.block_hash, sizeof(ch.block_hash));
+	memcpy(params + 4 + 64, "\"]", 3);
+	if (chainrpc_call(ch.conf->rpc, "chain_getHeader", params,
+	    got_header, NULL) == -1)
+		fatalx("chain: cannot ask for the finalized header");
+}
+
+static void
+got_genesis(void *arg, const struct jsonrpc_resp *r, const char *err)
+{
+	(void)arg;
+	need_hash("genesis hash", r, err, ch.genesis);
+	if (chainrpc_call(ch.conf->rpc, "chain_getFinalizedHead", "[]",
+	    got_head, NULL) == -1)
+		fatalx("chain: cannot ask for the finalized head");
 }
 
 static void

@@ -166,17 +166,15 @@ netd_keyd_sign(const uint8_t *env, size_t len, netd_keyd_cb cb, void *arg)
 	return submit(b, IMSG_KEYD_SIGN_ENVELOPE, cb, arg);
 }
 
+/* keyd dates the token by its own clock; we only ask for a lifetime. */
 int
-netd_keyd_jwt(uint64_t iat, uint32_t ttl, netd_keyd_cb cb, void *arg)
+netd_keyd_jwt(uint32_t ttl, netd_keyd_cb cb, void *arg)
 {
 	struct ibuf	*b;
 
-	b = imsg_create(IMSG_KEYD_MAKE_JWT, 0, 24);
-	ibuf_add_u64(b, iat);
+	b = imsg_create(IMSG_KEYD_JWT, 0, 4);
 	ibuf_add_u32(b, ttl);
-	ibuf_add_u32(b, 0);		/* no session id */
-	ibuf_add_str(b, "");
-	return submit(b, IMSG_KEYD_MAKE_JWT, cb, arg);
+	return submit(b, IMSG_KEYD_JWT, cb, arg);
 }
 
 static int

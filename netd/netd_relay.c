@@ -272,7 +272,7 @@ static void
 relay_start(struct relay *r)
 {
 	r->state = R_JWT;
-	if (netd_keyd_jwt(netd_now(), NETD_JWT_TTL, jwt_cb, r) == -1)
+	if (netd_keyd_jwt(NETD_JWT_TTL, jwt_cb, r) == -1)
 		failed(r, "cannot ask keyd for a token");
 }
 

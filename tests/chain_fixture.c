@@ -751,3 +751,88 @@ chain_fund(struct chain_srv *srv, const uint8_t account[32])
 	chain_key_account(key, account);
 	return chain_set_storage(srv, key, sizeof(key), val, sizeof(val));
 }
+
+int
+chain_head(struct chain_srv *srv, uint64_t *number, uint8_t hash[32])
+{
+	char	*res = NULL, *hdr = NULL, *params = NULL, *p, *e;
+	size_t	 len;
+	int	 rc = -1;
+
+	if (chain_rpc(srv, "chain_getFinalizedHead", "[]", &res) != 0)
+		return -1;
+	len = strlen(res);
+	if (len != 2 + 2 + 64 || strncmp(res, "\"0x", 3) != 0 ||
+	    hex_decode(hash, 32, res + 3, 64) != 0 ||
+	    asprintf(&params, "[%s]", res) == -1) {
+		fprintf(stderr, "chain: finalized head %s\n", res);
+		params = NULL;
+		goto out;
+	}
+	if (chain_rpc(srv, "chain_getHeader", params, &hdr) != 0)
+		goto out;
+	/* The header's number is a JSON string such as "0x0000002a". */
+	if ((p = strstr(hdr, "\"number\":\"0x")) == NULL) {
+		fprintf(stderr, "chain: header without a number: %s\n", hdr);
+		goto out;
+	}
+	p += strlen("\"number\":\"0x");
+	*number = strtoull(p, &e, 16);
+	if (e == p || *e != '"' || e - p > 16) {
+		fprintf(stderr, "chain: header number: %s\n", hdr);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(params);
+	free(hdr);
+	free(res);
+	return rc;
+}
+
+int
+chain_new_blocks(struct chain_srv *srv, unsigned int n)
+{
+	char	params[64];
+
+	snprintf(params, sizeof(params), "[{\"count\":%u}]", n);
+	return chain_rpc(srv, "dev_newBlock", params, NULL);
+}
+
+int
+chain_submit(struct chain_srv *srv, const uint8_t *ext, size_t len,
+    char *why, size_t whycap)
+{
+	struct jsonrpc_resp	 r;
+	char			 err[JSONRPC_ERR_MAX];
+	char			*hex, *params = NULL, *req = NULL, *text = NULL;
+	size_t			 cap, tlen;
+	uint64_t		 id = srv->next_id++;
+	int			 rc = -1;
+
+	if ((hex = hex0x(ext, len)) == NULL ||
+	    asprintf(&params, "[\"%s\"]", hex) == -1) {
+		free(hex);
+		return -1;
+	}
+	memset(&r, 0, sizeof(r));
+	cap = strlen(params) + 256;
+	if ((req = malloc(cap)) == NULL ||
+	    jsonrpc_request(req, cap, NULL, id, "author_submitExtrinsic",
+	    params, err, sizeof(err)) != 0 ||
+	    chain_post(srv, req, &text, &tlen) != 0)
+		goto out;
+	if (jsonrpc_parse(&r, text, tlen, id, err, sizeof(err)) == 0)
+		rc = 1;
+	else if (r.rpc_error) {
+		snprintf(why, whycap, "%s", err);
+		rc = 0;
+	} else
+		fprintf(stderr, "chain: author_submitExtrinsic: %s\n", err);
+out:
+	free(text);
+	free(req);
+	free(params);
+	free(hex);
+	return rc;
+}

@@ -92,6 +92,21 @@ int	chain_fund(struct chain_srv *srv, const uint8_t account[32]);
 void	chain_key_account(uint8_t out[CHAIN_KEY_ACCOUNT_LEN],
 	    const uint8_t account[32]);
 
+/*
+ * The finalized head: its number (from chain_getHeader's "number", a
+ * hex string) and its hash.  Returns 0 or -1 with the reason on stderr.
+ */
+int	chain_head(struct chain_srv *srv, uint64_t *number, uint8_t hash[32]);
+/* Has chopsticks build n empty blocks (dev_newBlock).  Returns 0 or -1. */
+int	chain_new_blocks(struct chain_srv *srv, unsigned int n);
+/*
+ * author_submitExtrinsic of len bytes: 1 accepted (the pool returned a
+ * hash), 0 refused by the node with its message in why, -1 on a
+ * transport or protocol failure (on stderr).
+ */
+int	chain_submit(struct chain_srv *srv, const uint8_t *ext, size_t len,
+	    char *why, size_t whycap);
+
 /* Monotonic seconds, for the timings the chain tests print. */
 double	chain_now_s(void);
 

@@ -4,14 +4,41 @@
 #include <errno.h>
 #include <grp.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "imsgtypes.h"
 #include "keyd_client.h"
+
+/* Milliseconds left until deadline (CLOCK_MONOTONIC), 0 when past it. */
+static int
+ms_left(const struct timespec *deadline)
+{
+	struct timespec	now;
+	long long	ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (deadline->tv_sec - now.tv_sec) * 1000LL +
+	    (deadline->tv_nsec - now.tv_nsec) / 1000000;
+	return ms > 0 ? (int)ms : 0;
+}
+
+static void
+deadline_in(struct timespec *deadline, int ms)
+{
+	clock_gettime(CLOCK_MONOTONIC, deadline);
+	deadline->tv_sec += ms / 1000;
+	deadline->tv_nsec += (ms % 1000) * 1000000L;
+	if (deadline->tv_nsec >= 1000000000L) {
+		deadline->tv_sec++;
+		deadline->tv_nsec -= 1000000000L;
+	}
+}
 
 const char *
 kd_path(void)
@@ -91,12 +118,27 @@ kd_req(struct kd *k, uint32_t type)
 int
 kd_call(struct kd *k, struct ibuf *b, struct imsg *reply)
 {
-	ssize_t	n;
-	int	rc;
+	struct timespec	deadline;
+	struct pollfd	pfd;
+	ssize_t		n;
+	int		rc, ms;
 
 	if (imsg_close(&k->netd, b) == -1 || imsgbuf_flush(&k->netd) == -1)
 		return -1;
+	deadline_in(&deadline, KD_TIMEOUT_MS);
 	while ((rc = imsg_get(&k->netd, reply)) == 0) {
+		pfd.fd = k->netd.fd;
+		pfd.events = POLLIN;
+		if ((ms = ms_left(&deadline)) == 0 ||
+		    (rc = poll(&pfd, 1, ms)) == 0) {
+			fprintf(stderr, "keyd_client: no reply from rmb-keyd "
+			    "in %d ms\n", KD_TIMEOUT_MS);
+			return -1;
+		}
+		if (rc == -1 && errno != EINTR)
+			return -1;
+		if (rc == -1)
+			continue;
 		n = imsgbuf_read(&k->netd);
 		if (n == -1 && errno == EINTR)
 			continue;
@@ -106,14 +148,39 @@ kd_call(struct kd *k, struct ibuf *b, struct imsg *reply)
 	return rc == 1 ? (int)reply->hdr.type : -1;
 }
 
+/*
+ * Reaps keyd within KD_TIMEOUT_MS.  A keyd still up then is killed and
+ * reported as -1, so that a keyd that wrongly stays up fails the test
+ * instead of hanging it.
+ */
 int
 kd_wait(struct kd *k)
 {
-	int	status;
+	struct timespec	deadline, nap = { 0, 5 * 1000 * 1000 };
+	pid_t		r;
+	int		status = -1;
 
-	while (waitpid(k->pid, &status, 0) == -1)
-		if (errno != EINTR)
-			return -1;
+	deadline_in(&deadline, KD_TIMEOUT_MS);
+	for (;;) {
+		if ((r = waitpid(k->pid, &status, WNOHANG)) == k->pid)
+			break;
+		if (r == -1 && errno != EINTR) {
+			status = -1;
+			break;
+		}
+		if (ms_left(&deadline) == 0) {
+			fprintf(stderr, "keyd_client: rmb-keyd (pid %d) still "
+			    "runs after %d ms: killed\n", (int)k->pid,
+			    KD_TIMEOUT_MS);
+			kill(k->pid, SIGKILL);
+			while (waitpid(k->pid, &status, 0) == -1 &&
+			    errno == EINTR)
+				;
+			status = -1;
+			break;
+		}
+		nanosleep(&nap, NULL);
+	}
 	imsgbuf_clear(&k->parent);
 	imsgbuf_clear(&k->netd);
 	close(k->parent.fd);

@@ -30,13 +30,22 @@ struct kd_opts {
 	gid_t		 run_as_gid;
 };
 
+/* The longest wait for a reply or an exit: then it is a failure. */
+#define KD_TIMEOUT_MS	10000
+
 int	kd_start(struct kd *, const struct kd_opts *);
-/* Sends a raw frame; returns the reply type (or -1) and fills *reply. */
+/*
+ * Sends a raw frame; returns the reply type and fills *reply, or -1 (no
+ * reply within KD_TIMEOUT_MS among others).
+ */
 int	kd_call(struct kd *, struct ibuf *, struct imsg *reply);
 struct ibuf *kd_req(struct kd *, uint32_t type);
 /* Closes the channels and waits; returns the wait status. */
 int	kd_stop(struct kd *);
-/* Waits for keyd to exit on its own; returns the wait status. */
+/*
+ * Waits for keyd to exit on its own; returns the wait status, or -1
+ * when it was still running after KD_TIMEOUT_MS and had to be killed.
+ */
 int	kd_wait(struct kd *);
 const char *kd_path(void);
 

@@ -1,7 +1,9 @@
 /*
  * rmb-keyd end to end: the real executable on its real channels, every
- * verb against the spec's vectors, each refusal (keyd stays up), each
- * fatal input (keyd exits 1), its jail and its seccomp state.
+ * verb against the spec's vectors (tokens against keyd's own clock,
+ * extrinsics against the payload rebuilt here), each refusal (keyd stays
+ * up), each fatal input (keyd exits 1, the retired types 203 and 206
+ * among them), its jail and its seccomp state.
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -12,6 +14,7 @@
 #include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -22,6 +25,7 @@
 #include "extrinsic.h"
 #include "identity.h"
 #include "imsgtypes.h"
+#include "jwt.h"
 #include "keyd_client.h"
 #include "scale.h"
 #include "env_fixture.h"
@@ -34,6 +38,9 @@
 #define DEV_PHRASE	"bottom drive obey lake curtain smoke basket hold race lonely fit walk"
 #define PK1		"032965609be627c7656bdce629af8537513238041aafd8a6dac524d6e5206747f0"
 #define PK2		"030ad72f9f05d8a4fe1d462f264f427d1ef9eba6dba234d7a01e1122157264778f"
+/* The ed25519 account of ED_WORDS. */
+#define ACC_ED_WORDS	\
+	"61c243346215f4dfa70d33affc5e568a52fb37859ff21296a28cdb75fcc2fb55"
 
 static char	tmpdir[] = "/tmp/test_keyd.XXXXXX";
 static char	secret_file[PATH_MAX];
@@ -263,25 +270,55 @@ test_envelopes(void)
 }
 
 static int
-jwt(struct kd *k, uint64_t iat, uint32_t ttl, const char *sid, char *out,
-    struct imsg *r)
+jwt(struct kd *k, uint32_t ttl, char *out, struct imsg *r)
 {
-	struct ibuf	*b = kd_req(k, IMSG_KEYD_MAKE_JWT);
+	struct ibuf	*b = kd_req(k, IMSG_KEYD_JWT);
 	const uint8_t	*p;
 	size_t		 n;
 	int		 t;
 
-	ibuf_add_u64(b, iat);
 	ibuf_add_u32(b, ttl);
-	ibuf_add_u32(b, sid != NULL);
-	ibuf_add_str(b, sid ? sid : "");
 	t = kd_call(k, b, r);
 	out[0] = '\0';
-	if (t == IMSG_KEYD_MAKE_JWT && reply_bytes(r, t, &p, &n) == 0) {
+	if (t == IMSG_KEYD_JWT && reply_bytes(r, t, &p, &n) == 0 &&
+	    n < JWT_MAX) {
 		memcpy(out, p, n);
 		out[n] = '\0';
 	}
 	return t;
+}
+
+/*
+ * A token keyd made for twin 7 with ttl: its claims, keyd's clock
+ * between t0 and t1 (a second of slack each way), and its signature by
+ * the ED_WORDS account.
+ */
+static int
+jwt_good(const char *tok, uint32_t ttl, time_t t0, time_t t1)
+{
+	struct jwt	 j;
+	uint8_t		 account[ACCOUNT_BYTES];
+	const char	*err;
+
+	unhex(account, sizeof(account), ACC_ED_WORDS);
+	if (strncmp(tok, JWT_HEADER_B64 ".", strlen(JWT_HEADER_B64) + 1) !=
+	    0 || jwt_parse(&j, tok, strlen(tok), &err) != 0) {
+		diag("token %s does not parse", tok);
+		return 0;
+	}
+	if (j.sub != 7 || j.has_sid || j.iat + 1 < (uint64_t)t0 ||
+	    j.iat > (uint64_t)t1 + 1 || j.exp != j.iat + ttl) {
+		diag("sub %u sid %s iat %llu exp %llu, test clock %lld..%lld",
+		    j.sub, j.has_sid ? j.sid : "null",
+		    (unsigned long long)j.iat, (unsigned long long)j.exp,
+		    (long long)t0, (long long)t1);
+		return 0;
+	}
+	if (jwt_check_sig(&j, account, &err) != 0) {
+		diag("token signature: %s", err);
+		return 0;
+	}
+	return 1;
 }
 
 static void
@@ -289,27 +326,32 @@ test_jwt(void)
 {
 	struct kd	k;
 	struct imsg	r;
-	char		tok[2048];
+	char		tok[JWT_MAX];
+	time_t		t0;
 
 	start(&k, KEY_ED25519, ED_WORDS, "relay.grid.tf");
-	ok(jwt(&k, 1700000000, 300, NULL, tok, &r) == IMSG_KEYD_ERROR &&
+	ok(jwt(&k, 300, tok, &r) == IMSG_KEYD_ERROR &&
 	    is_error(&r, 500, "twin id is not set"),
 	    "no token before the twin id is set");
 	set_twin(&k, 7);
-	ok(jwt(&k, 1700000000, 300, NULL, tok, &r) == IMSG_KEYD_MAKE_JWT &&
-	    strcmp(tok, "eyJhbGciOiJSUzUxMiJ9.eyJzdWIiOjcsInNpZCI6bnVsbCwiaWF0IjoxNzAwMDAwMDAwLCJleHAiOjE3MDAwMDAzMDB9.Ze06jlVc7lfVTeYv0FglT5heNJjxnzRFBYvNCRaEzR8gcDlkA9e5aPeyf4qs7KhdLt8f4nJVFlj90X7t4A2F7w8") == 0,
-	    "JWT vector, sid null (§3.4)");
-	ok(jwt(&k, 1700000000, 300, "sess1", tok, &r) == IMSG_KEYD_MAKE_JWT &&
-	    strcmp(tok, "eyJhbGciOiJSUzUxMiJ9.eyJzdWIiOjcsInNpZCI6InNlc3MxIiwiaWF0IjoxNzAwMDAwMDAwLCJleHAiOjE3MDAwMDAzMDB9.ZabqVPcmtDvkxrFU6BYTxUrxjHpp_lQl-HJuJD9N_1-ZzbaDydS0diGZOvuOiqaXNhPotQjXY5mc5ZC7JLPhqgo") == 0,
-	    "JWT vector, sid sess1");
-	ok(jwt(&k, 1, 3600, NULL, tok, &r) == IMSG_KEYD_MAKE_JWT,
-	    "ttl 3600 accepted");
-	ok(jwt(&k, 1, 3601, NULL, tok, &r) == IMSG_KEYD_ERROR &&
+	t0 = time(NULL);
+	ok(jwt(&k, 300, tok, &r) == IMSG_KEYD_JWT &&
+	    jwt_good(tok, 300, t0, time(NULL)),
+	    "token from keyd's clock in its jail: sub 7, sid null, iat now, "
+	    "exp iat + 300, signed by our account");
+	t0 = time(NULL);
+	ok(jwt(&k, 3600, tok, &r) == IMSG_KEYD_JWT &&
+	    jwt_good(tok, 3600, t0, time(NULL)), "ttl 3600: exp iat + 3600");
+	ok(jwt(&k, 1, tok, &r) == IMSG_KEYD_JWT &&
+	    jwt_good(tok, 1, t0, time(NULL)), "ttl 1 accepted");
+	ok(jwt(&k, 3601, tok, &r) == IMSG_KEYD_ERROR &&
 	    is_error(&r, 500, "1 to 3600"), "ttl 3601 refused");
-	ok(jwt(&k, 1, 0, NULL, tok, &r) == IMSG_KEYD_ERROR,
-	    "ttl 0 refused");
-	ok(jwt(&k, UINT64_MAX - 10, 300, NULL, tok, &r) == IMSG_KEYD_ERROR,
-	    "issue time that would overflow refused");
+	ok(jwt(&k, 0, tok, &r) == IMSG_KEYD_ERROR &&
+	    is_error(&r, 500, "1 to 3600"), "ttl 0 refused");
+	ok(jwt(&k, UINT32_MAX, tok, &r) == IMSG_KEYD_ERROR,
+	    "ttl 2^32 - 1 refused");
+	ok(jwt(&k, 300, tok, &r) == IMSG_KEYD_JWT, "keyd goes on after the "
+	    "refusals");
 	kd_stop(&k);
 }
 
@@ -435,15 +477,19 @@ test_identity(void)
 	kd_stop(&k);
 }
 
-/* Takes an extrinsic apart: account, variant, signature, nonce, call. */
+/*
+ * Takes an extrinsic apart: account, variant, signature, era (0 for the
+ * immortal byte 00), nonce, call.
+ */
 static int
 split_ext(const uint8_t *p, size_t n, uint8_t account[32], int *variant,
-    uint8_t sig[64], uint32_t *nonce, const uint8_t **call, size_t *calllen)
+    uint8_t sig[64], uint16_t *era, uint32_t *nonce, const uint8_t **call,
+    size_t *calllen)
 {
 	struct scale_rd	rd;
 	uint64_t	len, v;
 	const uint8_t	*q;
-	uint8_t		b;
+	uint8_t		b, hi = 0;
 
 	scale_rd_init(&rd, p, n);
 	if (scale_get_compact(&rd, &len) || len != n - rd.off ||
@@ -455,7 +501,10 @@ split_ext(const uint8_t *p, size_t n, uint8_t account[32], int *variant,
 		return -1;
 	*variant = b;
 	memcpy(sig, q, 64);
-	if (scale_get_u8(&rd, &b) || b != 0 || scale_get_compact(&rd, &v) ||
+	if (scale_get_u8(&rd, &b) || (b != 0 && scale_get_u8(&rd, &hi)))
+		return -1;
+	*era = (uint16_t)(b | hi << 8);
+	if (scale_get_compact(&rd, &v) || v > UINT32_MAX ||
 	    scale_get_u8(&rd, &b) || b != 0)
 		return -1;
 	*nonce = (uint32_t)v;
@@ -464,50 +513,69 @@ split_ext(const uint8_t *p, size_t n, uint8_t account[32], int *variant,
 	return 0;
 }
 
+/* Asks for a mortal update_twin from block; the reply type. */
 static int
-update_twin(struct kd *k, uint32_t nonce, uint8_t *out, size_t *outlen)
+update_twin(struct kd *k, uint32_t nonce, uint64_t block,
+    const uint8_t hash[32], uint8_t *out, size_t *outlen, struct imsg *r)
 {
-	struct ibuf	*b = kd_req(k, IMSG_KEYD_SIGN_UPDATE_TWIN);
-	struct imsg	 r;
+	struct ibuf	*b = kd_req(k, IMSG_KEYD_SIGN_UPDATE_TWIN_MORTAL);
 	uint8_t		 genesis[32];
 	const uint8_t	*p;
+	int		 t;
 
 	memset(genesis, 0x45, sizeof(genesis));
 	ibuf_add_u32(b, nonce);
 	ibuf_add_u32(b, 144);
 	ibuf_add_u32(b, 2);
 	ibuf_add_bytes(b, genesis, sizeof(genesis));
-	if (kd_call(k, b, &r) != IMSG_KEYD_SIGN_UPDATE_TWIN ||
-	    reply_bytes(&r, IMSG_KEYD_SIGN_UPDATE_TWIN, &p, outlen) != 0)
-		return -1;
-	memcpy(out, p, *outlen);
-	return 0;
+	ibuf_add_u64(b, block);
+	ibuf_add_bytes(b, hash, 32);
+	*outlen = 0;
+	if ((t = kd_call(k, b, r)) == IMSG_KEYD_SIGN_UPDATE_TWIN_MORTAL &&
+	    reply_bytes(r, t, &p, outlen) == 0 && *outlen <= 4096)
+		memcpy(out, p, *outlen);
+	return t;
+}
+
+/* The payload of an extrinsic as we rebuild it: the bytes to verify. */
+static void
+rebuild(uint8_t tosign[EXT_SIGN_MAX], size_t *n, uint16_t era,
+    const uint8_t checkpoint[32], uint32_t nonce, const uint8_t *call,
+    size_t calllen)
+{
+	struct ext_params	 x;
+	struct scale_wr		 w;
+	uint8_t			 payload[2048];
+
+	memset(&x, 0, sizeof(x));
+	x.nonce = nonce;
+	x.spec_version = 144;
+	x.tx_version = 2;
+	memset(x.genesis, 0x45, 32);
+	x.era = era;
+	memcpy(x.checkpoint, checkpoint, 32);
+	scale_wr_init(&w, payload, sizeof(payload));
+	*n = 0;
+	if (ext_payload(&w, &x, call, calllen) == 0)
+		ext_signing_bytes(tosign, n, payload, w.len);
 }
 
 /* Verifies the extrinsic's signature over the payload we rebuild. */
 static int
 ext_verifies(const uint8_t account[32], int variant, const uint8_t sig[64],
-    uint32_t nonce, const uint8_t *call, size_t calllen)
+    uint16_t era, const uint8_t checkpoint[32], uint32_t nonce,
+    const uint8_t *call, size_t calllen)
 {
-	struct ext_params	 x;
-	struct scale_wr		 w;
-	uint8_t			 payload[2048], tosign[EXT_SIGN_MAX];
-	uint8_t			 s65[SIG65_BYTES];
-	size_t			 n;
-	const char		*err;
+	uint8_t		 tosign[EXT_SIGN_MAX], s65[SIG65_BYTES];
+	size_t		 n;
+	const char	*err;
 
-	x.nonce = nonce;
-	x.spec_version = 144;
-	x.tx_version = 2;
-	memset(x.genesis, 0x45, 32);
-	scale_wr_init(&w, payload, sizeof(payload));
-	if (ext_payload(&w, &x, call, calllen) != 0)
-		return 0;
-	ext_signing_bytes(tosign, &n, payload, w.len);
+	rebuild(tosign, &n, era, checkpoint, nonce, call, calllen);
 	s65[0] = variant == EXT_SIG_ED25519 ? SIG_PREFIX_ED25519 :
 	    SIG_PREFIX_SR25519;
 	memcpy(s65 + 1, sig, 64);
-	return sig_verify(account, s65, sizeof(s65), tosign, n, &err) == 0;
+	return n > 0 && sig_verify(account, s65, sizeof(s65), tosign, n,
+	    &err) == 0;
 }
 
 static void
@@ -515,33 +583,70 @@ test_update_twin(void)
 {
 	struct kd	 k;
 	struct kd_opts	 o;
+	struct imsg	 r;
 	uint8_t		 ext[4096], account[32], sig[64], want[64];
+	uint8_t		 hash[32], genesis[32], zero[32], tosign[EXT_SIGN_MAX];
 	const uint8_t	*call;
-	size_t		 n, calllen, wn;
+	size_t		 n, calllen, wn, tn;
 	uint32_t	 nonce;
+	uint16_t	 era;
 	int		 variant;
 
+	memset(hash, 0x77, sizeof(hash));
+	memset(genesis, 0x45, sizeof(genesis));
+	memset(zero, 0, sizeof(zero));
 	/* §5.3: relay.grid.tf and the DEV_PHRASE key's pk. */
 	wn = unhex(want, sizeof(want), "1912013472656c61792e677269642e74660184035b26108e8b97479c547da4860d862dc08ab2c29ada449c74d5a9a58a6c46a8c4");
 	start(&k, KEY_SR25519, DEV_PHRASE, "relay.grid.tf");
-	ok(update_twin(&k, 5, ext, &n) == 0, "sr25519 update_twin signed");
-	ok(split_ext(ext, n, account, &variant, sig, &nonce, &call,
+	ok(update_twin(&k, 5, 1000, hash, ext, &n, &r) ==
+	    IMSG_KEYD_SIGN_UPDATE_TWIN_MORTAL, "sr25519 update_twin signed");
+	ok(split_ext(ext, n, account, &variant, sig, &era, &nonce, &call,
 	    &calllen) == 0 && variant == EXT_SIG_SR25519 && nonce == 5,
-	    "extrinsic layout: v4 signed, MultiAddress::Id, Sr25519, immortal");
+	    "extrinsic layout: v4 signed, MultiAddress::Id, Sr25519");
+	ok(era == 0x0285, "mortal era 85 02: period 64, phase 40 of block "
+	    "1000");
 	is_hex(account, 32, "46ebddef8cd9bb167dc30878d7113b7e168e6f0646beffd77d69d39bad76b47a", "signer account");
 	ok(calllen == wn && memcmp(call, want, wn) == 0,
 	    "call data is CHAIN.md §5.3's");
-	ok(ext_verifies(account, variant, sig, nonce, call, calllen),
-	    "sr25519 signature verifies over the payload");
+	ok(ext_verifies(account, variant, sig, era, hash, nonce, call,
+	    calllen), "sr25519 signature verifies over the payload with the "
+	    "block's hash as checkpoint");
+	ok(!ext_verifies(account, variant, sig, 0, genesis, nonce, call,
+	    calllen) && !ext_verifies(account, variant, sig, era, genesis,
+	    nonce, call, calllen), "and not as immortal, nor with the genesis "
+	    "checkpoint");
+	ok(update_twin(&k, 5, 1001, hash, ext, &n, &r) ==
+	    IMSG_KEYD_SIGN_UPDATE_TWIN_MORTAL && split_ext(ext, n, account,
+	    &variant, sig, &era, &nonce, &call, &calllen) == 0 &&
+	    era == 0x0295, "block 1001: phase 41 (95 02)");
+	ok(update_twin(&k, 0, 0, hash, ext, &n, &r) ==
+	    IMSG_KEYD_SIGN_UPDATE_TWIN_MORTAL && split_ext(ext, n, account,
+	    &variant, sig, &era, &nonce, &call, &calllen) == 0 &&
+	    era == 0x0005, "block 0: era 05 00");
+	ok(update_twin(&k, 5, 1000, zero, ext, &n, &r) == IMSG_KEYD_ERROR &&
+	    is_error(&r, 500, "all zeros"),
+	    "a block hash of all zeros refused");
+	ok(update_twin(&k, 5, UINT64_MAX, hash, ext, &n, &r) ==
+	    IMSG_KEYD_SIGN_UPDATE_TWIN_MORTAL && split_ext(ext, n, account,
+	    &variant, sig, &era, &nonce, &call, &calllen) == 0 &&
+	    era == 0x03f5, "block 2^64 - 1 signed all the same (phase 63): "
+	    "the chain judges the hash");
 	kd_stop(&k);
 
 	start(&k, KEY_ED25519, DEV_PHRASE, "relay.grid.tf");
-	ok(update_twin(&k, 300, ext, &n) == 0 &&
-	    split_ext(ext, n, account, &variant, sig, &nonce, &call,
+	ok(update_twin(&k, 300, 1000, hash, ext, &n, &r) ==
+	    IMSG_KEYD_SIGN_UPDATE_TWIN_MORTAL &&
+	    split_ext(ext, n, account, &variant, sig, &era, &nonce, &call,
 	    &calllen) == 0 && variant == EXT_SIG_ED25519 && nonce == 300 &&
-	    calllen == wn && memcmp(call, want, wn) == 0 &&
-	    ext_verifies(account, variant, sig, nonce, call, calllen),
-	    "ed25519 update_twin: same call, signature verifies");
+	    era == 0x0285 && calllen == wn && memcmp(call, want, wn) == 0,
+	    "ed25519 update_twin: same call, era 85 02");
+	rebuild(tosign, &tn, era, hash, nonce, call, calllen);
+	ok(tn > 0 && crypto_sign_verify_detached(sig, tosign, tn, account) ==
+	    0, "ed25519 signature verifies (libsodium) over call, era, "
+	    "nonce, tip, versions, genesis and the block's hash");
+	rebuild(tosign, &tn, era, genesis, nonce, call, calllen);
+	ok(crypto_sign_verify_detached(sig, tosign, tn, account) != 0,
+	    "and not over the same with the genesis hash as checkpoint");
 	kd_stop(&k);
 
 	/* Several long domains: a payload over 256 bytes is signed hashed. */
@@ -553,13 +658,15 @@ test_update_twin(void)
 	o.domains[1] = "relay-two.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.example";
 	o.domains[2] = "relay-three.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.example";
 	kd_start(&k, &o);
-	ok(update_twin(&k, 1, ext, &n) == 0 &&
-	    split_ext(ext, n, account, &variant, sig, &nonce, &call,
-	    &calllen) == 0 && calllen + 79 > 256 &&
+	ok(update_twin(&k, 1, 1000, hash, ext, &n, &r) ==
+	    IMSG_KEYD_SIGN_UPDATE_TWIN_MORTAL &&
+	    split_ext(ext, n, account, &variant, sig, &era, &nonce, &call,
+	    &calllen) == 0 && calllen + 80 > 256 &&
 	    memmem(call, calllen, "relay-one.", 10) != NULL &&
 	    memmem(call, calllen, ".example_relay-two.", 19) != NULL &&
-	    ext_verifies(account, variant, sig, nonce, call, calllen),
-	    "long relay set: domains joined by _, hashed payload verifies");
+	    ext_verifies(account, variant, sig, era, hash, nonce, call,
+	    calllen), "long relay set: domains joined by _, hashed payload "
+	    "verifies");
 	kd_stop(&k);
 }
 
@@ -582,6 +689,54 @@ exited(int status, int code)
 	return WIFEXITED(status) && WEXITSTATUS(status) == code;
 }
 
+/* Frames that were well formed once, or nearly well formed now. */
+enum {
+	OLD_MAKE_JWT, OLD_UPDATE_TWIN, JWT_WITH_IAT, MORTAL_NO_BLOCK,
+	MORTAL_SHORT_HASH
+};
+
+/*
+ * Sends one such request to a keyd whose twin is set, leaving the
+ * channels open: keyd must exit by itself.  Its wait status, or -1.
+ */
+static int
+fatal_request(int which)
+{
+	struct kd	 k;
+	struct imsg	 r;
+	struct ibuf	*b;
+	uint8_t		 h[32];
+	uint32_t	 type;
+
+	memset(h, 0x45, sizeof(h));
+	start(&k, KEY_SR25519, DEV_PHRASE, "relay.grid.tf");
+	if (call_u32(&k, IMSG_KEYD_SET_TWIN, 7, &r) != IMSG_KEYD_SET_TWIN)
+		return -1;
+	/* 203 and 206 are retired: no name for them remains. */
+	type = which == OLD_MAKE_JWT ? 203 : which == OLD_UPDATE_TWIN ? 206 :
+	    which == JWT_WITH_IAT ? IMSG_KEYD_JWT :
+	    IMSG_KEYD_SIGN_UPDATE_TWIN_MORTAL;
+	b = kd_req(&k, type);
+	if (which == OLD_MAKE_JWT || which == JWT_WITH_IAT) {
+		ibuf_add_u64(b, (uint64_t)time(NULL) + 365 * 86400);
+		ibuf_add_u32(b, 300);
+		ibuf_add_u32(b, 0);
+		ibuf_add_str(b, "");
+	} else {
+		ibuf_add_u32(b, 5);
+		ibuf_add_u32(b, 144);
+		ibuf_add_u32(b, 2);
+		ibuf_add_bytes(b, h, sizeof(h));
+		if (which == MORTAL_SHORT_HASH) {
+			ibuf_add_u64(b, 1000);
+			ibuf_add_bytes(b, h, sizeof(h) - 1);
+		}
+	}
+	if (imsg_close(&k.netd, b) == -1 || imsgbuf_flush(&k.netd) == -1)
+		return -1;
+	return kd_wait(&k);
+}
+
 static void
 test_fatal(void)
 {
@@ -596,6 +751,19 @@ test_fatal(void)
 	h.pid = 0;
 	ok(exited(fatal_input(&h, sizeof(h)), 1),
 	    "unknown verb: keyd exits 1");
+	ok(exited(fatal_request(OLD_MAKE_JWT), 1),
+	    "retired 203 (MAKE_JWT with netd's issue time), well formed as "
+	    "it was: keyd exits 1");
+	ok(exited(fatal_request(OLD_UPDATE_TWIN), 1),
+	    "retired 206 (immortal SIGN_UPDATE_TWIN), well formed as it was: "
+	    "keyd exits 1");
+	ok(exited(fatal_request(JWT_WITH_IAT), 1),
+	    "JWT with an issue time (203's layout under 207): keyd exits 1");
+	ok(exited(fatal_request(MORTAL_NO_BLOCK), 1),
+	    "SIGN_UPDATE_TWIN_MORTAL without a block (206's layout): keyd "
+	    "exits 1");
+	ok(exited(fatal_request(MORTAL_SHORT_HASH), 1),
+	    "SIGN_UPDATE_TWIN_MORTAL with a 31-byte block hash: keyd exits 1");
 	h.type = IMSG_KEYD_IDENTITY;
 	h.len = IMSG_HDR_SIZE + 1;
 	memcpy(frame, &h, sizeof(h));

@@ -1,15 +1,18 @@
 /*
  * netd's start-up on the chain (netd/netd_chain.c) against a loopback
  * stub node: the relay set and pk comparison, a twin that is up to date
- * (nothing else asked), --no-update, an account without a twin, and
- * runtime metadata that does not match what rmb signs: fatal, with the
- * check's reason, before anything is signed or submitted.  The real
- * runtime is test_peer_chain's.
+ * (nothing else asked), --no-update, an account without a twin, runtime
+ * metadata that does not match what rmb signs: fatal, with the check's
+ * reason, before anything is signed or submitted; and with metadata that
+ * matches, the request keyd gets: nonce, versions, genesis and the
+ * finalized block's number and hash.  The real runtime is
+ * test_peer_chain's.
  */
 #include <sys/wait.h>
 
 #include <fcntl.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +21,7 @@
 #include "chainrpc.h"
 #include "harness.h"
 #include "hex.h"
+#include "imsgtypes.h"
 #include "log.h"
 #include "netd.h"
 #include "scale.h"
@@ -33,6 +37,16 @@
 static uint8_t		 acc_current[32], acc_stale[32], acc_none[32];
 static uint8_t		 pk[33];
 static char		*metadata_hex;		/* the result, quoted */
+static char		*metadata_good_hex;	/* the same, unchanged */
+static char		 keyd_dump[] = "/tmp/rmb-netd-chain-keyd.XXXXXX";
+static int		 keyd_signs;		/* the stub dumps, exits 42 */
+
+/* What the signing stub node answers (its arg): */
+enum { NODE_BAD_METADATA, NODE_GOOD, NODE_BAD_NUMBER };
+#define FINALIZED_HASH	\
+	"abababababababababababababababababababababababababababababababab"
+#define GENESIS_HASH	\
+	"4545454545454545454545454545454545454545454545454545454545454545"
 static char		 twin7_hex[2 * TWIN_ENCODED_MAX + 3];
 static char		 twin8_hex[2 * TWIN_ENCODED_MAX + 3];
 static char		 key_hex[5][2 * TFCHAIN_KEY_TWIN_BY_ACCOUNT_LEN + 1];
@@ -40,7 +54,10 @@ static char		 dump[] = "/tmp/rmb-netd-chain.XXXXXX";
 static char		 errlog[] = "/tmp/rmb-netd-chain-err.XXXXXX";
 static const char	*domains[] = { "r1.example", "r2.example" };
 
-/* keyd is never reached in these tests: signing would be a failure. */
+/*
+ * keyd: signing is a failure (exit 99) unless keyd_signs, when the
+ * request's frame goes to keyd_dump in hex and the child exits 42.
+ */
 struct ibuf *
 netd_keyd_new(uint32_t type, size_t hint)
 {
@@ -51,19 +68,46 @@ void
 netd_keyd_sync(struct ibuf *b, uint32_t type, struct imsg *reply,
     struct imsg_rd *rd)
 {
-	(void)b;
+	char	*hex;
+	FILE	*f;
+
 	(void)type;
 	(void)reply;
 	(void)rd;
-	fprintf(stderr, "keyd was asked to sign\n");
-	_exit(99);
+	if (!keyd_signs) {
+		fprintf(stderr, "keyd was asked to sign\n");
+		_exit(99);
+	}
+	if ((hex = malloc(2 * b->len + 1)) == NULL ||
+	    (f = fopen(keyd_dump, "w")) == NULL)
+		_exit(98);
+	hex_encode(hex, b->buf, b->len);
+	fprintf(f, "%s\n", hex);
+	fclose(f);
+	_exit(42);
 }
 
 static const char *
-result_for(const char *req)
+result_for(const char *req, int node)
 {
 	if (strstr(req, "\"state_getMetadata\"") != NULL)
-		return metadata_hex;
+		return node == NODE_BAD_METADATA ? metadata_hex :
+		    metadata_good_hex;
+	if (strstr(req, "\"system_accountNextIndex\"") != NULL)
+		return "4";
+	if (strstr(req, "\"state_getRuntimeVersion\"") != NULL)
+		return "{\"specName\":\"tfchain\",\"specVersion\":144,"
+		    "\"transactionVersion\":2}";
+	if (strstr(req, "\"chain_getBlockHash\"") != NULL &&
+	    strstr(req, "[0]") != NULL)
+		return "\"0x" GENESIS_HASH "\"";
+	if (strstr(req, "\"chain_getFinalizedHead\"") != NULL)
+		return "\"0x" FINALIZED_HASH "\"";
+	if (strstr(req, "\"chain_getHeader\"") != NULL &&
+	    strstr(req, "[\"0x" FINALIZED_HASH "\"]") != NULL)
+		return node == NODE_BAD_NUMBER ? "{\"number\":1000}" :
+		    "{\"parentHash\":\"0x" GENESIS_HASH "\","
+		    "\"number\":\"0x3e8\",\"stateRoot\":\"0x00\"}";
 	if (strstr(req, "\"state_getStorage\"") == NULL)
 		return NULL;
 	if (strstr(req, key_hex[0]) != NULL)
@@ -84,19 +128,18 @@ static const char *
 answer(const char *req, int *status, void *arg)
 {
 	static char	*body;
-	size_t		 cap = strlen(metadata_hex) + 256;
+	size_t		 cap = strlen(metadata_good_hex) + 256;
 	FILE		*f;
 
 	(void)status;
-	(void)arg;
 	if (body == NULL && (body = malloc(cap)) == NULL)
 		_exit(1);
 	if ((f = fopen(dump, "a")) != NULL) {
 		fprintf(f, "%s\n", http_body(req));
 		fclose(f);
 	}
-	return jsonrpc_answer(body, cap, req, result_for(req),
-	    "not in the stub");
+	return jsonrpc_answer(body, cap, req, result_for(req,
+	    (int)(intptr_t)arg), "not in the stub");
 }
 
 static int
@@ -159,6 +202,11 @@ load_metadata(void)
 	    fread(md, 1, (size_t)len, f) != (size_t)len)
 		return -1;
 	fclose(f);
+	if ((metadata_good_hex = malloc(2 * (size_t)len + 5)) == NULL)
+		return -1;
+	memcpy(metadata_good_hex, "\"0x", 3);
+	hex_encode(metadata_good_hex + 3, md, (size_t)len);
+	strcat(metadata_good_hex, "\"");
 	if ((p = memmem(md, (size_t)len, "update_twin", 11)) == NULL)
 		return -1;
 	p[10] = 'x';
@@ -337,18 +385,81 @@ test_startup(int port)
 	    "submitted");
 }
 
+/* The little-endian u32 at off of the request frame. */
+static uint32_t
+frame_u32(const uint8_t *f, size_t off)
+{
+	return (uint32_t)f[off] | (uint32_t)f[off + 1] << 8 |
+	    (uint32_t)f[off + 2] << 16 | (uint32_t)f[off + 3] << 24;
+}
+
+/* With metadata that matches, keyd is asked for a mortal update_twin. */
+static void
+test_sign(int port_good, int port_bad_number)
+{
+	uint8_t		 f[256];
+	char		 hex[2 * sizeof(f) + 2];
+	uint64_t	 block;
+	size_t		 n = 0;
+	uint32_t	 twin;
+	int		 st, before = asked("chain_getFinalizedHead");
+	FILE		*fp;
+
+	keyd_signs = 1;
+	st = startup(port_good, acc_stale, 0, &twin);
+	ok(WIFEXITED(st) && WEXITSTATUS(st) == 42, "a twin to update with "
+	    "metadata that matches: keyd is asked to sign (status %d)",
+	    WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+	if (WIFEXITED(st) && WEXITSTATUS(st) != 42)
+		errlog_show();
+	ok(asked("chain_getFinalizedHead") == before + 1 &&
+	    asked("\"chain_getHeader\",\"params\":[\"0x" FINALIZED_HASH
+	    "\"]") == 1, "netd read the finalized head, then its header");
+	if ((fp = fopen(keyd_dump, "r")) != NULL) {
+		if (fgets(hex, sizeof(hex), fp) != NULL)
+			n = unhex(f, sizeof(f), strtok(hex, "\n"));
+		fclose(fp);
+	}
+	ok(n == IMSG_HDR_SIZE + 3 * 4 + 4 + 32 + 8 + 4 + 32 &&
+	    frame_u32(f, 0) == IMSG_KEYD_SIGN_UPDATE_TWIN_MORTAL,
+	    "the request is a SIGN_UPDATE_TWIN_MORTAL of %zu bytes", n);
+	if (n < IMSG_HDR_SIZE + 3 * 4 + 4 + 32 + 8 + 4 + 32) {
+		keyd_signs = 0;
+		return;
+	}
+	ok(frame_u32(f, 16) == 4 && frame_u32(f, 20) == 144 &&
+	    frame_u32(f, 24) == 2, "  nonce 4, spec 144, transaction 2");
+	ok(frame_u32(f, 28) == 32, "  genesis hash");
+	is_hex(f + 32, 32, GENESIS_HASH, "  genesis hash bytes");
+	block = frame_u32(f, 64) | (uint64_t)frame_u32(f, 68) << 32;
+	ok(block == 1000, "  block number 0x3e8 from the header: %llu",
+	    (unsigned long long)block);
+	ok(frame_u32(f, 72) == 32, "  block hash");
+	is_hex(f + 76, 32, FINALIZED_HASH, "  the finalized head's hash");
+
+	st = startup(port_bad_number, acc_stale, 0, &twin);
+	ok(WIFEXITED(st) && WEXITSTATUS(st) == 1 &&
+	    errlog_has("finalized header: the number is not a hex quantity"),
+	    "a header whose number is not a hex string: fatal, nothing "
+	    "signed");
+	keyd_signs = 0;
+}
+
 int
 main(void)
 {
 	uint8_t	key[TFCHAIN_KEY_TWIN_BY_ACCOUNT_LEN];
-	int	port = free_port(), fd;
-	pid_t	s;
+	int	port = free_port(), port_good, port_bad, fd;
+	pid_t	s, sg, sb;
 
 	signal(SIGPIPE, SIG_IGN);
 	if ((fd = mkstemp(dump)) == -1)
 		return 1;
 	close(fd);
 	if ((fd = mkstemp(errlog)) == -1)
+		return 1;
+	close(fd);
+	if ((fd = mkstemp(keyd_dump)) == -1)
 		return 1;
 	close(fd);
 	if (load_metadata() == -1) {
@@ -371,18 +482,30 @@ main(void)
 	hex_encode(key_hex[4], key, TFCHAIN_KEY_TWIN_LEN);
 	twin_hex(twin7_hex, 7, acc_current, "r2.example_r1.example", pk);
 	twin_hex(twin8_hex, 8, acc_stale, NULL, NULL);
-	if ((s = http_stub_start(port, answer, NULL)) == -1) {
-		printf("Bail out! cannot start the stub node\n");
+	if ((s = http_stub_start(port, answer,
+	    (void *)(intptr_t)NODE_BAD_METADATA)) == -1 ||
+	    (port_good = free_port()) == -1 || (sg = http_stub_start(port_good,
+	    answer, (void *)(intptr_t)NODE_GOOD)) == -1 ||
+	    (port_bad = free_port()) == -1 || (sb = http_stub_start(port_bad,
+	    answer, (void *)(intptr_t)NODE_BAD_NUMBER)) == -1) {
+		printf("Bail out! cannot start the stub nodes\n");
 		return 1;
 	}
 
 	test_current();
 	test_startup(port);
+	test_sign(port_good, port_bad);
 
 	kill(s, SIGKILL);
+	kill(sg, SIGKILL);
+	kill(sb, SIGKILL);
 	waitpid(s, NULL, 0);
+	waitpid(sg, NULL, 0);
+	waitpid(sb, NULL, 0);
 	unlink(dump);
 	unlink(errlog);
+	unlink(keyd_dump);
 	free(metadata_hex);
+	free(metadata_good_hex);
 	return done_testing();
 }

@@ -13,9 +13,8 @@ netd_now(void)
 }
 
 int
-netd_keyd_jwt(uint64_t iat, uint32_t ttl, netd_keyd_cb cb, void *arg)
+netd_keyd_jwt(uint32_t ttl, netd_keyd_cb cb, void *arg)
 {
-	(void)iat;
 	(void)ttl;
 	(void)cb;
 	(void)arg;

@@ -475,6 +475,112 @@ test_extrinsic(void)
 	    memcmp(msg, payload, 256) == 0, "256 bytes are signed as is");
 }
 
+/* The mortal era table: encoding, period and phase, birth and death. */
+static void
+test_era(void)
+{
+	static const struct {
+		uint64_t	 current, asked;
+		const char	*enc;
+		uint64_t	 period, phase, birth, death;
+	} v[] = {
+		{ 1000, 64, "8502", 64, 40, 1000, 1064 },
+		{ 0, 64, "0500", 64, 0, 0, 64 },
+		{ 12345, 256, "9703", 256, 57, 12345, 12601 },
+		{ 5, 4, "1100", 4, 1, 5, 9 },
+		{ 70000, 65536, "7f11", 65536, 4464, 70000, 135536 },
+		{ 100, 50, "4502", 64, 36, 100, 164 },
+	};
+	uint64_t	period, phase, birth;
+	uint16_t	era;
+	uint8_t		le[2];
+	char		name[80];
+	size_t		i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		era = ext_era_mortal(v[i].current, v[i].asked);
+		le[0] = (uint8_t)era;
+		le[1] = (uint8_t)(era >> 8);
+		snprintf(name, sizeof(name), "era of block %llu, period %llu "
+		    "asked", (unsigned long long)v[i].current,
+		    (unsigned long long)v[i].asked);
+		is_hex(le, 2, v[i].enc, name);
+		ext_era_split(era, &period, &phase);
+		birth = ext_era_birth(era, v[i].current);
+		ok(period == v[i].period && phase == v[i].phase &&
+		    birth == v[i].birth && birth + period == v[i].death,
+		    "  period %llu, phase %llu, birth %llu, death %llu",
+		    (unsigned long long)period, (unsigned long long)phase,
+		    (unsigned long long)birth,
+		    (unsigned long long)(birth + period));
+	}
+	era = ext_era_mortal(1000, EXT_ERA_PERIOD);
+	ok(ext_era_birth(era, 1063) == 1000 && ext_era_birth(era, 1064) ==
+	    1064, "seen from its last block the birth is 1000, one later it "
+	    "is 1064: another checkpoint");
+	ok(ext_era_mortal(0, 1) == 0x0001 && ext_era_mortal(7, 1 << 20) ==
+	    0x000f, "periods clamp to 4 and 65536, phases of 65536 to 16 "
+	    "blocks; never the immortal 0");
+}
+
+/* A mortal ed25519 update_twin: era bytes, checkpoint, signature. */
+static void
+test_extrinsic_mortal(void)
+{
+	struct ext_params	x;
+	struct scale_wr		w;
+	struct scale_rd		rd;
+	uint8_t			seed[32], pub[32], sk[64], sig[64], pk[33];
+	uint8_t			call[256], payload[512], msg[EXT_SIGN_MAX];
+	uint8_t			ext[512];
+	uint64_t		len;
+	size_t			calllen, plen, mlen;
+
+	unhex(seed, sizeof(seed), "3b7b60af2abcd57ba401ab398f84f4ca"
+	    "54bd6b2140d2503fbcf3286535fe3ff1");
+	crypto_sign_seed_keypair(pub, sk, seed);
+	memset(pk, 0x11, sizeof(pk));
+	scale_wr_init(&w, call, sizeof(call));
+	tfchain_update_twin_call(&w, 25, 18, "relay.example.org", pk, 33);
+	calllen = w.len;
+
+	memset(&x, 0, sizeof(x));
+	x.nonce = 3;
+	x.spec_version = 144;
+	x.tx_version = 2;
+	memset(x.genesis, 0x45, sizeof(x.genesis));
+	x.era = ext_era_mortal(1000, EXT_ERA_PERIOD);
+	memset(x.checkpoint, 0x77, sizeof(x.checkpoint));
+	scale_wr_init(&w, payload, sizeof(payload));
+	ok(ext_payload(&w, &x, call, calllen) == 0 &&
+	    w.len <= calllen + EXT_PAYLOAD_OVERHEAD_MAX, "mortal payload");
+	plen = w.len;
+	is_hex(payload, plen, "1912014472656c61792e6578616d706c652e6f72670184"
+	    PK_11 "8502" "0c" "00" "90000000" "02000000" HEX_45x32
+	    "7777777777777777777777777777777777777777777777777777777777777777",
+	    "  era 85 02 in the extra, the birth block's hash as checkpoint");
+	ext_signing_bytes(msg, &mlen, payload, plen);
+	crypto_sign_detached(sig, NULL, msg, mlen, sk);
+	scale_wr_init(&w, ext, sizeof(ext));
+	ok(ext_assemble(&w, &x, pub, EXT_SIG_ED25519, sig, call,
+	    calllen) == 0 && w.len == calllen + 105 &&
+	    w.len <= calllen + EXT_OVERHEAD_MAX, "mortal extrinsic assembled");
+	scale_rd_init(&rd, ext, w.len);
+	ok(scale_get_compact(&rd, &len) == 0 && len == w.len - rd.off,
+	    "  length prefix counts the two era bytes");
+	is_hex(ext + rd.off + 99, 4, "8502" "0c" "00",
+	    "  era, compact nonce, tip after the signature");
+	ok(memcmp(ext + w.len - calllen, call, calllen) == 0 &&
+	    crypto_sign_verify_detached(ext + rd.off + 35, msg, mlen, pub) ==
+	    0, "  call last; the signature verifies over the payload");
+	scale_wr_init(&w, ext, calllen + 104);
+	ok(ext_assemble(&w, &x, pub, EXT_SIG_ED25519, sig, call,
+	    calllen) == -1 && w.err, "  one byte short: overflow");
+	scale_wr_init(&w, payload, plen - 1);
+	ok(ext_payload(&w, &x, call, calllen) == -1 && w.err,
+	    "  payload one byte short: overflow");
+}
+
 int
 main(void)
 {
@@ -488,5 +594,7 @@ main(void)
 	test_twin_id();
 	test_call();
 	test_extrinsic();
+	test_era();
+	test_extrinsic_mortal();
 	return done_testing();
 }

@@ -47,11 +47,8 @@ request(struct kd *k, uint32_t type)
 		ibuf_add_bytes(b, peer_pk, 33);
 		ibuf_add_bytes(b, cipher, cipher_len);
 		break;
-	case IMSG_KEYD_MAKE_JWT:
-		ibuf_add_u64(b, 1700000000);
+	case IMSG_KEYD_JWT:
 		ibuf_add_u32(b, 300);
-		ibuf_add_u32(b, 0);
-		ibuf_add_str(b, "");
 		break;
 	}
 	return b;
@@ -166,7 +163,7 @@ main(void)
 		    types[t]);
 		bench(&k, name, IMSG_KEYD_SIGN_ENVELOPE);
 		snprintf(name, sizeof(name), "make JWT (%s)", types[t]);
-		bench(&k, name, IMSG_KEYD_MAKE_JWT);
+		bench(&k, name, IMSG_KEYD_JWT);
 		if (t == 0) {
 			bench(&k, "seal 1 KiB (cached ECDH key)",
 			    IMSG_KEYD_SEAL);

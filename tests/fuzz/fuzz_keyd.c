@@ -2,14 +2,20 @@
  * keyd's dispatcher on arbitrary frames: the input is cut into frames by
  * their headers and each is handed to keyd_dispatch() with real keys, as
  * netd's channel would.  Malformed requests must be reported (keyd would
- * exit), never crash or read outside the frame.
+ * exit), never crash or read outside the frame.  Whatever netd asks, a
+ * token is dated by keyd's clock with "sid":null and an extrinsic is
+ * mortal from the block asked: anything else aborts.
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sodium.h>
 
+#include "extrinsic.h"
 #include "fuzz.h"
+#include "imsgtypes.h"
+#include "jwt.h"
 #include "keyd.h"
 
 static struct keyd	k;
@@ -29,11 +35,70 @@ setup(void)
 	strcpy(k.relay, "relay.grid.tf");
 }
 
+/* The one bytes field of a reply frame, or NULL. */
+static const uint8_t *
+reply_field(const struct ibuf *b, size_t *len)
+{
+	uint32_t	n;
+
+	if (b->len < IMSG_HDR_SIZE + 4)
+		return NULL;
+	memcpy(&n, b->buf + IMSG_HDR_SIZE, 4);
+	if (n != b->len - IMSG_HDR_SIZE - 4)
+		abort();
+	*len = n;
+	return b->buf + IMSG_HDR_SIZE + 4;
+}
+
+/* A token of the request's ttl, from now, for no session. */
+static void
+check_jwt(const struct imsg *req, const struct ibuf *b)
+{
+	struct jwt	 j;
+	const uint8_t	*p;
+	const char	*err;
+	char		 tok[JWT_MAX + 1];
+	uint32_t	 ttl;
+	size_t		 len;
+	uint64_t	 now = (uint64_t)time(NULL);
+
+	if ((p = reply_field(b, &len)) == NULL || len > JWT_MAX)
+		abort();
+	memcpy(tok, p, len);
+	tok[len] = '\0';
+	memcpy(&ttl, req->data, 4);
+	if (jwt_parse(&j, tok, len, &err) != 0 || j.has_sid ||
+	    j.iat + 5 < now || j.iat > now + 5 || j.exp != j.iat + ttl ||
+	    ttl > KEYD_JWT_TTL_MAX)
+		abort();
+}
+
+/* A mortal era, born at the block of the request. */
+static void
+check_update_twin(const struct imsg *req, const struct ibuf *b)
+{
+	const uint8_t	*p;
+	uint64_t	 block;
+	size_t		 len, off;
+
+	if ((p = reply_field(b, &len)) == NULL)
+		abort();
+	/* compact length, 84, 00, account, variant, signature: the era. */
+	off = (p[0] & 3) == 0 ? 1 : (p[0] & 3) == 1 ? 2 : 4;
+	off += 1 + 1 + 32 + 1 + 64;
+	memcpy(&block, req->data + 4 * 4 + 32, 8);
+	if (len < off + 2 || p[off] == 0 ||
+	    (p[off] | p[off + 1] << 8) != ext_era_mortal(block,
+	    EXT_ERA_PERIOD))
+		abort();
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static int	 ready;
 	struct imsg	 m;
+	struct imsg_hdr	 rh;
 	size_t		 off = 0;
 
 	if (!ready) {
@@ -49,6 +114,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		m.datalen = m.hdr.len - IMSG_HDR_SIZE;
 		if (keyd_dispatch(&k, &m, &out) != 0)
 			break;		/* keyd would exit here */
+		/* The frame just queued answers m unless it is an error. */
+		memcpy(&rh, out.wq_tail->buf, sizeof(rh));
+		if (rh.type == IMSG_KEYD_JWT && m.hdr.type == rh.type &&
+		    m.hdr.id == rh.id)
+			check_jwt(&m, out.wq_tail);
+		if (rh.type == IMSG_KEYD_SIGN_UPDATE_TWIN_MORTAL &&
+		    m.hdr.type == rh.type && m.hdr.id == rh.id)
+			check_update_twin(&m, out.wq_tail);
 		off += m.hdr.len;
 	}
 	/* Drop the replies: nobody reads them. */
