@@ -260,7 +260,7 @@ in_response(struct apid *a, struct imsg *imsg)
 		msgjson_in_resp_clear(m);
 		free(m);
 	} else
-		apid_deliver_response(a, uid, m);
+		apid_deliver_response(a, uid, twin, m);
 	free(conn);
 	return 0;
 }
@@ -281,22 +281,16 @@ send_failed(struct apid *a, struct imsg *imsg)
 	    imsg_get_u32(&rd, &twin) == -1 ||
 	    imsg_get_u32(&rd, &m->err.code) == -1 ||
 	    get_str(&rd, m->err.message, sizeof(m->err.message), 1,
-	    &fits) == -1 || imsg_get_end(&rd) != 0) {
+	    &fits) == -1 || imsg_get_end(&rd) != 0 || !fits) {
 		free(m);
 		return -1;
 	}
 	m->ver = 1;
 	m->has_err = 1;
-	if (!fits) {
-		log_warnx("send failure for twin %u does not fit our bounds, "
-		    "dropped", twin);
-		free(m);
-		return 0;
-	}
 	log_debug("request %s to twin %u failed: %s", uid, twin,
 	    m->err.message);
-	apid_deliver_response(a, uid, m);
-	return 0;
+	/* The uid is ours and netd echoes it: a mismatch is a broken sibling. */
+	return apid_send_failed(a, imsg->hdr.id, uid, twin, m);
 }
 
 static int
@@ -308,11 +302,16 @@ dispatch(struct apid *a, struct imsg *imsg)
 	switch (imsg->hdr.type) {
 	case IMSG_NETD_CREDIT:
 		imsg_rd_init(&rd, imsg);
-		if (imsg_get_u32(&rd, &n) == -1 || imsg_get_end(&rd) != 0)
+		if (imsg_get_u32(&rd, &n) == -1 || imsg_get_end(&rd) != 0 ||
+		    n > INT32_MAX)
 			return -1;
 		a->credit += n;
-		apid_pop(a);
+		apid_pump(a);
 		return 0;
+	case IMSG_APID_SENT:
+		if (imsg->hdr.len != IMSG_HDR_SIZE)
+			return -1;
+		return apid_sent(a, imsg->hdr.id);
 	case IMSG_APID_IN_REQUEST:
 		return in_request(a, imsg);
 	case IMSG_APID_IN_RESPONSE:

@@ -21,10 +21,32 @@
 #define APID_LOCAL_QUEUE	"msgbus.system.local"
 #define APID_REPLY_QUEUE	"msgbus.system.reply"
 #define APID_BACKLOG_PREFIX	"msgbus.backlog."
+/*
+ * The journal (ours; rmb-rs has none).  A request moves atomically from
+ * the local queue to PENDING when it is popped; one transaction then
+ * stores its backlog, its WAITING answers, its DEADLINE and its INFLIGHT
+ * record and takes it off PENDING; INFLIGHT goes once netd has handed
+ * every destination to a relay.  So a request is always in redis until
+ * it left, and every destination is answered once: by its response, by
+ * a send failure, or at the deadline.
+ */
+#define APID_PENDING_QUEUE	"msgbus.system.local.pending"
+#define APID_INFLIGHT		"msgbus.system.inflight"
+#define APID_DEADLINES		"msgbus.system.deadlines"
+#define APID_WAITING_SUFFIX	".waiting"	/* after the backlog key */
 #define APID_LIST_LAST		"9999"	/* LTRIM 0 9999 keeps 10000 */
 #define APID_TTL_DEFAULT	300	/* backlog and request, §5.3 */
 #define APID_TTL_MAX		1800
 #define APID_RESPONSE_TTL	3600	/* netd caps it to 1800 */
+#define APID_RET_TTL		"3600"	/* a reply list nobody reads goes */
+/*
+ * A destination that has not answered this many seconds after the
+ * request's deadline is answered by us; the backlog outlives the
+ * deadline by APID_KEEP so that the answer can still find it.
+ */
+#define APID_GRACE		5
+#define APID_KEEP		60
+#define APID_SWEEP_MAX		64	/* deadlines asked for at once */
 #define APID_UID_LEN		MSGJSON_UUID_LEN
 /*
  * Redis work that waits while the command connection is down: at most
@@ -33,9 +55,35 @@
  */
 #define APID_WAIT_MAX		1024
 #define APID_TRIES		3	/* sends cut by a disconnect */
+#define APID_REQTAB		1024	/* buckets of requests by token */
+#define APID_DONE_BATCH		128	/* inflight records dropped at once */
 
 struct apid_job;
 TAILQ_HEAD(apid_jobs, apid_job);
+
+/*
+ * A journaled request on its way to netd: dst[next..ndst) still goes
+ * out, one destination per credit; it is forgotten once netd reported
+ * every destination sent or failed.
+ */
+struct apid_req {
+	LIST_ENTRY(apid_req)	 hash;
+	uint32_t		 id;		/* the OUT_REQUEST header id */
+	char			 uid[APID_UID_LEN + 1];
+	struct msg_out_req	*req;
+	uint64_t		 ts, exp;
+	size_t			 next;
+	size_t			 done;
+};
+LIST_HEAD(apid_reqs, apid_req);
+
+/* What waits for credit, in order: a request's destinations or a reply. */
+struct apid_out {
+	TAILQ_ENTRY(apid_out)	 entry;
+	struct apid_req		*req;
+	struct ibuf		*ib;
+};
+TAILQ_HEAD(apid_outs, apid_out);
 
 struct apid {
 	struct ev_loop		*loop;
@@ -45,11 +93,24 @@ struct apid {
 	ev_io			 netd_rev;
 	ev_io			 netd_wev;
 	ev_timer		 pop_retry;
+	ev_timer		 sweep;
+	ev_prepare		 flush;		/* once per loop pass */
+	char			*done;		/* uids left, APID_UID_LEN each */
+	size_t			 ndone;
 	struct redis_url	 url;
-	struct rconn		*pop;	/* only ever BRPOP */
-	struct rconn		*cmd;	/* everything else */
-	int64_t			 credit;	/* may go below 0 */
+	struct rconn		*popreq;	/* only ever BLMOVE */
+	struct rconn		*pop;		/* only ever BRPOP */
+	struct rconn		*cmd;		/* everything else */
+	int64_t			 credit;	/* never below 0 */
+	int64_t			 reserved;	/* popped, not queued yet */
+	int			 popping_req;
 	int			 popping;
+	int			 sweeping;
+	int			 recovered;	/* the journal was read */
+	int			 recovering;	/* replies still due */
+	struct apid_outs	 outq;
+	struct apid_reqs	 reqs[APID_REQTAB];
+	uint32_t		 next_id;
 	struct apid_jobs	 waiting;
 	size_t			 nwaiting;
 };
@@ -60,10 +121,16 @@ void	apid_netd_send(struct apid *, struct ibuf *);
 /* apid_redis.c */
 void	apid_redis_init(struct apid *);
 void	apid_pop(struct apid *);
+/* Credit came: send what waits for it, then pop if there is room. */
+void	apid_pump(struct apid *);
 /* These take over the message (and its dat). */
 void	apid_deliver_request(struct apid *, struct msg_in_req *,
 	    uint32_t twin, const char *conn);
-void	apid_deliver_response(struct apid *, const char *uid,
+void	apid_deliver_response(struct apid *, const char *uid, uint32_t twin,
 	    struct msg_in_resp *);
+/* netd's word on one destination of request id: -1 for an unknown id. */
+int	apid_sent(struct apid *, uint32_t id);
+int	apid_send_failed(struct apid *, uint32_t id, const char *uid,
+	    uint32_t twin, struct msg_in_resp *);
 
 #endif

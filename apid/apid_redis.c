@@ -1,9 +1,16 @@
 /*
  * rmb-apid's redis flows (PROTOCOL.md §5.5, §6): popping local requests
- * and replies while netd has credit, the backlog, and delivering what
- * netd hands over.  Every command but BRPOP goes through a job, which
- * waits (bounded) while the command connection is down, so that nothing
- * popped or received is lost without an answer or a log line.
+ * and replies while netd has credit, the journal and the backlog, and
+ * delivering what netd hands over.  Every command but the two blocking
+ * pops goes through a job, which waits (bounded) while the command
+ * connection is down, so that nothing popped or received is lost
+ * without an answer or a log line.
+ *
+ * The journal makes every destination of a request answered exactly
+ * once across the death of any one process: a popped request is in
+ * redis until netd handed it to a relay, a response is delivered only
+ * while its destination still owes one, and a destination that never
+ * answers is answered by us after the request's deadline.
  */
 #include <inttypes.h>
 #include <stdarg.h>
@@ -21,12 +28,77 @@
 #include "log.h"
 #include "peer.pb-c.h"
 
-#define POP_RETRY	1.0	/* seconds after an error reply to BRPOP */
+#define POP_RETRY	1.0	/* seconds after an error reply to a pop */
+#define SWEEP_EVERY	1.0	/* seconds between deadline sweeps */
+
+#define ERR_DEADLINE	"other: no response before the request's deadline"
+#define ERR_RESTART	"other: the request was lost when rmb-peer restarted"
+
+/*
+ * A response or a send failure from twin ARGV[1] (0: a relay's report)
+ * for request ARGV[2].  Returns {0} when the backlog is gone, {2} when
+ * that twin owes no answer (a duplicate), else {1, backlog}.  The field
+ * "_" marks a request journaled by us: without it (a backlog of rmb-rs)
+ * everything is delivered, as rmb-rs does.  A relay's report names no
+ * twin, so it counts only when one answer is owed.
+ */
+static const char claim_lua[] =
+    "local bl = redis.call('GET', KEYS[1])\n"
+    "if not bl then return {0} end\n"
+    "if redis.call('HEXISTS', KEYS[2], '_') == 0 then return {1, bl} end\n"
+    "local f = ARGV[1]\n"
+    "if f == '0' then\n"
+    "  local w = redis.call('HGETALL', KEYS[2])\n"
+    "  if #w ~= 4 then return {1, bl} end\n"
+    "  if w[1] == '_' then f = w[3] else f = w[1] end\n"
+    "end\n"
+    "local n = tonumber(redis.call('HGET', KEYS[2], f) or '0')\n"
+    "if n < 1 then return {2} end\n"
+    "if n == 1 then redis.call('HDEL', KEYS[2], f)\n"
+    "else redis.call('HINCRBY', KEYS[2], f, -1) end\n"
+    "if redis.call('HLEN', KEYS[2]) == 1 then\n"
+    "  redis.call('ZREM', KEYS[3], ARGV[2])\n"
+    "end\n"
+    "return {1, bl}\n";
+
+/*
+ * Request ARGV[1] is over (its deadline passed, or a restart found it
+ * too late to send): takes what its destinations still owe and returns
+ * {backlog or nil, {twin, count, ...}}.
+ */
+static const char expire_lua[] =
+    "redis.call('ZREM', KEYS[3], ARGV[1])\n"
+    "redis.call('HDEL', KEYS[4], ARGV[1])\n"
+    "local bl = redis.call('GET', KEYS[1])\n"
+    "local w = redis.call('HGETALL', KEYS[2])\n"
+    "local left = {}\n"
+    "for i = 1, #w, 2 do\n"
+    "  if w[i] ~= '_' then\n"
+    "    left[#left + 1] = w[i]\n"
+    "    left[#left + 1] = w[i + 1]\n"
+    "    redis.call('HDEL', KEYS[2], w[i])\n"
+    "  end\n"
+    "end\n"
+    "return {bl or false, left}\n";
+
+/*
+ * Requests popped by a previous run but never journaled go back where
+ * they were, the oldest at the end the pop takes first.
+ */
+static const char unpend_lua[] =
+    "local n = 0\n"
+    "while redis.call('LMOVE', KEYS[1], KEYS[2], 'LEFT', 'RIGHT') do\n"
+    "  n = n + 1\n"
+    "end\n"
+    "return n\n";
 
 enum job_kind {
-	JOB_SET,	/* store a backlog, then send the request to netd */
-	JOB_PUSH,	/* LPUSH + LTRIM a JSON message */
-	JOB_GET		/* read a backlog, then push the response */
+	JOB_JOURNAL,	/* backlog, waiting, deadline, inflight; unpend */
+	JOB_PUSH,	/* LPUSH + LTRIM a JSON message (and unpend) */
+	JOB_CLAIM,	/* claim an answer, then push it to the caller */
+	JOB_EXPIRE,	/* answer what a request still owes */
+	JOB_DONE,	/* the request left: drop its inflight record */
+	JOB_FORGET	/* a request nobody can be told of leaves pending */
 };
 
 struct apid_job {
@@ -37,21 +109,25 @@ struct apid_job {
 	char			*key;
 	char			*val;
 	size_t			 vallen;
-	/* JOB_SET */
-	uint64_t		 ttl;
-	struct msg_out_req	*req;
-	char			 uid[APID_UID_LEN + 1];
-	uint64_t		 ts, exp;
-	/* JOB_GET */
+	/* the popped request to take off the pending list */
+	char			*raw;
+	size_t			 rawlen;
+	int			 ret_ttl;	/* EXPIRE the list pushed to */
+	/* JOB_JOURNAL */
+	struct apid_req		*req;
+	/* JOB_CLAIM */
 	struct msg_in_resp	*resp;
-	/* JOB_GET, and JOB_PUSH of a request: whom a failure concerns */
+	/* JOB_CLAIM, JOB_EXPIRE, and JOB_PUSH of a request: its uid */
 	char			*ruid;
-	int			 answer;	/* tell the sender */
+	int			 answer;	/* a failed push: tell the sender */
 	uint32_t		 twin;
 	char			*conn;
+	const char		*why;		/* JOB_EXPIRE's error text */
 };
 
 static void	job_run(struct apid_job *);
+static void	req_free(struct apid *, struct apid_req *);
+static void	req_queue(struct apid *, struct apid_req *);
 
 static char *
 xstrdup(const char *s)
@@ -73,6 +149,18 @@ concat(const char *a, const char *b)
 	return p;
 }
 
+static char *
+xmemdup(const char *p, size_t len)
+{
+	char	*d;
+
+	if ((d = malloc(len + 1)) == NULL)
+		fatal("malloc");
+	memcpy(d, p, len);
+	d[len] = '\0';
+	return d;
+}
+
 static struct apid_job *
 job_new(struct apid *a, enum job_kind kind, char *key)
 {
@@ -89,31 +177,52 @@ job_new(struct apid *a, enum job_kind kind, char *key)
 static void
 job_free(struct apid_job *j)
 {
-	if (j->req != NULL) {
-		msgjson_out_req_clear(j->req);
-		free(j->req);
-	}
 	if (j->resp != NULL) {
 		msgjson_in_resp_clear(j->resp);
 		free(j->resp);
 	}
 	free(j->key);
 	free(j->val);
+	free(j->raw);
 	free(j->ruid);
 	free(j->conn);
 	free(j);
 }
 
-/* A local error answer, as the caller's ret queue gets it (§6.2). */
-static void __attribute__((format(printf, 5, 6)))
+/* A JSON answer for a caller's ret queue, with the list's expiry. */
+static void
+push_answer(struct apid *a, const char *ret, struct msg_in_resp *m,
+    char *raw, size_t rawlen)
+{
+	struct apid_job	*j;
+	char		*json;
+	size_t		 len;
+
+	if ((json = msgjson_write_in_resp(m, &len)) == NULL) {
+		log_warnx("cannot answer %s (%s)", ret, m->err.message);
+		free(raw);
+		return;
+	}
+	j = job_new(a, JOB_PUSH, xstrdup(ret));
+	j->val = json;
+	j->vallen = len;
+	j->raw = raw;
+	j->rawlen = rawlen;
+	j->ret_ttl = 1;
+	job_run(j);
+}
+
+/*
+ * A local error answer, as the caller's ret queue gets it (§6.2); raw,
+ * when set, is the popped request it answers, taken off the pending
+ * list in the same transaction.
+ */
+static void __attribute__((format(printf, 7, 8)))
 answer(struct apid *a, const char *ret, const struct msgjson_opt *ref,
-    uint32_t code, const char *fmt, ...)
+    char *raw, size_t rawlen, uint32_t code, const char *fmt, ...)
 {
 	struct msg_in_resp	*m;
-	struct apid_job		*j;
 	va_list			 ap;
-	char			*json;
-	size_t			 len;
 
 	if ((m = calloc(1, sizeof(*m))) == NULL)
 		fatal("calloc");
@@ -126,22 +235,15 @@ answer(struct apid *a, const char *ret, const struct msgjson_opt *ref,
 	vsnprintf(m->err.message, sizeof(m->err.message), fmt, ap);
 	va_end(ap);
 	log_debug("answering %s: %s", ret, m->err.message);
-	if ((json = msgjson_write_in_resp(m, &len)) == NULL) {
-		log_warnx("cannot answer %s (%s)", ret, m->err.message);
-		free(m);
-		return;
-	}
+	push_answer(a, ret, m, raw, rawlen);
 	free(m);
-	j = job_new(a, JOB_PUSH, xstrdup(ret));
-	j->val = json;
-	j->vallen = len;
-	job_run(j);
 }
 
 /* A failed push of an incoming request: tell the sender (§5.5 step 5). */
 static void
 answer_remote(struct apid *a, struct apid_job *j, const char *why)
 {
+	struct apid_out	*o;
 	struct ibuf	*ib;
 	char		 msg[512];
 
@@ -159,28 +261,51 @@ answer_remote(struct apid *a, struct apid_job *j, const char *why)
 	ibuf_add_u32(ib, 0);
 	ibuf_add_str(ib, msg);
 	ibuf_add_bytes(ib, "", 0);
-	a->credit--;
-	apid_netd_send(a, ib);
+	if (ib == NULL || ib->err != 0) {
+		ibuf_free(ib);
+		log_warnx("cannot answer request %s", j->ruid);
+		return;
+	}
+	if ((o = calloc(1, sizeof(*o))) == NULL)
+		fatal("calloc");
+	o->ib = ib;
+	TAILQ_INSERT_TAIL(&a->outq, o, entry);
+	apid_pump(a);
 }
 
 static void
 job_fail(struct apid_job *j, const char *why)
 {
 	struct apid	*a = j->a;
+	struct apid_req	*r = j->req;
+	char		*raw;
 
 	switch (j->kind) {
-	case JOB_SET:
-		log_warnx("cannot store the backlog of %s: %s", j->uid, why);
-		a->credit += (int64_t)j->req->ndst;
-		answer(a, j->req->ret, &j->req->ref, 500, "other: %s", why);
+	case JOB_JOURNAL:
+		log_warnx("cannot journal request %s: %s", r->uid, why);
+		raw = j->raw;
+		j->raw = NULL;
+		a->reserved--;
+		answer(a, r->req->ret, &r->req->ref, raw, j->rawlen, 500,
+		    "other: %s", why);
+		req_free(a, r);
 		break;
 	case JOB_PUSH:
 		log_warnx("cannot push to %s: %s; message lost", j->key, why);
 		if (j->answer)
 			answer_remote(a, j, why);
 		break;
-	case JOB_GET:
+	case JOB_CLAIM:
 		log_warnx("cannot read %s: %s; response lost", j->key, why);
+		break;
+	case JOB_EXPIRE:
+		log_warnx("cannot close request %s: %s", j->ruid, why);
+		break;
+	case JOB_DONE:
+		log_warnx("cannot drop the journal of %s: %s", j->ruid, why);
+		break;
+	case JOB_FORGET:
+		log_warnx("cannot drop a refused request: %s", why);
 		break;
 	}
 	job_free(j);
@@ -213,47 +338,42 @@ job_reply(struct apid_job *j, redisReply *r)
 	return -1;
 }
 
-static void
-send_requests(struct apid_job *j)
+/* 0 when an EXEC's reply says every command of it worked. */
+static int
+exec_ok(struct apid_job *j, redisReply *reply)
 {
-	struct msg_out_req	*req = j->req;
-	struct ibuf		*ib;
-	size_t			 i;
+	size_t	i;
 
-	for (i = 0; i < req->ndst; i++) {
-		ib = imsg_create(IMSG_NETD_OUT_REQUEST, 0, req->datlen + 256 +
-		    strlen(req->cmd));
-		ibuf_add_str(ib, j->uid);
-		ibuf_add_str(ib, req->cmd);
-		ibuf_add_u32(ib, req->tag.set);
-		ibuf_add_str(ib, req->tag.set ? req->tag.s : "");
-		ibuf_add_u32(ib, req->shm.set);
-		ibuf_add_str(ib, req->shm.set ? req->shm.s : "");
-		ibuf_add_u64(ib, j->ts);
-		ibuf_add_u64(ib, j->exp < APID_TTL_MAX ? j->exp : APID_TTL_MAX);
-		ibuf_add_u32(ib, req->dst[i]);
-		ibuf_add_bytes(ib, req->dat, req->datlen);
-		apid_netd_send(j->a, ib);
+	if (reply->type == REDIS_REPLY_ERROR) {
+		job_fail(j, reply->str);
+		return -1;
 	}
-	log_debug("request %s (%s) sent to %zu twin(s)", j->uid, req->cmd,
-	    req->ndst);
+	if (reply->type != REDIS_REPLY_ARRAY) {
+		job_fail(j, "the transaction was aborted");
+		return -1;
+	}
+	for (i = 0; i < reply->elements; i++)
+		if (reply->element[i]->type == REDIS_REPLY_ERROR) {
+			job_fail(j, reply->element[i]->str);
+			return -1;
+		}
+	return 0;
 }
 
 static void
-set_cb(redisAsyncContext *ac, void *r, void *priv)
+journal_cb(redisAsyncContext *ac, void *r, void *priv)
 {
 	struct apid_job	*j = priv;
+	struct apid	*a = j->a;
 	redisReply	*reply = r;
 
 	(void)ac;
-	if (job_reply(j, reply) != 0)
+	if (job_reply(j, reply) != 0 || exec_ok(j, reply) != 0)
 		return;
-	if (reply->type == REDIS_REPLY_ERROR) {
-		job_fail(j, reply->str);
-		return;
-	}
-	send_requests(j);
+	a->reserved--;
+	req_queue(a, j->req);
 	job_free(j);
+	apid_pump(a);
 }
 
 static void
@@ -261,7 +381,6 @@ push_cb(redisAsyncContext *ac, void *r, void *priv)
 {
 	struct apid_job	*j = priv;
 	redisReply	*reply = r;
-	size_t		 i;
 
 	(void)ac;
 	if (job_reply(j, reply) != 0)
@@ -270,66 +389,98 @@ push_cb(redisAsyncContext *ac, void *r, void *priv)
 		job_fail(j, reply->str);
 		return;
 	}
-	if (reply->type != REDIS_REPLY_ARRAY) {
-		job_fail(j, "the transaction was aborted");
-		return;
-	}
-	for (i = 0; i < reply->elements; i++)
-		if (reply->element[i]->type == REDIS_REPLY_ERROR) {
-			job_fail(j, reply->element[i]->str);
-			return;
-		}
 	job_free(j);
 }
 
 static void
-get_cb(redisAsyncContext *ac, void *r, void *priv)
+done_cb(redisAsyncContext *ac, void *r, void *priv)
+{
+	struct apid_job	*j = priv;
+	redisReply	*reply = r;
+
+	(void)ac;
+	if (job_reply(j, reply) != 0)
+		return;
+	if (reply->type == REDIS_REPLY_ERROR) {
+		job_fail(j, reply->str);
+		return;
+	}
+	job_free(j);
+}
+
+/* The ref and ret queue of a backlog; -1 when it cannot be used. */
+static int
+backlog_read(struct apid_job *j, const redisReply *v, struct msgjson_opt *ref,
+    char **ret)
+{
+	Backlog	*bl;
+	int	 rc = -1;
+
+	if (v->type != REDIS_REPLY_STRING) {
+		job_fail(j, "the backlog is not a string");
+		return -1;
+	}
+	if ((bl = backlog__unpack(NULL, v->len,
+	    (const uint8_t *)v->str)) == NULL) {
+		job_fail(j, "the backlog does not decode");
+		return -1;
+	}
+	ref->set = bl->opt_reference_case == BACKLOG__OPT_REFERENCE_REFERENCE;
+	if (bl->module[0] != '\0') {
+		log_warnx("response %s is for module '%s', which rmb-apid "
+		    "does not have; dropped", j->ruid, bl->module);
+		job_free(j);
+	} else if (ref->set && strlen(bl->reference) >= sizeof(ref->s))
+		job_fail(j, "the backlog's reference is too long");
+	else {
+		if (ref->set)
+			memcpy(ref->s, bl->reference,
+			    strlen(bl->reference) + 1);
+		*ret = xstrdup(bl->reply_to);
+		rc = 0;
+	}
+	backlog__free_unpacked(bl, NULL);
+	return rc;
+}
+
+static void
+claim_cb(redisAsyncContext *ac, void *r, void *priv)
 {
 	struct apid_job		*j = priv;
 	struct msg_in_resp	*m = j->resp;
 	redisReply		*reply = r;
-	Backlog			*bl;
 	char			*json;
 	size_t			 len;
 
 	(void)ac;
 	if (job_reply(j, reply) != 0)
 		return;
-	if (reply->type == REDIS_REPLY_NIL) {
+	if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 1 ||
+	    reply->element[0]->type != REDIS_REPLY_INTEGER) {
+		job_fail(j, reply->type == REDIS_REPLY_ERROR ? reply->str :
+		    "unexpected reply to the claim");
+		return;
+	}
+	switch (reply->element[0]->integer) {
+	case 0:
 		log_warnx("received reply of an expired message (uid %s)",
 		    j->ruid);
 		job_free(j);
 		return;
-	}
-	if (reply->type != REDIS_REPLY_STRING) {
-		job_fail(j, reply->type == REDIS_REPLY_ERROR ? reply->str :
-		    "not a string");
-		return;
-	}
-	if ((bl = backlog__unpack(NULL, reply->len,
-	    (const uint8_t *)reply->str)) == NULL) {
-		job_fail(j, "the backlog does not decode");
-		return;
-	}
-	if (bl->module[0] != '\0') {
-		log_warnx("response %s is for module '%s', which rmb-apid "
-		    "does not have; dropped", j->ruid, bl->module);
-		backlog__free_unpacked(bl, NULL);
+	case 2:
+		log_info("response %s from twin %u was answered already: "
+		    "duplicate dropped", j->ruid, j->twin);
 		job_free(j);
 		return;
 	}
-	m->ref.set = bl->opt_reference_case ==
-	    BACKLOG__OPT_REFERENCE_REFERENCE;
-	if (m->ref.set && strlen(bl->reference) >= sizeof(m->ref.s)) {
-		backlog__free_unpacked(bl, NULL);
-		job_fail(j, "the backlog's reference is too long");
+	if (reply->elements != 2) {
+		job_fail(j, "unexpected reply to the claim");
 		return;
 	}
-	if (m->ref.set)
-		memcpy(m->ref.s, bl->reference, strlen(bl->reference) + 1);
 	free(j->key);
-	j->key = xstrdup(bl->reply_to);
-	backlog__free_unpacked(bl, NULL);
+	j->key = NULL;
+	if (backlog_read(j, reply->element[1], &m->ref, &j->key) != 0)
+		return;
 	if ((json = msgjson_write_in_resp(m, &len)) == NULL) {
 		job_fail(j, "the response cannot be written as JSON");
 		return;
@@ -339,6 +490,7 @@ get_cb(redisAsyncContext *ac, void *r, void *priv)
 	j->tries = 0;
 	j->val = json;
 	j->vallen = len;
+	j->ret_ttl = 1;
 	msgjson_in_resp_clear(m);
 	free(m);
 	j->resp = NULL;
@@ -346,129 +498,595 @@ get_cb(redisAsyncContext *ac, void *r, void *priv)
 	job_run(j);
 }
 
+/* Answers each twin the request still waits for, count times each. */
+static void
+expire_cb(redisAsyncContext *ac, void *r, void *priv)
+{
+	struct apid_job		*j = priv;
+	struct apid		*a = j->a;
+	redisReply		*reply = r, *left;
+	struct msg_in_resp	*m;
+	char			*ret = NULL;
+	unsigned long long	 n;
+	size_t			 i;
+
+	(void)ac;
+	if (job_reply(j, reply) != 0)
+		return;
+	if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 ||
+	    (left = reply->element[1])->type != REDIS_REPLY_ARRAY ||
+	    left->elements % 2 != 0) {
+		job_fail(j, reply->type == REDIS_REPLY_ERROR ? reply->str :
+		    "unexpected reply to the expiry");
+		return;
+	}
+	if (left->elements == 0) {
+		job_free(j);
+		return;
+	}
+	if (reply->element[0]->type == REDIS_REPLY_NIL) {
+		log_warnx("request %s: its backlog expired before its "
+		    "deadline was answered", j->ruid);
+		job_free(j);
+		return;
+	}
+	if ((m = calloc(1, sizeof(*m))) == NULL)
+		fatal("calloc");
+	if (backlog_read(j, reply->element[0], &m->ref, &ret) != 0) {
+		free(m);
+		return;
+	}
+	m->ver = 1;
+	m->has_err = 1;
+	m->err.code = 500;
+	m->now = (uint64_t)time(NULL);
+	snprintf(m->err.message, sizeof(m->err.message), "%s", j->why);
+	for (i = 0; i < left->elements; i += 2) {
+		if (left->element[i]->type != REDIS_REPLY_STRING ||
+		    left->element[i + 1]->type != REDIS_REPLY_STRING)
+			continue;
+		n = strtoull(left->element[i + 1]->str, NULL, 10);
+		snprintf(m->src, sizeof(m->src), "%s",
+		    left->element[i]->str);
+		log_info("request %s: twin %s did not answer: %s", j->ruid,
+		    m->src, j->why);
+		while (n-- > 0)
+			push_answer(a, ret, m, NULL, 0);
+	}
+	free(m);
+	free(ret);
+	job_free(j);
+}
+
+/*
+ * LPUSH and LTRIM, as rmb-rs does, then our extras: the list's expiry
+ * (ARGV[2], 0 for none) and the request it answers off the pending
+ * list (KEYS[2], ARGV[3]).  A list that is no list is refused before
+ * anything is changed, so no one else's key gets an expiry.
+ */
+static const char push_lua[] =
+    "if #KEYS == 2 then redis.call('LREM', KEYS[2], 1, ARGV[3]) end\n"
+    "local n = redis.pcall('LPUSH', KEYS[1], ARGV[1])\n"
+    "if type(n) == 'table' then return n end\n"
+    "redis.call('LTRIM', KEYS[1], 0, " APID_LIST_LAST ")\n"
+    "if ARGV[2] ~= '0' then redis.call('EXPIRE', KEYS[1], ARGV[2]) end\n"
+    "return n\n";
+
+static int
+run_push(struct apid_job *j)
+{
+	const char	*argv[8];
+	size_t		 argvlen[8];
+	int		 argc = 0;
+
+	argv[argc] = "EVAL";
+	argvlen[argc++] = 4;
+	argv[argc] = push_lua;
+	argvlen[argc++] = sizeof(push_lua) - 1;
+	argv[argc] = j->raw != NULL ? "2" : "1";
+	argvlen[argc++] = 1;
+	argv[argc] = j->key;
+	argvlen[argc++] = strlen(j->key);
+	if (j->raw != NULL) {
+		argv[argc] = APID_PENDING_QUEUE;
+		argvlen[argc++] = strlen(APID_PENDING_QUEUE);
+	}
+	argv[argc] = j->val;
+	argvlen[argc++] = j->vallen;
+	argv[argc] = j->ret_ttl ? APID_RET_TTL : "0";
+	argvlen[argc] = strlen(argv[argc]);
+	argc++;
+	if (j->raw != NULL) {
+		argv[argc] = j->raw;
+		argvlen[argc++] = j->rawlen;
+	}
+	return rconn_cmd(j->a->cmd, push_cb, j, argc, argv, argvlen);
+}
+
+static int
+cmp_u32(const void *x, const void *y)
+{
+	uint32_t	a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+
+	return a < b ? -1 : a > b;
+}
+
+/*
+ * HSET <waiting> _ 1 <twin> <count>...: what each destination owes,
+ * a twin named twice owing two answers.
+ */
+static int
+run_waiting(struct apid_job *j, const char *key)
+{
+	const struct msg_out_req *q = j->req->req;
+	uint32_t		 dst[MSGJSON_DST_MAX];
+	char			 num[MSGJSON_DST_MAX][2][12];
+	const char		*argv[4 + 2 * MSGJSON_DST_MAX];
+	size_t			 i, n, argc = 0, k = 0;
+
+	memcpy(dst, q->dst, q->ndst * sizeof(dst[0]));
+	qsort(dst, q->ndst, sizeof(dst[0]), cmp_u32);
+	argv[argc++] = "HSET";
+	argv[argc++] = key;
+	argv[argc++] = "_";
+	argv[argc++] = "1";
+	for (i = 0; i < q->ndst; i = n) {
+		for (n = i; n < q->ndst && dst[n] == dst[i]; n++)
+			;
+		snprintf(num[k][0], sizeof(num[k][0]), "%u", dst[i]);
+		snprintf(num[k][1], sizeof(num[k][1]), "%zu", n - i);
+		argv[argc++] = num[k][0];
+		argv[argc++] = num[k][1];
+		k++;
+	}
+	return rconn_cmd(j->a->cmd, NULL, NULL, (int)argc, argv, NULL);
+}
+
+/*
+ * One transaction: the backlog (rmb-rs's key and layout), what each
+ * destination owes, the deadline, the inflight record ("ts exp json"),
+ * and the request off the pending list.
+ */
+static int
+run_journal(struct apid_job *j)
+{
+	struct apid_req	*r = j->req;
+	struct rconn	*c = j->a->cmd;
+	char		 ttl[24], deadline[24], *wkey, *rec;
+	const char	*argv[5];
+	size_t		 argvlen[5], reclen;
+	int		 rc = -1;
+	uint64_t	 left;
+
+	left = envelope_ttl((uint64_t)time(NULL), r->ts, r->exp);
+	snprintf(ttl, sizeof(ttl), "%" PRIu64, left + APID_GRACE + APID_KEEP);
+	snprintf(deadline, sizeof(deadline), "%" PRIu64, r->ts + r->exp);
+	wkey = concat(j->key, APID_WAITING_SUFFIX);
+	if (asprintf(&rec, "%" PRIu64 " %" PRIu64 " ", r->ts, r->exp) == -1)
+		fatal("asprintf");
+	reclen = strlen(rec);
+	if ((rec = realloc(rec, reclen + j->rawlen)) == NULL)
+		fatal("realloc");
+	memcpy(rec + reclen, j->raw, j->rawlen);
+	reclen += j->rawlen;
+
+	argv[0] = "MULTI";
+	if (rconn_cmd(c, NULL, NULL, 1, argv, NULL) != 0)
+		goto out;
+	argv[0] = "SET";
+	argv[1] = j->key;
+	argv[2] = j->val;
+	argv[3] = "EX";
+	argv[4] = ttl;
+	argvlen[0] = 3;
+	argvlen[1] = strlen(j->key);
+	argvlen[2] = j->vallen;
+	argvlen[3] = 2;
+	argvlen[4] = strlen(ttl);
+	if (rconn_cmd(c, NULL, NULL, 5, argv, argvlen) != 0 ||
+	    run_waiting(j, wkey) != 0)
+		goto out;
+	argv[0] = "EXPIRE";
+	argv[1] = wkey;
+	argv[2] = ttl;
+	if (rconn_cmd(c, NULL, NULL, 3, argv, NULL) != 0)
+		goto out;
+	argv[0] = "ZADD";
+	argv[1] = APID_DEADLINES;
+	argv[2] = deadline;
+	argv[3] = r->uid;
+	if (rconn_cmd(c, NULL, NULL, 4, argv, NULL) != 0)
+		goto out;
+	argv[0] = "HSET";
+	argv[1] = APID_INFLIGHT;
+	argv[2] = r->uid;
+	argv[3] = rec;
+	argvlen[0] = 4;
+	argvlen[1] = strlen(APID_INFLIGHT);
+	argvlen[2] = strlen(r->uid);
+	argvlen[3] = reclen;
+	if (rconn_cmd(c, NULL, NULL, 4, argv, argvlen) != 0)
+		goto out;
+	if (j->raw != NULL && j->rawlen > 0) {
+		argv[0] = "LREM";
+		argv[1] = APID_PENDING_QUEUE;
+		argv[2] = "1";
+		argv[3] = j->raw;
+		argvlen[0] = 4;
+		argvlen[1] = strlen(APID_PENDING_QUEUE);
+		argvlen[2] = 1;
+		argvlen[3] = j->rawlen;
+		if (rconn_cmd(c, NULL, NULL, 4, argv, argvlen) != 0)
+			goto out;
+	}
+	argv[0] = "EXEC";
+	rc = rconn_cmd(c, journal_cb, j, 1, argv, NULL);
+out:
+	free(wkey);
+	free(rec);
+	return rc;
+}
+
+/* HDEL inflight uid...: ruid holds the uids, APID_UID_LEN bytes each. */
+static int
+run_done(struct apid_job *j)
+{
+	const char	*argv[2 + APID_DONE_BATCH];
+	size_t		 argvlen[2 + APID_DONE_BATCH], i, n;
+
+	n = strlen(j->ruid) / APID_UID_LEN;
+	argv[0] = "HDEL";
+	argvlen[0] = 4;
+	argv[1] = APID_INFLIGHT;
+	argvlen[1] = strlen(APID_INFLIGHT);
+	for (i = 0; i < n && i < APID_DONE_BATCH; i++) {
+		argv[2 + i] = j->ruid + i * APID_UID_LEN;
+		argvlen[2 + i] = APID_UID_LEN;
+	}
+	return rconn_cmd(j->a->cmd, done_cb, j, (int)(2 + i), argv, argvlen);
+}
+
+/*
+ * The inflight records of requests that left in this loop pass go in
+ * one command, before the loop waits again.
+ */
+static void
+done_flush(struct apid *a)
+{
+	struct apid_job	*j;
+
+	if (a->ndone == 0)
+		return;
+	j = job_new(a, JOB_DONE, NULL);
+	j->ruid = xmemdup(a->done, a->ndone * APID_UID_LEN);
+	a->ndone = 0;
+	job_run(j);
+}
+
+static void
+flush_cb(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	done_flush(w->data);
+}
+
+/* EVAL script nkeys keys... args... */
+static int
+run_eval(struct apid_job *j, const char *script, redisCallbackFn *fn,
+    int nkeys, const char **keys, int nargs, const char **args)
+{
+	const char	*argv[12];
+	int		 argc = 0, i;
+	char		 nk[4];
+
+	snprintf(nk, sizeof(nk), "%d", nkeys);
+	argv[argc++] = "EVAL";
+	argv[argc++] = script;
+	argv[argc++] = nk;
+	for (i = 0; i < nkeys; i++)
+		argv[argc++] = keys[i];
+	for (i = 0; i < nargs; i++)
+		argv[argc++] = args[i];
+	return rconn_cmd(j->a->cmd, fn, j, argc, argv, NULL);
+}
+
 static void
 job_run(struct apid_job *j)
 {
-	struct apid	*a = j->a;
-	char		 ttl[24];
-	const char	*argv[5];
-	size_t		 argvlen[5];
+	const char	*keys[4], *args[2], *argv4[4];
+	size_t		 len4[4];
+	char		*wkey = NULL, twin[12];
 	int		 rc;
 
 	switch (j->kind) {
-	case JOB_SET:
-		snprintf(ttl, sizeof(ttl), "%" PRIu64, j->ttl);
-		argv[0] = "SET";
-		argv[1] = j->key;
-		argv[2] = j->val;
-		argv[3] = "EX";
-		argv[4] = ttl;
-		argvlen[0] = 3;
-		argvlen[1] = strlen(j->key);
-		argvlen[2] = j->vallen;
-		argvlen[3] = 2;
-		argvlen[4] = strlen(ttl);
-		rc = rconn_cmd(a->cmd, set_cb, j, 5, argv, argvlen);
-		break;
-	case JOB_GET:
-		argv[0] = "GET";
-		argv[1] = j->key;
-		rc = rconn_cmd(a->cmd, get_cb, j, 2, argv, NULL);
+	case JOB_JOURNAL:
+		rc = run_journal(j);
 		break;
 	case JOB_PUSH:
-		argv[0] = "MULTI";
-		if ((rc = rconn_cmd(a->cmd, NULL, NULL, 1, argv, NULL)) != 0)
-			break;
-		argv[0] = "LPUSH";
-		argv[1] = j->key;
-		argv[2] = j->val;
-		argvlen[0] = 5;
-		argvlen[1] = strlen(j->key);
-		argvlen[2] = j->vallen;
-		if ((rc = rconn_cmd(a->cmd, NULL, NULL, 3, argv,
-		    argvlen)) != 0)
-			break;
-		argv[0] = "LTRIM";
-		argv[2] = "0";
-		argv[3] = APID_LIST_LAST;
-		if ((rc = rconn_cmd(a->cmd, NULL, NULL, 4, argv, NULL)) != 0)
-			break;
-		argv[0] = "EXEC";
-		rc = rconn_cmd(a->cmd, push_cb, j, 1, argv, NULL);
+		rc = run_push(j);
+		break;
+	case JOB_CLAIM:
+		wkey = concat(j->key, APID_WAITING_SUFFIX);
+		snprintf(twin, sizeof(twin), "%u", j->twin);
+		keys[0] = j->key;
+		keys[1] = wkey;
+		keys[2] = APID_DEADLINES;
+		args[0] = twin;
+		args[1] = j->ruid;
+		rc = run_eval(j, claim_lua, claim_cb, 3, keys, 2, args);
+		break;
+	case JOB_EXPIRE:
+		wkey = concat(j->key, APID_WAITING_SUFFIX);
+		keys[0] = j->key;
+		keys[1] = wkey;
+		keys[2] = APID_DEADLINES;
+		keys[3] = APID_INFLIGHT;
+		args[0] = j->ruid;
+		rc = run_eval(j, expire_lua, expire_cb, 4, keys, 1, args);
+		break;
+	case JOB_DONE:
+		rc = run_done(j);
+		break;
+	case JOB_FORGET:
+		argv4[0] = "LREM";
+		argv4[1] = APID_PENDING_QUEUE;
+		argv4[2] = "1";
+		argv4[3] = j->raw;
+		len4[0] = 4;
+		len4[1] = strlen(APID_PENDING_QUEUE);
+		len4[2] = 1;
+		len4[3] = j->rawlen;
+		rc = rconn_cmd(j->a->cmd, done_cb, j, 4, argv4, len4);
 		break;
 	default:
 		rc = -1;
 	}
+	free(wkey);
 	if (rc != 0)
 		job_wait(j);
 }
 
+/* Requests on their way to netd, by the token netd echoes. */
+static struct apid_reqs *
+req_bucket(struct apid *a, uint32_t id)
+{
+	return &a->reqs[id % APID_REQTAB];
+}
+
+static struct apid_req *
+req_new(struct apid *a, struct msg_out_req *q, const char *uid,
+    uint64_t ts, uint64_t exp)
+{
+	struct apid_req	*r;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		fatal("calloc");
+	if (++a->next_id == 0)
+		a->next_id = 1;
+	r->id = a->next_id;
+	r->req = q;
+	r->ts = ts;
+	r->exp = exp;
+	snprintf(r->uid, sizeof(r->uid), "%s", uid);
+	LIST_INSERT_HEAD(req_bucket(a, r->id), r, hash);
+	return r;
+}
+
+static void
+req_free(struct apid *a, struct apid_req *r)
+{
+	(void)a;
+	LIST_REMOVE(r, hash);
+	msgjson_out_req_clear(r->req);
+	free(r->req);
+	free(r);
+}
+
+static struct apid_req *
+req_find(struct apid *a, uint32_t id)
+{
+	struct apid_req	*r;
+
+	LIST_FOREACH(r, req_bucket(a, id), hash)
+		if (r->id == id)
+			return r;
+	return NULL;
+}
+
+static void
+req_queue(struct apid *a, struct apid_req *r)
+{
+	struct apid_out	*o;
+
+	if ((o = calloc(1, sizeof(*o))) == NULL)
+		fatal("calloc");
+	o->req = r;
+	TAILQ_INSERT_TAIL(&a->outq, o, entry);
+}
+
+/* One destination of r to netd. */
+static void
+req_send_one(struct apid *a, struct apid_req *r)
+{
+	const struct msg_out_req	*q = r->req;
+	struct ibuf			*ib;
+
+	ib = imsg_create(IMSG_NETD_OUT_REQUEST, r->id, q->datlen + 256 +
+	    strlen(q->cmd));
+	ibuf_add_str(ib, r->uid);
+	ibuf_add_str(ib, q->cmd);
+	ibuf_add_u32(ib, q->tag.set);
+	ibuf_add_str(ib, q->tag.set ? q->tag.s : "");
+	ibuf_add_u32(ib, q->shm.set);
+	ibuf_add_str(ib, q->shm.set ? q->shm.s : "");
+	ibuf_add_u64(ib, r->ts);
+	ibuf_add_u64(ib, r->exp < APID_TTL_MAX ? r->exp : APID_TTL_MAX);
+	ibuf_add_u32(ib, q->dst[r->next]);
+	ibuf_add_bytes(ib, q->dat, q->datlen);
+	r->next++;
+	a->credit--;
+	apid_netd_send(a, ib);
+}
+
+void
+apid_pump(struct apid *a)
+{
+	struct apid_out	*o;
+
+	while (a->credit > 0 && (o = TAILQ_FIRST(&a->outq)) != NULL) {
+		if (o->ib != NULL) {
+			a->credit--;
+			apid_netd_send(a, o->ib);
+			o->ib = NULL;
+		} else {
+			req_send_one(a, o->req);
+			if (o->req->next < o->req->req->ndst)
+				continue;
+			log_debug("request %s (%s) sent to %zu twin(s)",
+			    o->req->uid, o->req->req->cmd, o->req->req->ndst);
+		}
+		TAILQ_REMOVE(&a->outq, o, entry);
+		free(o);
+	}
+	apid_pop(a);
+}
+
+/* One more destination of r is settled; all of them: drop its journal. */
+static void
+req_settled(struct apid *a, struct apid_req *r)
+{
+	if (++r->done < r->req->ndst)
+		return;
+	if (strlen(r->uid) == APID_UID_LEN) {
+		if (a->ndone == APID_DONE_BATCH)
+			done_flush(a);
+		memcpy(a->done + a->ndone * APID_UID_LEN, r->uid,
+		    APID_UID_LEN);
+		a->ndone++;
+	}
+	req_free(a, r);
+}
+
+int
+apid_sent(struct apid *a, uint32_t id)
+{
+	struct apid_req	*r;
+
+	if ((r = req_find(a, id)) == NULL || r->done >= r->next)
+		return -1;
+	req_settled(a, r);
+	return 0;
+}
+
+static void
+claim(struct apid *a, const char *uid, uint32_t twin, struct msg_in_resp *m)
+{
+	struct apid_job	*j;
+
+	j = job_new(a, JOB_CLAIM, concat(APID_BACKLOG_PREFIX, uid));
+	j->ruid = xstrdup(uid);
+	j->twin = twin;
+	j->resp = m;
+	job_run(j);
+}
+
+int
+apid_send_failed(struct apid *a, uint32_t id, const char *uid,
+    uint32_t twin, struct msg_in_resp *m)
+{
+	struct apid_req	*r;
+
+	if ((r = req_find(a, id)) == NULL || r->done >= r->next ||
+	    strcmp(r->uid, uid) != 0) {
+		msgjson_in_resp_clear(m);
+		free(m);
+		return -1;
+	}
+	claim(a, uid, twin, m);
+	req_settled(a, r);
+	return 0;
+}
+
 /* The caller of a request that cannot go out, if a ret can be found. */
 static void
-refuse(struct apid *a, const char *json, size_t len, const char *why)
+refuse(struct apid *a, char *json, size_t len, const char *why)
 {
 	struct msgjson_opt	*ref;
+	struct apid_job		*j;
 	char			*ret;
 
 	if ((ref = malloc(sizeof(*ref))) == NULL ||
 	    (ret = malloc(MSGJSON_STR_MAX)) == NULL)
 		fatal("malloc");
 	if (msgjson_salvage(json, len, ret, ref))
-		answer(a, ret, ref, 0, "failed to load json request: %s", why);
-	else
+		answer(a, ret, ref, json, len, 0,
+		    "failed to load json request: %s", why);
+	else {
 		log_warnx("failed to load json request: %s (no ret queue to "
 		    "answer)", why);
+		j = job_new(a, JOB_FORGET, NULL);
+		j->raw = json;
+		j->rawlen = len;
+		job_run(j);
+	}
 	free(ref);
 	free(ret);
 }
 
+/*
+ * A request popped from the local queue, now on the pending list: it
+ * is journaled, or answered; either way it leaves the pending list in
+ * the same transaction.
+ */
 static void
 local_request(struct apid *a, const char *json, size_t len)
 {
 	struct msg_out_req	*req;
+	struct apid_req		*r;
 	struct apid_job		*j;
 	Backlog			 bl = BACKLOG__INIT;
-	char			 why[MSGJSON_ERR_MAX];
-	uint64_t		 now, ttl;
+	char			 why[MSGJSON_ERR_MAX], uid[APID_UID_LEN + 1];
+	uint64_t		 now, ttl, ts, exp;
+	char			*raw = xmemdup(json, len);
 
 	if ((req = malloc(sizeof(*req))) == NULL)
 		fatal("malloc");
 	if (msgjson_parse_out_req(req, json, len, why, sizeof(why)) != 0) {
-		refuse(a, json, len, why);
+		free(req);
+		refuse(a, raw, len, why);
+		return;
+	}
+	now = (uint64_t)time(NULL);
+	envelope_stamp(now, req->now, req->exp, &ts, &exp);
+	if ((ttl = envelope_ttl(now, ts, exp)) == 0 || req->ndst == 0) {
+		answer(a, req->ret, &req->ref, raw, len, 0, "%s",
+		    ttl == 0 ? "request has expired" : "no destination");
+		msgjson_out_req_clear(req);
 		free(req);
 		return;
 	}
-	j = job_new(a, JOB_SET, NULL);
-	j->req = req;
-	now = (uint64_t)time(NULL);
-	envelope_stamp(now, req->now, req->exp, &j->ts, &j->exp);
-	if ((ttl = envelope_ttl(now, j->ts, j->exp)) == 0) {
-		answer(a, req->ret, &req->ref, 0, "request has expired");
-		job_free(j);
-		return;
-	}
-	if (req->ndst == 0) {
-		answer(a, req->ret, &req->ref, 0, "no destination");
-		job_free(j);
-		return;
-	}
-	msgjson_uuid(j->uid);
-	j->ttl = ttl > APID_TTL_MAX ? APID_TTL_MAX : ttl;
-	bl.uid = j->uid;
+	msgjson_uuid(uid);
+	if (exp > APID_TTL_MAX)
+		exp = APID_TTL_MAX;
+	r = req_new(a, req, uid, ts, exp);
+	j = job_new(a, JOB_JOURNAL, concat(APID_BACKLOG_PREFIX, uid));
+	j->req = r;
+	j->raw = raw;
+	j->rawlen = len;
+	bl.uid = r->uid;
 	if (req->ref.set) {
 		bl.opt_reference_case = BACKLOG__OPT_REFERENCE_REFERENCE;
 		bl.reference = req->ref.s;
 	}
 	bl.reply_to = req->ret;
 	bl.module = "";
-	bl.ttl = j->ttl;
+	bl.ttl = ttl > APID_TTL_MAX ? APID_TTL_MAX : ttl;
 	j->vallen = backlog__get_packed_size(&bl);
 	if ((j->val = malloc(j->vallen + 1)) == NULL)
 		fatal("malloc");
 	backlog__pack(&bl, (uint8_t *)j->val);
-	j->key = concat(APID_BACKLOG_PREFIX, j->uid);
-	/* Counted now, so that the next pop waits for what this one owes. */
-	a->credit -= (int64_t)req->ndst;
+	a->reserved++;
 	job_run(j);
 }
 
@@ -499,6 +1117,7 @@ local_response(struct apid *a, const char *json, size_t len)
 {
 	struct msg_out_resp	*m;
 	struct msgjson_opt	*conn;
+	struct apid_out		*o;
 	struct ibuf		*ib;
 	char			 why[MSGJSON_ERR_MAX];
 	uint32_t		 twin;
@@ -508,9 +1127,10 @@ local_response(struct apid *a, const char *json, size_t len)
 		fatal("malloc");
 	if (msgjson_parse_out_resp(m, json, len, why, sizeof(why)) != 0)
 		log_warnx("failed to load json response: %s", why);
-	else if (parse_dst(m->dst, &twin, conn) != 0)
+	else if (parse_dst(m->dst, &twin, conn) != 0) {
 		log_warnx("response with a bad dst '%s', dropped", m->dst);
-	else {
+		msgjson_out_resp_clear(m);
+	} else {
 		if (!m->ref.set)
 			log_debug("response to %s without ref: it will be "
 			    "lost", m->dst);
@@ -530,52 +1150,94 @@ local_response(struct apid *a, const char *json, size_t len)
 			ibuf_add_bytes(ib, "", 0);
 		else
 			ibuf_add_bytes(ib, m->dat, m->datlen);
-		a->credit--;
-		apid_netd_send(a, ib);
 		msgjson_out_resp_clear(m);
+		if (ib == NULL || ib->err != 0) {
+			log_warnx("response to %s does not fit a message to "
+			    "netd, dropped", m->dst);
+			ibuf_free(ib);
+		} else {
+			if ((o = calloc(1, sizeof(*o))) == NULL)
+				fatal("calloc");
+			o->ib = ib;
+			TAILQ_INSERT_TAIL(&a->outq, o, entry);
+		}
 	}
 	free(m);
 	free(conn);
+	apid_pump(a);
+}
+
+static int
+pop_reply(struct apid *a, redisReply *reply, const char *cmd)
+{
+	if (reply == NULL)
+		return -1;	/* lost; the up callback pops again */
+	if (reply->type == REDIS_REPLY_ERROR) {
+		log_warnx("%s: %s", cmd, reply->str);
+		if (!ev_is_active(&a->pop_retry)) {
+			ev_timer_set(&a->pop_retry, POP_RETRY, 0.);
+			ev_timer_start(a->loop, &a->pop_retry);
+		}
+		return -1;
+	}
+	return 0;
+}
+
+static void
+popreq_cb(redisAsyncContext *ac, void *r, void *priv)
+{
+	struct apid	*a = priv;
+	redisReply	*reply = r;
+
+	(void)ac;
+	a->popping_req = 0;
+	if (pop_reply(a, reply, "BLMOVE") != 0)
+		return;
+	if (reply->type != REDIS_REPLY_STRING)
+		log_warnx("BLMOVE: unexpected reply type %d", reply->type);
+	else
+		local_request(a, reply->str, reply->len);
+	apid_pop(a);
 }
 
 static void
 pop_cb(redisAsyncContext *ac, void *r, void *priv)
 {
 	struct apid	*a = priv;
-	redisReply	*reply = r, *key, *val;
+	redisReply	*reply = r, *val;
 
 	(void)ac;
 	a->popping = 0;
-	if (reply == NULL)
-		return;		/* lost; pop_up() starts again */
-	if (reply->type == REDIS_REPLY_ERROR) {
-		log_warnx("BRPOP: %s", reply->str);
-		ev_timer_set(&a->pop_retry, POP_RETRY, 0.);
-		ev_timer_start(a->loop, &a->pop_retry);
+	if (pop_reply(a, reply, "BRPOP") != 0)
 		return;
-	}
 	if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 ||
-	    (key = reply->element[0])->type != REDIS_REPLY_STRING ||
 	    (val = reply->element[1])->type != REDIS_REPLY_STRING)
 		log_warnx("BRPOP: unexpected reply type %d", reply->type);
-	else if (strcmp(key->str, APID_LOCAL_QUEUE) == 0)
-		local_request(a, val->str, val->len);
 	else
 		local_response(a, val->str, val->len);
 	apid_pop(a);
 }
 
+/*
+ * Pops while what is popped can go to netd at once: credit beyond what
+ * earlier pops will take, and nothing waiting for credit or for redis.
+ */
 void
 apid_pop(struct apid *a)
 {
-	const char	*argv[] = { "BRPOP", APID_LOCAL_QUEUE,
-			    APID_REPLY_QUEUE, "0" };
+	const char	*req[] = { "BLMOVE", APID_LOCAL_QUEUE,
+			    APID_PENDING_QUEUE, "RIGHT", "LEFT", "0" };
+	const char	*resp[] = { "BRPOP", APID_REPLY_QUEUE, "0" };
 
-	if (a->popping || a->credit <= 0 || a->nwaiting > 0 ||
-	    !rconn_up(a->pop) || !rconn_up(a->cmd) ||
-	    ev_is_active(&a->pop_retry))
+	if (!a->recovered || a->credit - a->reserved <= 0 ||
+	    !TAILQ_EMPTY(&a->outq) || a->nwaiting > 0 ||
+	    !rconn_up(a->cmd) || ev_is_active(&a->pop_retry))
 		return;
-	if (rconn_cmd(a->pop, pop_cb, a, 4, argv, NULL) == 0)
+	if (!a->popping_req && rconn_up(a->popreq) &&
+	    rconn_cmd(a->popreq, popreq_cb, a, 6, req, NULL) == 0)
+		a->popping_req = 1;
+	if (!a->popping && rconn_up(a->pop) &&
+	    rconn_cmd(a->pop, pop_cb, a, 3, resp, NULL) == 0)
 		a->popping = 1;
 }
 
@@ -594,6 +1256,268 @@ pop_up(struct rconn *rc, void *arg)
 	apid_pop(arg);
 }
 
+/* Answers what request uid still owes, with the reason why. */
+static void
+expire(struct apid *a, const char *uid, const char *why)
+{
+	struct apid_job	*j;
+
+	j = job_new(a, JOB_EXPIRE, concat(APID_BACKLOG_PREFIX, uid));
+	j->ruid = xstrdup(uid);
+	j->why = why;
+	job_run(j);
+}
+
+static void	sweep_timer_cb(struct ev_loop *, ev_timer *, int);
+
+static void
+sweep_cb(redisAsyncContext *ac, void *r, void *priv)
+{
+	struct apid	*a = priv;
+	redisReply	*reply = r, *e;
+	size_t		 i;
+
+	(void)ac;
+	a->sweeping = 0;
+	if (reply == NULL || reply->type != REDIS_REPLY_ARRAY)
+		return;
+	for (i = 0; i < reply->elements; i++) {
+		e = reply->element[i];
+		if (e->type == REDIS_REPLY_STRING && e->len <= APID_UID_LEN &&
+		    memchr(e->str, '\0', e->len) == NULL)
+			expire(a, e->str, ERR_DEADLINE);
+	}
+	/*
+	 * A full batch: there may be more, so ask again now; the expiries
+	 * just queued run first on this connection, so none comes twice.
+	 */
+	if (reply->elements == APID_SWEEP_MAX)
+		sweep_timer_cb(a->loop, &a->sweep, 0);
+}
+
+/* Every second: the requests whose deadline and grace have passed. */
+static void
+sweep_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct apid	*a = w->data;
+	const char	*argv[7];
+	char		 max[24], count[24];
+
+	(void)loop;
+	(void)revents;
+	if (a->sweeping || !a->recovered || !rconn_up(a->cmd))
+		return;
+	snprintf(max, sizeof(max), "%lld", (long long)time(NULL) - APID_GRACE);
+	argv[0] = "ZRANGEBYSCORE";
+	argv[1] = APID_DEADLINES;
+	argv[2] = "-inf";
+	argv[3] = max;
+	argv[4] = "LIMIT";
+	argv[5] = "0";
+	snprintf(count, sizeof(count), "%d", APID_SWEEP_MAX);
+	argv[6] = count;
+	if (rconn_cmd(a->cmd, sweep_cb, a, 7, argv, NULL) == 0)
+		a->sweeping = 1;
+}
+
+static void
+recovered(struct apid *a)
+{
+	if (--a->recovering > 0)
+		return;
+	a->recovered = 1;
+	log_debug("journal read");
+	apid_pump(a);
+}
+
+/* ts and exp of an inflight record "ts exp json", json after them. */
+static int
+record_parse(const char *s, size_t len, uint64_t *ts, uint64_t *exp,
+    size_t *off)
+{
+	char	 num[24], *end;
+	size_t	 i, k;
+	uint64_t *v[2] = { ts, exp };
+
+	for (i = 0, k = 0; k < 2; k++) {
+		size_t	n = 0;
+
+		while (i < len && s[i] >= '0' && s[i] <= '9' &&
+		    n < sizeof(num) - 1)
+			num[n++] = s[i++];
+		if (n == 0 || i >= len || s[i] != ' ')
+			return -1;
+		num[n] = '\0';
+		*v[k] = strtoull(num, &end, 10);
+		i++;
+	}
+	*off = i;
+	return 0;
+}
+
+struct recover {
+	struct apid	*a;
+	char		*uid;
+	char		*rec;
+	size_t		 reclen;
+};
+
+/* One journaled request: sent again to what still owes, or answered. */
+static void
+recover_cb(redisAsyncContext *ac, void *r, void *priv)
+{
+	struct recover		*rv = priv;
+	struct apid		*a = rv->a;
+	redisReply		*reply = r;
+	struct msg_out_req	*q;
+	struct apid_req		*req;
+	char			 why[MSGJSON_ERR_MAX];
+	uint64_t		 ts, exp, now = (uint64_t)time(NULL), n;
+	size_t			 i, off, ndst = 0;
+
+	(void)ac;
+	if (reply == NULL || reply->type != REDIS_REPLY_ARRAY) {
+		log_warnx("request %s: its journal cannot be read; it is "
+		    "answered at its deadline", rv->uid);
+		goto out;
+	}
+	if (record_parse(rv->rec, rv->reclen, &ts, &exp, &off) != 0 ||
+	    (q = malloc(sizeof(*q))) == NULL) {
+		log_warnx("request %s: a malformed journal record", rv->uid);
+		expire(a, rv->uid, ERR_RESTART);
+		goto out;
+	}
+	if (msgjson_parse_out_req(q, rv->rec + off, rv->reclen - off, why,
+	    sizeof(why)) != 0) {
+		log_warnx("request %s: journal: %s", rv->uid, why);
+		free(q);
+		expire(a, rv->uid, ERR_RESTART);
+		goto out;
+	}
+	/* What still owes an answer, a twin owing two named twice. */
+	for (i = 0; i + 1 < reply->elements; i += 2) {
+		if (reply->element[i]->type != REDIS_REPLY_STRING ||
+		    strcmp(reply->element[i]->str, "_") == 0)
+			continue;
+		n = strtoull(reply->element[i + 1]->str, NULL, 10);
+		while (n-- > 0 && ndst < MSGJSON_DST_MAX)
+			q->dst[ndst++] = (uint32_t)strtoul(
+			    reply->element[i]->str, NULL, 10);
+	}
+	q->ndst = ndst;
+	if (ndst == 0 || envelope_ttl(now, ts, exp) <= APID_GRACE) {
+		msgjson_out_req_clear(q);
+		free(q);
+		expire(a, rv->uid, ERR_RESTART);
+		goto out;
+	}
+	log_info("request %s: sent again to %zu twin(s) after a restart",
+	    rv->uid, ndst);
+	req = req_new(a, q, rv->uid, ts, exp);
+	req_queue(a, req);
+out:
+	free(rv->uid);
+	free(rv->rec);
+	free(rv);
+	recovered(a);
+}
+
+static void
+inflight_cb(redisAsyncContext *ac, void *r, void *priv)
+{
+	struct apid	*a = priv;
+	redisReply	*reply = r, *k, *v;
+	struct recover	*rv;
+	const char	*argv[2];
+	char		*wkey;
+	size_t		 i;
+
+	(void)ac;
+	if (reply == NULL) {
+		a->recovering = 0;
+		return;		/* cmd_up starts the recovery again */
+	}
+	if (reply->type != REDIS_REPLY_ARRAY) {
+		log_warnx("HGETALL %s: %s", APID_INFLIGHT,
+		    reply->type == REDIS_REPLY_ERROR ? reply->str :
+		    "not a hash");
+		recovered(a);
+		return;
+	}
+	for (i = 0; i + 1 < reply->elements; i += 2) {
+		k = reply->element[i];
+		v = reply->element[i + 1];
+		if (k->type != REDIS_REPLY_STRING ||
+		    v->type != REDIS_REPLY_STRING || k->len > APID_UID_LEN ||
+		    memchr(k->str, '\0', k->len) != NULL)
+			continue;
+		if ((rv = calloc(1, sizeof(*rv))) == NULL)
+			fatal("calloc");
+		rv->a = a;
+		rv->uid = xmemdup(k->str, k->len);
+		rv->rec = xmemdup(v->str, v->len);
+		rv->reclen = v->len;
+		if (asprintf(&wkey, "%s%s%s", APID_BACKLOG_PREFIX, rv->uid,
+		    APID_WAITING_SUFFIX) == -1)
+			fatal("asprintf");
+		argv[0] = "HGETALL";
+		argv[1] = wkey;
+		if (rconn_cmd(a->cmd, recover_cb, rv, 2, argv, NULL) == 0)
+			a->recovering++;
+		else {
+			free(rv->uid);
+			free(rv->rec);
+			free(rv);
+		}
+		free(wkey);
+	}
+	recovered(a);
+}
+
+static void
+unpend_cb(redisAsyncContext *ac, void *r, void *priv)
+{
+	struct apid	*a = priv;
+	redisReply	*reply = r;
+	const char	*argv[2];
+
+	(void)ac;
+	if (reply == NULL) {
+		a->recovering = 0;
+		return;
+	}
+	if (reply->type == REDIS_REPLY_INTEGER && reply->integer > 0)
+		log_info("%lld request(s) popped before a restart went back "
+		    "to %s", reply->integer, APID_LOCAL_QUEUE);
+	else if (reply->type == REDIS_REPLY_ERROR)
+		log_warnx("%s: %s", APID_PENDING_QUEUE, reply->str);
+	argv[0] = "HGETALL";
+	argv[1] = APID_INFLIGHT;
+	if (rconn_cmd(a->cmd, inflight_cb, a, 2, argv, NULL) != 0)
+		a->recovering = 0;
+}
+
+/*
+ * Once per start, before the first pop: what a previous run popped but
+ * did not journal goes back to the queue, and what it journaled but did
+ * not send is sent again, or answered when it is too late.
+ */
+static void
+recover(struct apid *a)
+{
+	const char	*argv[5];
+
+	if (a->recovered || a->recovering > 0)
+		return;
+	argv[0] = "EVAL";
+	argv[1] = unpend_lua;
+	argv[2] = "2";
+	argv[3] = APID_PENDING_QUEUE;
+	argv[4] = APID_LOCAL_QUEUE;
+	if (rconn_cmd(a->cmd, unpend_cb, a, 5, argv, NULL) == 0)
+		a->recovering = 1;
+}
+
 /* Replays what waited, then pops again if credit allows. */
 static void
 cmd_up(struct rconn *rc, void *arg)
@@ -603,6 +1527,7 @@ cmd_up(struct rconn *rc, void *arg)
 	struct apid_job		*j;
 
 	(void)rc;
+	recover(a);
 	TAILQ_INIT(&todo);
 	TAILQ_CONCAT(&todo, &a->waiting, entry);
 	a->nwaiting = 0;
@@ -616,9 +1541,24 @@ cmd_up(struct rconn *rc, void *arg)
 void
 apid_redis_init(struct apid *a)
 {
+	size_t	i;
+
+	TAILQ_INIT(&a->outq);
+	for (i = 0; i < APID_REQTAB; i++)
+		LIST_INIT(&a->reqs[i]);
 	ev_timer_init(&a->pop_retry, pop_retry_cb, POP_RETRY, 0.);
 	a->pop_retry.data = a;
-	if ((a->pop = rconn_new(a->loop, &a->url, "rmb-apid-pop", pop_up,
+	ev_timer_init(&a->sweep, sweep_timer_cb, SWEEP_EVERY, SWEEP_EVERY);
+	a->sweep.data = a;
+	ev_timer_start(a->loop, &a->sweep);
+	if ((a->done = malloc(APID_DONE_BATCH * APID_UID_LEN)) == NULL)
+		fatal("malloc");
+	ev_prepare_init(&a->flush, flush_cb);
+	a->flush.data = a;
+	ev_prepare_start(a->loop, &a->flush);
+	if ((a->popreq = rconn_new(a->loop, &a->url, "rmb-apid-pop-local",
+	    pop_up, NULL, a)) == NULL ||
+	    (a->pop = rconn_new(a->loop, &a->url, "rmb-apid-pop", pop_up,
 	    NULL, a)) == NULL ||
 	    (a->cmd = rconn_new(a->loop, &a->url, "rmb-apid", cmd_up, NULL,
 	    a)) == NULL)
@@ -652,12 +1592,8 @@ apid_deliver_request(struct apid *a, struct msg_in_req *m, uint32_t twin,
 }
 
 void
-apid_deliver_response(struct apid *a, const char *uid, struct msg_in_resp *m)
+apid_deliver_response(struct apid *a, const char *uid, uint32_t twin,
+    struct msg_in_resp *m)
 {
-	struct apid_job	*j;
-
-	j = job_new(a, JOB_GET, concat(APID_BACKLOG_PREFIX, uid));
-	j->ruid = xstrdup(uid);
-	j->resp = m;
-	job_run(j);
+	claim(a, uid, twin, m);
 }

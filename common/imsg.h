@@ -26,6 +26,13 @@
  * 64 KiB margin on top for IMSG_MAX, which is the whole frame.
  */
 #define ENVELOPE_MAX	(4 * 1024 * 1024)
+/*
+ * The largest payload a local program may send: an envelope's other
+ * fields (each string at most 4 KiB through the redis API, a signature,
+ * the cipher's 28 bytes) take far less than the 32 KiB kept for them,
+ * so a payload this size always fits an envelope.
+ */
+#define PAYLOAD_MAX	(ENVELOPE_MAX - 32 * 1024)
 #define IMSG_HDR_SIZE	16
 #define IMSG_MAX	(ENVELOPE_MAX + 64 * 1024)
 

@@ -8,17 +8,52 @@
 #include <stdint.h>
 
 enum imsg_type {
-	/* 100: parent -> keyd, once, before keyd answers anything. */
+	/*
+	 * 100: parent -> keyd, once, before keyd answers anything:
+	 *   u32 key type, u32 secret source, str secret file path,
+	 *   u32 update_twin pallet, u32 call index, u32 ndomains,
+	 *   ndomains x str relay domain, str jail, str user.
+	 */
 	IMSG_KEYD_CONFIG = 100,
 
-	/* 200: netd -> keyd requests; the reply has the same type and id. */
+	/*
+	 * 200: netd -> keyd requests.  The reply has the same type and id
+	 * and is one bytes field unless said otherwise, or it is a
+	 * KEYD_ERROR.  A type keyd does not know ends keyd.
+	 *
+	 * IDENTITY: empty.  Reply: u32 key type, bytes account (32),
+	 *   bytes secp256k1 pk (33).
+	 */
 	IMSG_KEYD_IDENTITY = 200,
+	/* SET_TWIN: u32 twin id (not 0, set once).  Reply: empty. */
 	IMSG_KEYD_SET_TWIN = 201,
+	/* SIGN_ENVELOPE: bytes envelope, unsigned.  Reply: 65-byte sig. */
 	IMSG_KEYD_SIGN_ENVELOPE = 202,
-	IMSG_KEYD_MAKE_JWT = 203,
+	/*
+	 * 203 was MAKE_JWT, whose issue time netd chose: retired, never to
+	 * be reused.
+	 *
+	 * SEAL, OPEN: bytes peer pk, bytes plaintext (SEAL) or cipher
+	 * (OPEN).  Reply: the cipher or the plaintext.
+	 */
 	IMSG_KEYD_SEAL = 204,
 	IMSG_KEYD_OPEN = 205,
-	IMSG_KEYD_SIGN_UPDATE_TWIN = 206,
+	/*
+	 * 206 was SIGN_UPDATE_TWIN, an immortal extrinsic: retired, never
+	 * to be reused.
+	 *
+	 * JWT: u32 ttl (1..3600 s).  keyd sets iat from its own clock, exp
+	 * = iat + ttl and "sid":null.  Reply: the token.
+	 */
+	IMSG_KEYD_JWT = 207,
+	/*
+	 * SIGN_UPDATE_TWIN_MORTAL: u32 nonce, u32 spec version, u32
+	 * transaction version, bytes genesis hash (32), u64 number of a
+	 * recent block, bytes that block's hash (32, not all zeros).
+	 * Reply: the signed update_twin extrinsic of keyd's relay domains
+	 * and pk, mortal from that block for 64 blocks.
+	 */
+	IMSG_KEYD_SIGN_UPDATE_TWIN_MORTAL = 208,
 
 	/* 290: keyd -> netd, a refused request: u32 code, str message. */
 	IMSG_KEYD_ERROR = 290,
@@ -43,13 +78,17 @@ enum imsg_type {
 	 * 500: apid <-> netd.  Optional strings travel as u32 present (0 or
 	 * 1) and str (empty when absent); "conn" is an Address connection.
 	 *
-	 * CREDIT (netd -> apid): u32 n.  apid may send n more OUT_* messages;
-	 * netd grants credit again as it finishes each one, so apid pops
-	 * redis only while netd can take what it pops.
+	 * CREDIT (netd -> apid): u32 n.  apid may send n more OUT_* messages
+	 * and never more: one credit is one destination of a request, so a
+	 * request to many twins goes out as credit comes back.  netd grants
+	 * credit again as it finishes each one; going past it is a broken
+	 * sibling.
 	 */
 	IMSG_NETD_CREDIT = 500,
 	/*
-	 * OUT_REQUEST (apid -> netd), one per destination twin:
+	 * OUT_REQUEST (apid -> netd), one per destination twin, its header
+	 * id apid's non-zero token for the request, echoed in SENT and
+	 * SEND_FAILED:
 	 *   str uid, str cmd, opt tags, opt schema, u64 timestamp (stamped),
 	 *   u64 expiration (1..1800), u32 dst twin, bytes payload (plain).
 	 */
@@ -75,11 +114,18 @@ enum imsg_type {
 	 */
 	IMSG_APID_IN_RESPONSE = 511,
 	/*
-	 * SEND_FAILED (netd -> apid): an OUT_REQUEST that could not leave:
+	 * SEND_FAILED (netd -> apid): one destination of an OUT_REQUEST
+	 * that could not leave, the header id the request's token:
 	 *   str uid, u32 dst twin, u32 code (103, 106, 500), str message.
 	 *   apid answers the caller from the backlog with src "".
 	 */
-	IMSG_APID_SEND_FAILED = 512
+	IMSG_APID_SEND_FAILED = 512,
+	/*
+	 * SENT (netd -> apid): one destination of an OUT_REQUEST was handed
+	 * to a relay; empty, the header id the request's token.  When every
+	 * destination is sent or failed apid drops the request's journal.
+	 */
+	IMSG_APID_SENT = 513
 };
 
 /* Where keyd finds the secret (IMSG_KEYD_CONFIG). */

@@ -644,6 +644,52 @@ msgjson_in_resp_clear(struct msg_in_resp *m)
 	m->datlen = 0;
 }
 
+/*
+ * A ref the reader refuses (a NUL, bad UTF-8, too long) still goes back
+ * to the caller so that the answer can be matched: its raw text, escapes
+ * left as written, each byte that is not UTF-8 or is a control character
+ * as U+FFFD, cut at a character to fit.  r is at the opening quote and
+ * ends after the closing one.  Returns -1 when the string does not end.
+ */
+static int
+salvage_ref(struct json_rd *r, char out[MSGJSON_STR_MAX])
+{
+	static const char	 bad[] = "\xef\xbf\xbd";
+	const char		*p;
+	size_t			 n = 0, k, end;
+
+	while (r->off < r->len && r->p[r->off] != '"')
+		r->off++;
+	for (end = ++r->off; end < r->len && r->p[end] != '"'; end++)
+		if (r->p[end] == '\\' && ++end >= r->len)
+			return -1;
+	if (end >= r->len)
+		return -1;
+	while (r->off < end) {
+		p = r->p + r->off;
+		for (k = 1; k <= 4 && r->off + k <= end; k++)
+			if (utf8_valid(p, k))
+				break;
+		if (k > 4 || r->off + k > end || (unsigned char)*p < 0x20) {
+			k = 1;
+			p = bad;
+			if (n + 3 >= MSGJSON_STR_MAX)
+				break;
+			memcpy(out + n, p, 3);
+			n += 3;
+		} else {
+			if (n + k >= MSGJSON_STR_MAX)
+				break;
+			memcpy(out + n, p, k);
+			n += k;
+		}
+		r->off += k;
+	}
+	out[n] = '\0';
+	r->off = end + 1;
+	return 0;
+}
+
 int
 msgjson_salvage(const char *p, size_t len, char ret[MSGJSON_STR_MAX],
     struct msgjson_opt *ref)
@@ -651,6 +697,7 @@ msgjson_salvage(const char *p, size_t len, char ret[MSGJSON_STR_MAX],
 	struct json_rd	r;
 	enum json_type	t;
 	char		key[MSGJSON_KEY_MAX];
+	size_t		start;
 	int		have_ret = 0;
 
 	ret[0] = '\0';
@@ -671,10 +718,14 @@ msgjson_salvage(const char *p, size_t len, char ret[MSGJSON_STR_MAX],
 			have_ret = 1;
 		} else if (t == JSON_STRING && !ref->set &&
 		    strcmp(key, "ref") == 0) {
+			start = r.off;
 			if (json_get_string(&r, ref->s, MSGJSON_STR_MAX,
 			    NULL) != 0) {
-				ref->s[0] = '\0';
-				break;
+				r.off = start;
+				if (salvage_ref(&r, ref->s) != 0) {
+					ref->s[0] = '\0';
+					break;
+				}
 			}
 			ref->set = 1;
 		} else if (json_skip(&r) != 0)

@@ -30,7 +30,7 @@
 #define MSGJSON_STR_MAX	4096
 #define MSGJSON_KEY_MAX	256
 #define MSGJSON_DST_MAX	1024
-#define MSGJSON_DAT_MAX	ENVELOPE_MAX
+#define MSGJSON_DAT_MAX	PAYLOAD_MAX
 #define MSGJSON_ERR_MAX	256	/* the reason a parse gives */
 
 /* An optional string: set 0 is JSON null (or a missing key). */

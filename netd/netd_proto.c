@@ -34,6 +34,7 @@ enum out_kind {
 
 struct out {
 	enum out_kind	 kind;
+	uint32_t	 id;		/* apid's token for a request */
 	char		*uid;
 	char		*cmd;		/* requests */
 	char		*tags;		/* NULL: absent */
@@ -138,8 +139,8 @@ out_fail(struct out *o, uint32_t code, const char *msg)
 	if (o->kind == OUT_REQUEST) {
 		log_info("request %s to twin %u not sent: %s", o->uid, o->dst,
 		    msg);
-		b = imsg_create(IMSG_APID_SEND_FAILED, 0, 64 + strlen(o->uid) +
-		    strlen(msg));
+		b = imsg_create(IMSG_APID_SEND_FAILED, o->id, 64 +
+		    strlen(o->uid) + strlen(msg));
 		ibuf_add_str(b, o->uid);
 		ibuf_add_u32(b, o->dst);
 		ibuf_add_u32(b, code);
@@ -157,6 +158,10 @@ out_done(struct out *o)
 {
 	log_debug("%s %s sent to twin %u (%zu bytes)", out_what(o), o->uid,
 	    o->dst, o->framelen);
+	/* apid keeps the request journaled until every destination left. */
+	if (o->kind == OUT_REQUEST && netd_apid_send(imsg_create(IMSG_APID_SENT,
+	    o->id, 0)) == -1)
+		log_warn("request %s: SENT to apid", o->uid);
 	out_free(o);
 }
 
@@ -509,7 +514,8 @@ netd_proto_out(const struct imsg *imsg)
 	imsg_rd_init(&rd, imsg);
 	if (imsg->hdr.type == IMSG_NETD_OUT_REQUEST) {
 		o->kind = OUT_REQUEST;
-		bad = get_str(&rd, &o->uid) == -1 ||
+		o->id = imsg->hdr.id;
+		bad = o->id == 0 || get_str(&rd, &o->uid) == -1 ||
 		    get_str(&rd, &o->cmd) == -1 ||
 		    get_opt(&rd, &o->tags) == -1 ||
 		    get_opt(&rd, &o->schema) == -1 ||

@@ -197,6 +197,7 @@ is_json(const char *got, const char *want, const char *name)
 }
 
 struct out_req {
+	uint32_t	id;		/* apid's token */
 	char		uid[64], cmd[64], tags[64], schema[64];
 	uint32_t	has_tags, has_schema, dst;
 	uint64_t	ts, exp;
@@ -213,8 +214,9 @@ get_out_req(struct apid_proc *p, struct out_req *o)
 
 	memset(o, 0, sizeof(*o));
 	if (recv_frame(p, &imsg, 3000) != 1 ||
-	    imsg.hdr.type != IMSG_NETD_OUT_REQUEST)
+	    imsg.hdr.type != IMSG_NETD_OUT_REQUEST || imsg.hdr.id == 0)
 		return -1;
+	o->id = imsg.hdr.id;
 	imsg_rd_init(&rd, &imsg);
 	if (imsg_get_str(&rd, o->uid, sizeof(o->uid)) ||
 	    imsg_get_str(&rd, o->cmd, sizeof(o->cmd)) ||
@@ -301,10 +303,14 @@ test_requests(struct apid_proc *p, char *uid_out)
 	    "credit 0: nothing is popped");
 
 	credit(p, 1);
-	ok(get_out_req(p, &o) == 0 && get_out_req(p, &o2) == 0,
-	    "credit 1: two OUT_REQUESTs for two destinations (overdraw)");
-	ok(uuid_v4(o.uid) && strcmp(o.uid, o2.uid) == 0,
-	    "one UUID v4 uid for both: %s", o.uid);
+	ok(get_out_req(p, &o) == 0 && recv_frame(p, &imsg, 300) == 0,
+	    "credit 1: one destination of two goes, the other waits");
+	ok(llen("msgbus.system.local") == 0 &&
+	    llen("msgbus.system.local.pending") == 0, "popped and journaled");
+	credit(p, 1);
+	ok(get_out_req(p, &o2) == 0, "the next credit: the second one");
+	ok(uuid_v4(o.uid) && strcmp(o.uid, o2.uid) == 0 && o.id == o2.id,
+	    "one UUID v4 uid and one token for both: %s", o.uid);
 	ok(o.dst == 12 && o2.dst == 13, "one per destination, in order");
 	ok(strcmp(o.cmd, "zos.system.version") == 0 && !o.has_tags &&
 	    o.tags[0] == '\0' && o.has_schema &&
@@ -315,27 +321,26 @@ test_requests(struct apid_proc *p, char *uid_out)
 	    (unsigned long long)o.exp);
 	ok(o.len == 2 && memcmp(o.payload, "{}", 2) == 0,
 	    "the payload is the decoded dat");
-	ok(llen("msgbus.system.local") == 0, "popped");
 	bl = backlog(o.uid, &ttl);
 	ok(bl != NULL && strcmp(bl->uid, o.uid) == 0 &&
 	    bl->opt_reference_case == BACKLOG__OPT_REFERENCE_REFERENCE &&
 	    strcmp(bl->reference, "r1") == 0 &&
 	    strcmp(bl->reply_to, "q.ret") == 0 && bl->module[0] == '\0' &&
-	    bl->ttl >= 119 && bl->ttl <= 120 && ttl > 100 && ttl <= 120,
-	    "backlog stored with reference, reply_to and TTL %lld", ttl);
+	    bl->ttl >= 119 && bl->ttl <= 120 && ttl > 170 && ttl <= 185,
+	    "backlog stored with reference, reply_to, ttl 120, kept %lld s",
+	    ttl);
 	if (bl != NULL)
 		backlog__free_unpacked(bl, NULL);
 	snprintf(uid_out, 64, "%s", o.uid);
 
-	/* Overdrawn to -1: one credit brings it to 0, still no pop. */
+	/* No credit left: nothing more is popped. */
 	snprintf(json, sizeof(json), "{\"ver\":1,\"cmd\":\"c\",\"exp\":5000,"
 	    "\"dat\":\"\",\"dst\":[5],\"ret\":\"q.ret2\",\"now\":0,"
 	    "\"tag\":\"fail-fast\"}");
 	lpush("msgbus.system.local", json);
-	credit(p, 1);
 	nap(300);
 	ok(llen("msgbus.system.local") == 1 && recv_frame(p, &imsg, 0) == 0,
-	    "an overdraft is paid back before the next pop");
+	    "credit spent: nothing is popped");
 	credit(p, 1);
 	ok(get_out_req(p, &o) == 0 && o.exp == 1800 && o.has_tags &&
 	    strcmp(o.tags, "fail-fast") == 0 && o.len == 0 && o.dst == 5,
@@ -343,7 +348,7 @@ test_requests(struct apid_proc *p, char *uid_out)
 	bl = backlog(o.uid, &ttl);
 	ok(bl != NULL && bl->opt_reference_case ==
 	    BACKLOG__OPT_REFERENCE__NOT_SET && bl->ttl == 1800 &&
-	    ttl > 1790 && ttl <= 1800, "backlog TTL capped at 1800, no ref");
+	    ttl > 1855 && ttl <= 1865, "backlog ttl capped at 1800, no ref");
 	if (bl != NULL)
 		backlog__free_unpacked(bl, NULL);
 
@@ -376,7 +381,7 @@ static void
 test_local_failures(struct apid_proc *p)
 {
 	struct out_req	o;
-	char		json[512];
+	char		json[512], *got;
 
 	credit(p, 1);
 	refused(p, "{\"ver\":\"1\",\"ref\":\"r9\",\"ret\":\"q.bad\"}",
@@ -404,6 +409,27 @@ test_local_failures(struct apid_proc *p)
 	    "{\"ver\":1,\"ref\":null,\"dat\":\"\",\"src\":\"\",\"shm\":null,"
 	    "\"now\":0,\"err\":{\"code\":0,\"message\":\"no destination\"}}",
 	    "no destination answered");
+	lpush("msgbus.system.local", "{\"ver\":1,\"ref\":\"a\\u0000b\","
+	    "\"cmd\":\"c\",\"exp\":10,\"dat\":\"\",\"dst\":[1],"
+	    "\"ret\":\"q.bad\",\"now\":0}");
+	got = rpop("q.bad");
+	ok(got != NULL && strncmp(got, "{\"ver\":1,\"ref\":\"a\\\\u0000b\","
+	    "\"dat\":\"\",\"src\":\"\",\"shm\":null,\"now\":0,\"err\":{"
+	    "\"code\":0,\"message\":\"failed to load json request: ", 101) == 0,
+	    "a NUL in ref: answered, the ref escaped as written");
+	if (got != NULL)
+		diag("%s", got);
+	free(got);
+	lpush("msgbus.system.local", "{\"ver\":1,\"ref\":\"x\xff\xc3\","
+	    "\"cmd\":\"c\",\"exp\":10,\"dat\":\"\",\"dst\":[1],"
+	    "\"ret\":\"q.bad\",\"now\":0}");
+	got = rpop("q.bad");
+	ok(got != NULL && strncmp(got, "{\"ver\":1,\"ref\":\"x\xef\xbf\xbd"
+	    "\xef\xbf\xbd\",", 25) == 0, "bad UTF-8 in ref: answered, each bad "
+	    "byte as U+FFFD");
+	free(got);
+	ok(llen("msgbus.system.local.pending") == 0,
+	    "  and neither stays pending");
 	lpush("msgbus.system.local", "this is not json");
 	ok(wait_log(p->log, "failed to load json request: expected a JSON "
 	    "object (no ret queue to answer)", 3000) == 0,
@@ -596,20 +622,178 @@ test_incoming(struct apid_proc *p, const char *uid)
 	ok(wait_log(p->log, "received reply of an expired message", 3000) ==
 	    0, "a reply without backlog is logged");
 
-	ib = imsg_create(IMSG_APID_SEND_FAILED, 0, 128);
-	ibuf_add_str(ib, uid);
-	ibuf_add_u32(ib, 99);
-	ibuf_add_u32(ib, 103);
-	ibuf_add_str(ib, "unknown twin id '99'");
-	send_frame(p, ib);
-	got = rpop("q.ret");
-	is_json(got, "{\"ver\":1,\"ref\":\"r1\",\"dat\":\"\",\"src\":\"\","
-	    "\"shm\":null,\"now\":0,\"err\":{\"code\":103,"
-	    "\"message\":\"unknown twin id '99'\"}}",
-	    "SEND_FAILED answered from the backlog");
-	free(got);
 }
 
+static void
+sent(struct apid_proc *p, uint32_t id)
+{
+	if (imsg_compose(&p->netd, IMSG_APID_SENT, id, NULL, 0) != 0 ||
+	    imsgbuf_flush(&p->netd) != 0)
+		abort();
+}
+
+static void
+send_failed(struct apid_proc *p, uint32_t id, const char *uid,
+    uint32_t twin, uint32_t code, const char *msg)
+{
+	struct ibuf	*ib;
+
+	ib = imsg_create(IMSG_APID_SEND_FAILED, id, 128);
+	ibuf_add_str(ib, uid);
+	ibuf_add_u32(ib, twin);
+	ibuf_add_u32(ib, code);
+	ibuf_add_str(ib, msg);
+	send_frame(p, ib);
+}
+
+/* A command of two or three words; NULL arg3 for two. */
+static struct rreply *
+cmd3(const char *a1, const char *a2, const char *a3)
+{
+	const char	*argv[3] = { a1, a2, a3 };
+	struct rreply	*r;
+
+	if ((r = redis_cmd(srv.port, a3 != NULL ? 3 : 2, argv, NULL)) == NULL)
+		abort();
+	return r;
+}
+
+static long long
+redis_int(const char *a1, const char *a2, const char *a3)
+{
+	struct rreply	*r = cmd3(a1, a2, a3);
+	long long	 n = r->type == ':' ? r->integer : -1;
+
+	rreply_free(r);
+	return n;
+}
+
+static char *
+redis_str(const char *a1, const char *a2, const char *a3)
+{
+	struct rreply	*r = cmd3(a1, a2, a3);
+	char		*v = r->type == '$' ? strdup(r->str) : NULL;
+
+	rreply_free(r);
+	return v;
+}
+
+/*
+ * One answer per destination: a twin named twice owes two, a third
+ * copy is dropped, a send failure is an answer, and the journal goes
+ * once every destination left.
+ */
+static void
+test_exactly_once(struct apid_proc *p)
+{
+	struct out_req	 o[3];
+	char		 json[512], key[128], *got, *v;
+	int		 i, good = 1;
+
+	snprintf(json, sizeof(json), "{\"ver\":1,\"ref\":\"x1\","
+	    "\"cmd\":\"c\",\"exp\":60,\"dat\":\"\",\"dst\":[21,22,21],"
+	    "\"ret\":\"q.x\",\"now\":0}");
+	lpush("msgbus.system.local", json);
+	credit(p, 3);
+	for (i = 0; i < 3; i++)
+		good &= get_out_req(p, &o[i]) == 0;
+	ok(good && o[0].dst == 21 && o[1].dst == 22 && o[2].dst == 21,
+	    "three destinations, one twin twice");
+	snprintf(key, sizeof(key), "msgbus.backlog.%s.waiting", o[0].uid);
+	v = redis_str("HGET", key, "21");
+	ok(v != NULL && strcmp(v, "2") == 0 && redis_int("HLEN", key, NULL) == 3,
+	    "what each destination owes is journaled: 21 twice, 22 once");
+	free(v);
+	v = redis_str("HGET", "msgbus.system.inflight", o[0].uid);
+	ok(v != NULL && strstr(v, json) != NULL,
+	    "the request is in the inflight journal");
+	free(v);
+	v = redis_str("ZSCORE", "msgbus.system.deadlines", o[0].uid);
+	ok(v != NULL && strtoull(v, NULL, 10) == o[0].ts + o[0].exp,
+	    "and its deadline is kept: %s", v != NULL ? v : "none");
+	free(v);
+
+	in_response(p, o[0].uid, 21, NULL, NULL, 1, 0, 0, "", "a");
+	in_response(p, o[0].uid, 21, NULL, NULL, 2, 0, 0, "", "b");
+	in_response(p, o[0].uid, 21, NULL, NULL, 3, 0, 0, "", "c");
+	ok(wait_log(p->log, "was answered already: duplicate dropped", 3000)
+	    == 0 && llen("q.x") == 2, "two answers of 21; a third is dropped");
+	ok(redis_int("TTL", "q.x", NULL) > 3500,
+	    "an answer sets the reply list's expiry");
+	got = rpop("q.x");
+	ok(got != NULL && strstr(got, "\"now\":1,") != NULL,
+	    "first answer of 21, in order");
+	free(got);
+	got = rpop("q.x");
+	ok(got != NULL && strstr(got, "\"now\":2,") != NULL,
+	    "second answer of 21");
+	free(got);
+
+	send_failed(p, o[1].id, o[1].uid, 22, 103, "unknown twin id '22'");
+	got = rpop("q.x");
+	is_json(got, "{\"ver\":1,\"ref\":\"x1\",\"dat\":\"\",\"src\":\"\","
+	    "\"shm\":null,\"now\":0,\"err\":{\"code\":103,"
+	    "\"message\":\"unknown twin id '22'\"}}",
+	    "SEND_FAILED answered from the backlog");
+	free(got);
+	in_response(p, o[0].uid, 22, NULL, NULL, 4, 0, 0, "", "d");
+	ok(wait_log(p->log, "twin 22 was answered already", 3000) == 0 &&
+	    llen("q.x") == 0, "so a late response of 22 is dropped");
+	v = redis_str("ZSCORE", "msgbus.system.deadlines", o[0].uid);
+	ok(v == NULL, "all answered: the deadline is gone");
+	free(v);
+
+	sent(p, o[0].id);
+	sent(p, o[0].id);
+	nap(200);
+	v = redis_str("HGET", "msgbus.system.inflight", o[0].uid);
+	ok(v == NULL, "every destination left: the journal is dropped");
+	free(v);
+}
+
+/* A destination that never answers is answered after the deadline. */
+static void
+test_deadline(struct apid_proc *p)
+{
+	struct out_req	 o[2];
+	char		 json[512], *got;
+	time_t		 t0 = time(NULL);
+
+	snprintf(json, sizeof(json), "{\"ver\":1,\"ref\":\"d1\","
+	    "\"cmd\":\"c\",\"exp\":2,\"dat\":\"\",\"dst\":[31,32],"
+	    "\"ret\":\"q.d\",\"now\":0}");
+	lpush("msgbus.system.local", json);
+	credit(p, 2);
+	if (get_out_req(p, &o[0]) != 0 || get_out_req(p, &o[1]) != 0) {
+		ok(0, "the request goes out");
+		return;
+	}
+	sent(p, o[0].id);
+	sent(p, o[0].id);
+	in_response(p, o[0].uid, 31, NULL, NULL, 1, 0, 0, "", "a");
+	got = rpop("q.d");
+	ok(got != NULL && strstr(got, "\"src\":\"31\"") != NULL,
+	    "31 answers");
+	free(got);
+	got = NULL;
+	while (got == NULL && time(NULL) < t0 + 15)
+		got = rpop("q.d");
+	ok(got != NULL && strstr(got, "\"ref\":\"d1\"") != NULL &&
+	    strstr(got, "\"src\":\"32\"") != NULL &&
+	    strstr(got, "\"code\":500,\"message\":\"other: no response "
+	    "before the request's deadline\"") != NULL &&
+	    time(NULL) >= t0 + 2 + 5, "32 did not: answered with 500 after "
+	    "the deadline and its grace (%lld s)",
+	    (long long)(time(NULL) - t0));
+	if (got != NULL)
+		diag("%s", got);
+	free(got);
+	nap(1500);
+	ok(llen("q.d") == 0, "31 is not answered twice");
+	in_response(p, o[0].uid, 32, NULL, NULL, 1, 0, 0, "", "late");
+	ok(wait_log(p->log, "twin 32 was answered already", 3000) == 0 &&
+	    llen("q.d") == 0, "a response after that is dropped");
+}
 static void
 test_redis_errors(struct apid_proc *p)
 {
@@ -625,8 +809,8 @@ test_redis_errors(struct apid_proc *p)
 	r = redis_cmdf(srv.port, "SET msgbus.system.local oops");
 	rreply_free(r);
 	credit(p, 1);
-	ok(wait_log(p->log, "BRPOP: WRONGTYPE", 3000) == 0,
-	    "an error reply to BRPOP is logged");
+	ok(wait_log(p->log, "BLMOVE: WRONGTYPE", 3000) == 0,
+	    "an error reply to the pop is logged");
 	r = redis_cmdf(srv.port, "DEL msgbus.system.local");
 	rreply_free(r);
 	lpush("msgbus.system.local", "{\"ver\":1,\"cmd\":\"c\",\"exp\":10,"
@@ -641,12 +825,124 @@ test_redis_errors(struct apid_proc *p)
 	    "\"dat\":\"\",\"dst\":[4],\"ret\":\"q.string\",\"now\":0}");
 	ok(wait_log(p->log, "cannot push to q.string", 3000) == 0,
 	    "a push that fails is logged");
+	ok(redis_int("TTL", "q.string", NULL) == -1 &&
+	    llen("msgbus.system.local.pending") == 0,
+	    "a ret key that is no list gets no expiry; the request is gone");
 	lpush("msgbus.system.local", "{\"ver\":1,\"cmd\":\"c\",\"exp\":0,"
 	    "\"dat\":\"\",\"dst\":[4],\"ret\":\"q.after\",\"now\":0}");
 	got = rpop("q.after");
 	ok(got != NULL && proc_exited(p->pid, NULL) == 0,
 	    "apid goes on after redis error replies");
 	free(got);
+}
+
+/* A journal as a previous run left it, for a fresh apid to recover. */
+static void
+journal(const char *uid, const char *ref, uint64_t ts, uint64_t exp,
+    const char *json, const char *owe)
+{
+	Backlog		 bl = BACKLOG__INIT;
+	const char	*argv[4];
+	size_t		 argvlen[4];
+	uint8_t		 buf[256];
+	char		 key[128], rec[512], dl[32];
+	struct rreply	*r;
+
+	bl.uid = (char *)uid;
+	bl.opt_reference_case = BACKLOG__OPT_REFERENCE_REFERENCE;
+	bl.reference = (char *)ref;
+	bl.reply_to = (char *)"q.rec";
+	bl.module = (char *)"";
+	bl.ttl = exp;
+	snprintf(key, sizeof(key), "msgbus.backlog.%s", uid);
+	argv[0] = "SET";
+	argv[1] = key;
+	argv[2] = (const char *)buf;
+	argvlen[0] = 3;
+	argvlen[1] = strlen(key);
+	argvlen[2] = backlog__pack(&bl, buf);
+	if ((r = redis_cmd(srv.port, 3, argv, argvlen)) == NULL)
+		abort();
+	rreply_free(r);
+	snprintf(key, sizeof(key), "msgbus.backlog.%s.waiting", uid);
+	if ((r = redis_cmdf(srv.port, "HSET %s _ 1 %s 1", key, owe)) == NULL)
+		abort();
+	rreply_free(r);
+	snprintf(rec, sizeof(rec), "%llu %llu %s", (unsigned long long)ts,
+	    (unsigned long long)exp, json);
+	argv[0] = "HSET";
+	argv[1] = "msgbus.system.inflight";
+	argv[2] = uid;
+	argv[3] = rec;
+	if ((r = redis_cmd(srv.port, 4, argv, NULL)) == NULL)
+		abort();
+	rreply_free(r);
+	snprintf(dl, sizeof(dl), "%llu", (unsigned long long)(ts + exp));
+	argv[0] = "ZADD";
+	argv[1] = "msgbus.system.deadlines";
+	argv[2] = dl;
+	argv[3] = uid;
+	if ((r = redis_cmd(srv.port, 4, argv, NULL)) == NULL)
+		abort();
+	rreply_free(r);
+}
+
+/*
+ * A fresh apid finds what the last one left: a request popped but not
+ * journaled goes back to the queue, a journaled one goes again to the
+ * twins that still owe an answer, one too late for that is answered.
+ */
+static void
+test_recovery(const char *url)
+{
+	struct apid_proc p;
+	struct out_req	 o[2];
+	char		 log[300], *got, json[256];
+	time_t		 now = time(NULL);
+	int		 i, seen52 = 0, seen61 = 0;
+
+	redis_int("FLUSHALL", "SYNC", NULL);
+	snprintf(json, sizeof(json), "{\"ver\":1,\"ref\":\"pend\","
+	    "\"cmd\":\"c\",\"exp\":60,\"dat\":\"\",\"dst\":[61],"
+	    "\"ret\":\"q.rec\",\"now\":0}");
+	lpush("msgbus.system.local.pending", json);
+	journal("11111111-1111-4111-8111-111111111111", "rec1",
+	    (uint64_t)now, 60, "{\"ver\":1,\"ref\":\"rec1\",\"cmd\":\"c\","
+	    "\"exp\":60,\"dat\":\"aGk=\",\"dst\":[51,52],\"ret\":\"q.rec\","
+	    "\"now\":0}", "52");
+	journal("22222222-2222-4222-8222-222222222222", "rec2",
+	    (uint64_t)now - 100, 10, "{\"ver\":1,\"ref\":\"rec2\","
+	    "\"cmd\":\"c\",\"exp\":10,\"dat\":\"\",\"dst\":[53],"
+	    "\"ret\":\"q.rec\",\"now\":0}", "53");
+	snprintf(log, sizeof(log), "%s/apid5.log", srv.dir);
+	if (apid_start(&p, log) != 0 || send_config(&p, url) != 0)
+		abort();
+	wait_log(log, "ready", 5000);
+	credit(&p, 5);
+	for (i = 0; i < 2; i++) {
+		if (get_out_req(&p, &o[i]) != 0)
+			break;
+		if (strcmp(o[i].uid, "11111111-1111-4111-8111-111111111111")
+		    == 0 && o[i].dst == 52 && o[i].len == 2 &&
+		    o[i].ts == (uint64_t)now)
+			seen52++;
+		else if (o[i].dst == 61 && o[i].uid[0] != '1')
+			seen61++;
+	}
+	ok(seen52 == 1, "a journaled request goes again, to the twin that "
+	    "still owes, with its uid and timestamp");
+	ok(seen61 == 1, "a request popped but not journaled is popped again");
+	got = rpop("q.rec");
+	ok(got != NULL && strncmp(got, "{\"ver\":1,\"ref\":\"rec2\","
+	    "\"dat\":\"\",\"src\":\"53\",\"shm\":null,\"now\":", 54) == 0 &&
+	    strstr(got, ",\"err\":{\"code\":500,\"message\":\"other: the "
+	    "request was lost when rmb-peer restarted\"}}") != NULL,
+	    "one too late is answered, naming the restart");
+	if (got != NULL)
+		diag("%s", got);
+	free(got);
+	ok(llen("msgbus.system.local.pending") == 0, "nothing stays pending");
+	apid_clear(&p);
 }
 
 int
@@ -681,6 +977,8 @@ main(void)
 	test_local_failures(&p);
 	test_replies(&p);
 	test_incoming(&p, uid);
+	test_exactly_once(&p);
+	test_deadline(&p);
 	test_redis_errors(&p);
 	ok(seccomp_mode(p.pid) == 2 && proc_exited(p.pid, NULL) == 0,
 	    "still running under its filter");
@@ -734,6 +1032,8 @@ main(void)
 	    wait_log(log, "expected the configuration", 100) == 0,
 	    "a first message other than the configuration is fatal");
 	apid_clear(&q);
+
+	test_recovery(url);
 
 	if (getenv("APID_KEEP_LOGS") != NULL) {
 		snprintf(log, sizeof(log), "cp %s/apid*.log /tmp/", srv.dir);

@@ -448,14 +448,14 @@ test_big_dat(void)
 	ok(out != NULL && msgjson_parse_in_resp(&m2, out, len, err,
 	    sizeof(err)) == 0 && m2.datlen == MSGJSON_DAT_MAX &&
 	    memcmp(m2.dat, m.dat, MSGJSON_DAT_MAX) == 0,
-	    "a payload of ENVELOPE_MAX bytes goes both ways");
+	    "a payload of PAYLOAD_MAX (4 MiB - 32 KiB) bytes goes both ways");
 	free(out);
 	msgjson_in_resp_clear(&m2);
 	m.datlen = MSGJSON_DAT_MAX + 1;
 	out = msgjson_write_in_resp(&m, &len);
 	ok(out != NULL && msgjson_parse_in_resp(&m2, out, len, err,
 	    sizeof(err)) == -1 && m2.dat == NULL,
-	    "a payload of ENVELOPE_MAX + 1 bytes is refused on input");
+	    "a payload of PAYLOAD_MAX + 1 bytes is refused on input");
 	free(out);
 	free(m.dat);
 }
@@ -483,6 +483,18 @@ test_salvage(void)
 	j = "{\"ret\":\"\"}";
 	ok(msgjson_salvage(j, strlen(j), ret, &ref) == 0,
 	    "salvage: an empty ret is not usable");
+	j = "{\"ref\":\"a\\u0000\\\"b\",\"ver\":1,\"ret\":\"q\"}";
+	ok(msgjson_salvage(j, strlen(j), ret, &ref) == 1 && ref.set &&
+	    strcmp(ref.s, "a\\u0000\\\"b") == 0 && strcmp(ret, "q") == 0,
+	    "salvage: a NUL in ref before ret: ref as written (%s)", ref.s);
+	j = "{\"ref\":\"\xff\x01\xc3\xa9\xe2\x82\",\"ret\":\"q\"}";
+	ok(msgjson_salvage(j, strlen(j), ret, &ref) == 1 && ref.set &&
+	    strcmp(ref.s, "\xef\xbf\xbd\xef\xbf\xbd\xc3\xa9\xef\xbf\xbd"
+	    "\xef\xbf\xbd") == 0, "salvage: bad UTF-8 and a control byte "
+	    "in ref: U+FFFD each, good characters kept");
+	j = "{\"ref\":\"\xff";
+	ok(msgjson_salvage(j, strlen(j), ret, &ref) == 0 && !ref.set,
+	    "salvage: an unterminated bad ref");
 }
 
 int

@@ -49,10 +49,15 @@ static int		credit;
 #define MAXMSG	32
 static struct rec {
 	uint32_t	 type;
+	uint32_t	 id;
 	uint8_t		*p;
 	size_t		 len;
 }			frames[MAXMSG], apid[MAXMSG];
 static int		nframes, napid;
+/* SENT to apid: how many, and the last one's id (the request's token). */
+static int		nsent;
+static uint32_t		sent_id;
+#define TOKEN	7	/* apid's token on every OUT_REQUEST here */
 
 struct kreq {
 	uint32_t	 type;
@@ -166,15 +171,24 @@ record(struct rec *r, int *n, uint32_t type, const void *p, size_t len)
 int
 netd_apid_send(struct ibuf *b)
 {
-	uint32_t	type;
+	uint32_t	type, id;
 
 	if (b == NULL || b->err != 0) {
 		ibuf_free(b);
 		return -1;
 	}
 	memcpy(&type, b->buf, sizeof(type));
-	record(apid, &napid, type, b->buf + IMSG_HDR_SIZE,
-	    b->len - IMSG_HDR_SIZE);
+	memcpy(&id, b->buf + 8, sizeof(id));
+	if (type == IMSG_APID_SENT) {
+		if (b->len != IMSG_HDR_SIZE)
+			abort();
+		nsent++;
+		sent_id = id;
+	} else {
+		record(apid, &napid, type, b->buf + IMSG_HDR_SIZE,
+		    b->len - IMSG_HDR_SIZE);
+		apid[napid - 1].id = id;
+	}
 	ibuf_free(b);
 	return 0;
 }
@@ -304,7 +318,8 @@ reset(void)
 		free(frames[i].p);
 	for (i = 0; i < napid; i++)
 		free(apid[i].p);
-	nframes = napid = 0;
+	nframes = napid = nsent = 0;
+	sent_id = 0;
 	credit = 0;
 }
 
@@ -338,7 +353,7 @@ struct out_req {
 static int
 send_out_request(const struct out_req *r)
 {
-	struct ibuf	*b = imsg_create(IMSG_NETD_OUT_REQUEST, 0, 256);
+	struct ibuf	*b = imsg_create(IMSG_NETD_OUT_REQUEST, TOKEN, 256);
 	struct imsg	 m;
 	int		 rv;
 
@@ -354,6 +369,7 @@ send_out_request(const struct out_req *r)
 	ibuf_add_bytes(b, r->payload, strlen(r->payload));
 	memset(&m, 0, sizeof(m));
 	m.hdr.type = IMSG_NETD_OUT_REQUEST;
+	m.hdr.id = TOKEN;
 	m.data = b->buf + IMSG_HDR_SIZE;
 	m.datalen = b->len - IMSG_HDR_SIZE;
 	rv = netd_proto_out(&m);
@@ -402,7 +418,8 @@ send_failed(int i, const char *uid, uint32_t code, const char *msg)
 	char		u[64], s[256];
 	uint32_t	dst, c;
 
-	if (i >= napid || apid[i].type != IMSG_APID_SEND_FAILED)
+	if (i >= napid || apid[i].type != IMSG_APID_SEND_FAILED ||
+	    apid[i].id != TOKEN)
 		return 0;
 	m = as_imsg(&apid[i]);
 	imsg_rd_init(&rd, &m);
@@ -445,7 +462,8 @@ test_out_request(void)
 	r.ts = now - 10;
 	r.exp = 100;
 	ok(send_out_request(&r) == 0 && nframes == 1 && napid == 0,
-	    "request: one frame, nothing for apid");
+	    "request: one frame, nothing for apid but SENT");
+	ok(nsent == 1 && sent_id == TOKEN, "SENT carries apid's token");
 	ok((e = frame(0)) != NULL, "the frame is an envelope");
 	if (e == NULL)
 		return;
@@ -500,7 +518,8 @@ test_out_failures(void)
 	r.ts = now;
 	send_out_request(&r);
 	ok(nframes == 0 && send_failed(0, "u2", 103, "unknown twin id '99'")
-	    && credit == 1, "unknown destination: 103, credit back");
+	    && credit == 1 && nsent == 0,
+	    "unknown destination: 103 with apid's token, credit back, no SENT");
 	reset();
 	r.dst = PEER;
 	lookup_fail = 1;
@@ -553,8 +572,8 @@ test_out_waiting(void)
 	    "the short one is given up 2 s before its deadline: 500");
 	relay_up = 1;
 	netd_proto_retry();
-	ok(nframes == 1 && netd_proto_waiting() == 0 && credit == 2,
-	    "a relay comes up: the other goes");
+	ok(nframes == 1 && netd_proto_waiting() == 0 && credit == 2 &&
+	    nsent == 1, "a relay comes up: the other goes, SENT only then");
 	e = frame(0);
 	ok(e != NULL && strcmp(e->uid, "u4") == 0, "it is u4");
 	if (e != NULL)
@@ -618,10 +637,34 @@ test_out_malformed(void)
 	m.hdr.type = IMSG_NETD_OUT_REQUEST;
 	m.data = b->buf + IMSG_HDR_SIZE;
 	m.datalen = b->len - IMSG_HDR_SIZE;
+	m.hdr.id = TOKEN;
 	ok(netd_proto_out(&m) == -1 && credit == 0, "present = 2: malformed");
 	m.datalen -= 2;
 	ok(netd_proto_out(&m) == -1, "truncated: malformed");
 	ibuf_free(b);
+	{
+		struct out_req	r = { "u0", "a.b", NULL, NULL, "x", now, 60,
+				    PEER };
+		struct ibuf	*c = imsg_create(IMSG_NETD_OUT_REQUEST, 0, 64);
+
+		ibuf_add_str(c, r.uid);
+		ibuf_add_str(c, r.cmd);
+		ibuf_add_u32(c, 0);
+		ibuf_add_str(c, "");
+		ibuf_add_u32(c, 0);
+		ibuf_add_str(c, "");
+		ibuf_add_u64(c, r.ts);
+		ibuf_add_u64(c, r.exp);
+		ibuf_add_u32(c, r.dst);
+		ibuf_add_bytes(c, "x", 1);
+		memset(&m, 0, sizeof(m));
+		m.hdr.type = IMSG_NETD_OUT_REQUEST;
+		m.data = c->buf + IMSG_HDR_SIZE;
+		m.datalen = c->len - IMSG_HDR_SIZE;
+		ok(netd_proto_out(&m) == -1 && nframes == 0,
+		    "a request without apid's token: malformed");
+		ibuf_free(c);
+	}
 }
 
 struct in_env {

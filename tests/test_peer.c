@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "base64.h"
+#include "imsg.h"
 #include "peer_fixture.h"
 #include "tap.h"
 
@@ -231,7 +232,11 @@ test_remote_checks(void)
 		envelope__free_unpacked(e, NULL);
 	wsc_close(&w);
 
-	/* Unsigned, source 0, a request: dropped (the reference takes it). */
+	/*
+	 * Unsigned, source 0, a request: the relay refuses it now, and b
+	 * would drop it anyway (the reference takes it; netd's own check is
+	 * in test_netd_proto).
+	 */
 	{
 		Envelope	 env;
 		Address		 dst;
@@ -254,8 +259,9 @@ test_remote_checks(void)
 		env.request = &rq;
 		n = envelope__pack(&env, buf);
 		ok(http_request("127.0.0.1", net.relay_port, "POST", "/", buf, n,
-		    &status, &r2, &rl, WAIT) == 0 && status == 202,
-		    "an unsigned source-0 request handed to the relay");
+		    &status, &r2, &rl, WAIT) == 0 && status == 401,
+		    "an unsigned source-0 request is refused by the relay "
+		    "(401)");
 		free(r2);
 		resp = pf_blpop(pb.redis.port, "msgbus.test.zero", 3);
 		ok(resp == NULL, "is dropped by b, not given to its service");
@@ -310,18 +316,27 @@ test_answers(void)
 	char	 req[8192], *resp, *in;
 	char	 reply[12288];
 
-	/* b answers after the 2 s the request had: the reply is dropped. */
+	/*
+	 * b does not answer before the deadline (2 s) and its grace: a is
+	 * told so by its own peer, and b's late reply is then dropped.
+	 */
 	pf_request(req, sizeof(req), "late", "test.slow", 2, "1", "2",
 	    "ret.late", NULL);
 	pf_lpush(pa.redis.port, "msgbus.system.local", req);
 	in = pf_blpop(pb.redis.port, "msgbus.test.slow", 10);
-	sleep(3);
+	resp = pf_blpop(pa.redis.port, "ret.late", 15);
+	ok(field_is(resp, "ref", "\"late\"") && field_is(resp, "src",
+	    "\"2\"") && field_is(resp, "err", "{\"code\":500,\"message\":"
+	    "\"other: no response before the request's deadline\"}"),
+	    "no answer before the deadline: the caller's peer says so (%s)",
+	    resp != NULL ? resp : "nothing");
+	free(resp);
 	if (in != NULL && pf_echo_reply(in, reply, sizeof(reply)) == 0)
 		pf_lpush(pb.redis.port, "msgbus.system.reply", reply);
 	free(in);
-	ok(wait_log(pa.log, "received reply of an expired message", WAIT) ==
-	    0 && pf_llen(pa.redis.port, "ret.late") == 0,
-	    "a reply after the backlog expired is dropped, and logged");
+	ok(wait_log(pa.log, "was answered already", WAIT) == 0 &&
+	    pf_llen(pa.redis.port, "ret.late") == 0,
+	    "a reply after that is dropped, and logged");
 
 	/* c seals for a pk that is not b's: b cannot open, answers 106. */
 	pf_request(req, sizeof(req), "wrongpk", "test.echo", 60, "1", "2",
@@ -335,6 +350,175 @@ test_answers(void)
 	free(resp);
 	ok(pf_llen(pb.redis.port, "msgbus.test.echo") == 0,
 	    "and b's service never saw it");
+}
+
+/*
+ * An echo service inside redis: answers every request waiting on
+ * msgbus.<cmd> with its own body.  Returns how many.
+ */
+static long long
+echo_all(const struct pf_peer *p, const char *cmd)
+{
+	static const char lua[] =
+	    "local n = 0\n"
+	    "while true do\n"
+	    "  local r = redis.call('RPOP', KEYS[1])\n"
+	    "  if not r then break end\n"
+	    "  local q = cjson.decode(r)\n"
+	    "  redis.call('LPUSH', 'msgbus.system.reply', cjson.encode({"
+	    "ver = 1, ref = q.ref, dat = q.dat, dst = q.src, now = 0}))\n"
+	    "  n = n + 1\n"
+	    "end\n"
+	    "return n\n";
+	char		 key[128];
+	const char	*argv[] = { "EVAL", lua, "1", key };
+	struct rreply	*r;
+	long long	 n = 0;
+
+	snprintf(key, sizeof(key), "msgbus.%s", cmd);
+	if ((r = redis_cmd(p->redis.port, 4, argv, NULL)) != NULL &&
+	    r->type == ':')
+		n = r->integer;
+	rreply_free(r);
+	return n;
+}
+
+/*
+ * Sends n copies of one request in one LPUSH, answers them on a and b
+ * until want answers are on ret or secs pass; counts the answers by src
+ * ("1", "2") and the errors.
+ */
+static void
+burst(int n, const char *dst, const char *ret, long long want, int secs,
+    long long got[3])
+{
+	const char	**argv;
+	char		 req[8192], ref[32];
+	struct rreply	*r;
+	time_t		 end = time(NULL) + secs;
+	long long	 i;
+
+	if ((argv = calloc((size_t)n + 2, sizeof(*argv))) == NULL)
+		abort();
+	argv[0] = "LPUSH";
+	argv[1] = "msgbus.system.local";
+	for (i = 0; i < n; i++) {
+		snprintf(ref, sizeof(ref), "b%lld", i);
+		pf_request(req, sizeof(req), ref, "test.fan", 120, "\"x\"", dst,
+		    ret, NULL);
+		if ((argv[i + 2] = strdup(req)) == NULL)
+			abort();
+	}
+	r = redis_cmd(pa.redis.port, n + 2, argv, NULL);
+	rreply_free(r);
+	for (i = 0; i < n; i++)
+		free((char *)argv[i + 2]);
+	free(argv);
+	while (pf_llen(pa.redis.port, ret) < want && time(NULL) < end) {
+		if (echo_all(&pa, "test.fan") + echo_all(&pb, "test.fan") == 0)
+			usleep(20000);
+	}
+	got[0] = got[1] = got[2] = 0;
+	r = redis_cmdf(pa.redis.port, "LRANGE %s 0 -1", ret);
+	for (i = 0; r != NULL && r->type == '*' && i < (long long)r->n; i++) {
+		if (!field_is(r->elem[i]->str, "err", "null"))
+			got[2]++;
+		else if (field_is(r->elem[i]->str, "src", "\"1\""))
+			got[0]++;
+		else if (field_is(r->elem[i]->str, "src", "\"2\""))
+			got[1]++;
+	}
+	rreply_free(r);
+	r = redis_cmdf(pa.redis.port, "DEL %s", ret);
+	rreply_free(r);
+}
+
+/*
+ * Fan-out that once crashed the peer: netd took a multi-destination
+ * request beyond apid's credit as fatal.  Now every destination is
+ * answered and the peer lives.
+ */
+static void
+test_fanout(void)
+{
+	char		 dst[2048];
+	long long	 got[3];
+	size_t		 off = 0;
+	int		 i;
+
+	for (i = 0; i < 257; i++)
+		off += (size_t)snprintf(dst + off, sizeof(dst) - off, "%s2",
+		    i > 0 ? "," : "");
+	burst(1, dst, "ret.fan257", 257, 60, got);
+	ok(got[1] == 257 && got[2] == 0, "one request to 257 destinations: "
+	    "257 answers (%lld, %lld errors)", got[1], got[2]);
+	ok(kill(pa.pid, 0) == 0 && wait_log(pa.log, "beyond its credit", 1)
+	    != 0, "  and the peer is alive");
+
+	burst(10, dst + 2 * 157, "ret.fan100", 1000, 60, got);
+	ok(got[1] == 1000 && got[2] == 0, "10 requests to 100 destinations "
+	    "in one LPUSH: 1000 answers (%lld, %lld errors)", got[1], got[2]);
+	burst(3000, "2,1,2", "ret.fan3", 9000, 120, got);
+	ok(got[0] == 3000 && got[1] == 6000 && got[2] == 0,
+	    "3000 requests to [2,1,2] in one LPUSH: 3000 from a, 6000 from b "
+	    "(%lld, %lld, %lld errors)", got[0], got[1], got[2]);
+	ok(kill(pa.pid, 0) == 0 && kill(pb.pid, 0) == 0 &&
+	    wait_log(pa.log, "beyond its credit", 1) != 0,
+	    "  and both peers are alive");
+}
+
+/* A request whose body is len bytes of 0x5a, as JSON; malloc'd. */
+static char *
+big_request(size_t len, const char *ret)
+{
+	uint8_t	*body;
+	char	*b64, *json;
+	size_t	 n = b64_encoded_len(len) + 1;
+
+	if ((body = malloc(len)) == NULL || (b64 = malloc(n)) == NULL ||
+	    (json = malloc(n + 256)) == NULL)
+		abort();
+	memset(body, 0x5a, len);
+	if (b64_encode(b64, n, body, len) != 0)
+		abort();
+	snprintf(json, n + 256, "{\"ver\":1,\"ref\":\"big\",\"cmd\":"
+	    "\"test.fan\",\"exp\":60,\"dat\":\"%s\",\"tag\":null,"
+	    "\"dst\":[2],\"ret\":\"%s\",\"shm\":null,\"now\":0}", b64, ret);
+	free(body);
+	free(b64);
+	return json;
+}
+
+/* The largest body the man pages promise goes there and back. */
+static void
+test_payload_max(void)
+{
+	char	*req, *resp = NULL, *want;
+	time_t	 end = time(NULL) + 30;
+
+	req = big_request(PAYLOAD_MAX, "ret.big");
+	if ((want = strdup(strstr(req, "\"dat\":\""))) == NULL)
+		abort();
+	*strchr(want + 7, '"') = '\0';
+	pf_lpush(pa.redis.port, "msgbus.system.local", req);
+	while (resp == NULL && time(NULL) < end) {
+		echo_all(&pb, "test.fan");
+		resp = pf_blpop(pa.redis.port, "ret.big", 1);
+	}
+	ok(resp != NULL && field_is(resp, "err", "null") &&
+	    strstr(resp, want) != NULL, "a body of %d bytes (the documented "
+	    "limit) goes there and back", PAYLOAD_MAX);
+	free(resp);
+	free(req);
+	free(want);
+	req = big_request(PAYLOAD_MAX + 1, "ret.big");
+	pf_lpush(pa.redis.port, "msgbus.system.local", req);
+	resp = pf_blpop(pa.redis.port, "ret.big", 10);
+	ok(field_is(resp, "err", "{\"code\":0,\"message\":\"failed to load "
+	    "json request: "), "one byte more is refused with an answer (%.120s)",
+	    resp != NULL ? resp : "nothing");
+	free(resp);
+	free(req);
 }
 
 /* rmb serve on c, rmb call from a: the CLI over the whole network. */
@@ -529,6 +713,8 @@ main(void)
 		return 1;
 	}
 	test_roundtrip();
+	test_fanout();
+	test_payload_max();
 	test_failures();
 	test_remote_checks();
 	test_answers();
