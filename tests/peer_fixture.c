@@ -1,8 +1,15 @@
 #include <sys/stat.h>
+#include <sys/wait.h>
 
+#include <dirent.h>
+#include <errno.h>
+#include <ftw.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base64.h"
@@ -268,4 +275,357 @@ pf_echo_one(const struct pf_peer *p, const char *cmd, int secs)
 		rv = pf_lpush(p->redis.port, "msgbus.system.reply", resp);
 	free(req);
 	return rv;
+}
+
+static long long
+pf_now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+pf_nap(int ms)
+{
+	struct timespec	ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+/* The same redis-server the harness runs: $REDIS_SERVER, PATH, /usr/bin. */
+static int
+redis_bin(char *out, size_t cap)
+{
+	const char	*p, *e;
+	int		 n;
+
+	p = getenv("REDIS_SERVER");
+	if (p != NULL && *p != '\0' && access(p, X_OK) == 0) {
+		n = snprintf(out, cap, "%s", p);
+		return n > 0 && (size_t)n < cap ? 0 : -1;
+	}
+	for (p = getenv("PATH"); p != NULL && *p != '\0'; p = *e ? e + 1 : e) {
+		e = strchrnul(p, ':');
+		n = snprintf(out, cap, "%.*s/redis-server", (int)(e - p), p);
+		if (e > p && n > 0 && (size_t)n < cap && access(out, X_OK) == 0)
+			return 0;
+	}
+	snprintf(out, cap, "/usr/bin/redis-server");
+	return access(out, X_OK);
+}
+
+int
+pf_redis_halt(struct redis_srv *r, enum pf_halt how)
+{
+	long long	 deadline;
+	int		 st, ex;
+
+	if (r->pid <= 0)
+		return -1;
+	if (how == PF_HALT_SAVE)
+		/* No answer comes: it saves, drops every client and exits. */
+		rreply_free(redis_cmdf(r->port, "SHUTDOWN SAVE"));
+	else
+		kill(r->pid, how == PF_HALT_KILL ? SIGKILL : SIGTERM);
+	deadline = pf_now_ms() + PF_WAIT;
+	while ((ex = proc_exited(r->pid, &st)) == 0 && pf_now_ms() < deadline)
+		pf_nap(10);
+	if (ex == 0)
+		proc_stop(r->pid, 0);
+	/* -1, as the harness marks a server that does not run. */
+	r->pid = -1;
+	return ex == 1 ? 0 : -1;
+}
+
+int
+pf_redis_resume(struct redis_srv *r, const char *const opts[])
+{
+	char		 bin[PATH_MAX], port[16];
+	char		*argv[48];
+	struct rreply	*rr;
+	long long	 deadline;
+	int		 i = 0, st, pong;
+
+	if (r->pid > 0 || r->dir[0] == '\0' || redis_bin(bin, sizeof(bin)))
+		return -1;
+	snprintf(port, sizeof(port), "%d", r->port);
+	argv[i++] = bin;
+	argv[i++] = (char *)"--port";
+	argv[i++] = port;
+	argv[i++] = (char *)"--bind";
+	argv[i++] = (char *)"127.0.0.1";
+	/* The harness's defaults; opts come later, and the last one wins. */
+	argv[i++] = (char *)"--save";
+	argv[i++] = (char *)"";
+	argv[i++] = (char *)"--appendonly";
+	argv[i++] = (char *)"no";
+	argv[i++] = (char *)"--dir";
+	argv[i++] = r->dir;
+	argv[i++] = (char *)"--daemonize";
+	argv[i++] = (char *)"no";
+	argv[i++] = (char *)"--loglevel";
+	argv[i++] = (char *)"warning";
+	for (; opts != NULL && *opts != NULL; opts++) {
+		if (i == (int)(sizeof(argv) / sizeof(argv[0])) - 1)
+			return -1;
+		argv[i++] = (char *)*opts;
+	}
+	argv[i] = NULL;
+	if ((r->pid = proc_start(argv, r->log)) == -1)
+		return -1;
+	/* Loading an AOF or an RDB answers -LOADING until it is done. */
+	deadline = pf_now_ms() + PF_WAIT;
+	for (;;) {
+		rr = redis_cmdf(r->port, "PING");
+		pong = rr != NULL && rr->type == '+';
+		rreply_free(rr);
+		if (pong)
+			return 0;
+		if (proc_exited(r->pid, &st) != 0 || pf_now_ms() >= deadline)
+			break;
+		pf_nap(20);
+	}
+	fprintf(stderr, "pf_redis_resume: no PING on port %d; see %s\n",
+	    r->port, r->log);
+	if (proc_exited(r->pid, &st) == 0)
+		proc_stop(r->pid, 2000);
+	r->pid = -1;
+	return -1;
+}
+
+static int
+rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	remove(path);
+	return 0;
+}
+
+void
+pf_redis_purge(struct redis_srv *r)
+{
+	if (r->pid > 0)
+		proc_stop(r->pid, 2000);
+	r->pid = -1;
+	if (r->dir[0] != '\0')
+		nftw(r->dir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
+	r->dir[0] = '\0';
+}
+
+/* The parent, state and name of pid, from /proc/pid/stat.  0 or -1. */
+static int
+proc_stat(pid_t pid, pid_t *ppid, char *state, char *comm, size_t cap)
+{
+	char	 path[64], buf[512], *l, *r;
+	FILE	*f;
+	size_t	 n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if ((f = fopen(path, "re")) == NULL)
+		return -1;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* The name is in parentheses and may hold any of them: the last. */
+	if ((l = strchr(buf, '(')) == NULL || (r = strrchr(buf, ')')) == NULL ||
+	    r < l || r[1] != ' ' || r[2] == '\0' || r[3] != ' ')
+		return -1;
+	if (comm != NULL)
+		snprintf(comm, cap, "%.*s", (int)(r - l - 1), l + 1);
+	if (state != NULL)
+		*state = r[2];
+	if (ppid != NULL)
+		*ppid = (pid_t)strtol(r + 4, NULL, 10);
+	return 0;
+}
+
+#define PF_PROCS_MAX	8192
+
+/* Every process with its parent; the count, or -1. */
+static int
+proc_table(pid_t *pids, pid_t *ppids, int cap)
+{
+	struct dirent	*e;
+	DIR		*d;
+	char		*end;
+	long		 v;
+	int		 n = 0;
+
+	if ((d = opendir("/proc")) == NULL)
+		return -1;
+	while (n < cap && (e = readdir(d)) != NULL) {
+		v = strtol(e->d_name, &end, 10);
+		if (*end != '\0' || v <= 0 ||
+		    proc_stat((pid_t)v, &ppids[n], NULL, NULL, 0) == -1)
+			continue;
+		pids[n++] = (pid_t)v;
+	}
+	closedir(d);
+	return n;
+}
+
+int
+pf_descendants(pid_t pid, pid_t *out, int cap)
+{
+	pid_t	*pids, *ppids;
+	int	 n, found = 0, next = 0, i;
+	pid_t	 parent = pid;
+
+	pids = calloc(PF_PROCS_MAX, sizeof(*pids));
+	ppids = calloc(PF_PROCS_MAX, sizeof(*ppids));
+	if (pids == NULL || ppids == NULL ||
+	    (n = proc_table(pids, ppids, PF_PROCS_MAX)) == -1)
+		n = 0;
+	/* Breadth first: out doubles as the queue of parents to look at. */
+	for (;;) {
+		for (i = 0; i < n && found < cap; i++)
+			if (ppids[i] == parent)
+				out[found++] = pids[i];
+		if (next == found)
+			break;
+		parent = out[next++];
+	}
+	free(pids);
+	free(ppids);
+	return found;
+}
+
+pid_t
+pf_child(pid_t pid, const char *comm)
+{
+	pid_t	kids[16];
+	pid_t	ppid;
+	char	name[64];
+	int	n, i;
+
+	n = pf_descendants(pid, kids, 16);
+	for (i = 0; i < n; i++)
+		if (proc_stat(kids[i], &ppid, NULL, name, sizeof(name)) == 0 &&
+		    ppid == pid && strcmp(name, comm) == 0)
+			return kids[i];
+	return -1;
+}
+
+/*
+ * Waits for pid to be gone: reaped here when it is ours (we may be the
+ * subreaper of a killed parent's children), else dead or a zombie that
+ * is someone else's to reap.  1, or 0 after timeout_ms.
+ */
+static int
+gone(pid_t pid, int timeout_ms)
+{
+	long long	deadline = pf_now_ms() + timeout_ms;
+	pid_t		r, ppid;
+	char		state;
+	int		st;
+
+	for (;;) {
+		while ((r = waitpid(pid, &st, WNOHANG)) == -1 && errno == EINTR)
+			;
+		if (r == pid)
+			return 1;
+		if (r == -1 && (proc_stat(pid, &ppid, &state, NULL, 0) == -1 ||
+		    state == 'Z'))
+			return 1;
+		if (pf_now_ms() >= deadline)
+			return 0;
+		pf_nap(10);
+	}
+}
+
+int
+pf_peer_kill(struct pf_peer *p)
+{
+	pid_t	kids[16];
+	int	n, i, rv = 0;
+
+	if (p->pid <= 0)
+		return -1;
+	/* Stopped, the parent neither reaps nor starts a child. */
+	kill(p->pid, SIGSTOP);
+	n = pf_descendants(p->pid, kids, 16);
+	for (i = 0; i < n; i++)
+		kill(kids[i], SIGSTOP);
+	kill(p->pid, SIGKILL);
+	for (i = 0; i < n; i++)
+		kill(kids[i], SIGKILL);
+	if (!gone(p->pid, PF_WAIT))
+		rv = -1;
+	for (i = 0; i < n; i++)
+		if (!gone(kids[i], PF_WAIT))
+			rv = -1;
+	p->pid = 0;
+	return rv;
+}
+
+int
+pf_peer_wait(struct pf_peer *p, int timeout_ms, int *status)
+{
+	long long	deadline = pf_now_ms() + timeout_ms;
+	int		r;
+
+	if (p->pid <= 0)
+		return 0;
+	while ((r = proc_exited(p->pid, status)) == 0 &&
+	    pf_now_ms() < deadline)
+		pf_nap(10);
+	if (r != 1)
+		return 0;
+	p->pid = 0;
+	return 1;
+}
+
+/* Moves the log at path aside, to the first free path.N. */
+static void
+keep_log(const char *path)
+{
+	char	old[320];
+	int	k;
+
+	if (path[0] == '\0' || access(path, F_OK) == -1)
+		return;
+	for (k = 1; k < 100; k++) {
+		snprintf(old, sizeof(old), "%s.%d", path, k);
+		if (access(old, F_OK) == -1) {
+			rename(path, old);
+			return;
+		}
+	}
+}
+
+int
+pf_peer_restart(struct pf_net *n, struct pf_peer *p, const char *twins,
+    int wait)
+{
+	if (p->pid > 0)
+		return -1;
+	keep_log(p->log);
+	return pf_peer_start(n, p, twins, wait);
+}
+
+void
+pf_relay_kill(struct pf_net *n)
+{
+	if (n->relay_pid <= 0)
+		return;
+	kill(n->relay_pid, SIGKILL);
+	gone(n->relay_pid, PF_WAIT);
+	n->relay_pid = 0;
+}
+
+int
+pf_relay_restart(struct pf_net *n)
+{
+	char	log[300];
+
+	if (n->relay_pid > 0)
+		return -1;
+	snprintf(log, sizeof(log), "%s/relay.log", n->dir);
+	keep_log(log);
+	return pf_relay_start(n);
 }

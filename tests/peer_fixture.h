@@ -76,4 +76,57 @@ int	pf_echo_reply(char *req, char *resp, size_t cap);
  */
 int	pf_echo_one(const struct pf_peer *, const char *cmd, int secs);
 
+
+/*
+ * Faults, for tests/bench/faults: what is stopped here keeps its port,
+ * directory and configuration, so that it starts again as it was.
+ */
+enum pf_halt {
+	PF_HALT_KILL,		/* SIGKILL: a crash */
+	PF_HALT_TERM,		/* SIGTERM: what redis does on its own */
+	PF_HALT_SAVE		/* SHUTDOWN SAVE: the data kept in dump.rdb */
+};
+
+/* Stops r, keeping r->port and r->dir for pf_redis_resume.  0 or -1. */
+int	pf_redis_halt(struct redis_srv *, enum pf_halt);
+/*
+ * Starts redis-server again on r's port and directory, with opts after
+ * the usual ones (NULL-terminated, e.g. "--appendonly", "yes"; NULL:
+ * none), and waits up to 10 s for PING.  0 or -1.
+ */
+int	pf_redis_resume(struct redis_srv *, const char *const opts[]);
+/*
+ * Stops r and removes its directory with all redis made there (the AOF
+ * is a subdirectory, which redis_stop leaves).
+ */
+void	pf_redis_purge(struct redis_srv *);
+/*
+ * The descendants of pid from /proc, children first, up to cap of them
+ * in out; their count.
+ */
+int	pf_descendants(pid_t, pid_t *out, int cap);
+/* The child of pid named comm (its /proc name), or -1. */
+pid_t	pf_child(pid_t, const char *comm);
+/*
+ * SIGKILLs p's parent and its children at once (all stopped first, so
+ * none sees the others go) and reaps them; p's redis keeps running.
+ * 0, or -1 when one of them outlived the bound.
+ */
+int	pf_peer_kill(struct pf_peer *);
+/*
+ * Waits up to timeout_ms for p's parent to exit by itself: 1 (reaped,
+ * *status set, p->pid 0) or 0.
+ */
+int	pf_peer_wait(struct pf_peer *, int timeout_ms, int *status);
+/*
+ * Starts p again after it ended, with its configuration and its redis
+ * as they are; the old log is kept beside the new one (log.1, log.2).
+ */
+int	pf_peer_restart(struct pf_net *, struct pf_peer *, const char *twins,
+	    int wait);
+/* SIGKILLs the relay and reaps it. */
+void	pf_relay_kill(struct pf_net *);
+/* pf_relay_start, keeping the old log as for pf_peer_restart. */
+int	pf_relay_restart(struct pf_net *);
+
 #endif
