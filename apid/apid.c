@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * rmb-apid's start-up and its two imsg channels: the parent, which sends
  * the configuration once and otherwise only closes, and netd, which

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * rmb-apid: the peer's redis side.  It pops what local programs push
  * (requests on msgbus.system.local, a service's replies on

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * rmb-apid's redis flows (PROTOCOL.md §5.5, §6): popping local requests
  * and replies while netd has credit, the journal and the backlog, and

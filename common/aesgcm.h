@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * AES-256-GCM with a 12-byte nonce, no associated data and a 16-byte tag
  * appended to the ciphertext.  libsodium's AES-NI code is used when the

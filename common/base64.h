@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Base64 as rmb uses it: standard alphabet with padding for JSON `dat`
  * (read padding-indifferent, like the reference's base64 0.13 STANDARD),

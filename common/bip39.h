@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * BIP-39 English mnemonics and the Substrate seed derived from them
  * (PROTOCOL.md §1.2): PBKDF2-HMAC-SHA512 over the mnemonic's entropy,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The BIP-39 English wordlist (2048 words, sorted); test_bip39 checks its SHA-256. */
 #include "bip39.h"
 

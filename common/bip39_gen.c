@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Making a new mnemonic (rmb mnemonic); keyd only ever decodes one. */
 #include <string.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Substrate JSON-RPC over HTTP POST for the daemons, on their libev loop
  * (common/evcurl).  Several endpoints are used one at a time: a transport

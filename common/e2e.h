@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * End-to-end payload encryption (PROTOCOL.md section 4): a secp256k1 key
  * from the 32-byte seed, ECDH keyed as SHA-256 of the shared point's x

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Envelope rules shared by the peer, the relay and keyd: the signed
  * challenge (PROTOCOL.md §2.2), signing and verification, strict

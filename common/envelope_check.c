@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The receiving side's envelope rules: verification and time (§5.2). */
 #include "envelope.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * libcurl's multi interface on a libev loop: curl says which sockets to
  * watch and when to wake it, libev does the waiting.  Used by the relay's

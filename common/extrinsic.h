@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Signed extrinsics of version 4 as subxt 0.28 builds them for tfchain
  * (CHAIN.md §6.2): tip 0, the signed extensions of the bundled metadata,

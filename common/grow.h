@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The one way a message is gathered from pieces here (WebSocket frames,
  * POST bodies, RPC answers): append to a heap buffer that doubles from

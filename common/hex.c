@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 #include "hex.h"
 
 static const char digits[] = "0123456789abcdef";

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Lower-case hex encoding and strict decoding. */
 #ifndef RMB_HEX_H
 #define RMB_HEX_H

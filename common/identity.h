@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The signing identity of PROTOCOL.md §1-§2: an ed25519 or sr25519 key
  * from a 32-byte seed, the 32-byte account id (the raw public key), and

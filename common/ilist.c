@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 #include "ilist.h"
 
 static struct ilink *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * A doubly linked list threaded through an array by index, for the LRU
  * orders of fixed tables (the twin cache, the relay's rate limiter and

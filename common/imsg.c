@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 #include <sys/uio.h>
 
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The framing used on every socketpair between the peer's processes: a
  * 16-byte header (type, length including the header, request id, sender

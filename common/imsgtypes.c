@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 #include "imsgtypes.h"
 
 const char *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Every imsg type of the peer, in numbered blocks by channel.  Numbers are
  * never reused or renumbered: a type names one layout forever.

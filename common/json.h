@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * A small strict JSON reader (RFC 8259) for the few shapes rmb parses:
  * walk objects and arrays member by member, read strings (unescaped to

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * JSON-RPC 2.0 as Substrate nodes and chopsticks speak it over HTTP:
  * build a request, check a response against the id that was sent, and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The relay JWT (PROTOCOL.md §3, RELAY.md §1.3): header {"alg":"RS512"},
  * claims {"sub","sid","iat","exp"} in that order, each part base64url

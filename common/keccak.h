@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The Keccak-f[1600] permutation (FIPS 202), used by STROBE and Merlin. */
 #ifndef RMB_KECCAK_H
 #define RMB_KECCAK_H

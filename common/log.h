@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Logging in the OpenBSD way: stderr in the foreground and under systemd
  * (which gives us JOURNAL_STREAM), syslog otherwise.  fatal() and fatalx()

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * MD5 (RFC 1321).  Used only because the envelope challenge is defined
  * over an MD5 digest; it is not a security primitive here.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Merlin transcripts ("Merlin v1.0") on the STROBE-128 subset they need,
  * as schnorrkel uses them; see SR25519.md sections 2 and 3.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * RuntimeMetadataPrefixed as parity's frame-metadata crate encodes V14:
  * "meta", the version byte 14, the portable type registry (Vec of id,

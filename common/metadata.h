@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * A check of tfchain's runtime metadata (RuntimeMetadata V14, SCALE, as
  * state_getMetadata returns it once decoded from hex) against what rmb

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The four JSON messages of the local redis API (PROTOCOL.md §6.2), read
  * and written in both directions: rmb-apid reads what clients and

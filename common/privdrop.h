@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The privilege drop every child of the peer goes through, in the same
  * order as the OpenBSD daemons: check the jail, chroot, chdir, drop the

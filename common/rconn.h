@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * One asynchronous redis connection on a libev loop, kept up: it logs in
  * (AUTH, SELECT, CLIENT SETNAME) before it calls itself up, and after a

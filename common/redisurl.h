@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The redis URLs that rmb-relay and rmb-peer take, as the reference's
  * redis crate reads them:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The start of every seccomp allow-list here: kill the process on any
  * call not allowed, or, in --enable-sandbox-debug builds, trap it and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The pieces of SCALE (Substrate's codec) that twins and extrinsics need.
  * Readers never look past len; writers never write past cap.  Every

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Verifying a 65-byte prefixed signature against an account (§2.1). */
 #include <sodium.h>
 

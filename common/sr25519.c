@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * sr25519: schnorrkel Schnorr signatures over Ristretto255 as Substrate
  * uses them (sign_simple / verify_simple, ExpansionMode::Ed25519 keys);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Base58 (Bitcoin alphabet) and SS58 addresses of 32-byte accounts with the
  * generic Substrate prefix 42 (PROTOCOL.md §1.5).  Addresses appear only

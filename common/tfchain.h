@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Twins on tfchain (CHAIN.md §5): the SCALE value of TfgridModule.Twins and
  * TfgridModule.TwinIdByAccountID, their storage keys, and the update_twin

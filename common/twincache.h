@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The cache in front of the twin sources (PROTOCOL.md §7.6): at most
  * capacity twins by id, each kept ttl seconds from when it was put, the

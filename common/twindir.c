@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The twin directory.  With the chain source a miss becomes one
  * state_getStorage per id: a struct twindir_wait holds the read and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The twin directory of the peer and the relay: "twin by id" and "twin id
  * by account", through a TTL cache in front of a source: the static twin

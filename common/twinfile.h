@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The static twin directory given with --twins FILE, for private networks,
  * air-gapped deployments and tests.  The file is a JSON array of

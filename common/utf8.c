@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 #include <stdint.h>
 
 #include "utf8.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 #ifndef RMB_UTF8_H
 #define RMB_UTF8_H
 

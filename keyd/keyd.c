@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * rmb-keyd: start-up and the loop.  The parent execs us with its channel
  * on PARENT_FILENO and netd's on SIBLING_FILENO (and, for -m, a pipe

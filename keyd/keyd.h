@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * rmb-keyd: the only process that holds the identity secret.  It answers
  * a short list of typed requests from netd over one socketpair and

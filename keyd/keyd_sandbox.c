@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * keyd's jail and its seccomp allow-list.  The list is the whole of what
  * the loop needs: poll, read from its two channels, write to them and to

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The verbs of rmb-keyd.  Each request is parsed completely (every field,
  * then nothing left over) before anything is computed; a request that is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * rmb-netd: start-up and the loop.  The parent execs us with its channel
  * on PARENT_FILENO, keyd's on SIBLING_FILENO and apid's on

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * rmb-netd: the peer's network child.  It holds the relay WebSockets and
  * the twin directory, builds and checks envelopes, has keyd sign, seal

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Our own twin on tfchain at start-up (PROTOCOL.md §7.5): find the twin
  * of our account, and unless told not to, make its relay field and pk

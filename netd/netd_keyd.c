@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * netd's side of the keyd channel: requests carry ids so that many can be
  * in flight, and each reply is matched to its request by id and type.

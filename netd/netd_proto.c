@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Envelopes in and out (PROTOCOL.md §4, §5).  Outgoing: apid's plain
  * request or response becomes a signed, maybe sealed, envelope for one

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The relay sockets (PROTOCOL.md §7.1, §7.2): one libwebsockets client
  * connection per relay URL on netd's libev loop, each authenticated by a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * rmb-peer, the parent of the privilege-separated peer: it reads the
  * configuration, starts rmb-keyd, rmb-netd and rmb-apid, hands each its

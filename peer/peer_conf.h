@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The peer's configuration: the file of rmb-peer.conf(5) and the command
  * line fill the same structure through the same checks, so that a value

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * rmb-peer: flags, the configuration file, the start of the three
  * children and their supervision.  The parent never touches the network

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * rmb-relay: types shared by the relay's parts (RELAY.md).  A session is a
  * (twin, sid) pair, from the JWT's sub and sid; rmb-peer connects with no

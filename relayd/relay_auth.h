@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * rmb-relay: the WebSocket upgrade's authentication (RELAY.md §1.2, §1.3),
  * decided without I/O.  The token is the whole query string; the checks

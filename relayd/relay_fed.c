@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * rmb-relay: the outgoing federation worker (RELAY.md §2.2-2.4).  It takes
  * entries of relay.federation.stream through the consumer group, POSTs

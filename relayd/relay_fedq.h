@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * rmb-relay: the parts of the federation worker (RELAY.md §2.2-2.4) that
  * decide without I/O, so that relay_fed.c only moves bytes: reading the

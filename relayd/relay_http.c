@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 #include <sys/resource.h>
 #include <sys/types.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * rmb-relay: the fixed-window rate limiter of RELAY.md section 3.  One
  * counter per twin, shared by all its sessions, kept in an LRU of a fixed

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * RFC 6455 §5.1: a server must close the connection when a client frame
  * comes without a mask, but libwebsockets 4.1 takes such a frame as if

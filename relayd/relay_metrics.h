@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * rmb-relay: the Prometheus metrics of RELAY.md section 4.1, with the
  * reference's names and help texts, rendered in the text exposition format

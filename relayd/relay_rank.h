@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * rmb-relay: the federation ranker of RELAY.md section 2.3.  It remembers
  * when each remote relay domain failed and orders a twin's domains by how

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * rmb-relay: what to do with one envelope, decided without I/O (RELAY.md
  * §1.5, §1.9, §2.1, §2.4).  The caller owns redis and HTTP: it asks

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The relay's seccomp allow-list, installed once the listener, redis and
  * libcurl are set up: common/sandbox.c's list for the network daemons.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * rmb-relay: the table of sessions connected here (RELAY.md section 1.4).
  * Each entry carries a generation so that a replaced connection's teardown

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * rmb-relay, the server: what its files share.  One process, one libev
  * loop: libwebsockets for HTTP and WebSockets (relay_http.c), hiredis for

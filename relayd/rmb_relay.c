@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * rmb-relay: flags, set-up, privilege drop, the loop.  The flags are the
  * reference relay's, so that its deployments can switch binaries.

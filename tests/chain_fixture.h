@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * A real tfchain runtime for tests: chopsticks (npm, pinned by
  * tests/chain/package-lock.json) running the spec-144 chain spec offline,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * A test envelope on the stack: the generated message structs wired
  * together, with setters for the fields the spec's vectors use.

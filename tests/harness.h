@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Helpers for tests that run daemons: loopback ports, child processes
  * and their logs, and a throwaway redis-server with a small blocking

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Test side of keyd's channels: start rmb-keyd as rmb-peer will (its
  * channels on descriptors 3 and 4, the -m pipe on 5), send it the

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Runs one test under a time limit, so that a daemon that wrongly stays
 # up makes its test fail instead of hanging the whole run: SIGTERM at the
 # limit, SIGKILL 10 s later, to the test and to what it started in its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * A private network for the peer's daemon tests and benchmark: a relay
  * with its redis, peers each with their own redis, the children taken

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * A relay test client on common/: twins with real keys, their twin file,
  * JWTs, signed envelopes, and sessions over tests/wsc.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * rmb-relay processes for end-to-end tests, and what their tests expect
  * of them: the envelopes a session receives and the /metrics counters.

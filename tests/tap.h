@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * A minimal TAP producer for the unit tests: ok(), is_hex(), and a plan
  * printed at the end.  Each test program includes this once.  Including

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * rmb-apid against a real redis-server, with this test as its parent
  * (fd 3) and its netd (fd 4): the configuration, credit and flow

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Mortal update_twin extrinsics on a real tfchain runtime (spec 144
  * under chopsticks), built and signed with common/extrinsic.c as keyd

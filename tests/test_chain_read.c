@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Reading twins from a real tfchain runtime (spec 144 under chopsticks):
  * twins written with dev_setStorage are read back with `rmb twin show`

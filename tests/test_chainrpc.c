@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The daemons' chain client against loopback stubs: the request it
  * sends, the result it hands back checked against the request id, the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 #include <secp256k1.h>
 #include <secp256k1_ecdh.h>
 #include <sodium.h>

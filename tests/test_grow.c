@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The shared gathering buffer: growth, the bound, nothing lost. */
 #include <errno.h>
 #include <stdlib.h>

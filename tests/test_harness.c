@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The bounds on every wait of the tests: harness.c's proc_wait() and
  * proc_stop() on a process that will not end, and tap.h's alarm on a

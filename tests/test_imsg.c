@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The imsg framing over real socketpairs: field round trips, frame limits,
  * split and coalesced reads, malformed headers, the typed getters' bounds,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 #include <inttypes.h>
 
 #include "jsonrpc.h"

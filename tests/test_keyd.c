@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * rmb-keyd end to end: the real executable on its real channels, every
  * verb against the spec's vectors (tokens against keyd's own clock,

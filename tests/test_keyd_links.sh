@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # rmb-keyd links only what a key holder needs: libsodium, libsecp256k1,
 # protobuf-c, libseccomp and libc; nothing that speaks a network protocol.
 bin="${top_builddir:-.}/keyd/rmb-keyd"

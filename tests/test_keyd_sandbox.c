@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * keyd's seccomp filter, the very function rmb-keyd installs: in a forked
  * child, with the filter loaded, each forbidden call must end the process

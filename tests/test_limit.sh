@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # tests/limit.sh: a test that never ends comes back failed within its
 # limit, with a line saying so, and automake's TAP driver reports it as
 # an error; a test that ends in time is left as it is.

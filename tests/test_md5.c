@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 #include <sodium.h>
 
 #include "md5.h"

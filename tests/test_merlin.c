@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Keccak-f[1600], STROBE-128 and Merlin against SR25519.md sections 1-3. */
 #include <stdint.h>
 #include <string.h>

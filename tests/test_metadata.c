@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * metadata_check_tfchain() on tfchain's real V14 metadata (spec 144, what
  * the runtime serves, and spec 149, rmb-rs's copy), then on copies changed

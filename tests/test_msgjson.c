@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The redis API's JSON (PROTOCOL.md §6.2): each format written exactly as
  * serde_json writes it, read as leniently as serde reads it, and every

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * netd's start-up on the chain (netd/netd_chain.c) against a loopback
  * stub node: the relay set and pk comparison, a twin that is up to date

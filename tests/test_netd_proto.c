@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * netd/netd_proto.c against fakes of everything around it: a keyd that
  * signs, seals and opens with real keys (or refuses on demand), a twin

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * netd_url_parse(): the relay URLs rmb-netd accepts (ws:// or wss://,
  * host, optional port, optional path) and the ones it refuses.  The rest

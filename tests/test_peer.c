@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * rmb-peer end to end: real redis-servers, a real rmb-relay, three peers
  * (keyd, netd and apid each) and a test session on the relay, all on

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * rmb-peer on a real tfchain runtime (spec 144 under chopsticks): peers
  * whose twins exist on chain with no relay and no pk bring them up to

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * rmb-peer.conf(5): every keyword, its repeats and limits, and every
  * refusal with the line it names; then the merge with the command line,

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # rmb-peer alone: -n, the start line, the descriptors and configuration
 # each child gets, fail-closed supervision, SIGTERM, and -m's secret
 # reaching keyd through a pipe and nowhere else.  keyd is the real one;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The parent-death signal across the privilege drop: the kernel clears
  * it when the credentials change, and common/privdrop.c sets it again.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The redis URL forms the daemons take, and the bad ones. */
 #include <string.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The upgrade's authentication: every refusal's status and text. */
 #include <stdio.h>
 #include <string.h>

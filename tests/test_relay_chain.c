@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * rmb-relay reading twins from a real tfchain runtime (spec 144 under
  * chopsticks, tests/chain_fixture): twins written with dev_setStorage,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 #include "relay_fedq.h"
 #include "tap.h"
 

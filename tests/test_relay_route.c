@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 #include "relay_route.h"
 #include "env_fixture.h"
 #include "tap.h"

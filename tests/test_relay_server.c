@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * rmb-relay end to end: real redis-server, real relays on loopback, test
  * sessions over WebSockets (RELAY.md §1–§4).

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # rmb identity against the vectors of PROTOCOL.md §1.6, and its refusals.
 rmb="${top_builddir:-.}/tools/rmb"
 tmp=$(mktemp -d) || exit 1

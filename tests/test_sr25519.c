@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* sr25519 keys, signing and verification against SR25519.md section 11. */
 #include <stdint.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The twin directory: the file source behind the TTL cache. */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The twin directory's chain source against a loopback stub node: one
  * state_getStorage for concurrent misses of one id, answers from the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>

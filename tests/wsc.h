@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Blocking WebSocket (RFC 6455) and HTTP/1.1 clients for the end-to-end
  * tests and benchmarks: plain TCP to loopback, every read and write under

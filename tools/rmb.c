@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * rmb: the command-line client.  Subcommands are small files of their own;
  * this one only dispatches.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 #ifndef RMB_TOOL_H
 #define RMB_TOOL_H
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * rmb call: send one request through the local peer's redis and print
  * the answers, one line per destination twin.  Also the redis login that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * rmb identity: print the public side of a secret (account, SS58 address,
  * e2e public key) so an operator can register a twin or write a twin file.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * rmb mnemonic: print a new random BIP-39 mnemonic, for an operator
  * creating an identity.  It goes to stdout so that it can be redirected

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * rmb serve: answer one command with a program.  Each request on
  * msgbus.<cmd> runs the program with the body on its standard input; its

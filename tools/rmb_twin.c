@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * rmb twin: read a twin from tfchain.  Substrate nodes answer JSON-RPC
  * over HTTP POST on the port they serve WebSocket on, so a ws:// or

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Timing helpers shared by the benchmarks: they print, never assert. */
 #ifndef RMB_BENCH_H
 #define RMB_BENCH_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Per-operation cost of the crypto every envelope pays: the median of many
  * timed runs of each operation, in microseconds.  Later benchmarks (relay,

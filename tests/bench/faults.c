@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Faults injected into a real network on loopback, and counted.  Each
  * scenario gets its own redis-servers, rmb-relay, a caller peer A

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * What the process boundary costs: requests to a real rmb-keyd over its
  * socketpair, one at a time (median latency) and 64 in flight

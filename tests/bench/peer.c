@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The whole peer under load, on loopback: 1 KiB requests from peer A
  * (sr25519) through its redis API, rmb-relay and peer B (ed25519, both

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * rmb-relay under load, on loopback with a throwaway redis-server:
  * envelopes of 1 KiB relayed between two connected sessions (with 1 and

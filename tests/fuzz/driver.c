@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Stand-in for libFuzzer in ordinary builds: replays every file of the
  * target's seed corpus, then a fixed, reproducible set of mutations of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 #ifndef RMB_FUZZ_H
 #define RMB_FUZZ_H
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Envelope decoding and the challenge on arbitrary bytes: decode strictly,
  * build the challenge, verify (which must fail for a random account) and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The imsg reader on an arbitrary byte stream: the input goes through a
  * non-blocking socketpair in chunks of varying size, so frames arrive

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The JSON reader on arbitrary bytes: skip the whole document, then walk
  * it again reading every object key, string and integer, never reading

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * JSON-RPC responses on arbitrary bytes, as a node or anything pretending
  * to be one may send them.  A refused response says why in one printable

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The relay's JWT parser on arbitrary bytes: it must never crash, and
  * whatever it accepts must be self-consistent.

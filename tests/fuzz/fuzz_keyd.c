@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * keyd's dispatcher on arbitrary frames: the input is cut into frames by
  * their headers and each is handed to keyd_dispatch() with real keys, as

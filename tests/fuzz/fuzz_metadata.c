@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The metadata check on arbitrary bytes.  A refusal leaves the layout
  * zeroed and a "metadata: " reason; an acceptance can only report the

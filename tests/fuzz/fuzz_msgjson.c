@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The redis API's JSON on arbitrary bytes, as each of the four formats:
  * a refusal says why and leaves nothing allocated; whatever is accepted,

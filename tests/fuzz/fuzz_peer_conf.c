@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The rmb-peer.conf parser on arbitrary bytes.  A refusal names the file
  * and says why; an accepted file holds only values within their bounds

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The redis URL parser on arbitrary bytes: it accepts or refuses with a
  * reason, every field it fills is a terminated string within its bounds,

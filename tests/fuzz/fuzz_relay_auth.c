@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The relay's upgrade authentication on arbitrary query strings, against
  * a real twin: a refusal is 400, 401 or 500 with a text; an acceptance

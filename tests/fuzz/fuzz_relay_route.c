@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The relay's routing decision on arbitrary bytes: as a WebSocket frame
  * from two sessions, with and without --domain, and as a federation body.

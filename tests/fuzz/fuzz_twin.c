@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * libFuzzer target for the chain value decoders: twin_decode,
  * twin_id_decode and scale_get_compact, each checked against its encoder.

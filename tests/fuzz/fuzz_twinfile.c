@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The twin file parser on arbitrary bytes.  A refused file leaves nothing
  * behind and says why; an accepted one holds only valid twins, each found
