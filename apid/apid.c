@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -40,12 +41,24 @@ struct apid_config {
 	uint32_t	verbose;
 };
 
+/* Only what a packager or an operator asks of any program. */
+static const struct option longopts[] = {
+	{ "help",	no_argument,	NULL, 'h' },
+	{ "version",	no_argument,	NULL, 'V' },
+	{ NULL,		0,		NULL, 0 }
+};
+
 static _Noreturn void
-usage(void)
+usage(int code)
 {
-	fprintf(stderr, "usage: rmb-apid [-v]\n"
-	    "rmb-apid is started by rmb-peer, which passes its channels\n");
-	exit(2);
+	fprintf(code == 0 ? stdout : stderr,
+	    "usage: rmb-apid [-hVv]\n"
+	    "  -v             log more; rmb-peer passes one for each -d\n"
+	    "  -h, --help     print this help and exit\n"
+	    "  -V, --version  print the version and exit\n"
+	    "rmb-apid is started by rmb-peer(8), which passes its channels; "
+	    "see rmb-apid(8).\n");
+	exit(code);
 }
 
 /* Waits for the one configuration frame; anything else is fatal. */
@@ -360,7 +373,11 @@ parent_cb(struct ev_loop *loop, ev_io *w, int revents)
 	if ((n = imsgbuf_read(&a->parent)) == -1) {
 		if (errno == EAGAIN || errno == EINTR)
 			return;
-		fatal("reading from the parent");
+		/* A parent that ended before reading our ready message. */
+		if (errno == ECONNRESET)
+			n = 0;
+		else
+			fatal("reading from the parent");
 	}
 	/* The parent only ever closes: that is our cue to go. */
 	if (n == 0) {
@@ -378,17 +395,23 @@ main(int argc, char *argv[])
 	char			 why[256];
 	int			 ch, verbose = 0;
 
-	while ((ch = getopt(argc, argv, "v")) != -1) {
+	/* Before the channels are looked for: -h and -V need none. */
+	while ((ch = getopt_long(argc, argv, "hVv", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'v':
 			verbose++;
 			break;
+		case 'h':
+			usage(0);
+		case 'V':
+			printf("rmb-apid %s\n", PACKAGE_VERSION);
+			exit(0);
 		default:
-			usage();
+			usage(2);
 		}
 	}
 	if (optind != argc)
-		usage();
+		usage(2);
 	log_init(1, verbose);
 	log_procinit("rmb-apid");
 

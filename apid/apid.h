@@ -109,6 +109,7 @@ struct apid {
 	int			 sweeping;
 	int			 recovered;	/* the journal was read */
 	int			 recovering;	/* replies still due */
+	int			 ready;		/* the parent was told */
 	struct apid_outs	 outq;
 	struct apid_reqs	 reqs[APID_REQTAB];
 	uint32_t		 next_id;

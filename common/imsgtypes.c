@@ -24,6 +24,7 @@ imsg_type_name(uint32_t type)
 	case IMSG_APID_IN_RESPONSE:	return "APID_IN_RESPONSE";
 	case IMSG_APID_SEND_FAILED:	return "APID_SEND_FAILED";
 	case IMSG_APID_SENT:		return "APID_SENT";
+	case IMSG_PEER_READY:		return "PEER_READY";
 	default:			return "unknown";
 	}
 }

@@ -126,7 +126,17 @@ enum imsg_type {
 	 * to a relay; empty, the header id the request's token.  When every
 	 * destination is sent or failed apid drops the request's journal.
 	 */
-	IMSG_APID_SENT = 513
+	IMSG_APID_SENT = 513,
+
+	/*
+	 * 600: netd, apid -> parent, once each: the child is ready.  netd
+	 * sends it once keyd has answered and it knows its twin, apid once
+	 * its redis command connection is up and it has read its journal;
+	 * keyd is ready when netd is, having answered it.  The parent tells
+	 * the service manager when both have.
+	 *   u32 twin id (netd: ours; apid: 0).
+	 */
+	IMSG_PEER_READY = 600
 };
 
 /* Where keyd finds the secret (IMSG_KEYD_CONFIG). */

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: ISC */
+#include <sys/stat.h>
+
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,13 +13,44 @@
 #include "log.h"
 
 static int		 use_stderr = 1;
+static int		 to_journal;	/* stderr is the journal's stream */
 static int		 verbose;
 static const char	*procname = "rmb";
+
+/*
+ * systemd sets JOURNAL_STREAM to "DEV:INODE" of the stream it connects
+ * standard error to (sd-daemon(3)).  It is inherited, so it is trusted
+ * only while our stderr is still that stream: a process started from a
+ * service with its stderr redirected to a file or a terminal keeps the
+ * variable but must write plain lines.
+ */
+static int
+stderr_is_journal(void)
+{
+	const char		*s = getenv("JOURNAL_STREAM");
+	char			*end;
+	struct stat		 st;
+	uintmax_t		 dev, ino;
+
+	if (s == NULL || *s < '0' || *s > '9')
+		return 0;
+	errno = 0;
+	dev = strtoumax(s, &end, 10);
+	if (errno != 0 || *end != ':' || end[1] < '0' || end[1] > '9')
+		return 0;
+	ino = strtoumax(end + 1, &end, 10);
+	if (errno != 0 || *end != '\0')
+		return 0;
+	if (fstat(STDERR_FILENO, &st) == -1)
+		return 0;
+	return (uintmax_t)st.st_dev == dev && (uintmax_t)st.st_ino == ino;
+}
 
 void
 log_init(int to_stderr, int v)
 {
 	use_stderr = to_stderr || getenv("JOURNAL_STREAM") != NULL;
+	to_journal = use_stderr && stderr_is_journal();
 	verbose = v;
 	if (!use_stderr)
 		openlog(procname, LOG_PID | LOG_NDELAY, LOG_DAEMON);
@@ -53,8 +87,14 @@ vlog(int pri, const char *fmt, va_list ap)
 		return;
 	}
 	/* One write(2) per line, so that lines of several processes sharing
-	 * the same stderr do not interleave (and no stdio in a sandbox). */
-	n = snprintf(buf, sizeof(buf), "%s: ", procname);
+	 * the same stderr do not interleave (and no stdio in a sandbox).
+	 * journald takes a leading "<N>" as the line's syslog priority, which
+	 * it otherwise sets to info for every line of the stream. */
+	if (to_journal)
+		n = snprintf(buf, sizeof(buf), "<%d>%s: ", LOG_PRI(pri),
+		    procname);
+	else
+		n = snprintf(buf, sizeof(buf), "%s: ", procname);
 	if (n < 0)
 		return;
 	m = vsnprintf(buf + n, sizeof(buf) - (size_t)n - 1, fmt, ap);
@@ -67,7 +107,7 @@ vlog(int pri, const char *fmt, va_list ap)
 	(void)!write(STDERR_FILENO, buf, (size_t)n);
 }
 
-static void
+static void LOG_PRINTF(2, 3)
 logit(int pri, const char *fmt, ...)
 {
 	va_list	ap;
@@ -78,7 +118,7 @@ logit(int pri, const char *fmt, ...)
 }
 
 /* The message, then ": " and strerror(errno), as warn(3) does. */
-static void
+static void LOG_PRINTF(2, 0)
 vwarn_errno(int pri, const char *fmt, va_list ap)
 {
 	char	msg[768];

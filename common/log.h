@@ -2,7 +2,10 @@
 /*
  * Logging in the OpenBSD way: stderr in the foreground and under systemd
  * (which gives us JOURNAL_STREAM), syslog otherwise.  fatal() and fatalx()
- * are for "cannot continue safely" only.
+ * are for "cannot continue safely" only.  When stderr is the journal's
+ * stream, each line starts with its syslog priority, "<N>": fatal and
+ * fatalx are crit (2), log_warn and log_warnx err (3), log_info info (6),
+ * log_debug debug (7).
  */
 #ifndef RMB_LOG_H
 #define RMB_LOG_H

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <limits.h>
 #include <poll.h>
 #include <stdio.h>
@@ -32,12 +33,24 @@ struct keyd_config {
 	char		user[64];
 };
 
-static void
-usage(void)
+/* Only what a packager or an operator asks of any program. */
+static const struct option longopts[] = {
+	{ "help",	no_argument,	NULL, 'h' },
+	{ "version",	no_argument,	NULL, 'V' },
+	{ NULL,		0,		NULL, 0 }
+};
+
+static _Noreturn void
+usage(int code)
 {
-	fprintf(stderr, "usage: rmb-keyd [-v]\n"
-	    "rmb-keyd is started by rmb-peer(8); see rmb-keyd(8).\n");
-	exit(2);
+	fprintf(code == 0 ? stdout : stderr,
+	    "usage: rmb-keyd [-hVv]\n"
+	    "  -v             log more; rmb-peer passes one for each -d\n"
+	    "  -h, --help     print this help and exit\n"
+	    "  -V, --version  print the version and exit\n"
+	    "rmb-keyd is started by rmb-peer(8), which passes its channels; "
+	    "see rmb-keyd(8).\n");
+	exit(code);
 }
 
 /* A relay domain as the chain takes it, without the "_" separator. */
@@ -249,17 +262,23 @@ main(int argc, char *argv[])
 	size_t			 len;
 	int			 ch, verbose = 0;
 
-	while ((ch = getopt(argc, argv, "v")) != -1) {
+	/* Before the channels are looked for: -h and -V need none. */
+	while ((ch = getopt_long(argc, argv, "hVv", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'v':
 			verbose++;
 			break;
+		case 'h':
+			usage(0);
+		case 'V':
+			printf("rmb-keyd %s\n", PACKAGE_VERSION);
+			exit(0);
 		default:
-			usage();
+			usage(2);
 		}
 	}
 	if (optind != argc)
-		usage();
+		usage(2);
 	log_init(1, verbose);
 	log_procinit("rmb-keyd");
 

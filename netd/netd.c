@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -71,12 +72,23 @@ static struct {
 	int		 paused;	/* relay reading is off */
 } nd;
 
-static void
-usage(void)
+/* Only what a packager or an operator asks of any program. */
+static const struct option longopts[] = {
+	{ "help",	no_argument,	NULL, 'h' },
+	{ "version",	no_argument,	NULL, 'V' },
+	{ NULL,		0,		NULL, 0 }
+};
+
+static _Noreturn void
+usage(int code)
 {
-	fprintf(stderr, "usage: rmb-netd\n"
-	    "rmb-netd is started by rmb-peer(8); see rmb-netd(8).\n");
-	exit(2);
+	fprintf(code == 0 ? stdout : stderr,
+	    "usage: rmb-netd [-hV]\n"
+	    "  -h, --help     print this help and exit\n"
+	    "  -V, --version  print the version and exit\n"
+	    "rmb-netd is started by rmb-peer(8), which passes its channels "
+	    "and its log level;\nsee rmb-netd(8).\n");
+	exit(code);
 }
 
 uint64_t
@@ -266,7 +278,11 @@ parent_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 	if ((n = imsgbuf_read(&nd.parent)) == -1) {
 		if (errno == EAGAIN || errno == EINTR)
 			return;
-		fatal("reading from the parent");
+		/* A parent that ended before reading our ready message. */
+		if (errno == ECONNRESET)
+			n = 0;
+		else
+			fatal("reading from the parent");
 	}
 	if (n == 0) {
 		log_debug("the parent is gone");
@@ -417,6 +433,19 @@ open_chain(const struct netd_config *c)
 		fatalx("%s", err);
 }
 
+/*
+ * keyd has answered and the twin is known: what the parent waits for,
+ * with apid's word, before it tells the service manager we are up.  A
+ * parent gone meanwhile is seen by parent_read_cb().
+ */
+static void
+tell_ready(uint32_t twin)
+{
+	if (imsg_compose(&nd.parent, IMSG_PEER_READY, 0, &twin,
+	    sizeof(twin)) == -1 || imsgbuf_flush(&nd.parent) == -1)
+		log_warn("telling the parent we are ready");
+}
+
 static void
 nonblock(int fd)
 {
@@ -441,10 +470,20 @@ main(int argc, char *argv[])
 	size_t				 i, ndom, pklen;
 	int				 ch, rv;
 
-	while ((ch = getopt(argc, argv, "")) != -1)
-		usage();
+	/* Before the channels are looked for: -h and -V need none. */
+	while ((ch = getopt_long(argc, argv, "hV", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'h':
+			usage(0);
+		case 'V':
+			printf("rmb-netd %s\n", PACKAGE_VERSION);
+			exit(0);
+		default:
+			usage(2);
+		}
+	}
 	if (optind != argc)
-		usage();
+		usage(2);
 	log_init(1, 0);
 	log_procinit("rmb-netd");
 
@@ -514,6 +553,7 @@ main(int argc, char *argv[])
 		twin = netd_chain_startup(nd.loop, &cc);
 	}
 	set_twin(twin);
+	tell_ready(twin);
 	ev_io_start(nd.loop, &nd.apid_rd);
 	ev_timer_init(&nd.credit_timer, credit_cb, NETD_CREDIT_DELAY, 0.);
 	ev_timer_init(&nd.tick, tick_cb, 1., 1.);

@@ -36,6 +36,7 @@ struct peer_child {
 	int		 ended;		/* 1 reaped, 2 and logged */
 	int		 seen;		/* the look that first saw it end */
 	int		 stopped;	/* the signal we stopped it with */
+	int		 ready;		/* sent IMSG_PEER_READY */
 	struct imsgbuf	 ib;		/* our end of its channel */
 };
 

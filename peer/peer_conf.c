@@ -30,6 +30,9 @@ static const struct {
 	[PKW_DEBUG] =		{ "debug", 0 },
 	[PKW_TWIN_CACHE] =	{ "twin-cache", 0 },
 	[PKW_TWIN_TTL] =	{ "twin-ttl", 0 },
+	[PKW_KEYD_USER] =	{ "keyd-user", 0 },
+	[PKW_NETD_USER] =	{ "netd-user", 0 },
+	[PKW_APID_USER] =	{ "apid-user", 0 },
 };
 
 static __attribute__((format(printf, 3, 4))) int
@@ -272,7 +275,8 @@ set_substrate(struct peer_conf *c, const char *v, char *why, size_t whylen)
 
 /* A name useradd(8) would take: no leading '-' or digit-only surprises. */
 static int
-set_user(struct peer_conf *c, const char *v, char *why, size_t whylen)
+set_user(char out[PEER_USER_MAX + 1], const char *v, char *why,
+    size_t whylen)
 {
 	size_t	i, n = strlen(v);
 
@@ -292,7 +296,7 @@ set_user(struct peer_conf *c, const char *v, char *why, size_t whylen)
 			    "A-Z a-z 0-9 _ - .");
 	if (strcmp(v, "root") == 0)
 		return fail(why, whylen, "the children never run as root");
-	memcpy(c->user, v, n + 1);
+	memcpy(out, v, n + 1);
 	return 0;
 }
 
@@ -372,7 +376,16 @@ peer_conf_set(struct peer_conf *c, enum peer_kw kw, const char *v,
 		    whylen);
 		break;
 	case PKW_USER:
-		rc = set_user(c, v, why, whylen);
+		rc = set_user(c->user, v, why, whylen);
+		break;
+	case PKW_KEYD_USER:
+		rc = set_user(c->keyd_user, v, why, whylen);
+		break;
+	case PKW_NETD_USER:
+		rc = set_user(c->netd_user, v, why, whylen);
+		break;
+	case PKW_APID_USER:
+		rc = set_user(c->apid_user, v, why, whylen);
 		break;
 	case PKW_JAIL:
 		if ((rc = set_path(c->jail, sizeof(c->jail), v, why,
@@ -572,8 +585,19 @@ peer_conf_merge(struct peer_conf *b, const struct peer_conf *o)
 		memcpy(b->twins, o->twins, sizeof(b->twins));
 	if (o->set & (1U << PKW_NO_UPDATE))
 		b->no_update = o->no_update;
-	if (o->set & (1U << PKW_USER))
+	if (o->set & (1U << PKW_USER)) {
+		/* --user is every child's, whatever the file says of each. */
 		memcpy(b->user, o->user, sizeof(b->user));
+		b->keyd_user[0] = b->netd_user[0] = b->apid_user[0] = '\0';
+		b->set &= ~(1U << PKW_KEYD_USER | 1U << PKW_NETD_USER |
+		    1U << PKW_APID_USER);
+	}
+	if (o->set & (1U << PKW_KEYD_USER))
+		memcpy(b->keyd_user, o->keyd_user, sizeof(b->keyd_user));
+	if (o->set & (1U << PKW_NETD_USER))
+		memcpy(b->netd_user, o->netd_user, sizeof(b->netd_user));
+	if (o->set & (1U << PKW_APID_USER))
+		memcpy(b->apid_user, o->apid_user, sizeof(b->apid_user));
 	if (o->set & (1U << PKW_JAIL))
 		memcpy(b->jail, o->jail, sizeof(b->jail));
 	if (o->set & (1U << PKW_DEBUG))
@@ -605,6 +629,15 @@ peer_conf_domains(const struct peer_conf *c,
 	return n;
 }
 
+/* A child's user: its own keyword, else user, else its default. */
+static void
+child_user(char out[PEER_USER_MAX + 1], const char *all, const char *def)
+{
+	if (out[0] != '\0')
+		return;
+	snprintf(out, PEER_USER_MAX + 1, "%s", all[0] != '\0' ? all : def);
+}
+
 int
 peer_conf_finish(struct peer_conf *c, char *why, size_t whylen)
 {
@@ -626,8 +659,9 @@ peer_conf_finish(struct peer_conf *c, char *why, size_t whylen)
 		    sizeof(PEER_DEFAULT_SUBSTRATE));
 		c->nsubstrate = 1;
 	}
-	if (c->user[0] == '\0')
-		memcpy(c->user, PEER_DEFAULT_USER, sizeof(PEER_DEFAULT_USER));
+	child_user(c->keyd_user, c->user, PEER_DEFAULT_KEYD_USER);
+	child_user(c->netd_user, c->user, PEER_DEFAULT_NETD_USER);
+	child_user(c->apid_user, c->user, PEER_DEFAULT_APID_USER);
 	if (c->jail[0] == '\0')
 		memcpy(c->jail, PEER_DEFAULT_JAIL, sizeof(PEER_DEFAULT_JAIL));
 

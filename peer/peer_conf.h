@@ -26,7 +26,14 @@
 #define PEER_DEFAULT_REDIS	REDISURL_DEFAULT
 #define PEER_DEFAULT_RELAY	"wss://relay.grid.tf:443"
 #define PEER_DEFAULT_SUBSTRATE	"wss://tfchain.grid.tf:443"
-#define PEER_DEFAULT_USER	"nobody"
+/*
+ * Each child runs as a user of its own when the peer runs as root, so
+ * that none of them can signal, trace or read the memory of another:
+ * the system users of the packages (dist/sysusers.d/rmb-peer.conf).
+ */
+#define PEER_DEFAULT_KEYD_USER	"_rmb-keyd"
+#define PEER_DEFAULT_NETD_USER	"_rmb-netd"
+#define PEER_DEFAULT_APID_USER	"_rmb-apid"
 #define PEER_DEFAULT_JAIL	"/run/rmb-peer"
 #define PEER_TWIN_CACHE		500	/* the reference's (PROTOCOL.md §7.6) */
 #define PEER_TWIN_TTL		300
@@ -47,6 +54,9 @@ enum peer_kw {
 	PKW_DEBUG,
 	PKW_TWIN_CACHE,
 	PKW_TWIN_TTL,
+	PKW_KEYD_USER,
+	PKW_NETD_USER,
+	PKW_APID_USER,
 	PKW_COUNT
 };
 
@@ -61,7 +71,14 @@ struct peer_conf {
 	size_t		nsubstrate;
 	char		twins[PATH_MAX];
 	int		no_update;
-	char		user[PEER_USER_MAX + 1];
+	char		user[PEER_USER_MAX + 1];	/* all three children */
+	/*
+	 * Each child's own user; after peer_conf_finish() what it runs as:
+	 * its keyword, else user, else its default.
+	 */
+	char		keyd_user[PEER_USER_MAX + 1];
+	char		netd_user[PEER_USER_MAX + 1];
+	char		apid_user[PEER_USER_MAX + 1];
 	char		jail[PATH_MAX];
 	int		debug;
 	unsigned int	twin_cache;	/* twins netd keeps */
@@ -103,6 +120,8 @@ int	 peer_conf_load(struct peer_conf *c, const char *path,
 /*
  * Everything given in over (the command line) replaces base's (the
  * file's); a repeatable keyword given in over replaces all of base's.
+ * A user given in over is every child's: it replaces base's keyd-user,
+ * netd-user and apid-user too, unless over gives them as well.
  */
 void	 peer_conf_merge(struct peer_conf *base,
 	    const struct peer_conf *over);

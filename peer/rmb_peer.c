@@ -29,6 +29,7 @@
 #include "imsg.h"
 #include "imsgtypes.h"
 #include "log.h"
+#include "notify.h"
 #include "peer.h"
 #include "peer_conf.h"
 #include "privdrop.h"
@@ -70,7 +71,10 @@ enum {
 	OPT_USER,
 	OPT_JAIL,
 	OPT_TWIN_CACHE,
-	OPT_TWIN_TTL
+	OPT_TWIN_TTL,
+	OPT_KEYD_USER,
+	OPT_NETD_USER,
+	OPT_APID_USER
 };
 
 static const struct option longopts[] = {
@@ -90,6 +94,9 @@ static const struct option longopts[] = {
 	{ "twins",		required_argument, NULL, OPT_TWINS },
 	{ "user",		required_argument, NULL, OPT_USER },
 	{ "jail",		required_argument, NULL, OPT_JAIL },
+	{ "keyd-user",		required_argument, NULL, OPT_KEYD_USER },
+	{ "netd-user",		required_argument, NULL, OPT_NETD_USER },
+	{ "apid-user",		required_argument, NULL, OPT_APID_USER },
 	{ "version",		no_argument, NULL, 'V' },
 	{ "help",		no_argument, NULL, 'h' },
 	{ NULL,			0, NULL, 0 }
@@ -105,7 +112,50 @@ usage(FILE *f)
 	    "[--no-update]\n"
 	    "                [--twins file] [--user user] [--jail dir] "
 	    "[-u dir]\n"
-	    "                [--twin-cache count] [--twin-ttl seconds]\n");
+	    "                [--twin-cache count] [--twin-ttl seconds]\n"
+	    "                [--keyd-user user] [--netd-user user] "
+	    "[--apid-user user]\n");
+	if (f != stdout)
+		return;
+	/* -h only: an error's usage stays short. */
+	fprintf(f, "\n"
+	    "  -d, --debug               log more; twice for everything\n"
+	    "  -f file                   the configuration file "
+	    "(" PEER_CONF_FILE ")\n"
+	    "  -h, --help                print this help and exit\n"
+	    "  -k, --key-type type       sr25519 (the default) or ed25519\n"
+	    "  -m, --mnemonic secret     the secret itself, which ps shows "
+	    "to all\n"
+	    "      --mnemonics, --seed   deprecated aliases of -m\n"
+	    "      --mnemonic-file file  the file rmb-keyd reads the secret "
+	    "from\n"
+	    "  -n                        check the configuration and exit\n"
+	    "  -r, --redis url           the local redis "
+	    "(redis://localhost:6379)\n"
+	    "      --relay url           a relay to connect to, up to four "
+	    "times\n"
+	    "  -s, --substrate url       a tfchain node, up to eight times\n"
+	    "      --no-update           do not update the twin on tfchain\n"
+	    "      --twin-cache count    how many twins rmb-netd keeps (500)\n"
+	    "      --twin-ttl seconds    how long it keeps each (300)\n"
+	    "      --twins file          a static twin file instead of "
+	    "tfchain\n"
+	    "      --user user           all three children's user when run as "
+	    "root\n"
+	    "      --keyd-user user      rmb-keyd's user when run as root "
+	    "(_rmb-keyd)\n"
+	    "      --netd-user user      rmb-netd's user when run as root "
+	    "(_rmb-netd)\n"
+	    "      --apid-user user      rmb-apid's user when run as root "
+	    "(_rmb-apid)\n"
+	    "      --jail dir            rmb-keyd's chroot when run as root "
+	    "(/run/rmb-peer)\n"
+	    "  -u, --uploads dir         accepted and ignored, as rmb-rs "
+	    "does\n"
+	    "  -V, --version             print the version and exit\n"
+	    "The secret is better given with --mnemonic-file or systemd's "
+	    "credential\n\"mnemonic\"; see rmb-peer(8) and "
+	    "rmb-peer.conf(5).\n");
 }
 
 /* A command-line error: one line, exit 2. */
@@ -258,6 +308,15 @@ parse_flags(struct peer_flags *f, int argc, char *argv[])
 		case OPT_JAIL:
 			flag_set(f, "--jail", PKW_JAIL, optarg);
 			break;
+		case OPT_KEYD_USER:
+			flag_set(f, "--keyd-user", PKW_KEYD_USER, optarg);
+			break;
+		case OPT_NETD_USER:
+			flag_set(f, "--netd-user", PKW_NETD_USER, optarg);
+			break;
+		case OPT_APID_USER:
+			flag_set(f, "--apid-user", PKW_APID_USER, optarg);
+			break;
 		case 'u':
 			/* Accepted as the reference does, which ignores it. */
 			break;
@@ -382,16 +441,24 @@ prepare_jail(const char *dir, int create)
 	closedir(d);
 }
 
+/*
+ * A child's user, named by its keyword (kw) for the message.  The
+ * defaults are the packages' system users: a peer run from a build tree
+ * as root has none of them unless it is told whom to become.
+ */
 static void
-check_user(const char *user)
+check_user(const char *user, const char *kw)
 {
 	struct passwd	*pw;
 
 	if ((pw = getpwnam(user)) == NULL)
-		die("user %s does not exist", user);
+		die("user %s (%s) does not exist: create the packages' system "
+		    "users (systemd-sysusers), or name another with %s or user "
+		    "in rmb-peer.conf, or with --%s or --user", user, kw, kw,
+		    kw);
 	if (pw->pw_uid == 0)
-		die("user %s is root; the children must not run as root",
-		    user);
+		die("user %s (%s) is root; the children must not run as root",
+		    user, kw);
 }
 
 /* Descriptors 0-2 open, so that no channel lands on one of them. */
@@ -494,7 +561,7 @@ send_keyd_config(struct imsgbuf *ib, const struct peer_conf *c,
 	for (i = 0; i < n; i++)
 		ibuf_add_str(b, dom[i]);
 	ibuf_add_str(b, root ? c->jail : "");
-	ibuf_add_str(b, root ? c->user : "");
+	ibuf_add_str(b, root ? c->keyd_user : "");
 	if (imsg_close(ib, b) == -1)
 		return -1;
 	return imsgbuf_flush(ib);
@@ -515,7 +582,7 @@ send_netd_config(struct imsgbuf *ib, const struct peer_conf *c, int root)
 		ibuf_add_str(b, c->substrate[i]);
 	ibuf_add_str(b, c->twins);
 	ibuf_add_u32(b, (uint32_t)c->no_update);
-	ibuf_add_str(b, root ? c->user : "");
+	ibuf_add_str(b, root ? c->netd_user : "");
 	ibuf_add_u32(b, (uint32_t)c->debug);
 	ibuf_add_u32(b, c->twin_cache);
 	ibuf_add_u32(b, c->twin_ttl);
@@ -531,7 +598,7 @@ send_apid_config(struct imsgbuf *ib, const struct peer_conf *c, int root)
 
 	b = imsg_create(IMSG_APID_CONFIG, 0, 256);
 	ibuf_add_str(b, c->redis);
-	ibuf_add_str(b, root ? c->user : "");
+	ibuf_add_str(b, root ? c->apid_user : "");
 	ibuf_add_u32(b, (uint32_t)c->debug);
 	if (imsg_close(ib, b) == -1)
 		return -1;
@@ -772,6 +839,41 @@ now_ms(void)
 }
 
 /*
+ * The one message a child sends: netd's and apid's IMSG_PEER_READY.
+ * Once both have come the peer is up (keyd answered netd first), and
+ * the service manager is told.  Anything else is logged and ignored.
+ */
+static void
+child_message(int i, struct imsg *imsg)
+{
+	static uint32_t	 twin;
+	struct imsg_rd	 rd;
+	uint32_t	 v;
+
+	if (imsg->hdr.type != IMSG_PEER_READY || i == PROC_KEYD) {
+		log_warnx("ignoring %s (size %u) from %s",
+		    imsg_type_name(imsg->hdr.type), imsg->hdr.len,
+		    children[i].name);
+		return;
+	}
+	imsg_rd_init(&rd, imsg);
+	if (imsg_get_u32(&rd, &v) == -1 || imsg_get_end(&rd) != 0 ||
+	    children[i].ready) {
+		log_warnx("ignoring a malformed or repeated %s from %s",
+		    imsg_type_name(imsg->hdr.type), children[i].name);
+		return;
+	}
+	children[i].ready = 1;
+	log_debug("%s is ready", children[i].name);
+	if (i == PROC_NETD)
+		twin = v;
+	if (!children[PROC_NETD].ready || !children[PROC_APID].ready)
+		return;
+	log_info("ready: twin %u", twin);
+	notify("READY=1\nSTATUS=twin %u: keyd, netd and apid are up", twin);
+}
+
+/*
  * One look at the children: up to ms (-1: no limit) for a signal or a
  * channel, then it reaps and reads.  A child is seen to end by the first
  * look that reaps it, finds its channel closed or finds it dying(): the
@@ -817,11 +919,8 @@ look(int ms)
 				children[i].seen = looks;
 			continue;
 		}
-		/* Children have nothing to tell us yet. */
 		while ((rc = imsg_get(&children[i].ib, &imsg)) == 1)
-			log_warnx("ignoring %s (size %u) from %s",
-			    imsg_type_name(imsg.hdr.type), imsg.hdr.len,
-			    children[i].name);
+			child_message(i, &imsg);
 		if (rc == -1) {
 			log_warnx("malformed frame from %s",
 			    children[i].name);
@@ -967,6 +1066,7 @@ supervise(void)
 		if ((stop = look(-1)) > 0) {
 			log_info("%s: stopping", stop == SIGTERM ? "SIGTERM" :
 			    "SIGINT");
+			notify("STOPPING=1");
 			stop_children(1);
 			return 0;
 		}
@@ -975,6 +1075,8 @@ supervise(void)
 		for (i = 0; i < PROC_COUNT; i++)
 			seen |= children[i].seen != 0;
 	}
+	/* Failing: the service manager restarts us, not the children. */
+	notify("STOPPING=1\nSTATUS=a child ended; stopping the others");
 	collect();
 	stop_children(0);
 	return 1;
@@ -1114,6 +1216,7 @@ start(const struct peer_conf *c, enum keyd_secret_source src, const char *dir)
 	log_info("started keyd (%ld), netd (%ld), apid (%ld)",
 	    (long)children[PROC_KEYD].pid, (long)children[PROC_NETD].pid,
 	    (long)children[PROC_APID].pid);
+	notify("STATUS=waiting for netd and apid to be ready");
 }
 
 int
@@ -1155,7 +1258,9 @@ main(int argc, char *argv[])
 			child_path(path, sizeof(path), dir, children[i].prog);
 	}
 	if (geteuid() == 0) {
-		check_user(c.user);
+		check_user(c.keyd_user, "keyd-user");
+		check_user(c.netd_user, "netd-user");
+		check_user(c.apid_user, "apid-user");
 		prepare_jail(c.jail, !f.check);
 	}
 	if (f.check) {

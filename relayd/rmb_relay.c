@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,13 +21,15 @@
 
 #include "chainrpc.h"
 #include "log.h"
+#include "notify.h"
 #include "privdrop.h"
 #include "rconn.h"
 #include "relayd.h"
 
 #define REDIS_WAIT	5.0	/* seconds for redis at start-up */
 #define REDIS_POLL	0.05
-#define DEFAULT_USER	"nobody"
+/* The packages' system user (dist/sysusers.d/rmb-relay.conf). */
+#define DEFAULT_USER	"_rmb-relay"
 
 enum {
 	OPT_LIMIT = 256,
@@ -69,7 +72,7 @@ static _Noreturn void
 usage(int code)
 {
 	fprintf(code == 0 ? stdout : stderr,
-	    "usage: rmb-relay [-dV] [-m domain ...] [-r redis-url] "
+	    "usage: rmb-relay [-dhV] [-m domain ...] [-r redis-url] "
 	    "[-s substrate-url ...]\n"
 	    "                 [-l listen] [-w workers] [-u user-per-worker] "
 	    "[-p ranker-period]\n"
@@ -77,6 +80,48 @@ usage(int code)
 	    "[--user user]\n"
 	    "                 [--twin-cache n] [--twin-ttl seconds] "
 	    "[--stream-bytes n]\n");
+	/* -h only: an error's usage stays short. */
+	if (code == 0)
+		printf("\n"
+		    "  -d, --debug                 log more; twice adds "
+		    "libwebsockets' warnings\n"
+		    "  -h, --help                  print this help and exit\n"
+		    "  -l, --listen addr:port      where to listen "
+		    "([::]:8080)\n"
+		    "      --limit count size      messages and bytes a minute "
+		    "per twin (off)\n"
+		    "  -m, --domain domain ...     the domains this relay "
+		    "answers for\n"
+		    "  -p, --ranker-period secs    how long a remote relay's "
+		    "failure counts (3600)\n"
+		    "  -r, --redis url             the redis of the queues "
+		    "(redis://localhost:6379)\n"
+		    "  -s, --substrate url ...     tfchain nodes to read twins "
+		    "from\n"
+		    "      --twins file            a static twin file instead "
+		    "of tfchain\n"
+		    "      --stream-bytes n        bytes a session's stream may "
+		    "hold (256 MiB)\n"
+		    "      --user user             the user to become when "
+		    "started as root (_rmb-relay)\n"
+		    "      --twin-cache n          how many twins to keep in "
+		    "memory (10000)\n"
+		    "      --twin-ttl seconds      how long to keep each "
+		    "(300)\n"
+		    "  -u, --user-per-worker n     sessions per delivery group "
+		    "(1000)\n"
+		    "  -V, --version               print the version and "
+		    "exit\n"
+		    "  -w, --workers n             delivery groups (500)\n"
+		    "      --catchup-threshold n   accepted for compatibility; "
+		    "unused\n"
+		    "For tests and private networks only:\n"
+		    "      --federation-http       post to other relays over "
+		    "plain http://\n"
+		    "      --connect-to host:port:addr:port\n"
+		    "                              send requests for host:port "
+		    "to addr:port\n"
+		    "See rmb-relay(8).\n");
 	exit(code);
 }
 
@@ -357,6 +402,27 @@ log_listening(struct relay *r)
 	    redis_url_where(&r->conf.redis, where, sizeof(where)));
 }
 
+/*
+ * Root becomes --user after binding; said before any work is done when
+ * it cannot.  Run as another user (systemd's User=), there is nothing to
+ * drop and --user is not looked at.
+ */
+static void
+check_user(const char *user)
+{
+	struct passwd	*pw;
+
+	if (geteuid() != 0)
+		return;
+	if ((pw = getpwnam(user)) == NULL)
+		fatalx("user %s does not exist: create the package's system "
+		    "user (systemd-sysusers), or name another with --user",
+		    user);
+	if (pw->pw_uid == 0)
+		fatalx("user %s is root; the relay must not run as root",
+		    user);
+}
+
 /* The reference raises the descriptor limit to the hard limit. */
 static void
 raise_nofile(void)
@@ -375,6 +441,7 @@ stop_cb(struct ev_loop *loop, ev_signal *w, int revents)
 {
 	(void)revents;
 	log_info("signal %d: stopping", w->signum);
+	notify("STOPPING=1");
 	relay.stopping = 1;
 	ev_break(loop, EVBREAK_ALL);
 }
@@ -441,6 +508,7 @@ main(int argc, char **argv)
 	parse_flags(&r->conf, argc, argv);
 	log_init(1, r->conf.debug);
 	log_procinit("rmb-relay");
+	check_user(r->conf.user);
 	if (sodium_init() < 0)
 		fatalx("libsodium init failed");
 	signal(SIGPIPE, SIG_IGN);
@@ -495,6 +563,10 @@ main(int argc, char **argv)
 	r->tick.data = r;
 	ev_timer_start(r->loop, &r->tick);
 	log_listening(r);
+	/* Listening, redis answered, dropped and filtered: ready. */
+	notify("READY=1\nSTATUS=listening on %s:%d",
+	    r->conf.listen_host[0] ? r->conf.listen_host : "*",
+	    r->conf.listen_port);
 	ev_run(r->loop, 0);
 
 	ev_timer_stop(r->loop, &r->tick);

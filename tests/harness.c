@@ -2,6 +2,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 
 #include <netinet/in.h>
@@ -10,8 +11,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -653,4 +656,66 @@ rreply_free(struct rreply *r)
 	free(r->elem);
 	free(r->str);
 	free(r);
+}
+
+int
+notify_open(const char *name)
+{
+	struct sockaddr_un	sun;
+	size_t			n = strlen(name);
+	int			fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (n + 1 > sizeof(sun.sun_path))
+		return -1;
+	/* sun_path[0] stays NUL: the abstract namespace, no file modes. */
+	memcpy(sun.sun_path + 1, name, n);
+	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	if (bind(fd, (struct sockaddr *)&sun, (socklen_t)(offsetof(
+	    struct sockaddr_un, sun_path) + 1 + n)) == -1) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Whether the lines of s hold the line want. */
+static int
+has_line(const char *s, const char *want)
+{
+	size_t	n = strlen(want);
+
+	while (s != NULL && *s != '\0') {
+		if (strncmp(s, want, n) == 0 && (s[n] == '\n' || s[n] == '\0'))
+			return 1;
+		if ((s = strchr(s, '\n')) != NULL)
+			s++;
+	}
+	return 0;
+}
+
+int
+notify_wait(int fd, const char *want, char *buf, size_t cap, int timeout_ms)
+{
+	struct pollfd	pfd;
+	int64_t		deadline = now_ms() + timeout_ms, left;
+	ssize_t		n;
+
+	if (cap == 0)
+		return -1;
+	while ((left = deadline - now_ms()) > 0) {
+		pfd.fd = fd;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, (int)left) <= 0)
+			continue;
+		if ((n = recv(fd, buf, cap - 1, MSG_DONTWAIT)) <= 0)
+			continue;
+		buf[n] = '\0';
+		if (has_line(buf, want))
+			return 0;
+	}
+	buf[0] = '\0';
+	return -1;
 }

@@ -116,4 +116,19 @@ struct rreply *redis_cmdf(int port, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	rreply_free(struct rreply *);
 
+/*
+ * A service manager's notification socket, as sd_notify(3) writes to:
+ * a datagram socket in the abstract namespace (name without the "@"),
+ * which a process reaches whatever user it has become.  Put "@" and the
+ * name in NOTIFY_SOCKET.  Returns the descriptor or -1.
+ */
+int	notify_open(const char *name);
+/*
+ * Reads datagrams for up to timeout_ms until one holds the line want
+ * ("READY=1"), copied whole into buf (cap bytes, NUL-terminated).
+ * Returns 0 or -1.
+ */
+int	notify_wait(int fd, const char *want, char *buf, size_t cap,
+	    int timeout_ms);
+
 #endif

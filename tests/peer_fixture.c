@@ -63,7 +63,7 @@ int
 pf_relay_start(struct pf_net *n)
 {
 	char	 bin[512], url[64], listen[64], log[300];
-	char	*argv[12];
+	char	*argv[16];
 	int	 i = 0;
 
 	snprintf(bin, sizeof(bin), "%s/relayd/rmb-relay", n->top);
@@ -77,6 +77,9 @@ pf_relay_start(struct pf_net *n)
 	argv[i++] = url;
 	argv[i++] = (char *)"-l";
 	argv[i++] = listen;
+	/* Started as root from the build tree: no package users. */
+	argv[i++] = (char *)"--user";
+	argv[i++] = (char *)"nobody";
 	argv[i++] = (char *)(n->substrate != NULL ? "-s" : "--twins");
 	argv[i++] = (char *)(n->substrate != NULL ? n->substrate : n->twins);
 	argv[i] = NULL;
@@ -132,6 +135,8 @@ pf_peer_start(struct pf_net *n, struct pf_peer *p, const char *twins,
 		argv[i++] = (char *)"--no-update";
 	argv[i++] = (char *)"--jail";
 	argv[i++] = n->jail;
+	argv[i++] = (char *)"--user";
+	argv[i++] = (char *)"nobody";
 	argv[i] = NULL;
 	unlink(p->log);
 	if ((p->pid = proc_start(argv, p->log)) == -1)

@@ -36,6 +36,9 @@ rf_start(struct relay_proc *p, const char *bin, const char *dir,
 	argv[n++] = url;
 	argv[n++] = (char *)"-l";
 	argv[n++] = listen;
+	/* Started as root from the build tree: _rmb-relay may not exist. */
+	argv[n++] = (char *)"--user";
+	argv[n++] = (char *)"nobody";
 	for (i = 0; opts != NULL && opts[i] != NULL &&
 	    n < RF_ARGS_MAX - 1; i++)
 		argv[n++] = (char *)opts[i];

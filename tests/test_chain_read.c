@@ -452,8 +452,8 @@ stub_serve(int lfd)
 				snprintf(hdr, sizeof(hdr), "HTTP/1.1 200 OK\r\n"
 				    "Content-Length: %zu\r\nConnection: close"
 				    "\r\n\r\n", want_len);
-				(void)write(fd, hdr, strlen(hdr));
-				(void)write(fd, big, want_len);
+				(void)!write(fd, hdr, strlen(hdr));
+				(void)!write(fd, big, want_len);
 				free(big);
 			}
 			close(fd);
@@ -465,8 +465,8 @@ stub_serve(int lfd)
 		snprintf(hdr, sizeof(hdr), "HTTP/1.1 %d X\r\nContent-Type: "
 		    "application/json\r\nContent-Length: %zu\r\n"
 		    "Connection: close\r\n\r\n", status, strlen(resp));
-		(void)write(fd, hdr, strlen(hdr));
-		(void)write(fd, resp, strlen(resp));
+		(void)!write(fd, hdr, strlen(hdr));
+		(void)!write(fd, resp, strlen(resp));
 		close(fd);
 	}
 }

@@ -664,11 +664,50 @@ test_wrong_twin(void)
 	pf_peer_stop(&pd);
 }
 
+#ifdef HAVE_SYSTEMD
+/* A notification's lines on one line, for a diagnostic. */
+static char *
+oneline(char *s)
+{
+	char	*p;
+
+	for (p = s; (p = strchr(p, '\n')) != NULL; p++)
+		*p = ' ';
+	return s;
+}
+#endif
+
+/*
+ * Readiness without systemd: peer a was started with NOTIFY_SOCKET, and
+ * its parent says READY=1 once netd (keyd answered, twin known) and apid
+ * (redis up, journal read) have told it they are.
+ */
+static void
+test_notify(int fd)
+{
+	char	buf[512];
+
+#ifdef HAVE_SYSTEMD
+	ok(fd != -1 && notify_wait(fd, "READY=1", buf, sizeof(buf), WAIT) ==
+	    0, "NOTIFY_SOCKET: READY=1 once netd and apid are ready");
+	if (!ok(strstr(buf, "STATUS=twin 1: keyd, netd and apid are up") !=
+	    NULL, "... with its twin in STATUS"))
+		diag("got \"%s\"", oneline(buf));
+#else
+	(void)fd;
+	(void)buf;
+	ok(1, "NOTIFY_SOCKET: READY=1 # SKIP built without libsystemd");
+	ok(1, "... with STATUS # SKIP built without libsystemd");
+#endif
+	ok(wait_log(pa.log, "rmb-peer: ready: twin 1", WAIT) == 0,
+	    "the parent logs that its children are ready");
+}
+
 int
 main(void)
 {
-	char	twins_c[300];
-	int	st, rv;
+	char	twins_c[300], nsock[64], nbuf[512];
+	int	st, rv, nfd;
 
 	if ((rv = pf_init(&net)) == -2) {
 		printf("1..0 # SKIP redis-server is not installed\n");
@@ -705,14 +744,23 @@ main(void)
 		if (rc_twinfile(twins_c, copy, NTWINS) == -1)
 			return 1;
 	}
-	if (pf_relay_start(&net) == -1 ||
-	    pf_peer_start(&net, &pa, NULL, 1) == -1 ||
+	snprintf(nsock, sizeof(nsock), "rmb-peer-test.%ld", (long)getpid());
+	nfd = notify_open(nsock);
+	snprintf(nsock, sizeof(nsock), "@rmb-peer-test.%ld", (long)getpid());
+	if ((rv = pf_relay_start(&net)) == 0) {
+		/* a only: the relay has its own test of this. */
+		setenv("NOTIFY_SOCKET", nsock, 1);
+		rv = pf_peer_start(&net, &pa, NULL, 1);
+		unsetenv("NOTIFY_SOCKET");
+	}
+	if (rv == -1 ||
 	    pf_peer_start(&net, &pb, NULL, 1) == -1 ||
 	    pf_peer_start(&net, &pc, twins_c, 1) == -1) {
 		printf("Bail out! the peers do not reach the relay (see %s)\n",
 		    net.dir);
 		return 1;
 	}
+	test_notify(nfd);
 	test_roundtrip();
 	test_fanout();
 	test_payload_max();
@@ -727,6 +775,15 @@ main(void)
 	st = pf_peer_stop(&pa);
 	ok(WIFEXITED(st) && WEXITSTATUS(st) == 0, "SIGTERM stops peer a "
 	    "cleanly (status %d)", st);
+#ifdef HAVE_SYSTEMD
+	ok(notify_wait(nfd, "STOPPING=1", nbuf, sizeof(nbuf), WAIT) == 0,
+	    "... and it said STOPPING=1 first");
+#else
+	(void)nbuf;
+	ok(1, "... and said STOPPING=1 # SKIP built without libsystemd");
+#endif
+	if (nfd != -1)
+		close(nfd);
 	pf_peer_stop(&pb);
 	pf_peer_stop(&pc);
 	pf_done(&net, tap_failed == 0);

@@ -181,6 +181,30 @@ test_scalars(void)
 	bad("user abcdefghijklmnopqrstuvwxyz0123456\n",
 	    "f:1: user: a user name has 1 to 32 characters", "user of 33");
 
+	good("keyd-user _rmb-keyd\nnetd-user _rmb-netd\n"
+	    "apid-user _rmb-apid\n", "keyd-user, netd-user, apid-user");
+	ok(strcmp(c.keyd_user, "_rmb-keyd") == 0 &&
+	    strcmp(c.netd_user, "_rmb-netd") == 0 &&
+	    strcmp(c.apid_user, "_rmb-apid") == 0 && c.user[0] == '\0',
+	    "... stored, each its own, user untouched");
+	bad("keyd-user root\n", "f:1: keyd-user: the children never run as "
+	    "root", "keyd-user root");
+	bad("netd-user 9x\n", "f:1: netd-user: a user name starts with a "
+	    "letter or _", "netd-user starting with a digit");
+	bad("apid-user a:b\n", "f:1: apid-user: a user name has only A-Z a-z "
+	    "0-9 _ - .", "apid-user with :");
+	bad("netd-user abcdefghijklmnopqrstuvwxyz0123456\n",
+	    "f:1: netd-user: a user name has 1 to 32 characters",
+	    "netd-user of 33");
+	bad("keyd-user\n", "f:1: keyd-user: missing value",
+	    "keyd-user without a value");
+	bad("apid-user a b\n", "f:1: apid-user: one value only (a comment "
+	    "starts with #)", "apid-user with two values");
+	bad("apid-user a\nuser b\napid-user c\n", "f:3: apid-user given "
+	    "twice (first on line 1)", "apid-user twice");
+	bad("Keyd-user a\n", "f:1: unknown keyword \"Keyd-user\"",
+	    "keywords are lower case");
+
 	good("jail /run/rmb\n", "jail");
 	ok(strcmp(c.jail, "/run/rmb") == 0, "... stored");
 	bad("jail run\n", "f:1: jail: \"run\" is not an absolute path",
@@ -314,6 +338,88 @@ test_urls(void)
 	    "in URL", "junk after ]");
 }
 
+/* conf's three children's users after finish: k, n, a. */
+static int
+users_are(struct peer_conf *conf, const char *k, const char *n,
+    const char *a)
+{
+	char	why[256];
+
+	if (peer_conf_finish(conf, why, sizeof(why)) == -1) {
+		diag("finish: %s", why);
+		return 0;
+	}
+	if (strcmp(conf->keyd_user, k) == 0 &&
+	    strcmp(conf->netd_user, n) == 0 && strcmp(conf->apid_user, a) == 0)
+		return 1;
+	diag("got %s %s %s", conf->keyd_user, conf->netd_user,
+	    conf->apid_user);
+	return 0;
+}
+
+/* file (text) merged with flags (kw=value pairs, NULL-ended). */
+static void
+merged(struct peer_conf *out, const char *text, const char *const *flags)
+{
+	struct peer_conf	f;
+	char			why[256];
+
+	peer_conf_init(out);
+	if (peer_conf_parse(out, "f", text, strlen(text), err,
+	    sizeof(err)) == -1)
+		diag("parse: %s", err);
+	peer_conf_init(&f);
+	for (; flags != NULL && flags[0] != NULL; flags += 2) {
+		enum peer_kw	kw;
+
+		for (kw = 0; kw < PKW_COUNT; kw++)
+			if (strcmp(peer_kw_name(kw), flags[0]) == 0)
+				break;
+		if (peer_conf_set(&f, kw, flags[1], why, sizeof(why)) == -1)
+			diag("set %s: %s", flags[0], why);
+	}
+	peer_conf_merge(out, &f);
+}
+
+/*
+ * Who each child becomes: its own keyword, else user, else the package
+ * user; a user flag is all three, over the file's own for each.
+ */
+static void
+test_users(void)
+{
+	static const char *const all_c[] = { "user", "c", NULL };
+	static const char *const netd_d[] = { "netd-user", "d", NULL };
+	static const char *const keyd_k[] = { "keyd-user", "k", NULL };
+	static const char *const both[] = { "user", "c", "apid-user", "e",
+	    NULL };
+	struct peer_conf	 m;
+
+	merged(&m, "", NULL);
+	ok(users_are(&m, "_rmb-keyd", "_rmb-netd", "_rmb-apid"),
+	    "users: nothing given, the package users");
+	merged(&m, "user a\n", NULL);
+	ok(users_are(&m, "a", "a", "a"), "users: user is all three");
+	merged(&m, "user a\nkeyd-user b\n", NULL);
+	ok(users_are(&m, "b", "a", "a"), "users: keyd-user beats user");
+	merged(&m, "netd-user b\n", NULL);
+	ok(users_are(&m, "_rmb-keyd", "b", "_rmb-apid"),
+	    "users: netd-user alone, the others' defaults");
+	merged(&m, "user a\nkeyd-user b\nnetd-user x\n", all_c);
+	ok(users_are(&m, "c", "c", "c") && strcmp(m.user, "c") == 0 &&
+	    (m.set & (1U << PKW_KEYD_USER)) == 0,
+	    "users: a user flag replaces the file's user and keyd-user");
+	merged(&m, "user a\nkeyd-user b\n", both);
+	ok(users_are(&m, "c", "c", "e"),
+	    "users: flags give user and apid-user: both count");
+	merged(&m, "keyd-user b\n", netd_d);
+	ok(users_are(&m, "b", "d", "_rmb-apid"),
+	    "users: a netd-user flag keeps the file's keyd-user");
+	merged(&m, "user a\n", keyd_k);
+	ok(users_are(&m, "k", "a", "a"),
+	    "users: a keyd-user flag over the file's user");
+}
+
 static void
 test_merge_finish(void)
 {
@@ -354,13 +460,18 @@ test_merge_finish(void)
 	    strcmp(file.relay[0], "wss://relay.grid.tf:443") == 0 &&
 	    file.nsubstrate == 1 &&
 	    strcmp(file.substrate[0], "wss://tfchain.grid.tf:443") == 0 &&
-	    strcmp(file.user, "nobody") == 0 &&
+	    file.user[0] == '\0' &&
+	    strcmp(file.keyd_user, "_rmb-keyd") == 0 &&
+	    strcmp(file.netd_user, "_rmb-netd") == 0 &&
+	    strcmp(file.apid_user, "_rmb-apid") == 0 &&
 	    strcmp(file.jail, "/run/rmb-peer") == 0 && file.debug == 0 &&
 	    file.no_update == 0 && file.key_type == KEY_SR25519 &&
 	    file.twins[0] == '\0' && file.mnemonic_file[0] == '\0',
 	    "the reference's defaults, and ours");
 	ok(peer_conf_domains(&file, dom) == 1 &&
 	    strcmp(dom[0], "relay.grid.tf") == 0, "the default domain");
+
+	test_users();
 
 	/* tfchain refuses "a.example" first in the field, not second. */
 	ok(parse("relay ws://a.example\n") == 0, "a.example alone parses");

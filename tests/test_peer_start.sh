@@ -55,11 +55,12 @@ chmod 600 "$tmp/mnemonic"
 jail="$tmp/jail"
 
 # check NAME RC PATTERN ARGS...: rmb-peer -n exits RC and its output
-# (stdout and stderr) is one line matching PATTERN.
+# (stdout and stderr) is one line matching PATTERN.  The children become
+# nobody when we are root: the packages' users need not exist here.
 check() {
 	name=$1 want=$2 pattern=$3
 	shift 3
-	"$peer" -n --jail "$jail" "$@" >"$tmp/out" 2>&1
+	"$peer" -n --jail "$jail" --user nobody "$@" >"$tmp/out" 2>&1
 	rc=$?
 	if [ $rc = "$want" ] && [ "$(wc -l <"$tmp/out")" = 1 ] &&
 	    grep -q -- "$pattern" "$tmp/out"; then
@@ -111,9 +112,28 @@ check "a bad key type" 2 "invalid key type" -k rsa
 check "two secrets" 2 "only one of" -m x --mnemonic-file "$tmp/mnemonic"
 check "an argument" 2 "unexpected argument" -f "$tmp/good.conf" extra
 RMB_LIBEXECDIR="$tmp/nowhere" "$peer" -f "$tmp/good.conf" --jail "$jail" \
-    --mnemonic-file "$tmp/mnemonic" >"$tmp/out" 2>&1
+    --user nobody --mnemonic-file "$tmp/mnemonic" >"$tmp/out" 2>&1
 [ $? = 1 ] && grep -q "cannot run $tmp/nowhere/rmb-keyd" "$tmp/out"
 ok $? "a missing child is named, exit 1"
+check "a user per child" 0 "^configuration OK$" -f "$tmp/good.conf" \
+    --mnemonic-file "$tmp/mnemonic" --keyd-user daemon --netd-user sys \
+    --apid-user nobody
+check "--keyd-user root" 2 "keyd-user: the children never run as root" \
+    --keyd-user root
+check "--apid-user given twice" 2 "apid-user given twice" \
+    --apid-user nobody --apid-user sys
+# As root without users given, each child's default is the packages'.
+if [ "$(id -u)" = 0 ] && ! getent passwd _rmb-keyd >/dev/null; then
+	"$peer" -n --jail "$jail" -f "$tmp/good.conf" \
+	    --mnemonic-file "$tmp/mnemonic" >"$tmp/out" 2>&1
+	[ $? = 1 ] && [ "$(wc -l <"$tmp/out")" = 1 ] &&
+	    grep -q "user _rmb-keyd (keyd-user) does not exist: .*--keyd-user or --user" \
+	    "$tmp/out"
+	ok $? "as root, a missing _rmb-keyd is named with how to set another"
+	sed 's/^/# /' "$tmp/out"
+else
+	ok 0 "a missing default user # SKIP not root, or _rmb-keyd exists"
+fi
 
 # start NAME ARGS...: rmb-peer in the background; its stderr goes through
 # a pipe, as keyd may not write to a regular file (RLIMIT_FSIZE is 0).
@@ -124,7 +144,7 @@ start() {
 	mkfifo "$tmp/fifo"
 	: >"$log"
 	cat "$tmp/fifo" >>"$log" &
-	"$peer" --jail "$jail" "$@" 2>"$tmp/fifo" &
+	"$peer" --jail "$jail" --user nobody "$@" 2>"$tmp/fifo" &
 	pid=$!
 	kids=
 }
@@ -362,6 +382,27 @@ before "netd was killed by signal [0-9]* .SIGSYS" apid
 ok $? "... before any line about apid"
 gone $kids
 ok $? "... all gone"
+
+# Each child its own user: keyd runs as its own, netd and apid are told
+# theirs; the specific flags beat --user.
+start run9 -f "$tmp/good.conf" --mnemonic-file "$tmp/mnemonic" \
+    --keyd-user daemon --netd-user sys
+started
+wait_log "rmb-keyd: ready"
+i=0
+while [ ! -s "$tmp/apid.cfg" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+if [ "$(id -u)" = 0 ]; then
+	[ "$(sed -n 's/^Uid:\t\([0-9]*\).*/\1/p' "/proc/$keyd_pid/status")" = \
+	    "$(id -u daemon)" ] && grep -aq sys "$tmp/netd.cfg" &&
+	    ! grep -aq nobody "$tmp/netd.cfg" && grep -aq nobody "$tmp/apid.cfg"
+	ok $? "as root: keyd runs as daemon, netd is told sys, apid nobody"
+else
+	ok 0 "a user per child # SKIP not root"
+fi
+kill -TERM "$pid"
+finish 10
+[ "$status" = 0 ]
+ok $? "... and stops on SIGTERM (got $status)"
 
 echo "1..$n"
 [ $fails = 0 ]

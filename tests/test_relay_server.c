@@ -1039,6 +1039,8 @@ startup_fails(const char *name, const char *twins, const char *redis,
 	argv[n++] = listen;
 	argv[n++] = (char *)"--twins";
 	argv[n++] = (char *)twins;
+	argv[n++] = (char *)"--user";
+	argv[n++] = (char *)"nobody";
 	argv[n] = NULL;
 	pid = proc_start(argv, log);
 	for (i = 0; i < 200 && proc_exited(pid, &st) == 0; i++)
@@ -1098,6 +1100,46 @@ test_sandbox(const struct relay_proc *a)
 		    uid);
 }
 
+#ifdef HAVE_SYSTEMD
+/* A notification's lines on one line, for a diagnostic. */
+static char *
+oneline(char *s)
+{
+	char	*p;
+
+	for (p = s; (p = strchr(p, '\n')) != NULL; p++)
+		*p = ' ';
+	return s;
+}
+#endif
+
+/*
+ * Readiness without systemd: relay A was started with NOTIFY_SOCKET, and
+ * says READY=1 once it listens and redis answered, after its drop and
+ * under its seccomp filter.
+ */
+static void
+test_notify(int fd, const struct relay_proc *a)
+{
+	char	buf[512], want[64];
+
+#ifdef HAVE_SYSTEMD
+	snprintf(want, sizeof(want), "STATUS=listening on 127.0.0.1:%d",
+	    a->port);
+	ok(fd != -1 && notify_wait(fd, "READY=1", buf, sizeof(buf), WAIT) ==
+	    0, "NOTIFY_SOCKET: READY=1 once listening");
+	if (!ok(strstr(buf, want) != NULL, "... with %s", want))
+		diag("got \"%s\"", oneline(buf));
+#else
+	(void)fd;
+	(void)a;
+	(void)buf;
+	(void)want;
+	ok(1, "NOTIFY_SOCKET: READY=1 # SKIP built without libsystemd");
+	ok(1, "... with STATUS # SKIP built without libsystemd");
+#endif
+}
+
 int
 main(void)
 {
@@ -1110,8 +1152,9 @@ main(void)
 	const char		*bextra[] = { "-m", "r2.test",
 				    "--federation-http", "--connect-to", ctoa,
 				    NULL };
-	int			 st, rv;
+	int			 st, rv, nfd;
 	char			 tmpl[] = "/tmp/rmb-relay-test.XXXXXX";
+	char			 nsock[64], nbuf[512];
 
 	snprintf(bin, sizeof(bin), "%s/relayd/rmb-relay",
 	    top != NULL ? top : ".");
@@ -1141,12 +1184,19 @@ main(void)
 	b.port = free_port();
 	snprintf(cto, sizeof(cto), "r2.test:80:127.0.0.1:%d", b.port);
 	snprintf(ctoa, sizeof(ctoa), "r1.test:80:127.0.0.1:%d", a.port);
-	if (start_relay(&a, "a", redis_a.port, a.port, aextra) == -1 ||
+	snprintf(nsock, sizeof(nsock), "rmb-relay-test.%ld", (long)getpid());
+	nfd = notify_open(nsock);
+	snprintf(nsock, sizeof(nsock), "@rmb-relay-test.%ld", (long)getpid());
+	setenv("NOTIFY_SOCKET", nsock, 1);
+	rv = start_relay(&a, "a", redis_a.port, a.port, aextra);
+	unsetenv("NOTIFY_SOCKET");
+	if (rv == -1 ||
 	    start_relay(&b, "b", redis_b.port, b.port, bextra) == -1) {
 		printf("Bail out! rmb-relay does not start (see %s)\n", dir);
 		return 1;
 	}
 	test_sandbox(&a);
+	test_notify(nfd, &a);
 	test_auth(&a);
 	test_routing(&a);
 	test_http(&a);
@@ -1164,6 +1214,15 @@ main(void)
 	st = proc_stop(a.pid, WAIT);
 	ok(WIFEXITED(st) && WEXITSTATUS(st) == 0,
 	    "SIGTERM: relay A stops cleanly (status %d)", st);
+#ifdef HAVE_SYSTEMD
+	ok(notify_wait(nfd, "STOPPING=1", nbuf, sizeof(nbuf), WAIT) == 0,
+	    "... and said STOPPING=1 first");
+#else
+	(void)nbuf;
+	ok(1, "... and said STOPPING=1 # SKIP built without libsystemd");
+#endif
+	if (nfd != -1)
+		close(nfd);
 	proc_stop(b.pid, WAIT);
 	redis_stop(&redis_a);
 	redis_stop(&redis_b);

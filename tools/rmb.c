@@ -31,9 +31,14 @@ usage(FILE *f)
 {
 	size_t	i;
 
-	fprintf(f, "usage: rmb [-V] command [options]\n");
+	fprintf(f, "usage: rmb [-hV] command [options]\n");
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		fprintf(f, "       rmb %s\n", cmds[i].usage);
+	if (f == stdout)
+		fprintf(f, "  -h, --help     print this help and exit\n"
+		    "  -V, --version  print the version and exit\n"
+		    "rmb command -h prints the options of a command; see "
+		    "rmb(1).\n");
 }
 
 int

@@ -180,6 +180,24 @@ print_response(const struct msg_in_resp *m)
 	fflush(stdout);
 }
 
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: rmb call -d twin[,twin...] -c command "
+	    "[--data json | --data @file]\n"
+	    "                [-t seconds] [--redis url]\n");
+	if (f != stdout)
+		return;
+	fprintf(f, "  -d, --dst twin,...     the destination twins\n"
+	    "  -c, --cmd command      the remote command\n"
+	    "      --data json|@file  the request body (null); @- reads "
+	    "standard input\n"
+	    "  -t, --timeout secs     the request's life and the wait (30)\n"
+	    "      --redis url        the peer's redis "
+	    "(redis://localhost:6379)\n"
+	    "  -h, --help             print this help and exit\n");
+}
+
 int
 cmd_call(int argc, char *argv[])
 {
@@ -189,6 +207,7 @@ cmd_call(int argc, char *argv[])
 		{ "data", required_argument, NULL, 'D' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "redis", required_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	static struct msg_out_req	 req;
@@ -208,9 +227,12 @@ cmd_call(int argc, char *argv[])
 	int				 ch, rc = 1, failed = 0;
 
 	memset(&req, 0, sizeof(req));
-	while ((ch = getopt_long(argc, argv, "d:c:t:", longopts,
+	while ((ch = getopt_long(argc, argv, "d:c:ht:", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
+		case 'h':
+			usage(stdout);
+			return 0;
 		case 'd':
 			if (parse_twins(optarg, &req) != 0) {
 				fprintf(stderr, "rmb call: -d takes twin ids "
@@ -334,8 +356,6 @@ out:
 		redisFree(c);
 	return rc;
 usage:
-	fprintf(stderr, "usage: rmb call -d twin[,twin...] -c command "
-	    "[--data json | --data @file]\n"
-	    "                [-t seconds] [--redis url]\n");
+	usage(stderr);
 	return 2;
 }

@@ -59,6 +59,20 @@ read_secret(const char *path, char *buf, size_t cap, size_t *len)
 	return 0;
 }
 
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: rmb identity [-k sr25519|ed25519] [--json] "
+	    "-f FILE|-\n");
+	if (f != stdout)
+		return;
+	fprintf(f, "  -f, --file file      the secret's file, - for standard "
+	    "input\n"
+	    "  -k, --key-type type  sr25519 (the default) or ed25519\n"
+	    "      --json           one JSON object instead of lines\n"
+	    "  -h, --help           print this help and exit\n");
+}
+
 int
 cmd_identity(int argc, char *argv[])
 {
@@ -66,6 +80,7 @@ cmd_identity(int argc, char *argv[])
 		{ "file", required_argument, NULL, 'f' },
 		{ "key-type", required_argument, NULL, 'k' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct identity	*id = NULL;
@@ -79,11 +94,14 @@ cmd_identity(int argc, char *argv[])
 	size_t		 len;
 	int		 ch, json = 0, rc = 1;
 
-	while ((ch = getopt_long(argc, argv, "f:k:", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "f:hk:", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'f':
 			path = optarg;
 			break;
+		case 'h':
+			usage(stdout);
+			return 0;
 		case 'k':
 			if (key_type_parse(&type, optarg) != 0) {
 				fprintf(stderr, "rmb identity: invalid key "
@@ -156,7 +174,6 @@ out:
 	sodium_free(secret);
 	return rc;
 usage:
-	fprintf(stderr, "usage: rmb identity [-k sr25519|ed25519] [--json] "
-	    "-f FILE|-\n");
+	usage(stderr);
 	return 2;
 }

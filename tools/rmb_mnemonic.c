@@ -13,11 +13,23 @@
 #include "bip39.h"
 #include "rmb.h"
 
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: rmb mnemonic [-w 12|15|18|21|24]\n");
+	if (f != stdout)
+		return;
+	fprintf(f, "  -w, --words n  the mnemonic's length: 12 (the default), "
+	    "15, 18, 21 or 24\n"
+	    "  -h, --help     print this help and exit\n");
+}
+
 int
 cmd_mnemonic(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
 		{ "words", required_argument, NULL, 'w' },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	uint8_t	 entropy[BIP39_MAX_ENTROPY];
@@ -26,8 +38,11 @@ cmd_mnemonic(int argc, char *argv[])
 	char	*end;
 	int	 ch, rc = 1;
 
-	while ((ch = getopt_long(argc, argv, "w:", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "hw:", longopts, NULL)) != -1) {
 		switch (ch) {
+		case 'h':
+			usage(stdout);
+			return 0;
 		case 'w':
 			words = strtol(optarg, &end, 10);
 			if (*end != '\0' || words < 12 || words > 24 ||
@@ -59,6 +74,6 @@ cmd_mnemonic(int argc, char *argv[])
 	sodium_free(text);
 	return rc;
 usage:
-	fprintf(stderr, "usage: rmb mnemonic [-w 12|15|18|21|24]\n");
+	usage(stderr);
 	return 2;
 }

@@ -232,12 +232,25 @@ reap(int *running, int block)
 	}
 }
 
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: rmb serve command [--redis url] [-j jobs] "
+	    "-- program [args...]\n");
+	if (f != stdout)
+		return;
+	fprintf(f, "  -j, --jobs n     how many requests run at once (1)\n"
+	    "      --redis url  the peer's redis (redis://localhost:6379)\n"
+	    "  -h, --help       print this help and exit\n");
+}
+
 int
 cmd_serve(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
 		{ "redis", required_argument, NULL, 'r' },
 		{ "jobs", required_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	static struct msg_in_req	 req;
@@ -253,13 +266,21 @@ cmd_serve(int argc, char *argv[])
 	int				 ch, running = 0;
 
 	/* The command first, then the options, then "--" and the program. */
+	if (argc >= 2 && (strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "--help") == 0)) {
+		usage(stdout);
+		return 0;
+	}
 	if (argc < 2 || argv[1][0] == '-')
 		goto usage;
 	cmd = argv[1];
 	argc--;
 	argv++;
-	while ((ch = getopt_long(argc, argv, "+j:", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+hj:", longopts, NULL)) != -1) {
 		switch (ch) {
+		case 'h':
+			usage(stdout);
+			return 0;
 		case 'j':
 			errno = 0;
 			jobs = strtoul(optarg, &end, 10);
@@ -340,7 +361,6 @@ cmd_serve(int argc, char *argv[])
 		reap(&running, 1);
 	return 0;
 usage:
-	fprintf(stderr, "usage: rmb serve command [--redis url] [-j jobs] "
-	    "-- program [args...]\n");
+	usage(stderr);
 	return 2;
 }

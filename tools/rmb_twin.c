@@ -373,12 +373,18 @@ parse_account(const char *s, uint8_t account[32])
 }
 
 static int
-usage(void)
+usage(FILE *f)
 {
-	fprintf(stderr, "usage: rmb twin show ID [--json] "
+	fprintf(f, "usage: rmb twin show ID [--json] "
 	    "[--substrate URL ...]\n"
 	    "       rmb twin find ACCOUNT [--json] [--substrate URL ...]\n");
-	return 2;
+	if (f != stdout)
+		return 2;
+	fprintf(f, "      --json           one JSON object instead of lines\n"
+	    "      --substrate url  a tfchain node, repeatable "
+	    "(wss://tfchain.grid.tf:443)\n"
+	    "  -h, --help           print this help and exit\n");
+	return 0;
 }
 
 int
@@ -387,6 +393,7 @@ cmd_twin(int argc, char *argv[])
 	static const struct option longopts[] = {
 		{ "substrate", required_argument, NULL, 's' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	static char		 urls[TWIN_URLS_MAX][TWIN_URL_MAX + 1];
@@ -399,17 +406,21 @@ cmd_twin(int argc, char *argv[])
 	int			 ch, json = 0, find, rc = -1;
 
 	if (argc < 2)
-		return usage();
+		return usage(stderr);
+	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)
+		return usage(stdout);
 	if (strcmp(argv[1], "show") == 0)
 		find = 0;
 	else if (strcmp(argv[1], "find") == 0)
 		find = 1;
 	else
-		return usage();
+		return usage(stderr);
 	argc--;
 	argv++;
-	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (ch) {
+		case 'h':
+			return usage(stdout);
 		case 's':
 			if (nurls == TWIN_URLS_MAX) {
 				fprintf(stderr, "rmb twin: at most %d "
@@ -429,11 +440,11 @@ cmd_twin(int argc, char *argv[])
 			json = 1;
 			break;
 		default:
-			return usage();
+			return usage(stderr);
 		}
 	}
 	if (optind != argc - 1)
-		return usage();
+		return usage(stderr);
 	if (!find && parse_id(argv[optind], &id) != 0) {
 		fprintf(stderr, "rmb twin: invalid twin id '%.64s'\n",
 		    argv[optind]);

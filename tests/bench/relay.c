@@ -117,6 +117,9 @@ main(void)
 	argv[i++] = (char *)"r1.bench";
 	argv[i++] = (char *)"--twins";
 	argv[i++] = twins;
+	/* Run as root from the build tree: _rmb-relay may not exist. */
+	argv[i++] = (char *)"--user";
+	argv[i++] = (char *)"nobody";
 	argv[i] = NULL;
 	if ((pid = proc_start(argv, log)) == -1 ||
 	    wait_log(log, "listening on", 10000) == -1) {

@@ -67,12 +67,17 @@ check_conf(const struct peer_conf *c)
 	    !terminated(c->redis, sizeof(c->redis)) ||
 	    !terminated(c->twins, sizeof(c->twins)) ||
 	    !terminated(c->user, sizeof(c->user)) ||
+	    !terminated(c->keyd_user, sizeof(c->keyd_user)) ||
+	    !terminated(c->netd_user, sizeof(c->netd_user)) ||
+	    !terminated(c->apid_user, sizeof(c->apid_user)) ||
 	    !terminated(c->jail, sizeof(c->jail)))
 		abort();
 	if ((c->mnemonic_file[0] != '\0' && c->mnemonic_file[0] != '/') ||
 	    (c->twins[0] != '\0' && c->twins[0] != '/') ||
 	    (c->jail[0] != '\0' && c->jail[0] != '/') ||
-	    strcmp(c->user, "root") == 0)
+	    strcmp(c->user, "root") == 0 || strcmp(c->keyd_user, "root") == 0 ||
+	    strcmp(c->netd_user, "root") == 0 ||
+	    strcmp(c->apid_user, "root") == 0)
 		abort();
 	for (i = 0; i < c->nrelay; i++) {
 		if (!terminated(c->relay[i], PEER_URL_MAX))
@@ -116,6 +121,12 @@ write_back(const struct peer_conf *c, char *out, size_t cap)
 		OUT("no-update %s\n", c->no_update ? "yes" : "no");
 	if (c->set & (1U << PKW_USER))
 		OUT("user %s\n", c->user);
+	if (c->set & (1U << PKW_KEYD_USER))
+		OUT("keyd-user %s\n", c->keyd_user);
+	if (c->set & (1U << PKW_NETD_USER))
+		OUT("netd-user %s\n", c->netd_user);
+	if (c->set & (1U << PKW_APID_USER))
+		OUT("apid-user %s\n", c->apid_user);
 	if (c->set & (1U << PKW_JAIL))
 		OUT("jail %s\n", c->jail);
 	if (c->set & (1U << PKW_DEBUG))
@@ -162,8 +173,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	if (peer_conf_finish(&merged, why, sizeof(why)) == 0) {
 		if (merged.nrelay == 0 || merged.nsubstrate == 0 ||
-		    merged.redis[0] == '\0' || merged.user[0] == '\0' ||
-		    merged.jail[0] == '\0')
+		    merged.redis[0] == '\0' || merged.keyd_user[0] == '\0' ||
+		    merged.netd_user[0] == '\0' ||
+		    merged.apid_user[0] == '\0' || merged.jail[0] == '\0')
 			abort();
 	} else if (why[0] == '\0')
 		abort();

@@ -1,0 +1,176 @@
+#!/bin/sh
+# SPDX-License-Identifier: ISC
+# Every program's -h and --version from the build tree: exit 0, on
+# standard output, and -h names every option its man page names (in the
+# SYNOPSIS and on the .It lines of its lists), so that neither can lose
+# one unseen.  Also that every man page's .Os carries the package's
+# version, and that rmb-peer's children still refuse to start by hand.
+b="${top_builddir:-.}"
+s="${top_srcdir:-.}"
+tmp=$(mktemp -d) || exit 1
+trap 'rm -rf "$tmp"' EXIT
+n=0
+fails=0
+
+ok() {
+	n=$((n + 1))
+	if [ "$1" = 0 ]; then
+		echo "ok $n - $2"
+	else
+		echo "not ok $n - $2"
+		fails=$((fails + 1))
+	fi
+}
+
+# The version configure was given: the one the programs print.
+version=$(sed -n 's/^#define PACKAGE_VERSION "\(.*\)"$/\1/p' "$b/config.h")
+if [ -z "$version" ]; then
+	echo "Bail out! no PACKAGE_VERSION in $b/config.h"
+	exit 99
+fi
+
+# options PAGE SUBS: "WHERE OPTION" lines for every option PAGE names.
+# WHERE is "-" for the program itself; with SUBS=1 (rmb(1)) it is the
+# subcommand whose synopsis (the .Cm after an .Nm) or whose item of the
+# outermost list names the option.  "Fl dhV" is -d, -h and -V; "Fl Fl x"
+# is --x; "Fl -" (the end of the options) is none.
+options() {
+	awk -v subs="$2" '
+	function scan(where,	i, j, k, t) {
+		for (i = 1; i <= NF; i++) {
+			if ($i != "Fl")
+				continue
+			j = i + 1
+			if ($j == "Fl") {
+				t = $(j + 1)
+				if (t ~ /^[A-Za-z0-9][-A-Za-z0-9]*$/)
+					print where, "--" t
+				i = j + 1
+			} else if ($j ~ /^[A-Za-z0-9]+$/) {
+				for (k = 1; k <= length($j); k++)
+					print where, "-" substr($j, k, 1)
+				i = j
+			}
+		}
+	}
+	/^\.Sh / { sec = $2; depth = 0; cur = "-"; next }
+	sec == "SYNOPSIS" {
+		if ($1 == ".Nm") {
+			cur = "-"
+			fresh = 1
+			next
+		}
+		if (subs && fresh && $1 == ".Cm")
+			cur = $2
+		fresh = 0
+		scan(cur)
+		next
+	}
+	$1 == ".Bl" { depth++; next }
+	$1 == ".El" { depth--; next }
+	$1 == ".It" {
+		if (subs && depth == 1) {
+			cur = $2 == "Cm" ? $3 : "-"
+		}
+		scan(subs ? cur : "-")
+	}
+	' "$1"
+}
+
+# has FILE OPTION: OPTION stands on its own in FILE (not inside another
+# option, nor the first letter of a cluster such as -dhV).
+has() {
+	grep -Eq -e "(^|[^-[:alnum:]])$2([^-[:alnum:]]|\$)" "$1"
+}
+
+# help NAME CMD...: exit 0, something on stdout, nothing on stderr.
+help() {
+	what=$1
+	shift
+	"$@" </dev/null >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	if [ $rc = 0 ] && [ -s "$tmp/out" ] && [ ! -s "$tmp/err" ]; then
+		ok 0 "$what: exits 0, on standard output"
+	else
+		ok 1 "$what: exits 0, on standard output"
+		echo "# exit $rc"
+		sed 's/^/# stderr: /' "$tmp/err"
+	fi
+}
+
+# check PROG PAGE [SUBS]
+check() {
+	prog=$1 page=$2 subs=${3:-0}
+	name=${prog##*/}
+	help "$name -h" "$prog" -h
+	cp "$tmp/out" "$tmp/help.-"
+	help "$name --help" "$prog" --help
+	cmp -s "$tmp/out" "$tmp/help.-"
+	ok $? "$name --help is -h"
+	for v in -V --version; do
+		got=$("$prog" $v 2>"$tmp/err")
+		rc=$?
+		[ $rc = 0 ] && [ "$got" = "$name $version" ] && [ ! -s "$tmp/err" ]
+		ok $? "$name $v prints \"$name $version\" and exits 0"
+	done
+	options "$s/man/$page" "$subs" | sort -u >"$tmp/opts"
+	if [ ! -s "$tmp/opts" ]; then
+		ok 1 "$page names options"
+		return
+	fi
+	while read -r where opt; do
+		if [ ! -f "$tmp/help.$where" ]; then
+			help "$name $where -h" "$prog" "$where" -h
+			cp "$tmp/out" "$tmp/help.$where"
+			grep -q "^usage: $name $where" "$tmp/help.$where"
+			ok $? "$name $where -h: its own usage"
+		fi
+		label=$name
+		[ "$where" = - ] || label="$name $where"
+		if has "$tmp/help.$where" "$opt"; then
+			ok 0 "$label -h lists $opt ($page)"
+		else
+			ok 1 "$label -h lists $opt ($page)"
+			sed 's/^/# /' "$tmp/help.$where"
+		fi
+	done <"$tmp/opts"
+	rm -f "$tmp"/help.*
+}
+
+check "$b/tools/rmb" rmb.1 1
+check "$b/peer/rmb-peer" rmb-peer.8
+check "$b/relayd/rmb-relay" rmb-relay.8
+check "$b/keyd/rmb-keyd" rmb-keyd.8
+check "$b/netd/rmb-netd" rmb-netd.8
+check "$b/apid/rmb-apid" rmb-apid.8
+
+# Every subcommand has its -h, even one whose page lists no options.
+for c in identity mnemonic call serve twin; do
+	"$b/tools/rmb" -h | grep -q "^ *\(usage: \)\{0,1\}rmb $c"
+	ok $? "rmb -h lists $c"
+	help "rmb $c -h" "$b/tools/rmb" $c -h
+	grep -q "^usage: rmb $c" "$tmp/out"
+	ok $? "rmb $c -h: its usage"
+done
+
+# -h and -V come before the channels are looked for, and only they do.
+for p in keyd netd apid; do
+	"$b/$p/rmb-$p" 3<&- 4<&- 5<&- >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	[ $rc = 1 ] && grep -q "started without its channels" "$tmp/err"
+	ok $? "rmb-$p without its channels: refused, exit 1 (got $rc)"
+	"$b/$p/rmb-$p" -x 3<&- 4<&- 5<&- >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	[ $rc = 2 ] && grep -q "^usage: rmb-$p" "$tmp/err" && [ ! -s "$tmp/out" ]
+	ok $? "rmb-$p -x: usage on stderr, exit 2 (got $rc)"
+done
+
+# The pages' footer: "rmb VERSION", the version configure was given.
+for page in "$s"/man/*.[0-9]; do
+	os=$(sed -n 's/^\.Os //p' "$page")
+	[ "$os" = "rmb $version" ]
+	ok $? "${page##*/}: .Os is \"rmb $version\" (got \"$os\")"
+done
+
+echo "1..$n"
+[ $fails = 0 ]
