@@ -168,7 +168,8 @@ badflag(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "rmb-peer: %s (rmb-peer -h for usage)\n", msg);
+	/* Through log: under systemd the line gets its error priority. */
+	log_warnx("%s (rmb-peer -h for usage)", msg);
 	explicit_bzero(secret, sizeof(secret));
 	exit(2);
 }
@@ -183,7 +184,7 @@ die(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "rmb-peer: %s\n", msg);
+	log_warnx("%s", msg);
 	explicit_bzero(secret, sizeof(secret));
 	exit(1);
 }

@@ -1038,6 +1038,13 @@ relay_switch_drain(struct relay *r)
 	if (unsent > 0)
 		log_warnx("stopping with redis away: %u envelopes not stored",
 		    unsent);
+	/*
+	 * A reader waits in XREAD for up to RELAY_XREAD_BLOCK_MS and its
+	 * connection closes only once that is answered: cut it short.
+	 */
+	for (i = 0; i < r->conf.workers; i++)
+		if (r->groups[i].rd != NULL && r->groups[i].reading)
+			unblock(&r->groups[i]);
 	for (i = 0; i < r->conf.workers; i++)
 		if (r->groups[i].rd != NULL)
 			rconn_close(r->groups[i].rd);

@@ -170,8 +170,8 @@ number(const char *flag, const char *s, uint64_t min, uint64_t max)
 	v = strtoull(s, &end, 10);
 	if (*s < '0' || *s > '9' || *end != '\0' || errno != 0 || v < min ||
 	    v > max) {
-		fprintf(stderr, "rmb-relay: %s: \"%s\" is not a number from "
-		    "%" PRIu64 " to %" PRIu64 "\n", flag, s, min, max);
+		log_warnx("%s: \"%s\" is not a number from "
+		    "%" PRIu64 " to %" PRIu64, flag, s, min, max);
 		exit(2);
 	}
 	return v;
@@ -202,7 +202,7 @@ parse_listen(struct relay_conf *c, const char *s)
 	c->listen_port = (int)number("--listen", colon + 1, 1, 65535);
 	return;
 bad:
-	fprintf(stderr, "rmb-relay: --listen: \"%s\" is not ADDRESS:PORT\n",
+	log_warnx("--listen: \"%s\" is not ADDRESS:PORT",
 	    s);
 	exit(2);
 }
@@ -214,7 +214,7 @@ more_values(int argc, char **argv, const char **list, size_t *n, size_t max,
 {
 	for (;;) {
 		if (*n >= max) {
-			fprintf(stderr, "rmb-relay: %s: at most %zu values\n",
+			log_warnx("%s: at most %zu values",
 			    flag, max);
 			exit(2);
 		}
@@ -272,8 +272,8 @@ parse_flags(struct relay_conf *c, int argc, char **argv)
 			break;
 		case OPT_LIMIT:
 			if (optind >= argc) {
-				fprintf(stderr, "rmb-relay: --limit takes "
-				    "COUNT and SIZE\n");
+				log_warnx("--limit takes "
+				    "COUNT and SIZE");
 				exit(2);
 			}
 			c->limit_on = 1;
@@ -312,8 +312,8 @@ parse_flags(struct relay_conf *c, int argc, char **argv)
 			break;
 		case OPT_CONNECT_TO:
 			if (c->nconnect_to >= RELAY_CONNECT_TO_MAX) {
-				fprintf(stderr, "rmb-relay: --connect-to: at "
-				    "most %d\n", RELAY_CONNECT_TO_MAX);
+				log_warnx("--connect-to: at "
+				    "most %d", RELAY_CONNECT_TO_MAX);
 				exit(2);
 			}
 			c->connect_to[c->nconnect_to++] = optarg;
@@ -330,25 +330,25 @@ parse_flags(struct relay_conf *c, int argc, char **argv)
 	if (optind != argc)
 		usage(2);
 	if ((uint64_t)c->workers * c->per_worker > RELAY_SESSIONS_CAP_MAX) {
-		fprintf(stderr, "rmb-relay: --workers x --user-per-worker is "
-		    "too large\n");
+		log_warnx("--workers x --user-per-worker is "
+		    "too large");
 		exit(2);
 	}
 	if (redis_url_parse(&c->redis, redis, err, sizeof(err)) == -1) {
-		fprintf(stderr, "rmb-relay: --redis: %s\n", err);
+		log_warnx("--redis: %s", err);
 		exit(2);
 	}
 	for (i = 0; i < c->ndomains; i++) {
 		if (c->domains[i][0] == '\0') {
-			fprintf(stderr, "rmb-relay: --domain: empty\n");
+			log_warnx("--domain: empty");
 			exit(2);
 		}
 	}
 	for (i = 0; i < c->nsubstrate; i++) {
 		if (chainrpc_http_url(url, sizeof(url), c->substrate[i]) ==
 		    -1) {
-			fprintf(stderr, "rmb-relay: --substrate: \"%s\" is not "
-			    "a ws://, wss://, http:// or https:// URL\n",
+			log_warnx("--substrate: \"%s\" is not "
+			    "a ws://, wss://, http:// or https:// URL",
 			    c->substrate[i]);
 			exit(2);
 		}
@@ -505,9 +505,11 @@ main(int argc, char **argv)
 	uint64_t	 seed;
 	size_t		 users;
 
-	parse_flags(&r->conf, argc, argv);
-	log_init(1, r->conf.debug);
+	/* Before the flags, whose errors are log lines with a priority. */
+	log_init(1, 0);
 	log_procinit("rmb-relay");
+	parse_flags(&r->conf, argc, argv);
+	log_setverbose(r->conf.debug);
 	check_user(r->conf.user);
 	if (sodium_init() < 0)
 		fatalx("libsodium init failed");
