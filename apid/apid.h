@@ -36,7 +36,7 @@
 #define APID_DEADLINES		"msgbus.system.deadlines"
 #define APID_WAITING_SUFFIX	".waiting"	/* after the backlog key */
 #define APID_LIST_LAST		"9999"	/* LTRIM 0 9999 keeps 10000 */
-#define APID_TTL_DEFAULT	300	/* backlog and request, §5.3 */
+#define APID_TTL_DEFAULT	300	/* doc/protocol.md §5.3 */
 #define APID_TTL_MAX		1800
 #define APID_RESPONSE_TTL	3600	/* netd caps it to 1800 */
 #define APID_RET_TTL		"3600"	/* a reply list nobody reads goes */
@@ -134,5 +134,8 @@ void	apid_deliver_response(struct apid *, const char *uid, uint32_t twin,
 int	apid_sent(struct apid *, uint32_t id);
 int	apid_send_failed(struct apid *, uint32_t id, const char *uid,
 	    uint32_t twin, struct msg_in_resp *);
+
+/* apid_sandbox.c: installs the seccomp filter; 0, or -1. */
+int	apid_sandbox(void);
 
 #endif

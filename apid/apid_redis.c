@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * rmb-apid's redis flows (PROTOCOL.md §5.5, §6): popping local requests
+ * rmb-apid's redis flows (doc/protocol.md §5.5, §6): popping local requests
  * and replies while netd has credit, the journal and the backlog, and
  * delivering what netd hands over.  Every command but the two blocking
  * pops goes through a job, which waits (bounded) while the command

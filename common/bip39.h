@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * BIP-39 English mnemonics and the Substrate seed derived from them
- * (PROTOCOL.md §1.2): PBKDF2-HMAC-SHA512 over the mnemonic's entropy,
+ * (doc/protocol.md §1.2): PBKDF2-HMAC-SHA512 over the mnemonic's entropy,
  * not over the sentence, salt "mnemonic", 2048 rounds, first 32 bytes.
  */
 #ifndef RMB_BIP39_H

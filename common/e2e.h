@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * End-to-end payload encryption (PROTOCOL.md section 4): a secp256k1 key
+ * End-to-end payload encryption (doc/protocol.md §4): a secp256k1 key
  * from the 32-byte seed, ECDH keyed as SHA-256 of the shared point's x
  * coordinate, and AES-256-GCM with the nonce in front of the ciphertext.
  */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * Envelope rules shared by the peer, the relay and keyd: the signed
- * challenge (PROTOCOL.md §2.2), signing and verification, strict
+ * challenge (doc/protocol.md §2.2), signing and verification, strict
  * decoding, and the stamp/ttl time arithmetic (§5.2).
  */
 #ifndef RMB_ENVELOPE_H

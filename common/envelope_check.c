@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: ISC */
-/* The receiving side's envelope rules: verification and time (§5.2). */
+/*
+ * The receiving side's envelope rules: verification and time
+ * (doc/protocol.md §2.2, §5.2).
+ */
 #include "envelope.h"
 
 int

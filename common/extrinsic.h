@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * Signed extrinsics of version 4 as subxt 0.28 builds them for tfchain
- * (CHAIN.md §6.2): tip 0, the signed extensions of the bundled metadata,
+ * (doc/chain.md §2.2): tip 0, the signed extensions of the bundled metadata,
  * an immortal era or a standard mortal one.  Pure encoding; the
  * signature comes from the caller.
  */

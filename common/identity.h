@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * The signing identity of PROTOCOL.md §1-§2: an ed25519 or sr25519 key
+ * The signing identity of doc/protocol.md §1-§2: an ed25519 or sr25519 key
  * from a 32-byte seed, the 32-byte account id (the raw public key), and
  * the 65-byte prefixed signature ('e' or 's' then 64 bytes).
  */

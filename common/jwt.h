@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * The relay JWT (PROTOCOL.md §3, RELAY.md §1.3): header {"alg":"RS512"},
- * claims {"sub","sid","iat","exp"} in that order, each part base64url
- * without padding, and a 65-byte prefixed signature over the raw text
- * "header.claims".  jwt_build() is all keyd needs; parsing and
- * verification live in jwt_parse.c for the relay.
+ * The relay JWT (doc/protocol.md §3, doc/relay.md §1.3): header
+ * {"alg":"RS512"}, claims {"sub","sid","iat","exp"} in that order, each
+ * part base64url without padding, and a 65-byte prefixed signature over
+ * the raw text "header.claims".  jwt_build() is all keyd needs; parsing
+ * and verification live in jwt_parse.c for the relay.
  */
 #ifndef RMB_JWT_H
 #define RMB_JWT_H

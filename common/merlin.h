@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * Merlin transcripts ("Merlin v1.0") on the STROBE-128 subset they need,
- * as schnorrkel uses them; see SR25519.md sections 2 and 3.
+ * as schnorrkel uses them; see doc/sr25519.md §2 and §3.
  */
 #ifndef RMB_MERLIN_H
 #define RMB_MERLIN_H

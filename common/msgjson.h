@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * The four JSON messages of the local redis API (PROTOCOL.md §6.2), read
+ * The four JSON messages of the local redis API (doc/protocol.md §6.2), read
  * and written in both directions: rmb-apid reads what clients and
  * services push and writes what it delivers to them; `rmb call` and
  * `rmb serve` do the opposite.
@@ -9,8 +9,9 @@
  * optional keys missing or null, and a wrong type, a missing required
  * key, a duplicate key or anything after the object is an error with a
  * one-line reason.  Writing follows serde_json: compact, every key in
- * the order of the spec, absent options as null, `dat` in padded
- * standard base64, and only `"`, `\` and control characters escaped.
+ * the order of doc/protocol.md §6.2, absent options as null, `dat` in
+ * padded standard base64, and only `"`, `\` and control characters
+ * escaped.
  *
  * Bounds, all checked on input and output: every string (ref, cmd, tag,
  * ret, shm, src, dst, an error message) holds at most MSGJSON_STR_MAX - 1

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: ISC */
-/* Verifying a 65-byte prefixed signature against an account (§2.1). */
+/*
+ * Verifying a 65-byte prefixed signature against an account
+ * (doc/protocol.md §2.1).
+ */
 #include <sodium.h>
 
 #include "identity.h"

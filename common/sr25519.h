@@ -2,7 +2,7 @@
 /*
  * sr25519: schnorrkel Schnorr signatures over Ristretto255 as Substrate
  * uses them (sign_simple / verify_simple, ExpansionMode::Ed25519 keys);
- * see SR25519.md.  The caller must have run sodium_init() first.
+ * see doc/sr25519.md.  The caller must have run sodium_init() first.
  */
 #ifndef RMB_SR25519_H
 #define RMB_SR25519_H

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * Base58 (Bitcoin alphabet) and SS58 addresses of 32-byte accounts with the
- * generic Substrate prefix 42 (PROTOCOL.md §1.5).  Addresses appear only
+ * generic Substrate prefix 42 (doc/protocol.md §1.5).  Addresses appear only
  * in logs, tests and the nonce RPC, never on the wire.
  */
 #ifndef RMB_SS58_H

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * Twins on tfchain (CHAIN.md §5): the SCALE value of TfgridModule.Twins and
- * TfgridModule.TwinIdByAccountID, their storage keys, and the update_twin
- * call data.  Indices are those of the bundled metadata; callers should
- * check them against the live runtime.
+ * Twins on tfchain (doc/chain.md §1): the SCALE value of
+ * TfgridModule.Twins and TfgridModule.TwinIdByAccountID, their storage
+ * keys, and the update_twin call data.  Indices are those of the
+ * bundled metadata; callers should check them against the live runtime.
  */
 #ifndef RMB_TFCHAIN_H
 #define RMB_TFCHAIN_H

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * The cache in front of the twin sources (PROTOCOL.md §7.6): at most
+ * The cache in front of the twin sources (doc/protocol.md §7.6): at most
  * capacity twins by id, each kept ttl seconds from when it was put, the
  * least recently used dropped first when full.  Only found twins go in: a
  * miss is never stored.  The caller passes the time (monotonic seconds)

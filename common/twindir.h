@@ -57,7 +57,7 @@ int	twindir_open_chain(struct twindir *, struct chainrpc *rpc,
 void	twindir_lookup(struct twindir *, uint32_t id, uint64_t now,
 	    twindir_cb cb, void *arg);
 
-/* The twin id of an account, never cached (PROTOCOL.md §7.6). */
+/* The twin id of an account, never cached (doc/protocol.md §7.6). */
 void	twindir_lookup_account(struct twindir *, const uint8_t account[32],
 	    twindir_id_cb cb, void *arg);
 

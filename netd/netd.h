@@ -18,7 +18,7 @@ struct chainrpc;
 struct ev_loop;
 struct twindir;
 
-#define NETD_RELAYS_MAX		4	/* PROTOCOL.md §7.1 */
+#define NETD_RELAYS_MAX		4	/* doc/protocol.md §7.1 */
 #define NETD_URL_MAX		1024	/* one relay URL as configured */
 #define NETD_HOST_MAX		253	/* one DNS name */
 #define NETD_PATH_MAX		512	/* the path part of a relay URL */
@@ -26,7 +26,7 @@ struct twindir;
 #define NETD_USER_MAX		256
 
 
-/* Time rules of PROTOCOL.md §5.2 and §5.3, in seconds. */
+/* Time rules of doc/protocol.md §5.2 and §5.3, in seconds. */
 #define NETD_DEFAULT_TTL	300
 #define NETD_MAX_TTL		1800
 #define NETD_RESPONSE_TTL	3600
@@ -57,7 +57,7 @@ struct twindir;
 /* Frames waiting on one relay socket for LWS_CALLBACK_CLIENT_WRITEABLE. */
 #define NETD_RELAY_QUEUE	16
 
-/* The socket loop of PROTOCOL.md §7.2. */
+/* The socket loop of doc/protocol.md §7.2. */
 #define NETD_PING_INTERVAL	20.
 #define NETD_READ_TIMEOUT	40.
 #define NETD_RETRY_MIN		2.
@@ -135,7 +135,7 @@ struct netd_chain_conf {
 };
 /*
  * Finds our twin on chain and, unless no_update, makes its relay field
- * and pk ours (PROTOCOL.md §7.5), running loop until that is done.
+ * and pk ours (doc/protocol.md §7.5), running loop until that is done.
  * Returns the twin id; every failure is fatal.
  */
 uint32_t netd_chain_startup(struct ev_loop *, const struct netd_chain_conf *);
@@ -175,5 +175,8 @@ void	netd_proto_retry(void);
 /* Incoming envelopes and replies in progress, for netd_flow_update(). */
 size_t	netd_proto_busy(void);
 size_t	netd_proto_waiting(void);
+
+/* netd_sandbox.c: installs the seccomp filter; 0, or -1. */
+int	netd_sandbox(void);
 
 #endif

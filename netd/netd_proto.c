@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * Envelopes in and out (PROTOCOL.md §4, §5).  Outgoing: apid's plain
+ * Envelopes in and out (doc/protocol.md §4, §5).  Outgoing: apid's plain
  * request or response becomes a signed, maybe sealed, envelope for one
  * relay.  Incoming: a relay's frame is checked in the reference's order,
  * opened, and handed to apid, to the built-in "rmb" plugin, or answered
@@ -568,7 +568,7 @@ strdup_or_null(const char *s)
 }
 
 /*
- * Our own answer to an incoming request: an error (PROTOCOL.md §5.5
+ * Our own answer to an incoming request: an error (doc/protocol.md §5.5
  * step 3) or the plugin's response.  uid and destination are the
  * request's, connection included.
  */
@@ -852,7 +852,7 @@ netd_proto_in(const uint8_t *buf, size_t len)
 		/*
 		 * Relays send their error reports unsigned from twin 0; a
 		 * request from twin 0 is nobody's and would bypass the
-		 * signature check (PROTOCOL.md Appendix A.16).
+		 * signature check (doc/protocol.md §5.5).
 		 */
 		if (in->is_req) {
 			log_info("request %s from twin 0 refused: unsigned "

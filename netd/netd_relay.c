@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * The relay sockets (PROTOCOL.md §7.1, §7.2): one libwebsockets client
+ * The relay sockets (doc/protocol.md §7.1, §7.2): one libwebsockets client
  * connection per relay URL on netd's libev loop, each authenticated by a
  * fresh JWT from keyd, kept alive with pings, dropped when silent, and
  * reconnected with a growing delay.  Binary messages are reassembled and

@@ -16,7 +16,7 @@
 #define PEER_GRACE_MS		1000	/* to exit alone after EOF */
 #define PEER_PF_EXITING		0x4	/* the kernel's PF_EXITING: exiting */
 
-/* tfchain's TfgridModule pallet and its update_twin call (PROTOCOL §7.5). */
+/* TfgridModule's pallet index and update_twin's call (doc/chain.md §1.3). */
 #define PEER_PALLET		25
 #define PEER_CALL_UPDATE_TWIN	18
 

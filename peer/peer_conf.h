@@ -35,7 +35,7 @@
 #define PEER_DEFAULT_NETD_USER	"_rmb-netd"
 #define PEER_DEFAULT_APID_USER	"_rmb-apid"
 #define PEER_DEFAULT_JAIL	"/run/rmb-peer"
-#define PEER_TWIN_CACHE		500	/* the reference's (PROTOCOL.md §7.6) */
+#define PEER_TWIN_CACHE		500	/* rmb-rs's (doc/protocol.md §7.6) */
 #define PEER_TWIN_TTL		300
 #define PEER_TWIN_CACHE_MAX	(1U << 20)	/* TWINCACHE_MAX */
 #define PEER_TWIN_TTL_MAX	86400

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * rmb-relay: types shared by the relay's parts (RELAY.md).  A session is a
+ * rmb-relay: types shared by the relay's parts (doc/relay.md).  A session is a
  * (twin, sid) pair, from the JWT's sub and sid; rmb-peer connects with no
  * sid, SDK clients with their own.
  */

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * rmb-relay: the WebSocket upgrade's authentication (RELAY.md §1.2, §1.3),
- * decided without I/O.  The token is the whole query string; the checks
- * run in the reference's order (parse, expiry, twin, signature) and each
- * refusal carries the reference's HTTP status and text.
+ * rmb-relay: the WebSocket upgrade's authentication (doc/relay.md §1.2,
+ * §1.3), decided without I/O.  The token is the whole query string; the
+ * checks run in the reference's order (parse, expiry, twin, signature)
+ * and each refusal carries the reference's HTTP status and text.
  */
 #ifndef RMB_RELAY_AUTH_H
 #define RMB_RELAY_AUTH_H

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * rmb-relay: the outgoing federation worker (RELAY.md §2.2-2.4).  It takes
+ * rmb-relay: the outgoing federation worker (doc/relay.md §2.2-2.4).  It takes
  * entries of relay.federation.stream through the consumer group, POSTs
  * each to the destination twin's relays with libcurl on the relay's loop,
  * and acks an entry once it is delivered or never can be; the others stay

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * rmb-relay: the parts of the federation worker (RELAY.md §2.2-2.4) that
+ * rmb-relay: the parts of the federation worker (doc/relay.md §2.2-2.4) that
  * decide without I/O, so that relay_fed.c only moves bytes: reading the
  * XREADGROUP, XCLAIM and XPENDING replies, splitting a twin's relay field,
  * the pass and attempt order, and what an HTTP answer means.

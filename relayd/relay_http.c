@@ -563,7 +563,7 @@ look_up(struct relay *r, struct relay_conn *c, uint32_t twin)
 	twindir_lookup(&r->twins, twin, relay_mono(), twin_answered, c);
 }
 
-/* One whole binary message from a session (RELAY.md §1.4, §1.5, §3). */
+/* One whole binary message from a session (doc/relay.md §1.4, §1.5, §3). */
 static void
 message(struct relay *r, struct relay_conn *c)
 {
@@ -647,7 +647,7 @@ receive(struct lws *wsi, struct relay *r, struct relay_conn *c,
 }
 
 /*
- * The token is the whole query string (RELAY.md §1.3), copied into q
+ * The token is the whole query string (doc/relay.md §1.3), copied into q
  * (JWT_MAX + 2 bytes).  Returns its length, 0 when there is none; one
  * over JWT_MAX is replaced by JWT_MAX + 1 bytes that fail to parse.
  */
@@ -1006,7 +1006,7 @@ posted(void *arg, enum relay_put_result res)
 }
 
 /*
- * POST /: another relay hands us an envelope (RELAY.md §2.4), which is
+ * POST /: another relay hands us an envelope (doc/relay.md §2.4), which is
  * checked (relay_ingest), reading its twins from the chain when they are
  * not at hand, and answered 202 once redis has confirmed it.
  */

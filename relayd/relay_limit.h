@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * rmb-relay: the fixed-window rate limiter of RELAY.md section 3.  One
+ * rmb-relay: the fixed-window rate limiter of doc/relay.md §3.  One
  * counter per twin, shared by all its sessions, kept in an LRU of a fixed
  * capacity (2 x max users); a twin pushed out of it starts a fresh window.
  */

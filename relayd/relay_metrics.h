@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * rmb-relay: the Prometheus metrics of RELAY.md section 4.1, with the
+ * rmb-relay: the Prometheus metrics of doc/relay.md §4.1, with the
  * reference's names and help texts, rendered in the text exposition format
  * the way its registry does it: families sorted by name, series by label
  * value, labelled families left out until they have a series.  The process

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * rmb-relay: the federation ranker of RELAY.md section 2.3.  It remembers
+ * rmb-relay: the federation ranker of doc/relay.md §2.3.  It remembers
  * when each remote relay domain failed and orders a twin's domains by how
  * often they failed within the last period, ties in random order.
  */

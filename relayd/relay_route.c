@@ -217,7 +217,7 @@ pack_pong(const Envelope *ping, uint8_t **out, size_t *outlen)
 	return 0;
 }
 
-/* A refusal: only a request gets an error envelope back (§1.9). */
+/* A refusal: only a request gets an error envelope back (doc/relay.md §1.9). */
 static int
 refuse(const struct relay_route_ctx *ctx, const Envelope *e,
     struct relay_route_result *r, const char *text)

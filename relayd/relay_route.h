@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * rmb-relay: what to do with one envelope, decided without I/O (RELAY.md
+ * rmb-relay: what to do with one envelope, decided without I/O (doc/relay.md
  * §1.5, §1.9, §2.1, §2.4).  The caller owns redis and HTTP: it asks
  * "connected?" and "which twin?" through callbacks and carries out the
  * action in the result.
@@ -79,7 +79,7 @@ struct relay_route_result {
 
 /*
  * Routes one binary frame received from ctx->session over its WebSocket,
- * following RELAY.md §1.5 in order.  Returns 0 with r filled, or -1 when
+ * following doc/relay.md §1.5 in order.  Returns 0 with r filled, or -1 when
  * memory ran out (r then holds nothing to free, and the frame is to be
  * dropped without disconnecting).  Free r with relay_route_result_free.
  * PENDING (the lookup said 2) holds nothing to store: the caller keeps

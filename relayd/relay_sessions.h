@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * rmb-relay: the table of sessions connected here (RELAY.md section 1.4).
+ * rmb-relay: the table of sessions connected here (doc/relay.md §1.4).
  * Each entry carries a generation so that a replaced connection's teardown
  * cannot remove its successor, the reference relay's bug.
  */

@@ -439,7 +439,10 @@ put_unlink(struct relay *r, struct relay_put *p)
 	r->nputs--;
 }
 
-/* A refused envelope from a session: a request's sender is told (§1.9). */
+/*
+ * A refused envelope from a session: a request's sender is told
+ * (doc/relay.md §1.9).
+ */
 static void
 put_report(struct relay *r, const struct relay_put *p, const char *text)
 {

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * A test envelope on the stack: the generated message structs wired
- * together, with setters for the fields the spec's vectors use.
+ * together, with setters for the fields the vectors of
+ * doc/protocol.md use.
  */
 #ifndef RMB_ENV_FIXTURE_H
 #define RMB_ENV_FIXTURE_H

@@ -10,7 +10,7 @@ struct vec {
 	const char	*seed;
 };
 
-/* PROTOCOL.md §1.6. */
+/* doc/protocol.md §1.6. */
 static const struct vec vecs[] = {
 	{ "neck stage box cup core magic produce exercise happy rely vocal then",
 	  "93ba846a1ad3050baaea7a68f6afd570",

@@ -19,7 +19,7 @@
 #define SHARED_KEY \
 	"310c92d71d96dde9e27a6ed82297ab574534bbf88fd2e1c1bd62eb3b9b7c48a1"
 
-/* PROTOCOL.md section 1.6: seed32 to the compressed secp256k1 key. */
+/* doc/protocol.md §1.6: seed32 to the compressed secp256k1 key. */
 static const struct {
 	const char	*name;
 	const char	*seed;
@@ -38,7 +38,7 @@ static const struct {
 	    "035b26108e8b97479c547da4860d862dc08ab2c29ada449c74d5a9a58a6c46a8c4" },
 };
 
-/* PROTOCOL.md section 4.4, all under the shared key of sk1 and sk2. */
+/* doc/protocol.md §4.4, all under the shared key of sk1 and sk2. */
 static const struct {
 	const char	*name;
 	const char	*plain;

@@ -43,10 +43,10 @@ test_vectors(void)
 	n = envelope__pack(&v.e, buf);
 	wn = unhex(want, sizeof(want), "0a2438663965376339612d346231652d346432612d396135352d3061316232633364346535661880e2cfaa0620ac022a0208073202080c3a140a127a6f732e73797374656d2e76657273696f6e4a41652c973d003efc2a5f433477aef783838704810b0a0c4235fa84823f37cd2d9c8445449cb0e8b3eed1beee046c197d1fa78311c091ee9b7c4068ddd6554356800e52106170706c69636174696f6e2f6a736f6e6a077b2261223a317d");
 	ok(n == wn && memcmp(buf, want, n) == 0,
-	    "(a) protobuf bytes as in the spec");
+	    "(a) protobuf bytes as in doc/protocol.md §2.3");
 	back = envelope_unpack(want, wn);
 	ok(back != NULL && envelope_verify(back, ed.account, &err) == 0,
-	    "(a) decoded from the spec's bytes and verified");
+	    "(a) decoded from the §2.3 bytes and verified");
 	if (back != NULL) {
 		ok(back->source->twin == 7 && back->destination->twin == 12 &&
 		    back->source->opt_connection_case ==

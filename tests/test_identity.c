@@ -4,7 +4,7 @@
 #include "identity.h"
 #include "tap.h"
 
-/* PROTOCOL.md §1.6: seed32 -> ed25519 and sr25519 public keys. */
+/* doc/protocol.md §1.6: seed32 -> ed25519 and sr25519 public keys. */
 static const struct {
 	const char	*seed, *ed, *sr;
 } keys[] = {

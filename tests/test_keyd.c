@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * rmb-keyd end to end: the real executable on its real channels, every
- * verb against the spec's vectors (tokens against keyd's own clock,
+ * verb against the vectors of doc/ (tokens against keyd's own clock,
  * extrinsics against the payload rebuilt here), each refusal (keyd stays
  * up), each fatal input (keyd exits 1, the retired types 203 and 206
  * among them), its jail and its seccomp state.
@@ -596,7 +596,7 @@ test_update_twin(void)
 	memset(hash, 0x77, sizeof(hash));
 	memset(genesis, 0x45, sizeof(genesis));
 	memset(zero, 0, sizeof(zero));
-	/* §5.3: relay.grid.tf and the DEV_PHRASE key's pk. */
+	/* doc/chain.md §1.3: relay.grid.tf and the DEV_PHRASE key's pk. */
 	wn = unhex(want, sizeof(want), "1912013472656c61792e677269642e74660184035b26108e8b97479c547da4860d862dc08ab2c29ada449c74d5a9a58a6c46a8c4");
 	start(&k, KEY_SR25519, DEV_PHRASE, "relay.grid.tf");
 	ok(update_twin(&k, 5, 1000, hash, ext, &n, &r) ==
@@ -608,7 +608,7 @@ test_update_twin(void)
 	    "1000");
 	is_hex(account, 32, "46ebddef8cd9bb167dc30878d7113b7e168e6f0646beffd77d69d39bad76b47a", "signer account");
 	ok(calllen == wn && memcmp(call, want, wn) == 0,
-	    "call data is CHAIN.md §5.3's");
+	    "call data is doc/chain.md §1.3's");
 	ok(ext_verifies(account, variant, sig, era, hash, nonce, call,
 	    calllen), "sr25519 signature verifies over the payload with the "
 	    "block's hash as checkpoint");

@@ -20,7 +20,7 @@ static const struct {
 	    "57edf4a22be3c955ac49da2e2107b67a" },
 };
 
-/* The envelope challenges of PROTOCOL.md section 2.3. */
+/* The envelope challenges of doc/protocol.md §2.3. */
 static const struct {
 	const char	*in;
 	const char	*md5;
@@ -54,8 +54,8 @@ test_vectors(void)
 	}
 	for (i = 0; i < sizeof(challenges) / sizeof(challenges[0]); i++) {
 		md5(out, challenges[i].in, strlen(challenges[i].in));
-		snprintf(name, sizeof(name), "PROTOCOL.md 2.3 challenge (%c)",
-		    (int)('a' + i));
+		snprintf(name, sizeof(name),
+		    "doc/protocol.md §2.3 challenge (%c)", (int)('a' + i));
 		is_hex(out, sizeof(out), challenges[i].md5, name);
 	}
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: ISC */
-/* Keccak-f[1600], STROBE-128 and Merlin against SR25519.md sections 1-3. */
+/* Keccak-f[1600], STROBE-128 and Merlin against doc/sr25519.md §1-§3. */
 #include <stdint.h>
 #include <string.h>
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * The redis API's JSON (PROTOCOL.md §6.2): each format written exactly as
+ * The redis API's JSON (doc/protocol.md §6.2): each format written exactly as
  * serde_json writes it, read as leniently as serde reads it, and every
  * kind of bad input refused with a reason.
  */
@@ -84,7 +84,7 @@ test_out_req(void)
 	size_t				 len;
 
 	ok(msgjson_parse_out_req(&m, ex, strlen(ex), err, sizeof(err)) == 0,
-	    "out_req: the spec's example parses");
+	    "out_req: the §6.2 example parses");
 	ok(m.ver == 1 && m.ref.set && strcmp(m.ref.s, "r1") == 0 &&
 	    strcmp(m.cmd, "zos.system.version") == 0 && m.exp == 120 &&
 	    m.datlen == 2 && memcmp(m.dat, "{}", 2) == 0 && !m.tag.set &&
@@ -277,7 +277,7 @@ test_in_req(void)
 	opt(&m.shm, "application/json");
 	m.now = 1700000000;
 	out = msgjson_write_in_req(&m, NULL);
-	is_str(out, ex, "in_req: the spec's example written exactly");
+	is_str(out, ex, "in_req: the §6.2 example written exactly");
 	ok(out != NULL && msgjson_parse_in_req(&m2, out, strlen(out), err,
 	    sizeof(err)) == 0 && m2.datlen == 7 &&
 	    memcmp(m2.dat, "{\"a\":1}", 7) == 0 &&
@@ -368,7 +368,7 @@ test_in_resp(void)
 	out = msgjson_write_in_resp(&m, NULL);
 	is_str(out, "{\"ver\":1,\"ref\":\"r1\",\"dat\":\"InYxLjUuMSI=\","
 	    "\"src\":\"12\",\"shm\":\"application/json\",\"now\":1700000005,"
-	    "\"err\":null}", "in_resp: the spec's success example");
+	    "\"err\":null}", "in_resp: the §6.2 success example");
 	free(out);
 
 	memset(&m, 0, sizeof(m));
@@ -382,7 +382,7 @@ test_in_resp(void)
 	is_str(out, "{\"ver\":1,\"ref\":\"r1\",\"dat\":\"\",\"src\":\"\","
 	    "\"shm\":null,\"now\":0,\"err\":{\"code\":103,"
 	    "\"message\":\"unknown twin id '99'\"}}",
-	    "in_resp: the spec's local failure example");
+	    "in_resp: the §6.2 local failure example");
 	ok(out != NULL && msgjson_parse_in_resp(&m2, out, strlen(out), err,
 	    sizeof(err)) == 0 && m2.has_err && m2.err.code == 103 &&
 	    m2.datlen == 0 && m2.src[0] == '\0', "in_resp: read back");

@@ -2,7 +2,7 @@
 /*
  * rmb-peer end to end: real redis-servers, a real rmb-relay, three peers
  * (keyd, netd and apid each) and a test session on the relay, all on
- * loopback.  Clients speak the redis JSON API of PROTOCOL.md §6.
+ * loopback.  Clients speak the redis JSON API of doc/protocol.md §6.
  */
 #include <sys/stat.h>
 #include <sys/wait.h>

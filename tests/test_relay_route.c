@@ -228,7 +228,7 @@ field_order(const uint8_t *p, size_t len, unsigned int *nums, size_t cap)
 	return n;
 }
 
-/* A refused request: the §1.9 envelope to the sender, ready to store. */
+/* A refused request: the doc/relay.md §1.9 envelope to the sender. */
 static void
 check_refused_request(struct relay_route_result *r, const char *text,
     const struct relay_sess_id *sess, const char *name)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * rmb-relay end to end: real redis-server, real relays on loopback, test
- * sessions over WebSockets (RELAY.md §1–§4).
+ * sessions over WebSockets (doc/relay.md §1–§4).
  */
 #include <sys/wait.h>
 

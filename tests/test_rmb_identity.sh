@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: ISC
-# rmb identity against the vectors of PROTOCOL.md §1.6, and its refusals.
+# rmb identity against the vectors of doc/protocol.md §1.6, and its refusals.
 rmb="${top_builddir:-.}/tools/rmb"
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: ISC */
-/* sr25519 keys, signing and verification against SR25519.md section 11. */
+/* sr25519 keys, signing and verification against doc/sr25519.md §11. */
 #include <stdint.h>
 #include <string.h>
 

@@ -4,7 +4,7 @@
 #include "ss58.h"
 #include "tap.h"
 
-/* PROTOCOL.md §1.6: the key table and the two devnet accounts. */
+/* doc/protocol.md §1.6: the key table and the two devnet accounts. */
 static const struct {
 	const char	*addr, *hex;
 } vec[] = {
@@ -110,7 +110,7 @@ test_vectors(void)
 		is_hex(acc, sizeof(acc), vec[i].hex, "  account");
 	}
 
-	/* CHAIN.md §5.1 abbreviates this one as 5DfhGyQd...EqRzV. */
+	/* The DEV_PHRASE account of doc/chain.md §1.1, 5DfhGyQd...EqRzV. */
 	unhex(want, sizeof(want),
 	    "46ebddef8cd9bb167dc30878d7113b7e168e6f0646beffd77d69d39bad76b47a");
 	ok(ss58_encode(s, sizeof(s), want) == 0 &&

@@ -23,15 +23,15 @@
 #define HEX_RELAY_GRID	"72656c61792e677269642e7466"
 #define HEX_RELAY_EXAMPLE "72656c61792e6578616d706c652e6f7267"
 
-/* The §5.2 example, put together from its pieces. */
+/* The doc/chain.md §1.2 example, put together from its pieces. */
 #define TWIN_EXAMPLE \
 	"07000000" ACC_DEV "01" "34" HEX_RELAY_GRID "00" "01" "84" PK_DEV
 
-/* Twin 2 of CHAIN.md §8; the account is not given there, //Bob's is used. */
+/* Twin 2 of doc/chain.md §4, with //Bob's ed25519 account. */
 #define TWIN_2 \
 	"02000000" ACC_BOB_ED "01" "44" HEX_RELAY_EXAMPLE "00" "01" "84" PK_11
 
-/* Devnet twin 1 of PROTOCOL.md §1.6: relay None, no entities, pk None. */
+/* Devnet twin 1 of doc/protocol.md §1.6: relay None, no entities, pk None. */
 #define TWIN_NONE	"01000000" ACC_DEVNET1 "00" "00" "00"
 
 /* Two entities, one with a 64-byte signature and one with none. */
@@ -158,7 +158,7 @@ test_twin_decode(void)
 	size_t			 n;
 
 	err = NULL;
-	ok(decode_hex(&t, TWIN_EXAMPLE, &err) == 0, "§5.2 example decodes");
+	ok(decode_hex(&t, TWIN_EXAMPLE, &err) == 0, "§1.2 example decodes");
 	ok(t.id == 7, "  id 7");
 	is_hex(t.account, 32, ACC_DEV, "  account");
 	ok(t.has_relay && strcmp(t.relay, "relay.grid.tf") == 0,
@@ -166,14 +166,14 @@ test_twin_decode(void)
 	n = unhex(want, sizeof(want), PK_DEV);
 	ok(t.has_pk && t.pklen == n && memcmp(t.pk, want, n) == 0,
 	    "  33-byte pk");
-	check_reencode(&t, TWIN_EXAMPLE, "§5.2 example");
-	check_truncations(TWIN_EXAMPLE, "§5.2 example");
+	check_reencode(&t, TWIN_EXAMPLE, "§1.2 example");
+	check_truncations(TWIN_EXAMPLE, "§1.2 example");
 
 	ok(decode_hex(&t, TWIN_2, &err) == 0 && t.id == 2 &&
 	    t.has_relay && strcmp(t.relay, "relay.example.org") == 0 &&
 	    t.has_pk && t.pklen == 33 && t.pk[0] == 0x11 && t.pk[32] == 0x11,
-	    "§8 twin 2 decodes");
-	check_reencode(&t, TWIN_2, "§8 twin 2");
+	    "§4 twin 2 decodes");
+	check_reencode(&t, TWIN_2, "§4 twin 2");
 
 	ok(decode_hex(&t, TWIN_NONE, &err) == 0 && t.id == 1 &&
 	    !t.has_relay && t.relay[0] == '\0' && !t.has_pk && t.pklen == 0,
@@ -341,14 +341,14 @@ test_call(void)
 	    TFCHAIN_CALL_UPDATE_TWIN, "relay.grid.tf", pk, 33) == 0,
 	    "update_twin(relay.grid.tf, pk)");
 	is_hex(out, w.len, "191201" "34" HEX_RELAY_GRID "01" "84" PK_DEV,
-	    "  §5.3 call data");
+	    "  §1.3 call data");
 
 	memset(pk, 0x11, 33);
 	scale_wr_init(&w, out, sizeof(out));
 	ok(tfchain_update_twin_call(&w, 25, 18, "relay.example.org", pk,
 	    33) == 0, "update_twin(relay.example.org, 11x33)");
 	is_hex(out, w.len, "1912014472656c61792e6578616d706c652e6f72670184"
-	    PK_11, "  §8 call data");
+	    PK_11, "  §4 call data");
 
 	scale_wr_init(&w, out, sizeof(out));
 	ok(tfchain_update_twin_call(&w, 25, 18, NULL, NULL, 0) == 0,
@@ -406,7 +406,7 @@ test_extrinsic(void)
 	x.tx_version = 2;
 	memset(x.genesis, 0x45, sizeof(x.genesis));
 	scale_wr_init(&w, payload, sizeof(payload));
-	ok(ext_payload(&w, &x, call, calllen) == 0, "§8 payload");
+	ok(ext_payload(&w, &x, call, calllen) == 0, "§4 payload");
 	plen = w.len;
 	is_hex(payload, plen, "1912014472656c61792e6578616d706c652e6f72670184"
 	    PK_11 "000000" "90000000" "02000000" HEX_45x32 HEX_45x32,
@@ -420,7 +420,7 @@ test_extrinsic(void)
 	scale_wr_init(&w, ext, sizeof(ext));
 	ok(ext_assemble(&w, &x, pub, EXT_SIG_ED25519, sig, call,
 	    calllen) == 0 && w.len <= calllen + EXT_OVERHEAD_MAX,
-	    "§8 extrinsic assembled");
+	    "§4 extrinsic assembled");
 	is_hex(ext, w.len, "79028400d17c2d7823ebf260fd138f2d7e27d114c0145d96"
 	    "8b5ff5006125f2414fadae69000cf5ae95cd81cec256a6b59a21a6501675909b"
 	    "26f4a219c1a036c749faff42ad0f6840110c34975d7c7880304f48efb07dd272"
