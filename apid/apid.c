@@ -22,7 +22,6 @@
 #include "imsgtypes.h"
 #include "log.h"
 #include "privdrop.h"
-#include "sandbox.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 const char	*__asan_default_options(void);
@@ -447,7 +446,7 @@ main(int argc, char *argv[])
 	else if (geteuid() == 0)
 		log_warnx("running as root: no user to become was configured");
 	privdrop_harden();
-	if (sandbox_network("rmb-apid") == -1)
+	if (apid_sandbox() == -1)
 		fatalx("seccomp: cannot install the filter");
 
 	ev_io_init(&a->parent_ev, parent_cb, a->parent.fd, EV_READ);

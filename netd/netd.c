@@ -30,7 +30,6 @@
 #include "log.h"
 #include "netd.h"
 #include "privdrop.h"
-#include "sandbox.h"
 #include "ss58.h"
 #include "twindir.h"
 
@@ -530,7 +529,7 @@ main(int argc, char *argv[])
 	if (cfg.user[0] != '\0')
 		privdrop_user(cfg.user);
 	privdrop_harden();
-	if (sandbox_network("rmb-netd") == -1)
+	if (netd_sandbox() == -1)
 		fatalx("seccomp: cannot install the filter");
 
 	ev_io_init(&nd.parent_rd, parent_read_cb, PARENT_FILENO, EV_READ);

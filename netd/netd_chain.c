@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * Our own twin on tfchain at start-up (PROTOCOL.md §7.5): find the twin
+ * Our own twin on tfchain at start-up (doc/protocol.md §7.5): find the twin
  * of our account, and unless told not to, make its relay field and pk
  * ours with a signed update_twin.  One step at a time on netd's loop,
  * each step an RPC whose callback starts the next; the caller runs the
@@ -22,7 +22,7 @@
 #include "ss58.h"
 #include "twindir.h"
 
-/* Waiting for the update to show on chain (CHAIN.md §6.2: no watch). */
+/* Waiting for the update to show on chain (doc/chain.md §2.2: no watch). */
 #define POLL_INTERVAL	0.5
 #define POLL_TIMEOUT	30.
 /* A nonce read just after a block can be stale: read it again. */

@@ -1,9 +1,14 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * The relay's seccomp allow-list, installed once the listener, redis and
- * libcurl are set up: common/sandbox.c's list for the network daemons.
+ * libcurl are set up: the base of the loop daemons; accepting clients;
+ * connections to redis, to other relays and to tfchain, with the name
+ * lookups they need and libcurl's resolver threads; /proc for /metrics;
+ * sd_notify.  Anything else kills the process (SIGSYS).
  */
-#include "log.h"
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+
 #include "relayd.h"
 #include "sandbox.h"
 
@@ -18,10 +23,56 @@ __asan_default_options(void)
 }
 #endif
 
-void
-relay_sandbox(const struct relay *r)
+int
+relay_sandbox(void)
 {
-	(void)r;
-	if (sandbox_network("rmb-relay") == -1)
-		fatalx("seccomp: cannot install the filter");
+	static const int	calls[] = {
+		/*
+		 * The listener; libwebsockets binds and listens again for a
+		 * -l address that was not up at start, once it is.
+		 */
+		SCMP_SYS(accept), SCMP_SYS(accept4),
+		SCMP_SYS(bind), SCMP_SYS(listen),
+		/* Outgoing TCP: a non-blocking connect, then send and recv. */
+		SCMP_SYS(connect), SCMP_SYS(shutdown),
+		SCMP_SYS(getsockopt), SCMP_SYS(setsockopt),
+		SCMP_SYS(getsockname), SCMP_SYS(getpeername),
+		SCMP_SYS(sendto), SCMP_SYS(recvfrom),
+		/* sd_notify's datagram; the interfaces, over netlink. */
+		SCMP_SYS(sendmsg), SCMP_SYS(recvmsg),
+		/* sd_notify asks who we are before it sends. */
+		SCMP_SYS(getuid), SCMP_SYS(geteuid),
+		SCMP_SYS(getgid), SCMP_SYS(getegid),
+		/* glibc's resolver: both queries at once, over UDP. */
+		SCMP_SYS(sendmmsg), SCMP_SYS(uname),
+		/* libcurl's resolver thread wakes the loop through these. */
+		SCMP_SYS(socketpair), SCMP_SYS(pipe2), SCMP_SYS(eventfd2),
+		/* /metrics counts the entries of /proc/self/fd. */
+		SCMP_SYS(getdents64),
+	};
+	/*
+	 * TCP; unix for redis and sd_notify; netlink for the interfaces
+	 * libwebsockets binds a -l address on, which glibc reads too.
+	 */
+	static const int	families[] = {
+		AF_UNIX, AF_INET, AF_INET6, AF_NETLINK,
+	};
+	scmp_filter_ctx		ctx;
+	int			rc;
+
+	if ((ctx = sandbox_base("rmb-relay")) == NULL)
+		return -1;
+	rc = sandbox_allow(ctx, calls, SANDBOX_NITEMS(calls));
+	rc |= sandbox_allow_sockets(ctx, families, SANDBOX_NITEMS(families));
+	/* The resolver asks how big the answer waiting is. */
+	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+	    SCMP_A1(SCMP_CMP_EQ, FIONREAD));
+	/* /metrics reads the descriptor limit, never sets it. */
+	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prlimit64), 1,
+	    SCMP_A2(SCMP_CMP_EQ, 0));
+	/* Resolver configuration, CA certificates, /proc for /metrics. */
+	rc |= sandbox_allow_rdonly(ctx);
+	/* libcurl resolves names in a thread of its own. */
+	rc |= sandbox_allow_threads(ctx);
+	return sandbox_load(ctx, rc);
 }

@@ -237,7 +237,7 @@ typedef void	(*relay_put_fn)(void *arg, enum relay_put_result);
  * federation stream when dest is NULL, in the outbox: it is sent now or
  * once redis is back, and again after a reconnect that lost its reply.
  * A refusal of an envelope from session from (NULL: none) is reported
- * to it when it is a request (RELAY.md §1.9); fn (may be NULL) is told
+ * to it when it is a request (doc/relay.md §1.9); fn (may be NULL) is told
  * how it ended, never before this returns.  Returns the enqueue, whose
  * fn relay_put_cancel can stop, or NULL when out of memory or past the
  * outbox's _MAX figures (nothing was queued; the caller logs).
@@ -279,8 +279,8 @@ int	relay_mask_broken(int fd);
 struct relay_fed *relay_fed_new(struct relay *);
 void	relay_fed_free(struct relay_fed *);
 
-/* relay_sandbox.c */
-void	relay_sandbox(const struct relay *);
+/* relay_sandbox.c: installs the seccomp filter; 0, or -1. */
+int	relay_sandbox(void);
 
 /* rmb_relay.c */
 uint64_t relay_now(void);	/* unix seconds */

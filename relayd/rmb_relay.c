@@ -555,7 +555,8 @@ main(int argc, char **argv)
 
 	privdrop_user(r->conf.user);
 	privdrop_harden();
-	relay_sandbox(r);
+	if (relay_sandbox() == -1)
+		fatalx("seccomp: cannot install the filter");
 
 	ev_signal_init(&sigint, stop_cb, SIGINT);
 	ev_signal_init(&sigterm, stop_cb, SIGTERM);
