@@ -330,8 +330,8 @@ wait_log(const char *logpath, const char *needle, int timeout_ms)
 }
 
 /* $REDIS_SERVER first, so the build can pass what configure found. */
-static int
-find_redis(char *out, size_t cap)
+int
+redis_path(char *out, size_t cap)
 {
 	const char	*p, *e;
 	int		 n;
@@ -393,7 +393,7 @@ redis_start(struct redis_srv *r)
 
 	memset(r, 0, sizeof(*r));
 	r->pid = -1;
-	if (find_redis(bin, sizeof(bin)) == -1)
+	if (redis_path(bin, sizeof(bin)) == -1)
 		return -2;
 	snprintf(r->dir, sizeof(r->dir), "%s/rmb-redis.XXXXXX",
 	    tmp != NULL && *tmp != '\0' ? tmp : "/tmp");

@@ -109,6 +109,11 @@ struct rreply {
  * or NULL on a transport error, timeout (5 s) or malformed reply.
  * argvlen NULL means each argument is a string.
  */
+/*
+ * The redis-server to run: $REDIS_SERVER, else the first on PATH, else
+ * /usr/bin's.  0 when it is executable.
+ */
+int	redis_path(char *out, size_t cap);
 struct rreply *redis_cmd(int port, int argc, const char **argv,
 	    const size_t *argvlen);
 /* The same with the space-separated words of a printf-formatted line. */

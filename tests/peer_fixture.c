@@ -301,28 +301,6 @@ pf_nap(int ms)
 		;
 }
 
-/* The same redis-server the harness runs: $REDIS_SERVER, PATH, /usr/bin. */
-static int
-redis_bin(char *out, size_t cap)
-{
-	const char	*p, *e;
-	int		 n;
-
-	p = getenv("REDIS_SERVER");
-	if (p != NULL && *p != '\0' && access(p, X_OK) == 0) {
-		n = snprintf(out, cap, "%s", p);
-		return n > 0 && (size_t)n < cap ? 0 : -1;
-	}
-	for (p = getenv("PATH"); p != NULL && *p != '\0'; p = *e ? e + 1 : e) {
-		e = strchrnul(p, ':');
-		n = snprintf(out, cap, "%.*s/redis-server", (int)(e - p), p);
-		if (e > p && n > 0 && (size_t)n < cap && access(out, X_OK) == 0)
-			return 0;
-	}
-	snprintf(out, cap, "/usr/bin/redis-server");
-	return access(out, X_OK);
-}
-
 int
 pf_redis_halt(struct redis_srv *r, enum pf_halt how)
 {
@@ -355,7 +333,7 @@ pf_redis_resume(struct redis_srv *r, const char *const opts[])
 	long long	 deadline;
 	int		 i = 0, st, pong;
 
-	if (r->pid > 0 || r->dir[0] == '\0' || redis_bin(bin, sizeof(bin)))
+	if (r->pid > 0 || r->dir[0] == '\0' || redis_path(bin, sizeof(bin)))
 		return -1;
 	snprintf(port, sizeof(port), "%d", r->port);
 	argv[i++] = bin;

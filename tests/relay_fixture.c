@@ -151,29 +151,6 @@ rf_metric(const struct relay_proc *p, const char *name)
 	return v;
 }
 
-/* $REDIS_SERVER, else redis-server on PATH, else /usr/bin. */
-static int
-redis_bin(char *out, size_t cap)
-{
-	const char	*p, *e;
-	int		 n;
-
-	p = getenv("REDIS_SERVER");
-	if (p != NULL && *p != '\0' && access(p, X_OK) == 0) {
-		n = snprintf(out, cap, "%s", p);
-		return n > 0 && (size_t)n < cap ? 0 : -1;
-	}
-	for (p = getenv("PATH"); p != NULL && *p != '\0'; p = *e ? e + 1 : e) {
-		if ((e = strchr(p, ':')) == NULL)
-			e = p + strlen(p);
-		n = snprintf(out, cap, "%.*s/redis-server", (int)(e - p), p);
-		if (e > p && n > 0 && (size_t)n < cap && access(out, X_OK) == 0)
-			return 0;
-	}
-	snprintf(out, cap, "/usr/bin/redis-server");
-	return access(out, X_OK);
-}
-
 static int
 redis_up(int port)
 {
@@ -197,7 +174,7 @@ redis_exec(struct rf_redis *r)
 		    "--daemonize", "no", "--loglevel", "warning", NULL };
 	int	 i, st;
 
-	if (redis_bin(bin, sizeof(bin)) == -1)
+	if (redis_path(bin, sizeof(bin)) == -1)
 		return -2;
 	snprintf(port, sizeof(port), "%d", r->port);
 	if ((r->pid = proc_start(argv, r->log)) == -1)
