@@ -6,7 +6,6 @@
  * address.  It serves nobody and runs no thread: no bind, listen,
  * accept or clone.  Anything else kills the process (SIGSYS).
  */
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include "apid.h"
@@ -33,10 +32,7 @@ apid_sandbox(void)
 		return -1;
 	rc = sandbox_allow(ctx, calls, SANDBOX_NITEMS(calls));
 	rc |= sandbox_allow_sockets(ctx, families, SANDBOX_NITEMS(families));
-	/* The resolver asks how big the answer waiting is. */
-	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
-	    SCMP_A1(SCMP_CMP_EQ, FIONREAD));
-	/* The resolver's files, hosts and resolv.conf, for that name. */
-	rc |= sandbox_allow_rdonly(ctx);
+	/* The redis host's name. */
+	rc |= sandbox_allow_resolver(ctx);
 	return sandbox_load(ctx, rc);
 }

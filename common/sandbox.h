@@ -46,6 +46,8 @@ int		sandbox_allow_sockets(scmp_filter_ctx, const int *families,
 
 /* Files opened for reading only, never created or written.  0, or -1. */
 int		sandbox_allow_rdonly(scmp_filter_ctx);
+/* Name lookups: the resolver's one ioctl and its files, read-only. */
+int		sandbox_allow_resolver(scmp_filter_ctx);
 
 /*
  * Threads, never a new process, and the filter put on every thread the

@@ -5,6 +5,7 @@
  * families, files for reading, threads.  Anything else each daemon lists
  * in its own table, so that none holds a call only another one needs.
  */
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 
@@ -105,6 +106,17 @@ sandbox_allow_rdonly(scmp_filter_ctx ctx)
 	    SCMP_A1(SCMP_CMP_MASKED_EQ, O_ACCMODE | O_CREAT | O_TRUNC,
 	    O_RDONLY));
 	return rc == 0 ? 0 : -1;
+}
+
+int
+sandbox_allow_resolver(scmp_filter_ctx ctx)
+{
+	/* glibc's resolver asks how big the answer waiting is, nothing else. */
+	if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+	    SCMP_A1(SCMP_CMP_EQ, FIONREAD)) != 0)
+		return -1;
+	/* Its files: hosts, resolv.conf, nsswitch.conf. */
+	return sandbox_allow_rdonly(ctx);
 }
 
 int

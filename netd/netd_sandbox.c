@@ -7,7 +7,6 @@
  * nobody: no bind, listen or accept.  Anything else kills the process
  * (SIGSYS).
  */
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include "netd.h"
@@ -36,11 +35,8 @@ netd_sandbox(void)
 		return -1;
 	rc = sandbox_allow(ctx, calls, SANDBOX_NITEMS(calls));
 	rc |= sandbox_allow_sockets(ctx, families, SANDBOX_NITEMS(families));
-	/* The resolver asks how big the answer waiting is. */
-	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
-	    SCMP_A1(SCMP_CMP_EQ, FIONREAD));
-	/* Resolver configuration, and libcurl's CA bundle for https. */
-	rc |= sandbox_allow_rdonly(ctx);
+	/* Relay and chain names; read-only opens cover the CA bundle. */
+	rc |= sandbox_allow_resolver(ctx);
 	/* libcurl resolves a chain node's name in a thread of its own. */
 	rc |= sandbox_allow_threads(ctx);
 	return sandbox_load(ctx, rc);

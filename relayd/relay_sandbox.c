@@ -6,7 +6,6 @@
  * lookups they need and libcurl's resolver threads; /proc for /metrics;
  * sd_notify.  Anything else kills the process (SIGSYS).
  */
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include "relayd.h"
@@ -64,14 +63,11 @@ relay_sandbox(void)
 		return -1;
 	rc = sandbox_allow(ctx, calls, SANDBOX_NITEMS(calls));
 	rc |= sandbox_allow_sockets(ctx, families, SANDBOX_NITEMS(families));
-	/* The resolver asks how big the answer waiting is. */
-	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
-	    SCMP_A1(SCMP_CMP_EQ, FIONREAD));
 	/* /metrics reads the descriptor limit, never sets it. */
 	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prlimit64), 1,
 	    SCMP_A2(SCMP_CMP_EQ, 0));
-	/* Resolver configuration, CA certificates, /proc for /metrics. */
-	rc |= sandbox_allow_rdonly(ctx);
+	/* Names; read-only opens cover CA certificates, /proc/stat. */
+	rc |= sandbox_allow_resolver(ctx);
 	/* libcurl resolves names in a thread of its own. */
 	rc |= sandbox_allow_threads(ctx);
 	return sandbox_load(ctx, rc);
