@@ -350,8 +350,14 @@ netd_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 			return;
 		fatal("reading from netd");
 	}
-	if (n == 0)
+	if (n == 0) {
+		/* A sibling goes first when the parent stops us all. */
+		if (imsg_peer_gone(PARENT_FILENO, 500)) {
+			log_debug("the parent is gone");
+			exit(0);
+		}
 		fatalx("netd closed its channel");
+	}
 	while ((rc = imsg_get(&a->netd, &imsg)) == 1)
 		if (dispatch(a, &imsg) != 0)
 			fatalx("bad message from netd: type %u (%s) size %u",

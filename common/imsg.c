@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: ISC */
+#include <sys/socket.h>
 #include <sys/uio.h>
 
 #include <errno.h>
@@ -369,4 +370,17 @@ int
 imsg_get_end(const struct imsg_rd *rd)
 {
 	return rd->off == rd->len ? 0 : -1;
+}
+
+int
+imsg_peer_gone(int fd, int ms)
+{
+	struct pollfd	pfd;
+	char		c;
+
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	if (poll(&pfd, 1, ms) <= 0)
+		return 0;
+	return recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
 }

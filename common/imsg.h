@@ -127,6 +127,13 @@ int	 imsgbuf_write(struct imsgbuf *);
 /* Bytes still queued. */
 size_t	 imsgbuf_pending(const struct imsgbuf *);
 
+/*
+ * 1 when the other end of fd closed within ms milliseconds: a child
+ * whose sibling hung up asks whether the parent is stopping them all,
+ * which is no error.  Reads nothing.
+ */
+int	 imsg_peer_gone(int fd, int ms);
+
 /* Writes until the queue is empty, polling on EAGAIN.  Returns 0 or -1. */
 int	 imsgbuf_flush(struct imsgbuf *);
 

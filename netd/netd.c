@@ -245,8 +245,14 @@ apid_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 			return;
 		fatal("reading from apid");
 	}
-	if (n == 0)
+	if (n == 0) {
+		/* A sibling goes first when the parent stops us all. */
+		if (imsg_peer_gone(PARENT_FILENO, 500)) {
+			log_debug("the parent is gone");
+			exit(0);
+		}
 		fatalx("apid closed its channel");
+	}
 	while ((rc = imsg_get(&nd.apid, &imsg)) == 1)
 		apid_dispatch(&imsg);
 	if (rc == -1)

@@ -258,8 +258,14 @@ read_cb(struct ev_loop *loop, ev_io *w, int revents)
 			return;
 		fatal("reading from keyd");
 	}
-	if (n == 0)
+	if (n == 0) {
+		/* keyd goes first when the parent stops us all. */
+		if (imsg_peer_gone(PARENT_FILENO, 500)) {
+			log_debug("the parent is gone");
+			exit(0);
+		}
 		fatalx("keyd closed its channel");
+	}
 	/* A callback may queue more requests: the write watcher follows. */
 	while ((rc = imsg_get(&kd.ib, &imsg)) == 1)
 		dispatch(&imsg);
