@@ -19,7 +19,7 @@
 #include <sodium.h>
 
 #include "apid.h"
-#include "imsgtypes.h"
+#include "ipc_types.h"
 #include "log.h"
 #include "privdrop.h"
 
@@ -62,46 +62,46 @@ usage(int code)
 
 /* Waits for the one configuration frame; anything else is fatal. */
 static void
-read_config(struct imsgbuf *ib, struct apid_config *c)
+read_config(struct ipc_chan *ib, struct apid_config *c)
 {
 	struct pollfd	pfd;
-	struct imsg	imsg;
-	struct imsg_rd	rd;
+	struct ipc_msg	imsg;
+	struct ipc_rd	rd;
 	ssize_t		n;
 	int		got;
 
-	while ((got = imsg_get(ib, &imsg)) == 0) {
+	while ((got = ipc_next(ib, &imsg)) == 0) {
 		pfd.fd = ib->fd;
 		pfd.events = POLLIN;
 		if (poll(&pfd, 1, -1) == -1 && errno != EINTR)
 			fatal("poll");
-		if ((n = imsgbuf_read(ib)) == -1 && errno != EINTR &&
+		if ((n = ipc_read(ib)) == -1 && errno != EINTR &&
 		    errno != EAGAIN)
 			fatal("reading the configuration");
 		if (n == 0)
 			fatalx("the parent closed before sending the "
 			    "configuration");
 	}
-	if (got == -1 || imsg.hdr.type != IMSG_APID_CONFIG)
+	if (got == -1 || imsg.hdr.type != IPC_APID_CONFIG)
 		fatalx("expected the configuration from the parent, got "
 		    "type %u size %u", imsg.hdr.type, imsg.hdr.len);
-	imsg_rd_init(&rd, &imsg);
-	if (imsg_get_str(&rd, c->url, sizeof(c->url)) == -1 ||
-	    imsg_get_str(&rd, c->user, sizeof(c->user)) == -1 ||
-	    imsg_get_u32(&rd, &c->verbose) == -1 || imsg_get_end(&rd) != 0)
+	ipc_rd_init(&rd, &imsg);
+	if (ipc_get_str(&rd, c->url, sizeof(c->url)) == -1 ||
+	    ipc_get_str(&rd, c->user, sizeof(c->user)) == -1 ||
+	    ipc_get_u32(&rd, &c->verbose) == -1 || ipc_get_end(&rd) != 0)
 		fatalx("malformed configuration (size %u)", imsg.hdr.len);
 }
 
 void
-apid_netd_send(struct apid *a, struct ibuf *ib)
+apid_netd_send(struct apid *a, struct ipc_buf *ib)
 {
-	if (imsg_close(&a->netd, ib) == -1) {
+	if (ipc_close(&a->netd, ib) == -1) {
 		log_warn("cannot queue a message for netd");
 		return;
 	}
-	if (imsgbuf_write(&a->netd) == -1)
+	if (ipc_write(&a->netd) == -1)
 		fatal("writing to netd");
-	if (imsgbuf_pending(&a->netd) > 0)
+	if (ipc_pending(&a->netd) > 0)
 		ev_io_start(a->loop, &a->netd_wev);
 }
 
@@ -111,9 +111,9 @@ netd_write_cb(struct ev_loop *loop, ev_io *w, int revents)
 	struct apid	*a = w->data;
 
 	(void)revents;
-	if (imsgbuf_write(&a->netd) == -1)
+	if (ipc_write(&a->netd) == -1)
 		fatal("writing to netd");
-	if (imsgbuf_pending(&a->netd) == 0)
+	if (ipc_pending(&a->netd) == 0)
 		ev_io_stop(loop, w);
 }
 
@@ -124,12 +124,12 @@ netd_write_cb(struct ev_loop *loop, ev_io *w, int revents)
  * Error messages (trunc) are cut at a character boundary instead.
  */
 static int
-get_str(struct imsg_rd *rd, char *out, size_t cap, int trunc, int *fits)
+get_str(struct ipc_rd *rd, char *out, size_t cap, int trunc, int *fits)
 {
 	const uint8_t	*p;
 	size_t		 len;
 
-	if (imsg_get_bytes(rd, &p, &len, IMSG_MAX) == -1)
+	if (ipc_get_bytes(rd, &p, &len, IPC_MAX) == -1)
 		return -1;
 	if (memchr(p, '\0', len) != NULL) {
 		*fits = 0;
@@ -150,11 +150,11 @@ get_str(struct imsg_rd *rd, char *out, size_t cap, int trunc, int *fits)
 }
 
 static int
-get_opt(struct imsg_rd *rd, struct msgjson_opt *o, int *fits)
+get_opt(struct ipc_rd *rd, struct msgjson_opt *o, int *fits)
 {
 	uint32_t	set;
 
-	if (imsg_get_u32(rd, &set) == -1 || set > 1 ||
+	if (ipc_get_u32(rd, &set) == -1 || set > 1 ||
 	    get_str(rd, o->s, sizeof(o->s), 0, fits) == -1)
 		return -1;
 	o->set = (int)set;
@@ -177,12 +177,12 @@ format_src(char *out, size_t cap, uint32_t twin, const struct msgjson_opt *c)
 }
 
 static int
-get_payload(struct imsg_rd *rd, uint8_t **dat, size_t *len)
+get_payload(struct ipc_rd *rd, uint8_t **dat, size_t *len)
 {
 	const uint8_t	*p;
 
 	*dat = NULL;
-	if (imsg_get_bytes(rd, &p, len, ENVELOPE_MAX) == -1)
+	if (ipc_get_bytes(rd, &p, len, ENVELOPE_MAX) == -1)
 		return -1;
 	if (*len == 0)
 		return 0;
@@ -193,28 +193,28 @@ get_payload(struct imsg_rd *rd, uint8_t **dat, size_t *len)
 }
 
 static int
-in_request(struct apid *a, struct imsg *imsg)
+in_request(struct apid *a, struct ipc_msg *imsg)
 {
 	struct msg_in_req	*m;
 	struct msgjson_opt	*conn;
-	struct imsg_rd		 rd;
+	struct ipc_rd		 rd;
 	uint32_t		 twin;
 	int			 fits = 1;
 
 	if ((m = calloc(1, sizeof(*m))) == NULL ||
 	    (conn = calloc(1, sizeof(*conn))) == NULL)
 		fatal("calloc");
-	imsg_rd_init(&rd, imsg);
+	ipc_rd_init(&rd, imsg);
 	if (get_str(&rd, m->ref, sizeof(m->ref), 0, &fits) == -1 ||
-	    imsg_get_u32(&rd, &twin) == -1 ||
+	    ipc_get_u32(&rd, &twin) == -1 ||
 	    get_opt(&rd, conn, &fits) == -1 ||
 	    get_str(&rd, m->cmd, sizeof(m->cmd), 0, &fits) == -1 ||
-	    imsg_get_u64(&rd, &m->now) == -1 ||
-	    imsg_get_u64(&rd, &m->exp) == -1 ||
+	    ipc_get_u64(&rd, &m->now) == -1 ||
+	    ipc_get_u64(&rd, &m->exp) == -1 ||
 	    get_opt(&rd, &m->tag, &fits) == -1 ||
 	    get_opt(&rd, &m->shm, &fits) == -1 ||
 	    get_payload(&rd, &m->dat, &m->datlen) == -1 ||
-	    imsg_get_end(&rd) != 0) {
+	    ipc_get_end(&rd) != 0) {
 		msgjson_in_req_clear(m);
 		free(m);
 		free(conn);
@@ -234,11 +234,11 @@ in_request(struct apid *a, struct imsg *imsg)
 }
 
 static int
-in_response(struct apid *a, struct imsg *imsg)
+in_response(struct apid *a, struct ipc_msg *imsg)
 {
 	struct msg_in_resp	*m;
 	struct msgjson_opt	*conn;
-	struct imsg_rd		 rd;
+	struct ipc_rd		 rd;
 	char			 uid[MSGJSON_STR_MAX];
 	uint32_t		 twin, is_error;
 	int			 fits = 1;
@@ -246,18 +246,18 @@ in_response(struct apid *a, struct imsg *imsg)
 	if ((m = calloc(1, sizeof(*m))) == NULL ||
 	    (conn = calloc(1, sizeof(*conn))) == NULL)
 		fatal("calloc");
-	imsg_rd_init(&rd, imsg);
+	ipc_rd_init(&rd, imsg);
 	if (get_str(&rd, uid, sizeof(uid), 0, &fits) == -1 ||
-	    imsg_get_u32(&rd, &twin) == -1 ||
+	    ipc_get_u32(&rd, &twin) == -1 ||
 	    get_opt(&rd, conn, &fits) == -1 ||
 	    get_opt(&rd, &m->shm, &fits) == -1 ||
-	    imsg_get_u64(&rd, &m->now) == -1 ||
-	    imsg_get_u32(&rd, &is_error) == -1 || is_error > 1 ||
-	    imsg_get_u32(&rd, &m->err.code) == -1 ||
+	    ipc_get_u64(&rd, &m->now) == -1 ||
+	    ipc_get_u32(&rd, &is_error) == -1 || is_error > 1 ||
+	    ipc_get_u32(&rd, &m->err.code) == -1 ||
 	    get_str(&rd, m->err.message, sizeof(m->err.message), 1,
 	    &fits) == -1 ||
 	    get_payload(&rd, &m->dat, &m->datlen) == -1 ||
-	    imsg_get_end(&rd) != 0) {
+	    ipc_get_end(&rd) != 0) {
 		msgjson_in_resp_clear(m);
 		free(m);
 		free(conn);
@@ -279,22 +279,22 @@ in_response(struct apid *a, struct imsg *imsg)
 }
 
 static int
-send_failed(struct apid *a, struct imsg *imsg)
+send_failed(struct apid *a, struct ipc_msg *imsg)
 {
 	struct msg_in_resp	*m;
-	struct imsg_rd		 rd;
+	struct ipc_rd		 rd;
 	char			 uid[MSGJSON_STR_MAX];
 	uint32_t		 twin;
 	int			 fits = 1;
 
 	if ((m = calloc(1, sizeof(*m))) == NULL)
 		fatal("calloc");
-	imsg_rd_init(&rd, imsg);
+	ipc_rd_init(&rd, imsg);
 	if (get_str(&rd, uid, sizeof(uid), 0, &fits) == -1 ||
-	    imsg_get_u32(&rd, &twin) == -1 ||
-	    imsg_get_u32(&rd, &m->err.code) == -1 ||
+	    ipc_get_u32(&rd, &twin) == -1 ||
+	    ipc_get_u32(&rd, &m->err.code) == -1 ||
 	    get_str(&rd, m->err.message, sizeof(m->err.message), 1,
-	    &fits) == -1 || imsg_get_end(&rd) != 0 || !fits) {
+	    &fits) == -1 || ipc_get_end(&rd) != 0 || !fits) {
 		free(m);
 		return -1;
 	}
@@ -307,29 +307,29 @@ send_failed(struct apid *a, struct imsg *imsg)
 }
 
 static int
-dispatch(struct apid *a, struct imsg *imsg)
+dispatch(struct apid *a, struct ipc_msg *imsg)
 {
-	struct imsg_rd	rd;
+	struct ipc_rd	rd;
 	uint32_t	n;
 
 	switch (imsg->hdr.type) {
-	case IMSG_NETD_CREDIT:
-		imsg_rd_init(&rd, imsg);
-		if (imsg_get_u32(&rd, &n) == -1 || imsg_get_end(&rd) != 0 ||
+	case IPC_NETD_CREDIT:
+		ipc_rd_init(&rd, imsg);
+		if (ipc_get_u32(&rd, &n) == -1 || ipc_get_end(&rd) != 0 ||
 		    n > INT32_MAX)
 			return -1;
 		a->credit += n;
 		apid_pump(a);
 		return 0;
-	case IMSG_APID_SENT:
-		if (imsg->hdr.len != IMSG_HDR_SIZE)
+	case IPC_APID_SENT:
+		if (imsg->hdr.len != IPC_HDR_SIZE)
 			return -1;
 		return apid_sent(a, imsg->hdr.id);
-	case IMSG_APID_IN_REQUEST:
+	case IPC_APID_IN_REQUEST:
 		return in_request(a, imsg);
-	case IMSG_APID_IN_RESPONSE:
+	case IPC_APID_IN_RESPONSE:
 		return in_response(a, imsg);
-	case IMSG_APID_SEND_FAILED:
+	case IPC_APID_SEND_FAILED:
 		return send_failed(a, imsg);
 	}
 	return -1;
@@ -339,29 +339,29 @@ static void
 netd_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct apid	*a = w->data;
-	struct imsg	 imsg;
+	struct ipc_msg	 imsg;
 	ssize_t		 n;
 	int		 rc;
 
 	(void)loop;
 	(void)revents;
-	if ((n = imsgbuf_read(&a->netd)) == -1) {
+	if ((n = ipc_read(&a->netd)) == -1) {
 		if (errno == EAGAIN || errno == EINTR)
 			return;
 		fatal("reading from netd");
 	}
 	if (n == 0) {
 		/* A sibling goes first when the parent stops us all. */
-		if (imsg_peer_gone(PARENT_FILENO, 500)) {
+		if (ipc_peer_gone(PARENT_FILENO, 500)) {
 			log_debug("the parent is gone");
 			exit(0);
 		}
 		fatalx("netd closed its channel");
 	}
-	while ((rc = imsg_get(&a->netd, &imsg)) == 1)
+	while ((rc = ipc_next(&a->netd, &imsg)) == 1)
 		if (dispatch(a, &imsg) != 0)
 			fatalx("bad message from netd: type %u (%s) size %u",
-			    imsg.hdr.type, imsg_type_name(imsg.hdr.type),
+			    imsg.hdr.type, ipc_type_name(imsg.hdr.type),
 			    imsg.hdr.len);
 	if (rc == -1)
 		fatalx("malformed frame from netd");
@@ -375,7 +375,7 @@ parent_cb(struct ev_loop *loop, ev_io *w, int revents)
 
 	(void)loop;
 	(void)revents;
-	if ((n = imsgbuf_read(&a->parent)) == -1) {
+	if ((n = ipc_read(&a->parent)) == -1) {
 		if (errno == EAGAIN || errno == EINTR)
 			return;
 		/* A parent that ended before reading our ready message. */
@@ -430,9 +430,9 @@ main(int argc, char *argv[])
 	if ((a = calloc(1, sizeof(*a))) == NULL)
 		fatal("calloc");
 	TAILQ_INIT(&a->waiting);
-	if (imsgbuf_init(&a->parent, PARENT_FILENO) != 0 ||
-	    imsgbuf_init(&a->netd, SIBLING_FILENO) != 0)
-		fatal("imsgbuf_init");
+	if (ipc_init(&a->parent, PARENT_FILENO) != 0 ||
+	    ipc_init(&a->netd, SIBLING_FILENO) != 0)
+		fatal("ipc_init");
 	memset(&cfg, 0, sizeof(cfg));
 	read_config(&a->parent, &cfg);
 	if ((int)cfg.verbose > verbose)

@@ -14,7 +14,7 @@
 
 #include <ev.h>
 
-#include "imsg.h"
+#include "ipc.h"
 #include "msgjson.h"
 #include "rconn.h"
 #include "redisurl.h"
@@ -82,14 +82,14 @@ LIST_HEAD(apid_reqs, apid_req);
 struct apid_out {
 	TAILQ_ENTRY(apid_out)	 entry;
 	struct apid_req		*req;
-	struct ibuf		*ib;
+	struct ipc_buf		*ib;
 };
 TAILQ_HEAD(apid_outs, apid_out);
 
 struct apid {
 	struct ev_loop		*loop;
-	struct imsgbuf		 parent;
-	struct imsgbuf		 netd;
+	struct ipc_chan		 parent;
+	struct ipc_chan		 netd;
 	ev_io			 parent_ev;
 	ev_io			 netd_rev;
 	ev_io			 netd_wev;
@@ -118,7 +118,7 @@ struct apid {
 };
 
 /* apid.c */
-void	apid_netd_send(struct apid *, struct ibuf *);
+void	apid_netd_send(struct apid *, struct ipc_buf *);
 
 /* apid_redis.c */
 void	apid_redis_init(struct apid *);

@@ -25,7 +25,7 @@
 
 #include "apid.h"
 #include "envelope.h"
-#include "imsgtypes.h"
+#include "ipc_types.h"
 #include "log.h"
 #include "peer.pb-c.h"
 
@@ -245,25 +245,25 @@ static void
 answer_remote(struct apid *a, struct apid_job *j, const char *why)
 {
 	struct apid_out	*o;
-	struct ibuf	*ib;
+	struct ipc_buf	*ib;
 	char		 msg[512];
 
 	snprintf(msg, sizeof(msg), "other: %s", why);
-	ib = imsg_create(IMSG_NETD_OUT_RESPONSE, 0, 128 + strlen(j->ruid));
-	ibuf_add_str(ib, j->ruid);
-	ibuf_add_u32(ib, j->twin);
-	ibuf_add_u32(ib, j->conn != NULL);
-	ibuf_add_str(ib, j->conn != NULL ? j->conn : "");
-	ibuf_add_u32(ib, 0);
-	ibuf_add_str(ib, "");
-	ibuf_add_u64(ib, 0);
-	ibuf_add_u64(ib, APID_TTL_DEFAULT);
-	ibuf_add_u32(ib, 1);
-	ibuf_add_u32(ib, 0);
-	ibuf_add_str(ib, msg);
-	ibuf_add_bytes(ib, "", 0);
+	ib = ipc_create(IPC_NETD_OUT_RESPONSE, 0, 128 + strlen(j->ruid));
+	ipc_put_str(ib, j->ruid);
+	ipc_put_u32(ib, j->twin);
+	ipc_put_u32(ib, j->conn != NULL);
+	ipc_put_str(ib, j->conn != NULL ? j->conn : "");
+	ipc_put_u32(ib, 0);
+	ipc_put_str(ib, "");
+	ipc_put_u64(ib, 0);
+	ipc_put_u64(ib, APID_TTL_DEFAULT);
+	ipc_put_u32(ib, 1);
+	ipc_put_u32(ib, 0);
+	ipc_put_str(ib, msg);
+	ipc_put_bytes(ib, "", 0);
 	if (ib == NULL || ib->err != 0) {
-		ibuf_free(ib);
+		ipc_buf_free(ib);
 		log_warnx("cannot answer request %s", j->ruid);
 		return;
 	}
@@ -911,20 +911,20 @@ static void
 req_send_one(struct apid *a, struct apid_req *r)
 {
 	const struct msg_out_req	*q = r->req;
-	struct ibuf			*ib;
+	struct ipc_buf			*ib;
 
-	ib = imsg_create(IMSG_NETD_OUT_REQUEST, r->id, q->datlen + 256 +
+	ib = ipc_create(IPC_NETD_OUT_REQUEST, r->id, q->datlen + 256 +
 	    strlen(q->cmd));
-	ibuf_add_str(ib, r->uid);
-	ibuf_add_str(ib, q->cmd);
-	ibuf_add_u32(ib, q->tag.set);
-	ibuf_add_str(ib, q->tag.set ? q->tag.s : "");
-	ibuf_add_u32(ib, q->shm.set);
-	ibuf_add_str(ib, q->shm.set ? q->shm.s : "");
-	ibuf_add_u64(ib, r->ts);
-	ibuf_add_u64(ib, r->exp < APID_TTL_MAX ? r->exp : APID_TTL_MAX);
-	ibuf_add_u32(ib, q->dst[r->next]);
-	ibuf_add_bytes(ib, q->dat, q->datlen);
+	ipc_put_str(ib, r->uid);
+	ipc_put_str(ib, q->cmd);
+	ipc_put_u32(ib, q->tag.set);
+	ipc_put_str(ib, q->tag.set ? q->tag.s : "");
+	ipc_put_u32(ib, q->shm.set);
+	ipc_put_str(ib, q->shm.set ? q->shm.s : "");
+	ipc_put_u64(ib, r->ts);
+	ipc_put_u64(ib, r->exp < APID_TTL_MAX ? r->exp : APID_TTL_MAX);
+	ipc_put_u32(ib, q->dst[r->next]);
+	ipc_put_bytes(ib, q->dat, q->datlen);
 	r->next++;
 	a->credit--;
 	apid_netd_send(a, ib);
@@ -1119,7 +1119,7 @@ local_response(struct apid *a, const char *json, size_t len)
 	struct msg_out_resp	*m;
 	struct msgjson_opt	*conn;
 	struct apid_out		*o;
-	struct ibuf		*ib;
+	struct ipc_buf		*ib;
 	char			 why[MSGJSON_ERR_MAX];
 	uint32_t		 twin;
 
@@ -1135,27 +1135,27 @@ local_response(struct apid *a, const char *json, size_t len)
 		if (!m->ref.set)
 			log_debug("response to %s without ref: it will be "
 			    "lost", m->dst);
-		ib = imsg_create(IMSG_NETD_OUT_RESPONSE, 0, m->datlen + 256);
-		ibuf_add_str(ib, m->ref.set ? m->ref.s : "");
-		ibuf_add_u32(ib, twin);
-		ibuf_add_u32(ib, conn->set);
-		ibuf_add_str(ib, conn->s);
-		ibuf_add_u32(ib, m->shm.set);
-		ibuf_add_str(ib, m->shm.set ? m->shm.s : "");
-		ibuf_add_u64(ib, m->now);
-		ibuf_add_u64(ib, APID_RESPONSE_TTL);
-		ibuf_add_u32(ib, m->has_err);
-		ibuf_add_u32(ib, m->has_err ? m->err.code : 0);
-		ibuf_add_str(ib, m->has_err ? m->err.message : "");
+		ib = ipc_create(IPC_NETD_OUT_RESPONSE, 0, m->datlen + 256);
+		ipc_put_str(ib, m->ref.set ? m->ref.s : "");
+		ipc_put_u32(ib, twin);
+		ipc_put_u32(ib, conn->set);
+		ipc_put_str(ib, conn->s);
+		ipc_put_u32(ib, m->shm.set);
+		ipc_put_str(ib, m->shm.set ? m->shm.s : "");
+		ipc_put_u64(ib, m->now);
+		ipc_put_u64(ib, APID_RESPONSE_TTL);
+		ipc_put_u32(ib, m->has_err);
+		ipc_put_u32(ib, m->has_err ? m->err.code : 0);
+		ipc_put_str(ib, m->has_err ? m->err.message : "");
 		if (m->has_err)
-			ibuf_add_bytes(ib, "", 0);
+			ipc_put_bytes(ib, "", 0);
 		else
-			ibuf_add_bytes(ib, m->dat, m->datlen);
+			ipc_put_bytes(ib, m->dat, m->datlen);
 		msgjson_out_resp_clear(m);
 		if (ib == NULL || ib->err != 0) {
 			log_warnx("response to %s does not fit a message to "
 			    "netd, dropped", m->dst);
-			ibuf_free(ib);
+			ipc_buf_free(ib);
 		} else {
 			if ((o = calloc(1, sizeof(*o))) == NULL)
 				fatal("calloc");
@@ -1336,8 +1336,8 @@ recovered(struct apid *a)
 	 */
 	if (!a->ready) {
 		a->ready = 1;
-		if (imsg_compose(&a->parent, IMSG_PEER_READY, 0, &none,
-		    sizeof(none)) == -1 || imsgbuf_flush(&a->parent) == -1)
+		if (ipc_compose(&a->parent, IPC_PEER_READY, 0, &none,
+		    sizeof(none)) == -1 || ipc_flush(&a->parent) == -1)
 			log_warn("telling the parent we are ready");
 	}
 	apid_pump(a);

@@ -21,7 +21,7 @@
 #include <sodium.h>
 
 #include "bip39.h"
-#include "imsgtypes.h"
+#include "ipc_types.h"
 #include "keyd.h"
 #include "log.h"
 
@@ -72,10 +72,10 @@ domain_valid(const char *d)
 
 /* Waits for the one configuration frame; anything else is fatal. */
 static void
-read_config(struct keyd *k, struct imsgbuf *ib, struct keyd_config *c)
+read_config(struct keyd *k, struct ipc_chan *ib, struct keyd_config *c)
 {
-	struct imsg	imsg;
-	struct imsg_rd	rd;
+	struct ipc_msg	imsg;
+	struct ipc_rd	rd;
 	char		dom[KEYD_DOMAIN_MAX + 1];
 	uint32_t	pallet, call, n, i;
 	size_t		len, at;
@@ -83,24 +83,24 @@ read_config(struct keyd *k, struct imsgbuf *ib, struct keyd_config *c)
 	ssize_t		r;
 	int		got;
 
-	while ((got = imsg_get(ib, &imsg)) == 0) {
-		if ((r = imsgbuf_read(ib)) == -1 && errno != EINTR &&
+	while ((got = ipc_next(ib, &imsg)) == 0) {
+		if ((r = ipc_read(ib)) == -1 && errno != EINTR &&
 		    errno != EAGAIN)
 			fatal("reading the configuration");
 		if (r == 0)
 			fatalx("the parent closed before sending the "
 			    "configuration");
 	}
-	if (got == -1 || imsg.hdr.type != IMSG_KEYD_CONFIG)
+	if (got == -1 || imsg.hdr.type != IPC_KEYD_CONFIG)
 		fatalx("expected the configuration from the parent, got "
 		    "type %u size %u", imsg.hdr.type, imsg.hdr.len);
-	imsg_rd_init(&rd, &imsg);
-	if (imsg_get_u32(&rd, &c->key_type) == -1 ||
-	    imsg_get_u32(&rd, &c->source) == -1 ||
-	    imsg_get_str(&rd, c->path, sizeof(c->path)) == -1 ||
-	    imsg_get_u32(&rd, &pallet) == -1 ||
-	    imsg_get_u32(&rd, &call) == -1 ||
-	    imsg_get_u32(&rd, &n) == -1)
+	ipc_rd_init(&rd, &imsg);
+	if (ipc_get_u32(&rd, &c->key_type) == -1 ||
+	    ipc_get_u32(&rd, &c->source) == -1 ||
+	    ipc_get_str(&rd, c->path, sizeof(c->path)) == -1 ||
+	    ipc_get_u32(&rd, &pallet) == -1 ||
+	    ipc_get_u32(&rd, &call) == -1 ||
+	    ipc_get_u32(&rd, &n) == -1)
 		fatalx("malformed configuration (size %u)", imsg.hdr.len);
 	if (c->key_type > KEY_ED25519 || c->source > KEYD_SECRET_CREDENTIALS ||
 	    pallet > UINT8_MAX || call > UINT8_MAX || n > KEYD_DOMAINS_MAX)
@@ -108,7 +108,7 @@ read_config(struct keyd *k, struct imsgbuf *ib, struct keyd_config *c)
 	k->pallet = (uint8_t)pallet;
 	k->call = (uint8_t)call;
 	for (i = 0, len = 0; i < n; i++) {
-		if (imsg_get_str(&rd, dom, sizeof(dom)) == -1 ||
+		if (ipc_get_str(&rd, dom, sizeof(dom)) == -1 ||
 		    !domain_valid(dom))
 			fatalx("configuration: relay domain %u is not a valid "
 			    "domain name", i + 1);
@@ -123,9 +123,9 @@ read_config(struct keyd *k, struct imsgbuf *ib, struct keyd_config *c)
 	if (n > 0 && (why = twin_relay_check(k->relay, len, &at)) != NULL)
 		fatalx("configuration: tfchain would refuse the relay field "
 		    "\"%s\": %s", k->relay, why);
-	if (imsg_get_str(&rd, c->jail, sizeof(c->jail)) == -1 ||
-	    imsg_get_str(&rd, c->user, sizeof(c->user)) == -1 ||
-	    imsg_get_end(&rd) != 0)
+	if (ipc_get_str(&rd, c->jail, sizeof(c->jail)) == -1 ||
+	    ipc_get_str(&rd, c->user, sizeof(c->user)) == -1 ||
+	    ipc_get_end(&rd) != 0)
 		fatalx("malformed configuration (size %u)", imsg.hdr.len);
 }
 
@@ -196,10 +196,10 @@ read_secret(const struct keyd_config *c, char *buf, size_t cap)
 }
 
 static void
-loop(struct keyd *k, struct imsgbuf *parent, struct imsgbuf *netd)
+loop(struct keyd *k, struct ipc_chan *parent, struct ipc_chan *netd)
 {
 	struct pollfd	pfd[2];
-	struct imsg	imsg;
+	struct ipc_msg	imsg;
 	ssize_t		n;
 	int		rc;
 
@@ -208,7 +208,7 @@ loop(struct keyd *k, struct imsgbuf *parent, struct imsgbuf *netd)
 		pfd[0].events = POLLIN;
 		pfd[1].fd = netd->fd;
 		pfd[1].events = POLLIN;
-		if (imsgbuf_pending(netd) > 0)
+		if (ipc_pending(netd) > 0)
 			pfd[1].events |= POLLOUT;
 		if (poll(pfd, 2, -1) == -1) {
 			if (errno == EINTR)
@@ -217,7 +217,7 @@ loop(struct keyd *k, struct imsgbuf *parent, struct imsgbuf *netd)
 		}
 		/* The parent only ever closes: that is our cue to go. */
 		if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) {
-			if ((n = imsgbuf_read(parent)) == 0 ||
+			if ((n = ipc_read(parent)) == 0 ||
 			    (n == -1 && errno != EAGAIN && errno != EINTR)) {
 				log_debug("the parent is gone");
 				return;
@@ -226,27 +226,27 @@ loop(struct keyd *k, struct imsgbuf *parent, struct imsgbuf *netd)
 				fatalx("unexpected data from the parent "
 				    "(size %zd)", n);
 		}
-		if (pfd[1].revents & POLLOUT && imsgbuf_write(netd) == -1)
+		if (pfd[1].revents & POLLOUT && ipc_write(netd) == -1)
 			fatal("writing to netd");
 		if ((pfd[1].revents & (POLLIN | POLLHUP | POLLERR)) == 0)
 			continue;
-		if ((n = imsgbuf_read(netd)) == -1 && errno != EAGAIN &&
+		if ((n = ipc_read(netd)) == -1 && errno != EAGAIN &&
 		    errno != EINTR)
 			fatal("reading from netd");
 		if (n == 0) {
 			log_debug("netd closed its channel");
 			return;
 		}
-		while ((rc = imsg_get(netd, &imsg)) == 1) {
+		while ((rc = ipc_next(netd, &imsg)) == 1) {
 			if (keyd_dispatch(k, &imsg, netd) != 0)
 				fatalx("bad request from netd: type %u (%s) "
 				    "size %u", imsg.hdr.type,
-				    imsg_type_name(imsg.hdr.type),
+				    ipc_type_name(imsg.hdr.type),
 				    imsg.hdr.len);
 		}
 		if (rc == -1)
 			fatalx("malformed frame from netd");
-		if (imsgbuf_write(netd) == -1)
+		if (ipc_write(netd) == -1)
 			fatal("writing to netd");
 	}
 }
@@ -255,7 +255,7 @@ int
 main(int argc, char *argv[])
 {
 	struct keyd_config	 cfg;
-	struct imsgbuf		 parent, netd;
+	struct ipc_chan		 parent, netd;
 	struct keyd		 k;
 	const char		*err;
 	char			*secret;
@@ -287,8 +287,8 @@ main(int argc, char *argv[])
 		fatalx("started without its channels; rmb-peer starts it");
 	if (sodium_init() < 0 || e2e_init() != 0)
 		fatalx("cannot initialise the crypto libraries");
-	if (keyd_init(&k) != 0 || imsgbuf_init(&parent, PARENT_FILENO) != 0 ||
-	    imsgbuf_init(&netd, SIBLING_FILENO) != 0)
+	if (keyd_init(&k) != 0 || ipc_init(&parent, PARENT_FILENO) != 0 ||
+	    ipc_init(&netd, SIBLING_FILENO) != 0)
 		fatal("keyd_init");
 	memset(&cfg, 0, sizeof(cfg));
 	read_config(&k, &parent, &cfg);

@@ -12,7 +12,7 @@
 
 #include "e2e.h"
 #include "identity.h"
-#include "imsg.h"
+#include "ipc.h"
 #include "tfchain.h"
 
 #define KEYD_JWT_TTL_MAX	3600	/* longest token keyd makes, seconds */
@@ -20,7 +20,7 @@
 #define KEYD_DOMAIN_MAX		253	/* one DNS name */
 #define KEYD_LRU_SIZE		64	/* cached ECDH keys */
 
-/* Error codes of IMSG_KEYD_ERROR, as the envelope error codes use them. */
+/* Error codes of IPC_KEYD_ERROR, as the envelope error codes use them. */
 #define KEYD_ERR_CRYPTO		106
 #define KEYD_ERR_OTHER		500
 
@@ -45,7 +45,7 @@ struct keyd {
 	uint8_t			 pallet;
 	uint8_t			 call;
 	char			 relay[TWIN_RELAY_MAX + 1];	/* "a_b" */
-	uint8_t			*scratch;	/* IMSG_MAX bytes */
+	uint8_t			*scratch;	/* IPC_MAX bytes */
 };
 
 /* keyd_verbs.c */
@@ -53,7 +53,7 @@ int	keyd_init(struct keyd *);
 void	keyd_free(struct keyd *);
 int	keyd_set_secret(struct keyd *, enum key_type, const char *secret,
 	    size_t len, const char **err);
-int	keyd_dispatch(struct keyd *, const struct imsg *, struct imsgbuf *);
+int	keyd_dispatch(struct keyd *, const struct ipc_msg *, struct ipc_chan *);
 
 /* keyd_sandbox.c */
 void	keyd_jail(const char *dir, const char *user);

@@ -11,7 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "imsgtypes.h"
+#include "ipc_types.h"
 #include "keyd.h"
 #include "log.h"
 #include "privdrop.h"

@@ -3,7 +3,7 @@
  * The verbs of rmb-keyd.  Each request is parsed completely (every field,
  * then nothing left over) before anything is computed; a request that is
  * malformed is a broken sibling and ends keyd, one that is well formed but
- * refused gets an IMSG_KEYD_ERROR reply and keyd goes on.
+ * refused gets an IPC_KEYD_ERROR reply and keyd goes on.
  */
 #include <string.h>
 #include <time.h>
@@ -13,7 +13,7 @@
 #include "bip39.h"
 #include "envelope.h"
 #include "extrinsic.h"
-#include "imsgtypes.h"
+#include "ipc_types.h"
 #include "jwt.h"
 #include "keyd.h"
 
@@ -24,7 +24,7 @@ keyd_init(struct keyd *k)
 	k->pallet = TFCHAIN_PALLET_TFGRID;
 	k->call = TFCHAIN_CALL_UPDATE_TWIN;
 	if ((k->s = sodium_malloc(sizeof(*k->s))) == NULL ||
-	    (k->scratch = sodium_malloc(IMSG_MAX)) == NULL)
+	    (k->scratch = sodium_malloc(IPC_MAX)) == NULL)
 		return -1;
 	sodium_memzero(k->s, sizeof(*k->s));
 	return 0;
@@ -58,50 +58,50 @@ keyd_set_secret(struct keyd *k, enum key_type type, const char *secret,
 	return rc;
 }
 
-/* imsg_close() fails, and frees, a frame whose adds failed: one check. */
+/* ipc_close() fails, and frees, a frame whose adds failed: one check. */
 static int
-refuse(struct imsgbuf *out, uint32_t id, uint32_t code, const char *msg)
+refuse(struct ipc_chan *out, uint32_t id, uint32_t code, const char *msg)
 {
-	struct ibuf	*b = imsg_create(IMSG_KEYD_ERROR, id, 64);
+	struct ipc_buf	*b = ipc_create(IPC_KEYD_ERROR, id, 64);
 
-	ibuf_add_u32(b, code);
-	ibuf_add_str(b, msg);
-	return imsg_close(out, b);
+	ipc_put_u32(b, code);
+	ipc_put_str(b, msg);
+	return ipc_close(out, b);
 }
 
 /* A reply of one bytes field. */
 static int
-reply_bytes(struct imsgbuf *out, const struct imsg *req, const void *p,
+reply_bytes(struct ipc_chan *out, const struct ipc_msg *req, const void *p,
     size_t len)
 {
-	struct ibuf	*b = imsg_create(req->hdr.type, req->hdr.id, len + 8);
+	struct ipc_buf	*b = ipc_create(req->hdr.type, req->hdr.id, len + 8);
 
-	ibuf_add_bytes(b, p, len);
-	return imsg_close(out, b);
+	ipc_put_bytes(b, p, len);
+	return ipc_close(out, b);
 }
 
 static int
-verb_identity(struct keyd *k, struct imsg_rd *rd, const struct imsg *req,
-    struct imsgbuf *out)
+verb_identity(struct keyd *k, struct ipc_rd *rd, const struct ipc_msg *req,
+    struct ipc_chan *out)
 {
-	struct ibuf	*b;
+	struct ipc_buf	*b;
 
-	if (imsg_get_end(rd) != 0)
+	if (ipc_get_end(rd) != 0)
 		return -1;
-	b = imsg_create(req->hdr.type, req->hdr.id, 96);
-	ibuf_add_u32(b, k->s->id.type);
-	ibuf_add_bytes(b, k->s->id.account, ACCOUNT_BYTES);
-	ibuf_add_bytes(b, k->s->e2e.pk, E2E_PK_BYTES);
-	return imsg_close(out, b);
+	b = ipc_create(req->hdr.type, req->hdr.id, 96);
+	ipc_put_u32(b, k->s->id.type);
+	ipc_put_bytes(b, k->s->id.account, ACCOUNT_BYTES);
+	ipc_put_bytes(b, k->s->e2e.pk, E2E_PK_BYTES);
+	return ipc_close(out, b);
 }
 
 static int
-verb_set_twin(struct keyd *k, struct imsg_rd *rd, const struct imsg *req,
-    struct imsgbuf *out)
+verb_set_twin(struct keyd *k, struct ipc_rd *rd, const struct ipc_msg *req,
+    struct ipc_chan *out)
 {
 	uint32_t	twin;
 
-	if (imsg_get_u32(rd, &twin) == -1 || imsg_get_end(rd) != 0)
+	if (ipc_get_u32(rd, &twin) == -1 || ipc_get_end(rd) != 0)
 		return -1;
 	if (twin == 0)
 		return refuse(out, req->hdr.id, KEYD_ERR_OTHER,
@@ -110,12 +110,12 @@ verb_set_twin(struct keyd *k, struct imsg_rd *rd, const struct imsg *req,
 		return refuse(out, req->hdr.id, KEYD_ERR_OTHER,
 		    "the twin id is already set and cannot change");
 	k->twin = twin;
-	return imsg_compose(out, req->hdr.type, req->hdr.id, NULL, 0);
+	return ipc_compose(out, req->hdr.type, req->hdr.id, NULL, 0);
 }
 
 static int
-verb_sign_envelope(struct keyd *k, struct imsg_rd *rd,
-    const struct imsg *req, struct imsgbuf *out)
+verb_sign_envelope(struct keyd *k, struct ipc_rd *rd,
+    const struct ipc_msg *req, struct ipc_chan *out)
 {
 	const uint8_t	*p;
 	const char	*why = NULL;
@@ -123,8 +123,8 @@ verb_sign_envelope(struct keyd *k, struct imsg_rd *rd,
 	uint8_t		 digest[CHALLENGE_BYTES], sig[SIG65_BYTES];
 	size_t		 len;
 
-	if (imsg_get_bytes(rd, &p, &len, ENVELOPE_MAX) == -1 ||
-	    imsg_get_end(rd) != 0)
+	if (ipc_get_bytes(rd, &p, &len, ENVELOPE_MAX) == -1 ||
+	    ipc_get_end(rd) != 0)
 		return -1;
 	if (k->twin == 0)
 		return refuse(out, req->hdr.id, KEYD_ERR_OTHER,
@@ -155,8 +155,8 @@ verb_sign_envelope(struct keyd *k, struct imsg_rd *rd,
  * into the future nor tie it to a session.
  */
 static int
-verb_jwt(struct keyd *k, struct imsg_rd *rd, const struct imsg *req,
-    struct imsgbuf *out)
+verb_jwt(struct keyd *k, struct ipc_rd *rd, const struct ipc_msg *req,
+    struct ipc_chan *out)
 {
 	struct timespec	 now;
 	char		 tok[JWT_MAX];
@@ -164,7 +164,7 @@ verb_jwt(struct keyd *k, struct imsg_rd *rd, const struct imsg *req,
 	uint32_t	 ttl;
 	int		 n;
 
-	if (imsg_get_u32(rd, &ttl) == -1 || imsg_get_end(rd) != 0)
+	if (ipc_get_u32(rd, &ttl) == -1 || ipc_get_end(rd) != 0)
 		return -1;
 	if (k->twin == 0)
 		return refuse(out, req->hdr.id, KEYD_ERR_OTHER,
@@ -213,24 +213,24 @@ shared_key(struct keyd *k, const uint8_t *pk, size_t pklen,
 }
 
 static int
-verb_seal_open(struct keyd *k, struct imsg_rd *rd, const struct imsg *req,
-    struct imsgbuf *out)
+verb_seal_open(struct keyd *k, struct ipc_rd *rd, const struct ipc_msg *req,
+    struct ipc_chan *out)
 {
 	const uint8_t	*pk, *in, *key;
 	size_t		 pklen, len, n;
 	int		 rc;
 
-	if (imsg_get_bytes(rd, &pk, &pklen, E2E_PK_MAX_BYTES) == -1 ||
-	    imsg_get_bytes(rd, &in, &len, ENVELOPE_MAX) == -1 ||
-	    imsg_get_end(rd) != 0)
+	if (ipc_get_bytes(rd, &pk, &pklen, E2E_PK_MAX_BYTES) == -1 ||
+	    ipc_get_bytes(rd, &in, &len, ENVELOPE_MAX) == -1 ||
+	    ipc_get_end(rd) != 0)
 		return -1;
 	if (shared_key(k, pk, pklen, &key) != 0)
 		return refuse(out, req->hdr.id, KEYD_ERR_CRYPTO,
 		    "e2e error: malformed public key");
-	if (req->hdr.type == IMSG_KEYD_SEAL)
-		rc = e2e_seal(k->scratch, IMSG_MAX, &n, key, in, len);
+	if (req->hdr.type == IPC_KEYD_SEAL)
+		rc = e2e_seal(k->scratch, IPC_MAX, &n, key, in, len);
 	else
-		rc = e2e_open(k->scratch, IMSG_MAX, &n, key, in, len);
+		rc = e2e_open(k->scratch, IPC_MAX, &n, key, in, len);
 	if (rc != 0)
 		return refuse(out, req->hdr.id, KEYD_ERR_CRYPTO,
 		    "e2e error: invalid cipher data");
@@ -244,8 +244,8 @@ verb_seal_open(struct keyd *k, struct imsg_rd *rd, const struct imsg *req,
  * whose hash netd must know, so nothing can be signed for the future.
  */
 static int
-verb_sign_update_twin(struct keyd *k, struct imsg_rd *rd,
-    const struct imsg *req, struct imsgbuf *out)
+verb_sign_update_twin(struct keyd *k, struct ipc_rd *rd,
+    const struct ipc_msg *req, struct ipc_chan *out)
 {
 	static const uint8_t	 zero[32];
 	struct ext_params	 x;
@@ -258,13 +258,13 @@ verb_sign_update_twin(struct keyd *k, struct imsg_rd *rd,
 	uint64_t		 block;
 	size_t			 calllen, signlen, glen, hlen;
 
-	if (imsg_get_u32(rd, &x.nonce) == -1 ||
-	    imsg_get_u32(rd, &x.spec_version) == -1 ||
-	    imsg_get_u32(rd, &x.tx_version) == -1 ||
-	    imsg_get_bytes(rd, &genesis, &glen, sizeof(x.genesis)) == -1 ||
-	    glen != sizeof(x.genesis) || imsg_get_u64(rd, &block) == -1 ||
-	    imsg_get_bytes(rd, &hash, &hlen, sizeof(x.checkpoint)) == -1 ||
-	    hlen != sizeof(x.checkpoint) || imsg_get_end(rd) != 0)
+	if (ipc_get_u32(rd, &x.nonce) == -1 ||
+	    ipc_get_u32(rd, &x.spec_version) == -1 ||
+	    ipc_get_u32(rd, &x.tx_version) == -1 ||
+	    ipc_get_bytes(rd, &genesis, &glen, sizeof(x.genesis)) == -1 ||
+	    glen != sizeof(x.genesis) || ipc_get_u64(rd, &block) == -1 ||
+	    ipc_get_bytes(rd, &hash, &hlen, sizeof(x.checkpoint)) == -1 ||
+	    hlen != sizeof(x.checkpoint) || ipc_get_end(rd) != 0)
 		return -1;
 	/* The runtime's hash of a block it does not know: never a real one. */
 	if (memcmp(hash, zero, sizeof(zero)) == 0)
@@ -301,24 +301,24 @@ verb_sign_update_twin(struct keyd *k, struct imsg_rd *rd,
 }
 
 int
-keyd_dispatch(struct keyd *k, const struct imsg *req, struct imsgbuf *out)
+keyd_dispatch(struct keyd *k, const struct ipc_msg *req, struct ipc_chan *out)
 {
-	struct imsg_rd	rd;
+	struct ipc_rd	rd;
 
-	imsg_rd_init(&rd, req);
+	ipc_rd_init(&rd, req);
 	switch (req->hdr.type) {
-	case IMSG_KEYD_IDENTITY:
+	case IPC_KEYD_IDENTITY:
 		return verb_identity(k, &rd, req, out);
-	case IMSG_KEYD_SET_TWIN:
+	case IPC_KEYD_SET_TWIN:
 		return verb_set_twin(k, &rd, req, out);
-	case IMSG_KEYD_SIGN_ENVELOPE:
+	case IPC_KEYD_SIGN_ENVELOPE:
 		return verb_sign_envelope(k, &rd, req, out);
-	case IMSG_KEYD_JWT:
+	case IPC_KEYD_JWT:
 		return verb_jwt(k, &rd, req, out);
-	case IMSG_KEYD_SEAL:
-	case IMSG_KEYD_OPEN:
+	case IPC_KEYD_SEAL:
+	case IPC_KEYD_OPEN:
 		return verb_seal_open(k, &rd, req, out);
-	case IMSG_KEYD_SIGN_UPDATE_TWIN_MORTAL:
+	case IPC_KEYD_SIGN_UPDATE_TWIN_MORTAL:
 		return verb_sign_update_twin(k, &rd, req, out);
 	default:		/* retired types (203, 206) too */
 		return -1;

@@ -26,7 +26,7 @@
 #include "chainrpc.h"
 #include "e2e.h"
 #include "identity.h"
-#include "imsgtypes.h"
+#include "ipc_types.h"
 #include "log.h"
 #include "netd.h"
 #include "privdrop.h"
@@ -60,8 +60,8 @@ struct netd_config {
 
 static struct {
 	struct ev_loop	*loop;
-	struct imsgbuf	 parent;
-	struct imsgbuf	 apid;
+	struct ipc_chan	 parent;
+	struct ipc_chan	 apid;
 	ev_io		 parent_rd, apid_rd, apid_wr;
 	ev_timer	 tick, credit_timer;
 	struct twindir	 twins;
@@ -120,16 +120,16 @@ netd_twin_forget(uint32_t id)
 static void
 apid_update_write(void)
 {
-	if (imsgbuf_pending(&nd.apid) > 0)
+	if (ipc_pending(&nd.apid) > 0)
 		ev_io_start(nd.loop, &nd.apid_wr);
 	else
 		ev_io_stop(nd.loop, &nd.apid_wr);
 }
 
 int
-netd_apid_send(struct ibuf *b)
+netd_apid_send(struct ipc_buf *b)
 {
-	if (imsg_close(&nd.apid, b) == -1)
+	if (ipc_close(&nd.apid, b) == -1)
 		return -1;
 	apid_update_write();
 	netd_flow_update();
@@ -139,7 +139,7 @@ netd_apid_send(struct ibuf *b)
 void
 netd_flow_update(void)
 {
-	size_t	busy = netd_proto_busy(), queued = imsgbuf_pending(&nd.apid);
+	size_t	busy = netd_proto_busy(), queued = ipc_pending(&nd.apid);
 
 	if (!nd.paused && (busy >= NETD_IN_MAX ||
 	    queued > NETD_APID_QUEUE_MAX)) {
@@ -158,11 +158,11 @@ netd_flow_update(void)
 static void
 credit_grant(uint32_t n)
 {
-	struct ibuf	*b;
+	struct ipc_buf	*b;
 
-	b = imsg_create(IMSG_NETD_CREDIT, 0, sizeof(n));
-	ibuf_add_u32(b, n);
-	if (imsg_close(&nd.apid, b) == -1)
+	b = ipc_create(IPC_NETD_CREDIT, 0, sizeof(n));
+	ipc_put_u32(b, n);
+	if (ipc_close(&nd.apid, b) == -1)
 		fatal("granting credit to apid");
 	nd.credit += n;
 	apid_update_write();
@@ -209,23 +209,23 @@ tick_cb(struct ev_loop *loop, ev_timer *w, int revents)
 }
 
 static void
-apid_dispatch(const struct imsg *imsg)
+apid_dispatch(const struct ipc_msg *imsg)
 {
 	switch (imsg->hdr.type) {
-	case IMSG_NETD_OUT_REQUEST:
-	case IMSG_NETD_OUT_RESPONSE:
+	case IPC_NETD_OUT_REQUEST:
+	case IPC_NETD_OUT_RESPONSE:
 		/* Credit is what bounds our work: going past it is a bug. */
 		if (nd.credit == 0)
 			fatalx("apid sent %s beyond its credit",
-			    imsg_type_name(imsg->hdr.type));
+			    ipc_type_name(imsg->hdr.type));
 		nd.credit--;
 		if (netd_proto_out(imsg) == -1)
 			fatalx("malformed %s from apid (size %u)",
-			    imsg_type_name(imsg->hdr.type), imsg->hdr.len);
+			    ipc_type_name(imsg->hdr.type), imsg->hdr.len);
 		break;
 	default:
 		fatalx("unexpected message from apid: type %u (%s) size %u",
-		    imsg->hdr.type, imsg_type_name(imsg->hdr.type),
+		    imsg->hdr.type, ipc_type_name(imsg->hdr.type),
 		    imsg->hdr.len);
 	}
 }
@@ -233,27 +233,27 @@ apid_dispatch(const struct imsg *imsg)
 static void
 apid_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
-	struct imsg	imsg;
+	struct ipc_msg	imsg;
 	ssize_t		n;
 	int		rc;
 
 	(void)loop;
 	(void)w;
 	(void)revents;
-	if ((n = imsgbuf_read(&nd.apid)) == -1) {
+	if ((n = ipc_read(&nd.apid)) == -1) {
 		if (errno == EAGAIN || errno == EINTR)
 			return;
 		fatal("reading from apid");
 	}
 	if (n == 0) {
 		/* A sibling goes first when the parent stops us all. */
-		if (imsg_peer_gone(PARENT_FILENO, 500)) {
+		if (ipc_peer_gone(PARENT_FILENO, 500)) {
 			log_debug("the parent is gone");
 			exit(0);
 		}
 		fatalx("apid closed its channel");
 	}
-	while ((rc = imsg_get(&nd.apid, &imsg)) == 1)
+	while ((rc = ipc_next(&nd.apid, &imsg)) == 1)
 		apid_dispatch(&imsg);
 	if (rc == -1)
 		fatalx("malformed frame from apid");
@@ -265,7 +265,7 @@ apid_write_cb(struct ev_loop *loop, ev_io *w, int revents)
 	(void)loop;
 	(void)w;
 	(void)revents;
-	if (imsgbuf_write(&nd.apid) == -1)
+	if (ipc_write(&nd.apid) == -1)
 		fatal("writing to apid");
 	apid_update_write();
 	netd_flow_update();
@@ -280,7 +280,7 @@ parent_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 	(void)loop;
 	(void)w;
 	(void)revents;
-	if ((n = imsgbuf_read(&nd.parent)) == -1) {
+	if ((n = ipc_read(&nd.parent)) == -1) {
 		if (errno == EAGAIN || errno == EINTR)
 			return;
 		/* A parent that ended before reading our ready message. */
@@ -301,58 +301,58 @@ static void
 read_config(struct netd_config *c)
 {
 	struct pollfd	 pfd;
-	struct imsg	 imsg;
-	struct imsg_rd	 rd;
+	struct ipc_msg	 imsg;
+	struct ipc_rd	 rd;
 	const char	*why;
 	uint32_t	 n, i;
 	ssize_t		 r;
 	int		 got;
 
-	while ((got = imsg_get(&nd.parent, &imsg)) == 0) {
+	while ((got = ipc_next(&nd.parent, &imsg)) == 0) {
 		pfd.fd = nd.parent.fd;
 		pfd.events = POLLIN;
 		if (poll(&pfd, 1, -1) == -1 && errno != EINTR)
 			fatal("poll");
-		if ((r = imsgbuf_read(&nd.parent)) == -1 && errno != EINTR &&
+		if ((r = ipc_read(&nd.parent)) == -1 && errno != EINTR &&
 		    errno != EAGAIN)
 			fatal("reading the configuration");
 		if (r == 0)
 			fatalx("the parent closed before sending the "
 			    "configuration");
 	}
-	if (got == -1 || imsg.hdr.type != IMSG_NETD_CONFIG)
+	if (got == -1 || imsg.hdr.type != IPC_NETD_CONFIG)
 		fatalx("expected the configuration from the parent, got "
 		    "type %u size %u", imsg.hdr.type, imsg.hdr.len);
-	imsg_rd_init(&rd, &imsg);
-	if (imsg_get_u32(&rd, &n) == -1)
+	ipc_rd_init(&rd, &imsg);
+	if (ipc_get_u32(&rd, &n) == -1)
 		fatalx("malformed configuration (size %u)", imsg.hdr.len);
 	if (n == 0 || n > NETD_RELAYS_MAX)
 		fatalx("configuration: %u relays; 1 to %d are allowed", n,
 		    NETD_RELAYS_MAX);
 	c->nrelays = n;
 	for (i = 0; i < n; i++) {
-		if (imsg_get_str(&rd, c->relay[i], sizeof(c->relay[i])) == -1)
+		if (ipc_get_str(&rd, c->relay[i], sizeof(c->relay[i])) == -1)
 			fatalx("configuration: relay URL %u is malformed or "
 			    "too long", i + 1);
 		if (netd_url_parse(&c->url[i], c->relay[i], &why) == -1)
 			fatalx("configuration: relay URL \"%s\": %s",
 			    c->relay[i], why);
 	}
-	if (imsg_get_u32(&rd, &n) == -1 || n > NETD_SUBSTRATE_MAX)
+	if (ipc_get_u32(&rd, &n) == -1 || n > NETD_SUBSTRATE_MAX)
 		fatalx("malformed configuration (size %u)", imsg.hdr.len);
 	c->nsubstrate = n;
 	for (i = 0; i < n; i++)
-		if (imsg_get_str(&rd, c->substrate[i],
+		if (ipc_get_str(&rd, c->substrate[i],
 		    sizeof(c->substrate[i])) == -1)
 			fatalx("configuration: substrate URL %u is malformed "
 			    "or too long", i + 1);
-	if (imsg_get_str(&rd, c->twins, sizeof(c->twins)) == -1 ||
-	    imsg_get_u32(&rd, &c->no_update) == -1 ||
-	    imsg_get_str(&rd, c->user, sizeof(c->user)) == -1 ||
-	    imsg_get_u32(&rd, &c->verbose) == -1 ||
-	    imsg_get_u32(&rd, &c->twin_cache) == -1 ||
-	    imsg_get_u32(&rd, &c->twin_ttl) == -1 ||
-	    imsg_get_end(&rd) != 0)
+	if (ipc_get_str(&rd, c->twins, sizeof(c->twins)) == -1 ||
+	    ipc_get_u32(&rd, &c->no_update) == -1 ||
+	    ipc_get_str(&rd, c->user, sizeof(c->user)) == -1 ||
+	    ipc_get_u32(&rd, &c->verbose) == -1 ||
+	    ipc_get_u32(&rd, &c->twin_cache) == -1 ||
+	    ipc_get_u32(&rd, &c->twin_ttl) == -1 ||
+	    ipc_get_end(&rd) != 0)
 		fatalx("malformed configuration (size %u)", imsg.hdr.len);
 	if (c->twin_cache == 0 || c->twin_cache > TWINCACHE_MAX ||
 	    c->twin_ttl == 0)
@@ -364,18 +364,18 @@ static void
 identity(uint8_t account[ACCOUNT_BYTES], uint32_t *key_type,
     uint8_t pk[E2E_PK_MAX_BYTES], size_t *pklen)
 {
-	struct imsg	 reply;
-	struct imsg_rd	 rd;
+	struct ipc_msg	 reply;
+	struct ipc_rd	 rd;
 	const uint8_t	*acc, *p;
 	size_t		 alen;
 
-	netd_keyd_sync(netd_keyd_new(IMSG_KEYD_IDENTITY, 0),
-	    IMSG_KEYD_IDENTITY, &reply, &rd);
-	if (imsg_get_u32(&rd, key_type) == -1 ||
-	    imsg_get_bytes(&rd, &acc, &alen, ACCOUNT_BYTES) == -1 ||
+	netd_keyd_sync(netd_keyd_new(IPC_KEYD_IDENTITY, 0),
+	    IPC_KEYD_IDENTITY, &reply, &rd);
+	if (ipc_get_u32(&rd, key_type) == -1 ||
+	    ipc_get_bytes(&rd, &acc, &alen, ACCOUNT_BYTES) == -1 ||
 	    alen != ACCOUNT_BYTES ||
-	    imsg_get_bytes(&rd, &p, pklen, E2E_PK_MAX_BYTES) == -1 ||
-	    imsg_get_end(&rd) != 0)
+	    ipc_get_bytes(&rd, &p, pklen, E2E_PK_MAX_BYTES) == -1 ||
+	    ipc_get_end(&rd) != 0)
 		fatalx("malformed KEYD_IDENTITY from keyd");
 	memcpy(account, acc, ACCOUNT_BYTES);
 	memcpy(pk, p, *pklen);
@@ -384,14 +384,14 @@ identity(uint8_t account[ACCOUNT_BYTES], uint32_t *key_type,
 static void
 set_twin(uint32_t twin)
 {
-	struct imsg	 reply;
-	struct imsg_rd	 rd;
-	struct ibuf	*b;
+	struct ipc_msg	 reply;
+	struct ipc_rd	 rd;
+	struct ipc_buf	*b;
 
-	b = netd_keyd_new(IMSG_KEYD_SET_TWIN, sizeof(twin));
-	ibuf_add_u32(b, twin);
-	netd_keyd_sync(b, IMSG_KEYD_SET_TWIN, &reply, &rd);
-	if (imsg_get_end(&rd) != 0)
+	b = netd_keyd_new(IPC_KEYD_SET_TWIN, sizeof(twin));
+	ipc_put_u32(b, twin);
+	netd_keyd_sync(b, IPC_KEYD_SET_TWIN, &reply, &rd);
+	if (ipc_get_end(&rd) != 0)
 		fatalx("malformed KEYD_SET_TWIN from keyd");
 }
 
@@ -446,8 +446,8 @@ open_chain(const struct netd_config *c)
 static void
 tell_ready(uint32_t twin)
 {
-	if (imsg_compose(&nd.parent, IMSG_PEER_READY, 0, &twin,
-	    sizeof(twin)) == -1 || imsgbuf_flush(&nd.parent) == -1)
+	if (ipc_compose(&nd.parent, IPC_PEER_READY, 0, &twin,
+	    sizeof(twin)) == -1 || ipc_flush(&nd.parent) == -1)
 		log_warn("telling the parent we are ready");
 }
 
@@ -502,9 +502,9 @@ main(int argc, char *argv[])
 	nonblock(PARENT_FILENO);
 	nonblock(SIBLING_FILENO);
 	nonblock(NETD_APID_FILENO);
-	if (imsgbuf_init(&nd.parent, PARENT_FILENO) == -1 ||
-	    imsgbuf_init(&nd.apid, NETD_APID_FILENO) == -1)
-		fatal("imsgbuf_init");
+	if (ipc_init(&nd.parent, PARENT_FILENO) == -1 ||
+	    ipc_init(&nd.apid, NETD_APID_FILENO) == -1)
+		fatal("ipc_init");
 	netd_keyd_init(SIBLING_FILENO);
 
 	read_config(&cfg);

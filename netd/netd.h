@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "imsg.h"
+#include "ipc.h"
 #include "tfchain.h"
 
 struct chainrpc;
@@ -82,8 +82,8 @@ typedef void (*netd_twin_cb)(void *arg, int rv, const struct twin_record *t);
 void	netd_twin_lookup(uint32_t id, netd_twin_cb cb, void *arg);
 /* Drops twin id from the cache: the next lookup reads it again. */
 void	netd_twin_forget(uint32_t id);
-/* Queues one finished frame to apid; imsg_close() semantics. */
-int	netd_apid_send(struct ibuf *);
+/* Queues one finished frame to apid; ipc_close() semantics. */
+int	netd_apid_send(struct ipc_buf *);
 /* One OUT_* message of apid is finished: its credit goes back. */
 void	netd_credit_return(void);
 /* Stops or resumes reading the relays as incoming work builds up. */
@@ -92,21 +92,21 @@ void	netd_flow_update(void);
 /* netd_keyd.c */
 /*
  * A keyd answer: err is NULL and data/len the reply's one bytes field,
- * or err and code come from IMSG_KEYD_ERROR.
+ * or err and code come from IPC_KEYD_ERROR.
  */
 typedef void (*netd_keyd_cb)(void *arg, const uint8_t *data, size_t len,
 	    uint32_t code, const char *err);
 void	netd_keyd_init(int fd);
 /* Blocking, before netd_keyd_start(): sends b, waits for its reply. */
-int	netd_keyd_call(struct ibuf *b, struct imsg *reply);
+int	netd_keyd_call(struct ipc_buf *b, struct ipc_msg *reply);
 /* A request frame with a fresh id, for netd_keyd_call(). */
-struct ibuf *netd_keyd_new(uint32_t type, size_t hint);
+struct ipc_buf *netd_keyd_new(uint32_t type, size_t hint);
 /*
  * netd_keyd_call() for start-up: a refusal, another reply type or a
  * broken channel is fatal.  rd is set to read the reply's fields.
  */
-void	netd_keyd_sync(struct ibuf *b, uint32_t type, struct imsg *reply,
-	    struct imsg_rd *rd);
+void	netd_keyd_sync(struct ipc_buf *b, uint32_t type, struct ipc_msg *reply,
+	    struct ipc_rd *rd);
 /* From here on replies are read on the loop. */
 void	netd_keyd_start(struct ev_loop *);
 /*
@@ -165,7 +165,7 @@ size_t	netd_relay_count(void);
 /* netd_proto.c */
 void	netd_proto_init(uint32_t own_twin);
 /* An OUT_REQUEST or OUT_RESPONSE from apid; -1 when it is malformed. */
-int	netd_proto_out(const struct imsg *);
+int	netd_proto_out(const struct ipc_msg *);
 /* One whole binary message from a relay. */
 void	netd_proto_in(const uint8_t *, size_t);
 /* Every second: expire and retry the envelopes no relay took yet. */

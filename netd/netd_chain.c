@@ -15,7 +15,7 @@
 
 #include "chainrpc.h"
 #include "hex.h"
-#include "imsgtypes.h"
+#include "ipc_types.h"
 #include "log.h"
 #include "metadata.h"
 #include "netd.h"
@@ -187,23 +187,23 @@ submitted(void *arg, const struct jsonrpc_resp *r, const char *err)
 static void
 sign_and_submit(void)
 {
-	struct imsg	 reply;
-	struct imsg_rd	 rd;
-	struct ibuf	*b;
+	struct ipc_msg	 reply;
+	struct ipc_rd	 rd;
+	struct ipc_buf	*b;
 	const uint8_t	*ext;
 	size_t		 len;
 	char		*params;
 
-	b = netd_keyd_new(IMSG_KEYD_SIGN_UPDATE_TWIN_MORTAL, 96);
-	ibuf_add_u32(b, ch.nonce);
-	ibuf_add_u32(b, ch.spec);
-	ibuf_add_u32(b, ch.txv);
-	ibuf_add_bytes(b, ch.genesis, sizeof(ch.genesis));
-	ibuf_add_u64(b, ch.block);
-	ibuf_add_bytes(b, ch.block_hash, sizeof(ch.block_hash));
-	netd_keyd_sync(b, IMSG_KEYD_SIGN_UPDATE_TWIN_MORTAL, &reply, &rd);
-	if (imsg_get_bytes(&rd, &ext, &len, EXTRINSIC_MAX) == -1 ||
-	    imsg_get_end(&rd) != 0)
+	b = netd_keyd_new(IPC_KEYD_SIGN_UPDATE_TWIN_MORTAL, 96);
+	ipc_put_u32(b, ch.nonce);
+	ipc_put_u32(b, ch.spec);
+	ipc_put_u32(b, ch.txv);
+	ipc_put_bytes(b, ch.genesis, sizeof(ch.genesis));
+	ipc_put_u64(b, ch.block);
+	ipc_put_bytes(b, ch.block_hash, sizeof(ch.block_hash));
+	netd_keyd_sync(b, IPC_KEYD_SIGN_UPDATE_TWIN_MORTAL, &reply, &rd);
+	if (ipc_get_bytes(&rd, &ext, &len, EXTRINSIC_MAX) == -1 ||
+	    ipc_get_end(&rd) != 0)
 		fatalx("malformed KEYD_SIGN_UPDATE_TWIN_MORTAL from keyd");
 	log_info("keyd signed update_twin of twin %u (%zu bytes), valid from "
 	    "block %llu", ch.twin, len, (unsigned long long)ch.block);

@@ -13,7 +13,7 @@
 #include <ev.h>
 
 #include "e2e.h"
-#include "imsgtypes.h"
+#include "ipc_types.h"
 #include "log.h"
 #include "netd.h"
 
@@ -34,7 +34,7 @@ struct pending {
 
 static struct {
 	struct ev_loop	*loop;
-	struct imsgbuf	 ib;
+	struct ipc_chan	 ib;
 	ev_io		 rd, wr;
 	struct pending	 slot[NETD_KEYD_INFLIGHT];
 	size_t		 inflight;
@@ -45,7 +45,7 @@ static struct {
 static void
 update_write(void)
 {
-	if (imsgbuf_pending(&kd.ib) > 0)
+	if (ipc_pending(&kd.ib) > 0)
 		ev_io_start(kd.loop, &kd.wr);
 	else
 		ev_io_stop(kd.loop, &kd.wr);
@@ -60,14 +60,14 @@ next_id(uint32_t slot)
 	return kd.seq << SLOT_BITS | slot;
 }
 
-struct ibuf *
+struct ipc_buf *
 netd_keyd_new(uint32_t type, size_t hint)
 {
-	return imsg_create(type, next_id(SLOT_MASK), hint);
+	return ipc_create(type, next_id(SLOT_MASK), hint);
 }
 
 int
-netd_keyd_call(struct ibuf *b, struct imsg *reply)
+netd_keyd_call(struct ipc_buf *b, struct ipc_msg *reply)
 {
 	struct pollfd	pfd;
 	uint32_t	id;
@@ -76,15 +76,15 @@ netd_keyd_call(struct ibuf *b, struct imsg *reply)
 
 	if (b == NULL)
 		return -1;
-	memcpy(&id, b->buf + offsetof(struct imsg_hdr, id), sizeof(id));
-	if (imsg_close(&kd.ib, b) == -1 || imsgbuf_flush(&kd.ib) == -1)
+	memcpy(&id, b->buf + offsetof(struct ipc_hdr, id), sizeof(id));
+	if (ipc_close(&kd.ib, b) == -1 || ipc_flush(&kd.ib) == -1)
 		return -1;
-	while ((rc = imsg_get(&kd.ib, reply)) == 0) {
+	while ((rc = ipc_next(&kd.ib, reply)) == 0) {
 		pfd.fd = kd.ib.fd;
 		pfd.events = POLLIN;
 		if (poll(&pfd, 1, -1) == -1 && errno != EINTR)
 			return -1;
-		n = imsgbuf_read(&kd.ib);
+		n = ipc_read(&kd.ib);
 		if (n == 0)
 			fatalx("keyd closed its channel");
 		if (n == -1 && errno != EAGAIN && errno != EINTR)
@@ -98,29 +98,29 @@ netd_keyd_call(struct ibuf *b, struct imsg *reply)
 }
 
 void
-netd_keyd_sync(struct ibuf *b, uint32_t type, struct imsg *reply,
-    struct imsg_rd *rd)
+netd_keyd_sync(struct ipc_buf *b, uint32_t type, struct ipc_msg *reply,
+    struct ipc_rd *rd)
 {
 	uint32_t	code;
 	char		msg[KEYD_ERRMSG_MAX];
 
 	if (netd_keyd_call(b, reply) == -1)
-		fatal("keyd %s", imsg_type_name(type));
-	imsg_rd_init(rd, reply);
-	if (reply->hdr.type == IMSG_KEYD_ERROR) {
-		if (imsg_get_u32(rd, &code) == -1 ||
-		    imsg_get_str(rd, msg, sizeof(msg)) == -1)
+		fatal("keyd %s", ipc_type_name(type));
+	ipc_rd_init(rd, reply);
+	if (reply->hdr.type == IPC_KEYD_ERROR) {
+		if (ipc_get_u32(rd, &code) == -1 ||
+		    ipc_get_str(rd, msg, sizeof(msg)) == -1)
 			fatalx("malformed KEYD_ERROR from keyd");
-		fatalx("keyd refused %s: %s", imsg_type_name(type), msg);
+		fatalx("keyd refused %s: %s", ipc_type_name(type), msg);
 	}
 	if (reply->hdr.type != type)
-		fatalx("keyd answered %s with %s", imsg_type_name(type),
-		    imsg_type_name(reply->hdr.type));
+		fatalx("keyd answered %s with %s", ipc_type_name(type),
+		    ipc_type_name(reply->hdr.type));
 }
 
 /* Takes a free slot for b's reply, queues b.  -1 when none is free. */
 static int
-submit(struct ibuf *b, uint32_t type, netd_keyd_cb cb, void *arg)
+submit(struct ipc_buf *b, uint32_t type, netd_keyd_cb cb, void *arg)
 {
 	struct pending	*p;
 	uint32_t	 i, s, id;
@@ -128,7 +128,7 @@ submit(struct ibuf *b, uint32_t type, netd_keyd_cb cb, void *arg)
 	if (b == NULL)
 		return -1;
 	if (kd.inflight >= NETD_KEYD_INFLIGHT) {
-		ibuf_free(b);
+		ipc_buf_free(b);
 		log_warnx("keyd: %d requests waiting already",
 		    NETD_KEYD_INFLIGHT);
 		return -1;
@@ -141,9 +141,9 @@ submit(struct ibuf *b, uint32_t type, netd_keyd_cb cb, void *arg)
 	kd.next_slot = (s + 1) % NETD_KEYD_INFLIGHT;
 	p = &kd.slot[s];
 	id = next_id(s);
-	memcpy(b->buf + offsetof(struct imsg_hdr, id), &id, sizeof(id));
-	if (imsg_close(&kd.ib, b) == -1) {
-		log_warn("keyd: %s request", imsg_type_name(type));
+	memcpy(b->buf + offsetof(struct ipc_hdr, id), &id, sizeof(id));
+	if (ipc_close(&kd.ib, b) == -1) {
+		log_warn("keyd: %s request", ipc_type_name(type));
 		return -1;
 	}
 	p->id = id;
@@ -158,38 +158,38 @@ submit(struct ibuf *b, uint32_t type, netd_keyd_cb cb, void *arg)
 int
 netd_keyd_sign(const uint8_t *env, size_t len, netd_keyd_cb cb, void *arg)
 {
-	struct ibuf	*b;
+	struct ipc_buf	*b;
 
 	if (len > ENVELOPE_MAX)
 		return -1;
-	b = imsg_create(IMSG_KEYD_SIGN_ENVELOPE, 0, len + 4);
-	ibuf_add_bytes(b, env, len);
-	return submit(b, IMSG_KEYD_SIGN_ENVELOPE, cb, arg);
+	b = ipc_create(IPC_KEYD_SIGN_ENVELOPE, 0, len + 4);
+	ipc_put_bytes(b, env, len);
+	return submit(b, IPC_KEYD_SIGN_ENVELOPE, cb, arg);
 }
 
 /* keyd dates the token by its own clock; we only ask for a lifetime. */
 int
 netd_keyd_jwt(uint32_t ttl, netd_keyd_cb cb, void *arg)
 {
-	struct ibuf	*b;
+	struct ipc_buf	*b;
 
-	b = imsg_create(IMSG_KEYD_JWT, 0, 4);
-	ibuf_add_u32(b, ttl);
-	return submit(b, IMSG_KEYD_JWT, cb, arg);
+	b = ipc_create(IPC_KEYD_JWT, 0, 4);
+	ipc_put_u32(b, ttl);
+	return submit(b, IPC_KEYD_JWT, cb, arg);
 }
 
 static int
 crypt_req(uint32_t type, const uint8_t *pk, size_t pklen, const uint8_t *in,
     size_t len, netd_keyd_cb cb, void *arg)
 {
-	struct ibuf	*b;
+	struct ipc_buf	*b;
 
 	/* keyd takes a malformed request for a broken sibling and exits. */
 	if (pklen > E2E_PK_MAX_BYTES || len > ENVELOPE_MAX)
 		return -1;
-	b = imsg_create(type, 0, pklen + len + 8);
-	ibuf_add_bytes(b, pk, pklen);
-	ibuf_add_bytes(b, in, len);
+	b = ipc_create(type, 0, pklen + len + 8);
+	ipc_put_bytes(b, pk, pklen);
+	ipc_put_bytes(b, in, len);
 	return submit(b, type, cb, arg);
 }
 
@@ -197,20 +197,20 @@ int
 netd_keyd_seal(const uint8_t *pk, size_t pklen, const uint8_t *plain,
     size_t len, netd_keyd_cb cb, void *arg)
 {
-	return crypt_req(IMSG_KEYD_SEAL, pk, pklen, plain, len, cb, arg);
+	return crypt_req(IPC_KEYD_SEAL, pk, pklen, plain, len, cb, arg);
 }
 
 int
 netd_keyd_open(const uint8_t *pk, size_t pklen, const uint8_t *cipher,
     size_t len, netd_keyd_cb cb, void *arg)
 {
-	return crypt_req(IMSG_KEYD_OPEN, pk, pklen, cipher, len, cb, arg);
+	return crypt_req(IPC_KEYD_OPEN, pk, pklen, cipher, len, cb, arg);
 }
 
 static void
-dispatch(const struct imsg *imsg)
+dispatch(const struct ipc_msg *imsg)
 {
-	struct imsg_rd	 rd;
+	struct ipc_rd	 rd;
 	struct pending	*p, done;
 	const uint8_t	*data;
 	char		 msg[KEYD_ERRMSG_MAX];
@@ -220,25 +220,25 @@ dispatch(const struct imsg *imsg)
 	p = &kd.slot[imsg->hdr.id & SLOT_MASK];
 	if (imsg->hdr.id == 0 || p->id != imsg->hdr.id)
 		fatalx("keyd answered unknown request %u (%s)", imsg->hdr.id,
-		    imsg_type_name(imsg->hdr.type));
+		    ipc_type_name(imsg->hdr.type));
 	done = *p;
 	memset(p, 0, sizeof(*p));
 	kd.inflight--;
-	imsg_rd_init(&rd, imsg);
-	if (imsg->hdr.type == IMSG_KEYD_ERROR) {
-		if (imsg_get_u32(&rd, &code) == -1 ||
-		    imsg_get_str(&rd, msg, sizeof(msg)) == -1 ||
-		    imsg_get_end(&rd) != 0)
+	ipc_rd_init(&rd, imsg);
+	if (imsg->hdr.type == IPC_KEYD_ERROR) {
+		if (ipc_get_u32(&rd, &code) == -1 ||
+		    ipc_get_str(&rd, msg, sizeof(msg)) == -1 ||
+		    ipc_get_end(&rd) != 0)
 			fatalx("malformed %s from keyd (size %u)",
-			    imsg_type_name(imsg->hdr.type), imsg->hdr.len);
+			    ipc_type_name(imsg->hdr.type), imsg->hdr.len);
 		done.cb(done.arg, NULL, 0, code, msg);
 		return;
 	}
 	if (imsg->hdr.type != done.type ||
-	    imsg_get_bytes(&rd, &data, &len, IMSG_MAX) == -1 ||
-	    imsg_get_end(&rd) != 0)
+	    ipc_get_bytes(&rd, &data, &len, IPC_MAX) == -1 ||
+	    ipc_get_end(&rd) != 0)
 		fatalx("malformed %s from keyd for %s (size %u)",
-		    imsg_type_name(imsg->hdr.type), imsg_type_name(done.type),
+		    ipc_type_name(imsg->hdr.type), ipc_type_name(done.type),
 		    imsg->hdr.len);
 	done.cb(done.arg, data, len, 0, NULL);
 }
@@ -246,28 +246,28 @@ dispatch(const struct imsg *imsg)
 static void
 read_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
-	struct imsg	imsg;
+	struct ipc_msg	imsg;
 	ssize_t		n;
 	int		rc;
 
 	(void)loop;
 	(void)w;
 	(void)revents;
-	if ((n = imsgbuf_read(&kd.ib)) == -1) {
+	if ((n = ipc_read(&kd.ib)) == -1) {
 		if (errno == EAGAIN || errno == EINTR)
 			return;
 		fatal("reading from keyd");
 	}
 	if (n == 0) {
 		/* keyd goes first when the parent stops us all. */
-		if (imsg_peer_gone(PARENT_FILENO, 500)) {
+		if (ipc_peer_gone(PARENT_FILENO, 500)) {
 			log_debug("the parent is gone");
 			exit(0);
 		}
 		fatalx("keyd closed its channel");
 	}
 	/* A callback may queue more requests: the write watcher follows. */
-	while ((rc = imsg_get(&kd.ib, &imsg)) == 1)
+	while ((rc = ipc_next(&kd.ib, &imsg)) == 1)
 		dispatch(&imsg);
 	if (rc == -1)
 		fatalx("malformed frame from keyd");
@@ -280,7 +280,7 @@ write_cb(struct ev_loop *loop, ev_io *w, int revents)
 	(void)loop;
 	(void)w;
 	(void)revents;
-	if (imsgbuf_write(&kd.ib) == -1)
+	if (ipc_write(&kd.ib) == -1)
 		fatal("writing to keyd");
 	update_write();
 }
@@ -288,7 +288,7 @@ write_cb(struct ev_loop *loop, ev_io *w, int revents)
 void
 netd_keyd_init(int fd)
 {
-	if (imsgbuf_init(&kd.ib, fd) == -1)
+	if (ipc_init(&kd.ib, fd) == -1)
 		fatal("keyd channel");
 }
 

@@ -13,7 +13,7 @@
 
 #include "e2e.h"
 #include "envelope.h"
-#include "imsgtypes.h"
+#include "ipc_types.h"
 #include "log.h"
 #include "netd.h"
 #include "utf8.h"
@@ -135,17 +135,17 @@ out_free(struct out *o)
 static void
 out_fail(struct out *o, uint32_t code, const char *msg)
 {
-	struct ibuf	*b;
+	struct ipc_buf	*b;
 
 	if (o->kind == OUT_REQUEST) {
 		log_info("request %s to twin %u not sent: %s", o->uid, o->dst,
 		    msg);
-		b = imsg_create(IMSG_APID_SEND_FAILED, o->id, 64 +
+		b = ipc_create(IPC_APID_SEND_FAILED, o->id, 64 +
 		    strlen(o->uid) + strlen(msg));
-		ibuf_add_str(b, o->uid);
-		ibuf_add_u32(b, o->dst);
-		ibuf_add_u32(b, code);
-		ibuf_add_str(b, msg);
+		ipc_put_str(b, o->uid);
+		ipc_put_u32(b, o->dst);
+		ipc_put_u32(b, code);
+		ipc_put_str(b, msg);
 		if (netd_apid_send(b) == -1)
 			log_warn("request %s: SEND_FAILED to apid", o->uid);
 	} else
@@ -160,7 +160,7 @@ out_done(struct out *o)
 	log_debug("%s %s sent to twin %u (%zu bytes)", out_what(o), o->uid,
 	    o->dst, o->framelen);
 	/* apid keeps the request journaled until every destination left. */
-	if (o->kind == OUT_REQUEST && netd_apid_send(imsg_create(IMSG_APID_SENT,
+	if (o->kind == OUT_REQUEST && netd_apid_send(ipc_create(IPC_APID_SENT,
 	    o->id, 0)) == -1)
 		log_warn("request %s: SENT to apid", o->uid);
 	out_free(o);
@@ -454,12 +454,12 @@ netd_proto_tick(void)
 
 /* A string field of apid's: any length the frame holds, no NUL. */
 static int
-get_str(struct imsg_rd *rd, char **out)
+get_str(struct ipc_rd *rd, char **out)
 {
 	const uint8_t	*p;
 	size_t		 n;
 
-	if (imsg_get_bytes(rd, &p, &n, IMSG_MAX) == -1 ||
+	if (ipc_get_bytes(rd, &p, &n, IPC_MAX) == -1 ||
 	    memchr(p, '\0', n) != NULL || (*out = malloc(n + 1)) == NULL)
 		return -1;
 	memcpy(*out, p, n);
@@ -469,12 +469,12 @@ get_str(struct imsg_rd *rd, char **out)
 
 /* u32 present (0 or 1), then the string; *out NULL when absent. */
 static int
-get_opt(struct imsg_rd *rd, char **out)
+get_opt(struct ipc_rd *rd, char **out)
 {
 	uint32_t	present;
 	char		*s;
 
-	if (imsg_get_u32(rd, &present) == -1 || present > 1 ||
+	if (ipc_get_u32(rd, &present) == -1 || present > 1 ||
 	    get_str(rd, &s) == -1)
 		return -1;
 	if (present)
@@ -485,11 +485,11 @@ get_opt(struct imsg_rd *rd, char **out)
 }
 
 static int
-get_payload(struct imsg_rd *rd, struct out *o)
+get_payload(struct ipc_rd *rd, struct out *o)
 {
 	const uint8_t	*p;
 
-	if (imsg_get_bytes(rd, &p, &o->len, ENVELOPE_MAX) == -1 ||
+	if (ipc_get_bytes(rd, &p, &o->len, ENVELOPE_MAX) == -1 ||
 	    (o->payload = malloc(o->len > 0 ? o->len : 1)) == NULL)
 		return -1;
 	memcpy(o->payload, p, o->len);
@@ -503,41 +503,41 @@ valid_text(const char *s)
 }
 
 int
-netd_proto_out(const struct imsg *imsg)
+netd_proto_out(const struct ipc_msg *imsg)
 {
-	struct imsg_rd	 rd;
+	struct ipc_rd	 rd;
 	struct out	*o;
 	uint32_t	 is_error;
 	int		 bad;
 
 	if ((o = calloc(1, sizeof(*o))) == NULL)
 		fatal("netd_proto_out");
-	imsg_rd_init(&rd, imsg);
-	if (imsg->hdr.type == IMSG_NETD_OUT_REQUEST) {
+	ipc_rd_init(&rd, imsg);
+	if (imsg->hdr.type == IPC_NETD_OUT_REQUEST) {
 		o->kind = OUT_REQUEST;
 		o->id = imsg->hdr.id;
 		bad = o->id == 0 || get_str(&rd, &o->uid) == -1 ||
 		    get_str(&rd, &o->cmd) == -1 ||
 		    get_opt(&rd, &o->tags) == -1 ||
 		    get_opt(&rd, &o->schema) == -1 ||
-		    imsg_get_u64(&rd, &o->ts) == -1 ||
-		    imsg_get_u64(&rd, &o->exp) == -1 ||
-		    imsg_get_u32(&rd, &o->dst) == -1 ||
+		    ipc_get_u64(&rd, &o->ts) == -1 ||
+		    ipc_get_u64(&rd, &o->exp) == -1 ||
+		    ipc_get_u32(&rd, &o->dst) == -1 ||
 		    get_payload(&rd, o) == -1 ||
-		    imsg_get_end(&rd) != 0;
+		    ipc_get_end(&rd) != 0;
 	} else {
 		o->kind = OUT_RESPONSE;
 		bad = get_str(&rd, &o->uid) == -1 ||
-		    imsg_get_u32(&rd, &o->dst) == -1 ||
+		    ipc_get_u32(&rd, &o->dst) == -1 ||
 		    get_opt(&rd, &o->conn) == -1 ||
 		    get_opt(&rd, &o->schema) == -1 ||
-		    imsg_get_u64(&rd, &o->ts) == -1 ||
-		    imsg_get_u64(&rd, &o->exp) == -1 ||
-		    imsg_get_u32(&rd, &is_error) == -1 || is_error > 1 ||
-		    imsg_get_u32(&rd, &o->errcode) == -1 ||
+		    ipc_get_u64(&rd, &o->ts) == -1 ||
+		    ipc_get_u64(&rd, &o->exp) == -1 ||
+		    ipc_get_u32(&rd, &is_error) == -1 || is_error > 1 ||
+		    ipc_get_u32(&rd, &o->errcode) == -1 ||
 		    get_str(&rd, &o->errmsg) == -1 ||
 		    get_payload(&rd, o) == -1 ||
-		    imsg_get_end(&rd) != 0;
+		    ipc_get_end(&rd) != 0;
 		o->is_error = !bad && is_error;
 	}
 	if (bad) {
@@ -644,10 +644,10 @@ in_refuse(struct in *in, uint32_t code, const char *msg)
 }
 
 static void
-add_opt(struct ibuf *b, int present, const char *s)
+add_opt(struct ipc_buf *b, int present, const char *s)
 {
-	ibuf_add_u32(b, present ? 1 : 0);
-	ibuf_add_str(b, present ? s : "");
+	ipc_put_u32(b, present ? 1 : 0);
+	ipc_put_str(b, present ? s : "");
 }
 
 /* The payload apid gets: the opened cipher, or the plain bytes. */
@@ -673,7 +673,7 @@ to_apid(struct in *in)
 	const Envelope	*env = in->env;
 	const Address	*s = env->source;
 	const uint8_t	*p;
-	struct ibuf	*b;
+	struct ipc_buf	*b;
 	size_t		 len;
 	int		 conn = s != NULL && s->opt_connection_case ==
 			    ADDRESS__OPT_CONNECTION_CONNECTION;
@@ -681,30 +681,30 @@ to_apid(struct in *in)
 
 	in_payload(in, &p, &len);
 	if (in->is_req) {
-		b = imsg_create(IMSG_APID_IN_REQUEST, 0, len + 256);
-		ibuf_add_str(b, env->uid);
-		ibuf_add_u32(b, in->src);
+		b = ipc_create(IPC_APID_IN_REQUEST, 0, len + 256);
+		ipc_put_str(b, env->uid);
+		ipc_put_u32(b, in->src);
 		add_opt(b, conn, conn ? s->connection : NULL);
-		ibuf_add_str(b, env->request->command);
-		ibuf_add_u64(b, env->timestamp);
-		ibuf_add_u64(b, env->expiration);
+		ipc_put_str(b, env->request->command);
+		ipc_put_u64(b, env->timestamp);
+		ipc_put_u64(b, env->expiration);
 		add_opt(b, env->opt_tags_case == ENVELOPE__OPT_TAGS_TAGS,
 		    env->tags);
 		add_opt(b, env->opt_schema_case ==
 		    ENVELOPE__OPT_SCHEMA_SCHEMA, env->schema);
-		ibuf_add_bytes(b, p, len);
+		ipc_put_bytes(b, p, len);
 	} else {
-		b = imsg_create(IMSG_APID_IN_RESPONSE, 0, len + 256);
-		ibuf_add_str(b, env->uid);
-		ibuf_add_u32(b, in->src);
+		b = ipc_create(IPC_APID_IN_RESPONSE, 0, len + 256);
+		ipc_put_str(b, env->uid);
+		ipc_put_u32(b, in->src);
 		add_opt(b, conn, conn ? s->connection : NULL);
 		add_opt(b, env->opt_schema_case ==
 		    ENVELOPE__OPT_SCHEMA_SCHEMA, env->schema);
-		ibuf_add_u64(b, env->timestamp);
-		ibuf_add_u32(b, err ? 1 : 0);
-		ibuf_add_u32(b, err ? env->error->code : 0);
-		ibuf_add_str(b, err ? env->error->message : "");
-		ibuf_add_bytes(b, p, len);
+		ipc_put_u64(b, env->timestamp);
+		ipc_put_u32(b, err ? 1 : 0);
+		ipc_put_u32(b, err ? env->error->code : 0);
+		ipc_put_str(b, err ? env->error->message : "");
+		ipc_put_bytes(b, p, len);
 	}
 	if (netd_apid_send(b) == -1)
 		log_warn("%s %s from twin %u lost on the way to apid",

@@ -9,7 +9,7 @@
 
 #include <sys/types.h>
 
-#include "imsg.h"
+#include "ipc.h"
 
 #define PEER_CONF_FILE		SYSCONFDIR "/rmb/rmb-peer.conf"
 #define PEER_STOP_WAIT_MS	5000	/* SIGTERM to SIGKILL */
@@ -36,8 +36,8 @@ struct peer_child {
 	int		 ended;		/* 1 reaped, 2 and logged */
 	int		 seen;		/* the look that first saw it end */
 	int		 stopped;	/* the signal we stopped it with */
-	int		 ready;		/* sent IMSG_PEER_READY */
-	struct imsgbuf	 ib;		/* our end of its channel */
+	int		 ready;		/* sent IPC_PEER_READY */
+	struct ipc_chan	 ib;		/* our end of its channel */
 };
 
 #endif

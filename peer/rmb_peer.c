@@ -26,8 +26,8 @@
 #include <unistd.h>
 
 #include "bip39.h"
-#include "imsg.h"
-#include "imsgtypes.h"
+#include "ipc.h"
+#include "ipc_types.h"
 #include "log.h"
 #include "notify.h"
 #include "peer.h"
@@ -544,66 +544,66 @@ start_child(struct peer_child *c, const char *dir, int debug, const int *fds,
 }
 
 static int
-send_keyd_config(struct imsgbuf *ib, const struct peer_conf *c,
+send_keyd_config(struct ipc_chan *ib, const struct peer_conf *c,
     enum keyd_secret_source src, int root)
 {
 	char		 dom[PEER_RELAYS_MAX][PEER_DOMAIN_MAX + 1];
-	struct ibuf	*b;
+	struct ipc_buf	*b;
 	size_t		 i, n;
 
 	n = peer_conf_domains(c, dom);
-	b = imsg_create(IMSG_KEYD_CONFIG, 0, 512);
-	ibuf_add_u32(b, (uint32_t)c->key_type);
-	ibuf_add_u32(b, (uint32_t)src);
-	ibuf_add_str(b, src == KEYD_SECRET_FILE ? c->mnemonic_file : "");
-	ibuf_add_u32(b, PEER_PALLET);
-	ibuf_add_u32(b, PEER_CALL_UPDATE_TWIN);
-	ibuf_add_u32(b, (uint32_t)n);
+	b = ipc_create(IPC_KEYD_CONFIG, 0, 512);
+	ipc_put_u32(b, (uint32_t)c->key_type);
+	ipc_put_u32(b, (uint32_t)src);
+	ipc_put_str(b, src == KEYD_SECRET_FILE ? c->mnemonic_file : "");
+	ipc_put_u32(b, PEER_PALLET);
+	ipc_put_u32(b, PEER_CALL_UPDATE_TWIN);
+	ipc_put_u32(b, (uint32_t)n);
 	for (i = 0; i < n; i++)
-		ibuf_add_str(b, dom[i]);
-	ibuf_add_str(b, root ? c->jail : "");
-	ibuf_add_str(b, root ? c->keyd_user : "");
-	if (imsg_close(ib, b) == -1)
+		ipc_put_str(b, dom[i]);
+	ipc_put_str(b, root ? c->jail : "");
+	ipc_put_str(b, root ? c->keyd_user : "");
+	if (ipc_close(ib, b) == -1)
 		return -1;
-	return imsgbuf_flush(ib);
+	return ipc_flush(ib);
 }
 
 static int
-send_netd_config(struct imsgbuf *ib, const struct peer_conf *c, int root)
+send_netd_config(struct ipc_chan *ib, const struct peer_conf *c, int root)
 {
-	struct ibuf	*b;
+	struct ipc_buf	*b;
 	size_t		 i;
 
-	b = imsg_create(IMSG_NETD_CONFIG, 0, 1024);
-	ibuf_add_u32(b, (uint32_t)c->nrelay);
+	b = ipc_create(IPC_NETD_CONFIG, 0, 1024);
+	ipc_put_u32(b, (uint32_t)c->nrelay);
 	for (i = 0; i < c->nrelay; i++)
-		ibuf_add_str(b, c->relay[i]);
-	ibuf_add_u32(b, (uint32_t)c->nsubstrate);
+		ipc_put_str(b, c->relay[i]);
+	ipc_put_u32(b, (uint32_t)c->nsubstrate);
 	for (i = 0; i < c->nsubstrate; i++)
-		ibuf_add_str(b, c->substrate[i]);
-	ibuf_add_str(b, c->twins);
-	ibuf_add_u32(b, (uint32_t)c->no_update);
-	ibuf_add_str(b, root ? c->netd_user : "");
-	ibuf_add_u32(b, (uint32_t)c->debug);
-	ibuf_add_u32(b, c->twin_cache);
-	ibuf_add_u32(b, c->twin_ttl);
-	if (imsg_close(ib, b) == -1)
+		ipc_put_str(b, c->substrate[i]);
+	ipc_put_str(b, c->twins);
+	ipc_put_u32(b, (uint32_t)c->no_update);
+	ipc_put_str(b, root ? c->netd_user : "");
+	ipc_put_u32(b, (uint32_t)c->debug);
+	ipc_put_u32(b, c->twin_cache);
+	ipc_put_u32(b, c->twin_ttl);
+	if (ipc_close(ib, b) == -1)
 		return -1;
-	return imsgbuf_flush(ib);
+	return ipc_flush(ib);
 }
 
 static int
-send_apid_config(struct imsgbuf *ib, const struct peer_conf *c, int root)
+send_apid_config(struct ipc_chan *ib, const struct peer_conf *c, int root)
 {
-	struct ibuf	*b;
+	struct ipc_buf	*b;
 
-	b = imsg_create(IMSG_APID_CONFIG, 0, 256);
-	ibuf_add_str(b, c->redis);
-	ibuf_add_str(b, root ? c->apid_user : "");
-	ibuf_add_u32(b, (uint32_t)c->debug);
-	if (imsg_close(ib, b) == -1)
+	b = ipc_create(IPC_APID_CONFIG, 0, 256);
+	ipc_put_str(b, c->redis);
+	ipc_put_str(b, root ? c->apid_user : "");
+	ipc_put_u32(b, (uint32_t)c->debug);
+	if (ipc_close(ib, b) == -1)
 		return -1;
-	return imsgbuf_flush(ib);
+	return ipc_flush(ib);
 }
 
 static int
@@ -746,7 +746,7 @@ close_channel(int i)
 {
 	if (children[i].ib.fd == -1)
 		return;
-	imsgbuf_clear(&children[i].ib);
+	ipc_clear(&children[i].ib);
 	close(children[i].ib.fd);
 	children[i].ib.fd = -1;
 }
@@ -840,28 +840,28 @@ now_ms(void)
 }
 
 /*
- * The one message a child sends: netd's and apid's IMSG_PEER_READY.
+ * The one message a child sends: netd's and apid's IPC_PEER_READY.
  * Once both have come the peer is up (keyd answered netd first), and
  * the service manager is told.  Anything else is logged and ignored.
  */
 static void
-child_message(int i, struct imsg *imsg)
+child_message(int i, struct ipc_msg *imsg)
 {
 	static uint32_t	 twin;
-	struct imsg_rd	 rd;
+	struct ipc_rd	 rd;
 	uint32_t	 v;
 
-	if (imsg->hdr.type != IMSG_PEER_READY || i == PROC_KEYD) {
+	if (imsg->hdr.type != IPC_PEER_READY || i == PROC_KEYD) {
 		log_warnx("ignoring %s (size %u) from %s",
-		    imsg_type_name(imsg->hdr.type), imsg->hdr.len,
+		    ipc_type_name(imsg->hdr.type), imsg->hdr.len,
 		    children[i].name);
 		return;
 	}
-	imsg_rd_init(&rd, imsg);
-	if (imsg_get_u32(&rd, &v) == -1 || imsg_get_end(&rd) != 0 ||
+	ipc_rd_init(&rd, imsg);
+	if (ipc_get_u32(&rd, &v) == -1 || ipc_get_end(&rd) != 0 ||
 	    children[i].ready) {
 		log_warnx("ignoring a malformed or repeated %s from %s",
-		    imsg_type_name(imsg->hdr.type), children[i].name);
+		    ipc_type_name(imsg->hdr.type), children[i].name);
 		return;
 	}
 	children[i].ready = 1;
@@ -886,7 +886,7 @@ static int
 look(int ms)
 {
 	struct pollfd	 pfd[1 + PROC_COUNT];
-	struct imsg	 imsg;
+	struct ipc_msg	 imsg;
 	ssize_t		 n;
 	int		 i, rc, stop, bad = 0;
 
@@ -910,7 +910,7 @@ look(int ms)
 		if (children[i].ib.fd == -1 || (pfd[1 + i].revents &
 		    (POLLIN | POLLHUP | POLLERR)) == 0)
 			continue;
-		n = imsgbuf_read(&children[i].ib);
+		n = ipc_read(&children[i].ib);
 		if (n == -1 && (errno == EAGAIN || errno == EINTR))
 			continue;
 		if (n <= 0) {
@@ -920,7 +920,7 @@ look(int ms)
 				children[i].seen = looks;
 			continue;
 		}
-		while ((rc = imsg_get(&children[i].ib, &imsg)) == 1)
+		while ((rc = ipc_next(&children[i].ib, &imsg)) == 1)
 			child_message(i, &imsg);
 		if (rc == -1) {
 			log_warnx("malformed frame from %s",
@@ -1178,10 +1178,10 @@ start(const struct peer_conf *c, enum keyd_secret_source src, const char *dir)
 	close(na[1]);
 	if (sp != -1)
 		close(sp);
-	if (imsgbuf_init(&children[PROC_KEYD].ib, pk[0]) == -1 ||
-	    imsgbuf_init(&children[PROC_NETD].ib, pn[0]) == -1 ||
-	    imsgbuf_init(&children[PROC_APID].ib, pa[0]) == -1) {
-		log_warn("imsgbuf_init");
+	if (ipc_init(&children[PROC_KEYD].ib, pk[0]) == -1 ||
+	    ipc_init(&children[PROC_NETD].ib, pn[0]) == -1 ||
+	    ipc_init(&children[PROC_APID].ib, pa[0]) == -1) {
+		log_warn("ipc_init");
 		stop_children(0);
 		exit(1);
 	}

@@ -15,7 +15,7 @@
 
 #include <ev.h>
 
-#include "imsg.h"
+#include "protocol.h"
 #include "redisurl.h"
 #include "relay.h"
 #include "relay_limit.h"

@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "imsgtypes.h"
+#include "ipc_types.h"
 #include "keyd_client.h"
 
 /* Milliseconds left until deadline (CLOCK_MONOTONIC), 0 when past it. */
@@ -54,7 +54,7 @@ kd_path(void)
 int
 kd_start(struct kd *k, const struct kd_opts *o)
 {
-	struct ibuf	*b;
+	struct ipc_buf	*b;
 	int		 ps[2], ns[2], pp[2] = { -1, -1 };
 	uint32_t	 n = 0;
 
@@ -88,46 +88,46 @@ kd_start(struct kd *k, const struct kd_opts *o)
 			return -1;
 		close(pp[1]);
 	}
-	if (imsgbuf_init(&k->parent, ps[0]) == -1 ||
-	    imsgbuf_init(&k->netd, ns[0]) == -1)
+	if (ipc_init(&k->parent, ps[0]) == -1 ||
+	    ipc_init(&k->netd, ns[0]) == -1)
 		return -1;
 	while (n < 8 && o->domains[n] != NULL)
 		n++;
-	b = imsg_create(IMSG_KEYD_CONFIG, 0, 256);
-	ibuf_add_u32(b, (uint32_t)o->key_type);
-	ibuf_add_u32(b, (uint32_t)o->source);
-	ibuf_add_str(b, o->path ? o->path : "");
-	ibuf_add_u32(b, o->pallet ? o->pallet : 25);
-	ibuf_add_u32(b, o->call ? o->call : 18);
-	ibuf_add_u32(b, n);
+	b = ipc_create(IPC_KEYD_CONFIG, 0, 256);
+	ipc_put_u32(b, (uint32_t)o->key_type);
+	ipc_put_u32(b, (uint32_t)o->source);
+	ipc_put_str(b, o->path ? o->path : "");
+	ipc_put_u32(b, o->pallet ? o->pallet : 25);
+	ipc_put_u32(b, o->call ? o->call : 18);
+	ipc_put_u32(b, n);
 	for (uint32_t i = 0; i < n; i++)
-		ibuf_add_str(b, o->domains[i]);
-	ibuf_add_str(b, o->jail ? o->jail : "");
-	ibuf_add_str(b, o->user ? o->user : "");
-	if (imsg_close(&k->parent, b) == -1 || imsgbuf_flush(&k->parent) == -1)
+		ipc_put_str(b, o->domains[i]);
+	ipc_put_str(b, o->jail ? o->jail : "");
+	ipc_put_str(b, o->user ? o->user : "");
+	if (ipc_close(&k->parent, b) == -1 || ipc_flush(&k->parent) == -1)
 		return -1;
 	k->next_id = 1;
 	return 0;
 }
 
-struct ibuf *
+struct ipc_buf *
 kd_req(struct kd *k, uint32_t type)
 {
-	return imsg_create(type, k->next_id++, 64);
+	return ipc_create(type, k->next_id++, 64);
 }
 
 int
-kd_call(struct kd *k, struct ibuf *b, struct imsg *reply)
+kd_call(struct kd *k, struct ipc_buf *b, struct ipc_msg *reply)
 {
 	struct timespec	deadline;
 	struct pollfd	pfd;
 	ssize_t		n;
 	int		rc, ms;
 
-	if (imsg_close(&k->netd, b) == -1 || imsgbuf_flush(&k->netd) == -1)
+	if (ipc_close(&k->netd, b) == -1 || ipc_flush(&k->netd) == -1)
 		return -1;
 	deadline_in(&deadline, KD_TIMEOUT_MS);
-	while ((rc = imsg_get(&k->netd, reply)) == 0) {
+	while ((rc = ipc_next(&k->netd, reply)) == 0) {
 		pfd.fd = k->netd.fd;
 		pfd.events = POLLIN;
 		if ((ms = ms_left(&deadline)) == 0 ||
@@ -140,7 +140,7 @@ kd_call(struct kd *k, struct ibuf *b, struct imsg *reply)
 			return -1;
 		if (rc == -1)
 			continue;
-		n = imsgbuf_read(&k->netd);
+		n = ipc_read(&k->netd);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n <= 0)
@@ -182,8 +182,8 @@ kd_wait(struct kd *k)
 		}
 		nanosleep(&nap, NULL);
 	}
-	imsgbuf_clear(&k->parent);
-	imsgbuf_clear(&k->netd);
+	ipc_clear(&k->parent);
+	ipc_clear(&k->netd);
 	close(k->parent.fd);
 	close(k->netd.fd);
 	return status;

@@ -9,12 +9,12 @@
 
 #include <sys/types.h>
 
-#include "imsg.h"
+#include "ipc.h"
 
 struct kd {
 	pid_t		pid;
-	struct imsgbuf	parent;
-	struct imsgbuf	netd;
+	struct ipc_chan	parent;
+	struct ipc_chan	netd;
 	uint32_t	next_id;
 };
 
@@ -39,8 +39,8 @@ int	kd_start(struct kd *, const struct kd_opts *);
  * Sends a raw frame; returns the reply type and fills *reply, or -1 (no
  * reply within KD_TIMEOUT_MS among others).
  */
-int	kd_call(struct kd *, struct ibuf *, struct imsg *reply);
-struct ibuf *kd_req(struct kd *, uint32_t type);
+int	kd_call(struct kd *, struct ipc_buf *, struct ipc_msg *reply);
+struct ipc_buf *kd_req(struct kd *, uint32_t type);
 /* Closes the channels and waits; returns the wait status. */
 int	kd_stop(struct kd *);
 /*

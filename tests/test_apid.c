@@ -20,14 +20,14 @@
 #include <unistd.h>
 
 #include "harness.h"
-#include "imsg.h"
-#include "imsgtypes.h"
+#include "ipc.h"
+#include "ipc_types.h"
 #include "peer.pb-c.h"
 #include "tap.h"
 
 struct apid_proc {
 	pid_t		pid;
-	struct imsgbuf	parent, netd;
+	struct ipc_chan	parent, netd;
 	char		log[320];
 };
 
@@ -70,8 +70,8 @@ apid_start(struct apid_proc *p, const char *logpath)
 	}
 	close(ps[1]);
 	close(ns[1]);
-	if (imsgbuf_init(&p->parent, ps[0]) != 0 ||
-	    imsgbuf_init(&p->netd, ns[0]) != 0)
+	if (ipc_init(&p->parent, ps[0]) != 0 ||
+	    ipc_init(&p->netd, ns[0]) != 0)
 		return -1;
 	return 0;
 }
@@ -84,58 +84,58 @@ apid_clear(struct apid_proc *p)
 		close(p->parent.fd);
 	if (p->netd.fd != -1)
 		close(p->netd.fd);
-	imsgbuf_clear(&p->parent);
-	imsgbuf_clear(&p->netd);
+	ipc_clear(&p->parent);
+	ipc_clear(&p->netd);
 }
 
 static int
 send_config(struct apid_proc *p, const char *url)
 {
-	struct ibuf	*ib;
+	struct ipc_buf	*ib;
 
-	ib = imsg_create(IMSG_APID_CONFIG, 0, 64);
-	ibuf_add_str(ib, url);
-	ibuf_add_str(ib, "");
-	ibuf_add_u32(ib, 1);
-	if (imsg_close(&p->parent, ib) != 0)
+	ib = ipc_create(IPC_APID_CONFIG, 0, 64);
+	ipc_put_str(ib, url);
+	ipc_put_str(ib, "");
+	ipc_put_u32(ib, 1);
+	if (ipc_close(&p->parent, ib) != 0)
 		return -1;
-	return imsgbuf_flush(&p->parent);
+	return ipc_flush(&p->parent);
 }
 
 static void
 credit(struct apid_proc *p, uint32_t n)
 {
-	struct ibuf	*ib;
+	struct ipc_buf	*ib;
 
-	ib = imsg_create(IMSG_NETD_CREDIT, 0, 4);
-	ibuf_add_u32(ib, n);
-	if (imsg_close(&p->netd, ib) != 0 || imsgbuf_flush(&p->netd) != 0)
+	ib = ipc_create(IPC_NETD_CREDIT, 0, 4);
+	ipc_put_u32(ib, n);
+	if (ipc_close(&p->netd, ib) != 0 || ipc_flush(&p->netd) != 0)
 		abort();
 }
 
 static void
-send_frame(struct apid_proc *p, struct ibuf *ib)
+send_frame(struct apid_proc *p, struct ipc_buf *ib)
 {
-	if (imsg_close(&p->netd, ib) != 0 || imsgbuf_flush(&p->netd) != 0)
+	if (ipc_close(&p->netd, ib) != 0 || ipc_flush(&p->netd) != 0)
 		abort();
 }
 
 /* 1: a frame from the channel; 0: none within ms; -1: EOF/error. */
 static int
-recv_on(struct imsgbuf *ib, struct imsg *imsg, int ms)
+recv_on(struct ipc_chan *ib, struct ipc_msg *imsg, int ms)
 {
 	struct pollfd	pfd;
 	ssize_t		n;
 	int		rc;
 
 	for (;;) {
-		if ((rc = imsg_get(ib, imsg)) != 0)
+		if ((rc = ipc_next(ib, imsg)) != 0)
 			return rc;
 		pfd.fd = ib->fd;
 		pfd.events = POLLIN;
 		if ((rc = poll(&pfd, 1, ms)) <= 0)
 			return rc;
-		if ((n = imsgbuf_read(ib)) == 0)
+		if ((n = ipc_read(ib)) == 0)
 			return -1;
 		if (n == -1 && errno != EAGAIN && errno != EINTR)
 			return -1;
@@ -144,7 +144,7 @@ recv_on(struct imsgbuf *ib, struct imsg *imsg, int ms)
 
 /* The same on netd's channel. */
 static int
-recv_frame(struct apid_proc *p, struct imsg *imsg, int ms)
+recv_frame(struct apid_proc *p, struct ipc_msg *imsg, int ms)
 {
 	return recv_on(&p->netd, imsg, ms);
 }
@@ -216,26 +216,26 @@ struct out_req {
 static int
 get_out_req(struct apid_proc *p, struct out_req *o)
 {
-	struct imsg	imsg;
-	struct imsg_rd	rd;
+	struct ipc_msg	imsg;
+	struct ipc_rd	rd;
 	const uint8_t	*pl;
 
 	memset(o, 0, sizeof(*o));
 	if (recv_frame(p, &imsg, 3000) != 1 ||
-	    imsg.hdr.type != IMSG_NETD_OUT_REQUEST || imsg.hdr.id == 0)
+	    imsg.hdr.type != IPC_NETD_OUT_REQUEST || imsg.hdr.id == 0)
 		return -1;
 	o->id = imsg.hdr.id;
-	imsg_rd_init(&rd, &imsg);
-	if (imsg_get_str(&rd, o->uid, sizeof(o->uid)) ||
-	    imsg_get_str(&rd, o->cmd, sizeof(o->cmd)) ||
-	    imsg_get_u32(&rd, &o->has_tags) ||
-	    imsg_get_str(&rd, o->tags, sizeof(o->tags)) ||
-	    imsg_get_u32(&rd, &o->has_schema) ||
-	    imsg_get_str(&rd, o->schema, sizeof(o->schema)) ||
-	    imsg_get_u64(&rd, &o->ts) || imsg_get_u64(&rd, &o->exp) ||
-	    imsg_get_u32(&rd, &o->dst) ||
-	    imsg_get_bytes(&rd, &pl, &o->len, sizeof(o->payload) - 1) ||
-	    imsg_get_end(&rd))
+	ipc_rd_init(&rd, &imsg);
+	if (ipc_get_str(&rd, o->uid, sizeof(o->uid)) ||
+	    ipc_get_str(&rd, o->cmd, sizeof(o->cmd)) ||
+	    ipc_get_u32(&rd, &o->has_tags) ||
+	    ipc_get_str(&rd, o->tags, sizeof(o->tags)) ||
+	    ipc_get_u32(&rd, &o->has_schema) ||
+	    ipc_get_str(&rd, o->schema, sizeof(o->schema)) ||
+	    ipc_get_u64(&rd, &o->ts) || ipc_get_u64(&rd, &o->exp) ||
+	    ipc_get_u32(&rd, &o->dst) ||
+	    ipc_get_bytes(&rd, &pl, &o->len, sizeof(o->payload) - 1) ||
+	    ipc_get_end(&rd))
 		return -1;
 	memcpy(o->payload, pl, o->len);
 	return 0;
@@ -298,7 +298,7 @@ test_requests(struct apid_proc *p, char *uid_out)
 	char		 json[512];
 	long long	 ttl;
 	time_t		 now = time(NULL);
-	struct imsg	 imsg;
+	struct ipc_msg	 imsg;
 	int		 rc;
 
 	snprintf(json, sizeof(json), "{\"ver\":1,\"ref\":\"r1\","
@@ -375,7 +375,7 @@ static void
 refused(struct apid_proc *p, const char *json, const char *queue,
     const char *want, const char *name)
 {
-	struct imsg	imsg;
+	struct ipc_msg	imsg;
 	char		*got;
 
 	lpush("msgbus.system.local", json);
@@ -454,8 +454,8 @@ test_local_failures(struct apid_proc *p)
 static void
 test_replies(struct apid_proc *p)
 {
-	struct imsg	 imsg;
-	struct imsg_rd	 rd;
+	struct ipc_msg	 imsg;
+	struct ipc_rd	 rd;
 	char		 uid[64], conn[64], schema[64], msg[64];
 	uint32_t	 twin, has_conn, has_schema, is_error, code;
 	uint64_t	 ts, exp;
@@ -468,22 +468,22 @@ test_replies(struct apid_proc *p)
 	    "\"dat\":\"aGk=\",\"dst\":\"7:s1\",\"shm\":\"application/json\","
 	    "\"now\":123,\"err\":null}");
 	good = recv_frame(p, &imsg, 3000) == 1 &&
-	    imsg.hdr.type == IMSG_NETD_OUT_RESPONSE;
+	    imsg.hdr.type == IPC_NETD_OUT_RESPONSE;
 	if (good) {
-		imsg_rd_init(&rd, &imsg);
-		good = imsg_get_str(&rd, uid, sizeof(uid)) == 0 &&
-		    imsg_get_u32(&rd, &twin) == 0 &&
-		    imsg_get_u32(&rd, &has_conn) == 0 &&
-		    imsg_get_str(&rd, conn, sizeof(conn)) == 0 &&
-		    imsg_get_u32(&rd, &has_schema) == 0 &&
-		    imsg_get_str(&rd, schema, sizeof(schema)) == 0 &&
-		    imsg_get_u64(&rd, &ts) == 0 &&
-		    imsg_get_u64(&rd, &exp) == 0 &&
-		    imsg_get_u32(&rd, &is_error) == 0 &&
-		    imsg_get_u32(&rd, &code) == 0 &&
-		    imsg_get_str(&rd, msg, sizeof(msg)) == 0 &&
-		    imsg_get_bytes(&rd, &pl, &len, 64) == 0 &&
-		    imsg_get_end(&rd) == 0 &&
+		ipc_rd_init(&rd, &imsg);
+		good = ipc_get_str(&rd, uid, sizeof(uid)) == 0 &&
+		    ipc_get_u32(&rd, &twin) == 0 &&
+		    ipc_get_u32(&rd, &has_conn) == 0 &&
+		    ipc_get_str(&rd, conn, sizeof(conn)) == 0 &&
+		    ipc_get_u32(&rd, &has_schema) == 0 &&
+		    ipc_get_str(&rd, schema, sizeof(schema)) == 0 &&
+		    ipc_get_u64(&rd, &ts) == 0 &&
+		    ipc_get_u64(&rd, &exp) == 0 &&
+		    ipc_get_u32(&rd, &is_error) == 0 &&
+		    ipc_get_u32(&rd, &code) == 0 &&
+		    ipc_get_str(&rd, msg, sizeof(msg)) == 0 &&
+		    ipc_get_bytes(&rd, &pl, &len, 64) == 0 &&
+		    ipc_get_end(&rd) == 0 &&
 		    strcmp(uid, "u1") == 0 && twin == 7 && has_conn &&
 		    strcmp(conn, "s1") == 0 && has_schema && ts == 123 &&
 		    exp == 3600 && !is_error && code == 0 && msg[0] == '\0' &&
@@ -495,22 +495,22 @@ test_replies(struct apid_proc *p)
 	    "\"dst\":\"9\",\"now\":0,\"err\":{\"code\":42,"
 	    "\"message\":\"nope\"}}");
 	good = recv_frame(p, &imsg, 3000) == 1 &&
-	    imsg.hdr.type == IMSG_NETD_OUT_RESPONSE;
+	    imsg.hdr.type == IPC_NETD_OUT_RESPONSE;
 	if (good) {
-		imsg_rd_init(&rd, &imsg);
-		good = imsg_get_str(&rd, uid, sizeof(uid)) == 0 &&
-		    imsg_get_u32(&rd, &twin) == 0 &&
-		    imsg_get_u32(&rd, &has_conn) == 0 &&
-		    imsg_get_str(&rd, conn, sizeof(conn)) == 0 &&
-		    imsg_get_u32(&rd, &has_schema) == 0 &&
-		    imsg_get_str(&rd, schema, sizeof(schema)) == 0 &&
-		    imsg_get_u64(&rd, &ts) == 0 &&
-		    imsg_get_u64(&rd, &exp) == 0 &&
-		    imsg_get_u32(&rd, &is_error) == 0 &&
-		    imsg_get_u32(&rd, &code) == 0 &&
-		    imsg_get_str(&rd, msg, sizeof(msg)) == 0 &&
-		    imsg_get_bytes(&rd, &pl, &len, 64) == 0 &&
-		    imsg_get_end(&rd) == 0 &&
+		ipc_rd_init(&rd, &imsg);
+		good = ipc_get_str(&rd, uid, sizeof(uid)) == 0 &&
+		    ipc_get_u32(&rd, &twin) == 0 &&
+		    ipc_get_u32(&rd, &has_conn) == 0 &&
+		    ipc_get_str(&rd, conn, sizeof(conn)) == 0 &&
+		    ipc_get_u32(&rd, &has_schema) == 0 &&
+		    ipc_get_str(&rd, schema, sizeof(schema)) == 0 &&
+		    ipc_get_u64(&rd, &ts) == 0 &&
+		    ipc_get_u64(&rd, &exp) == 0 &&
+		    ipc_get_u32(&rd, &is_error) == 0 &&
+		    ipc_get_u32(&rd, &code) == 0 &&
+		    ipc_get_str(&rd, msg, sizeof(msg)) == 0 &&
+		    ipc_get_bytes(&rd, &pl, &len, 64) == 0 &&
+		    ipc_get_end(&rd) == 0 &&
 		    uid[0] == '\0' && twin == 9 && !has_conn && !has_schema &&
 		    is_error && code == 42 && strcmp(msg, "nope") == 0 &&
 		    len == 0;
@@ -529,20 +529,20 @@ in_response(struct apid_proc *p, const char *uid, uint32_t twin,
     const char *conn, const char *schema, uint64_t ts, int is_error,
     uint32_t code, const char *msg, const char *payload)
 {
-	struct ibuf	*ib;
+	struct ipc_buf	*ib;
 
-	ib = imsg_create(IMSG_APID_IN_RESPONSE, 0, 256);
-	ibuf_add_str(ib, uid);
-	ibuf_add_u32(ib, twin);
-	ibuf_add_u32(ib, conn != NULL);
-	ibuf_add_str(ib, conn ? conn : "");
-	ibuf_add_u32(ib, schema != NULL);
-	ibuf_add_str(ib, schema ? schema : "");
-	ibuf_add_u64(ib, ts);
-	ibuf_add_u32(ib, is_error);
-	ibuf_add_u32(ib, code);
-	ibuf_add_str(ib, msg);
-	ibuf_add_bytes(ib, payload, strlen(payload));
+	ib = ipc_create(IPC_APID_IN_RESPONSE, 0, 256);
+	ipc_put_str(ib, uid);
+	ipc_put_u32(ib, twin);
+	ipc_put_u32(ib, conn != NULL);
+	ipc_put_str(ib, conn ? conn : "");
+	ipc_put_u32(ib, schema != NULL);
+	ipc_put_str(ib, schema ? schema : "");
+	ipc_put_u64(ib, ts);
+	ipc_put_u32(ib, is_error);
+	ipc_put_u32(ib, code);
+	ipc_put_str(ib, msg);
+	ipc_put_bytes(ib, payload, strlen(payload));
 	send_frame(p, ib);
 }
 
@@ -552,23 +552,23 @@ test_incoming(struct apid_proc *p, const char *uid)
 	const char	*fill[] = { "EVAL", "for i = 1, 10005 do "
 			    "redis.call('RPUSH', KEYS[1], i) end", "1",
 			    "msgbus.full" };
-	struct ibuf	*ib;
+	struct ipc_buf	*ib;
 	struct rreply	*r;
 	char		*got;
 
-	ib = imsg_create(IMSG_APID_IN_REQUEST, 0, 256);
-	ibuf_add_str(ib, "8f9e7c9a-4b1e-4d2a-9a55-0a1b2c3d4e5f");
-	ibuf_add_u32(ib, 7);
-	ibuf_add_u32(ib, 1);
-	ibuf_add_str(ib, "c1");
-	ibuf_add_str(ib, "zos.system.version");
-	ibuf_add_u64(ib, 1700000000);
-	ibuf_add_u64(ib, 300);
-	ibuf_add_u32(ib, 0);
-	ibuf_add_str(ib, "");
-	ibuf_add_u32(ib, 1);
-	ibuf_add_str(ib, "application/json");
-	ibuf_add_bytes(ib, "{\"a\":1}", 7);
+	ib = ipc_create(IPC_APID_IN_REQUEST, 0, 256);
+	ipc_put_str(ib, "8f9e7c9a-4b1e-4d2a-9a55-0a1b2c3d4e5f");
+	ipc_put_u32(ib, 7);
+	ipc_put_u32(ib, 1);
+	ipc_put_str(ib, "c1");
+	ipc_put_str(ib, "zos.system.version");
+	ipc_put_u64(ib, 1700000000);
+	ipc_put_u64(ib, 300);
+	ipc_put_u32(ib, 0);
+	ipc_put_str(ib, "");
+	ipc_put_u32(ib, 1);
+	ipc_put_str(ib, "application/json");
+	ipc_put_bytes(ib, "{\"a\":1}", 7);
 	send_frame(p, ib);
 	got = rpop("msgbus.zos.system.version");
 	is_json(got, "{\"ver\":1,\"ref\":\"8f9e7c9a-4b1e-4d2a-9a55-"
@@ -581,19 +581,19 @@ test_incoming(struct apid_proc *p, const char *uid)
 	/* A full list keeps the newest 10000. */
 	r = redis_cmd(srv.port, 4, fill, NULL);
 	rreply_free(r);
-	ib = imsg_create(IMSG_APID_IN_REQUEST, 0, 256);
-	ibuf_add_str(ib, "u2");
-	ibuf_add_u32(ib, 8);
-	ibuf_add_u32(ib, 0);
-	ibuf_add_str(ib, "");
-	ibuf_add_str(ib, "full");
-	ibuf_add_u64(ib, 1);
-	ibuf_add_u64(ib, 2);
-	ibuf_add_u32(ib, 1);
-	ibuf_add_str(ib, "t\"1");
-	ibuf_add_u32(ib, 0);
-	ibuf_add_str(ib, "");
-	ibuf_add_bytes(ib, "", 0);
+	ib = ipc_create(IPC_APID_IN_REQUEST, 0, 256);
+	ipc_put_str(ib, "u2");
+	ipc_put_u32(ib, 8);
+	ipc_put_u32(ib, 0);
+	ipc_put_str(ib, "");
+	ipc_put_str(ib, "full");
+	ipc_put_u64(ib, 1);
+	ipc_put_u64(ib, 2);
+	ipc_put_u32(ib, 1);
+	ipc_put_str(ib, "t\"1");
+	ipc_put_u32(ib, 0);
+	ipc_put_str(ib, "");
+	ipc_put_bytes(ib, "", 0);
 	send_frame(p, ib);
 	nap(300);
 	r = redis_cmdf(srv.port, "LINDEX msgbus.full 0");
@@ -635,8 +635,8 @@ test_incoming(struct apid_proc *p, const char *uid)
 static void
 sent(struct apid_proc *p, uint32_t id)
 {
-	if (imsg_compose(&p->netd, IMSG_APID_SENT, id, NULL, 0) != 0 ||
-	    imsgbuf_flush(&p->netd) != 0)
+	if (ipc_compose(&p->netd, IPC_APID_SENT, id, NULL, 0) != 0 ||
+	    ipc_flush(&p->netd) != 0)
 		abort();
 }
 
@@ -644,13 +644,13 @@ static void
 send_failed(struct apid_proc *p, uint32_t id, const char *uid,
     uint32_t twin, uint32_t code, const char *msg)
 {
-	struct ibuf	*ib;
+	struct ipc_buf	*ib;
 
-	ib = imsg_create(IMSG_APID_SEND_FAILED, id, 128);
-	ibuf_add_str(ib, uid);
-	ibuf_add_u32(ib, twin);
-	ibuf_add_u32(ib, code);
-	ibuf_add_str(ib, msg);
+	ib = ipc_create(IPC_APID_SEND_FAILED, id, 128);
+	ipc_put_str(ib, uid);
+	ipc_put_u32(ib, twin);
+	ipc_put_u32(ib, code);
+	ipc_put_str(ib, msg);
 	send_frame(p, ib);
 }
 
@@ -962,7 +962,7 @@ int
 main(void)
 {
 	struct apid_proc	 p, q;
-	struct imsg		 imsg;
+	struct ipc_msg		 imsg;
 	char			 url[64], log[300], uid[64];
 	int			 rc, status;
 
@@ -987,17 +987,17 @@ main(void)
 	ok(seccomp_mode(p.pid) == 2, "it runs under a seccomp filter");
 	/* redis answered and the journal was read: it tells its parent. */
 	{
-		struct imsg	 m;
-		struct imsg_rd	 rd;
+		struct ipc_msg	 m;
+		struct ipc_rd	 rd;
 		uint32_t	 twin = 1;
 
 		rc = recv_on(&p.parent, &m, 5000);
 		if (rc == 1)
-			imsg_rd_init(&rd, &m);
-		ok(rc == 1 && m.hdr.type == IMSG_PEER_READY &&
-		    imsg_get_u32(&rd, &twin) == 0 && twin == 0 &&
-		    imsg_get_end(&rd) == 0, "it tells its parent it is ready "
-		    "(IMSG_PEER_READY, twin 0)");
+			ipc_rd_init(&rd, &m);
+		ok(rc == 1 && m.hdr.type == IPC_PEER_READY &&
+		    ipc_get_u32(&rd, &twin) == 0 && twin == 0 &&
+		    ipc_get_end(&rd) == 0, "it tells its parent it is ready "
+		    "(IPC_PEER_READY, twin 0)");
 		ok(recv_on(&p.parent, &m, 300) == 0, "... once");
 	}
 
@@ -1024,8 +1024,8 @@ main(void)
 	if (apid_start(&q, log) != 0 || send_config(&q, url) != 0)
 		abort();
 	wait_log(log, "ready", 5000);
-	if (imsg_compose(&q.netd, IMSG_NETD_CREDIT, 0, "ab", 2) != 0 ||
-	    imsgbuf_flush(&q.netd) != 0)
+	if (ipc_compose(&q.netd, IPC_NETD_CREDIT, 0, "ab", 2) != 0 ||
+	    ipc_flush(&q.netd) != 0)
 		abort();
 	for (rc = 0; rc < 300 && proc_exited(q.pid, &status) == 0; rc++)
 		nap(10);
@@ -1052,8 +1052,8 @@ main(void)
 	snprintf(log, sizeof(log), "%s/apid4.log", srv.dir);
 	if (apid_start(&q, log) != 0)
 		abort();
-	imsg_compose(&q.parent, IMSG_NETD_CREDIT, 0, "abcd", 4);
-	imsgbuf_flush(&q.parent);
+	ipc_compose(&q.parent, IPC_NETD_CREDIT, 0, "abcd", 4);
+	ipc_flush(&q.parent);
 	for (rc = 0; rc < 300 && proc_exited(q.pid, &status) == 0; rc++)
 		nap(10);
 	ok(rc < 300 && WIFEXITED(status) && WEXITSTATUS(status) != 0 &&

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * Mortal update_twin extrinsics on a real tfchain runtime (spec 144
- * under chopsticks), built and signed with common/extrinsic.c as keyd
+ * under chopsticks), built and signed with common/trusted/extrinsic.c as keyd
  * builds them: one is accepted late in its era, the same kind is
  * refused once more than EXT_ERA_PERIOD blocks have passed since its
  * birth block, and accepted again when born at a recent block; one whose

@@ -4,7 +4,7 @@
  * twins written with dev_setStorage are read back with `rmb twin show`
  * and `rmb twin find`; absent twins, dead nodes and a stub that answers
  * nonsense give one clear line and exit 1.  Also checks what the chain
- * reports about itself through common/jsonrpc.c, and the AccountInfo
+ * reports about itself through common/net/jsonrpc.c, and the AccountInfo
  * layout that chain_fund writes.
  */
 #include <sys/prctl.h>
@@ -170,7 +170,7 @@ mk_twin(struct twin_record *t, uint32_t id, uint8_t fill, const char *relay,
 	}
 }
 
-/* What the node says about itself, through common/jsonrpc.c. */
+/* What the node says about itself, through common/net/jsonrpc.c. */
 static void
 test_runtime(void)
 {

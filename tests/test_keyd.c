@@ -25,7 +25,7 @@
 #include "envelope.h"
 #include "extrinsic.h"
 #include "identity.h"
-#include "imsgtypes.h"
+#include "ipc_types.h"
 #include "jwt.h"
 #include "keyd_client.h"
 #include "scale.h"
@@ -75,43 +75,43 @@ start(struct kd *k, int type, const char *secret, const char *dom)
 }
 
 static int
-call_u32(struct kd *k, uint32_t type, uint32_t v, struct imsg *r)
+call_u32(struct kd *k, uint32_t type, uint32_t v, struct ipc_msg *r)
 {
-	struct ibuf	*b = kd_req(k, type);
+	struct ipc_buf	*b = kd_req(k, type);
 
-	ibuf_add_u32(b, v);
+	ipc_put_u32(b, v);
 	return kd_call(k, b, r);
 }
 
 /* The bytes field of a reply (type must match the request). */
 static int
-reply_bytes(const struct imsg *r, uint32_t type, const uint8_t **p,
+reply_bytes(const struct ipc_msg *r, uint32_t type, const uint8_t **p,
     size_t *len)
 {
-	struct imsg_rd	rd;
+	struct ipc_rd	rd;
 
 	if (r->hdr.type != type)
 		return -1;
-	imsg_rd_init(&rd, r);
-	if (imsg_get_bytes(&rd, p, len, IMSG_MAX) == -1 ||
-	    imsg_get_end(&rd) != 0)
+	ipc_rd_init(&rd, r);
+	if (ipc_get_bytes(&rd, p, len, IPC_MAX) == -1 ||
+	    ipc_get_end(&rd) != 0)
 		return -1;
 	return 0;
 }
 
 static int
-is_error(const struct imsg *r, uint32_t code, const char *want)
+is_error(const struct ipc_msg *r, uint32_t code, const char *want)
 {
-	struct imsg_rd	rd;
+	struct ipc_rd	rd;
 	char		msg[256];
 	uint32_t	c;
 
-	if (r->hdr.type != IMSG_KEYD_ERROR)
+	if (r->hdr.type != IPC_KEYD_ERROR)
 		return 0;
-	imsg_rd_init(&rd, r);
-	if (imsg_get_u32(&rd, &c) == -1 ||
-	    imsg_get_str(&rd, msg, sizeof(msg)) == -1 ||
-	    imsg_get_end(&rd) != 0)
+	ipc_rd_init(&rd, r);
+	if (ipc_get_u32(&rd, &c) == -1 ||
+	    ipc_get_str(&rd, msg, sizeof(msg)) == -1 ||
+	    ipc_get_end(&rd) != 0)
 		return 0;
 	if (c != code || strstr(msg, want) == NULL) {
 		diag("error %u: %s", c, msg);
@@ -123,9 +123,9 @@ is_error(const struct imsg *r, uint32_t code, const char *want)
 static void
 set_twin(struct kd *k, uint32_t twin)
 {
-	struct imsg	r;
+	struct ipc_msg	r;
 
-	ok(call_u32(k, IMSG_KEYD_SET_TWIN, twin, &r) == IMSG_KEYD_SET_TWIN &&
+	ok(call_u32(k, IPC_KEYD_SET_TWIN, twin, &r) == IPC_KEYD_SET_TWIN &&
 	    r.datalen == 0, "twin %u set", twin);
 }
 
@@ -143,18 +143,18 @@ request3(struct env *v, const char *cmd, const char *schema,
 
 /* Asks keyd to sign v; returns the reply type, the signature in sig. */
 static int
-sign(struct kd *k, struct env *v, uint8_t sig[SIG65_BYTES], struct imsg *r)
+sign(struct kd *k, struct env *v, uint8_t sig[SIG65_BYTES], struct ipc_msg *r)
 {
 	static uint8_t	 buf[4096];
-	struct ibuf	*b = kd_req(k, IMSG_KEYD_SIGN_ENVELOPE);
+	struct ipc_buf	*b = kd_req(k, IPC_KEYD_SIGN_ENVELOPE);
 	const uint8_t	*p;
 	size_t		 n, len;
 	int		 t;
 
 	n = envelope__pack(&v->e, buf);
-	ibuf_add_bytes(b, buf, n);
+	ipc_put_bytes(b, buf, n);
 	t = kd_call(k, b, r);
-	if (t == IMSG_KEYD_SIGN_ENVELOPE &&
+	if (t == IPC_KEYD_SIGN_ENVELOPE &&
 	    reply_bytes(r, t, &p, &len) == 0 && len == SIG65_BYTES)
 		memcpy(sig, p, SIG65_BYTES);
 	return t;
@@ -165,18 +165,18 @@ test_envelopes(void)
 {
 	struct kd	k;
 	struct env	v;
-	struct imsg	r;
+	struct ipc_msg	r;
 	uint8_t		sig[SIG65_BYTES], cipher[64];
 	size_t		n;
 
 	start(&k, KEY_ED25519, ED_WORDS, "relay.grid.tf");
 	env_init(&v, 1700000000, 300, 7, 12);
 	request3(&v, "zos.system.version", "application/json", "{\"a\":1}");
-	ok(sign(&k, &v, sig, &r) == IMSG_KEYD_ERROR &&
+	ok(sign(&k, &v, sig, &r) == IPC_KEYD_ERROR &&
 	    is_error(&r, 500, "twin id is not set"),
 	    "no envelope signed before the twin id is set");
 	set_twin(&k, 7);
-	ok(sign(&k, &v, sig, &r) == IMSG_KEYD_SIGN_ENVELOPE, "(a) signed");
+	ok(sign(&k, &v, sig, &r) == IPC_KEYD_SIGN_ENVELOPE, "(a) signed");
 	is_hex(sig, SIG65_BYTES, "652c973d003efc2a5f433477aef783838704810b0a0c4235fa84823f37cd2d9c8445449cb0e8b3eed1beee046c197d1fa78311c091ee9b7c4068ddd6554356800e",
 	    "(a) signature as in §2.3");
 
@@ -186,48 +186,48 @@ test_envelopes(void)
 	v.dst.opt_connection_case = ADDRESS__OPT_CONNECTION_CONNECTION;
 	v.dst.connection = (char *)"sess1";
 	request3(&v, "zos.system.version", NULL, "hi");
-	ok(sign(&k, &v, sig, &r) == IMSG_KEYD_SIGN_ENVELOPE, "(b) signed");
+	ok(sign(&k, &v, sig, &r) == IPC_KEYD_SIGN_ENVELOPE, "(b) signed");
 	is_hex(sig, SIG65_BYTES, "65599aba5c53a3658cffff379604fc5da40bff6cf58b3bd56e2cc8e53d1cca28752e8244f3e852cb355f91a5a02fd24d6d9de31d43655d14b3b5fc0eee33eb980e",
 	    "(b) signature");
 
 	/* Refusals: keyd answers and stays up. */
 	env_init(&v, 1, 300, 8, 12);
 	request3(&v, "x", NULL, NULL);
-	ok(sign(&k, &v, sig, &r) == IMSG_KEYD_ERROR &&
+	ok(sign(&k, &v, sig, &r) == IPC_KEYD_ERROR &&
 	    is_error(&r, 500, "source is not our twin"),
 	    "another twin's envelope refused");
 	v.src.twin = 7;
 	v.src.opt_connection_case = ADDRESS__OPT_CONNECTION_CONNECTION;
 	v.src.connection = (char *)"";
-	ok(sign(&k, &v, sig, &r) == IMSG_KEYD_ERROR &&
+	ok(sign(&k, &v, sig, &r) == IPC_KEYD_ERROR &&
 	    is_error(&r, 500, "has a connection"),
 	    "source with a connection (even empty) refused");
 	v.src.opt_connection_case = ADDRESS__OPT_CONNECTION__NOT_SET;
 	v.e.source = NULL;
-	ok(sign(&k, &v, sig, &r) == IMSG_KEYD_ERROR &&
+	ok(sign(&k, &v, sig, &r) == IPC_KEYD_ERROR &&
 	    is_error(&r, 500, "not our twin"), "envelope without source refused");
 	v.e.source = &v.src;
 	v.e.opt_signature_case = ENVELOPE__OPT_SIGNATURE_SIGNATURE;
 	v.e.signature.data = sig;
 	v.e.signature.len = 0;
-	ok(sign(&k, &v, sig, &r) == IMSG_KEYD_ERROR &&
+	ok(sign(&k, &v, sig, &r) == IPC_KEYD_ERROR &&
 	    is_error(&r, 500, "already signed"),
 	    "envelope with a signature field refused");
 	{
-		struct ibuf	*b = kd_req(&k, IMSG_KEYD_SIGN_ENVELOPE);
+		struct ipc_buf	*b = kd_req(&k, IPC_KEYD_SIGN_ENVELOPE);
 
-		ibuf_add_bytes(b, "\xff\xff\xff", 3);
-		ok(kd_call(&k, b, &r) == IMSG_KEYD_ERROR &&
+		ipc_put_bytes(b, "\xff\xff\xff", 3);
+		ok(kd_call(&k, b, &r) == IPC_KEYD_ERROR &&
 		    is_error(&r, 500, "does not decode"),
 		    "bytes that are not an envelope refused");
 	}
-	ok(call_u32(&k, IMSG_KEYD_SET_TWIN, 8, &r) == IMSG_KEYD_ERROR &&
+	ok(call_u32(&k, IPC_KEYD_SET_TWIN, 8, &r) == IPC_KEYD_ERROR &&
 	    is_error(&r, 500, "cannot change"), "the twin id cannot change");
-	ok(call_u32(&k, IMSG_KEYD_SET_TWIN, 7, &r) == IMSG_KEYD_SET_TWIN,
+	ok(call_u32(&k, IPC_KEYD_SET_TWIN, 7, &r) == IPC_KEYD_SET_TWIN,
 	    "setting the same twin id again is accepted");
 	env_init(&v, 1700000000, 300, 7, 12);
 	request3(&v, "zos.system.version", "application/json", "{\"a\":1}");
-	ok(sign(&k, &v, sig, &r) == IMSG_KEYD_SIGN_ENVELOPE &&
+	ok(sign(&k, &v, sig, &r) == IPC_KEYD_SIGN_ENVELOPE &&
 	    sig[1] == 0x2c, "keyd still signs after the refusals");
 	kd_stop(&k);
 
@@ -242,7 +242,7 @@ test_envelopes(void)
 	v.e.payload_case = ENVELOPE__PAYLOAD_PLAIN;
 	v.e.plain.data = (uint8_t *)"\"v1.2.3\"";
 	v.e.plain.len = 8;
-	ok(sign(&k, &v, sig, &r) == IMSG_KEYD_SIGN_ENVELOPE, "(c) signed");
+	ok(sign(&k, &v, sig, &r) == IPC_KEYD_SIGN_ENVELOPE, "(c) signed");
 	is_hex(sig, SIG65_BYTES, "6560d5fdf19266a055b1961639f0e337372c9f04930b5eb536d32f34ea46026e7a156e377b7efe5cb43e5fc5108bb6565860affd1737572f340b1f284996d74501",
 	    "(c) signature");
 	env_init(&v, 1700000005, 300, 12, 7);
@@ -250,7 +250,7 @@ test_envelopes(void)
 	v.e.error = &v.err;
 	v.err.code = 103;
 	v.err.message = (char *)"unknown twin id '7'";
-	ok(sign(&k, &v, sig, &r) == IMSG_KEYD_SIGN_ENVELOPE, "(d) signed");
+	ok(sign(&k, &v, sig, &r) == IPC_KEYD_SIGN_ENVELOPE, "(d) signed");
 	is_hex(sig, SIG65_BYTES, "6597f0cf23fd9006f853a8a193efcdfb9d89af95fbbc96582dbfbb53450602ea6589ff36eff3cef63ec1c621aeca7aafe44a45cf5d749d1fc4ca6fe5aa5bdd9c0c",
 	    "(d) signature");
 	kd_stop(&k);
@@ -264,24 +264,24 @@ test_envelopes(void)
 	v.e.payload_case = ENVELOPE__PAYLOAD_CIPHER;
 	v.e.cipher.data = cipher;
 	v.e.cipher.len = n;
-	ok(sign(&k, &v, sig, &r) == IMSG_KEYD_SIGN_ENVELOPE, "(e) signed");
+	ok(sign(&k, &v, sig, &r) == IPC_KEYD_SIGN_ENVELOPE, "(e) signed");
 	is_hex(sig, SIG65_BYTES, "6502b7b24fece0129839645ceb77c2ac1e8c052d34a31c8a62f3070d704f2674f5044b9cdc71d20fe4623c865e2144d802fbcc1d65810befe0a0b296bbf85bb40c",
 	    "(e) signature");
 	kd_stop(&k);
 }
 
 static int
-jwt(struct kd *k, uint32_t ttl, char *out, struct imsg *r)
+jwt(struct kd *k, uint32_t ttl, char *out, struct ipc_msg *r)
 {
-	struct ibuf	*b = kd_req(k, IMSG_KEYD_JWT);
+	struct ipc_buf	*b = kd_req(k, IPC_KEYD_JWT);
 	const uint8_t	*p;
 	size_t		 n;
 	int		 t;
 
-	ibuf_add_u32(b, ttl);
+	ipc_put_u32(b, ttl);
 	t = kd_call(k, b, r);
 	out[0] = '\0';
-	if (t == IMSG_KEYD_JWT && reply_bytes(r, t, &p, &n) == 0 &&
+	if (t == IPC_KEYD_JWT && reply_bytes(r, t, &p, &n) == 0 &&
 	    n < JWT_MAX) {
 		memcpy(out, p, n);
 		out[n] = '\0';
@@ -326,48 +326,48 @@ static void
 test_jwt(void)
 {
 	struct kd	k;
-	struct imsg	r;
+	struct ipc_msg	r;
 	char		tok[JWT_MAX];
 	time_t		t0;
 
 	start(&k, KEY_ED25519, ED_WORDS, "relay.grid.tf");
-	ok(jwt(&k, 300, tok, &r) == IMSG_KEYD_ERROR &&
+	ok(jwt(&k, 300, tok, &r) == IPC_KEYD_ERROR &&
 	    is_error(&r, 500, "twin id is not set"),
 	    "no token before the twin id is set");
 	set_twin(&k, 7);
 	t0 = time(NULL);
-	ok(jwt(&k, 300, tok, &r) == IMSG_KEYD_JWT &&
+	ok(jwt(&k, 300, tok, &r) == IPC_KEYD_JWT &&
 	    jwt_good(tok, 300, t0, time(NULL)),
 	    "token from keyd's clock in its jail: sub 7, sid null, iat now, "
 	    "exp iat + 300, signed by our account");
 	t0 = time(NULL);
-	ok(jwt(&k, 3600, tok, &r) == IMSG_KEYD_JWT &&
+	ok(jwt(&k, 3600, tok, &r) == IPC_KEYD_JWT &&
 	    jwt_good(tok, 3600, t0, time(NULL)), "ttl 3600: exp iat + 3600");
-	ok(jwt(&k, 1, tok, &r) == IMSG_KEYD_JWT &&
+	ok(jwt(&k, 1, tok, &r) == IPC_KEYD_JWT &&
 	    jwt_good(tok, 1, t0, time(NULL)), "ttl 1 accepted");
-	ok(jwt(&k, 3601, tok, &r) == IMSG_KEYD_ERROR &&
+	ok(jwt(&k, 3601, tok, &r) == IPC_KEYD_ERROR &&
 	    is_error(&r, 500, "1 to 3600"), "ttl 3601 refused");
-	ok(jwt(&k, 0, tok, &r) == IMSG_KEYD_ERROR &&
+	ok(jwt(&k, 0, tok, &r) == IPC_KEYD_ERROR &&
 	    is_error(&r, 500, "1 to 3600"), "ttl 0 refused");
-	ok(jwt(&k, UINT32_MAX, tok, &r) == IMSG_KEYD_ERROR,
+	ok(jwt(&k, UINT32_MAX, tok, &r) == IPC_KEYD_ERROR,
 	    "ttl 2^32 - 1 refused");
-	ok(jwt(&k, 300, tok, &r) == IMSG_KEYD_JWT, "keyd goes on after the "
+	ok(jwt(&k, 300, tok, &r) == IPC_KEYD_JWT, "keyd goes on after the "
 	    "refusals");
 	kd_stop(&k);
 }
 
 static int
 seal_open(struct kd *k, uint32_t type, const char *pkhex, const uint8_t *in,
-    size_t len, uint8_t *out, size_t *outlen, struct imsg *r)
+    size_t len, uint8_t *out, size_t *outlen, struct ipc_msg *r)
 {
-	struct ibuf	*b = kd_req(k, type);
+	struct ipc_buf	*b = kd_req(k, type);
 	uint8_t		 pk[65];
 	const uint8_t	*p;
 	size_t		 pklen = unhex(pk, sizeof(pk), pkhex);
 	int		 t;
 
-	ibuf_add_bytes(b, pk, pklen);
-	ibuf_add_bytes(b, in, len);
+	ipc_put_bytes(b, pk, pklen);
+	ipc_put_bytes(b, in, len);
 	t = kd_call(k, b, r);
 	*outlen = 0;
 	if (t == (int)type && reply_bytes(r, t, &p, outlen) == 0)
@@ -379,7 +379,7 @@ static void
 test_e2e(void)
 {
 	struct kd	 k;
-	struct imsg	 r;
+	struct ipc_msg	 r;
 	struct e2e_key	 k2;
 	uint8_t		 in[128], out[256], seed[32], key[32], back[256];
 	size_t		 n, m, bn;
@@ -388,15 +388,15 @@ test_e2e(void)
 
 	start(&k, KEY_ED25519, SK1_HEX, "relay.grid.tf");
 	n = unhex(in, sizeof(in), "000102030405060708090a0b23d9436ad14a4e855f47c13cb90ba01f45fe85318e8671f2ec3c16");
-	ok(seal_open(&k, IMSG_KEYD_OPEN, PK2, in, n, out, &m, &r) ==
-	    IMSG_KEYD_OPEN && m == 11 && memcmp(out, "hello world", 11) == 0,
+	ok(seal_open(&k, IPC_KEYD_OPEN, PK2, in, n, out, &m, &r) ==
+	    IPC_KEYD_OPEN && m == 11 && memcmp(out, "hello world", 11) == 0,
 	    "§4.4 hello world opens (sk1 side)");
 	n = unhex(in, sizeof(in), "000102030405060708090a0b2535329f17a7861841c76e50b403b436");
-	ok(seal_open(&k, IMSG_KEYD_OPEN, PK2, in, n, out, &m, &r) ==
-	    IMSG_KEYD_OPEN && m == 0, "§4.4 empty plaintext opens");
+	ok(seal_open(&k, IPC_KEYD_OPEN, PK2, in, n, out, &m, &r) ==
+	    IPC_KEYD_OPEN && m == 0, "§4.4 empty plaintext opens");
 	n = unhex(in, sizeof(in), "0102030405060708090a0b0cc527c6fe674824253558d22878633e387ef354b2882f79");
-	ok(seal_open(&k, IMSG_KEYD_OPEN, PK2, in, n, out, &m, &r) ==
-	    IMSG_KEYD_OPEN && m == 7 && memcmp(out, "{\"a\":1}", 7) == 0,
+	ok(seal_open(&k, IPC_KEYD_OPEN, PK2, in, n, out, &m, &r) ==
+	    IPC_KEYD_OPEN && m == 7 && memcmp(out, "{\"a\":1}", 7) == 0,
 	    "§4.4 vector (e) cipher opens");
 
 	/* Sealed by keyd for pk2, opened here with sk2's side of ECDH. */
@@ -407,31 +407,31 @@ test_e2e(void)
 	is_hex(key, 32, "310c92d71d96dde9e27a6ed82297ab574534bbf88fd2e1c1bd62eb3b9b7c48a1",
 	    "shared key from sk2 + pk1 (§4.4)");
 	for (i = 0; i < 3; i++) {
-		ok(seal_open(&k, IMSG_KEYD_SEAL, PK2,
+		ok(seal_open(&k, IPC_KEYD_SEAL, PK2,
 		    (const uint8_t *)"hello world", 11, out, &m, &r) ==
-		    IMSG_KEYD_SEAL && m == 11 + E2E_OVERHEAD &&
+		    IPC_KEYD_SEAL && m == 11 + E2E_OVERHEAD &&
 		    e2e_open(back, sizeof(back), &bn, key, out, m) == 0 &&
 		    bn == 11 && memcmp(back, "hello world", 11) == 0,
 		    "seal %d for pk2 opens on the other side", i);
 	}
-	ok(seal_open(&k, IMSG_KEYD_SEAL, PK2, NULL, 0, out, &m, &r) ==
-	    IMSG_KEYD_SEAL && m == E2E_OVERHEAD, "empty plaintext seals to 28 "
+	ok(seal_open(&k, IPC_KEYD_SEAL, PK2, NULL, 0, out, &m, &r) ==
+	    IPC_KEYD_SEAL && m == E2E_OVERHEAD, "empty plaintext seals to 28 "
 	    "bytes");
 
 	/* Refusals. */
-	ok(seal_open(&k, IMSG_KEYD_SEAL, "02" "00000000000000000000000000000000"
+	ok(seal_open(&k, IPC_KEYD_SEAL, "02" "00000000000000000000000000000000"
 	    "00000000000000000000000000000000", in, 4, out, &m, &r) ==
-	    IMSG_KEYD_ERROR && is_error(&r, 106, "malformed public key"),
+	    IPC_KEYD_ERROR && is_error(&r, 106, "malformed public key"),
 	    "seal to a malformed pk refused (106)");
-	ok(seal_open(&k, IMSG_KEYD_OPEN, PK2, in, 20, out, &m, &r) ==
-	    IMSG_KEYD_ERROR && is_error(&r, 106, "invalid cipher data"),
+	ok(seal_open(&k, IPC_KEYD_OPEN, PK2, in, 20, out, &m, &r) ==
+	    IPC_KEYD_ERROR && is_error(&r, 106, "invalid cipher data"),
 	    "short cipher refused (106)");
 	n = unhex(in, sizeof(in), "000102030405060708090a0b23d9436ad14a4e855f47c13cb90ba01f45fe85318e8671f2ec3c17");
-	ok(seal_open(&k, IMSG_KEYD_OPEN, PK2, in, n, out, &m, &r) ==
-	    IMSG_KEYD_ERROR && is_error(&r, 106, "invalid cipher data"),
+	ok(seal_open(&k, IPC_KEYD_OPEN, PK2, in, n, out, &m, &r) ==
+	    IPC_KEYD_ERROR && is_error(&r, 106, "invalid cipher data"),
 	    "tampered tag refused (106)");
-	ok(seal_open(&k, IMSG_KEYD_OPEN, PK2, in, n - 1, out, &m, &r) ==
-	    IMSG_KEYD_ERROR, "truncated cipher refused");
+	ok(seal_open(&k, IPC_KEYD_OPEN, PK2, in, n - 1, out, &m, &r) ==
+	    IPC_KEYD_ERROR, "truncated cipher refused");
 	e2e_key_wipe(&k2);
 	kd_stop(&k);
 }
@@ -439,19 +439,19 @@ test_e2e(void)
 static int
 identity(struct kd *k, uint8_t account[32], uint8_t pk[33], uint32_t *type)
 {
-	struct ibuf	*b = kd_req(k, IMSG_KEYD_IDENTITY);
-	struct imsg	 r;
-	struct imsg_rd	 rd;
+	struct ipc_buf	*b = kd_req(k, IPC_KEYD_IDENTITY);
+	struct ipc_msg	 r;
+	struct ipc_rd	 rd;
 	const uint8_t	*a, *p;
 	size_t		 al, pl;
 
-	if (kd_call(k, b, &r) != IMSG_KEYD_IDENTITY)
+	if (kd_call(k, b, &r) != IPC_KEYD_IDENTITY)
 		return -1;
-	imsg_rd_init(&rd, &r);
-	if (imsg_get_u32(&rd, type) == -1 ||
-	    imsg_get_bytes(&rd, &a, &al, 32) == -1 || al != 32 ||
-	    imsg_get_bytes(&rd, &p, &pl, 33) == -1 || pl != 33 ||
-	    imsg_get_end(&rd) != 0)
+	ipc_rd_init(&rd, &r);
+	if (ipc_get_u32(&rd, type) == -1 ||
+	    ipc_get_bytes(&rd, &a, &al, 32) == -1 || al != 32 ||
+	    ipc_get_bytes(&rd, &p, &pl, 33) == -1 || pl != 33 ||
+	    ipc_get_end(&rd) != 0)
 		return -1;
 	memcpy(account, a, 32);
 	memcpy(pk, p, 33);
@@ -517,22 +517,22 @@ split_ext(const uint8_t *p, size_t n, uint8_t account[32], int *variant,
 /* Asks for a mortal update_twin from block; the reply type. */
 static int
 update_twin(struct kd *k, uint32_t nonce, uint64_t block,
-    const uint8_t hash[32], uint8_t *out, size_t *outlen, struct imsg *r)
+    const uint8_t hash[32], uint8_t *out, size_t *outlen, struct ipc_msg *r)
 {
-	struct ibuf	*b = kd_req(k, IMSG_KEYD_SIGN_UPDATE_TWIN_MORTAL);
+	struct ipc_buf	*b = kd_req(k, IPC_KEYD_SIGN_UPDATE_TWIN_MORTAL);
 	uint8_t		 genesis[32];
 	const uint8_t	*p;
 	int		 t;
 
 	memset(genesis, 0x45, sizeof(genesis));
-	ibuf_add_u32(b, nonce);
-	ibuf_add_u32(b, 144);
-	ibuf_add_u32(b, 2);
-	ibuf_add_bytes(b, genesis, sizeof(genesis));
-	ibuf_add_u64(b, block);
-	ibuf_add_bytes(b, hash, 32);
+	ipc_put_u32(b, nonce);
+	ipc_put_u32(b, 144);
+	ipc_put_u32(b, 2);
+	ipc_put_bytes(b, genesis, sizeof(genesis));
+	ipc_put_u64(b, block);
+	ipc_put_bytes(b, hash, 32);
 	*outlen = 0;
-	if ((t = kd_call(k, b, r)) == IMSG_KEYD_SIGN_UPDATE_TWIN_MORTAL &&
+	if ((t = kd_call(k, b, r)) == IPC_KEYD_SIGN_UPDATE_TWIN_MORTAL &&
 	    reply_bytes(r, t, &p, outlen) == 0 && *outlen <= 4096)
 		memcpy(out, p, *outlen);
 	return t;
@@ -584,7 +584,7 @@ test_update_twin(void)
 {
 	struct kd	 k;
 	struct kd_opts	 o;
-	struct imsg	 r;
+	struct ipc_msg	 r;
 	uint8_t		 ext[4096], account[32], sig[64], want[64];
 	uint8_t		 hash[32], genesis[32], zero[32], tosign[EXT_SIGN_MAX];
 	const uint8_t	*call;
@@ -600,7 +600,7 @@ test_update_twin(void)
 	wn = unhex(want, sizeof(want), "1912013472656c61792e677269642e74660184035b26108e8b97479c547da4860d862dc08ab2c29ada449c74d5a9a58a6c46a8c4");
 	start(&k, KEY_SR25519, DEV_PHRASE, "relay.grid.tf");
 	ok(update_twin(&k, 5, 1000, hash, ext, &n, &r) ==
-	    IMSG_KEYD_SIGN_UPDATE_TWIN_MORTAL, "sr25519 update_twin signed");
+	    IPC_KEYD_SIGN_UPDATE_TWIN_MORTAL, "sr25519 update_twin signed");
 	ok(split_ext(ext, n, account, &variant, sig, &era, &nonce, &call,
 	    &calllen) == 0 && variant == EXT_SIG_SR25519 && nonce == 5,
 	    "extrinsic layout: v4 signed, MultiAddress::Id, Sr25519");
@@ -617,18 +617,18 @@ test_update_twin(void)
 	    nonce, call, calllen), "and not as immortal, nor with the genesis "
 	    "checkpoint");
 	ok(update_twin(&k, 5, 1001, hash, ext, &n, &r) ==
-	    IMSG_KEYD_SIGN_UPDATE_TWIN_MORTAL && split_ext(ext, n, account,
+	    IPC_KEYD_SIGN_UPDATE_TWIN_MORTAL && split_ext(ext, n, account,
 	    &variant, sig, &era, &nonce, &call, &calllen) == 0 &&
 	    era == 0x0295, "block 1001: phase 41 (95 02)");
 	ok(update_twin(&k, 0, 0, hash, ext, &n, &r) ==
-	    IMSG_KEYD_SIGN_UPDATE_TWIN_MORTAL && split_ext(ext, n, account,
+	    IPC_KEYD_SIGN_UPDATE_TWIN_MORTAL && split_ext(ext, n, account,
 	    &variant, sig, &era, &nonce, &call, &calllen) == 0 &&
 	    era == 0x0005, "block 0: era 05 00");
-	ok(update_twin(&k, 5, 1000, zero, ext, &n, &r) == IMSG_KEYD_ERROR &&
+	ok(update_twin(&k, 5, 1000, zero, ext, &n, &r) == IPC_KEYD_ERROR &&
 	    is_error(&r, 500, "all zeros"),
 	    "a block hash of all zeros refused");
 	ok(update_twin(&k, 5, UINT64_MAX, hash, ext, &n, &r) ==
-	    IMSG_KEYD_SIGN_UPDATE_TWIN_MORTAL && split_ext(ext, n, account,
+	    IPC_KEYD_SIGN_UPDATE_TWIN_MORTAL && split_ext(ext, n, account,
 	    &variant, sig, &era, &nonce, &call, &calllen) == 0 &&
 	    era == 0x03f5, "block 2^64 - 1 signed all the same (phase 63): "
 	    "the chain judges the hash");
@@ -636,7 +636,7 @@ test_update_twin(void)
 
 	start(&k, KEY_ED25519, DEV_PHRASE, "relay.grid.tf");
 	ok(update_twin(&k, 300, 1000, hash, ext, &n, &r) ==
-	    IMSG_KEYD_SIGN_UPDATE_TWIN_MORTAL &&
+	    IPC_KEYD_SIGN_UPDATE_TWIN_MORTAL &&
 	    split_ext(ext, n, account, &variant, sig, &era, &nonce, &call,
 	    &calllen) == 0 && variant == EXT_SIG_ED25519 && nonce == 300 &&
 	    era == 0x0285 && calllen == wn && memcmp(call, want, wn) == 0,
@@ -660,7 +660,7 @@ test_update_twin(void)
 	o.domains[2] = "relay-three.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.example";
 	kd_start(&k, &o);
 	ok(update_twin(&k, 1, 1000, hash, ext, &n, &r) ==
-	    IMSG_KEYD_SIGN_UPDATE_TWIN_MORTAL &&
+	    IPC_KEYD_SIGN_UPDATE_TWIN_MORTAL &&
 	    split_ext(ext, n, account, &variant, sig, &era, &nonce, &call,
 	    &calllen) == 0 && calllen + 80 > 256 &&
 	    memmem(call, calllen, "relay-one.", 10) != NULL &&
@@ -704,36 +704,36 @@ static int
 fatal_request(int which)
 {
 	struct kd	 k;
-	struct imsg	 r;
-	struct ibuf	*b;
+	struct ipc_msg	 r;
+	struct ipc_buf	*b;
 	uint8_t		 h[32];
 	uint32_t	 type;
 
 	memset(h, 0x45, sizeof(h));
 	start(&k, KEY_SR25519, DEV_PHRASE, "relay.grid.tf");
-	if (call_u32(&k, IMSG_KEYD_SET_TWIN, 7, &r) != IMSG_KEYD_SET_TWIN)
+	if (call_u32(&k, IPC_KEYD_SET_TWIN, 7, &r) != IPC_KEYD_SET_TWIN)
 		return -1;
 	/* 203 and 206 are retired: no name for them remains. */
 	type = which == OLD_MAKE_JWT ? 203 : which == OLD_UPDATE_TWIN ? 206 :
-	    which == JWT_WITH_IAT ? IMSG_KEYD_JWT :
-	    IMSG_KEYD_SIGN_UPDATE_TWIN_MORTAL;
+	    which == JWT_WITH_IAT ? IPC_KEYD_JWT :
+	    IPC_KEYD_SIGN_UPDATE_TWIN_MORTAL;
 	b = kd_req(&k, type);
 	if (which == OLD_MAKE_JWT || which == JWT_WITH_IAT) {
-		ibuf_add_u64(b, (uint64_t)time(NULL) + 365 * 86400);
-		ibuf_add_u32(b, 300);
-		ibuf_add_u32(b, 0);
-		ibuf_add_str(b, "");
+		ipc_put_u64(b, (uint64_t)time(NULL) + 365 * 86400);
+		ipc_put_u32(b, 300);
+		ipc_put_u32(b, 0);
+		ipc_put_str(b, "");
 	} else {
-		ibuf_add_u32(b, 5);
-		ibuf_add_u32(b, 144);
-		ibuf_add_u32(b, 2);
-		ibuf_add_bytes(b, h, sizeof(h));
+		ipc_put_u32(b, 5);
+		ipc_put_u32(b, 144);
+		ipc_put_u32(b, 2);
+		ipc_put_bytes(b, h, sizeof(h));
 		if (which == MORTAL_SHORT_HASH) {
-			ibuf_add_u64(b, 1000);
-			ibuf_add_bytes(b, h, sizeof(h) - 1);
+			ipc_put_u64(b, 1000);
+			ipc_put_bytes(b, h, sizeof(h) - 1);
 		}
 	}
-	if (imsg_close(&k.netd, b) == -1 || imsgbuf_flush(&k.netd) == -1)
+	if (ipc_close(&k.netd, b) == -1 || ipc_flush(&k.netd) == -1)
 		return -1;
 	return kd_wait(&k);
 }
@@ -741,13 +741,13 @@ fatal_request(int which)
 static void
 test_fatal(void)
 {
-	struct imsg_hdr	h;
-	uint8_t		frame[IMSG_HDR_SIZE + 1];
+	struct ipc_hdr	h;
+	uint8_t		frame[IPC_HDR_SIZE + 1];
 	struct kd	k;
-	struct imsg	r;
+	struct ipc_msg	r;
 
 	h.type = 999;
-	h.len = IMSG_HDR_SIZE;
+	h.len = IPC_HDR_SIZE;
 	h.id = 1;
 	h.pid = 0;
 	ok(exited(fatal_input(&h, sizeof(h)), 1),
@@ -765,26 +765,26 @@ test_fatal(void)
 	    "exits 1");
 	ok(exited(fatal_request(MORTAL_SHORT_HASH), 1),
 	    "SIGN_UPDATE_TWIN_MORTAL with a 31-byte block hash: keyd exits 1");
-	h.type = IMSG_KEYD_IDENTITY;
-	h.len = IMSG_HDR_SIZE + 1;
+	h.type = IPC_KEYD_IDENTITY;
+	h.len = IPC_HDR_SIZE + 1;
 	memcpy(frame, &h, sizeof(h));
-	frame[IMSG_HDR_SIZE] = 0;
+	frame[IPC_HDR_SIZE] = 0;
 	ok(exited(fatal_input(frame, sizeof(frame)), 1),
 	    "trailing byte after a request: keyd exits 1");
 	h.len = 8;
 	ok(exited(fatal_input(&h, sizeof(h)), 1),
 	    "length below the header: keyd exits 1");
-	h.len = IMSG_MAX + 1;
+	h.len = IPC_MAX + 1;
 	ok(exited(fatal_input(&h, sizeof(h)), 1),
-	    "length above IMSG_MAX: keyd exits 1");
-	h.type = IMSG_KEYD_SET_TWIN;
-	h.len = IMSG_HDR_SIZE + 2;
+	    "length above IPC_MAX: keyd exits 1");
+	h.type = IPC_KEYD_SET_TWIN;
+	h.len = IPC_HDR_SIZE + 2;
 	memcpy(frame, &h, sizeof(h));
-	ok(exited(fatal_input(frame, IMSG_HDR_SIZE + 1), 0),
+	ok(exited(fatal_input(frame, IPC_HDR_SIZE + 1), 0),
 	    "netd gone in the middle of a frame: keyd exits 0");
 
 	start(&k, KEY_SR25519, DEV_PHRASE, "relay.grid.tf");
-	ok(call_u32(&k, IMSG_KEYD_SET_TWIN, 0, &r) == IMSG_KEYD_ERROR,
+	ok(call_u32(&k, IPC_KEYD_SET_TWIN, 0, &r) == IPC_KEYD_ERROR,
 	    "twin 0 refused");
 	if (write(k.parent.fd, "x", 1) == 1)
 		ok(exited(kd_wait(&k), 1),
@@ -809,7 +809,7 @@ test_startup(void)
 {
 	struct kd_opts	o;
 	struct kd	k;
-	struct imsg	r;
+	struct ipc_msg	r;
 	int		fd;
 
 	opts_init(&o);
@@ -840,7 +840,7 @@ test_startup(void)
 	o.source = KEYD_SECRET_FILE;
 	o.path = secret_file;
 	ok(kd_start(&k, &o) == 0 &&
-	    call_u32(&k, IMSG_KEYD_SET_TWIN, 1, &r) == IMSG_KEYD_SET_TWIN &&
+	    call_u32(&k, IPC_KEYD_SET_TWIN, 1, &r) == IPC_KEYD_SET_TWIN &&
 	    exited(kd_stop(&k), 0), "secret read from a 0600 file");
 	chmod(secret_file, 0604);
 	ok(exited(start_status(&o), 1), "world-readable secret file: exits 1");
@@ -856,7 +856,7 @@ test_startup(void)
 	    "credentials without CREDENTIALS_DIRECTORY: exits 1");
 	setenv("CREDENTIALS_DIRECTORY", tmpdir, 1);
 	ok(kd_start(&k, &o) == 0 &&
-	    call_u32(&k, IMSG_KEYD_SET_TWIN, 1, &r) == IMSG_KEYD_SET_TWIN &&
+	    call_u32(&k, IPC_KEYD_SET_TWIN, 1, &r) == IPC_KEYD_SET_TWIN &&
 	    exited(kd_stop(&k), 0), "secret from $CREDENTIALS_DIRECTORY/mnemonic");
 	unsetenv("CREDENTIALS_DIRECTORY");
 }
@@ -906,7 +906,7 @@ test_sandbox(void)
 {
 	struct kd_opts	 o;
 	struct kd	 k;
-	struct imsg	 r;
+	struct ipc_msg	 r;
 	char		 root[PATH_MAX], file[PATH_MAX];
 	const char	*v;
 	ssize_t		 n;
@@ -918,7 +918,7 @@ test_sandbox(void)
 	o.source = KEYD_SECRET_FD;
 	o.domains[0] = "relay.grid.tf";
 	ok(kd_start(&k, &o) == 0 &&
-	    call_u32(&k, IMSG_KEYD_SET_TWIN, 1, &r) == IMSG_KEYD_SET_TWIN,
+	    call_u32(&k, IPC_KEYD_SET_TWIN, 1, &r) == IPC_KEYD_SET_TWIN,
 	    "keyd running (answered)");
 	v = status_field(k.pid, "Seccomp");
 	ok(strstr(v, "2") != NULL, "Seccomp: 2 (filter mode) while running");
@@ -972,8 +972,8 @@ test_sandbox(void)
 		o.run_as = 65534;
 		o.run_as_gid = 65534;
 		ok(kd_start(&k, &o) == 0 &&
-		    call_u32(&k, IMSG_KEYD_SET_TWIN, 1, &r) ==
-		    IMSG_KEYD_SET_TWIN, "started as uid 65534: answers");
+		    call_u32(&k, IPC_KEYD_SET_TWIN, 1, &r) ==
+		    IPC_KEYD_SET_TWIN, "started as uid 65534: answers");
 		ok(strstr(status_field(k.pid, "Seccomp"), "2") != NULL &&
 		    strstr(status_field(k.pid, "NoNewPrivs"), "1") != NULL,
 		    "started as uid 65534: Seccomp 2, NoNewPrivs 1");

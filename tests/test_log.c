@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * common/log.c on standard error: a syslog priority before each line
+ * common/trusted/log.c on standard error: a syslog priority before each line
  * when stderr is the journal's stream (JOURNAL_STREAM names its device
  * and inode), plain lines otherwise.  Each case is a child whose stderr
  * is a pipe, so that what it wrote can be read back whole.

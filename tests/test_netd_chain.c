@@ -22,7 +22,7 @@
 #include "chainrpc.h"
 #include "harness.h"
 #include "hex.h"
-#include "imsgtypes.h"
+#include "ipc_types.h"
 #include "log.h"
 #include "netd.h"
 #include "scale.h"
@@ -59,15 +59,15 @@ static const char	*domains[] = { "r1.example", "r2.example" };
  * keyd: signing is a failure (exit 99) unless keyd_signs, when the
  * request's frame goes to keyd_dump in hex and the child exits 42.
  */
-struct ibuf *
+struct ipc_buf *
 netd_keyd_new(uint32_t type, size_t hint)
 {
-	return imsg_create(type, 1, hint);
+	return ipc_create(type, 1, hint);
 }
 
 void
-netd_keyd_sync(struct ibuf *b, uint32_t type, struct imsg *reply,
-    struct imsg_rd *rd)
+netd_keyd_sync(struct ipc_buf *b, uint32_t type, struct ipc_msg *reply,
+    struct ipc_rd *rd)
 {
 	char	*hex;
 	FILE	*f;
@@ -421,10 +421,10 @@ test_sign(int port_good, int port_bad_number)
 			n = unhex(f, sizeof(f), strtok(hex, "\n"));
 		fclose(fp);
 	}
-	ok(n == IMSG_HDR_SIZE + 3 * 4 + 4 + 32 + 8 + 4 + 32 &&
-	    frame_u32(f, 0) == IMSG_KEYD_SIGN_UPDATE_TWIN_MORTAL,
+	ok(n == IPC_HDR_SIZE + 3 * 4 + 4 + 32 + 8 + 4 + 32 &&
+	    frame_u32(f, 0) == IPC_KEYD_SIGN_UPDATE_TWIN_MORTAL,
 	    "the request is a SIGN_UPDATE_TWIN_MORTAL of %zu bytes", n);
-	if (n < IMSG_HDR_SIZE + 3 * 4 + 4 + 32 + 8 + 4 + 32) {
+	if (n < IPC_HDR_SIZE + 3 * 4 + 4 + 32 + 8 + 4 + 32) {
 		keyd_signs = 0;
 		return;
 	}

@@ -12,7 +12,7 @@
 
 #include "e2e.h"
 #include "envelope.h"
-#include "imsgtypes.h"
+#include "ipc_types.h"
 #include "netd.h"
 #include "tap.h"
 
@@ -170,27 +170,27 @@ record(struct rec *r, int *n, uint32_t type, const void *p, size_t len)
 }
 
 int
-netd_apid_send(struct ibuf *b)
+netd_apid_send(struct ipc_buf *b)
 {
 	uint32_t	type, id;
 
 	if (b == NULL || b->err != 0) {
-		ibuf_free(b);
+		ipc_buf_free(b);
 		return -1;
 	}
 	memcpy(&type, b->buf, sizeof(type));
 	memcpy(&id, b->buf + 8, sizeof(id));
-	if (type == IMSG_APID_SENT) {
-		if (b->len != IMSG_HDR_SIZE)
+	if (type == IPC_APID_SENT) {
+		if (b->len != IPC_HDR_SIZE)
 			abort();
 		nsent++;
 		sent_id = id;
 	} else {
-		record(apid, &napid, type, b->buf + IMSG_HDR_SIZE,
-		    b->len - IMSG_HDR_SIZE);
+		record(apid, &napid, type, b->buf + IPC_HDR_SIZE,
+		    b->len - IPC_HDR_SIZE);
 		apid[napid - 1].id = id;
 	}
-	ibuf_free(b);
+	ipc_buf_free(b);
 	return 0;
 }
 
@@ -237,21 +237,21 @@ kpush(uint32_t type, const uint8_t *pk, size_t pklen, const uint8_t *data,
 int
 netd_keyd_sign(const uint8_t *env, size_t len, netd_keyd_cb cb, void *arg)
 {
-	return kpush(IMSG_KEYD_SIGN_ENVELOPE, NULL, 0, env, len, cb, arg);
+	return kpush(IPC_KEYD_SIGN_ENVELOPE, NULL, 0, env, len, cb, arg);
 }
 
 int
 netd_keyd_seal(const uint8_t *pk, size_t pklen, const uint8_t *plain,
     size_t len, netd_keyd_cb cb, void *arg)
 {
-	return kpush(IMSG_KEYD_SEAL, pk, pklen, plain, len, cb, arg);
+	return kpush(IPC_KEYD_SEAL, pk, pklen, plain, len, cb, arg);
 }
 
 int
 netd_keyd_open(const uint8_t *pk, size_t pklen, const uint8_t *cipher,
     size_t len, netd_keyd_cb cb, void *arg)
 {
-	return kpush(IMSG_KEYD_OPEN, pk, pklen, cipher, len, cb, arg);
+	return kpush(IPC_KEYD_OPEN, pk, pklen, cipher, len, cb, arg);
 }
 
 /* keyd's side, with our own keys, as keyd_verbs.c answers. */
@@ -269,7 +269,7 @@ kanswer(struct kreq *q)
 		q->cb(q->arg, NULL, 0, 106, "e2e error: invalid cipher data");
 		return;
 	}
-	if (q->type == IMSG_KEYD_SIGN_ENVELOPE) {
+	if (q->type == IPC_KEYD_SIGN_ENVELOPE) {
 		if ((e = envelope_unpack(q->data, q->len)) == NULL ||
 		    e->source == NULL || e->source->twin != OWN ||
 		    e->source->opt_connection_case != 0 ||
@@ -285,7 +285,7 @@ kanswer(struct kreq *q)
 		q->cb(q->arg, NULL, 0, 106, "e2e error: malformed public key");
 		return;
 	}
-	if (q->type == IMSG_KEYD_SEAL)
+	if (q->type == IPC_KEYD_SEAL)
 		rc = e2e_seal(out, sizeof(out), &n, key, q->data, q->len);
 	else
 		rc = e2e_open(out, sizeof(out), &n, key, q->data, q->len);
@@ -332,14 +332,14 @@ frame(int i)
 	    NULL;
 }
 
-static struct imsg
+static struct ipc_msg
 as_imsg(const struct rec *r)
 {
-	struct imsg	m;
+	struct ipc_msg	m;
 
 	memset(&m, 0, sizeof(m));
 	m.hdr.type = r->type;
-	m.hdr.len = (uint32_t)(r->len + IMSG_HDR_SIZE);
+	m.hdr.len = (uint32_t)(r->len + IPC_HDR_SIZE);
 	m.data = r->p;
 	m.datalen = r->len;
 	return m;
@@ -354,27 +354,27 @@ struct out_req {
 static int
 send_out_request(const struct out_req *r)
 {
-	struct ibuf	*b = imsg_create(IMSG_NETD_OUT_REQUEST, TOKEN, 256);
-	struct imsg	 m;
+	struct ipc_buf	*b = ipc_create(IPC_NETD_OUT_REQUEST, TOKEN, 256);
+	struct ipc_msg	 m;
 	int		 rv;
 
-	ibuf_add_str(b, r->uid);
-	ibuf_add_str(b, r->cmd);
-	ibuf_add_u32(b, r->tags != NULL);
-	ibuf_add_str(b, r->tags != NULL ? r->tags : "");
-	ibuf_add_u32(b, r->schema != NULL);
-	ibuf_add_str(b, r->schema != NULL ? r->schema : "");
-	ibuf_add_u64(b, r->ts);
-	ibuf_add_u64(b, r->exp);
-	ibuf_add_u32(b, r->dst);
-	ibuf_add_bytes(b, r->payload, strlen(r->payload));
+	ipc_put_str(b, r->uid);
+	ipc_put_str(b, r->cmd);
+	ipc_put_u32(b, r->tags != NULL);
+	ipc_put_str(b, r->tags != NULL ? r->tags : "");
+	ipc_put_u32(b, r->schema != NULL);
+	ipc_put_str(b, r->schema != NULL ? r->schema : "");
+	ipc_put_u64(b, r->ts);
+	ipc_put_u64(b, r->exp);
+	ipc_put_u32(b, r->dst);
+	ipc_put_bytes(b, r->payload, strlen(r->payload));
 	memset(&m, 0, sizeof(m));
-	m.hdr.type = IMSG_NETD_OUT_REQUEST;
+	m.hdr.type = IPC_NETD_OUT_REQUEST;
 	m.hdr.id = TOKEN;
-	m.data = b->buf + IMSG_HDR_SIZE;
-	m.datalen = b->len - IMSG_HDR_SIZE;
+	m.data = b->buf + IPC_HDR_SIZE;
+	m.datalen = b->len - IPC_HDR_SIZE;
 	rv = netd_proto_out(&m);
-	ibuf_free(b);
+	ipc_buf_free(b);
 	drain();
 	return rv;
 }
@@ -384,28 +384,28 @@ send_out_response(const char *uid, uint32_t dst, const char *conn,
     uint64_t exp, int is_error, uint32_t code, const char *msg,
     const char *payload)
 {
-	struct ibuf	*b = imsg_create(IMSG_NETD_OUT_RESPONSE, 0, 256);
-	struct imsg	 m;
+	struct ipc_buf	*b = ipc_create(IPC_NETD_OUT_RESPONSE, 0, 256);
+	struct ipc_msg	 m;
 	int		 rv;
 
-	ibuf_add_str(b, uid);
-	ibuf_add_u32(b, dst);
-	ibuf_add_u32(b, conn != NULL);
-	ibuf_add_str(b, conn != NULL ? conn : "");
-	ibuf_add_u32(b, 0);
-	ibuf_add_str(b, "");
-	ibuf_add_u64(b, now);
-	ibuf_add_u64(b, exp);
-	ibuf_add_u32(b, (uint32_t)is_error);
-	ibuf_add_u32(b, code);
-	ibuf_add_str(b, msg);
-	ibuf_add_bytes(b, payload, strlen(payload));
+	ipc_put_str(b, uid);
+	ipc_put_u32(b, dst);
+	ipc_put_u32(b, conn != NULL);
+	ipc_put_str(b, conn != NULL ? conn : "");
+	ipc_put_u32(b, 0);
+	ipc_put_str(b, "");
+	ipc_put_u64(b, now);
+	ipc_put_u64(b, exp);
+	ipc_put_u32(b, (uint32_t)is_error);
+	ipc_put_u32(b, code);
+	ipc_put_str(b, msg);
+	ipc_put_bytes(b, payload, strlen(payload));
 	memset(&m, 0, sizeof(m));
-	m.hdr.type = IMSG_NETD_OUT_RESPONSE;
-	m.data = b->buf + IMSG_HDR_SIZE;
-	m.datalen = b->len - IMSG_HDR_SIZE;
+	m.hdr.type = IPC_NETD_OUT_RESPONSE;
+	m.data = b->buf + IPC_HDR_SIZE;
+	m.datalen = b->len - IPC_HDR_SIZE;
 	rv = netd_proto_out(&m);
-	ibuf_free(b);
+	ipc_buf_free(b);
 	drain();
 	return rv;
 }
@@ -414,19 +414,19 @@ send_out_response(const char *uid, uint32_t dst, const char *conn,
 static int
 send_failed(int i, const char *uid, uint32_t code, const char *msg)
 {
-	struct imsg	m;
-	struct imsg_rd	rd;
+	struct ipc_msg	m;
+	struct ipc_rd	rd;
 	char		u[64], s[256];
 	uint32_t	dst, c;
 
-	if (i >= napid || apid[i].type != IMSG_APID_SEND_FAILED ||
+	if (i >= napid || apid[i].type != IPC_APID_SEND_FAILED ||
 	    apid[i].id != TOKEN)
 		return 0;
 	m = as_imsg(&apid[i]);
-	imsg_rd_init(&rd, &m);
-	if (imsg_get_str(&rd, u, sizeof(u)) == -1 ||
-	    imsg_get_u32(&rd, &dst) == -1 || imsg_get_u32(&rd, &c) == -1 ||
-	    imsg_get_str(&rd, s, sizeof(s)) == -1 || imsg_get_end(&rd) != 0)
+	ipc_rd_init(&rd, &m);
+	if (ipc_get_str(&rd, u, sizeof(u)) == -1 ||
+	    ipc_get_u32(&rd, &dst) == -1 || ipc_get_u32(&rd, &c) == -1 ||
+	    ipc_get_str(&rd, s, sizeof(s)) == -1 || ipc_get_end(&rd) != 0)
 		return 0;
 	if (strcmp(u, uid) != 0 || c != code || strcmp(s, msg) != 0) {
 		diag("SEND_FAILED %s %u %s", u, c, s);
@@ -626,45 +626,45 @@ test_out_response(void)
 static void
 test_out_malformed(void)
 {
-	struct ibuf	*b = imsg_create(IMSG_NETD_OUT_REQUEST, 0, 64);
-	struct imsg	 m;
+	struct ipc_buf	*b = ipc_create(IPC_NETD_OUT_REQUEST, 0, 64);
+	struct ipc_msg	 m;
 
 	reset();
-	ibuf_add_str(b, "u");
-	ibuf_add_str(b, "c");
-	ibuf_add_u32(b, 2);		/* present must be 0 or 1 */
-	ibuf_add_str(b, "");
+	ipc_put_str(b, "u");
+	ipc_put_str(b, "c");
+	ipc_put_u32(b, 2);		/* present must be 0 or 1 */
+	ipc_put_str(b, "");
 	memset(&m, 0, sizeof(m));
-	m.hdr.type = IMSG_NETD_OUT_REQUEST;
-	m.data = b->buf + IMSG_HDR_SIZE;
-	m.datalen = b->len - IMSG_HDR_SIZE;
+	m.hdr.type = IPC_NETD_OUT_REQUEST;
+	m.data = b->buf + IPC_HDR_SIZE;
+	m.datalen = b->len - IPC_HDR_SIZE;
 	m.hdr.id = TOKEN;
 	ok(netd_proto_out(&m) == -1 && credit == 0, "present = 2: malformed");
 	m.datalen -= 2;
 	ok(netd_proto_out(&m) == -1, "truncated: malformed");
-	ibuf_free(b);
+	ipc_buf_free(b);
 	{
 		struct out_req	r = { "u0", "a.b", NULL, NULL, "x", now, 60,
 				    PEER };
-		struct ibuf	*c = imsg_create(IMSG_NETD_OUT_REQUEST, 0, 64);
+		struct ipc_buf	*c = ipc_create(IPC_NETD_OUT_REQUEST, 0, 64);
 
-		ibuf_add_str(c, r.uid);
-		ibuf_add_str(c, r.cmd);
-		ibuf_add_u32(c, 0);
-		ibuf_add_str(c, "");
-		ibuf_add_u32(c, 0);
-		ibuf_add_str(c, "");
-		ibuf_add_u64(c, r.ts);
-		ibuf_add_u64(c, r.exp);
-		ibuf_add_u32(c, r.dst);
-		ibuf_add_bytes(c, "x", 1);
+		ipc_put_str(c, r.uid);
+		ipc_put_str(c, r.cmd);
+		ipc_put_u32(c, 0);
+		ipc_put_str(c, "");
+		ipc_put_u32(c, 0);
+		ipc_put_str(c, "");
+		ipc_put_u64(c, r.ts);
+		ipc_put_u64(c, r.exp);
+		ipc_put_u32(c, r.dst);
+		ipc_put_bytes(c, "x", 1);
 		memset(&m, 0, sizeof(m));
-		m.hdr.type = IMSG_NETD_OUT_REQUEST;
-		m.data = c->buf + IMSG_HDR_SIZE;
-		m.datalen = c->len - IMSG_HDR_SIZE;
+		m.hdr.type = IPC_NETD_OUT_REQUEST;
+		m.data = c->buf + IPC_HDR_SIZE;
+		m.datalen = c->len - IPC_HDR_SIZE;
 		ok(netd_proto_out(&m) == -1 && nframes == 0,
 		    "a request without apid's token: malformed");
-		ibuf_free(c);
+		ipc_buf_free(c);
 	}
 }
 
@@ -816,7 +816,7 @@ test_in_order(void)
 	m.kind = 2;
 	m.payload = NULL;
 	deliver(&m);
-	ok(napid == 1 && apid[0].type == IMSG_APID_IN_RESPONSE,
+	ok(napid == 1 && apid[0].type == IPC_APID_IN_RESPONSE,
 	    "relay error report from twin 0: to apid");
 
 	memset(&m, 0, sizeof(m));
@@ -886,7 +886,7 @@ test_later(void)
 	drain();
 	ok(nframes == 1 && credit == 1, "the lookup answers: the request "
 	    "is sealed, signed and sent");
-	ok(napid == 1 && apid[0].type == IMSG_APID_IN_REQUEST &&
+	ok(napid == 1 && apid[0].type == IPC_APID_IN_REQUEST &&
 	    netd_proto_busy() == 0, "and the incoming one is checked, "
 	    "opened and handed to apid");
 }
@@ -907,7 +907,7 @@ test_reread(void)
 	stale_reads = 1;
 	deliver(&m);
 	ok(forgets == 1 && napid == 1 && apid[0].type ==
-	    IMSG_APID_IN_REQUEST && nframes == 0, "a stale cached key: the "
+	    IPC_APID_IN_REQUEST && nframes == 0, "a stale cached key: the "
 	    "twin is forgotten, read again, and the request goes to apid");
 	reset();
 	forgets = 0;
@@ -935,8 +935,8 @@ static void
 test_in_dispatch(void)
 {
 	struct in_env	 m;
-	struct imsg	 im;
-	struct imsg_rd	 rd;
+	struct ipc_msg	 im;
+	struct ipc_rd	 rd;
 	Envelope	*e;
 	const uint8_t	*p;
 	char		 uid[16], conn[16], cmd[32], tags[16], schema[8];
@@ -954,21 +954,21 @@ test_in_dispatch(void)
 	m.seal = 1;
 	reset();
 	deliver(&m);
-	ok(napid == 1 && apid[0].type == IMSG_APID_IN_REQUEST && nframes == 0,
+	ok(napid == 1 && apid[0].type == IPC_APID_IN_REQUEST && nframes == 0,
 	    "a good sealed request goes to apid");
 	im = as_imsg(&apid[0]);
-	imsg_rd_init(&rd, &im);
-	ok(napid == 1 && imsg_get_str(&rd, uid, sizeof(uid)) == 0 &&
-	    imsg_get_u32(&rd, &src) == 0 &&
-	    imsg_get_u32(&rd, &has_conn) == 0 &&
-	    imsg_get_str(&rd, conn, sizeof(conn)) == 0 &&
-	    imsg_get_str(&rd, cmd, sizeof(cmd)) == 0 &&
-	    imsg_get_u64(&rd, &ts) == 0 && imsg_get_u64(&rd, &exp) == 0 &&
-	    imsg_get_u32(&rd, &has_tags) == 0 &&
-	    imsg_get_str(&rd, tags, sizeof(tags)) == 0 &&
-	    imsg_get_u32(&rd, &has_schema) == 0 &&
-	    imsg_get_str(&rd, schema, sizeof(schema)) == 0 &&
-	    imsg_get_bytes(&rd, &p, &n, 64) == 0 && imsg_get_end(&rd) == 0,
+	ipc_rd_init(&rd, &im);
+	ok(napid == 1 && ipc_get_str(&rd, uid, sizeof(uid)) == 0 &&
+	    ipc_get_u32(&rd, &src) == 0 &&
+	    ipc_get_u32(&rd, &has_conn) == 0 &&
+	    ipc_get_str(&rd, conn, sizeof(conn)) == 0 &&
+	    ipc_get_str(&rd, cmd, sizeof(cmd)) == 0 &&
+	    ipc_get_u64(&rd, &ts) == 0 && ipc_get_u64(&rd, &exp) == 0 &&
+	    ipc_get_u32(&rd, &has_tags) == 0 &&
+	    ipc_get_str(&rd, tags, sizeof(tags)) == 0 &&
+	    ipc_get_u32(&rd, &has_schema) == 0 &&
+	    ipc_get_str(&rd, schema, sizeof(schema)) == 0 &&
+	    ipc_get_bytes(&rd, &p, &n, 64) == 0 && ipc_get_end(&rd) == 0,
 	    "IN_REQUEST layout");
 	ok(strcmp(uid, "in1") == 0 && src == PEER && has_conn == 1 &&
 	    strcmp(conn, "c2") == 0 && strcmp(cmd, "calc.add") == 0 &&
@@ -998,33 +998,33 @@ test_in_dispatch(void)
 	reset();
 	m.cmd = "rmb";
 	deliver(&m);
-	ok(napid == 1 && apid[0].type == IMSG_APID_IN_REQUEST,
+	ok(napid == 1 && apid[0].type == IPC_APID_IN_REQUEST,
 	    "\"rmb\" without a dot is an ordinary command");
 
 	reset();
 	m.kind = 1;
 	m.src_conn = NULL;
 	deliver(&m);
-	ok(napid == 1 && apid[0].type == IMSG_APID_IN_RESPONSE,
+	ok(napid == 1 && apid[0].type == IPC_APID_IN_RESPONSE,
 	    "a response goes to apid");
 	im = as_imsg(&apid[0]);
-	imsg_rd_init(&rd, &im);
+	ipc_rd_init(&rd, &im);
 	{
 		uint32_t	iserr, code;
 		char		msg[8];
 
-		ok(napid == 1 && imsg_get_str(&rd, uid, sizeof(uid)) == 0 &&
-		    imsg_get_u32(&rd, &src) == 0 &&
-		    imsg_get_u32(&rd, &has_conn) == 0 &&
-		    imsg_get_str(&rd, conn, sizeof(conn)) == 0 &&
-		    imsg_get_u32(&rd, &has_schema) == 0 &&
-		    imsg_get_str(&rd, schema, sizeof(schema)) == 0 &&
-		    imsg_get_u64(&rd, &ts) == 0 &&
-		    imsg_get_u32(&rd, &iserr) == 0 &&
-		    imsg_get_u32(&rd, &code) == 0 &&
-		    imsg_get_str(&rd, msg, sizeof(msg)) == 0 &&
-		    imsg_get_bytes(&rd, &p, &n, 64) == 0 &&
-		    imsg_get_end(&rd) == 0 && src == PEER && has_conn == 0 &&
+		ok(napid == 1 && ipc_get_str(&rd, uid, sizeof(uid)) == 0 &&
+		    ipc_get_u32(&rd, &src) == 0 &&
+		    ipc_get_u32(&rd, &has_conn) == 0 &&
+		    ipc_get_str(&rd, conn, sizeof(conn)) == 0 &&
+		    ipc_get_u32(&rd, &has_schema) == 0 &&
+		    ipc_get_str(&rd, schema, sizeof(schema)) == 0 &&
+		    ipc_get_u64(&rd, &ts) == 0 &&
+		    ipc_get_u32(&rd, &iserr) == 0 &&
+		    ipc_get_u32(&rd, &code) == 0 &&
+		    ipc_get_str(&rd, msg, sizeof(msg)) == 0 &&
+		    ipc_get_bytes(&rd, &p, &n, 64) == 0 &&
+		    ipc_get_end(&rd) == 0 && src == PEER && has_conn == 0 &&
 		    iserr == 0 && n == 5 && memcmp(p, "[1,2]", 5) == 0,
 		    "IN_RESPONSE layout and fields");
 	}

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "base64.h"
-#include "imsg.h"
+#include "ipc.h"
 #include "peer_fixture.h"
 #include "tap.h"
 

@@ -244,7 +244,7 @@ for fd in 3 4 5; do readlink "/proc/$netd_pid/fd/$fd"; done | grep -c socket: |
 ok $? "netd's 3, 4 and 5 are sockets"
 [ "$(u32 "$tmp/netd.cfg" 0)" = 300 ] &&
     [ "$(u32 "$tmp/netd.cfg" 1)" = "$(wc -c <"$tmp/netd.cfg")" ]
-ok $? "netd got one IMSG_NETD_CONFIG frame"
+ok $? "netd got one IPC_NETD_CONFIG frame"
 grep -aq "ws://localhost:4001" "$tmp/netd.cfg" &&
     grep -aq "wss://tfchain.grid.tf:443" "$tmp/netd.cfg" &&
     [ "$(u32 "$tmp/netd.cfg" 4)" = 1 ]
@@ -256,7 +256,7 @@ ok $? "... and the twin cache: 500 twins for 300 s"
 [ "$(u32 "$tmp/apid.cfg" 0)" = 400 ] &&
     [ "$(u32 "$tmp/apid.cfg" 1)" = "$(wc -c <"$tmp/apid.cfg")" ] &&
     grep -aq "redis://localhost:6379" "$tmp/apid.cfg"
-ok $? "apid got one IMSG_APID_CONFIG frame with the default redis"
+ok $? "apid got one IPC_APID_CONFIG frame with the default redis"
 if [ "$(id -u)" = 0 ]; then
 	grep -aq nobody "$tmp/apid.cfg" && grep -aq nobody "$tmp/netd.cfg" &&
 	    [ "$(stat -c '%u %a' "$jail")" = "0 755" ] &&

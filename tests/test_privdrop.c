@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * The parent-death signal across the privilege drop: the kernel clears
- * it when the credentials change, and common/privdrop.c sets it again.
+ * it when the credentials change, and common/trusted/privdrop.c sets it again.
  * A process started as root with the signal, dropped to nobody, ends
  * with its starter; so does rmb-relay started as the tests start it.
  * The test is a subreaper, so that what outlives its starter comes back

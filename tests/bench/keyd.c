@@ -17,7 +17,7 @@
 
 #include "bench.h"
 #include "envelope.h"
-#include "imsgtypes.h"
+#include "ipc_types.h"
 #include "keyd_client.h"
 
 #define RUNS		2001
@@ -31,25 +31,25 @@ static size_t	 cipher_len;
 static const uint8_t *peer_pk;
 static double	 samples[RUNS];
 
-static struct ibuf *
+static struct ipc_buf *
 request(struct kd *k, uint32_t type)
 {
-	struct ibuf	*b = kd_req(k, type);
+	struct ipc_buf	*b = kd_req(k, type);
 
 	switch (type) {
-	case IMSG_KEYD_SIGN_ENVELOPE:
-		ibuf_add_bytes(b, env_buf, env_len);
+	case IPC_KEYD_SIGN_ENVELOPE:
+		ipc_put_bytes(b, env_buf, env_len);
 		break;
-	case IMSG_KEYD_SEAL:
-		ibuf_add_bytes(b, peer_pk, 33);
-		ibuf_add_bytes(b, plain, sizeof(plain));
+	case IPC_KEYD_SEAL:
+		ipc_put_bytes(b, peer_pk, 33);
+		ipc_put_bytes(b, plain, sizeof(plain));
 		break;
-	case IMSG_KEYD_OPEN:
-		ibuf_add_bytes(b, peer_pk, 33);
-		ibuf_add_bytes(b, cipher, cipher_len);
+	case IPC_KEYD_OPEN:
+		ipc_put_bytes(b, peer_pk, 33);
+		ipc_put_bytes(b, cipher, cipher_len);
 		break;
-	case IMSG_KEYD_JWT:
-		ibuf_add_u32(b, 300);
+	case IPC_KEYD_JWT:
+		ipc_put_u32(b, 300);
 		break;
 	}
 	return b;
@@ -58,7 +58,7 @@ request(struct kd *k, uint32_t type)
 static void
 bench(struct kd *k, const char *name, uint32_t type)
 {
-	struct imsg	r;
+	struct ipc_msg	r;
 	double		t0, med, total;
 	int		i, j, got;
 
@@ -76,13 +76,13 @@ bench(struct kd *k, const char *name, uint32_t type)
 	t0 = now_us();
 	for (i = 0; i < BATCHES; i++) {
 		for (j = 0; j < INFLIGHT; j++)
-			imsg_close(&k->netd, request(k, type));
-		if (imsgbuf_flush(&k->netd) == -1)
+			ipc_close(&k->netd, request(k, type));
+		if (ipc_flush(&k->netd) == -1)
 			exit(1);
 		for (got = 0; got < INFLIGHT;) {
-			while (got < INFLIGHT && imsg_get(&k->netd, &r) == 1)
+			while (got < INFLIGHT && ipc_next(&k->netd, &r) == 1)
 				got++;
-			if (got < INFLIGHT && imsgbuf_read(&k->netd) <= 0)
+			if (got < INFLIGHT && ipc_read(&k->netd) <= 0)
 				exit(1);
 		}
 	}
@@ -98,13 +98,13 @@ main(void)
 	static const char *types[] = { "ed25519", "sr25519" };
 	struct kd_opts	o;
 	struct kd	k;
-	struct imsg	r;
+	struct ipc_msg	r;
 	Envelope	e;
 	Address		src, dst;
 	Request		req;
 	char		jail[] = "/tmp/bench_keyd.XXXXXX";
 	char		name[64];
-	struct ibuf	*b;
+	struct ipc_buf	*b;
 	int		t;
 
 	if (sodium_init() < 0 || mkdtemp(jail) == NULL)
@@ -144,32 +144,32 @@ main(void)
 		}
 		if (kd_start(&k, &o) != 0)
 			return 1;
-		b = kd_req(&k, IMSG_KEYD_SET_TWIN);
-		ibuf_add_u32(b, 7);
-		if (kd_call(&k, b, &r) != IMSG_KEYD_SET_TWIN)
+		b = kd_req(&k, IPC_KEYD_SET_TWIN);
+		ipc_put_u32(b, 7);
+		if (kd_call(&k, b, &r) != IPC_KEYD_SET_TWIN)
 			return 1;
 		/* Our own pk as the peer's: ECDH with ourselves is fine. */
-		b = kd_req(&k, IMSG_KEYD_IDENTITY);
-		if (kd_call(&k, b, &r) != IMSG_KEYD_IDENTITY)
+		b = kd_req(&k, IPC_KEYD_IDENTITY);
+		if (kd_call(&k, b, &r) != IPC_KEYD_IDENTITY)
 			return 1;
 		peer_pk = (const uint8_t *)malloc(33);
 		memcpy((uint8_t *)peer_pk, r.data + 4 + 4 + 32 + 4, 33);
-		b = request(&k, IMSG_KEYD_SEAL);
-		if (kd_call(&k, b, &r) != IMSG_KEYD_SEAL)
+		b = request(&k, IPC_KEYD_SEAL);
+		if (kd_call(&k, b, &r) != IPC_KEYD_SEAL)
 			return 1;
 		cipher_len = r.datalen - 4;
 		memcpy(cipher, r.data + 4, cipher_len);
 
 		snprintf(name, sizeof(name), "sign 1 KiB envelope (%s)",
 		    types[t]);
-		bench(&k, name, IMSG_KEYD_SIGN_ENVELOPE);
+		bench(&k, name, IPC_KEYD_SIGN_ENVELOPE);
 		snprintf(name, sizeof(name), "make JWT (%s)", types[t]);
-		bench(&k, name, IMSG_KEYD_JWT);
+		bench(&k, name, IPC_KEYD_JWT);
 		if (t == 0) {
 			bench(&k, "seal 1 KiB (cached ECDH key)",
-			    IMSG_KEYD_SEAL);
+			    IPC_KEYD_SEAL);
 			bench(&k, "open 1 KiB (cached ECDH key)",
-			    IMSG_KEYD_OPEN);
+			    IPC_KEYD_OPEN);
 		}
 		kd_stop(&k);
 	}

@@ -15,12 +15,12 @@
 
 #include "extrinsic.h"
 #include "fuzz.h"
-#include "imsgtypes.h"
+#include "ipc_types.h"
 #include "jwt.h"
 #include "keyd.h"
 
 static struct keyd	k;
-static struct imsgbuf	out;
+static struct ipc_chan	out;
 
 static void
 setup(void)
@@ -31,29 +31,29 @@ setup(void)
 
 	if (sodium_init() < 0 || e2e_init() != 0 || keyd_init(&k) != 0 ||
 	    keyd_set_secret(&k, KEY_SR25519, secret, strlen(secret),
-	    &err) != 0 || imsgbuf_init(&out, -1) != 0)
+	    &err) != 0 || ipc_init(&out, -1) != 0)
 		abort();
 	strcpy(k.relay, "relay.grid.tf");
 }
 
 /* The one bytes field of a reply frame, or NULL. */
 static const uint8_t *
-reply_field(const struct ibuf *b, size_t *len)
+reply_field(const struct ipc_buf *b, size_t *len)
 {
 	uint32_t	n;
 
-	if (b->len < IMSG_HDR_SIZE + 4)
+	if (b->len < IPC_HDR_SIZE + 4)
 		return NULL;
-	memcpy(&n, b->buf + IMSG_HDR_SIZE, 4);
-	if (n != b->len - IMSG_HDR_SIZE - 4)
+	memcpy(&n, b->buf + IPC_HDR_SIZE, 4);
+	if (n != b->len - IPC_HDR_SIZE - 4)
 		abort();
 	*len = n;
-	return b->buf + IMSG_HDR_SIZE + 4;
+	return b->buf + IPC_HDR_SIZE + 4;
 }
 
 /* A token of the request's ttl, from now, for no session. */
 static void
-check_jwt(const struct imsg *req, const struct ibuf *b)
+check_jwt(const struct ipc_msg *req, const struct ipc_buf *b)
 {
 	struct jwt	 j;
 	const uint8_t	*p;
@@ -76,7 +76,7 @@ check_jwt(const struct imsg *req, const struct ibuf *b)
 
 /* A mortal era, born at the block of the request. */
 static void
-check_update_twin(const struct imsg *req, const struct ibuf *b)
+check_update_twin(const struct ipc_msg *req, const struct ipc_buf *b)
 {
 	const uint8_t	*p;
 	uint64_t	 block;
@@ -98,8 +98,8 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static int	 ready;
-	struct imsg	 m;
-	struct imsg_hdr	 rh;
+	struct ipc_msg	 m;
+	struct ipc_hdr	 rh;
 	size_t		 off = 0;
 
 	if (!ready) {
@@ -107,27 +107,27 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ready = 1;
 	}
 	k.twin = 0;
-	while (size - off >= IMSG_HDR_SIZE) {
+	while (size - off >= IPC_HDR_SIZE) {
 		memcpy(&m.hdr, data + off, sizeof(m.hdr));
-		if (m.hdr.len < IMSG_HDR_SIZE || m.hdr.len > size - off)
+		if (m.hdr.len < IPC_HDR_SIZE || m.hdr.len > size - off)
 			break;
-		m.data = data + off + IMSG_HDR_SIZE;
-		m.datalen = m.hdr.len - IMSG_HDR_SIZE;
+		m.data = data + off + IPC_HDR_SIZE;
+		m.datalen = m.hdr.len - IPC_HDR_SIZE;
 		if (keyd_dispatch(&k, &m, &out) != 0)
 			break;		/* keyd would exit here */
 		/* The frame just queued answers m unless it is an error. */
 		memcpy(&rh, out.wq_tail->buf, sizeof(rh));
-		if (rh.type == IMSG_KEYD_JWT && m.hdr.type == rh.type &&
+		if (rh.type == IPC_KEYD_JWT && m.hdr.type == rh.type &&
 		    m.hdr.id == rh.id)
 			check_jwt(&m, out.wq_tail);
-		if (rh.type == IMSG_KEYD_SIGN_UPDATE_TWIN_MORTAL &&
+		if (rh.type == IPC_KEYD_SIGN_UPDATE_TWIN_MORTAL &&
 		    m.hdr.type == rh.type && m.hdr.id == rh.id)
 			check_update_twin(&m, out.wq_tail);
 		off += m.hdr.len;
 	}
 	/* Drop the replies: nobody reads them. */
-	imsgbuf_clear(&out);
-	if (imsgbuf_init(&out, -1) != 0)
+	ipc_clear(&out);
+	if (ipc_init(&out, -1) != 0)
 		abort();
 	return 0;
 }

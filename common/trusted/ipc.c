@@ -9,34 +9,34 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "imsg.h"
+#include "ipc.h"
 
 /* Frames handed to one writev(2); the rest go in the next call. */
 #define IOV_BATCH	32
 
 /* The header goes on the wire as the struct itself. */
-_Static_assert(sizeof(struct imsg_hdr) == IMSG_HDR_SIZE, "imsg_hdr padded");
+_Static_assert(sizeof(struct ipc_hdr) == IPC_HDR_SIZE, "ipc_hdr padded");
 
 int
-imsgbuf_init(struct imsgbuf *ib, int fd)
+ipc_init(struct ipc_chan *ib, int fd)
 {
 	memset(ib, 0, sizeof(*ib));
-	if ((ib->rbuf = malloc(IMSG_MAX)) == NULL)
+	if ((ib->rbuf = malloc(IPC_MAX)) == NULL)
 		return -1;
-	ib->rcap = IMSG_MAX;
+	ib->rcap = IPC_MAX;
 	ib->fd = fd;
 	ib->pid = (uint32_t)getpid();
 	return 0;
 }
 
 void
-imsgbuf_clear(struct imsgbuf *ib)
+ipc_clear(struct ipc_chan *ib)
 {
-	struct ibuf	*b;
+	struct ipc_buf	*b;
 
 	while ((b = ib->wq_head) != NULL) {
 		ib->wq_head = b->next;
-		ibuf_free(b);
+		ipc_buf_free(b);
 	}
 	ib->wq_tail = NULL;
 	ib->wq_bytes = 0;
@@ -46,7 +46,7 @@ imsgbuf_clear(struct imsgbuf *ib)
 }
 
 ssize_t
-imsgbuf_read(struct imsgbuf *ib)
+ipc_read(struct ipc_chan *ib)
 {
 	ssize_t	n;
 
@@ -69,63 +69,63 @@ imsgbuf_read(struct imsgbuf *ib)
 }
 
 int
-imsg_get(struct imsgbuf *ib, struct imsg *imsg)
+ipc_next(struct ipc_chan *ib, struct ipc_msg *imsg)
 {
 	const uint8_t	*p;
 	uint32_t	 len;
 
-	if (ib->rlen < IMSG_HDR_SIZE)
+	if (ib->rlen < IPC_HDR_SIZE)
 		return 0;
 	p = ib->rbuf + ib->rstart;
-	memcpy(&len, p + offsetof(struct imsg_hdr, len), sizeof(len));
-	if (len < IMSG_HDR_SIZE || len > IMSG_MAX) {
+	memcpy(&len, p + offsetof(struct ipc_hdr, len), sizeof(len));
+	if (len < IPC_HDR_SIZE || len > IPC_MAX) {
 		errno = EBADMSG;
 		return -1;
 	}
 	if (ib->rlen < len)
 		return 0;
 	memcpy(&imsg->hdr, p, sizeof(imsg->hdr));
-	imsg->data = p + IMSG_HDR_SIZE;
-	imsg->datalen = len - IMSG_HDR_SIZE;
+	imsg->data = p + IPC_HDR_SIZE;
+	imsg->datalen = len - IPC_HDR_SIZE;
 	ib->rstart += len;
 	ib->rlen -= len;
 	return 1;
 }
 
-struct ibuf *
-imsg_create(uint32_t type, uint32_t id, size_t hint)
+struct ipc_buf *
+ipc_create(uint32_t type, uint32_t id, size_t hint)
 {
-	struct imsg_hdr	 hdr = { .type = type, .id = id };
-	struct ibuf	*b;
+	struct ipc_hdr	 hdr = { .type = type, .id = id };
+	struct ipc_buf	*b;
 
 	if ((b = calloc(1, sizeof(*b))) == NULL)
 		return NULL;
-	if (hint > IMSG_MAX - IMSG_HDR_SIZE)
-		hint = IMSG_MAX - IMSG_HDR_SIZE;
-	b->cap = IMSG_HDR_SIZE + hint;
+	if (hint > IPC_MAX - IPC_HDR_SIZE)
+		hint = IPC_MAX - IPC_HDR_SIZE;
+	b->cap = IPC_HDR_SIZE + hint;
 	if ((b->buf = malloc(b->cap)) == NULL) {
 		free(b);
 		return NULL;
 	}
 	memcpy(b->buf, &hdr, sizeof(hdr));
-	b->len = IMSG_HDR_SIZE;
+	b->len = IPC_HDR_SIZE;
 	return b;
 }
 
 /* Appends n bytes, or remembers why it could not. */
 static int
-ibuf_add(struct ibuf *b, const void *data, size_t n)
+ipc_put_raw(struct ipc_buf *b, const void *data, size_t n)
 {
 	uint8_t	*p;
 	size_t	 cap;
 
 	if (b == NULL)
 		return -1;
-	if (b->err == 0 && n > IMSG_MAX - b->len)
+	if (b->err == 0 && n > IPC_MAX - b->len)
 		b->err = EMSGSIZE;
 	if (b->err == 0 && n > b->cap - b->len) {
 		/* Doubling keeps a frame built from many fields linear. */
-		cap = b->cap * 2 > IMSG_MAX ? IMSG_MAX : b->cap * 2;
+		cap = b->cap * 2 > IPC_MAX ? IPC_MAX : b->cap * 2;
 		if (cap < b->len + n)
 			cap = b->len + n;
 		if ((p = realloc(b->buf, cap)) == NULL)
@@ -146,42 +146,42 @@ ibuf_add(struct ibuf *b, const void *data, size_t n)
 }
 
 int
-ibuf_add_u32(struct ibuf *b, uint32_t v)
+ipc_put_u32(struct ipc_buf *b, uint32_t v)
 {
-	return ibuf_add(b, &v, sizeof(v));
+	return ipc_put_raw(b, &v, sizeof(v));
 }
 
 int
-ibuf_add_u64(struct ibuf *b, uint64_t v)
+ipc_put_u64(struct ipc_buf *b, uint64_t v)
 {
-	return ibuf_add(b, &v, sizeof(v));
+	return ipc_put_raw(b, &v, sizeof(v));
 }
 
 int
-ibuf_add_bytes(struct ibuf *b, const void *data, size_t n)
+ipc_put_bytes(struct ipc_buf *b, const void *data, size_t n)
 {
 	/* Too long a length poisons the frame, so its prefix is never sent. */
-	if (ibuf_add_u32(b, (uint32_t)n) == -1)
+	if (ipc_put_u32(b, (uint32_t)n) == -1)
 		return -1;
-	return ibuf_add(b, data, n);
+	return ipc_put_raw(b, data, n);
 }
 
 int
-ibuf_add_str(struct ibuf *b, const char *s)
+ipc_put_str(struct ipc_buf *b, const char *s)
 {
-	return ibuf_add_bytes(b, s, strlen(s));
+	return ipc_put_bytes(b, s, strlen(s));
 }
 
 int
-imsg_close(struct imsgbuf *ib, struct ibuf *b)
+ipc_close(struct ipc_chan *ib, struct ipc_buf *b)
 {
-	struct imsg_hdr	hdr;
+	struct ipc_hdr	hdr;
 
 	if (b == NULL)
 		return -1;
 	if (b->err != 0) {
 		errno = b->err;
-		ibuf_free(b);
+		ipc_buf_free(b);
 		return -1;
 	}
 	memcpy(&hdr, b->buf, sizeof(hdr));
@@ -199,18 +199,18 @@ imsg_close(struct imsgbuf *ib, struct ibuf *b)
 }
 
 int
-imsg_compose(struct imsgbuf *ib, uint32_t type, uint32_t id,
+ipc_compose(struct ipc_chan *ib, uint32_t type, uint32_t id,
     const void *data, size_t len)
 {
-	struct ibuf	*b;
+	struct ipc_buf	*b;
 
-	b = imsg_create(type, id, len);
-	ibuf_add(b, data, len);
-	return imsg_close(ib, b);
+	b = ipc_create(type, id, len);
+	ipc_put_raw(b, data, len);
+	return ipc_close(ib, b);
 }
 
 void
-ibuf_free(struct ibuf *b)
+ipc_buf_free(struct ipc_buf *b)
 {
 	if (b == NULL)
 		return;
@@ -220,9 +220,9 @@ ibuf_free(struct ibuf *b)
 
 /* Drops n written bytes from the front of the queue. */
 static void
-wq_advance(struct imsgbuf *ib, size_t n)
+wq_advance(struct ipc_chan *ib, size_t n)
 {
-	struct ibuf	*b;
+	struct ipc_buf	*b;
 	size_t		 left;
 
 	while (n > 0 && (b = ib->wq_head) != NULL) {
@@ -236,15 +236,15 @@ wq_advance(struct imsgbuf *ib, size_t n)
 		ib->wq_bytes -= left;
 		if ((ib->wq_head = b->next) == NULL)
 			ib->wq_tail = NULL;
-		ibuf_free(b);
+		ipc_buf_free(b);
 	}
 }
 
 int
-imsgbuf_write(struct imsgbuf *ib)
+ipc_write(struct ipc_chan *ib)
 {
 	struct iovec	 iov[IOV_BATCH];
-	struct ibuf	*b;
+	struct ipc_buf	*b;
 	ssize_t		 n;
 	int		 i;
 
@@ -269,18 +269,18 @@ imsgbuf_write(struct imsgbuf *ib)
 }
 
 size_t
-imsgbuf_pending(const struct imsgbuf *ib)
+ipc_pending(const struct ipc_chan *ib)
 {
 	return ib->wq_bytes;
 }
 
 int
-imsgbuf_flush(struct imsgbuf *ib)
+ipc_flush(struct ipc_chan *ib)
 {
 	struct pollfd	pfd;
 
 	while (ib->wq_head != NULL) {
-		if (imsgbuf_write(ib) == -1)
+		if (ipc_write(ib) == -1)
 			return -1;
 		if (ib->wq_head == NULL)
 			break;
@@ -293,7 +293,7 @@ imsgbuf_flush(struct imsgbuf *ib)
 }
 
 void
-imsg_rd_init(struct imsg_rd *rd, const struct imsg *imsg)
+ipc_rd_init(struct ipc_rd *rd, const struct ipc_msg *imsg)
 {
 	static const uint8_t	none[1];
 
@@ -304,13 +304,13 @@ imsg_rd_init(struct imsg_rd *rd, const struct imsg *imsg)
 }
 
 static size_t
-rd_left(const struct imsg_rd *rd)
+rd_left(const struct ipc_rd *rd)
 {
 	return rd->off < rd->len ? rd->len - rd->off : 0;
 }
 
 static int
-rd_get(struct imsg_rd *rd, void *v, size_t n)
+rd_get(struct ipc_rd *rd, void *v, size_t n)
 {
 	if (rd_left(rd) < n)
 		return -1;
@@ -320,19 +320,19 @@ rd_get(struct imsg_rd *rd, void *v, size_t n)
 }
 
 int
-imsg_get_u32(struct imsg_rd *rd, uint32_t *v)
+ipc_get_u32(struct ipc_rd *rd, uint32_t *v)
 {
 	return rd_get(rd, v, sizeof(*v));
 }
 
 int
-imsg_get_u64(struct imsg_rd *rd, uint64_t *v)
+ipc_get_u64(struct ipc_rd *rd, uint64_t *v)
 {
 	return rd_get(rd, v, sizeof(*v));
 }
 
 int
-imsg_get_bytes(struct imsg_rd *rd, const uint8_t **p, size_t *len,
+ipc_get_bytes(struct ipc_rd *rd, const uint8_t **p, size_t *len,
     size_t max)
 {
 	uint32_t	n;
@@ -350,12 +350,12 @@ imsg_get_bytes(struct imsg_rd *rd, const uint8_t **p, size_t *len,
 }
 
 int
-imsg_get_str(struct imsg_rd *rd, char *out, size_t cap)
+ipc_get_str(struct ipc_rd *rd, char *out, size_t cap)
 {
 	const uint8_t	*p;
 	size_t		 n, start = rd->off;
 
-	if (cap == 0 || imsg_get_bytes(rd, &p, &n, cap - 1) == -1)
+	if (cap == 0 || ipc_get_bytes(rd, &p, &n, cap - 1) == -1)
 		return -1;
 	if (memchr(p, '\0', n) != NULL) {
 		rd->off = start;
@@ -367,13 +367,13 @@ imsg_get_str(struct imsg_rd *rd, char *out, size_t cap)
 }
 
 int
-imsg_get_end(const struct imsg_rd *rd)
+ipc_get_end(const struct ipc_rd *rd)
 {
 	return rd->off == rd->len ? 0 : -1;
 }
 
 int
-imsg_peer_gone(int fd, int ms)
+ipc_peer_gone(int fd, int ms)
 {
 	struct pollfd	pfd;
 	char		c;

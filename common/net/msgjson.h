@@ -27,7 +27,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "imsg.h"
+#include "ipc.h"
 
 #define MSGJSON_STR_MAX	4096
 #define MSGJSON_KEY_MAX	256

@@ -3,19 +3,19 @@
  * Every imsg type of the peer, in numbered blocks by channel.  Numbers are
  * never reused or renumbered: a type names one layout forever.
  */
-#ifndef RMB_IMSGTYPES_H
-#define RMB_IMSGTYPES_H
+#ifndef RMB_IPC_TYPES_H
+#define RMB_IPC_TYPES_H
 
 #include <stdint.h>
 
-enum imsg_type {
+enum ipc_type {
 	/*
 	 * 100: parent -> keyd, once, before keyd answers anything:
 	 *   u32 key type, u32 secret source, str secret file path,
 	 *   u32 update_twin pallet, u32 call index, u32 ndomains,
 	 *   ndomains x str relay domain, str jail, str user.
 	 */
-	IMSG_KEYD_CONFIG = 100,
+	IPC_KEYD_CONFIG = 100,
 
 	/*
 	 * 200: netd -> keyd requests.  The reply has the same type and id
@@ -25,11 +25,11 @@ enum imsg_type {
 	 * IDENTITY: empty.  Reply: u32 key type, bytes account (32),
 	 *   bytes secp256k1 pk (33).
 	 */
-	IMSG_KEYD_IDENTITY = 200,
+	IPC_KEYD_IDENTITY = 200,
 	/* SET_TWIN: u32 twin id (not 0, set once).  Reply: empty. */
-	IMSG_KEYD_SET_TWIN = 201,
+	IPC_KEYD_SET_TWIN = 201,
 	/* SIGN_ENVELOPE: bytes envelope, unsigned.  Reply: 65-byte sig. */
-	IMSG_KEYD_SIGN_ENVELOPE = 202,
+	IPC_KEYD_SIGN_ENVELOPE = 202,
 	/*
 	 * 203 was MAKE_JWT, whose issue time netd chose: retired, never to
 	 * be reused.
@@ -37,8 +37,8 @@ enum imsg_type {
 	 * SEAL, OPEN: bytes peer pk, bytes plaintext (SEAL) or cipher
 	 * (OPEN).  Reply: the cipher or the plaintext.
 	 */
-	IMSG_KEYD_SEAL = 204,
-	IMSG_KEYD_OPEN = 205,
+	IPC_KEYD_SEAL = 204,
+	IPC_KEYD_OPEN = 205,
 	/*
 	 * 206 was SIGN_UPDATE_TWIN, an immortal extrinsic: retired, never
 	 * to be reused.
@@ -46,7 +46,7 @@ enum imsg_type {
 	 * JWT: u32 ttl (1..3600 s).  keyd sets iat from its own clock, exp
 	 * = iat + ttl and "sid":null.  Reply: the token.
 	 */
-	IMSG_KEYD_JWT = 207,
+	IPC_KEYD_JWT = 207,
 	/*
 	 * SIGN_UPDATE_TWIN_MORTAL: u32 nonce, u32 spec version, u32
 	 * transaction version, bytes genesis hash (32), u64 number of a
@@ -54,10 +54,10 @@ enum imsg_type {
 	 * Reply: the signed update_twin extrinsic of keyd's relay domains
 	 * and pk, mortal from that block for 64 blocks.
 	 */
-	IMSG_KEYD_SIGN_UPDATE_TWIN_MORTAL = 208,
+	IPC_KEYD_SIGN_UPDATE_TWIN_MORTAL = 208,
 
 	/* 290: keyd -> netd, a refused request: u32 code, str message. */
-	IMSG_KEYD_ERROR = 290,
+	IPC_KEYD_ERROR = 290,
 
 	/*
 	 * 300: parent -> netd, once, first:
@@ -67,13 +67,13 @@ enum imsg_type {
 	 *   str user (become it when root; "" = stay), u32 verbose,
 	 *   u32 twin cache capacity, u32 twin cache TTL in seconds.
 	 */
-	IMSG_NETD_CONFIG = 300,
+	IPC_NETD_CONFIG = 300,
 
 	/*
 	 * 400: parent -> apid, once, first:
 	 *   str redis URL, str user (as above), u32 verbose.
 	 */
-	IMSG_APID_CONFIG = 400,
+	IPC_APID_CONFIG = 400,
 
 	/*
 	 * 500: apid <-> netd.  Optional strings travel as u32 present (0 or
@@ -85,7 +85,7 @@ enum imsg_type {
 	 * credit again as it finishes each one; going past it is a broken
 	 * sibling.
 	 */
-	IMSG_NETD_CREDIT = 500,
+	IPC_NETD_CREDIT = 500,
 	/*
 	 * OUT_REQUEST (apid -> netd), one per destination twin, its header
 	 * id apid's non-zero token for the request, echoed in SENT and
@@ -93,40 +93,40 @@ enum imsg_type {
 	 *   str uid, str cmd, opt tags, opt schema, u64 timestamp (stamped),
 	 *   u64 expiration (1..1800), u32 dst twin, bytes payload (plain).
 	 */
-	IMSG_NETD_OUT_REQUEST = 501,
+	IPC_NETD_OUT_REQUEST = 501,
 	/*
 	 * OUT_RESPONSE (apid -> netd), a local service's answer:
 	 *   str uid, u32 dst twin, opt conn, opt schema, u64 timestamp,
 	 *   u64 expiration, u32 is_error, u32 err code, str err message,
 	 *   bytes payload (plain; empty for an error).
 	 */
-	IMSG_NETD_OUT_RESPONSE = 502,
+	IPC_NETD_OUT_RESPONSE = 502,
 	/*
 	 * IN_REQUEST (netd -> apid), verified and opened:
 	 *   str uid, u32 src twin, opt conn, str cmd, u64 timestamp,
 	 *   u64 expiration, opt tags, opt schema, bytes payload.
 	 */
-	IMSG_APID_IN_REQUEST = 510,
+	IPC_APID_IN_REQUEST = 510,
 	/*
 	 * IN_RESPONSE (netd -> apid), verified and opened, for the backlog:
 	 *   str uid, u32 src twin (0 for a relay's report), opt conn,
 	 *   opt schema, u64 timestamp, u32 is_error, u32 err code,
 	 *   str err message, bytes payload.
 	 */
-	IMSG_APID_IN_RESPONSE = 511,
+	IPC_APID_IN_RESPONSE = 511,
 	/*
 	 * SEND_FAILED (netd -> apid): one destination of an OUT_REQUEST
 	 * that could not leave, the header id the request's token:
 	 *   str uid, u32 dst twin, u32 code (103, 106, 500), str message.
 	 *   apid answers the caller from the backlog with src "".
 	 */
-	IMSG_APID_SEND_FAILED = 512,
+	IPC_APID_SEND_FAILED = 512,
 	/*
 	 * SENT (netd -> apid): one destination of an OUT_REQUEST was handed
 	 * to a relay; empty, the header id the request's token.  When every
 	 * destination is sent or failed apid drops the request's journal.
 	 */
-	IMSG_APID_SENT = 513,
+	IPC_APID_SENT = 513,
 
 	/*
 	 * 600: netd, apid -> parent, once each: the child is ready.  netd
@@ -136,10 +136,10 @@ enum imsg_type {
 	 * the service manager when both have.
 	 *   u32 twin id (netd: ours; apid: 0).
 	 */
-	IMSG_PEER_READY = 600
+	IPC_PEER_READY = 600
 };
 
-/* Where keyd finds the secret (IMSG_KEYD_CONFIG). */
+/* Where keyd finds the secret (IPC_KEYD_CONFIG). */
 enum keyd_secret_source {
 	KEYD_SECRET_FILE = 0,		/* the path in the message */
 	KEYD_SECRET_FD = 1,		/* KEYD_SECRET_FILENO, until EOF */
@@ -155,6 +155,6 @@ enum keyd_secret_source {
 #define KEYD_SECRET_FILENO	5	/* the -m pipe, when used */
 #define NETD_APID_FILENO	5	/* netd's end of netd <-> apid */
 
-const char	*imsg_type_name(uint32_t);
+const char	*ipc_type_name(uint32_t);
 
 #endif

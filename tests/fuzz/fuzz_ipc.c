@@ -14,14 +14,14 @@
 #include <unistd.h>
 
 #include "fuzz.h"
-#include "imsg.h"
+#include "ipc.h"
 
 /* Write sizes, cycled through, so that reads cut frames at many places. */
 static const size_t	chunks[] = { 1, 7, 16, 300, 3, 4096, 21, 65536 };
 
 /* Checks the reader's invariants after a getter, successful or not. */
 static void
-check_rd(const struct imsg_rd *rd, const struct imsg *imsg, size_t before,
+check_rd(const struct ipc_rd *rd, const struct ipc_msg *imsg, size_t before,
     int rc)
 {
 	if (rd->p != imsg->data || rd->len != imsg->datalen ||
@@ -31,7 +31,7 @@ check_rd(const struct imsg_rd *rd, const struct imsg *imsg, size_t before,
 }
 
 static int
-get_one(struct imsg_rd *rd, const struct imsg *imsg, unsigned int kind)
+get_one(struct ipc_rd *rd, const struct ipc_msg *imsg, unsigned int kind)
 {
 	const uint8_t	*p;
 	size_t		 n, before = rd->off;
@@ -42,19 +42,19 @@ get_one(struct imsg_rd *rd, const struct imsg *imsg, unsigned int kind)
 
 	switch (kind % 4) {
 	case 0:
-		rc = imsg_get_u32(rd, &v32);
+		rc = ipc_get_u32(rd, &v32);
 		break;
 	case 1:
-		rc = imsg_get_u64(rd, &v64);
+		rc = ipc_get_u64(rd, &v64);
 		break;
 	case 2:
-		rc = imsg_get_bytes(rd, &p, &n, kind & 4 ? 16 : SIZE_MAX);
+		rc = ipc_get_bytes(rd, &p, &n, kind & 4 ? 16 : SIZE_MAX);
 		if (rc == 0 && (p < imsg->data || n > imsg->datalen ||
 		    (size_t)(p - imsg->data) > imsg->datalen - n))
 			abort();
 		break;
 	default:
-		rc = imsg_get_str(rd, s, kind & 4 ? 4 : sizeof(s));
+		rc = ipc_get_str(rd, s, kind & 4 ? 4 : sizeof(s));
 		if (rc == 0 && memchr(s, '\0', sizeof(s)) == NULL)
 			abort();
 		break;
@@ -65,54 +65,54 @@ get_one(struct imsg_rd *rd, const struct imsg *imsg, unsigned int kind)
 
 /* Composing the frame again gives the same bytes, with our pid. */
 static void
-check_compose(const struct imsg *imsg)
+check_compose(const struct ipc_msg *imsg)
 {
-	struct imsgbuf	out = { .fd = -1, .pid = 77 };
-	struct imsg_hdr	h;
+	struct ipc_chan	out = { .fd = -1, .pid = 77 };
+	struct ipc_hdr	h;
 
-	if (imsg_compose(&out, imsg->hdr.type, imsg->hdr.id, imsg->data,
+	if (ipc_compose(&out, imsg->hdr.type, imsg->hdr.id, imsg->data,
 	    imsg->datalen) == -1 || out.wq_head == NULL ||
 	    out.wq_head->len != imsg->hdr.len)
 		abort();
 	memcpy(&h, out.wq_head->buf, sizeof(h));
 	if (h.type != imsg->hdr.type || h.len != imsg->hdr.len ||
 	    h.id != imsg->hdr.id || h.pid != 77 ||
-	    memcmp(out.wq_head->buf + IMSG_HDR_SIZE, imsg->data,
+	    memcmp(out.wq_head->buf + IPC_HDR_SIZE, imsg->data,
 	    imsg->datalen) != 0)
 		abort();
-	imsgbuf_clear(&out);
+	ipc_clear(&out);
 }
 
 static void
-check_frame(const struct imsg *imsg)
+check_frame(const struct ipc_msg *imsg)
 {
-	struct imsg_rd	rd;
+	struct ipc_rd	rd;
 	unsigned int	kind, i;
 
-	if (imsg->hdr.len < IMSG_HDR_SIZE || imsg->hdr.len > IMSG_MAX ||
-	    imsg->datalen != imsg->hdr.len - IMSG_HDR_SIZE)
+	if (imsg->hdr.len < IPC_HDR_SIZE || imsg->hdr.len > IPC_MAX ||
+	    imsg->datalen != imsg->hdr.len - IPC_HDR_SIZE)
 		abort();
 	check_compose(imsg);
 	/* One getter type throughout, then a mix chosen by the type field. */
 	for (kind = 0; kind < 8; kind++) {
-		imsg_rd_init(&rd, imsg);
+		ipc_rd_init(&rd, imsg);
 		while (get_one(&rd, imsg, kind) == 0)
 			;
 	}
-	imsg_rd_init(&rd, imsg);
+	ipc_rd_init(&rd, imsg);
 	for (i = 0; i < 16; i++)
 		if (get_one(&rd, imsg, imsg->hdr.type >> (2 * i)) == -1)
 			break;
-	if ((imsg_get_end(&rd) == 0) != (rd.off == rd.len))
+	if ((ipc_get_end(&rd) == 0) != (rd.off == rd.len))
 		abort();
 }
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static struct imsgbuf	ib;
+	static struct ipc_chan	ib;
 	static int		init;
-	struct imsg		imsg;
+	struct ipc_msg		imsg;
 	size_t			off = 0, k = 0, seen = 0, n;
 	ssize_t			w;
 	int			sv[2], rc = 0;
@@ -122,7 +122,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    fcntl(sv[1], F_SETFL, O_NONBLOCK) == -1)
 		abort();
 	/* The 4 MiB read buffer is allocated once and reset for each run. */
-	if (!init && imsgbuf_init(&ib, -1) == -1)
+	if (!init && ipc_init(&ib, -1) == -1)
 		abort();
 	init = 1;
 	ib.fd = sv[1];
@@ -139,12 +139,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			close(sv[0]);
 			sv[0] = -1;
 		}
-		if ((w = imsgbuf_read(&ib)) == 0)
+		if ((w = ipc_read(&ib)) == 0)
 			break;
 		/* A full buffer here would mean a whole frame went unseen. */
 		if (w == -1 && errno != EAGAIN && errno != EINTR)
 			abort();
-		while ((rc = imsg_get(&ib, &imsg)) == 1) {
+		while ((rc = ipc_next(&ib, &imsg)) == 1) {
 			seen += imsg.hdr.len;
 			check_frame(&imsg);
 		}

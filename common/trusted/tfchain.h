@@ -68,7 +68,7 @@ void	tfchain_key_twin_by_account(
 	    const uint8_t account[32]);
 
 /*
- * common/relayrule.c, which keyd links too.  The relay rule of tfchain's
+ * common/trusted/relayrule.c, which keyd links too.  The relay rule of tfchain's
  * create_twin and update_twin: 1 to 1024
  * bytes of [A-Za-z0-9._-], no '.' first or last, no "..", and, as the
  * pallet's loop also refuses it, no '.' at offset 1 (so "a.example" is

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * Limits of the protocol itself, shared by the peer and the relay: one
+ * home for each, whatever process or transport enforces it.
+ */
+#ifndef RMB_PROTOCOL_H
+#define RMB_PROTOCOL_H
+
+/*
+ * The peer accepts envelopes of at most ENVELOPE_MAX bytes.  4 MiB is far
+ * above any RMB message seen in practice (zos answers stay well under
+ * 1 MiB and the reference upload plugin sends 512 KiB chunks) while
+ * bounding what one message can make a process allocate; the reference
+ * relay's WebSocket library allows 64 MiB, which we do not follow yet.
+ */
+#define ENVELOPE_MAX	(4 * 1024 * 1024)
+/*
+ * The largest payload a local program may send: an envelope's other
+ * fields (each string at most 4 KiB through the redis API, a signature,
+ * the cipher's 28 bytes) take far less than the 32 KiB kept for them,
+ * so a payload this size always fits an envelope.
+ */
+#define PAYLOAD_MAX	(ENVELOPE_MAX - 32 * 1024)
+
+#endif
