@@ -11,6 +11,7 @@
 #define RMB_LOG_H
 
 #include <stdarg.h>
+#include <stddef.h>
 
 #define LOG_PRINTF(a, b)	__attribute__((format(printf, a, b)))
 
@@ -27,5 +28,13 @@ void	log_debug(const char *, ...) LOG_PRINTF(1, 2);
 void	vlog(int pri, const char *, va_list) LOG_PRINTF(2, 0);
 _Noreturn void	fatal(const char *, ...) LOG_PRINTF(1, 2);
 _Noreturn void	fatalx(const char *, ...) LOG_PRINTF(1, 2);
+
+/*
+ * The one error convention of common/: a function that can fail returns
+ * -1 and, when its caller passed a buffer (err may be NULL), says why in
+ * err, errlen bytes.  errf() writes the reason and returns -1, so a
+ * failure is "return errf(err, errlen, ...)".
+ */
+int	errf(char *err, size_t errlen, const char *, ...) LOG_PRINTF(3, 4);
 
 #endif
