@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "relay.h"
+#include "relay_stream.h"
 #include "tfchain.h"
 
 struct relay_auth {

@@ -20,9 +20,9 @@
 #include "evcurl.h"
 #include "log.h"
 #include "rconn.h"
-#include "relay_fedq.h"
+#include "relay_fedplan.h"
 #include "relay_route.h"
-#include "relayd.h"
+#include "relay_server.h"
 
 #define FED_INFLIGHT	64	/* messages in flight per process */
 #define FED_BLOCK_MS	"500"	/* XREADGROUP BLOCK */
@@ -38,7 +38,7 @@
 #define FED_CONN_AGE	300L	/* seconds a pooled connection may idle */
 #define FED_CONN_CACHE	128L	/* pooled connections */
 #define FED_BODY_MAX	(64 * 1024)	/* answer bytes read before cutting */
-#define FED_URL_MAX	(sizeof("https://") + RELAY_FEDQ_HOST_MAX + 1)
+#define FED_URL_MAX	(sizeof("https://") + RELAY_FEDPLAN_HOST_MAX + 1)
 
 #define ERR_PREFIX	"remote relay rejected permanently: "
 #define ERR_OFFLINE	ERR_PREFIX "destination offline"
@@ -47,11 +47,11 @@
 #define ERR_PARSE	ERR_PREFIX "failed to parse envelope"
 #define ERR_EXPIRED	"message has expired"
 
-typedef char	fed_id[RELAY_FEDQ_ID_MAX + 1];
+typedef char	fed_id[RELAY_FEDPLAN_ID_MAX + 1];
 
 struct fed_msg {
 	struct relay_fed	*fed;
-	struct fed_msg		*prev, *next;
+	LIST_ENTRY(fed_msg)	 entry;
 	fed_id			 id;
 	uint8_t			*buf;
 	size_t			 len;
@@ -60,7 +60,7 @@ struct fed_msg {
 	char			 relay[TWIN_RELAY_MAX + 1];	/* split */
 	const char		*doms[RELAY_RANK_ORDER_MAX];
 	size_t			 ndoms;
-	struct relay_fedq_try	 seq;
+	struct relay_fedplan_try	 seq;
 	const char		*dom;		/* being posted to */
 	CURL			*easy;
 	int			 posting;	/* easy is in the multi */
@@ -72,12 +72,12 @@ struct fed_msg {
 };
 
 struct relay_fed {
-	struct relay		*r;
+	struct relay_server		*r;
 	struct rconn		*rd;		/* XREADGROUP, which blocks */
 	struct rconn		*cmd;		/* everything else */
 	char			 consumer[300];
 	const char		*scheme;
-	struct fed_msg		*msgs;
+	LIST_HEAD(, fed_msg)	 msgs;
 	unsigned int		 nmsgs;
 	unsigned int		 reading;	/* slots the XREADGROUP holds */
 	unsigned int		 claiming;	/* slots the XCLAIM holds */
@@ -93,7 +93,7 @@ struct relay_fed {
 	size_t			 ncand;
 	fed_id			 acks[FED_ACK_BACKLOG];
 	size_t			 nacks;
-	struct relay_fedq_entry	 ents[FED_PAGE];
+	struct relay_fedplan_entry	 ents[FED_PAGE];
 	ev_timer		 scan;
 	ev_timer		 retry;
 	struct evcurl		*curl;
@@ -137,7 +137,7 @@ in_flight(struct relay_fed *fed, const char *id)
 {
 	struct fed_msg	*m;
 
-	for (m = fed->msgs; m != NULL; m = m->next)
+	LIST_FOREACH(m, &fed->msgs, entry)
 		if (strcmp(m->id, id) == 0)
 			return m;
 	return NULL;
@@ -271,8 +271,8 @@ keep(struct relay_fed *fed, const char *one)
 	if (one != NULL)
 		argv[argc++] = one;
 	else
-		for (m = fed->msgs; m != NULL && argc < 5 + FED_INFLIGHT;
-		    m = m->next)
+		for (m = LIST_FIRST(&fed->msgs); m != NULL &&
+		    argc < 5 + FED_INFLIGHT; m = LIST_NEXT(m, entry))
 			argv[argc++] = m->id;
 	if (argc == 5)
 		return;
@@ -292,12 +292,7 @@ msg_free(struct fed_msg *m)
 {
 	struct relay_fed	*fed = m->fed;
 
-	if (m->prev != NULL)
-		m->prev->next = m->next;
-	else
-		fed->msgs = m->next;
-	if (m->next != NULL)
-		m->next->prev = m->prev;
+	LIST_REMOVE(m, entry);
 	fed->nmsgs--;
 	ev_timer_stop(fed->r->loop, &m->pause);
 	if (m->looking)
@@ -500,26 +495,26 @@ msg_next(struct fed_msg *m)
 	unsigned int		 base, jitter;
 
 	for (;;) {
-		switch (relay_fedq_try_next(&m->seq, &idx, &base, &jitter)) {
-		case RELAY_FEDQ_TRY:
-			if (relay_fedq_host_ok(m->doms[idx])) {
+		switch (relay_fedplan_try_next(&m->seq, &idx, &base, &jitter)) {
+		case RELAY_FEDPLAN_TRY:
+			if (relay_fedplan_host_ok(m->doms[idx])) {
 				msg_post(m, idx);
 				return;
 			}
 			/* As a URL that does not parse: a failed attempt. */
-			relay_fedq_join(list, sizeof(list), &m->doms[idx], 1);
+			relay_fedplan_join(list, sizeof(list), &m->doms[idx], 1);
 			log_debug("federation %s: '%s' is not a host name",
 			    m->id, list);
 			relay_rank_fail(&fed->r->rank, m->doms[idx],
 			    relay_now());
 			break;
-		case RELAY_FEDQ_WAIT:
+		case RELAY_FEDPLAN_WAIT:
 			base += randombytes_uniform(jitter + 1);
 			ev_timer_set(&m->pause, base / 1000., 0.);
 			ev_timer_start(fed->r->loop, &m->pause);
 			return;
-		case RELAY_FEDQ_GIVE_UP:
-			relay_fedq_join(list, sizeof(list), m->doms, m->ndoms);
+		case RELAY_FEDPLAN_GIVE_UP:
+			relay_fedplan_join(list, sizeof(list), m->doms, m->ndoms);
 			snprintf(why, sizeof(why), "relays '[%s]' was not "
 			    "reachable in time", list);
 			msg_transient(m, why);
@@ -532,7 +527,7 @@ msg_next(struct fed_msg *m)
 static void
 msg_posted(struct fed_msg *m, CURLcode res)
 {
-	struct relay	*r = m->fed->r;
+	struct relay_server	*r = m->fed->r;
 	long		 status = 0;
 	int		 answered;
 
@@ -540,18 +535,18 @@ msg_posted(struct fed_msg *m, CURLcode res)
 	/* A long answer we cut still told us its status. */
 	answered = res == CURLE_OK ||
 	    (res == CURLE_WRITE_ERROR && m->got > FED_BODY_MAX);
-	switch (relay_fedq_verdict(answered, status)) {
-	case RELAY_FEDQ_DELIVERED:
+	switch (relay_fedplan_verdict(answered, status)) {
+	case RELAY_FEDPLAN_DELIVERED:
 		log_debug("federation %s: delivered to %s", m->id, m->dom);
 		relay_metrics_fed(&r->metrics, RELAY_M_FED_SUCCESS, m->dom);
 		msg_end(m, 1);
 		return;
-	case RELAY_FEDQ_REJECTED:
+	case RELAY_FEDPLAN_REJECTED:
 		log_debug("federation %s: %s answered %ld", m->id, m->dom,
 		    status);
 		msg_permanent(m, ERR_OFFLINE);
 		return;
-	case RELAY_FEDQ_FAILED:
+	case RELAY_FEDPLAN_FAILED:
 		if (answered)
 			log_debug("federation %s: %s answered %ld", m->id,
 			    m->dom, status);
@@ -580,7 +575,7 @@ posted(CURL *easy, CURLcode res, void *arg)
 static void
 msg_route(struct fed_msg *m, int rv, const struct twin_record *twin)
 {
-	struct relay		*r = m->fed->r;
+	struct relay_server		*r = m->fed->r;
 	size_t			 dropped;
 
 	switch (rv) {
@@ -595,7 +590,7 @@ msg_route(struct fed_msg *m, int rv, const struct twin_record *twin)
 	}
 	if (twin->has_relay) {
 		memcpy(m->relay, twin->relay, sizeof(m->relay));
-		m->ndoms = relay_fedq_split(m->relay, m->doms,
+		m->ndoms = relay_fedplan_split(m->relay, m->doms,
 		    RELAY_RANK_ORDER_MAX, &dropped);
 		if (dropped > 0)
 			log_debug("federation %s: twin %" PRIu32 " has %zu "
@@ -608,7 +603,7 @@ msg_route(struct fed_msg *m, int rv, const struct twin_record *twin)
 	}
 	(void)relay_rank_order(&r->rank, m->doms, m->ndoms, relay_now(),
 	    rank_rnd, NULL);
-	relay_fedq_try_init(&m->seq, m->ndoms);
+	relay_fedplan_try_init(&m->seq, m->ndoms);
 	msg_next(m);
 }
 
@@ -626,7 +621,7 @@ twin_answered(void *arg, int rv, const struct twin_record *t)
 static void
 msg_prepare(struct fed_msg *m)
 {
-	struct relay		*r = m->fed->r;
+	struct relay_server		*r = m->fed->r;
 	struct twin_record	 twin;
 	Envelope		*e;
 	int			 rv;
@@ -655,7 +650,7 @@ msg_prepare(struct fed_msg *m)
 }
 
 static void
-msg_begin(struct relay_fed *fed, const struct relay_fedq_entry *ent)
+msg_begin(struct relay_fed *fed, const struct relay_fedplan_entry *ent)
 {
 	struct fed_msg	*m;
 
@@ -664,16 +659,16 @@ msg_begin(struct relay_fed *fed, const struct relay_fedq_entry *ent)
 		return;
 	}
 	switch (ent->kind) {
-	case RELAY_FEDQ_GONE:
+	case RELAY_FEDPLAN_GONE:
 		log_debug("federation %s: deleted from the stream", ent->id);
 		ack(fed, ent->id);
 		return;
-	case RELAY_FEDQ_BAD:
+	case RELAY_FEDPLAN_BAD:
 		log_warnx("federation %s: not one field 'msg', dropped",
 		    ent->id);
 		ack(fed, ent->id);
 		return;
-	case RELAY_FEDQ_MSG:
+	case RELAY_FEDPLAN_MSG:
 		break;
 	}
 	if (ent->len > RELAY_MSG_MAX) {
@@ -695,10 +690,7 @@ msg_begin(struct relay_fed *fed, const struct relay_fedq_entry *ent)
 	m->len = ent->len;
 	ev_timer_init(&m->pause, pause_cb, 0., 0.);
 	m->pause.data = m;
-	m->next = fed->msgs;
-	if (fed->msgs != NULL)
-		fed->msgs->prev = m;
-	fed->msgs = m;
+	LIST_INSERT_HEAD(&fed->msgs, m, entry);
 	fed->nmsgs++;
 	msg_prepare(m);
 }
@@ -750,7 +742,7 @@ read_cb(redisAsyncContext *ac, void *reply, void *priv)
 		read_failed(fed, error_text(r));
 		return;
 	}
-	if ((n = relay_fedq_read(r, RELAY_FED_STREAM, fed->ents, room(fed),
+	if ((n = relay_fedplan_read(r, RELAY_FED_STREAM, fed->ents, room(fed),
 	    &left)) == -1) {
 		read_failed(fed, "odd reply");
 		return;
@@ -793,7 +785,7 @@ claim_cb(redisAsyncContext *ac, void *reply, void *priv)
 	fed->claiming = 0;
 	if (r == NULL)
 		return;
-	if ((n = relay_fedq_claimed(r, fed->ents, room(fed), &left)) >= 0)
+	if ((n = relay_fedplan_claimed(r, fed->ents, room(fed), &left)) >= 0)
 		msg_batch(fed, (size_t)n);
 	else if (!nogroup(fed, error_text(r)))
 		log_warnx("federation: XCLAIM: %s", error_text(r));
@@ -834,7 +826,7 @@ pending_cb(redisAsyncContext *ac, void *reply, void *priv)
 {
 	struct relay_fed	*fed = priv;
 	redisReply		*r = reply;
-	struct relay_fedq_pel	 pel;
+	struct relay_fedplan_pel	 pel;
 	size_t			 i, n;
 	int			 got;
 
@@ -844,7 +836,7 @@ pending_cb(redisAsyncContext *ac, void *reply, void *priv)
 	fed->scanning = 0;
 	if (r == NULL)
 		return;
-	if ((got = relay_fedq_pending(r, FED_IDLE_MS, fed->cand, FED_PAGE,
+	if ((got = relay_fedplan_pending(r, FED_IDLE_MS, fed->cand, FED_PAGE,
 	    &pel)) == -1) {
 		if (!nogroup(fed, error_text(r)))
 			log_warnx("federation: XPENDING: %s", error_text(r));
@@ -856,7 +848,7 @@ pending_cb(redisAsyncContext *ac, void *reply, void *priv)
 	fed->ncand = n;
 	/* A full page may have more behind it; else start over. */
 	if (pel.rows < FED_PAGE ||
-	    relay_fedq_id_after(pel.last, fed->scan_from) == -1)
+	    relay_fedplan_id_after(pel.last, fed->scan_from) == -1)
 		snprintf(fed->scan_from, sizeof(fed->scan_from), "-");
 	pump(fed);
 }
@@ -945,7 +937,7 @@ curl_setup(struct relay_fed *fed)
 }
 
 struct relay_fed *
-relay_fed_new(struct relay *r)
+relay_fed_new(struct relay_server *r)
 {
 	struct relay_fed	*fed;
 	char			 host[256];
@@ -992,8 +984,8 @@ relay_fed_free(struct relay_fed *fed)
 	/* Their pending callbacks get NULL and see freeing. */
 	rconn_free(fed->rd);
 	rconn_free(fed->cmd);
-	while (fed->msgs != NULL)
-		msg_free(fed->msgs);
+	while (!LIST_EMPTY(&fed->msgs))
+		msg_free(LIST_FIRST(&fed->msgs));
 	evcurl_free(fed->curl);
 	curl_slist_free_all(fed->headers);
 	curl_slist_free_all(fed->connect_to);

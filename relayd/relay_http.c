@@ -17,7 +17,7 @@
 #include "rconn.h"
 #include "relay_auth.h"
 #include "relay_route.h"
-#include "relayd.h"
+#include "relay_server.h"
 
 #define HDR_MAX		1024	/* status line and our few headers */
 #define CLOSE_TRY_AGAIN_LATER	1013	/* RFC 6455 registry; lws 4.1 lacks it */
@@ -28,7 +28,7 @@
  * twin from the chain.  Allocated while something waits, freed after.
  */
 struct relay_held {
-	struct relay_held	*next;
+	STAILQ_ENTRY(relay_held) entry;
 	int			 counted;	/* by the rate limiter */
 	int			 limited;	/* and refused by it */
 	size_t			 len;
@@ -48,7 +48,7 @@ struct relay_answer {
 };
 
 struct relay_wait {
-	struct relay_held	*head, *tail;
+	STAILQ_HEAD(, relay_held) held;
 	unsigned int		 n;
 	size_t			 bytes;
 	int			 paused;	/* reading stopped */
@@ -64,13 +64,13 @@ struct relay_wait {
 	uint64_t		 auth_now;
 };
 
-static void	drain(struct relay *, struct relay_conn *);
-static void	ingest(struct relay *, struct relay_conn *);
+static void	drain(struct relay_server *, struct relay_conn *);
+static void	ingest(struct relay_server *, struct relay_conn *);
 
 static int
 connected(void *arg, const struct relay_sess_id *id)
 {
-	struct relay	*r = arg;
+	struct relay_server	*r = arg;
 
 	return relay_sessions_get(&r->sessions, id) != NULL;
 }
@@ -106,7 +106,7 @@ sess_lookup(void *arg, uint32_t twin, struct twin_record *out)
 }
 
 static void
-route_ctx(struct relay *r, struct relay_conn *c, struct relay_route_ctx *ctx)
+route_ctx(struct relay_server *r, struct relay_conn *c, struct relay_route_ctx *ctx)
 {
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->session = c->is_ingest ? NULL : &c->id;
@@ -269,7 +269,7 @@ proc_stats(struct relay_proc_stats *ps)
 }
 
 static int
-serve_metrics(struct relay *r, struct relay_conn *c)
+serve_metrics(struct relay_server *r, struct relay_conn *c)
 {
 	struct relay_proc_stats	 ps;
 	char			*buf;
@@ -315,7 +315,7 @@ gather(struct relay_conn *c, const void *in, size_t len)
  * it; a refused envelope of the session's own is reported back to it.
  */
 static void
-store(struct relay *r, struct relay_conn *c, struct relay_route_result *res)
+store(struct relay_server *r, struct relay_conn *c, struct relay_route_result *res)
 {
 	char	key[16 + RELAY_SID_MAX];
 
@@ -348,14 +348,14 @@ store(struct relay *r, struct relay_conn *c, struct relay_route_result *res)
 static struct relay_wait *
 wait_get(struct relay_conn *c)
 {
-	if (c->wait == NULL)
-		c->wait = calloc(1, sizeof(*c->wait));
+	if (c->wait == NULL && (c->wait = calloc(1, sizeof(*c->wait))) != NULL)
+		STAILQ_INIT(&c->wait->held);
 	return c->wait;
 }
 
 /* The session's frames wait for the switch, which will call it back. */
 static void
-stall(struct relay *r, struct relay_conn *c)
+stall(struct relay_server *r, struct relay_conn *c)
 {
 	struct relay_wait	*w = c->wait;
 
@@ -376,7 +376,7 @@ stall(struct relay *r, struct relay_conn *c)
 }
 
 static void
-unstall(struct relay *r, struct relay_conn *c)
+unstall(struct relay_server *r, struct relay_conn *c)
 {
 	if (!c->stalled)
 		return;
@@ -391,7 +391,7 @@ unstall(struct relay *r, struct relay_conn *c)
 }
 
 static void
-wait_free(struct relay *r, struct relay_conn *c)
+wait_free(struct relay_server *r, struct relay_conn *c)
 {
 	struct relay_wait	*w = c->wait;
 	struct relay_held	*h;
@@ -401,8 +401,8 @@ wait_free(struct relay *r, struct relay_conn *c)
 		return;
 	if (w->looking)
 		twindir_cancel(&r->twins, c);
-	while ((h = w->head) != NULL) {
-		w->head = h->next;
+	while ((h = STAILQ_FIRST(&w->held)) != NULL) {
+		STAILQ_REMOVE_HEAD(&w->held, entry);
 		free(h);
 	}
 	free(w->token);
@@ -417,7 +417,7 @@ wait_free(struct relay *r, struct relay_conn *c)
  * The rate limiter counts a frame once, when it is first routed.
  */
 static int
-route_frame(struct relay *r, struct relay_conn *c, const uint8_t *buf,
+route_frame(struct relay_server *r, struct relay_conn *c, const uint8_t *buf,
     size_t len, int *counted, int *limited, uint32_t *twin)
 {
 	struct relay_route_ctx		ctx;
@@ -476,16 +476,11 @@ hold(struct relay_conn *c, const uint8_t *buf, size_t len, int counted,
 		return -1;
 	if ((h = malloc(sizeof(*h) + len)) == NULL)
 		return -1;
-	h->next = NULL;
 	h->counted = counted;
 	h->limited = limited;
 	h->len = len;
 	memcpy(h->buf, buf, len);
-	if (w->tail != NULL)
-		w->tail->next = h;
-	else
-		w->head = h;
-	w->tail = h;
+	STAILQ_INSERT_TAIL(&w->held, h, entry);
 	w->n++;
 	w->bytes += len;
 	/* Before its authentication a session is held to one frame. */
@@ -505,7 +500,7 @@ hold(struct relay_conn *c, const uint8_t *buf, size_t len, int counted,
  * what is at hand and go into the outbox.
  */
 static void
-flush_held(struct relay *r, struct relay_conn *c)
+flush_held(struct relay_server *r, struct relay_conn *c)
 {
 	struct relay_wait	*w = c->wait;
 	struct relay_held	*h;
@@ -519,14 +514,13 @@ flush_held(struct relay *r, struct relay_conn *c)
 		twindir_cancel(&r->twins, c);
 		w->looking = 0;
 	}
-	while ((h = w->head) != NULL) {
+	while ((h = STAILQ_FIRST(&w->held)) != NULL) {
 		(void)route_frame(r, c, h->buf, h->len, &h->counted,
 		    &h->limited, NULL);
-		w->head = h->next;
+		STAILQ_REMOVE_HEAD(&w->held, entry);
 		free(h);
 		n++;
 	}
-	w->tail = NULL;
 	w->n = 0;
 	w->bytes = 0;
 	if (n > 0)
@@ -542,12 +536,12 @@ busy(const struct relay_conn *c)
 {
 	const struct relay_wait	*w = c->wait;
 
-	return w != NULL && (w->head != NULL || w->looking ||
+	return w != NULL && (!STAILQ_EMPTY(&w->held) || w->looking ||
 	    w->token != NULL);
 }
 
 static void
-look_up(struct relay *r, struct relay_conn *c, uint32_t twin)
+look_up(struct relay_server *r, struct relay_conn *c, uint32_t twin)
 {
 	struct relay_wait	*w = c->wait;
 
@@ -565,7 +559,7 @@ look_up(struct relay *r, struct relay_conn *c, uint32_t twin)
 
 /* One whole binary message from a session (doc/relay.md §1.4, §1.5, §3). */
 static void
-message(struct relay *r, struct relay_conn *c)
+message(struct relay_server *r, struct relay_conn *c)
 {
 	uint32_t	twin;
 	int		counted = 0, limited = 0;
@@ -598,7 +592,7 @@ message(struct relay *r, struct relay_conn *c)
 }
 
 static int
-receive(struct lws *wsi, struct relay *r, struct relay_conn *c,
+receive(struct lws *wsi, struct relay_server *r, struct relay_conn *c,
     const void *in, size_t len)
 {
 	if (c->closing)
@@ -674,7 +668,7 @@ token(struct lws *wsi, char *q)
  * chain the answer is pending.
  */
 static void
-authenticate(struct relay *r, const char *q, size_t n, uint64_t now,
+authenticate(struct relay_server *r, const char *q, size_t n, uint64_t now,
     struct relay_auth *a)
 {
 	relay_auth(n > 0 ? q : NULL, n, now, relay_lookup, r, a);
@@ -692,7 +686,7 @@ authenticate(struct relay *r, const char *q, size_t n, uint64_t now,
  * twin the chain has yet to give is accepted here and decided after.
  */
 static int
-upgrade(struct lws *wsi, struct relay *r)
+upgrade(struct lws *wsi, struct relay_server *r)
 {
 	struct relay_auth	 a;
 	char			 q[JWT_MAX + 2], peer[64];
@@ -707,7 +701,7 @@ upgrade(struct lws *wsi, struct relay *r)
 
 /* The session is authenticated: it joins the switch. */
 static void
-admit(struct relay *r, struct relay_conn *c)
+admit(struct relay_server *r, struct relay_conn *c)
 {
 	void	*old = NULL;
 
@@ -748,7 +742,7 @@ admit(struct relay *r, struct relay_conn *c)
  * 400/401) and 1011 when the twin could not be read (the HTTP 500).
  */
 static void
-refuse_session(struct relay *r, struct relay_conn *c,
+refuse_session(struct relay_server *r, struct relay_conn *c,
     const struct relay_auth *a)
 {
 	log_info("session %s from %s refused after the upgrade: %d %s",
@@ -761,7 +755,7 @@ refuse_session(struct relay *r, struct relay_conn *c,
 
 /* The session's twin came from the chain: decide now. */
 static void
-auth_finish(struct relay *r, struct relay_conn *c)
+auth_finish(struct relay_server *r, struct relay_conn *c)
 {
 	struct relay_wait	*w = c->wait;
 	struct relay_auth	 a;
@@ -808,7 +802,7 @@ static void
 twin_answered(void *arg, int rv, const struct twin_record *t)
 {
 	struct relay_conn	*c = arg;
-	struct relay		*r = c->relay;
+	struct relay_server		*r = c->relay;
 	struct relay_wait	*w = c->wait;
 	int			 answer;
 
@@ -836,7 +830,7 @@ twin_answered(void *arg, int rv, const struct twin_record *t)
  * nothing is left.
  */
 static void
-drain(struct relay *r, struct relay_conn *c)
+drain(struct relay_server *r, struct relay_conn *c)
 {
 	struct relay_wait	*w = c->wait;
 	struct relay_held	*h;
@@ -846,7 +840,7 @@ drain(struct relay *r, struct relay_conn *c)
 	if (w == NULL || w->draining)
 		return;
 	w->draining = 1;
-	while ((h = w->head) != NULL && !w->looking && w->token == NULL &&
+	while ((h = STAILQ_FIRST(&w->held)) != NULL && !w->looking && w->token == NULL &&
 	    !c->closing) {
 		if (!relay_switch_ready(r)) {
 			stall(r, c);
@@ -857,9 +851,7 @@ drain(struct relay *r, struct relay_conn *c)
 			look_up(r, c, twin);
 			continue;
 		}
-		w->head = h->next;
-		if (w->head == NULL)
-			w->tail = NULL;
+		STAILQ_REMOVE_HEAD(&w->held, entry);
 		w->n--;
 		w->bytes -= h->len;
 		free(h);
@@ -870,7 +862,8 @@ drain(struct relay *r, struct relay_conn *c)
 	    relay_switch_ready(r);
 	if (resume)
 		w->paused = 0;
-	if (w->head == NULL && !w->looking && w->token == NULL && !w->paused)
+	if (STAILQ_EMPTY(&w->held) && !w->looking && w->token == NULL &&
+	    !w->paused)
 		wait_free(r, c);
 	/*
 	 * Last, as lws may hand over frames it kept from in here.  Outside
@@ -882,7 +875,7 @@ drain(struct relay *r, struct relay_conn *c)
 }
 
 void
-relay_http_resume(struct relay *r)
+relay_http_resume(struct relay_server *r)
 {
 	struct relay_conn	*c;
 
@@ -893,7 +886,7 @@ relay_http_resume(struct relay *r)
 }
 
 static int
-established(struct lws *wsi, struct relay *r, struct relay_conn *c)
+established(struct lws *wsi, struct relay_server *r, struct relay_conn *c)
 {
 	struct relay_auth	 a;
 	struct relay_wait	*w = NULL;
@@ -934,7 +927,7 @@ established(struct lws *wsi, struct relay *r, struct relay_conn *c)
 }
 
 static void
-closed(struct lws *wsi, struct relay *r, struct relay_conn *c)
+closed(struct lws *wsi, struct relay_server *r, struct relay_conn *c)
 {
 	relay_mask_forget(lws_get_socket_fd(wsi));
 	if (c->wait != NULL && c->wait->token != NULL)
@@ -964,7 +957,7 @@ closed(struct lws *wsi, struct relay *r, struct relay_conn *c)
  * without it), its body and its answer.
  */
 static void
-http_done(struct relay *r, struct relay_conn *c)
+http_done(struct relay_server *r, struct relay_conn *c)
 {
 	if (c->put != NULL)
 		relay_put_cancel(c->put);
@@ -1011,7 +1004,7 @@ posted(void *arg, enum relay_put_result res)
  * not at hand, and answered 202 once redis has confirmed it.
  */
 static void
-ingest(struct relay *r, struct relay_conn *c)
+ingest(struct relay_server *r, struct relay_conn *c)
 {
 	struct relay_route_ctx		ctx;
 	struct relay_route_result	res;
@@ -1051,7 +1044,7 @@ ingest(struct relay *r, struct relay_conn *c)
 }
 
 static int
-http(struct lws *wsi, struct relay *r, struct relay_conn *c, const char *path)
+http(struct lws *wsi, struct relay_server *r, struct relay_conn *c, const char *path)
 {
 	char	cl[24];
 	int	post = lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0;
@@ -1085,7 +1078,7 @@ static int
 callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
     void *in, size_t len)
 {
-	struct relay		*r = lws_context_user(lws_get_context(wsi));
+	struct relay_server		*r = lws_context_user(lws_get_context(wsi));
 	struct relay_conn	*c = user;
 
 	switch (reason) {
@@ -1150,7 +1143,7 @@ lws_emit(int level, const char *line)
 }
 
 int
-relay_http_init(struct relay *r)
+relay_http_init(struct relay_server *r)
 {
 	struct lws_context_creation_info	 info;
 	void					*loops[1];
@@ -1182,7 +1175,7 @@ relay_http_init(struct relay *r)
 }
 
 void
-relay_http_free(struct relay *r)
+relay_http_free(struct relay_server *r)
 {
 	if (r->lws != NULL)
 		lws_context_destroy(r->lws);

@@ -20,7 +20,7 @@
 #include <string.h>
 
 #include "log.h"
-#include "relayd.h"
+#include "relay_server.h"
 
 #define FRAME_HDR_MAX	14	/* 2, 8 bytes of length, 4 of mask */
 

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "relay.h"
+#include "relay_stream.h"
 #include "tfchain.h"
 
 /* The reference's texts; RELAY_ERR_LOOKUP and those after it are ours. */

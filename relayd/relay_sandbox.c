@@ -8,7 +8,7 @@
  */
 #include <sys/socket.h>
 
-#include "relayd.h"
+#include "relay_server.h"
 #include "sandbox.h"
 
 #if defined(__SANITIZE_ADDRESS__)

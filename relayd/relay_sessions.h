@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "relay.h"
+#include "relay_stream.h"
 
 #define RELAY_SESSIONS_CAP_MAX	(UINT32_MAX - 1)	/* links are 32-bit */
 

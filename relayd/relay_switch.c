@@ -11,7 +11,7 @@
 #include "log.h"
 #include "rconn.h"
 #include "relay_route.h"
-#include "relayd.h"
+#include "relay_server.h"
 
 /*
  * A delivery group, the reference's "worker": up to per_worker sessions
@@ -21,10 +21,10 @@
  * so that the next one names the new set.
  */
 struct relay_group {
-	struct relay		*relay;
+	struct relay_server		*relay;
 	unsigned int		 idx;
 	struct rconn		*rd;
-	struct relay_conn	*head;
+	LIST_HEAD(, relay_conn) conns;
 	unsigned int		 count;
 	int			 reading;	/* an XREAD is out */
 	int			 dirty;		/* the set changed since */
@@ -43,8 +43,8 @@ struct relay_group {
  * that a stream gets its envelopes in the order they came.
  */
 struct relay_put {
-	struct relay_put	*prev, *next;
-	struct relay		*relay;
+	TAILQ_ENTRY(relay_put)	 entry;
+	struct relay_server		*relay;
 	uint64_t		 seq;		/* the outbox's order */
 	uint64_t		 born;		/* monotonic seconds */
 	int			 fed;		/* federation stream */
@@ -113,8 +113,8 @@ static const char	ack_lua[] =
     "return freed\n";
 
 static void	group_read(struct relay_group *);
-static void	flush_acks(struct relay *, struct relay_conn *);
-static void	pump(struct relay *);
+static void	flush_acks(struct relay_server *, struct relay_conn *);
+static void	pump(struct relay_server *);
 
 static int
 has_room(const struct relay_conn *c)
@@ -141,7 +141,7 @@ unblock_cb(redisAsyncContext *ac, void *rep, void *priv)
 static void
 unblock(struct relay_group *g)
 {
-	struct relay	*r = g->relay;
+	struct relay_server	*r = g->relay;
 	char		 id[24];
 	const char	*argv[] = { "CLIENT", "UNBLOCK", id };
 	long long	 cid;
@@ -190,16 +190,11 @@ push(struct relay_conn *c, const char *id, size_t idlen, const char *v,
 		    c->key);
 		return;
 	}
-	m->next = NULL;
 	m->len = vlen;
 	memcpy(m->id, id, idlen);
 	m->id[idlen] = '\0';
 	memcpy(m->buf + LWS_PRE, v, vlen);
-	if (c->qtail != NULL)
-		c->qtail->next = m;
-	else
-		c->qhead = m;
-	c->qtail = m;
+	STAILQ_INSERT_TAIL(&c->outq, m, entry);
 	c->qlen++;
 }
 
@@ -209,7 +204,7 @@ push(struct relay_conn *c, const char *id, size_t idlen, const char *v,
  * not pass it.
  */
 static void
-take_entries(struct relay *r, struct relay_conn *c, const redisReply *ents)
+take_entries(struct relay_server *r, struct relay_conn *c, const redisReply *ents)
 {
 	const redisReply	*e, *f;
 	size_t			 i;
@@ -239,7 +234,7 @@ take_entries(struct relay *r, struct relay_conn *c, const redisReply *ents)
 	}
 	if (c->qlen >= RELAY_OUTQ_MAX && c->full_since == 0)
 		c->full_since = relay_mono();
-	if (c->qhead != NULL)
+	if (!STAILQ_EMPTY(&c->outq))
 		lws_callback_on_writable(c->wsi);
 	(void)r;
 }
@@ -248,7 +243,7 @@ static void
 xread_cb(redisAsyncContext *ac, void *rep, void *priv)
 {
 	struct relay_group	*g = priv;
-	struct relay		*r = g->relay;
+	struct relay_server		*r = g->relay;
 	redisReply		*reply = rep, *s;
 	struct relay_sess_id	 id;
 	struct relay_conn	*c;
@@ -276,7 +271,7 @@ xread_cb(redisAsyncContext *ac, void *rep, void *priv)
 				take_entries(r, c, s->element[1]);
 		}
 	}
-	for (c = g->head; c != NULL; c = c->gnext)
+	LIST_FOREACH(c, &g->conns, glink)
 		c->snap = 0;
 	if (reply->type == REDIS_REPLY_ERROR) {
 		/* Do not spin on an error: the tick reads again. */
@@ -295,7 +290,7 @@ group_read(struct relay_group *g)
 
 	if (g->reading || g->rd == NULL || !rconn_up(g->rd))
 		return;
-	for (c = g->head; c != NULL; c = c->gnext)
+	LIST_FOREACH(c, &g->conns, glink)
 		n += has_room(c);
 	if (n == 0)
 		return;
@@ -312,7 +307,7 @@ group_read(struct relay_group *g)
 	argv[4] = block;
 	argv[5] = "STREAMS";
 	i = 0;
-	for (c = g->head; c != NULL; c = c->gnext) {
+	LIST_FOREACH(c, &g->conns, glink) {
 		if (!has_room(c))
 			continue;
 		argv[6 + i] = c->key;
@@ -325,7 +320,7 @@ group_read(struct relay_group *g)
 		g->dirty = 0;
 		ev_timer_stop(g->relay->loop, &g->unblock_timer);
 	} else {
-		for (c = g->head; c != NULL; c = c->gnext)
+		LIST_FOREACH(c, &g->conns, glink)
 			c->snap = 0;
 	}
 	free(argv);
@@ -356,7 +351,7 @@ bytes_key(char *out, size_t cap, const char *key)
  * wait, and they go on once it is down to half.
  */
 static void
-outbox_update(struct relay *r)
+outbox_update(struct relay_server *r)
 {
 	if (!r->put_full && (r->put_bytes >= RELAY_OUTBOX_BYTES ||
 	    r->nputs >= RELAY_OUTBOX_ENVS)) {
@@ -371,14 +366,14 @@ outbox_update(struct relay *r)
 }
 
 int
-relay_switch_ready(const struct relay *r)
+relay_switch_ready(const struct relay_server *r)
 {
 	return r->cmd != NULL && rconn_up(r->cmd) && !r->put_full;
 }
 
 /* Sessions whose frames wait are told when the switch is ready again. */
 static void
-ready_check(struct relay *r)
+ready_check(struct relay_server *r)
 {
 	int	ready = relay_switch_ready(r);
 
@@ -408,7 +403,7 @@ script_cb(redisAsyncContext *ac, void *rep, void *priv)
 
 /* Before anything that uses them, on the same connection. */
 static void
-load_scripts(struct relay *r)
+load_scripts(struct relay_server *r)
 {
 	const char	*put[] = { "SCRIPT", "LOAD", put_lua };
 	const char	*ack[] = { "SCRIPT", "LOAD", ack_lua };
@@ -418,23 +413,17 @@ load_scripts(struct relay *r)
 }
 
 static void
-put_unlink(struct relay *r, struct relay_put *p)
+put_unlink(struct relay_server *r, struct relay_put *p)
 {
 	struct relay_put	*q;
 
 	if (r->put_next == p) {
-		for (q = p->next; q != NULL && q->sent; q = q->next)
+		for (q = TAILQ_NEXT(p, entry); q != NULL && q->sent;
+		    q = TAILQ_NEXT(q, entry))
 			;
 		r->put_next = q;
 	}
-	if (p->prev != NULL)
-		p->prev->next = p->next;
-	else
-		r->puts = p->next;
-	if (p->next != NULL)
-		p->next->prev = p->prev;
-	else
-		r->puts_tail = p->prev;
+	TAILQ_REMOVE(&r->puts, p, entry);
 	r->put_bytes -= p->len;
 	r->nputs--;
 }
@@ -444,7 +433,7 @@ put_unlink(struct relay *r, struct relay_put *p)
  * (doc/relay.md §1.9).
  */
 static void
-put_report(struct relay *r, const struct relay_put *p, const char *text)
+put_report(struct relay_server *r, const struct relay_put *p, const char *text)
 {
 	Envelope	*e;
 	uint8_t		*buf;
@@ -469,7 +458,7 @@ put_report(struct relay *r, const struct relay_put *p, const char *text)
 
 /* Redis answered, or will not: the envelope leaves the outbox. */
 static void
-put_end(struct relay *r, struct relay_put *p, enum relay_put_result res,
+put_end(struct relay_server *r, struct relay_put *p, enum relay_put_result res,
     const char *why)
 {
 	const char	*key = p->fed ? RELAY_FED_STREAM : p->key;
@@ -510,7 +499,7 @@ put_end(struct relay *r, struct relay_put *p, enum relay_put_result res,
 
 /* Sent again, in its place, once the connection is back. */
 static void
-put_requeue(struct relay *r, struct relay_put *p)
+put_requeue(struct relay_server *r, struct relay_put *p)
 {
 	if (r->put_next == NULL || p->seq < r->put_next->seq)
 		r->put_next = p;
@@ -520,7 +509,7 @@ static void
 put_cb(redisAsyncContext *ac, void *rep, void *priv)
 {
 	struct relay_put	*p = priv;
-	struct relay		*r = p->relay;
+	struct relay_server		*r = p->relay;
 	redisReply		*reply = rep;
 
 	(void)ac;
@@ -550,7 +539,7 @@ put_cb(redisAsyncContext *ac, void *rep, void *priv)
 }
 
 static int
-put_send(struct relay *r, struct relay_put *p)
+put_send(struct relay_server *r, struct relay_put *p)
 {
 	char		 bkey[sizeof(RELAY_BYTES_PREFIX) + sizeof(p->key)];
 	char		 maxlen[16], ttl[16], budget[24], trim[16];
@@ -586,7 +575,7 @@ put_send(struct relay *r, struct relay_put *p)
 
 /* Sends what waits, in order, while the connection takes it. */
 static void
-pump(struct relay *r)
+pump(struct relay_server *r)
 {
 	struct relay_put	*p;
 
@@ -602,14 +591,15 @@ pump(struct relay *r)
 	while ((p = r->put_next) != NULL) {
 		if (!p->sent && put_send(r, p) == -1)
 			return;
-		for (p = p->next; p != NULL && p->sent; p = p->next)
+		for (p = TAILQ_NEXT(p, entry); p != NULL && p->sent;
+		    p = TAILQ_NEXT(p, entry))
 			;
 		r->put_next = p;
 	}
 }
 
 struct relay_put *
-relay_put(struct relay *r, const struct relay_sess_id *dest,
+relay_put(struct relay_server *r, const struct relay_sess_id *dest,
     const uint8_t *env, size_t len, const struct relay_sess_id *from,
     int flags, relay_put_fn fn, void *arg)
 {
@@ -639,12 +629,7 @@ relay_put(struct relay *r, const struct relay_sess_id *dest,
 	p->born = relay_mono();
 	p->len = len;
 	memcpy(p->env, env, len);
-	p->prev = r->puts_tail;
-	if (r->puts_tail != NULL)
-		r->puts_tail->next = p;
-	else
-		r->puts = p;
-	r->puts_tail = p;
+	TAILQ_INSERT_TAIL(&r->puts, p, entry);
 	r->put_bytes += len;
 	r->nputs++;
 	if (r->put_next == NULL)
@@ -666,7 +651,7 @@ relay_put_cancel(struct relay_put *p)
 static void
 cmd_up(struct rconn *rc, void *arg)
 {
-	struct relay	*r = arg;
+	struct relay_server	*r = arg;
 	unsigned int	 i;
 
 	(void)rc;
@@ -696,12 +681,12 @@ group_down(struct rconn *rc, void *arg)
 
 	(void)rc;
 	g->reading = 0;
-	for (c = g->head; c != NULL; c = c->gnext)
+	LIST_FOREACH(c, &g->conns, glink)
 		c->snap = 0;
 }
 
 int
-relay_switch_join(struct relay *r, struct relay_conn *c)
+relay_switch_join(struct relay_server *r, struct relay_conn *c)
 {
 	struct relay_group	*g = NULL;
 	unsigned int		 i;
@@ -726,11 +711,8 @@ relay_switch_join(struct relay *r, struct relay_conn *c)
 	strcpy(c->last, "0-0");
 	c->group = g;
 	c->snap = 0;
-	c->gprev = NULL;
-	c->gnext = g->head;
-	if (g->head != NULL)
-		g->head->gprev = c;
-	g->head = c;
+	STAILQ_INIT(&c->outq);
+	LIST_INSERT_HEAD(&g->conns, c, glink);
 	g->count++;
 	relay_metrics_worker_add(&r->metrics, g->idx, 1);
 	group_kick(g);
@@ -738,39 +720,27 @@ relay_switch_join(struct relay *r, struct relay_conn *c)
 }
 
 void
-relay_switch_leave(struct relay *r, struct relay_conn *c)
+relay_switch_leave(struct relay_server *r, struct relay_conn *c)
 {
 	struct relay_group	*g = c->group;
 	struct relay_outmsg	*m;
 
 	flush_acks(r, c);
 	if (c->in_acking) {
-		struct relay_conn	**pp;
-
-		for (pp = &r->acking; *pp != NULL; pp = &(*pp)->anext) {
-			if (*pp == c) {
-				*pp = c->anext;
-				break;
-			}
-		}
+		LIST_REMOVE(c, alink);
 		c->in_acking = 0;
 	}
 	free(c->acks);
 	c->acks = NULL;
-	while ((m = c->qhead) != NULL) {
-		c->qhead = m->next;
+	/* Zeroed, never joined: no queue to free. */
+	while (c->group != NULL && (m = STAILQ_FIRST(&c->outq)) != NULL) {
+		STAILQ_REMOVE_HEAD(&c->outq, entry);
 		free(m);
 	}
-	c->qtail = NULL;
 	c->qlen = 0;
 	if (g == NULL)
 		return;
-	if (c->gprev != NULL)
-		c->gprev->gnext = c->gnext;
-	else
-		g->head = c->gnext;
-	if (c->gnext != NULL)
-		c->gnext->gprev = c->gprev;
+	LIST_REMOVE(c, glink);
 	c->group = NULL;
 	g->count--;
 	relay_metrics_worker_add(&r->metrics, g->idx, -1);
@@ -780,7 +750,7 @@ relay_switch_leave(struct relay *r, struct relay_conn *c)
 static void
 xdel_cb(redisAsyncContext *ac, void *rep, void *priv)
 {
-	struct relay	*r = priv;
+	struct relay_server	*r = priv;
 	redisReply	*reply = rep;
 
 	(void)ac;
@@ -797,7 +767,7 @@ xdel_cb(redisAsyncContext *ac, void *rep, void *priv)
 }
 
 static void
-flush_acks(struct relay *r, struct relay_conn *c)
+flush_acks(struct relay_server *r, struct relay_conn *c)
 {
 	const char	*argv[5 + 2 * RELAY_ACK_BATCH];
 	char		 lens[RELAY_ACK_BATCH][24];
@@ -830,20 +800,20 @@ flush_acks(struct relay *r, struct relay_conn *c)
 static void
 ack_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
-	struct relay		*r = w->data;
+	struct relay_server		*r = w->data;
 	struct relay_conn	*c;
 
 	(void)loop;
 	(void)revents;
-	while ((c = r->acking) != NULL) {
-		r->acking = c->anext;
+	while ((c = LIST_FIRST(&r->acking)) != NULL) {
+		LIST_REMOVE(c, alink);
 		c->in_acking = 0;
 		flush_acks(r, c);
 	}
 }
 
 static void
-ack(struct relay *r, struct relay_conn *c, const char *id, size_t len)
+ack(struct relay_server *r, struct relay_conn *c, const char *id, size_t len)
 {
 	if (c->acks == NULL &&
 	    (c->acks = calloc(RELAY_ACK_BATCH, sizeof(*c->acks))) == NULL) {
@@ -859,8 +829,7 @@ ack(struct relay *r, struct relay_conn *c, const char *id, size_t len)
 	}
 	if (!c->in_acking) {
 		c->in_acking = 1;
-		c->anext = r->acking;
-		r->acking = c;
+		LIST_INSERT_HEAD(&r->acking, c, alink);
 	}
 	if (!ev_is_active(&r->ack_timer)) {
 		ev_timer_set(&r->ack_timer, RELAY_ACK_DELAY, 0.);
@@ -869,12 +838,12 @@ ack(struct relay *r, struct relay_conn *c, const char *id, size_t len)
 }
 
 void
-relay_switch_writable(struct relay *r, struct relay_conn *c)
+relay_switch_writable(struct relay_server *r, struct relay_conn *c)
 {
 	struct relay_outmsg	*m;
 	int			 was_full;
 
-	if ((m = c->qhead) == NULL || c->closing)
+	if ((m = STAILQ_FIRST(&c->outq)) == NULL || c->closing)
 		return;
 	if (lws_write(c->wsi, m->buf + LWS_PRE, m->len, LWS_WRITE_BINARY) <
 	    (int)m->len) {
@@ -884,9 +853,7 @@ relay_switch_writable(struct relay *r, struct relay_conn *c)
 		return;
 	}
 	was_full = c->qlen >= RELAY_OUTQ_MAX;
-	c->qhead = m->next;
-	if (c->qhead == NULL)
-		c->qtail = NULL;
+	STAILQ_REMOVE_HEAD(&c->outq, entry);
 	c->qlen--;
 	relay_metrics_add(&r->metrics, RELAY_M_TX, 1);
 	relay_metrics_add(&r->metrics, RELAY_M_TX_BYTES, m->len);
@@ -896,18 +863,18 @@ relay_switch_writable(struct relay *r, struct relay_conn *c)
 		c->full_since = 0;
 		group_kick(c->group);
 	}
-	if (c->qhead != NULL)
+	if (!STAILQ_EMPTY(&c->outq))
 		lws_callback_on_writable(c->wsi);
 }
 
 /* A POST's sender is told once it waited long enough; redis may still. */
 static void
-put_timeouts(struct relay *r, uint64_t now)
+put_timeouts(struct relay_server *r, uint64_t now)
 {
 	struct relay_put	*p;
 	relay_put_fn		 fn;
 
-	for (p = r->puts; p != NULL; p = p->next) {
+	TAILQ_FOREACH(p, &r->puts, entry) {
 		if (p->fn == NULL || !(p->flags & RELAY_PUT_ONCE) ||
 		    now - p->born < RELAY_POST_WAIT)
 			continue;
@@ -920,7 +887,7 @@ put_timeouts(struct relay *r, uint64_t now)
 }
 
 void
-relay_switch_tick(struct relay *r, uint64_t now)
+relay_switch_tick(struct relay_server *r, uint64_t now)
 {
 	struct relay_conn	*c;
 	unsigned int		 i;
@@ -928,7 +895,7 @@ relay_switch_tick(struct relay *r, uint64_t now)
 	for (i = 0; i < r->conf.workers; i++) {
 		struct relay_group	*g = &r->groups[i];
 
-		for (c = g->head; c != NULL; c = c->gnext) {
+		LIST_FOREACH(c, &g->conns, glink) {
 			if (c->full_since != 0 && !c->closing &&
 			    now - c->full_since > RELAY_BACK_PRESSURE_MAX) {
 				log_info("session %s: evicted after %d s of "
@@ -941,7 +908,7 @@ relay_switch_tick(struct relay *r, uint64_t now)
 			}
 		}
 		/* After a redis error, or when an XREAD could not be sent. */
-		if (!g->reading && g->head != NULL)
+		if (!g->reading && !LIST_EMPTY(&g->conns))
 			group_read(g);
 	}
 	put_timeouts(r, now);
@@ -960,12 +927,14 @@ sha_hex(char out[41], const char *script)
 }
 
 int
-relay_switch_init(struct relay *r)
+relay_switch_init(struct relay_server *r)
 {
 	unsigned int	i;
 
 	if ((r->groups = calloc(r->conf.workers, sizeof(*r->groups))) == NULL)
 		return -1;
+	TAILQ_INIT(&r->puts);
+	LIST_INIT(&r->acking);
 	for (i = 0; i < r->conf.workers; i++) {
 		r->groups[i].relay = r;
 		r->groups[i].idx = i;
@@ -984,7 +953,7 @@ relay_switch_init(struct relay *r)
 }
 
 void
-relay_switch_free(struct relay *r)
+relay_switch_free(struct relay_server *r)
 {
 	struct relay_put	*p;
 	unsigned int		 i;
@@ -1002,17 +971,17 @@ relay_switch_free(struct relay *r)
 	ev_timer_stop(r->loop, &r->ack_timer);
 	rconn_free(r->cmd);
 	r->cmd = NULL;
-	while ((p = r->puts) != NULL) {
-		r->puts = p->next;
+	while ((p = TAILQ_FIRST(&r->puts)) != NULL) {
+		TAILQ_REMOVE(&r->puts, p, entry);
 		free(p);
 	}
-	r->puts_tail = r->put_next = NULL;
+	r->put_next = NULL;
 	r->nputs = 0;
 	r->put_bytes = 0;
 }
 
 int
-relay_switch_drained(const struct relay *r)
+relay_switch_drained(const struct relay_server *r)
 {
 	unsigned int	i;
 
@@ -1023,20 +992,20 @@ relay_switch_drained(const struct relay *r)
 }
 
 void
-relay_switch_drain(struct relay *r)
+relay_switch_drain(struct relay_server *r)
 {
 	struct relay_conn	*c;
 	struct relay_put	*p;
 	unsigned int		 i, unsent = 0;
 
 	ev_timer_stop(r->loop, &r->ack_timer);
-	while ((c = r->acking) != NULL) {
-		r->acking = c->anext;
+	while ((c = LIST_FIRST(&r->acking)) != NULL) {
+		LIST_REMOVE(c, alink);
 		c->in_acking = 0;
 		flush_acks(r, c);
 	}
 	pump(r);
-	for (p = r->puts; p != NULL; p = p->next)
+	TAILQ_FOREACH(p, &r->puts, entry)
 		unsent += !p->sent;
 	if (unsent > 0)
 		log_warnx("stopping with redis away: %u envelopes not stored",

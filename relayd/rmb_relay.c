@@ -24,7 +24,7 @@
 #include "notify.h"
 #include "privdrop.h"
 #include "rconn.h"
-#include "relayd.h"
+#include "relay_server.h"
 
 #define REDIS_WAIT	5.0	/* seconds for redis at start-up */
 #define REDIS_POLL	0.05
@@ -66,7 +66,7 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
-static struct relay	relay;
+static struct relay_server	relay;
 
 static _Noreturn void
 usage(int code)
@@ -143,7 +143,7 @@ relay_mono(void)
 int
 relay_lookup(void *arg, uint32_t twin, struct twin_record *out)
 {
-	struct relay	*r = arg;
+	struct relay_server	*r = arg;
 	uint64_t	 misses = r->twins.misses;
 	int		 rv;
 
@@ -362,7 +362,7 @@ parse_flags(struct relay_conf *c, int argc, char **argv)
  * client needs the loop and must exist before the privilege drop.
  */
 static void
-open_twins(struct relay *r)
+open_twins(struct relay_server *r)
 {
 	char	err[512];
 
@@ -381,7 +381,7 @@ open_twins(struct relay *r)
 }
 
 static void
-log_listening(struct relay *r)
+log_listening(struct relay_server *r)
 {
 	char	where[300], src[600];
 	size_t	i, n;
@@ -449,7 +449,7 @@ stop_cb(struct ev_loop *loop, ev_signal *w, int revents)
 static void
 tick_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
-	struct relay	*r = w->data;
+	struct relay_server	*r = w->data;
 
 	(void)loop;
 	(void)revents;
@@ -460,7 +460,7 @@ static void
 redis_wait_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	static unsigned int	 ticks;
-	struct relay		*r = w->data;
+	struct relay_server		*r = w->data;
 
 	(void)revents;
 	if (rconn_up(r->cmd) || ++ticks * REDIS_POLL >= REDIS_WAIT) {
@@ -473,7 +473,7 @@ static void
 drain_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	static unsigned int	 ticks;
-	struct relay		*r = w->data;
+	struct relay_server		*r = w->data;
 
 	(void)revents;
 	if (relay_switch_drained(r) || ++ticks * REDIS_POLL >= REDIS_WAIT) {
@@ -484,7 +484,7 @@ drain_cb(struct ev_loop *loop, ev_timer *w, int revents)
 
 /* The last XDELs go out and are answered before the connections close. */
 static void
-drain(struct relay *r)
+drain(struct relay_server *r)
 {
 	ev_timer	t;
 
@@ -498,7 +498,7 @@ drain(struct relay *r)
 int
 main(int argc, char **argv)
 {
-	struct relay	*r = &relay;
+	struct relay_server	*r = &relay;
 	ev_signal	 sigint, sigterm;
 	ev_timer	 wait;
 	char		 where[300];

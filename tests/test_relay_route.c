@@ -108,7 +108,7 @@ run(const struct relay_sess_id *sess, struct env *v,
 	return run_with(sess, ours, 1, v, r);
 }
 
-#define REPORT_MAX	4096	/* relayd.h's RELAY_REPORT_MAX */
+#define REPORT_MAX	4096	/* relay_server.h's RELAY_REPORT_MAX */
 
 static int
 ingest_with(const char *const *domains, size_t nd, const uint8_t *body,

@@ -20,7 +20,7 @@
 #define WAIT	RF_WAIT
 #define QUIET	300	/* ms in which nothing should arrive */
 #define BP_MESSAGES 600	/* of 64 KiB: more than sockets and the queue hold */
-#define REPORT_MAX	4096	/* relayd.h's RELAY_REPORT_MAX */
+#define REPORT_MAX	4096	/* relay_server.h's RELAY_REPORT_MAX */
 
 static char		 dir[256];
 static const char	*relay_bin;

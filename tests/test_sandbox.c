@@ -34,7 +34,7 @@
 
 #include "apid.h"
 #include "netd.h"
-#include "relayd.h"
+#include "relay_server.h"
 #include "tap.h"
 
 #define NITEMS(a)	(sizeof(a) / sizeof((a)[0]))

@@ -4,8 +4,8 @@
  * (twin, sid) pair, from the JWT's sub and sid; rmb-peer connects with no
  * sid, SDK clients with their own.
  */
-#ifndef RMB_RELAY_H
-#define RMB_RELAY_H
+#ifndef RMB_RELAY_STREAM_H
+#define RMB_RELAY_STREAM_H
 
 #include <stddef.h>
 #include <stdint.h>

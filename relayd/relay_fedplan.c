@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "relay_fedq.h"
+#include "relay_fedplan.h"
 
 #define U64_DIGITS	20
 
@@ -37,7 +37,7 @@ split_id(const char *s, size_t len, uint64_t *ms, uint64_t *seq)
 {
 	const char	*dash;
 
-	if (len > RELAY_FEDQ_ID_MAX ||
+	if (len > RELAY_FEDPLAN_ID_MAX ||
 	    (dash = memchr(s, '-', len)) == NULL)
 		return -1;
 	if (parse_u64(s, (size_t)(dash - s), ms) == -1 ||
@@ -47,7 +47,7 @@ split_id(const char *s, size_t len, uint64_t *ms, uint64_t *seq)
 }
 
 int
-relay_fedq_id_ok(const char *s, size_t len)
+relay_fedplan_id_ok(const char *s, size_t len)
 {
 	uint64_t	ms, seq;
 
@@ -55,7 +55,7 @@ relay_fedq_id_ok(const char *s, size_t len)
 }
 
 int
-relay_fedq_id_after(const char *id, char out[RELAY_FEDQ_ID_MAX + 1])
+relay_fedplan_id_after(const char *id, char out[RELAY_FEDPLAN_ID_MAX + 1])
 {
 	uint64_t	ms, seq;
 
@@ -67,14 +67,14 @@ relay_fedq_id_after(const char *id, char out[RELAY_FEDQ_ID_MAX + 1])
 		ms++, seq = 0;
 	else
 		return -1;
-	snprintf(out, RELAY_FEDQ_ID_MAX + 1, "%llu-%llu",
+	snprintf(out, RELAY_FEDPLAN_ID_MAX + 1, "%llu-%llu",
 	    (unsigned long long)ms, (unsigned long long)seq);
 	return 0;
 }
 
 /* One [id, [field, value, ...] or NIL] pair; -1 when it has no usable id. */
 static int
-entry(const redisReply *r, struct relay_fedq_entry *e)
+entry(const redisReply *r, struct relay_fedplan_entry *e)
 {
 	const redisReply	*id, *f;
 
@@ -82,22 +82,22 @@ entry(const redisReply *r, struct relay_fedq_entry *e)
 		return -1;
 	id = r->element[0];
 	f = r->element[1];
-	if (!is_str(id) || !relay_fedq_id_ok(id->str, id->len))
+	if (!is_str(id) || !relay_fedplan_id_ok(id->str, id->len))
 		return -1;
 	memcpy(e->id, id->str, id->len);
 	e->id[id->len] = '\0';
 	e->msg = NULL;
 	e->len = 0;
 	if (f == NULL || f->type == REDIS_REPLY_NIL) {
-		e->kind = RELAY_FEDQ_GONE;
+		e->kind = RELAY_FEDPLAN_GONE;
 		return 0;
 	}
-	e->kind = RELAY_FEDQ_BAD;
+	e->kind = RELAY_FEDPLAN_BAD;
 	if (f->type == REDIS_REPLY_ARRAY && f->elements == 2 &&
 	    is_str(f->element[0]) && is_str(f->element[1]) &&
 	    f->element[0]->len == 3 &&
 	    memcmp(f->element[0]->str, "msg", 3) == 0) {
-		e->kind = RELAY_FEDQ_MSG;
+		e->kind = RELAY_FEDPLAN_MSG;
 		e->msg = (const uint8_t *)f->element[1]->str;
 		e->len = f->element[1]->len;
 	}
@@ -105,7 +105,7 @@ entry(const redisReply *r, struct relay_fedq_entry *e)
 }
 
 static size_t
-entries(const redisReply *list, struct relay_fedq_entry *out, size_t max,
+entries(const redisReply *list, struct relay_fedplan_entry *out, size_t max,
     size_t *left)
 {
 	size_t	i, n = 0;
@@ -120,8 +120,8 @@ entries(const redisReply *list, struct relay_fedq_entry *out, size_t max,
 }
 
 int
-relay_fedq_read(const redisReply *r, const char *stream,
-    struct relay_fedq_entry *out, size_t max, size_t *left)
+relay_fedplan_read(const redisReply *r, const char *stream,
+    struct relay_fedplan_entry *out, size_t max, size_t *left)
 {
 	const redisReply	*s;
 	size_t			 i, n = 0, slen = strlen(stream);
@@ -152,7 +152,7 @@ relay_fedq_read(const redisReply *r, const char *stream,
 }
 
 int
-relay_fedq_claimed(const redisReply *r, struct relay_fedq_entry *out,
+relay_fedplan_claimed(const redisReply *r, struct relay_fedplan_entry *out,
     size_t max, size_t *left)
 {
 	*left = 0;
@@ -162,8 +162,8 @@ relay_fedq_claimed(const redisReply *r, struct relay_fedq_entry *out,
 }
 
 int
-relay_fedq_pending(const redisReply *r, long long min_idle,
-    char (*ids)[RELAY_FEDQ_ID_MAX + 1], size_t max, struct relay_fedq_pel *pel)
+relay_fedplan_pending(const redisReply *r, long long min_idle,
+    char (*ids)[RELAY_FEDPLAN_ID_MAX + 1], size_t max, struct relay_fedplan_pel *pel)
 {
 	const redisReply	*row, *id;
 	size_t			 i, n = 0;
@@ -178,7 +178,7 @@ relay_fedq_pending(const redisReply *r, long long min_idle,
 		    row->elements != 4)
 			continue;
 		id = row->element[0];
-		if (!is_str(id) || !relay_fedq_id_ok(id->str, id->len))
+		if (!is_str(id) || !relay_fedplan_id_ok(id->str, id->len))
 			continue;
 		memcpy(pel->last, id->str, id->len);
 		pel->last[id->len] = '\0';
@@ -194,7 +194,7 @@ relay_fedq_pending(const redisReply *r, long long min_idle,
 }
 
 size_t
-relay_fedq_split(char *relay, const char **doms, size_t max,
+relay_fedplan_split(char *relay, const char **doms, size_t max,
     size_t *dropped)
 {
 	char	*p, *us;
@@ -220,11 +220,11 @@ relay_fedq_split(char *relay, const char **doms, size_t max,
 }
 
 int
-relay_fedq_host_ok(const char *d)
+relay_fedplan_host_ok(const char *d)
 {
 	const unsigned char	*p;
 
-	if (*d == '\0' || strlen(d) > RELAY_FEDQ_HOST_MAX)
+	if (*d == '\0' || strlen(d) > RELAY_FEDPLAN_HOST_MAX)
 		return 0;
 	for (p = (const unsigned char *)d; *p != '\0'; p++)
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
@@ -235,7 +235,7 @@ relay_fedq_host_ok(const char *d)
 }
 
 void
-relay_fedq_join(char *buf, size_t cap, const char *const *doms, size_t n)
+relay_fedplan_join(char *buf, size_t cap, const char *const *doms, size_t n)
 {
 	size_t		 total = 0, room, pos = 0, i;
 	const char	*s;
@@ -261,41 +261,41 @@ relay_fedq_join(char *buf, size_t cap, const char *const *doms, size_t n)
 }
 
 void
-relay_fedq_try_init(struct relay_fedq_try *t, size_t n)
+relay_fedplan_try_init(struct relay_fedplan_try *t, size_t n)
 {
 	t->n = n;
 	t->next = 0;
 	t->pass = 1;
 }
 
-enum relay_fedq_step
-relay_fedq_try_next(struct relay_fedq_try *t, size_t *idx,
+enum relay_fedplan_step
+relay_fedplan_try_next(struct relay_fedplan_try *t, size_t *idx,
     unsigned int *base_ms, unsigned int *jitter_ms)
 {
 	if (t->n == 0)
-		return RELAY_FEDQ_GIVE_UP;
+		return RELAY_FEDPLAN_GIVE_UP;
 	if (t->next < t->n) {
 		*idx = t->next++;
-		return RELAY_FEDQ_TRY;
+		return RELAY_FEDPLAN_TRY;
 	}
-	if (t->pass >= RELAY_FEDQ_PASSES)
-		return RELAY_FEDQ_GIVE_UP;
+	if (t->pass >= RELAY_FEDPLAN_PASSES)
+		return RELAY_FEDPLAN_GIVE_UP;
 	t->pass++;
 	t->next = 0;
 	/* The reference's pauses before the second and the third pass. */
 	*base_ms = t->pass == 2 ? 100 : 200;
 	*jitter_ms = t->pass == 2 ? 50 : 100;
-	return RELAY_FEDQ_WAIT;
+	return RELAY_FEDPLAN_WAIT;
 }
 
-enum relay_fedq_verdict
-relay_fedq_verdict(int transport_ok, long status)
+enum relay_fedplan_verdict
+relay_fedplan_verdict(int transport_ok, long status)
 {
 	if (!transport_ok)
-		return RELAY_FEDQ_FAILED;
+		return RELAY_FEDPLAN_FAILED;
 	if (status == 202)
-		return RELAY_FEDQ_DELIVERED;
+		return RELAY_FEDPLAN_DELIVERED;
 	if (status >= 400 && status <= 499)
-		return RELAY_FEDQ_REJECTED;
-	return RELAY_FEDQ_FAILED;
+		return RELAY_FEDPLAN_REJECTED;
+	return RELAY_FEDPLAN_FAILED;
 }

@@ -7,17 +7,19 @@
  * (relay_route, relay_limit, relay_rank, relay_sessions, relay_metrics)
  * do no I/O and are tested on their own.
  */
-#ifndef RMB_RELAYD_H
-#define RMB_RELAYD_H
+#ifndef RMB_RELAY_SERVER_H
+#define RMB_RELAY_SERVER_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include <sys/queue.h>
 
 #include <ev.h>
 
 #include "protocol.h"
 #include "redisurl.h"
-#include "relay.h"
+#include "relay_stream.h"
 #include "relay_limit.h"
 #include "relay_metrics.h"
 #include "relay_rank.h"
@@ -124,7 +126,7 @@ struct relay_put;
 struct rconn;
 struct chainrpc;
 
-struct relay {
+struct relay_server {
 	struct relay_conf	 conf;
 	struct ev_loop		*loop;
 	struct lws_context	*lws;
@@ -136,14 +138,14 @@ struct relay {
 	struct relay_metrics	 metrics;
 	struct rconn		*cmd;		/* XADD, XDEL, CLIENT UNBLOCK */
 	struct relay_group	*groups;	/* conf.workers of them */
-	struct relay_conn	*acking;	/* conns with XDELs due */
+	LIST_HEAD(, relay_conn)	 acking;	/* conns with XDELs due */
 	ev_timer		 ack_timer;
 	ev_timer		 tick;		/* once a second */
 	struct relay_fed	*fed;
 	uint64_t		 enqueue_failed;
 	int			 stopping;
 	/* relay_switch.c: the outbox, oldest first */
-	struct relay_put	*puts, *puts_tail;
+	TAILQ_HEAD(, relay_put)	 puts;
 	struct relay_put	*put_next;	/* the first one not sent */
 	size_t			 put_bytes;
 	unsigned int		 nputs;
@@ -166,14 +168,14 @@ struct relay_ack {
 
 /* One WebSocket session, in the lws per-session memory. */
 struct relay_outmsg {
-	struct relay_outmsg	*next;
+	STAILQ_ENTRY(relay_outmsg) entry;
 	size_t			 len;
 	char			 id[48];	/* stream entry id */
 	unsigned char		 buf[];		/* LWS_PRE bytes, then len */
 };
 
 struct relay_conn {
-	struct relay		*relay;
+	struct relay_server		*relay;
 	struct lws		*wsi;
 	struct relay_sess_id	 id;
 	uint64_t		 gen;		/* in r->sessions, 0 if not in */
@@ -182,14 +184,14 @@ struct relay_conn {
 	int			 closing;
 	/* relay_switch.c */
 	struct relay_group	*group;
-	struct relay_conn	*gprev, *gnext;
+	LIST_ENTRY(relay_conn)	 glink;		/* in its group */
 	int			 snap;		/* index in XREAD, or -1 */
-	struct relay_outmsg	*qhead, *qtail;
+	STAILQ_HEAD(, relay_outmsg) outq;	/* set up by relay_switch_join */
 	unsigned int		 qlen;
 	uint64_t		 full_since;	/* monotonic s, 0 if room */
 	struct relay_ack	*acks;		/* written, XDEL due */
 	unsigned int		 nacks;
-	struct relay_conn	*anext;		/* in r->acking */
+	LIST_ENTRY(relay_conn)	 alink;		/* in r->acking */
 	int			 in_acking;
 	/* relay_http.c: a message or POST body being gathered */
 	uint8_t			*rx;
@@ -212,11 +214,11 @@ struct relay_conn {
 };
 
 /* relay_switch.c */
-int	relay_switch_init(struct relay *);
-void	relay_switch_free(struct relay *);
+int	relay_switch_init(struct relay_server *);
+void	relay_switch_free(struct relay_server *);
 /* At shutdown: sends what is due and lets redis answer before the free. */
-void	relay_switch_drain(struct relay *);
-int	relay_switch_drained(const struct relay *);
+void	relay_switch_drain(struct relay_server *);
+int	relay_switch_drained(const struct relay_server *);
 /*
  * How an enqueue ended: stored, refused by the stream's byte budget,
  * refused by redis (an error reply), or its reply lost (only with
@@ -242,28 +244,28 @@ typedef void	(*relay_put_fn)(void *arg, enum relay_put_result);
  * fn relay_put_cancel can stop, or NULL when out of memory or past the
  * outbox's _MAX figures (nothing was queued; the caller logs).
  */
-struct relay_put *relay_put(struct relay *, const struct relay_sess_id *dest,
+struct relay_put *relay_put(struct relay_server *, const struct relay_sess_id *dest,
 	    const uint8_t *env, size_t len, const struct relay_sess_id *from,
 	    int flags, relay_put_fn fn, void *arg);
 /* Its fn is not called; the enqueue itself goes on. */
 void	relay_put_cancel(struct relay_put *);
 /* 1 when redis is up and the outbox has room: frames may be routed. */
-int	relay_switch_ready(const struct relay *);
+int	relay_switch_ready(const struct relay_server *);
 /* A session joined or left; delivery starts or stops. */
-int	relay_switch_join(struct relay *, struct relay_conn *);
-void	relay_switch_leave(struct relay *, struct relay_conn *);
+int	relay_switch_join(struct relay_server *, struct relay_conn *);
+void	relay_switch_leave(struct relay_server *, struct relay_conn *);
 /* The connection is writable: the next queued frame, if any. */
-void	relay_switch_writable(struct relay *, struct relay_conn *);
+void	relay_switch_writable(struct relay_server *, struct relay_conn *);
 /* Once a second: back-pressure evictions. */
-void	relay_switch_tick(struct relay *, uint64_t now);
+void	relay_switch_tick(struct relay_server *, uint64_t now);
 
 /* relay_http.c */
-int	relay_http_init(struct relay *);
-void	relay_http_free(struct relay *);
+int	relay_http_init(struct relay_server *);
+void	relay_http_free(struct relay_server *);
 /* Closes a session's WebSocket (replaced or evicted). */
 void	relay_http_close(struct relay_conn *, int status, const char *why);
 /* The switch is ready again: the sessions whose frames wait go on. */
-void	relay_http_resume(struct relay *);
+void	relay_http_resume(struct relay_server *);
 
 /* relay_mask.c */
 /*
@@ -276,7 +278,7 @@ void	relay_mask_forget(int fd);
 int	relay_mask_broken(int fd);
 
 /* relay_fed.c */
-struct relay_fed *relay_fed_new(struct relay *);
+struct relay_fed *relay_fed_new(struct relay_server *);
 void	relay_fed_free(struct relay_fed *);
 
 /* relay_sandbox.c: installs the seccomp filter; 0, or -1. */

@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "relay.h"
+#include "relay_stream.h"
 
 int
 relay_stream_key(char *out, size_t cap, const struct relay_sess_id *s)
