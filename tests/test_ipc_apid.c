@@ -660,31 +660,41 @@ test_helpers(void)
 	    "copy: NUL-terminated, -1 when it does not fit");
 }
 
-/* The seed corpus of fuzz_ipc_apid: payloads of small frames. */
+/* The seed corpus of fuzz_ipc_apid: payloads of small frames, each once. */
 static int
 write_corpus(const char *dir)
 {
 	union anymsg	 m;
-	struct ipc_buf	*b;
+	struct ipc_buf	*b, *prev[V_PRESENT + 1];
 	FILE		*f;
 	char		 path[1024];
-	size_t		 i;
-	int		 v;
+	size_t		 i, n;
+	int		 v, w, dup;
 
-	for (i = 0; i < NMSGS; i++)
+	for (i = 0; i < NMSGS; i++) {
+		n = 0;
 		for (v = 0; v <= V_PRESENT; v++) {
 			sample(&msgs[i], &m, (enum variant)v);
 			if ((b = msgs[i].build(&m)) == NULL)
 				return 1;
-			snprintf(path, sizeof(path), "%s/%s-%d", dir,
-			    msgs[i].name, v);
+			for (dup = 0, w = 0; w < (int)n && !dup; w++)
+				dup = prev[w]->len == b->len &&
+				    memcmp(prev[w]->buf, b->buf, b->len) == 0;
+			prev[n++] = b;
+			if (dup)
+				continue;
+			snprintf(path, sizeof(path), "%s/%s-%s", dir,
+			    msgs[i].name, v == V_FULL ? "full" : v == V_ERROR ?
+			    "error" : v == V_EMPTY ? "empty" : "present");
 			if ((f = fopen(path, "wb")) == NULL ||
 			    fwrite(b->buf + IPC_HDR_SIZE, 1, b->len -
 			    IPC_HDR_SIZE, f) != b->len - IPC_HDR_SIZE ||
 			    fclose(f) != 0)
 				return 1;
-			ipc_buf_free(b);
 		}
+		while (n > 0)
+			ipc_buf_free(prev[--n]);
+	}
 	return 0;
 }
 
