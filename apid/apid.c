@@ -19,6 +19,7 @@
 #include <sodium.h>
 
 #include "apid.h"
+#include "ipc_apid.h"
 #include "ipc_types.h"
 #include "log.h"
 #include "privdrop.h"
@@ -117,214 +118,130 @@ netd_write_cb(struct ev_loop *loop, ev_io *w, int revents)
 		ev_io_stop(loop, w);
 }
 
-/*
- * A string field from netd.  -1: the frame is malformed.  0 with *fits
- * clear: the frame is fine but the string does not fit our bounds (or
- * holds a NUL), which a remote peer can cause and so is not fatal.
- * Error messages (trunc) are cut at a character boundary instead.
- */
-static int
-get_str(struct ipc_rd *rd, char *out, size_t cap, int trunc, int *fits)
-{
-	const uint8_t	*p;
-	size_t		 len;
-
-	if (ipc_get_bytes(rd, &p, &len, IPC_MAX) == -1)
-		return -1;
-	if (memchr(p, '\0', len) != NULL) {
-		*fits = 0;
-		return 0;
-	}
-	if (len >= cap) {
-		if (!trunc) {
-			*fits = 0;
-			return 0;
-		}
-		len = cap - 1;
-		while (len > 0 && (p[len] & 0xc0) == 0x80)
-			len--;
-	}
-	memcpy(out, p, len);
-	out[len] = '\0';
-	return 0;
-}
-
-static int
-get_opt(struct ipc_rd *rd, struct msgjson_opt *o, int *fits)
-{
-	uint32_t	set;
-
-	if (ipc_get_u32(rd, &set) == -1 || set > 1 ||
-	    get_str(rd, o->s, sizeof(o->s), 0, fits) == -1)
-		return -1;
-	o->set = (int)set;
-	if (!o->set && o->s[0] != '\0')
-		return -1;
-	return 0;
-}
-
 /* "<twin>" or "<twin>:<connection>", as the JSON's src. */
 static int
-format_src(char *out, size_t cap, uint32_t twin, const struct msgjson_opt *c)
+format_src(char *out, size_t cap, uint32_t twin, struct ipc_apid_str conn)
 {
 	int	n;
 
-	if (c->set)
-		n = snprintf(out, cap, "%u:%s", twin, c->s);
+	if (conn.p != NULL)
+		n = snprintf(out, cap, "%u:%.*s", twin, (int)conn.len, conn.p);
 	else
 		n = snprintf(out, cap, "%u", twin);
 	return n >= 0 && (size_t)n < cap ? 0 : -1;
 }
 
-static int
-get_payload(struct ipc_rd *rd, uint8_t **dat, size_t *len)
+static void
+copy_opt(struct msgjson_opt *o, struct ipc_apid_str s)
 {
-	const uint8_t	*p;
-
-	*dat = NULL;
-	if (ipc_get_bytes(rd, &p, len, ENVELOPE_MAX) == -1)
-		return -1;
-	if (*len == 0)
-		return 0;
-	if ((*dat = malloc(*len)) == NULL)
-		fatal("malloc");
-	memcpy(*dat, p, *len);
-	return 0;
+	o->set = s.p != NULL;
+	ipc_apid_copy(o->s, sizeof(o->s), s);
 }
 
+/* The JSON is written at once: its payload is read from the frame. */
 static int
-in_request(struct apid *a, struct ipc_msg *imsg)
+in_request(struct apid *a, const struct ipc_msg *imsg)
 {
-	struct msg_in_req	*m;
-	struct msgjson_opt	*conn;
-	struct ipc_rd		 rd;
-	uint32_t		 twin;
-	int			 fits = 1;
+	struct ipc_apid_in_request	 in;
+	struct msg_in_req		*m;
 
-	if ((m = calloc(1, sizeof(*m))) == NULL ||
-	    (conn = calloc(1, sizeof(*conn))) == NULL)
-		fatal("calloc");
-	ipc_rd_init(&rd, imsg);
-	if (get_str(&rd, m->ref, sizeof(m->ref), 0, &fits) == -1 ||
-	    ipc_get_u32(&rd, &twin) == -1 ||
-	    get_opt(&rd, conn, &fits) == -1 ||
-	    get_str(&rd, m->cmd, sizeof(m->cmd), 0, &fits) == -1 ||
-	    ipc_get_u64(&rd, &m->now) == -1 ||
-	    ipc_get_u64(&rd, &m->exp) == -1 ||
-	    get_opt(&rd, &m->tag, &fits) == -1 ||
-	    get_opt(&rd, &m->shm, &fits) == -1 ||
-	    get_payload(&rd, &m->dat, &m->datlen) == -1 ||
-	    ipc_get_end(&rd) != 0) {
-		msgjson_in_req_clear(m);
-		free(m);
-		free(conn);
+	if (ipc_get_apid_in_request(imsg, &in) == -1)
 		return -1;
-	}
-	m->ver = 1;
-	snprintf(m->ret, sizeof(m->ret), "%s", APID_REPLY_QUEUE);
-	if (!fits || format_src(m->src, sizeof(m->src), twin, conn) == -1) {
-		log_warnx("request from twin %u does not fit our bounds, "
-		    "dropped", twin);
-		msgjson_in_req_clear(m);
-		free(m);
-	} else
-		apid_deliver_request(a, m, twin, conn->set ? conn->s : NULL);
-	free(conn);
-	return 0;
-}
-
-static int
-in_response(struct apid *a, struct ipc_msg *imsg)
-{
-	struct msg_in_resp	*m;
-	struct msgjson_opt	*conn;
-	struct ipc_rd		 rd;
-	char			 uid[MSGJSON_STR_MAX];
-	uint32_t		 twin, is_error;
-	int			 fits = 1;
-
-	if ((m = calloc(1, sizeof(*m))) == NULL ||
-	    (conn = calloc(1, sizeof(*conn))) == NULL)
-		fatal("calloc");
-	ipc_rd_init(&rd, imsg);
-	if (get_str(&rd, uid, sizeof(uid), 0, &fits) == -1 ||
-	    ipc_get_u32(&rd, &twin) == -1 ||
-	    get_opt(&rd, conn, &fits) == -1 ||
-	    get_opt(&rd, &m->shm, &fits) == -1 ||
-	    ipc_get_u64(&rd, &m->now) == -1 ||
-	    ipc_get_u32(&rd, &is_error) == -1 || is_error > 1 ||
-	    ipc_get_u32(&rd, &m->err.code) == -1 ||
-	    get_str(&rd, m->err.message, sizeof(m->err.message), 1,
-	    &fits) == -1 ||
-	    get_payload(&rd, &m->dat, &m->datlen) == -1 ||
-	    ipc_get_end(&rd) != 0) {
-		msgjson_in_resp_clear(m);
-		free(m);
-		free(conn);
-		return -1;
-	}
-	m->ver = 1;
-	m->has_err = (int)is_error;
-	if (m->has_err)
-		msgjson_in_resp_clear(m);
-	if (!fits || format_src(m->src, sizeof(m->src), twin, conn) == -1) {
-		log_warnx("response from twin %u does not fit our bounds, "
-		    "dropped", twin);
-		msgjson_in_resp_clear(m);
-		free(m);
-	} else
-		apid_deliver_response(a, uid, twin, m);
-	free(conn);
-	return 0;
-}
-
-static int
-send_failed(struct apid *a, struct ipc_msg *imsg)
-{
-	struct msg_in_resp	*m;
-	struct ipc_rd		 rd;
-	char			 uid[MSGJSON_STR_MAX];
-	uint32_t		 twin;
-	int			 fits = 1;
-
 	if ((m = calloc(1, sizeof(*m))) == NULL)
 		fatal("calloc");
-	ipc_rd_init(&rd, imsg);
-	if (get_str(&rd, uid, sizeof(uid), 0, &fits) == -1 ||
-	    ipc_get_u32(&rd, &twin) == -1 ||
-	    ipc_get_u32(&rd, &m->err.code) == -1 ||
-	    get_str(&rd, m->err.message, sizeof(m->err.message), 1,
-	    &fits) == -1 || ipc_get_end(&rd) != 0 || !fits) {
-		free(m);
-		return -1;
-	}
 	m->ver = 1;
-	m->has_err = 1;
-	log_debug("request %s to twin %u failed: %s", uid, twin,
-	    m->err.message);
-	/* The uid is ours and netd echoes it: a mismatch is a broken sibling. */
-	return apid_send_failed(a, imsg->hdr.id, uid, twin, m);
+	ipc_apid_copy(m->ref, sizeof(m->ref), in.uid);
+	ipc_apid_copy(m->cmd, sizeof(m->cmd), in.cmd);
+	m->now = in.ts;
+	m->exp = in.exp;
+	copy_opt(&m->tag, in.tags);
+	copy_opt(&m->shm, in.schema);
+	m->dat = (uint8_t *)in.payload;
+	m->datlen = in.len;
+	snprintf(m->ret, sizeof(m->ret), "%s", APID_REPLY_QUEUE);
+	if (format_src(m->src, sizeof(m->src), in.src, in.conn) == -1)
+		log_warnx("request from twin %u does not fit our bounds, "
+		    "dropped", in.src);
+	else
+		apid_deliver_request(a, m, in.src, in.conn);
+	free(m);
+	return 0;
+}
+
+/* The response waits for its backlog: its payload is copied, once. */
+static int
+in_response(struct apid *a, const struct ipc_msg *imsg)
+{
+	struct ipc_apid_in_response	 in;
+	struct msg_in_resp		*m;
+	char				 uid[IPC_APID_STR_MAX + 1];
+
+	if (ipc_get_apid_in_response(imsg, &in) == -1)
+		return -1;
+	if ((m = calloc(1, sizeof(*m))) == NULL)
+		fatal("calloc");
+	m->ver = 1;
+	copy_opt(&m->shm, in.schema);
+	m->now = in.ts;
+	m->has_err = in.is_error;
+	m->err.code = in.code;
+	ipc_apid_copy(m->err.message, sizeof(m->err.message), in.msg);
+	if (!in.is_error && in.len > 0) {
+		if ((m->dat = malloc(in.len)) == NULL)
+			fatal("malloc");
+		memcpy(m->dat, in.payload, in.len);
+		m->datlen = in.len;
+	}
+	ipc_apid_copy(uid, sizeof(uid), in.uid);
+	if (format_src(m->src, sizeof(m->src), in.src, in.conn) == -1) {
+		log_warnx("response from twin %u does not fit our bounds, "
+		    "dropped", in.src);
+		msgjson_in_resp_clear(m);
+		free(m);
+	} else
+		apid_deliver_response(a, uid, in.src, m);
+	return 0;
 }
 
 static int
-dispatch(struct apid *a, struct ipc_msg *imsg)
+send_failed(struct apid *a, const struct ipc_msg *imsg)
 {
-	struct ipc_rd	rd;
-	uint32_t	n;
+	struct ipc_apid_send_failed	 f;
+	struct msg_in_resp		*m;
+	char				 uid[IPC_APID_STR_MAX + 1];
+
+	if (ipc_get_apid_send_failed(imsg, &f) == -1)
+		return -1;
+	if ((m = calloc(1, sizeof(*m))) == NULL)
+		fatal("calloc");
+	m->ver = 1;
+	m->has_err = 1;
+	m->err.code = f.code;
+	ipc_apid_copy(m->err.message, sizeof(m->err.message), f.msg);
+	ipc_apid_copy(uid, sizeof(uid), f.uid);
+	log_debug("request %s to twin %u failed: %s", uid, f.dst,
+	    m->err.message);
+	/* The uid is ours and netd echoes it: a mismatch is a broken sibling. */
+	return apid_send_failed(a, f.id, uid, f.dst, m);
+}
+
+static int
+dispatch(struct apid *a, const struct ipc_msg *imsg)
+{
+	struct ipc_netd_credit	c;
+	struct ipc_apid_sent	s;
 
 	switch (imsg->hdr.type) {
 	case IPC_NETD_CREDIT:
-		ipc_rd_init(&rd, imsg);
-		if (ipc_get_u32(&rd, &n) == -1 || ipc_get_end(&rd) != 0 ||
-		    n > INT32_MAX)
+		if (ipc_get_netd_credit(imsg, &c) == -1)
 			return -1;
-		a->credit += n;
+		a->credit += c.n;
 		apid_pump(a);
 		return 0;
 	case IPC_APID_SENT:
-		if (imsg->hdr.len != IPC_HDR_SIZE)
+		if (ipc_get_apid_sent(imsg, &s) == -1)
 			return -1;
-		return apid_sent(a, imsg->hdr.id);
+		return apid_sent(a, s.id);
 	case IPC_APID_IN_REQUEST:
 		return in_request(a, imsg);
 	case IPC_APID_IN_RESPONSE:

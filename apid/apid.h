@@ -15,6 +15,7 @@
 #include <ev.h>
 
 #include "ipc.h"
+#include "ipc_apid.h"
 #include "msgjson.h"
 #include "rconn.h"
 #include "redisurl.h"
@@ -125,9 +126,10 @@ void	apid_redis_init(struct apid *);
 void	apid_pop(struct apid *);
 /* Credit came: send what waits for it, then pop if there is room. */
 void	apid_pump(struct apid *);
-/* These take over the message (and its dat). */
-void	apid_deliver_request(struct apid *, struct msg_in_req *,
-	    uint32_t twin, const char *conn);
+/* Writes the request's JSON at once: m and its dat stay the caller's. */
+void	apid_deliver_request(struct apid *, const struct msg_in_req *m,
+	    uint32_t twin, struct ipc_apid_str conn);
+/* This one takes over the message (and its dat). */
 void	apid_deliver_response(struct apid *, const char *uid, uint32_t twin,
 	    struct msg_in_resp *);
 /* netd's word on one destination of request id: -1 for an unknown id. */

@@ -244,27 +244,21 @@ answer(struct apid *a, const char *ret, const struct msgjson_opt *ref,
 static void
 answer_remote(struct apid *a, struct apid_job *j, const char *why)
 {
-	struct apid_out	*o;
-	struct ipc_buf	*ib;
-	char		 msg[512];
+	struct ipc_netd_out_response	 r;
+	struct apid_out			*o;
+	struct ipc_buf			*ib;
+	char				 msg[512];
 
 	snprintf(msg, sizeof(msg), "other: %s", why);
-	ib = ipc_create(IPC_NETD_OUT_RESPONSE, 0, 128 + strlen(j->ruid));
-	ipc_put_str(ib, j->ruid);
-	ipc_put_u32(ib, j->twin);
-	ipc_put_u32(ib, j->conn != NULL);
-	ipc_put_str(ib, j->conn != NULL ? j->conn : "");
-	ipc_put_u32(ib, 0);
-	ipc_put_str(ib, "");
-	ipc_put_u64(ib, 0);
-	ipc_put_u64(ib, APID_TTL_DEFAULT);
-	ipc_put_u32(ib, 1);
-	ipc_put_u32(ib, 0);
-	ipc_put_str(ib, msg);
-	ipc_put_bytes(ib, "", 0);
-	if (ib == NULL || ib->err != 0) {
-		ipc_buf_free(ib);
-		log_warnx("cannot answer request %s", j->ruid);
+	memset(&r, 0, sizeof(r));
+	r.uid = ipc_apid_str(j->ruid);
+	r.dst = j->twin;
+	r.conn = ipc_apid_str(j->conn);
+	r.exp = APID_TTL_DEFAULT;
+	r.is_error = 1;
+	r.msg = ipc_apid_str(msg);
+	if ((ib = ipc_build_netd_out_response(&r)) == NULL) {
+		log_warn("cannot answer request %s", j->ruid);
 		return;
 	}
 	if ((o = calloc(1, sizeof(*o))) == NULL)
@@ -911,23 +905,21 @@ static void
 req_send_one(struct apid *a, struct apid_req *r)
 {
 	const struct msg_out_req	*q = r->req;
-	struct ipc_buf			*ib;
+	struct ipc_netd_out_request	 m;
 
-	ib = ipc_create(IPC_NETD_OUT_REQUEST, r->id, q->datlen + 256 +
-	    strlen(q->cmd));
-	ipc_put_str(ib, r->uid);
-	ipc_put_str(ib, q->cmd);
-	ipc_put_u32(ib, q->tag.set);
-	ipc_put_str(ib, q->tag.set ? q->tag.s : "");
-	ipc_put_u32(ib, q->shm.set);
-	ipc_put_str(ib, q->shm.set ? q->shm.s : "");
-	ipc_put_u64(ib, r->ts);
-	ipc_put_u64(ib, r->exp < APID_TTL_MAX ? r->exp : APID_TTL_MAX);
-	ipc_put_u32(ib, q->dst[r->next]);
-	ipc_put_bytes(ib, q->dat, q->datlen);
+	m.id = r->id;
+	m.uid = ipc_apid_str(r->uid);
+	m.cmd = ipc_apid_str(q->cmd);
+	m.tags = ipc_apid_str(q->tag.set ? q->tag.s : NULL);
+	m.schema = ipc_apid_str(q->shm.set ? q->shm.s : NULL);
+	m.ts = r->ts;
+	m.exp = r->exp < APID_TTL_MAX ? r->exp : APID_TTL_MAX;
+	m.dst = q->dst[r->next];
+	m.payload = q->dat;
+	m.len = q->datlen;
 	r->next++;
 	a->credit--;
-	apid_netd_send(a, ib);
+	apid_netd_send(a, ipc_build_netd_out_request(&m));
 }
 
 void
@@ -1116,12 +1108,13 @@ parse_dst(const char *s, uint32_t *twin, struct msgjson_opt *conn)
 static void
 local_response(struct apid *a, const char *json, size_t len)
 {
-	struct msg_out_resp	*m;
-	struct msgjson_opt	*conn;
-	struct apid_out		*o;
-	struct ipc_buf		*ib;
-	char			 why[MSGJSON_ERR_MAX];
-	uint32_t		 twin;
+	struct ipc_netd_out_response	 r;
+	struct msg_out_resp		*m;
+	struct msgjson_opt		*conn;
+	struct apid_out			*o;
+	struct ipc_buf			*ib;
+	char				 why[MSGJSON_ERR_MAX];
+	uint32_t			 twin;
 
 	if ((m = malloc(sizeof(*m))) == NULL ||
 	    (conn = malloc(sizeof(*conn))) == NULL)
@@ -1135,27 +1128,25 @@ local_response(struct apid *a, const char *json, size_t len)
 		if (!m->ref.set)
 			log_debug("response to %s without ref: it will be "
 			    "lost", m->dst);
-		ib = ipc_create(IPC_NETD_OUT_RESPONSE, 0, m->datlen + 256);
-		ipc_put_str(ib, m->ref.set ? m->ref.s : "");
-		ipc_put_u32(ib, twin);
-		ipc_put_u32(ib, conn->set);
-		ipc_put_str(ib, conn->s);
-		ipc_put_u32(ib, m->shm.set);
-		ipc_put_str(ib, m->shm.set ? m->shm.s : "");
-		ipc_put_u64(ib, m->now);
-		ipc_put_u64(ib, APID_RESPONSE_TTL);
-		ipc_put_u32(ib, m->has_err);
-		ipc_put_u32(ib, m->has_err ? m->err.code : 0);
-		ipc_put_str(ib, m->has_err ? m->err.message : "");
-		if (m->has_err)
-			ipc_put_bytes(ib, "", 0);
-		else
-			ipc_put_bytes(ib, m->dat, m->datlen);
+		memset(&r, 0, sizeof(r));
+		r.uid = ipc_apid_str(m->ref.set ? m->ref.s : "");
+		r.dst = twin;
+		r.conn = ipc_apid_str(conn->set ? conn->s : NULL);
+		r.schema = ipc_apid_str(m->shm.set ? m->shm.s : NULL);
+		r.ts = m->now;
+		r.exp = APID_RESPONSE_TTL;
+		r.is_error = m->has_err;
+		r.code = m->has_err ? m->err.code : 0;
+		r.msg = ipc_apid_str(m->has_err ? m->err.message : "");
+		if (!m->has_err) {
+			r.payload = m->dat;
+			r.len = m->datlen;
+		}
+		ib = ipc_build_netd_out_response(&r);
 		msgjson_out_resp_clear(m);
-		if (ib == NULL || ib->err != 0) {
-			log_warnx("response to %s does not fit a message to "
+		if (ib == NULL) {
+			log_warn("response to %s does not fit a message to "
 			    "netd, dropped", m->dst);
-			ipc_buf_free(ib);
 		} else {
 			if ((o = calloc(1, sizeof(*o))) == NULL)
 				fatal("calloc");
@@ -1579,8 +1570,8 @@ apid_redis_init(struct apid *a)
 }
 
 void
-apid_deliver_request(struct apid *a, struct msg_in_req *m, uint32_t twin,
-    const char *conn)
+apid_deliver_request(struct apid *a, const struct msg_in_req *m,
+    uint32_t twin, struct ipc_apid_str conn)
 {
 	struct apid_job	*j;
 	char		*json;
@@ -1591,9 +1582,8 @@ apid_deliver_request(struct apid *a, struct msg_in_req *m, uint32_t twin,
 	j->ruid = xstrdup(m->ref);
 	j->answer = 1;
 	j->twin = twin;
-	j->conn = conn != NULL ? xstrdup(conn) : NULL;
-	msgjson_in_req_clear(m);
-	free(m);
+	if (conn.p != NULL && (j->conn = strndup(conn.p, conn.len)) == NULL)
+		fatal("strndup");
 	if (json == NULL) {
 		job_fail(j, "the request cannot be written as JSON");
 		return;

@@ -26,6 +26,7 @@
 #include "chainrpc.h"
 #include "e2e.h"
 #include "identity.h"
+#include "ipc_apid.h"
 #include "ipc_types.h"
 #include "log.h"
 #include "netd.h"
@@ -158,11 +159,9 @@ netd_flow_update(void)
 static void
 credit_grant(uint32_t n)
 {
-	struct ipc_buf	*b;
+	struct ipc_netd_credit	c = { n };
 
-	b = ipc_create(IPC_NETD_CREDIT, 0, sizeof(n));
-	ipc_put_u32(b, n);
-	if (ipc_close(&nd.apid, b) == -1)
+	if (ipc_put_netd_credit(&nd.apid, &c) == -1)
 		fatal("granting credit to apid");
 	nd.credit += n;
 	apid_update_write();

@@ -7,12 +7,14 @@
  * with an error envelope.  Each message is a small state machine driven
  * by twin lookups and keyd replies; nothing here touches a socket.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "e2e.h"
 #include "envelope.h"
+#include "ipc_apid.h"
 #include "ipc_types.h"
 #include "log.h"
 #include "netd.h"
@@ -135,18 +137,17 @@ out_free(struct out *o)
 static void
 out_fail(struct out *o, uint32_t code, const char *msg)
 {
-	struct ipc_buf	*b;
+	struct ipc_apid_send_failed	f;
 
 	if (o->kind == OUT_REQUEST) {
 		log_info("request %s to twin %u not sent: %s", o->uid, o->dst,
 		    msg);
-		b = ipc_create(IPC_APID_SEND_FAILED, o->id, 64 +
-		    strlen(o->uid) + strlen(msg));
-		ipc_put_str(b, o->uid);
-		ipc_put_u32(b, o->dst);
-		ipc_put_u32(b, code);
-		ipc_put_str(b, msg);
-		if (netd_apid_send(b) == -1)
+		f.id = o->id;
+		f.uid = ipc_apid_str(o->uid);
+		f.dst = o->dst;
+		f.code = code;
+		f.msg = ipc_apid_text(msg);
+		if (netd_apid_send(ipc_build_apid_send_failed(&f)) == -1)
 			log_warn("request %s: SEND_FAILED to apid", o->uid);
 	} else
 		log_warnx("%s %s to twin %u not sent: %s", out_what(o), o->uid,
@@ -157,11 +158,13 @@ out_fail(struct out *o, uint32_t code, const char *msg)
 static void
 out_done(struct out *o)
 {
+	struct ipc_apid_sent	s = { o->id };
+
 	log_debug("%s %s sent to twin %u (%zu bytes)", out_what(o), o->uid,
 	    o->dst, o->framelen);
 	/* apid keeps the request journaled until every destination left. */
-	if (o->kind == OUT_REQUEST && netd_apid_send(ipc_create(IPC_APID_SENT,
-	    o->id, 0)) == -1)
+	if (o->kind == OUT_REQUEST &&
+	    netd_apid_send(ipc_build_apid_sent(&s)) == -1)
 		log_warn("request %s: SENT to apid", o->uid);
 	out_free(o);
 }
@@ -452,97 +455,73 @@ netd_proto_tick(void)
 	netd_proto_retry();
 }
 
-/* A string field of apid's: any length the frame holds, no NUL. */
-static int
-get_str(struct ipc_rd *rd, char **out)
-{
-	const uint8_t	*p;
-	size_t		 n;
-
-	if (ipc_get_bytes(rd, &p, &n, IPC_MAX) == -1 ||
-	    memchr(p, '\0', n) != NULL || (*out = malloc(n + 1)) == NULL)
-		return -1;
-	memcpy(*out, p, n);
-	(*out)[n] = '\0';
-	return 0;
-}
-
-/* u32 present (0 or 1), then the string; *out NULL when absent. */
-static int
-get_opt(struct ipc_rd *rd, char **out)
-{
-	uint32_t	present;
-	char		*s;
-
-	if (ipc_get_u32(rd, &present) == -1 || present > 1 ||
-	    get_str(rd, &s) == -1)
-		return -1;
-	if (present)
-		*out = s;
-	else
-		free(s);
-	return 0;
-}
-
-static int
-get_payload(struct ipc_rd *rd, struct out *o)
-{
-	const uint8_t	*p;
-
-	if (ipc_get_bytes(rd, &p, &o->len, ENVELOPE_MAX) == -1 ||
-	    (o->payload = malloc(o->len > 0 ? o->len : 1)) == NULL)
-		return -1;
-	memcpy(o->payload, p, o->len);
-	return 0;
-}
-
 static int
 valid_text(const char *s)
 {
 	return s == NULL || utf8_valid(s, strlen(s));
 }
 
+/* A field of apid's, kept past its frame; NULL when absent. */
+static char *
+dup_str(struct ipc_apid_str s)
+{
+	char	*d;
+
+	if (s.p == NULL)
+		return NULL;
+	if ((d = strndup(s.p, s.len)) == NULL)
+		fatal("strndup");
+	return d;
+}
+
+static void
+dup_payload(struct out *o, const uint8_t *p, size_t len)
+{
+	if ((o->payload = malloc(len > 0 ? len : 1)) == NULL)
+		fatal("malloc");
+	if (len > 0)
+		memcpy(o->payload, p, len);
+	o->len = len;
+}
+
 int
 netd_proto_out(const struct ipc_msg *imsg)
 {
-	struct ipc_rd	 rd;
-	struct out	*o;
-	uint32_t	 is_error;
-	int		 bad;
+	struct ipc_netd_out_request	 rq;
+	struct ipc_netd_out_response	 rs;
+	struct out			*o;
 
-	if ((o = calloc(1, sizeof(*o))) == NULL)
-		fatal("netd_proto_out");
-	ipc_rd_init(&rd, imsg);
 	if (imsg->hdr.type == IPC_NETD_OUT_REQUEST) {
+		if (ipc_get_netd_out_request(imsg, &rq) == -1)
+			return -1;
+		if ((o = calloc(1, sizeof(*o))) == NULL)
+			fatal("netd_proto_out");
 		o->kind = OUT_REQUEST;
-		o->id = imsg->hdr.id;
-		bad = o->id == 0 || get_str(&rd, &o->uid) == -1 ||
-		    get_str(&rd, &o->cmd) == -1 ||
-		    get_opt(&rd, &o->tags) == -1 ||
-		    get_opt(&rd, &o->schema) == -1 ||
-		    ipc_get_u64(&rd, &o->ts) == -1 ||
-		    ipc_get_u64(&rd, &o->exp) == -1 ||
-		    ipc_get_u32(&rd, &o->dst) == -1 ||
-		    get_payload(&rd, o) == -1 ||
-		    ipc_get_end(&rd) != 0;
+		o->id = rq.id;
+		o->uid = dup_str(rq.uid);
+		o->cmd = dup_str(rq.cmd);
+		o->tags = dup_str(rq.tags);
+		o->schema = dup_str(rq.schema);
+		o->ts = rq.ts;
+		o->exp = rq.exp;
+		o->dst = rq.dst;
+		dup_payload(o, rq.payload, rq.len);
 	} else {
+		if (ipc_get_netd_out_response(imsg, &rs) == -1)
+			return -1;
+		if ((o = calloc(1, sizeof(*o))) == NULL)
+			fatal("netd_proto_out");
 		o->kind = OUT_RESPONSE;
-		bad = get_str(&rd, &o->uid) == -1 ||
-		    ipc_get_u32(&rd, &o->dst) == -1 ||
-		    get_opt(&rd, &o->conn) == -1 ||
-		    get_opt(&rd, &o->schema) == -1 ||
-		    ipc_get_u64(&rd, &o->ts) == -1 ||
-		    ipc_get_u64(&rd, &o->exp) == -1 ||
-		    ipc_get_u32(&rd, &is_error) == -1 || is_error > 1 ||
-		    ipc_get_u32(&rd, &o->errcode) == -1 ||
-		    get_str(&rd, &o->errmsg) == -1 ||
-		    get_payload(&rd, o) == -1 ||
-		    ipc_get_end(&rd) != 0;
-		o->is_error = !bad && is_error;
-	}
-	if (bad) {
-		out_release(o);
-		return -1;
+		o->uid = dup_str(rs.uid);
+		o->dst = rs.dst;
+		o->conn = dup_str(rs.conn);
+		o->schema = dup_str(rs.schema);
+		o->ts = rs.ts;
+		o->exp = rs.exp;
+		o->is_error = rs.is_error;
+		o->errcode = rs.code;
+		o->errmsg = dup_str(rs.msg);
+		dup_payload(o, rs.payload, rs.len);
 	}
 	/* The receiver's protobuf library refuses bad UTF-8 (§5.1). */
 	if (!valid_text(o->uid) || !valid_text(o->cmd) ||
@@ -643,13 +622,6 @@ in_refuse(struct in *in, uint32_t code, const char *msg)
 	in_free(in);
 }
 
-static void
-add_opt(struct ipc_buf *b, int present, const char *s)
-{
-	ipc_put_u32(b, present ? 1 : 0);
-	ipc_put_str(b, present ? s : "");
-}
-
 /* The payload apid gets: the opened cipher, or the plain bytes. */
 static void
 in_payload(const struct in *in, const uint8_t **p, size_t *len)
@@ -667,46 +639,59 @@ in_payload(const struct in *in, const uint8_t **p, size_t *len)
 	}
 }
 
+/*
+ * A remote string over apid's bound (that of the redis API) drops the
+ * message, an error message is cut to it instead, as apid always did.
+ */
 static void
 to_apid(struct in *in)
 {
-	const Envelope	*env = in->env;
-	const Address	*s = env->source;
-	const uint8_t	*p;
-	struct ipc_buf	*b;
-	size_t		 len;
-	int		 conn = s != NULL && s->opt_connection_case ==
-			    ADDRESS__OPT_CONNECTION_CONNECTION;
-	int		 err = env->message_case == ENVELOPE__MESSAGE_ERROR;
+	const Envelope			*env = in->env;
+	const Address			*s = env->source;
+	struct ipc_apid_in_request	 rq;
+	struct ipc_apid_in_response	 rs;
+	struct ipc_apid_str		 conn;
+	struct ipc_buf			*b;
+	const uint8_t			*p;
+	size_t				 len;
+	int				 err = env->message_case ==
+					    ENVELOPE__MESSAGE_ERROR;
 
 	in_payload(in, &p, &len);
+	conn = ipc_apid_str(s != NULL && s->opt_connection_case ==
+	    ADDRESS__OPT_CONNECTION_CONNECTION ? s->connection : NULL);
 	if (in->is_req) {
-		b = ipc_create(IPC_APID_IN_REQUEST, 0, len + 256);
-		ipc_put_str(b, env->uid);
-		ipc_put_u32(b, in->src);
-		add_opt(b, conn, conn ? s->connection : NULL);
-		ipc_put_str(b, env->request->command);
-		ipc_put_u64(b, env->timestamp);
-		ipc_put_u64(b, env->expiration);
-		add_opt(b, env->opt_tags_case == ENVELOPE__OPT_TAGS_TAGS,
-		    env->tags);
-		add_opt(b, env->opt_schema_case ==
-		    ENVELOPE__OPT_SCHEMA_SCHEMA, env->schema);
-		ipc_put_bytes(b, p, len);
+		rq.uid = ipc_apid_str(env->uid);
+		rq.src = in->src;
+		rq.conn = conn;
+		rq.cmd = ipc_apid_str(env->request->command);
+		rq.ts = env->timestamp;
+		rq.exp = env->expiration;
+		rq.tags = ipc_apid_str(env->opt_tags_case ==
+		    ENVELOPE__OPT_TAGS_TAGS ? env->tags : NULL);
+		rq.schema = ipc_apid_str(env->opt_schema_case ==
+		    ENVELOPE__OPT_SCHEMA_SCHEMA ? env->schema : NULL);
+		rq.payload = p;
+		rq.len = len;
+		b = ipc_build_apid_in_request(&rq);
 	} else {
-		b = ipc_create(IPC_APID_IN_RESPONSE, 0, len + 256);
-		ipc_put_str(b, env->uid);
-		ipc_put_u32(b, in->src);
-		add_opt(b, conn, conn ? s->connection : NULL);
-		add_opt(b, env->opt_schema_case ==
-		    ENVELOPE__OPT_SCHEMA_SCHEMA, env->schema);
-		ipc_put_u64(b, env->timestamp);
-		ipc_put_u32(b, err ? 1 : 0);
-		ipc_put_u32(b, err ? env->error->code : 0);
-		ipc_put_str(b, err ? env->error->message : "");
-		ipc_put_bytes(b, p, len);
+		rs.uid = ipc_apid_str(env->uid);
+		rs.src = in->src;
+		rs.conn = conn;
+		rs.schema = ipc_apid_str(env->opt_schema_case ==
+		    ENVELOPE__OPT_SCHEMA_SCHEMA ? env->schema : NULL);
+		rs.ts = env->timestamp;
+		rs.is_error = err;
+		rs.code = err ? env->error->code : 0;
+		rs.msg = ipc_apid_text(err ? env->error->message : "");
+		rs.payload = p;
+		rs.len = len;
+		b = ipc_build_apid_in_response(&rs);
 	}
-	if (netd_apid_send(b) == -1)
+	if (b == NULL && errno == EINVAL)
+		log_warnx("%s from twin %u does not fit our bounds, dropped",
+		    in_what(in), in->src);
+	else if (netd_apid_send(b) == -1)
 		log_warn("%s %s from twin %u lost on the way to apid",
 		    in_what(in), env->uid, in->src);
 	else

@@ -75,57 +75,13 @@ enum ipc_type {
 	 */
 	IPC_APID_CONFIG = 400,
 
-	/*
-	 * 500: apid <-> netd.  Optional strings travel as u32 present (0 or
-	 * 1) and str (empty when absent); "conn" is an Address connection.
-	 *
-	 * CREDIT (netd -> apid): u32 n.  apid may send n more OUT_* messages
-	 * and never more: one credit is one destination of a request, so a
-	 * request to many twins goes out as credit comes back.  netd grants
-	 * credit again as it finishes each one; going past it is a broken
-	 * sibling.
-	 */
+	/* 500: apid <-> netd; layouts and rules in proto/ipc_apid.h. */
 	IPC_NETD_CREDIT = 500,
-	/*
-	 * OUT_REQUEST (apid -> netd), one per destination twin, its header
-	 * id apid's non-zero token for the request, echoed in SENT and
-	 * SEND_FAILED:
-	 *   str uid, str cmd, opt tags, opt schema, u64 timestamp (stamped),
-	 *   u64 expiration (1..1800), u32 dst twin, bytes payload (plain).
-	 */
 	IPC_NETD_OUT_REQUEST = 501,
-	/*
-	 * OUT_RESPONSE (apid -> netd), a local service's answer:
-	 *   str uid, u32 dst twin, opt conn, opt schema, u64 timestamp,
-	 *   u64 expiration, u32 is_error, u32 err code, str err message,
-	 *   bytes payload (plain; empty for an error).
-	 */
 	IPC_NETD_OUT_RESPONSE = 502,
-	/*
-	 * IN_REQUEST (netd -> apid), verified and opened:
-	 *   str uid, u32 src twin, opt conn, str cmd, u64 timestamp,
-	 *   u64 expiration, opt tags, opt schema, bytes payload.
-	 */
 	IPC_APID_IN_REQUEST = 510,
-	/*
-	 * IN_RESPONSE (netd -> apid), verified and opened, for the backlog:
-	 *   str uid, u32 src twin (0 for a relay's report), opt conn,
-	 *   opt schema, u64 timestamp, u32 is_error, u32 err code,
-	 *   str err message, bytes payload.
-	 */
 	IPC_APID_IN_RESPONSE = 511,
-	/*
-	 * SEND_FAILED (netd -> apid): one destination of an OUT_REQUEST
-	 * that could not leave, the header id the request's token:
-	 *   str uid, u32 dst twin, u32 code (103, 106, 500), str message.
-	 *   apid answers the caller from the backlog with src "".
-	 */
 	IPC_APID_SEND_FAILED = 512,
-	/*
-	 * SENT (netd -> apid): one destination of an OUT_REQUEST was handed
-	 * to a relay; empty, the header id the request's token.  When every
-	 * destination is sent or failed apid drops the request's journal.
-	 */
 	IPC_APID_SENT = 513,
 
 	/*

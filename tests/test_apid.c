@@ -21,6 +21,7 @@
 
 #include "harness.h"
 #include "ipc.h"
+#include "ipc_apid.h"
 #include "ipc_types.h"
 #include "peer.pb-c.h"
 #include "tap.h"
@@ -105,11 +106,10 @@ send_config(struct apid_proc *p, const char *url)
 static void
 credit(struct apid_proc *p, uint32_t n)
 {
-	struct ipc_buf	*ib;
+	struct ipc_netd_credit	c = { n };
 
-	ib = ipc_create(IPC_NETD_CREDIT, 0, 4);
-	ipc_put_u32(ib, n);
-	if (ipc_close(&p->netd, ib) != 0 || ipc_flush(&p->netd) != 0)
+	if (ipc_put_netd_credit(&p->netd, &c) != 0 ||
+	    ipc_flush(&p->netd) != 0)
 		abort();
 }
 
@@ -118,6 +118,13 @@ send_frame(struct apid_proc *p, struct ipc_buf *ib)
 {
 	if (ipc_close(&p->netd, ib) != 0 || ipc_flush(&p->netd) != 0)
 		abort();
+}
+
+static int
+is_field(struct ipc_apid_str f, const char *want)
+{
+	return f.p != NULL && f.len == strlen(want) &&
+	    memcmp(f.p, want, f.len) == 0;
 }
 
 /* 1: a frame from the channel; 0: none within ms; -1: EOF/error. */
@@ -216,28 +223,27 @@ struct out_req {
 static int
 get_out_req(struct apid_proc *p, struct out_req *o)
 {
-	struct ipc_msg	imsg;
-	struct ipc_rd	rd;
-	const uint8_t	*pl;
+	struct ipc_msg			imsg;
+	struct ipc_netd_out_request	m;
 
 	memset(o, 0, sizeof(*o));
 	if (recv_frame(p, &imsg, 3000) != 1 ||
-	    imsg.hdr.type != IPC_NETD_OUT_REQUEST || imsg.hdr.id == 0)
+	    ipc_get_netd_out_request(&imsg, &m) != 0 ||
+	    ipc_apid_copy(o->uid, sizeof(o->uid), m.uid) != 0 ||
+	    ipc_apid_copy(o->cmd, sizeof(o->cmd), m.cmd) != 0 ||
+	    ipc_apid_copy(o->tags, sizeof(o->tags), m.tags) != 0 ||
+	    ipc_apid_copy(o->schema, sizeof(o->schema), m.schema) != 0 ||
+	    m.len >= sizeof(o->payload))
 		return -1;
-	o->id = imsg.hdr.id;
-	ipc_rd_init(&rd, &imsg);
-	if (ipc_get_str(&rd, o->uid, sizeof(o->uid)) ||
-	    ipc_get_str(&rd, o->cmd, sizeof(o->cmd)) ||
-	    ipc_get_u32(&rd, &o->has_tags) ||
-	    ipc_get_str(&rd, o->tags, sizeof(o->tags)) ||
-	    ipc_get_u32(&rd, &o->has_schema) ||
-	    ipc_get_str(&rd, o->schema, sizeof(o->schema)) ||
-	    ipc_get_u64(&rd, &o->ts) || ipc_get_u64(&rd, &o->exp) ||
-	    ipc_get_u32(&rd, &o->dst) ||
-	    ipc_get_bytes(&rd, &pl, &o->len, sizeof(o->payload) - 1) ||
-	    ipc_get_end(&rd))
-		return -1;
-	memcpy(o->payload, pl, o->len);
+	o->id = m.id;
+	o->has_tags = m.tags.p != NULL;
+	o->has_schema = m.schema.p != NULL;
+	o->ts = m.ts;
+	o->exp = m.exp;
+	o->dst = m.dst;
+	o->len = m.len;
+	if (m.len > 0)
+		memcpy(o->payload, m.payload, m.len);
 	return 0;
 }
 
@@ -454,67 +460,30 @@ test_local_failures(struct apid_proc *p)
 static void
 test_replies(struct apid_proc *p)
 {
-	struct ipc_msg	 imsg;
-	struct ipc_rd	 rd;
-	char		 uid[64], conn[64], schema[64], msg[64];
-	uint32_t	 twin, has_conn, has_schema, is_error, code;
-	uint64_t	 ts, exp;
-	const uint8_t	*pl;
-	size_t		 len;
-	int		 good;
+	struct ipc_msg			imsg;
+	struct ipc_netd_out_response	r;
+	int				good;
 
 	credit(p, 3);
 	lpush("msgbus.system.reply", "{\"ver\":1,\"ref\":\"u1\","
 	    "\"dat\":\"aGk=\",\"dst\":\"7:s1\",\"shm\":\"application/json\","
 	    "\"now\":123,\"err\":null}");
 	good = recv_frame(p, &imsg, 3000) == 1 &&
-	    imsg.hdr.type == IPC_NETD_OUT_RESPONSE;
-	if (good) {
-		ipc_rd_init(&rd, &imsg);
-		good = ipc_get_str(&rd, uid, sizeof(uid)) == 0 &&
-		    ipc_get_u32(&rd, &twin) == 0 &&
-		    ipc_get_u32(&rd, &has_conn) == 0 &&
-		    ipc_get_str(&rd, conn, sizeof(conn)) == 0 &&
-		    ipc_get_u32(&rd, &has_schema) == 0 &&
-		    ipc_get_str(&rd, schema, sizeof(schema)) == 0 &&
-		    ipc_get_u64(&rd, &ts) == 0 &&
-		    ipc_get_u64(&rd, &exp) == 0 &&
-		    ipc_get_u32(&rd, &is_error) == 0 &&
-		    ipc_get_u32(&rd, &code) == 0 &&
-		    ipc_get_str(&rd, msg, sizeof(msg)) == 0 &&
-		    ipc_get_bytes(&rd, &pl, &len, 64) == 0 &&
-		    ipc_get_end(&rd) == 0 &&
-		    strcmp(uid, "u1") == 0 && twin == 7 && has_conn &&
-		    strcmp(conn, "s1") == 0 && has_schema && ts == 123 &&
-		    exp == 3600 && !is_error && code == 0 && msg[0] == '\0' &&
-		    len == 2 && memcmp(pl, "hi", 2) == 0;
-	}
+	    ipc_get_netd_out_response(&imsg, &r) == 0 &&
+	    is_field(r.uid, "u1") && r.dst == 7 && is_field(r.conn, "s1") &&
+	    is_field(r.schema, "application/json") && r.ts == 123 &&
+	    r.exp == 3600 && !r.is_error && r.code == 0 && r.msg.len == 0 &&
+	    r.len == 2 && memcmp(r.payload, "hi", 2) == 0;
 	ok(good, "a reply becomes OUT_RESPONSE (uid = ref, session, 3600)");
 
 	lpush("msgbus.system.reply", "{\"ver\":1,\"dat\":\"aGk=\","
 	    "\"dst\":\"9\",\"now\":0,\"err\":{\"code\":42,"
 	    "\"message\":\"nope\"}}");
 	good = recv_frame(p, &imsg, 3000) == 1 &&
-	    imsg.hdr.type == IPC_NETD_OUT_RESPONSE;
-	if (good) {
-		ipc_rd_init(&rd, &imsg);
-		good = ipc_get_str(&rd, uid, sizeof(uid)) == 0 &&
-		    ipc_get_u32(&rd, &twin) == 0 &&
-		    ipc_get_u32(&rd, &has_conn) == 0 &&
-		    ipc_get_str(&rd, conn, sizeof(conn)) == 0 &&
-		    ipc_get_u32(&rd, &has_schema) == 0 &&
-		    ipc_get_str(&rd, schema, sizeof(schema)) == 0 &&
-		    ipc_get_u64(&rd, &ts) == 0 &&
-		    ipc_get_u64(&rd, &exp) == 0 &&
-		    ipc_get_u32(&rd, &is_error) == 0 &&
-		    ipc_get_u32(&rd, &code) == 0 &&
-		    ipc_get_str(&rd, msg, sizeof(msg)) == 0 &&
-		    ipc_get_bytes(&rd, &pl, &len, 64) == 0 &&
-		    ipc_get_end(&rd) == 0 &&
-		    uid[0] == '\0' && twin == 9 && !has_conn && !has_schema &&
-		    is_error && code == 42 && strcmp(msg, "nope") == 0 &&
-		    len == 0;
-	}
+	    ipc_get_netd_out_response(&imsg, &r) == 0 &&
+	    is_field(r.uid, "") && r.dst == 9 && r.conn.p == NULL &&
+	    r.schema.p == NULL && r.is_error && r.code == 42 &&
+	    is_field(r.msg, "nope") && r.len == 0;
 	ok(good, "an error reply without ref: uid \"\", is_error, no body");
 
 	lpush("msgbus.system.reply", "{\"ver\":1,\"dat\":\"\",\"dst\":7,"
@@ -529,21 +498,19 @@ in_response(struct apid_proc *p, const char *uid, uint32_t twin,
     const char *conn, const char *schema, uint64_t ts, int is_error,
     uint32_t code, const char *msg, const char *payload)
 {
-	struct ipc_buf	*ib;
+	struct ipc_apid_in_response	m;
 
-	ib = ipc_create(IPC_APID_IN_RESPONSE, 0, 256);
-	ipc_put_str(ib, uid);
-	ipc_put_u32(ib, twin);
-	ipc_put_u32(ib, conn != NULL);
-	ipc_put_str(ib, conn ? conn : "");
-	ipc_put_u32(ib, schema != NULL);
-	ipc_put_str(ib, schema ? schema : "");
-	ipc_put_u64(ib, ts);
-	ipc_put_u32(ib, is_error);
-	ipc_put_u32(ib, code);
-	ipc_put_str(ib, msg);
-	ipc_put_bytes(ib, payload, strlen(payload));
-	send_frame(p, ib);
+	m.uid = ipc_apid_str(uid);
+	m.src = twin;
+	m.conn = ipc_apid_str(conn);
+	m.schema = ipc_apid_str(schema);
+	m.ts = ts;
+	m.is_error = is_error;
+	m.code = code;
+	m.msg = ipc_apid_str(msg);
+	m.payload = (const uint8_t *)payload;
+	m.len = strlen(payload);
+	send_frame(p, ipc_build_apid_in_response(&m));
 }
 
 static void
@@ -552,24 +519,21 @@ test_incoming(struct apid_proc *p, const char *uid)
 	const char	*fill[] = { "EVAL", "for i = 1, 10005 do "
 			    "redis.call('RPUSH', KEYS[1], i) end", "1",
 			    "msgbus.full" };
-	struct ipc_buf	*ib;
-	struct rreply	*r;
-	char		*got;
+	struct ipc_apid_in_request	 m;
+	struct rreply			*r;
+	char				*got;
 
-	ib = ipc_create(IPC_APID_IN_REQUEST, 0, 256);
-	ipc_put_str(ib, "8f9e7c9a-4b1e-4d2a-9a55-0a1b2c3d4e5f");
-	ipc_put_u32(ib, 7);
-	ipc_put_u32(ib, 1);
-	ipc_put_str(ib, "c1");
-	ipc_put_str(ib, "zos.system.version");
-	ipc_put_u64(ib, 1700000000);
-	ipc_put_u64(ib, 300);
-	ipc_put_u32(ib, 0);
-	ipc_put_str(ib, "");
-	ipc_put_u32(ib, 1);
-	ipc_put_str(ib, "application/json");
-	ipc_put_bytes(ib, "{\"a\":1}", 7);
-	send_frame(p, ib);
+	m.uid = ipc_apid_str("8f9e7c9a-4b1e-4d2a-9a55-0a1b2c3d4e5f");
+	m.src = 7;
+	m.conn = ipc_apid_str("c1");
+	m.cmd = ipc_apid_str("zos.system.version");
+	m.ts = 1700000000;
+	m.exp = 300;
+	m.tags = ipc_apid_str(NULL);
+	m.schema = ipc_apid_str("application/json");
+	m.payload = (const uint8_t *)"{\"a\":1}";
+	m.len = 7;
+	send_frame(p, ipc_build_apid_in_request(&m));
 	got = rpop("msgbus.zos.system.version");
 	is_json(got, "{\"ver\":1,\"ref\":\"8f9e7c9a-4b1e-4d2a-9a55-"
 	    "0a1b2c3d4e5f\",\"src\":\"7:c1\",\"cmd\":\"zos.system.version\","
@@ -581,20 +545,17 @@ test_incoming(struct apid_proc *p, const char *uid)
 	/* A full list keeps the newest 10000. */
 	r = redis_cmd(srv.port, 4, fill, NULL);
 	rreply_free(r);
-	ib = ipc_create(IPC_APID_IN_REQUEST, 0, 256);
-	ipc_put_str(ib, "u2");
-	ipc_put_u32(ib, 8);
-	ipc_put_u32(ib, 0);
-	ipc_put_str(ib, "");
-	ipc_put_str(ib, "full");
-	ipc_put_u64(ib, 1);
-	ipc_put_u64(ib, 2);
-	ipc_put_u32(ib, 1);
-	ipc_put_str(ib, "t\"1");
-	ipc_put_u32(ib, 0);
-	ipc_put_str(ib, "");
-	ipc_put_bytes(ib, "", 0);
-	send_frame(p, ib);
+	m.uid = ipc_apid_str("u2");
+	m.src = 8;
+	m.conn = ipc_apid_str(NULL);
+	m.cmd = ipc_apid_str("full");
+	m.ts = 1;
+	m.exp = 2;
+	m.tags = ipc_apid_str("t\"1");
+	m.schema = ipc_apid_str(NULL);
+	m.payload = NULL;
+	m.len = 0;
+	send_frame(p, ipc_build_apid_in_request(&m));
 	nap(300);
 	r = redis_cmdf(srv.port, "LINDEX msgbus.full 0");
 	ok(llen("msgbus.full") == 10000 && r != NULL && r->type == '$' &&
@@ -635,8 +596,9 @@ test_incoming(struct apid_proc *p, const char *uid)
 static void
 sent(struct apid_proc *p, uint32_t id)
 {
-	if (ipc_compose(&p->netd, IPC_APID_SENT, id, NULL, 0) != 0 ||
-	    ipc_flush(&p->netd) != 0)
+	struct ipc_apid_sent	s = { id };
+
+	if (ipc_put_apid_sent(&p->netd, &s) != 0 || ipc_flush(&p->netd) != 0)
 		abort();
 }
 
@@ -644,14 +606,14 @@ static void
 send_failed(struct apid_proc *p, uint32_t id, const char *uid,
     uint32_t twin, uint32_t code, const char *msg)
 {
-	struct ipc_buf	*ib;
+	struct ipc_apid_send_failed	f;
 
-	ib = ipc_create(IPC_APID_SEND_FAILED, id, 128);
-	ipc_put_str(ib, uid);
-	ipc_put_u32(ib, twin);
-	ipc_put_u32(ib, code);
-	ipc_put_str(ib, msg);
-	send_frame(p, ib);
+	f.id = id;
+	f.uid = ipc_apid_str(uid);
+	f.dst = twin;
+	f.code = code;
+	f.msg = ipc_apid_str(msg);
+	send_frame(p, ipc_build_apid_send_failed(&f));
 }
 
 /* A command of two or three words; NULL arg3 for two. */
@@ -963,6 +925,7 @@ main(void)
 {
 	struct apid_proc	 p, q;
 	struct ipc_msg		 imsg;
+	struct ipc_netd_credit	 one = { 1 };
 	char			 url[64], log[300], uid[64];
 	int			 rc, status;
 
@@ -1052,7 +1015,7 @@ main(void)
 	snprintf(log, sizeof(log), "%s/apid4.log", srv.dir);
 	if (apid_start(&q, log) != 0)
 		abort();
-	ipc_compose(&q.parent, IPC_NETD_CREDIT, 0, "abcd", 4);
+	ipc_put_netd_credit(&q.parent, &one);
 	ipc_flush(&q.parent);
 	for (rc = 0; rc < 300 && proc_exited(q.pid, &status) == 0; rc++)
 		nap(10);

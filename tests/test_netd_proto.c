@@ -12,6 +12,7 @@
 
 #include "e2e.h"
 #include "envelope.h"
+#include "ipc_apid.h"
 #include "ipc_types.h"
 #include "netd.h"
 #include "tap.h"
@@ -169,26 +170,39 @@ record(struct rec *r, int *n, uint32_t type, const void *p, size_t len)
 	(*n)++;
 }
 
+/* A frame built by the codec, as netd would read it. */
+static struct ipc_msg
+buf_imsg(const struct ipc_buf *b)
+{
+	struct ipc_msg	m;
+
+	memset(&m, 0, sizeof(m));
+	memcpy(&m.hdr, b->buf, sizeof(m.hdr));
+	m.hdr.len = (uint32_t)b->len;
+	m.data = b->buf + IPC_HDR_SIZE;
+	m.datalen = b->len - IPC_HDR_SIZE;
+	return m;
+}
+
 int
 netd_apid_send(struct ipc_buf *b)
 {
-	uint32_t	type, id;
+	struct ipc_apid_sent	s;
+	struct ipc_msg		m;
 
 	if (b == NULL || b->err != 0) {
 		ipc_buf_free(b);
 		return -1;
 	}
-	memcpy(&type, b->buf, sizeof(type));
-	memcpy(&id, b->buf + 8, sizeof(id));
-	if (type == IPC_APID_SENT) {
-		if (b->len != IPC_HDR_SIZE)
+	m = buf_imsg(b);
+	if (m.hdr.type == IPC_APID_SENT) {
+		if (ipc_get_apid_sent(&m, &s) == -1)
 			abort();
 		nsent++;
-		sent_id = id;
+		sent_id = s.id;
 	} else {
-		record(apid, &napid, type, b->buf + IPC_HDR_SIZE,
-		    b->len - IPC_HDR_SIZE);
-		apid[napid - 1].id = id;
+		record(apid, &napid, m.hdr.type, m.data, m.datalen);
+		apid[napid - 1].id = m.hdr.id;
 	}
 	ipc_buf_free(b);
 	return 0;
@@ -339,6 +353,7 @@ as_imsg(const struct rec *r)
 
 	memset(&m, 0, sizeof(m));
 	m.hdr.type = r->type;
+	m.hdr.id = r->id;
 	m.hdr.len = (uint32_t)(r->len + IPC_HDR_SIZE);
 	m.data = r->p;
 	m.datalen = r->len;
@@ -351,28 +366,34 @@ struct out_req {
 	uint32_t	 dst;
 };
 
+static struct ipc_buf *
+build_out_request(const struct out_req *r)
+{
+	struct ipc_netd_out_request	m;
+
+	m.id = TOKEN;
+	m.uid = ipc_apid_str(r->uid);
+	m.cmd = ipc_apid_str(r->cmd);
+	m.tags = ipc_apid_str(r->tags);
+	m.schema = ipc_apid_str(r->schema);
+	m.ts = r->ts;
+	m.exp = r->exp;
+	m.dst = r->dst;
+	m.payload = (const uint8_t *)r->payload;
+	m.len = strlen(r->payload);
+	return ipc_build_netd_out_request(&m);
+}
+
 static int
 send_out_request(const struct out_req *r)
 {
-	struct ipc_buf	*b = ipc_create(IPC_NETD_OUT_REQUEST, TOKEN, 256);
+	struct ipc_buf	*b = build_out_request(r);
 	struct ipc_msg	 m;
 	int		 rv;
 
-	ipc_put_str(b, r->uid);
-	ipc_put_str(b, r->cmd);
-	ipc_put_u32(b, r->tags != NULL);
-	ipc_put_str(b, r->tags != NULL ? r->tags : "");
-	ipc_put_u32(b, r->schema != NULL);
-	ipc_put_str(b, r->schema != NULL ? r->schema : "");
-	ipc_put_u64(b, r->ts);
-	ipc_put_u64(b, r->exp);
-	ipc_put_u32(b, r->dst);
-	ipc_put_bytes(b, r->payload, strlen(r->payload));
-	memset(&m, 0, sizeof(m));
-	m.hdr.type = IPC_NETD_OUT_REQUEST;
-	m.hdr.id = TOKEN;
-	m.data = b->buf + IPC_HDR_SIZE;
-	m.datalen = b->len - IPC_HDR_SIZE;
+	if (b == NULL)
+		abort();
+	m = buf_imsg(b);
 	rv = netd_proto_out(&m);
 	ipc_buf_free(b);
 	drain();
@@ -384,52 +405,53 @@ send_out_response(const char *uid, uint32_t dst, const char *conn,
     uint64_t exp, int is_error, uint32_t code, const char *msg,
     const char *payload)
 {
-	struct ipc_buf	*b = ipc_create(IPC_NETD_OUT_RESPONSE, 0, 256);
-	struct ipc_msg	 m;
-	int		 rv;
+	struct ipc_netd_out_response	 r;
+	struct ipc_buf			*b;
+	struct ipc_msg			 m;
+	int				 rv;
 
-	ipc_put_str(b, uid);
-	ipc_put_u32(b, dst);
-	ipc_put_u32(b, conn != NULL);
-	ipc_put_str(b, conn != NULL ? conn : "");
-	ipc_put_u32(b, 0);
-	ipc_put_str(b, "");
-	ipc_put_u64(b, now);
-	ipc_put_u64(b, exp);
-	ipc_put_u32(b, (uint32_t)is_error);
-	ipc_put_u32(b, code);
-	ipc_put_str(b, msg);
-	ipc_put_bytes(b, payload, strlen(payload));
-	memset(&m, 0, sizeof(m));
-	m.hdr.type = IPC_NETD_OUT_RESPONSE;
-	m.data = b->buf + IPC_HDR_SIZE;
-	m.datalen = b->len - IPC_HDR_SIZE;
+	r.uid = ipc_apid_str(uid);
+	r.dst = dst;
+	r.conn = ipc_apid_str(conn);
+	r.schema = ipc_apid_str(NULL);
+	r.ts = now;
+	r.exp = exp;
+	r.is_error = is_error;
+	r.code = code;
+	r.msg = ipc_apid_str(msg);
+	r.payload = (const uint8_t *)payload;
+	r.len = strlen(payload);
+	if ((b = ipc_build_netd_out_response(&r)) == NULL)
+		abort();
+	m = buf_imsg(b);
 	rv = netd_proto_out(&m);
 	ipc_buf_free(b);
 	drain();
 	return rv;
 }
 
+static int
+is_field(struct ipc_apid_str f, const char *want)
+{
+	return f.p != NULL && f.len == strlen(want) &&
+	    memcmp(f.p, want, f.len) == 0;
+}
+
 /* A SEND_FAILED's uid, code and message. */
 static int
 send_failed(int i, const char *uid, uint32_t code, const char *msg)
 {
-	struct ipc_msg	m;
-	struct ipc_rd	rd;
-	char		u[64], s[256];
-	uint32_t	dst, c;
+	struct ipc_msg			m;
+	struct ipc_apid_send_failed	f;
 
-	if (i >= napid || apid[i].type != IPC_APID_SEND_FAILED ||
-	    apid[i].id != TOKEN)
+	if (i >= napid)
 		return 0;
 	m = as_imsg(&apid[i]);
-	ipc_rd_init(&rd, &m);
-	if (ipc_get_str(&rd, u, sizeof(u)) == -1 ||
-	    ipc_get_u32(&rd, &dst) == -1 || ipc_get_u32(&rd, &c) == -1 ||
-	    ipc_get_str(&rd, s, sizeof(s)) == -1 || ipc_get_end(&rd) != 0)
+	if (ipc_get_apid_send_failed(&m, &f) == -1 || f.id != TOKEN)
 		return 0;
-	if (strcmp(u, uid) != 0 || c != code || strcmp(s, msg) != 0) {
-		diag("SEND_FAILED %s %u %s", u, c, s);
+	if (!is_field(f.uid, uid) || f.code != code || !is_field(f.msg, msg)) {
+		diag("SEND_FAILED %.*s %u %.*s", (int)f.uid.len, f.uid.p,
+		    f.code, (int)f.msg.len, f.msg.p);
 		return 0;
 	}
 	return 1;
@@ -626,46 +648,30 @@ test_out_response(void)
 static void
 test_out_malformed(void)
 {
-	struct ipc_buf	*b = ipc_create(IPC_NETD_OUT_REQUEST, 0, 64);
+	struct out_req	 r = { "u", "c", NULL, NULL, "x", 0, 60, PEER };
+	struct ipc_buf	*b;
 	struct ipc_msg	 m;
+	uint32_t	 two = 2;
 
 	reset();
-	ipc_put_str(b, "u");
-	ipc_put_str(b, "c");
-	ipc_put_u32(b, 2);		/* present must be 0 or 1 */
-	ipc_put_str(b, "");
-	memset(&m, 0, sizeof(m));
-	m.hdr.type = IPC_NETD_OUT_REQUEST;
-	m.data = b->buf + IPC_HDR_SIZE;
-	m.datalen = b->len - IPC_HDR_SIZE;
-	m.hdr.id = TOKEN;
+	r.ts = now;
+	if ((b = build_out_request(&r)) == NULL)
+		abort();
+	m = buf_imsg(b);
+	/* The tags' present word, after "u" and "c" with their lengths. */
+	memcpy(b->buf + IPC_HDR_SIZE + 10, &two, sizeof(two));
 	ok(netd_proto_out(&m) == -1 && credit == 0, "present = 2: malformed");
+	ipc_buf_free(b);
+	if ((b = build_out_request(&r)) == NULL)
+		abort();
+	m = buf_imsg(b);
 	m.datalen -= 2;
 	ok(netd_proto_out(&m) == -1, "truncated: malformed");
+	m.datalen += 2;
+	m.hdr.id = 0;
+	ok(netd_proto_out(&m) == -1 && nframes == 0,
+	    "a request without apid's token: malformed");
 	ipc_buf_free(b);
-	{
-		struct out_req	r = { "u0", "a.b", NULL, NULL, "x", now, 60,
-				    PEER };
-		struct ipc_buf	*c = ipc_create(IPC_NETD_OUT_REQUEST, 0, 64);
-
-		ipc_put_str(c, r.uid);
-		ipc_put_str(c, r.cmd);
-		ipc_put_u32(c, 0);
-		ipc_put_str(c, "");
-		ipc_put_u32(c, 0);
-		ipc_put_str(c, "");
-		ipc_put_u64(c, r.ts);
-		ipc_put_u64(c, r.exp);
-		ipc_put_u32(c, r.dst);
-		ipc_put_bytes(c, "x", 1);
-		memset(&m, 0, sizeof(m));
-		m.hdr.type = IPC_NETD_OUT_REQUEST;
-		m.data = c->buf + IPC_HDR_SIZE;
-		m.datalen = c->len - IPC_HDR_SIZE;
-		ok(netd_proto_out(&m) == -1 && nframes == 0,
-		    "a request without apid's token: malformed");
-		ipc_buf_free(c);
-	}
 }
 
 struct in_env {
@@ -934,16 +940,12 @@ test_reread(void)
 static void
 test_in_dispatch(void)
 {
-	struct in_env	 m;
-	struct ipc_msg	 im;
-	struct ipc_rd	 rd;
-	Envelope	*e;
-	const uint8_t	*p;
-	char		 uid[16], conn[16], cmd[32], tags[16], schema[8];
-	uint32_t	 src, has_conn, has_tags, has_schema;
-	uint64_t	 ts, exp;
-	size_t		 n;
-	char		 plain[64];
+	struct in_env			 m;
+	struct ipc_msg			 im;
+	struct ipc_apid_in_request	 rq;
+	struct ipc_apid_in_response	 rs;
+	Envelope			*e;
+	char				 plain[64];
 
 	memset(&m, 0, sizeof(m));
 	m.src = PEER;
@@ -957,24 +959,14 @@ test_in_dispatch(void)
 	ok(napid == 1 && apid[0].type == IPC_APID_IN_REQUEST && nframes == 0,
 	    "a good sealed request goes to apid");
 	im = as_imsg(&apid[0]);
-	ipc_rd_init(&rd, &im);
-	ok(napid == 1 && ipc_get_str(&rd, uid, sizeof(uid)) == 0 &&
-	    ipc_get_u32(&rd, &src) == 0 &&
-	    ipc_get_u32(&rd, &has_conn) == 0 &&
-	    ipc_get_str(&rd, conn, sizeof(conn)) == 0 &&
-	    ipc_get_str(&rd, cmd, sizeof(cmd)) == 0 &&
-	    ipc_get_u64(&rd, &ts) == 0 && ipc_get_u64(&rd, &exp) == 0 &&
-	    ipc_get_u32(&rd, &has_tags) == 0 &&
-	    ipc_get_str(&rd, tags, sizeof(tags)) == 0 &&
-	    ipc_get_u32(&rd, &has_schema) == 0 &&
-	    ipc_get_str(&rd, schema, sizeof(schema)) == 0 &&
-	    ipc_get_bytes(&rd, &p, &n, 64) == 0 && ipc_get_end(&rd) == 0,
+	ok(napid == 1 && ipc_get_apid_in_request(&im, &rq) == 0,
 	    "IN_REQUEST layout");
-	ok(strcmp(uid, "in1") == 0 && src == PEER && has_conn == 1 &&
-	    strcmp(conn, "c2") == 0 && strcmp(cmd, "calc.add") == 0 &&
-	    ts == now && exp == 300 && has_tags == 1 &&
-	    strcmp(tags, "t1") == 0 && has_schema == 0 && n == 5 &&
-	    memcmp(p, "[1,2]", 5) == 0, "IN_REQUEST fields, payload opened");
+	ok(napid == 1 && is_field(rq.uid, "in1") && rq.src == PEER &&
+	    is_field(rq.conn, "c2") && is_field(rq.cmd, "calc.add") &&
+	    rq.ts == now && rq.exp == 300 && is_field(rq.tags, "t1") &&
+	    rq.schema.p == NULL && rq.len == 5 &&
+	    memcmp(rq.payload, "[1,2]", 5) == 0,
+	    "IN_REQUEST fields, payload opened");
 
 	reset();
 	m.cmd = "rmb.version";
@@ -1008,26 +1000,10 @@ test_in_dispatch(void)
 	ok(napid == 1 && apid[0].type == IPC_APID_IN_RESPONSE,
 	    "a response goes to apid");
 	im = as_imsg(&apid[0]);
-	ipc_rd_init(&rd, &im);
-	{
-		uint32_t	iserr, code;
-		char		msg[8];
-
-		ok(napid == 1 && ipc_get_str(&rd, uid, sizeof(uid)) == 0 &&
-		    ipc_get_u32(&rd, &src) == 0 &&
-		    ipc_get_u32(&rd, &has_conn) == 0 &&
-		    ipc_get_str(&rd, conn, sizeof(conn)) == 0 &&
-		    ipc_get_u32(&rd, &has_schema) == 0 &&
-		    ipc_get_str(&rd, schema, sizeof(schema)) == 0 &&
-		    ipc_get_u64(&rd, &ts) == 0 &&
-		    ipc_get_u32(&rd, &iserr) == 0 &&
-		    ipc_get_u32(&rd, &code) == 0 &&
-		    ipc_get_str(&rd, msg, sizeof(msg)) == 0 &&
-		    ipc_get_bytes(&rd, &p, &n, 64) == 0 &&
-		    ipc_get_end(&rd) == 0 && src == PEER && has_conn == 0 &&
-		    iserr == 0 && n == 5 && memcmp(p, "[1,2]", 5) == 0,
-		    "IN_RESPONSE layout and fields");
-	}
+	ok(napid == 1 && ipc_get_apid_in_response(&im, &rs) == 0 &&
+	    rs.src == PEER && rs.conn.p == NULL && !rs.is_error &&
+	    rs.len == 5 && memcmp(rs.payload, "[1,2]", 5) == 0,
+	    "IN_RESPONSE layout and fields");
 	reset();
 	m.kind = 3;
 	m.seal = 0;
