@@ -7,6 +7,8 @@
  * with an error envelope.  Each message is a small state machine driven
  * by twin lookups and keyd replies; nothing here touches a socket.
  */
+#include <sys/queue.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,7 +55,7 @@ struct out {
 	int		 sealed;
 	uint8_t		*frame;		/* the signed envelope */
 	size_t		 framelen;
-	struct out	*next;		/* on the waiting list */
+	TAILQ_ENTRY(out) entry;		/* on the waiting list */
 };
 
 struct in {
@@ -67,7 +69,7 @@ struct in {
 
 static struct {
 	uint32_t	 own;
-	struct out	*wait_head, *wait_tail;
+	TAILQ_HEAD(, out) wait;		/* for a relay, oldest first */
 	size_t		 waiting;
 	size_t		 busy;		/* struct in, plus OUT_REPLY */
 } px;
@@ -79,6 +81,7 @@ void
 netd_proto_init(uint32_t own_twin)
 {
 	memset(&px, 0, sizeof(px));
+	TAILQ_INIT(&px.wait);
 	px.own = own_twin;
 }
 
@@ -240,12 +243,7 @@ out_pack(struct out *o, const Envelope *e)
 static void
 wait_push(struct out *o)
 {
-	o->next = NULL;
-	if (px.wait_tail != NULL)
-		px.wait_tail->next = o;
-	else
-		px.wait_head = o;
-	px.wait_tail = o;
+	TAILQ_INSERT_TAIL(&px.wait, o, entry);
 	px.waiting++;
 }
 
@@ -254,7 +252,7 @@ static void
 out_send(struct out *o)
 {
 	/* Envelopes already waiting go first. */
-	if (px.wait_head == NULL && netd_relay_send(o->frame, o->framelen) == 0)
+	if (TAILQ_EMPTY(&px.wait) && netd_relay_send(o->frame, o->framelen) == 0)
 		out_done(o);
 	else
 		wait_push(o);
@@ -420,11 +418,10 @@ netd_proto_retry(void)
 {
 	struct out	*o;
 
-	while ((o = px.wait_head) != NULL) {
+	while ((o = TAILQ_FIRST(&px.wait)) != NULL) {
 		if (netd_relay_send(o->frame, o->framelen) == -1)
 			return;
-		if ((px.wait_head = o->next) == NULL)
-			px.wait_tail = NULL;
+		TAILQ_REMOVE(&px.wait, o, entry);
 		px.waiting--;
 		out_done(o);
 	}
@@ -433,25 +430,21 @@ netd_proto_retry(void)
 void
 netd_proto_tick(void)
 {
-	struct out	*o, **pp;
+	struct out	*o, *next;
 	uint64_t	 now = netd_now();
 
-	for (pp = &px.wait_head; (o = *pp) != NULL;) {
+	for (o = TAILQ_FIRST(&px.wait); o != NULL; o = next) {
+		next = TAILQ_NEXT(o, entry);
 		/*
 		 * Give up a little before the deadline: apid answers the
 		 * caller from the backlog, which expires at the deadline.
 		 */
-		if (envelope_ttl(now, o->ts, o->exp) > NETD_GIVE_UP) {
-			px.wait_tail = o;
-			pp = &o->next;
+		if (envelope_ttl(now, o->ts, o->exp) > NETD_GIVE_UP)
 			continue;
-		}
-		*pp = o->next;
+		TAILQ_REMOVE(&px.wait, o, entry);
 		px.waiting--;
 		out_fail(o, 500, ERR_EXPIRED_OUT);
 	}
-	if (px.wait_head == NULL)
-		px.wait_tail = NULL;
 	netd_proto_retry();
 }
 
