@@ -5,7 +5,6 @@
 
 #include <sodium.h>
 
-#include "base64.h"
 #include "jwt.h"
 
 /* JSON string escaping as serde_json does it: ", \ and control bytes. */
@@ -39,6 +38,19 @@ escape(char *out, size_t cap, const char *s)
 	return 0;
 }
 
+/* Writes base64url (no padding) of in at out + *n, NUL-terminated. */
+static int
+put_b64url(char *out, size_t cap, size_t *n, const uint8_t *in, size_t len)
+{
+	const int	v = sodium_base64_VARIANT_URLSAFE_NO_PADDING;
+
+	if (cap - *n < sodium_base64_ENCODED_LEN(len, v))
+		return -1;
+	sodium_bin2base64(out + *n, cap - *n, in, len, v);
+	*n += sodium_base64_ENCODED_LEN(len, v) - 1;
+	return 0;
+}
+
 int
 jwt_build(char *out, size_t cap, const struct identity *id, uint32_t twin,
     const char *sid, uint64_t iat, uint64_t exp)
@@ -66,18 +78,15 @@ jwt_build(char *out, size_t cap, const struct identity *id, uint32_t twin,
 		return -1;
 	memcpy(out, JWT_HEADER_B64 ".", n + 1);
 	n++;
-	if (b64url_encode(out + n, cap - n, (const uint8_t *)claims,
-	    (size_t)k) != 0)
+	if (put_b64url(out, cap, &n, (const uint8_t *)claims, (size_t)k) != 0)
 		return -1;
-	n += strlen(out + n);
 	if (identity_sign(id, sig, (const uint8_t *)out, n) != 0)
 		return -1;
 	if (cap - n < 2)
 		return -1;
 	out[n++] = '.';
-	if (b64url_encode(out + n, cap - n, sig, sizeof(sig)) != 0)
+	if (put_b64url(out, cap, &n, sig, sizeof(sig)) != 0)
 		return -1;
-	n += strlen(out + n);
 	sodium_memzero(sig, sizeof(sig));
 	return (int)n;
 }
