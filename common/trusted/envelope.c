@@ -80,21 +80,6 @@ envelope_challenge(const Envelope *e, uint8_t digest[CHALLENGE_BYTES])
 	md5_digest(&c, CHALLENGE_BYTES, digest);
 }
 
-int
-envelope_sign(Envelope *e, const struct identity *id,
-    uint8_t sig[SIG65_BYTES])
-{
-	uint8_t	digest[CHALLENGE_BYTES];
-
-	envelope_challenge(e, digest);
-	if (identity_sign(id, sig, digest, sizeof(digest)) != 0)
-		return -1;
-	e->opt_signature_case = ENVELOPE__OPT_SIGNATURE_SIGNATURE;
-	e->signature.data = sig;
-	e->signature.len = SIG65_BYTES;
-	return 0;
-}
-
 /*
  * protobuf-c checks the structure but not the text: walk the wire bytes
  * it has accepted and require in every string field valid UTF-8, as

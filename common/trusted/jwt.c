@@ -11,28 +11,21 @@
 static int
 escape(char *out, size_t cap, const char *s)
 {
-	size_t	n = 0;
-	int	k;
+	static const char	 from[] = "\"\\\b\f\n\r\t", to[] = "\"\\bfnrt";
+	const char		*e;
+	size_t			 n = 0;
 
 	for (; *s != '\0'; s++) {
 		if (cap - n < 7)
 			return -1;
-		switch (*s) {
-		case '"':  memcpy(out + n, "\\\"", 2); n += 2; break;
-		case '\\': memcpy(out + n, "\\\\", 2); n += 2; break;
-		case '\b': memcpy(out + n, "\\b", 2); n += 2; break;
-		case '\f': memcpy(out + n, "\\f", 2); n += 2; break;
-		case '\n': memcpy(out + n, "\\n", 2); n += 2; break;
-		case '\r': memcpy(out + n, "\\r", 2); n += 2; break;
-		case '\t': memcpy(out + n, "\\t", 2); n += 2; break;
-		default:
-			if ((unsigned char)*s < 0x20) {
-				k = snprintf(out + n, cap - n, "\\u%04x",
-				    (unsigned char)*s);
-				n += (size_t)k;
-			} else
-				out[n++] = *s;
-		}
+		if ((e = strchr(from, *s)) != NULL) {
+			out[n++] = '\\';
+			out[n++] = to[e - from];
+		} else if ((unsigned char)*s < 0x20)
+			n += (size_t)snprintf(out + n, cap - n, "\\u%04x",
+			    (unsigned char)*s);
+		else
+			out[n++] = *s;
 	}
 	out[n] = '\0';
 	return 0;

@@ -145,12 +145,6 @@ merlin_challenge(struct merlin_transcript *t, const char *label,
 }
 
 void
-merlin_transcript_wipe(struct merlin_transcript *t)
-{
-	explicit_bzero(t, sizeof(*t));
-}
-
-void
 merlin_rng_init(struct merlin_rng *rng, const struct merlin_transcript *t)
 {
 	rng->s = t->s;
