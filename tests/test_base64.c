@@ -50,6 +50,9 @@ main(void)
 	ok(dec("Z", NULL), "single char rejected");
 	ok(dec("Zg=", NULL), "partial padding rejected");
 	ok(dec("=", NULL), "lone padding rejected");
+	ok(dec("Zm9\xff", NULL) && dec("Zm\xc3\xa9", NULL) &&
+	    b64url_decode(out, sizeof(out), &n, "Zm9\xff", 4) == -1,
+	    "bytes over 0x7f rejected (libsodium 1.0.18 read them as '/')");
 	ok(b64_encode(buf, 4, (const uint8_t *)"f", 1) == -1,
 	    "encode: buffer without room for the NUL refused");
 	ok(b64_decode(out, 1, &n, "Zm8=", 4) == -1,

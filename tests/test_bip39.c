@@ -95,6 +95,15 @@ test_vectors(void)
 	bip39_substrate_seed64(s64, ent, n, "Substrate");
 	is_hex(s64, 64, "4313249608fe8ac10fd5886c92c4579007272cb77c21551ee5b8d60b780416850f1e26c1f4b8d88ece681cb058ab66d6182bc2ce5a03181f7b74c27576b5c8bf",
 	    "substrate-bip39 vector 2");
+
+	char long_pass[BIP39_PASSPHRASE_MAX + 2];
+	memset(long_pass, 'p', sizeof(long_pass) - 1);
+	long_pass[sizeof(long_pass) - 1] = '\0';
+	ok(bip39_substrate_seed64(s64, ent, n, long_pass) == -1,
+	    "a passphrase over BIP39_PASSPHRASE_MAX is refused");
+	long_pass[BIP39_PASSPHRASE_MAX] = '\0';
+	ok(bip39_substrate_seed64(s64, ent, n, long_pass) == 0,
+	    "one of BIP39_PASSPHRASE_MAX bytes is taken");
 }
 
 static void

@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: ISC
-# rmb-keyd links only what a key holder needs: libsodium, libsecp256k1,
-# protobuf-c, libseccomp and libc; nothing that speaks a network protocol.
+# rmb-keyd links only what a key holder needs: libsodium, nettle,
+# libsecp256k1, protobuf-c, libseccomp and libc; nothing that speaks a
+# network protocol.
 bin="${top_builddir:-.}/keyd/rmb-keyd"
 n=0
 fails=0
@@ -15,12 +16,12 @@ for lib in libwebsockets libcurl libhiredis libjson-c libev libssl libcrypto lib
 	echo "$needed" | grep -q "^$lib\.so"
 	ok $((1 - $?)) "does not link $lib"
 done
-for lib in libsodium libsecp256k1 libprotobuf-c libseccomp libc; do
+for lib in libsodium libnettle libsecp256k1 libprotobuf-c libseccomp libc; do
 	echo "$needed" | grep -q "^$lib\.so"
 	ok $? "links $lib"
 done
 # Sanitizer runtimes appear in the ASan build only.
-extra=$(echo "$needed" | grep -v -E '^(libsodium|libsecp256k1|libprotobuf-c|libseccomp|libc|libasan|libubsan|libm|libstdc\+\+|libgcc_s)\.so')
+extra=$(echo "$needed" | grep -v -E '^(libsodium|libnettle|libsecp256k1|libprotobuf-c|libseccomp|libc|libasan|libubsan|libm|libstdc\+\+|libgcc_s)\.so')
 [ -z "$extra" ]; ok $? "nothing else (${extra:-none})"
 echo "1..$n"
 [ $fails = 0 ]

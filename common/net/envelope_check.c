@@ -1,9 +1,25 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * The receiving side's envelope rules: verification and time
+ * The envelope rules that keyd does not need: signing with a whole
+ * identity (keyd signs the challenge itself), verification and time
  * (doc/protocol.md §2.2, §5.2).
  */
 #include "envelope.h"
+
+int
+envelope_sign(Envelope *e, const struct identity *id,
+    uint8_t sig[SIG65_BYTES])
+{
+	uint8_t	digest[CHALLENGE_BYTES];
+
+	envelope_challenge(e, digest);
+	if (identity_sign(id, sig, digest, sizeof(digest)) != 0)
+		return -1;
+	e->opt_signature_case = ENVELOPE__OPT_SIGNATURE_SIGNATURE;
+	e->signature.data = sig;
+	e->signature.len = SIG65_BYTES;
+	return 0;
+}
 
 int
 envelope_verify(const Envelope *e, const uint8_t account[ACCOUNT_BYTES],

@@ -1,11 +1,70 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * Verifying a 65-byte prefixed signature against an account
- * (doc/protocol.md §2.1).
+ * (doc/protocol.md §2.1), and sr25519 verification (doc/sr25519.md §7),
+ * which keyd, that only signs, does not link.
  */
+#include <string.h>
+
 #include <sodium.h>
 
 #include "identity.h"
+#include "merlin.h"
+
+/* The group order l, little-endian. */
+static const uint8_t group_order[32] = {
+	0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58,
+	0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x10,
+};
+
+/* Variable time, which is fine: s is public. */
+static int
+scalar_is_canonical(const uint8_t s[32])
+{
+	size_t	i;
+
+	for (i = 32; i-- > 0;) {
+		if (s[i] != group_order[i])
+			return s[i] < group_order[i];
+	}
+	return 0;
+}
+
+int
+sr25519_verify(const uint8_t pub[SR25519_PUBLIC_BYTES], const uint8_t *ctx,
+    size_t ctxlen, const uint8_t *msg, size_t msglen,
+    const uint8_t sig[SR25519_SIG_BYTES])
+{
+	struct merlin_transcript	t;
+	uint8_t				s[32], k[32], sB[32], kA[32], Rp[32];
+
+	if ((sig[63] & 0x80) == 0)
+		return -1;
+	memcpy(s, sig + 32, 32);
+	s[31] &= 0x7f;
+	if (!scalar_is_canonical(s))
+		return -1;
+	/* libsodium 1.0.18 ignores bit 255 of a point; schnorrkel does not. */
+	if ((pub[31] & 0x80) != 0 ||
+	    crypto_core_ristretto255_is_valid_point(pub) != 1)
+		return -1;
+
+	if (sr25519_transcript(&t, ctx, ctxlen, msg, msglen, pub) != 0)
+		return -1;
+	sr25519_challenge(k, &t, sig);
+
+	/* pub is valid, so -1 only means an identity result (all zeros). */
+	if (crypto_scalarmult_ristretto255_base(sB, s) != 0)
+		memset(sB, 0, sizeof(sB));
+	if (crypto_scalarmult_ristretto255(kA, k, pub) != 0)
+		memset(kA, 0, sizeof(kA));
+	if (crypto_core_ristretto255_sub(Rp, sB, kA) != 0)
+		return -1;
+	/* R is compared as raw bytes, never decoded, as in schnorrkel. */
+	return memcmp(Rp, sig, 32) == 0 ? 0 : -1;
+}
 
 int
 sig_verify(const uint8_t account[ACCOUNT_BYTES], const uint8_t *sig,

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * AES-256-GCM with a 12-byte nonce, no associated data and a 16-byte tag
- * appended to the ciphertext.  libsodium's AES-NI code is used when the
- * CPU has it; otherwise a portable constant-time implementation.
+ * appended to the ciphertext.  libsodium's code is used when the CPU has
+ * AES-NI and PCLMUL; otherwise nettle's, which uses those instructions
+ * where it finds them and lookup tables, not constant-time, where not.
  */
 #ifndef RMB_AESGCM_H
 #define RMB_AESGCM_H
@@ -17,9 +18,9 @@
 #define AESGCM_MAX_BYTES	(16ULL * ((1ULL << 32) - 2))
 
 enum aesgcm_impl {
-	AESGCM_AUTO,		/* libsodium if the CPU allows, else portable */
+	AESGCM_AUTO,		/* libsodium if the CPU allows, else nettle */
 	AESGCM_SODIUM,
-	AESGCM_PORTABLE,
+	AESGCM_NETTLE,
 };
 
 /*
@@ -28,7 +29,7 @@ enum aesgcm_impl {
  * leaving the choice unchanged, if SODIUM is asked for without AES-NI.
  */
 int	 aesgcm_select(enum aesgcm_impl impl);
-/* "libsodium (AES-NI)" or "portable (constant-time)": what runs now. */
+/* "libsodium (AES-NI)" or "nettle": what runs now. */
 const char *aesgcm_impl_name(void);
 
 /*
@@ -47,10 +48,6 @@ int	 aesgcm_seal(uint8_t *out, const uint8_t *in, size_t len,
  */
 int	 aesgcm_open(uint8_t *out, const uint8_t *in, size_t clen,
 	    const uint8_t nonce[AESGCM_NONCE_BYTES],
-	    const uint8_t key[AESGCM_KEY_BYTES]);
-
-/* The portable AES-256 block cipher alone, for the FIPS-197 test. */
-void	 aesgcm_portable_block(uint8_t out[16], const uint8_t in[16],
 	    const uint8_t key[AESGCM_KEY_BYTES]);
 
 #endif

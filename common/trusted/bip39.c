@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: ISC */
 #include <string.h>
 
+#include <nettle/pbkdf2.h>
 #include <sodium.h>
 
 #include "bip39.h"
-#include "hex.h"
 
 int
 bip39_word_index(const char *word, size_t len)
@@ -96,43 +96,29 @@ fail:
 	return -1;
 }
 
-void
+int
 bip39_substrate_seed64(uint8_t out[64], const uint8_t *entropy, size_t entlen,
     const char *passphrase)
 {
-	/* PBKDF2 with one 64-byte block: U1 = HMAC(P, salt || be32(1)). */
-	static const uint8_t one[4] = { 0, 0, 0, 1 };
-	crypto_auth_hmacsha512_state st;
-	uint8_t	 u[crypto_auth_hmacsha512_BYTES];
-	int	 i, j;
+	uint8_t	salt[8 + BIP39_PASSPHRASE_MAX];
+	size_t	plen = strlen(passphrase);
 
-	crypto_auth_hmacsha512_init(&st, entropy, entlen);
-	crypto_auth_hmacsha512_update(&st, (const uint8_t *)"mnemonic", 8);
-	crypto_auth_hmacsha512_update(&st, (const uint8_t *)passphrase,
-	    strlen(passphrase));
-	crypto_auth_hmacsha512_update(&st, one, sizeof(one));
-	crypto_auth_hmacsha512_final(&st, u);
-	memcpy(out, u, sizeof(u));
-	for (i = 1; i < 2048; i++) {
-		crypto_auth_hmacsha512_init(&st, entropy, entlen);
-		crypto_auth_hmacsha512_update(&st, u, sizeof(u));
-		crypto_auth_hmacsha512_final(&st, u);
-		for (j = 0; j < (int)sizeof(u); j++)
-			out[j] ^= u[j];
-	}
-	sodium_memzero(&st, sizeof(st));
-	sodium_memzero(u, sizeof(u));
+	if (plen > BIP39_PASSPHRASE_MAX)
+		return -1;
+	memcpy(salt, "mnemonic", 8);
+	memcpy(salt + 8, passphrase, plen);
+	pbkdf2_hmac_sha512(entlen, entropy, 2048, 8 + plen, salt, 64, out);
+	sodium_memzero(salt, sizeof(salt));
+	return 0;
 }
 
+/* PBKDF2's first 32 bytes are the first 32 of its 64-byte output. */
 void
 bip39_substrate_seed(uint8_t seed[SEED_BYTES], const uint8_t *entropy,
     size_t entlen)
 {
-	uint8_t	seed64[64];
-
-	bip39_substrate_seed64(seed64, entropy, entlen, "");
-	memcpy(seed, seed64, SEED_BYTES);
-	sodium_memzero(seed64, sizeof(seed64));
+	pbkdf2_hmac_sha512(entlen, entropy, 2048, 8,
+	    (const uint8_t *)"mnemonic", SEED_BYTES, seed);
 }
 
 int
@@ -161,7 +147,8 @@ secret_to_seed(uint8_t seed[SEED_BYTES], const char *s, size_t len,
 			*err = "a hex seed must be 0x and 64 hex digits";
 			return -1;
 		}
-		if (hex_decode(seed, SEED_BYTES, s + 2, len - 2) != 0) {
+		if (sodium_hex2bin(seed, SEED_BYTES, s + 2, len - 2, NULL,
+		    NULL, NULL) != 0) {
 			sodium_memzero(seed, SEED_BYTES);
 			*err = "the hex seed has a character that is not hex";
 			return -1;

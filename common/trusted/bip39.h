@@ -16,6 +16,7 @@
 
 /* The longest secret text we accept: 24 words of at most 8 letters. */
 #define SECRET_MAX_TEXT		1024
+#define BIP39_PASSPHRASE_MAX	256
 
 extern const char *const bip39_english[BIP39_WORDS];
 
@@ -34,8 +35,11 @@ int	bip39_to_entropy(uint8_t entropy[BIP39_MAX_ENTROPY], size_t *entlen,
 int	bip39_from_entropy(char *out, size_t cap, const uint8_t *entropy,
 	    size_t entlen);
 
-/* PBKDF2-HMAC-SHA512(entropy, "mnemonic" || passphrase, 2048), 64 bytes. */
-void	bip39_substrate_seed64(uint8_t out[64], const uint8_t *entropy,
+/*
+ * PBKDF2-HMAC-SHA512(entropy, "mnemonic" || passphrase, 2048), 64 bytes.
+ * Returns 0, or -1 if the passphrase is longer than BIP39_PASSPHRASE_MAX.
+ */
+int	bip39_substrate_seed64(uint8_t out[64], const uint8_t *entropy,
 	    size_t entlen, const char *passphrase);
 
 /* seed = the first 32 bytes of the above with an empty passphrase. */

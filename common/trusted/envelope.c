@@ -3,15 +3,16 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <nettle/md5.h>
+
 #include "envelope.h"
-#include "md5.h"
 #include "utf8.h"
 
 static void
 put_str(struct md5_ctx *c, const char *s)
 {
 	if (s != NULL)
-		md5_update(c, s, strlen(s));
+		md5_update(c, strlen(s), (const uint8_t *)s);
 }
 
 static void
@@ -21,7 +22,7 @@ put_u64(struct md5_ctx *c, uint64_t v)
 	int	n;
 
 	n = snprintf(buf, sizeof(buf), "%" PRIu64, v);
-	md5_update(c, buf, (size_t)n);
+	md5_update(c, (size_t)n, (const uint8_t *)buf);
 }
 
 /* An absent address is written as the default instance: twin "0". */
@@ -70,36 +71,20 @@ envelope_challenge(const Envelope *e, uint8_t digest[CHALLENGE_BYTES])
 	if (e->opt_federation_case == ENVELOPE__OPT_FEDERATION_FEDERATION)
 		put_str(&c, e->federation);
 	if (e->payload_case == ENVELOPE__PAYLOAD_PLAIN && e->plain.len > 0)
-		md5_update(&c, e->plain.data, e->plain.len);
+		md5_update(&c, e->plain.len, e->plain.data);
 	else if (e->payload_case == ENVELOPE__PAYLOAD_CIPHER &&
 	    e->cipher.len > 0)
-		md5_update(&c, e->cipher.data, e->cipher.len);
+		md5_update(&c, e->cipher.len, e->cipher.data);
 	for (i = 0; i < e->n_relays; i++)
 		put_str(&c, e->relays[i]);
-	md5_final(&c, digest);
-}
-
-int
-envelope_sign(Envelope *e, const struct identity *id,
-    uint8_t sig[SIG65_BYTES])
-{
-	uint8_t	digest[CHALLENGE_BYTES];
-
-	envelope_challenge(e, digest);
-	if (identity_sign(id, sig, digest, sizeof(digest)) != 0)
-		return -1;
-	e->opt_signature_case = ENVELOPE__OPT_SIGNATURE_SIGNATURE;
-	e->signature.data = sig;
-	e->signature.len = SIG65_BYTES;
-	return 0;
+	md5_digest(&c, CHALLENGE_BYTES, digest);
 }
 
 /*
  * protobuf-c checks the structure but not the text: walk the wire bytes
- * (and the field numbers) of every string field (which protobuf-c has already accepted) and
- * require valid UTF-8, as rust-protobuf does, and no NUL, which a C string
- * would silently cut short (so the challenge would cover less than the
- * sender signed).
+ * it has accepted and require in every string field valid UTF-8, as
+ * rust-protobuf does, and no NUL, which a C string would silently cut
+ * short (so the challenge would cover less than the sender signed).
  */
 static int
 read_varint(const uint8_t *p, size_t len, size_t *off, uint64_t *v)

@@ -5,37 +5,42 @@
 
 #include <sodium.h>
 
-#include "base64.h"
 #include "jwt.h"
 
 /* JSON string escaping as serde_json does it: ", \ and control bytes. */
 static int
 escape(char *out, size_t cap, const char *s)
 {
-	size_t	n = 0;
-	int	k;
+	static const char	 from[] = "\"\\\b\f\n\r\t", to[] = "\"\\bfnrt";
+	const char		*e;
+	size_t			 n = 0;
 
 	for (; *s != '\0'; s++) {
 		if (cap - n < 7)
 			return -1;
-		switch (*s) {
-		case '"':  memcpy(out + n, "\\\"", 2); n += 2; break;
-		case '\\': memcpy(out + n, "\\\\", 2); n += 2; break;
-		case '\b': memcpy(out + n, "\\b", 2); n += 2; break;
-		case '\f': memcpy(out + n, "\\f", 2); n += 2; break;
-		case '\n': memcpy(out + n, "\\n", 2); n += 2; break;
-		case '\r': memcpy(out + n, "\\r", 2); n += 2; break;
-		case '\t': memcpy(out + n, "\\t", 2); n += 2; break;
-		default:
-			if ((unsigned char)*s < 0x20) {
-				k = snprintf(out + n, cap - n, "\\u%04x",
-				    (unsigned char)*s);
-				n += (size_t)k;
-			} else
-				out[n++] = *s;
-		}
+		if ((e = strchr(from, *s)) != NULL) {
+			out[n++] = '\\';
+			out[n++] = to[e - from];
+		} else if ((unsigned char)*s < 0x20)
+			n += (size_t)snprintf(out + n, cap - n, "\\u%04x",
+			    (unsigned char)*s);
+		else
+			out[n++] = *s;
 	}
 	out[n] = '\0';
+	return 0;
+}
+
+/* Writes base64url (no padding) of in at out + *n, NUL-terminated. */
+static int
+put_b64url(char *out, size_t cap, size_t *n, const uint8_t *in, size_t len)
+{
+	const int	v = sodium_base64_VARIANT_URLSAFE_NO_PADDING;
+
+	if (cap - *n < sodium_base64_ENCODED_LEN(len, v))
+		return -1;
+	sodium_bin2base64(out + *n, cap - *n, in, len, v);
+	*n += sodium_base64_ENCODED_LEN(len, v) - 1;
 	return 0;
 }
 
@@ -66,18 +71,15 @@ jwt_build(char *out, size_t cap, const struct identity *id, uint32_t twin,
 		return -1;
 	memcpy(out, JWT_HEADER_B64 ".", n + 1);
 	n++;
-	if (b64url_encode(out + n, cap - n, (const uint8_t *)claims,
-	    (size_t)k) != 0)
+	if (put_b64url(out, cap, &n, (const uint8_t *)claims, (size_t)k) != 0)
 		return -1;
-	n += strlen(out + n);
 	if (identity_sign(id, sig, (const uint8_t *)out, n) != 0)
 		return -1;
 	if (cap - n < 2)
 		return -1;
 	out[n++] = '.';
-	if (b64url_encode(out + n, cap - n, sig, sizeof(sig)) != 0)
+	if (put_b64url(out, cap, &n, sig, sizeof(sig)) != 0)
 		return -1;
-	n += strlen(out + n);
 	sodium_memzero(sig, sizeof(sig));
 	return (int)n;
 }

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: ISC */
-/* The Keccak-f[1600] permutation (FIPS 202), used by STROBE and Merlin. */
+/*
+ * The Keccak-f[1600] permutation (FIPS 202), used by STROBE and Merlin:
+ * nettle's sha3_permute() on STROBE's byte-addressed state.
+ */
 #ifndef RMB_KECCAK_H
 #define RMB_KECCAK_H
 

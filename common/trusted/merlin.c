@@ -28,42 +28,30 @@ strobe_run_f(struct strobe128 *s)
 	s->pos_begin = 0;
 }
 
+/*
+ * Runs len bytes through the rate.  Absorbing XORs in into the state
+ * (keep 1); overwriting replaces the state with in (keep 0); squeezing,
+ * in NULL, copies the state to out and zeroes it (keep 0).
+ */
 static void
-strobe_absorb(struct strobe128 *s, const uint8_t *data, size_t len)
+strobe_duplex(struct strobe128 *s, const uint8_t *in, uint8_t *out,
+    size_t len, int keep)
 {
 	size_t	i;
 
 	for (i = 0; i < len; i++) {
-		s->st[s->pos++] ^= data[i];
-		if (s->pos == STROBE_R)
+		if (out != NULL)
+			out[i] = s->st[s->pos];
+		s->st[s->pos] = (uint8_t)((keep ? s->st[s->pos] : 0) ^
+		    (in != NULL ? in[i] : 0));
+		if (++s->pos == STROBE_R)
 			strobe_run_f(s);
 	}
 }
 
-static void
-strobe_overwrite(struct strobe128 *s, const uint8_t *data, size_t len)
-{
-	size_t	i;
-
-	for (i = 0; i < len; i++) {
-		s->st[s->pos++] = data[i];
-		if (s->pos == STROBE_R)
-			strobe_run_f(s);
-	}
-}
-
-static void
-strobe_squeeze(struct strobe128 *s, uint8_t *out, size_t len)
-{
-	size_t	i;
-
-	for (i = 0; i < len; i++) {
-		out[i] = s->st[s->pos];
-		s->st[s->pos++] = 0;
-		if (s->pos == STROBE_R)
-			strobe_run_f(s);
-	}
-}
+#define strobe_absorb(s, in, len)	strobe_duplex(s, in, NULL, len, 1)
+#define strobe_overwrite(s, in, len)	strobe_duplex(s, in, NULL, len, 0)
+#define strobe_squeeze(s, out, len)	strobe_duplex(s, NULL, out, len, 0)
 
 /*
  * Starts a new op.  A STROBE "more" continuation of the op just begun is
@@ -100,15 +88,6 @@ strobe128_init(struct strobe128 *s, const uint8_t *proto, size_t protolen)
 	strobe_absorb(s, proto, protolen);
 }
 
-static void
-le32(uint8_t out[4], uint32_t v)
-{
-	out[0] = (uint8_t)v;
-	out[1] = (uint8_t)(v >> 8);
-	out[2] = (uint8_t)(v >> 16);
-	out[3] = (uint8_t)(v >> 24);
-}
-
 /* The cast avoids a constant-result warning where size_t is 32 bits. */
 static int
 fits_u32(size_t n)
@@ -121,9 +100,9 @@ static void
 meta_label_len(struct strobe128 *s, const char *label, size_t labellen,
     size_t n)
 {
-	uint8_t	len[4];
+	const uint8_t	len[4] = { (uint8_t)n, (uint8_t)(n >> 8),
+			    (uint8_t)(n >> 16), (uint8_t)(n >> 24) };
 
-	le32(len, (uint32_t)n);
 	strobe_begin(s, OP_META_AD);
 	strobe_absorb(s, (const uint8_t *)label, labellen);
 	strobe_absorb(s, len, sizeof(len));
@@ -166,12 +145,6 @@ merlin_challenge(struct merlin_transcript *t, const char *label,
 }
 
 void
-merlin_transcript_wipe(struct merlin_transcript *t)
-{
-	explicit_bzero(t, sizeof(*t));
-}
-
-void
 merlin_rng_init(struct merlin_rng *rng, const struct merlin_transcript *t)
 {
 	rng->s = t->s;
@@ -193,25 +166,20 @@ merlin_rng_rekey(struct merlin_rng *rng, const char *label, size_t labellen,
 void
 merlin_rng_finalize(struct merlin_rng *rng, const uint8_t rand[32])
 {
-	static const uint8_t	label[] = "rng";
-
 	strobe_begin(&rng->s, OP_META_AD);
-	strobe_absorb(&rng->s, label, sizeof(label) - 1);
+	strobe_absorb(&rng->s, (const uint8_t *)"rng", 3);
 	strobe_begin(&rng->s, OP_KEY);
 	strobe_overwrite(&rng->s, rand, 32);
 	rng->finalized = 1;
 }
 
+/* The fill's length is framed like a field's, with an empty label. */
 int
 merlin_rng_fill(struct merlin_rng *rng, uint8_t *out, size_t n)
 {
-	uint8_t	len[4];
-
 	if (!rng->finalized || !fits_u32(n))
 		return -1;
-	le32(len, (uint32_t)n);
-	strobe_begin(&rng->s, OP_META_AD);
-	strobe_absorb(&rng->s, len, sizeof(len));
+	meta_label_len(&rng->s, "", 0, n);
 	strobe_begin(&rng->s, OP_PRF);
 	strobe_squeeze(&rng->s, out, n);
 	return 0;

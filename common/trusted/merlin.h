@@ -45,7 +45,6 @@ int	merlin_append(struct merlin_transcript *t, const char *label,
 	    size_t labellen, const uint8_t *msg, size_t msglen);
 int	merlin_challenge(struct merlin_transcript *t, const char *label,
 	    size_t labellen, uint8_t *out, size_t n);
-void	merlin_transcript_wipe(struct merlin_transcript *t);
 
 /*
  * Use in this order: init (copies t, which stays unchanged), rekey once per

@@ -41,6 +41,7 @@ int	sr25519_sign_with_rand(uint8_t sig[SR25519_SIG_BYTES],
 	    const uint8_t *msg, size_t msglen, const uint8_t rand[32]);
 
 /*
+ * In common/net/sig_verify.c, which keyd does not link.
  * Returns 0 if sig is a valid signature of msg under ctx and pub, else -1.
  * It rejects a missing marker bit, s >= l, and a public key that is not a
  * canonical Ristretto encoding (bit 255 included).  The identity public
@@ -52,5 +53,17 @@ int	sr25519_verify(const uint8_t pub[SR25519_PUBLIC_BYTES],
 	    size_t msglen, const uint8_t sig[SR25519_SIG_BYTES]);
 
 void	sr25519_keypair_wipe(struct sr25519_keypair *kp);
+
+/*
+ * The steps that signing and verification share (doc/sr25519.md §6, §7):
+ * the sign_simple transcript up to the public key (-1 if a length exceeds
+ * UINT32_MAX), then R appended and the challenge scalar k derived.
+ */
+struct merlin_transcript;
+int	sr25519_transcript(struct merlin_transcript *t, const uint8_t *ctx,
+	    size_t ctxlen, const uint8_t *msg, size_t msglen,
+	    const uint8_t pub[SR25519_PUBLIC_BYTES]);
+void	sr25519_challenge(uint8_t k[32], struct merlin_transcript *t,
+	    const uint8_t R[32]);
 
 #endif

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: ISC */
-/* Lower-case hex encoding and strict decoding. */
+/* Lower-case hex encoding and strict decoding, on libsodium's codecs. */
 #ifndef RMB_HEX_H
 #define RMB_HEX_H
 

@@ -3,7 +3,8 @@
  * Base64 as rmb uses it: standard alphabet with padding for JSON `dat`
  * (read padding-indifferent, like the reference's base64 0.13 STANDARD),
  * and the URL-safe alphabet without padding for JWTs.  Both decoders
- * reject whitespace and non-zero trailing bits.
+ * reject whitespace, any other byte outside the alphabet and non-zero
+ * trailing bits.
  */
 #ifndef RMB_BASE64_H
 #define RMB_BASE64_H
