@@ -96,6 +96,20 @@ fail:
 	return -1;
 }
 
+/*
+ * nettle's PBKDF2 keeps its HMAC state, derived from the entropy, in its
+ * own stack frame and does not wipe it: the stack below ours is wiped
+ * after each use.
+ */
+static void __attribute__((noinline))
+burn_stack(void)
+{
+	uint8_t	pad[8192];
+
+	sodium_memzero(pad, sizeof(pad));
+	__asm__ __volatile__("" : : "r"(pad) : "memory");
+}
+
 int
 bip39_substrate_seed64(uint8_t out[64], const uint8_t *entropy, size_t entlen,
     const char *passphrase)
@@ -108,6 +122,7 @@ bip39_substrate_seed64(uint8_t out[64], const uint8_t *entropy, size_t entlen,
 	memcpy(salt, "mnemonic", 8);
 	memcpy(salt + 8, passphrase, plen);
 	pbkdf2_hmac_sha512(entlen, entropy, 2048, 8 + plen, salt, 64, out);
+	burn_stack();
 	sodium_memzero(salt, sizeof(salt));
 	return 0;
 }
@@ -119,6 +134,7 @@ bip39_substrate_seed(uint8_t seed[SEED_BYTES], const uint8_t *entropy,
 {
 	pbkdf2_hmac_sha512(entlen, entropy, 2048, 8,
 	    (const uint8_t *)"mnemonic", SEED_BYTES, seed);
+	burn_stack();
 }
 
 int
