@@ -46,6 +46,49 @@ get_empty(const struct ipc_msg *m, uint32_t type)
 	return m->hdr.type == type && m->datalen == 0 ? 0 : -1;
 }
 
+/* One u32: the layout of SET_TWIN and JWT. */
+static int
+put_u32(struct ipc_chan *c, uint32_t type, uint32_t id, uint32_t v)
+{
+	struct ipc_buf	*b = ipc_create(type, id, 4);
+
+	ipc_put_u32(b, v);
+	return ipc_close(c, b);
+}
+
+static int
+get_u32(const struct ipc_msg *m, uint32_t type, uint32_t *v)
+{
+	struct ipc_rd	rd;
+
+	if (start(&rd, m, type) == -1 || ipc_get_u32(&rd, v) == -1)
+		return -1;
+	return ipc_get_end(&rd);
+}
+
+/* One bytes field of at most max: the layout of most replies. */
+static int
+put_one(struct ipc_chan *c, uint32_t type, uint32_t id, const void *p,
+    size_t len, size_t max)
+{
+	struct ipc_buf	*b = ipc_create(type, id, len + 4);
+
+	put_bytes(b, p, len, max);
+	return ipc_close(c, b);
+}
+
+static int
+get_one(const struct ipc_msg *m, uint32_t type, const uint8_t **p,
+    size_t *len, size_t max)
+{
+	struct ipc_rd	rd;
+
+	if (start(&rd, m, type) == -1 ||
+	    ipc_get_bytes(&rd, p, len, max) == -1)
+		return -1;
+	return ipc_get_end(&rd);
+}
+
 int
 keyd_config_put(struct ipc_chan *c, const struct keyd_config *k)
 {
@@ -135,21 +178,13 @@ int
 keyd_set_twin_put(struct ipc_chan *c, uint32_t id,
     const struct keyd_set_twin *s)
 {
-	struct ipc_buf	*b = ipc_create(IPC_KEYD_SET_TWIN, id, 4);
-
-	ipc_put_u32(b, s->twin);
-	return ipc_close(c, b);
+	return put_u32(c, IPC_KEYD_SET_TWIN, id, s->twin);
 }
 
 int
 keyd_set_twin_get(const struct ipc_msg *m, struct keyd_set_twin *s)
 {
-	struct ipc_rd	rd;
-
-	if (start(&rd, m, IPC_KEYD_SET_TWIN) == -1 ||
-	    ipc_get_u32(&rd, &s->twin) == -1)
-		return -1;
-	return ipc_get_end(&rd);
+	return get_u32(m, IPC_KEYD_SET_TWIN, &s->twin);
 }
 
 int
@@ -167,42 +202,36 @@ keyd_set_twin_rep_get(const struct ipc_msg *m)
 int
 keyd_sign_put(struct ipc_chan *c, uint32_t id, const struct keyd_sign *s)
 {
-	struct ipc_buf	*b = ipc_create(IPC_KEYD_SIGN_ENVELOPE, id, s->len + 4);
-
-	put_bytes(b, s->env, s->len, ENVELOPE_MAX);
-	return ipc_close(c, b);
+	return put_one(c, IPC_KEYD_SIGN_ENVELOPE, id, s->env, s->len,
+	    ENVELOPE_MAX);
 }
 
 int
 keyd_sign_get(const struct ipc_msg *m, struct keyd_sign *s)
 {
-	struct ipc_rd	rd;
-
-	if (start(&rd, m, IPC_KEYD_SIGN_ENVELOPE) == -1 ||
-	    ipc_get_bytes(&rd, &s->env, &s->len, ENVELOPE_MAX) == -1)
-		return -1;
-	return ipc_get_end(&rd);
+	return get_one(m, IPC_KEYD_SIGN_ENVELOPE, &s->env, &s->len,
+	    ENVELOPE_MAX);
 }
 
 int
 keyd_signature_put(struct ipc_chan *c, uint32_t id,
     const struct keyd_signature *s)
 {
-	struct ipc_buf	*b = ipc_create(IPC_KEYD_SIGN_ENVELOPE, id, 72);
-
-	ipc_put_bytes(b, s->sig, sizeof(s->sig));
-	return ipc_close(c, b);
+	return put_one(c, IPC_KEYD_SIGN_ENVELOPE, id, s->sig, sizeof(s->sig),
+	    sizeof(s->sig));
 }
 
 int
 keyd_signature_get(const struct ipc_msg *m, struct keyd_signature *s)
 {
-	struct ipc_rd	rd;
+	const uint8_t	*p;
+	size_t		 n;
 
-	if (start(&rd, m, IPC_KEYD_SIGN_ENVELOPE) == -1 ||
-	    get_fixed(&rd, s->sig, sizeof(s->sig)) == -1)
+	if (get_one(m, IPC_KEYD_SIGN_ENVELOPE, &p, &n, sizeof(s->sig)) == -1 ||
+	    n != sizeof(s->sig))
 		return -1;
-	return ipc_get_end(&rd);
+	memcpy(s->sig, p, n);
+	return 0;
 }
 
 static int
@@ -241,68 +270,50 @@ int
 keyd_crypted_put(struct ipc_chan *c, uint32_t id,
     const struct keyd_crypted *k)
 {
-	struct ipc_buf	*b = ipc_create(k->type, id, k->len + 4);
-
-	if (b != NULL && !crypt_type(k->type))
-		b->err = EINVAL;
-	put_bytes(b, k->data, k->len, KEYD_CRYPT_MAX);
-	return ipc_close(c, b);
+	if (!crypt_type(k->type)) {
+		errno = EINVAL;
+		return -1;
+	}
+	return put_one(c, k->type, id, k->data, k->len, KEYD_CRYPT_MAX);
 }
 
 int
 keyd_crypted_get(const struct ipc_msg *m, struct keyd_crypted *k)
 {
-	struct ipc_rd	rd;
-
 	k->type = m->hdr.type;
-	ipc_rd_init(&rd, m);
-	if (!crypt_type(k->type) ||
-	    ipc_get_bytes(&rd, &k->data, &k->len, KEYD_CRYPT_MAX) == -1)
+	if (!crypt_type(k->type))
 		return -1;
-	return ipc_get_end(&rd);
+	return get_one(m, k->type, &k->data, &k->len, KEYD_CRYPT_MAX);
 }
 
 int
 keyd_jwt_put(struct ipc_chan *c, uint32_t id, const struct keyd_jwt *j)
 {
-	struct ipc_buf	*b = ipc_create(IPC_KEYD_JWT, id, 4);
-
-	ipc_put_u32(b, j->ttl);
-	return ipc_close(c, b);
+	return put_u32(c, IPC_KEYD_JWT, id, j->ttl);
 }
 
 int
 keyd_jwt_get(const struct ipc_msg *m, struct keyd_jwt *j)
 {
-	struct ipc_rd	rd;
-
-	if (start(&rd, m, IPC_KEYD_JWT) == -1 ||
-	    ipc_get_u32(&rd, &j->ttl) == -1)
-		return -1;
-	return ipc_get_end(&rd);
+	return get_u32(m, IPC_KEYD_JWT, &j->ttl);
 }
 
 int
 keyd_token_put(struct ipc_chan *c, uint32_t id, const struct keyd_token *t)
 {
-	struct ipc_buf	*b = ipc_create(IPC_KEYD_JWT, id, t->len + 4);
-
-	put_bytes(b, t->tok, t->len, JWT_MAX - 1);
-	return ipc_close(c, b);
+	return put_one(c, IPC_KEYD_JWT, id, t->tok, t->len, JWT_MAX - 1);
 }
 
 int
 keyd_token_get(const struct ipc_msg *m, struct keyd_token *t)
 {
-	struct ipc_rd	 rd;
 	const uint8_t	*p;
 
-	if (start(&rd, m, IPC_KEYD_JWT) == -1 ||
-	    ipc_get_bytes(&rd, &p, &t->len, JWT_MAX - 1) == -1 ||
+	if (get_one(m, IPC_KEYD_JWT, &p, &t->len, JWT_MAX - 1) == -1 ||
 	    memchr(p, '\0', t->len) != NULL)
 		return -1;
 	t->tok = (const char *)p;
-	return ipc_get_end(&rd);
+	return 0;
 }
 
 int
@@ -341,22 +352,15 @@ int
 keyd_extrinsic_put(struct ipc_chan *c, uint32_t id,
     const struct keyd_extrinsic *x)
 {
-	struct ipc_buf	*b;
-
-	b = ipc_create(IPC_KEYD_SIGN_UPDATE_TWIN_MORTAL, id, x->len + 4);
-	put_bytes(b, x->ext, x->len, KEYD_EXTRINSIC_MAX);
-	return ipc_close(c, b);
+	return put_one(c, IPC_KEYD_SIGN_UPDATE_TWIN_MORTAL, id, x->ext, x->len,
+	    KEYD_EXTRINSIC_MAX);
 }
 
 int
 keyd_extrinsic_get(const struct ipc_msg *m, struct keyd_extrinsic *x)
 {
-	struct ipc_rd	rd;
-
-	if (start(&rd, m, IPC_KEYD_SIGN_UPDATE_TWIN_MORTAL) == -1 ||
-	    ipc_get_bytes(&rd, &x->ext, &x->len, KEYD_EXTRINSIC_MAX) == -1)
-		return -1;
-	return ipc_get_end(&rd);
+	return get_one(m, IPC_KEYD_SIGN_UPDATE_TWIN_MORTAL, &x->ext, &x->len,
+	    KEYD_EXTRINSIC_MAX);
 }
 
 int
