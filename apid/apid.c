@@ -287,11 +287,12 @@ static const struct proc_handler from_netd[] = {
 static void
 netd_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
+	struct apid	*a = w->data;
+
 	(void)loop;
 	(void)revents;
 	/* A sibling goes first when the parent stops us all. */
-	if (proc_drain(&((struct apid *)w->data)->netd, "netd", from_netd,
-	    w->data) == 0)
+	if (proc_drain(&a->netd, "netd", from_netd, a) == 0)
 		proc_sibling_gone("netd");
 }
 
