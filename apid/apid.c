@@ -6,11 +6,6 @@
  */
 #include <sys/types.h>
 
-#include <errno.h>
-#include <fcntl.h>
-#include <getopt.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,77 +15,22 @@
 
 #include "apid.h"
 #include "ipc_apid.h"
+#include "ipc_peer.h"
 #include "ipc_types.h"
 #include "log.h"
 #include "privdrop.h"
+#include "proc.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-const char	*__asan_default_options(void);
-
-/* LeakSanitizer traces the process at exit, which the filter forbids. */
-const char *
-__asan_default_options(void)
+/*
+ * redis answers and the journal is read: what the parent waits for, with
+ * netd's word, before it tells the service manager we are up.
+ */
+void
+apid_tell_ready(struct apid *a)
 {
-	return "detect_leaks=0";
-}
-#endif
-
-struct apid_config {
-	char		url[REDISURL_MAX + 1];
-	char		user[256];
-	uint32_t	verbose;
-};
-
-/* Only what a packager or an operator asks of any program. */
-static const struct option longopts[] = {
-	{ "help",	no_argument,	NULL, 'h' },
-	{ "version",	no_argument,	NULL, 'V' },
-	{ NULL,		0,		NULL, 0 }
-};
-
-static _Noreturn void
-usage(int code)
-{
-	fprintf(code == 0 ? stdout : stderr,
-	    "usage: rmb-apid [-hVv]\n"
-	    "  -v             log more; rmb-peer passes one for each -d\n"
-	    "  -h, --help     print this help and exit\n"
-	    "  -V, --version  print the version and exit\n"
-	    "rmb-apid is started by rmb-peer(8), which passes its channels; "
-	    "see rmb-apid(8).\n");
-	exit(code);
-}
-
-/* Waits for the one configuration frame; anything else is fatal. */
-static void
-read_config(struct ipc_chan *ib, struct apid_config *c)
-{
-	struct pollfd	pfd;
-	struct ipc_msg	imsg;
-	struct ipc_rd	rd;
-	ssize_t		n;
-	int		got;
-
-	while ((got = ipc_next(ib, &imsg)) == 0) {
-		pfd.fd = ib->fd;
-		pfd.events = POLLIN;
-		if (poll(&pfd, 1, -1) == -1 && errno != EINTR)
-			fatal("poll");
-		if ((n = ipc_read(ib)) == -1 && errno != EINTR &&
-		    errno != EAGAIN)
-			fatal("reading the configuration");
-		if (n == 0)
-			fatalx("the parent closed before sending the "
-			    "configuration");
-	}
-	if (got == -1 || imsg.hdr.type != IPC_APID_CONFIG)
-		fatalx("expected the configuration from the parent, got "
-		    "type %u size %u", imsg.hdr.type, imsg.hdr.len);
-	ipc_rd_init(&rd, &imsg);
-	if (ipc_get_str(&rd, c->url, sizeof(c->url)) == -1 ||
-	    ipc_get_str(&rd, c->user, sizeof(c->user)) == -1 ||
-	    ipc_get_u32(&rd, &c->verbose) == -1 || ipc_get_end(&rd) != 0)
-		fatalx("malformed configuration (size %u)", imsg.hdr.len);
+	if (peer_ready_put(&a->parent, &(struct peer_ready){ 0 }) == -1 ||
+	    ipc_flush(&a->parent) == -1)
+		log_warn("telling the parent we are ready");
 }
 
 void
@@ -140,8 +80,9 @@ copy_opt(struct msgjson_opt *o, struct ipc_apid_str s)
 
 /* The JSON is written at once: its payload is read from the frame. */
 static int
-in_request(struct apid *a, const struct ipc_msg *imsg)
+in_request(void *arg, const struct ipc_msg *imsg)
 {
+	struct apid			*a = arg;
 	struct ipc_apid_in_request	 in;
 	struct msg_in_req		*m;
 
@@ -170,8 +111,9 @@ in_request(struct apid *a, const struct ipc_msg *imsg)
 
 /* The response waits for its backlog: its payload is copied, once. */
 static int
-in_response(struct apid *a, const struct ipc_msg *imsg)
+in_response(void *arg, const struct ipc_msg *imsg)
 {
+	struct apid			*a = arg;
 	struct ipc_apid_in_response	 in;
 	struct msg_in_resp		*m;
 	char				 uid[IPC_APID_STR_MAX + 1];
@@ -204,8 +146,9 @@ in_response(struct apid *a, const struct ipc_msg *imsg)
 }
 
 static int
-send_failed(struct apid *a, const struct ipc_msg *imsg)
+send_failed(void *arg, const struct ipc_msg *imsg)
 {
+	struct apid			*a = arg;
 	struct ipc_apid_send_failed	 f;
 	struct msg_in_resp		*m;
 	char				 uid[IPC_APID_STR_MAX + 1];
@@ -226,87 +169,58 @@ send_failed(struct apid *a, const struct ipc_msg *imsg)
 }
 
 static int
-dispatch(struct apid *a, const struct ipc_msg *imsg)
+credit(void *arg, const struct ipc_msg *imsg)
 {
-	struct ipc_netd_credit	c;
+	struct apid		*a = arg;
+	struct ipc_netd_credit	 c;
+
+	if (ipc_get_netd_credit(imsg, &c) == -1)
+		return -1;
+	a->credit += c.n;
+	apid_pump(a);
+	return 0;
+}
+
+static int
+sent(void *arg, const struct ipc_msg *imsg)
+{
 	struct ipc_apid_sent	s;
 
-	switch (imsg->hdr.type) {
-	case IPC_NETD_CREDIT:
-		if (ipc_get_netd_credit(imsg, &c) == -1)
-			return -1;
-		a->credit += c.n;
-		apid_pump(a);
-		return 0;
-	case IPC_APID_SENT:
-		if (ipc_get_apid_sent(imsg, &s) == -1)
-			return -1;
-		return apid_sent(a, s.id);
-	case IPC_APID_IN_REQUEST:
-		return in_request(a, imsg);
-	case IPC_APID_IN_RESPONSE:
-		return in_response(a, imsg);
-	case IPC_APID_SEND_FAILED:
-		return send_failed(a, imsg);
-	}
-	return -1;
+	if (ipc_get_apid_sent(imsg, &s) == -1)
+		return -1;
+	return apid_sent(arg, s.id);
 }
+
+static const struct proc_handler from_netd[] = {
+	PROC_HANDLER(IPC_NETD_CREDIT, credit),
+	PROC_HANDLER(IPC_APID_SENT, sent),
+	PROC_HANDLER(IPC_APID_IN_REQUEST, in_request),
+	PROC_HANDLER(IPC_APID_IN_RESPONSE, in_response),
+	PROC_HANDLER(IPC_APID_SEND_FAILED, send_failed),
+	PROC_END
+};
 
 static void
 netd_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct apid	*a = w->data;
-	struct ipc_msg	 imsg;
-	ssize_t		 n;
-	int		 rc;
 
 	(void)loop;
 	(void)revents;
-	if ((n = ipc_read(&a->netd)) == -1) {
-		if (errno == EAGAIN || errno == EINTR)
-			return;
-		fatal("reading from netd");
-	}
-	if (n == 0) {
-		/* A sibling goes first when the parent stops us all. */
-		if (ipc_peer_gone(PARENT_FILENO, 500)) {
-			log_debug("the parent is gone");
-			exit(0);
-		}
-		fatalx("netd closed its channel");
-	}
-	while ((rc = ipc_next(&a->netd, &imsg)) == 1)
-		if (dispatch(a, &imsg) != 0)
-			fatalx("bad message from netd: type %u (%s) size %u",
-			    imsg.hdr.type, ipc_type_name(imsg.hdr.type),
-			    imsg.hdr.len);
-	if (rc == -1)
-		fatalx("malformed frame from netd");
+	/* A sibling goes first when the parent stops us all. */
+	if (proc_drain(&a->netd, "netd", from_netd, a) == 0)
+		proc_sibling_gone("netd");
 }
 
 static void
 parent_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct apid	*a = w->data;
-	ssize_t		 n;
 
 	(void)loop;
 	(void)revents;
-	if ((n = ipc_read(&a->parent)) == -1) {
-		if (errno == EAGAIN || errno == EINTR)
-			return;
-		/* A parent that ended before reading our ready message. */
-		if (errno == ECONNRESET)
-			n = 0;
-		else
-			fatal("reading from the parent");
-	}
-	/* The parent only ever closes: that is our cue to go. */
-	if (n == 0) {
-		log_debug("the parent is gone");
+	if (proc_parent_gone(&a->parent))
 		exit(0);
-	}
-	fatalx("unexpected data from the parent (size %zd)", n);
 }
 
 int
@@ -314,34 +228,10 @@ main(int argc, char *argv[])
 {
 	struct apid_config	 cfg;
 	struct apid		*a;
+	struct ipc_msg		 m;
 	char			 why[256];
-	int			 ch, verbose = 0;
 
-	/* Before the channels are looked for: -h and -V need none. */
-	while ((ch = getopt_long(argc, argv, "hVv", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'v':
-			verbose++;
-			break;
-		case 'h':
-			usage(0);
-		case 'V':
-			printf("rmb-apid %s\n", PACKAGE_VERSION);
-			exit(0);
-		default:
-			usage(2);
-		}
-	}
-	if (optind != argc)
-		usage(2);
-	log_init(1, verbose);
-	log_procinit("rmb-apid");
-
-	if (fcntl(PARENT_FILENO, F_GETFD) == -1 ||
-	    fcntl(SIBLING_FILENO, F_GETFD) == -1)
-		fatalx("started without its channels; rmb-peer starts it");
-	/* A closed socket is an error to handle, not a signal to die of. */
-	signal(SIGPIPE, SIG_IGN);
+	proc_start("rmb-apid", 2, argc, argv);
 	if (sodium_init() < 0)
 		fatalx("libsodium failed to initialise");
 	if ((a = calloc(1, sizeof(*a))) == NULL)
@@ -350,15 +240,14 @@ main(int argc, char *argv[])
 	if (ipc_init(&a->parent, PARENT_FILENO) != 0 ||
 	    ipc_init(&a->netd, SIBLING_FILENO) != 0)
 		fatal("ipc_init");
-	memset(&cfg, 0, sizeof(cfg));
-	read_config(&a->parent, &cfg);
-	if ((int)cfg.verbose > verbose)
-		log_setverbose((int)cfg.verbose);
-	if (redis_url_parse(&a->url, cfg.url, why, sizeof(why)) == -1)
+	proc_config(&a->parent, IPC_APID_CONFIG, &m);
+	if (apid_config_get(&m, &cfg) == -1)
+		fatalx("malformed configuration (size %u)", m.hdr.len);
+	if (redis_url_parse(&a->url, cfg.redis, why, sizeof(why)) == -1)
 		fatalx("redis URL: %s", why);
-	if (fcntl(a->parent.fd, F_SETFL, O_NONBLOCK) == -1 ||
-	    fcntl(a->netd.fd, F_SETFL, O_NONBLOCK) == -1)
-		fatal("fcntl");
+	if (proc_nonblock(a->parent.fd) == -1 ||
+	    proc_nonblock(a->netd.fd) == -1)
+		fatal("O_NONBLOCK");
 
 	if ((a->loop = ev_default_loop(EVFLAG_AUTO)) == NULL)
 		fatalx("cannot create the event loop");

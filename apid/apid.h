@@ -120,6 +120,8 @@ struct apid {
 
 /* apid.c */
 void	apid_netd_send(struct apid *, struct ipc_buf *);
+/* Sends IPC_PEER_READY to the parent, once redis answers. */
+void	apid_tell_ready(struct apid *);
 
 /* apid_redis.c */
 void	apid_redis_init(struct apid *);

@@ -1315,21 +1315,13 @@ sweep_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 static void
 recovered(struct apid *a)
 {
-	uint32_t	none = 0;
-
 	if (--a->recovering > 0)
 		return;
 	a->recovered = 1;
 	log_debug("journal read");
-	/*
-	 * redis answers and the journal is read: the parent waits for this,
-	 * with netd's word, before it tells the service manager we are up.
-	 */
 	if (!a->ready) {
 		a->ready = 1;
-		if (ipc_compose(&a->parent, IPC_PEER_READY, 0, &none,
-		    sizeof(none)) == -1 || ipc_flush(&a->parent) == -1)
-			log_warn("telling the parent we are ready");
+		apid_tell_ready(a);
 	}
 	apid_pump(a);
 }

@@ -12,17 +12,11 @@
 
 #include "e2e.h"
 #include "identity.h"
-#include "ipc.h"
+#include "ipc_keyd.h"
+#include "proc.h"
 #include "tfchain.h"
 
-#define KEYD_JWT_TTL_MAX	3600	/* longest token keyd makes, seconds */
-#define KEYD_DOMAINS_MAX	8	/* relay domains in the configuration */
-#define KEYD_DOMAIN_MAX		253	/* one DNS name */
 #define KEYD_LRU_SIZE		64	/* cached ECDH keys */
-
-/* Error codes of IPC_KEYD_ERROR, as the envelope error codes use them. */
-#define KEYD_ERR_CRYPTO		106
-#define KEYD_ERR_OTHER		500
 
 struct keyd_lru_entry {
 	uint8_t		pk[E2E_PK_MAX_BYTES];
@@ -40,6 +34,7 @@ struct keyd_secrets {
 
 struct keyd {
 	struct keyd_secrets	*s;
+	struct ipc_chan		*out;		/* netd's: the replies */
 	uint64_t		 clock;		/* LRU ticks */
 	uint32_t		 twin;		/* 0 until netd sets it */
 	uint8_t			 pallet;
@@ -48,12 +43,11 @@ struct keyd {
 	uint8_t			*scratch;	/* IPC_MAX bytes */
 };
 
-/* keyd_verbs.c */
+/* keyd_verbs.c: the verbs by request type, for proc_drain(). */
+extern const struct proc_handler keyd_verbs[];
 int	keyd_init(struct keyd *);
-void	keyd_free(struct keyd *);
 int	keyd_set_secret(struct keyd *, enum key_type, const char *secret,
 	    size_t len, const char **err);
-int	keyd_dispatch(struct keyd *, const struct ipc_msg *, struct ipc_chan *);
 
 /* keyd_sandbox.c */
 void	keyd_jail(const char *dir, const char *user);

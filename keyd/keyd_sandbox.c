@@ -17,20 +17,6 @@
 #include "privdrop.h"
 #include "sandbox.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-/*
- * ASan builds (tests only): LeakSanitizer checks at exit by tracing the
- * process, which the filter rightly forbids, so it is off in keyd.
- */
-const char	*__asan_default_options(void);
-
-const char *
-__asan_default_options(void)
-{
-	return "detect_leaks=0";
-}
-#endif
-
 void
 keyd_jail(const char *dir, const char *user)
 {

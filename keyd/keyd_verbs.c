@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * The verbs of rmb-keyd.  Each request is parsed completely (every field,
- * then nothing left over) before anything is computed; a request that is
+ * The verbs of rmb-keyd.  Each request is decoded completely by its codec
+ * (proto/ipc_keyd.h) before anything is computed; a request that is
  * malformed is a broken sibling and ends keyd, one that is well formed but
  * refused gets an IPC_KEYD_ERROR reply and keyd goes on.
  */
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -13,7 +14,6 @@
 #include "bip39.h"
 #include "envelope.h"
 #include "extrinsic.h"
-#include "ipc_types.h"
 #include "jwt.h"
 #include "keyd.h"
 
@@ -28,15 +28,6 @@ keyd_init(struct keyd *k)
 		return -1;
 	sodium_memzero(k->s, sizeof(*k->s));
 	return 0;
-}
-
-void
-keyd_free(struct keyd *k)
-{
-	sodium_free(k->s);
-	sodium_free(k->scratch);
-	k->s = NULL;
-	k->scratch = NULL;
 }
 
 int
@@ -58,79 +49,66 @@ keyd_set_secret(struct keyd *k, enum key_type type, const char *secret,
 	return rc;
 }
 
-/* ipc_close() fails, and frees, a frame whose adds failed: one check. */
 static int
-refuse(struct ipc_chan *out, uint32_t id, uint32_t code, const char *msg)
+refuse(struct keyd *k, const struct ipc_msg *req, uint32_t code,
+    const char *msg)
 {
-	struct ipc_buf	*b = ipc_create(IPC_KEYD_ERROR, id, 64);
+	struct keyd_error	e;
 
-	ipc_put_u32(b, code);
-	ipc_put_str(b, msg);
-	return ipc_close(out, b);
-}
-
-/* A reply of one bytes field. */
-static int
-reply_bytes(struct ipc_chan *out, const struct ipc_msg *req, const void *p,
-    size_t len)
-{
-	struct ipc_buf	*b = ipc_create(req->hdr.type, req->hdr.id, len + 8);
-
-	ipc_put_bytes(b, p, len);
-	return ipc_close(out, b);
+	e.code = code;
+	snprintf(e.msg, sizeof(e.msg), "%s", msg);
+	return keyd_error_put(k->out, req->hdr.id, &e);
 }
 
 static int
-verb_identity(struct keyd *k, struct ipc_rd *rd, const struct ipc_msg *req,
-    struct ipc_chan *out)
+verb_identity(void *arg, const struct ipc_msg *req)
 {
-	struct ipc_buf	*b;
+	struct keyd		*k = arg;
+	struct keyd_identity	 r;
 
-	if (ipc_get_end(rd) != 0)
+	if (keyd_identity_req_get(req) == -1)
 		return -1;
-	b = ipc_create(req->hdr.type, req->hdr.id, 96);
-	ipc_put_u32(b, k->s->id.type);
-	ipc_put_bytes(b, k->s->id.account, ACCOUNT_BYTES);
-	ipc_put_bytes(b, k->s->e2e.pk, E2E_PK_BYTES);
-	return ipc_close(out, b);
+	r.key_type = k->s->id.type;
+	memcpy(r.account, k->s->id.account, sizeof(r.account));
+	memcpy(r.pk, k->s->e2e.pk, sizeof(r.pk));
+	return keyd_identity_put(k->out, req->hdr.id, &r);
 }
 
 static int
-verb_set_twin(struct keyd *k, struct ipc_rd *rd, const struct ipc_msg *req,
-    struct ipc_chan *out)
+verb_set_twin(void *arg, const struct ipc_msg *req)
 {
-	uint32_t	twin;
+	struct keyd		*k = arg;
+	struct keyd_set_twin	 s;
 
-	if (ipc_get_u32(rd, &twin) == -1 || ipc_get_end(rd) != 0)
+	if (keyd_set_twin_get(req, &s) == -1)
 		return -1;
-	if (twin == 0)
-		return refuse(out, req->hdr.id, KEYD_ERR_OTHER,
+	if (s.twin == 0)
+		return refuse(k, req, KEYD_ERR_OTHER,
 		    "twin id 0 is not a twin");
-	if (k->twin != 0 && k->twin != twin)
-		return refuse(out, req->hdr.id, KEYD_ERR_OTHER,
+	if (k->twin != 0 && k->twin != s.twin)
+		return refuse(k, req, KEYD_ERR_OTHER,
 		    "the twin id is already set and cannot change");
-	k->twin = twin;
-	return ipc_compose(out, req->hdr.type, req->hdr.id, NULL, 0);
+	k->twin = s.twin;
+	return keyd_set_twin_rep_put(k->out, req->hdr.id);
 }
 
 static int
-verb_sign_envelope(struct keyd *k, struct ipc_rd *rd,
-    const struct ipc_msg *req, struct ipc_chan *out)
+verb_sign_envelope(void *arg, const struct ipc_msg *req)
 {
-	const uint8_t	*p;
-	const char	*why = NULL;
-	Envelope	*e;
-	uint8_t		 digest[CHALLENGE_BYTES], sig[SIG65_BYTES];
-	size_t		 len;
+	struct keyd		*k = arg;
+	struct keyd_sign	 s;
+	struct keyd_signature	 r;
+	const char		*why = NULL;
+	Envelope		*e;
+	uint8_t			 digest[CHALLENGE_BYTES];
 
-	if (ipc_get_bytes(rd, &p, &len, ENVELOPE_MAX) == -1 ||
-	    ipc_get_end(rd) != 0)
+	if (keyd_sign_get(req, &s) == -1)
 		return -1;
 	if (k->twin == 0)
-		return refuse(out, req->hdr.id, KEYD_ERR_OTHER,
+		return refuse(k, req, KEYD_ERR_OTHER,
 		    "the twin id is not set yet");
-	if ((e = envelope_unpack(p, len)) == NULL)
-		return refuse(out, req->hdr.id, KEYD_ERR_OTHER,
+	if ((e = envelope_unpack(s.env, s.len)) == NULL)
+		return refuse(k, req, KEYD_ERR_OTHER,
 		    "the envelope does not decode");
 	if (e->opt_signature_case == ENVELOPE__OPT_SIGNATURE_SIGNATURE)
 		why = "the envelope is already signed";
@@ -143,11 +121,10 @@ verb_sign_envelope(struct keyd *k, struct ipc_rd *rd,
 		envelope_challenge(e, digest);
 	envelope__free_unpacked(e, NULL);
 	if (why != NULL)
-		return refuse(out, req->hdr.id, KEYD_ERR_OTHER, why);
-	if (identity_sign(&k->s->id, sig, digest, sizeof(digest)) != 0)
-		return refuse(out, req->hdr.id, KEYD_ERR_OTHER,
-		    "signing failed");
-	return reply_bytes(out, req, sig, sizeof(sig));
+		return refuse(k, req, KEYD_ERR_OTHER, why);
+	if (identity_sign(&k->s->id, r.sig, digest, sizeof(digest)) != 0)
+		return refuse(k, req, KEYD_ERR_OTHER, "signing failed");
+	return keyd_signature_put(k->out, req->hdr.id, &r);
 }
 
 /*
@@ -155,32 +132,33 @@ verb_sign_envelope(struct keyd *k, struct ipc_rd *rd,
  * into the future nor tie it to a session.
  */
 static int
-verb_jwt(struct keyd *k, struct ipc_rd *rd, const struct ipc_msg *req,
-    struct ipc_chan *out)
+verb_jwt(void *arg, const struct ipc_msg *req)
 {
-	struct timespec	 now;
-	char		 tok[JWT_MAX];
-	uint64_t	 iat;
-	uint32_t	 ttl;
-	int		 n;
+	struct keyd		*k = arg;
+	struct keyd_jwt		 j;
+	struct timespec		 now;
+	char			 tok[JWT_MAX];
+	uint64_t		 iat;
+	int			 n;
 
-	if (ipc_get_u32(rd, &ttl) == -1 || ipc_get_end(rd) != 0)
+	if (keyd_jwt_get(req, &j) == -1)
 		return -1;
 	if (k->twin == 0)
-		return refuse(out, req->hdr.id, KEYD_ERR_OTHER,
+		return refuse(k, req, KEYD_ERR_OTHER,
 		    "the twin id is not set yet");
-	if (ttl == 0 || ttl > KEYD_JWT_TTL_MAX)
-		return refuse(out, req->hdr.id, KEYD_ERR_OTHER,
+	if (j.ttl == 0 || j.ttl > KEYD_JWT_TTL_MAX)
+		return refuse(k, req, KEYD_ERR_OTHER,
 		    "the token lifetime must be 1 to 3600 seconds");
 	if (clock_gettime(CLOCK_REALTIME, &now) == -1 || now.tv_sec <= 0)
-		return refuse(out, req->hdr.id, KEYD_ERR_OTHER,
+		return refuse(k, req, KEYD_ERR_OTHER,
 		    "the clock cannot be read");
 	iat = (uint64_t)now.tv_sec;
 	if ((n = jwt_build(tok, sizeof(tok), &k->s->id, k->twin, NULL, iat,
-	    iat + ttl)) < 0)
-		return refuse(out, req->hdr.id, KEYD_ERR_OTHER,
+	    iat + j.ttl)) < 0)
+		return refuse(k, req, KEYD_ERR_OTHER,
 		    "cannot build the token");
-	return reply_bytes(out, req, tok, (size_t)n);
+	return keyd_token_put(k->out, req->hdr.id,
+	    &(struct keyd_token){ tok, (size_t)n });
 }
 
 /* The shared key with peer_pk, from the cache or a fresh ECDH. */
@@ -202,8 +180,7 @@ shared_key(struct keyd *k, const uint8_t *pk, size_t pklen,
 		if (e->used < victim->used)
 			victim = e;
 	}
-	if (pklen > sizeof(victim->pk) ||
-	    e2e_shared_key(victim->key, &k->s->e2e, pk, pklen) != 0)
+	if (e2e_shared_key(victim->key, &k->s->e2e, pk, pklen) != 0)
 		return -1;
 	memcpy(victim->pk, pk, pklen);
 	victim->pklen = pklen;
@@ -213,28 +190,28 @@ shared_key(struct keyd *k, const uint8_t *pk, size_t pklen,
 }
 
 static int
-verb_seal_open(struct keyd *k, struct ipc_rd *rd, const struct ipc_msg *req,
-    struct ipc_chan *out)
+verb_seal_open(void *arg, const struct ipc_msg *req)
 {
-	const uint8_t	*pk, *in, *key;
-	size_t		 pklen, len, n;
-	int		 rc;
+	struct keyd		*k = arg;
+	struct keyd_crypt	 c;
+	const uint8_t		*key;
+	size_t			 n;
+	int			 rc;
 
-	if (ipc_get_bytes(rd, &pk, &pklen, E2E_PK_MAX_BYTES) == -1 ||
-	    ipc_get_bytes(rd, &in, &len, ENVELOPE_MAX) == -1 ||
-	    ipc_get_end(rd) != 0)
+	if (keyd_crypt_get(req, &c) == -1)
 		return -1;
-	if (shared_key(k, pk, pklen, &key) != 0)
-		return refuse(out, req->hdr.id, KEYD_ERR_CRYPTO,
+	if (shared_key(k, c.pk, c.pklen, &key) != 0)
+		return refuse(k, req, KEYD_ERR_CRYPTO,
 		    "e2e error: malformed public key");
-	if (req->hdr.type == IPC_KEYD_SEAL)
-		rc = e2e_seal(k->scratch, IPC_MAX, &n, key, in, len);
+	if (c.type == IPC_KEYD_SEAL)
+		rc = e2e_seal(k->scratch, IPC_MAX, &n, key, c.data, c.len);
 	else
-		rc = e2e_open(k->scratch, IPC_MAX, &n, key, in, len);
+		rc = e2e_open(k->scratch, IPC_MAX, &n, key, c.data, c.len);
 	if (rc != 0)
-		return refuse(out, req->hdr.id, KEYD_ERR_CRYPTO,
+		return refuse(k, req, KEYD_ERR_CRYPTO,
 		    "e2e error: invalid cipher data");
-	rc = reply_bytes(out, req, k->scratch, n);
+	rc = keyd_crypted_put(k->out, req->hdr.id,
+	    &(struct keyd_crypted){ c.type, k->scratch, n });
 	sodium_memzero(k->scratch, n);
 	return rc;
 }
@@ -244,83 +221,67 @@ verb_seal_open(struct keyd *k, struct ipc_rd *rd, const struct ipc_msg *req,
  * whose hash netd must know, so nothing can be signed for the future.
  */
 static int
-verb_sign_update_twin(struct keyd *k, struct ipc_rd *rd,
-    const struct ipc_msg *req, struct ipc_chan *out)
+verb_update_twin(void *arg, const struct ipc_msg *req)
 {
 	static const uint8_t	 zero[32];
+	struct keyd		*k = arg;
+	struct keyd_update_twin	 u;
 	struct ext_params	 x;
 	struct scale_wr		 w;
-	const uint8_t		*genesis, *hash;
-	uint8_t			 call[2 + 3 + TWIN_RELAY_MAX + 3 + E2E_PK_BYTES];
-	uint8_t			 payload[sizeof(call) + EXT_PAYLOAD_OVERHEAD_MAX];
+	uint8_t			 call[KEYD_CALL_MAX];
+	uint8_t			 payload[KEYD_CALL_MAX +
+				    EXT_PAYLOAD_OVERHEAD_MAX];
 	uint8_t			 tosign[EXT_SIGN_MAX], sig[SIG65_BYTES];
-	uint8_t			 ext[sizeof(call) + EXT_OVERHEAD_MAX];
-	uint64_t		 block;
-	size_t			 calllen, signlen, glen, hlen;
+	uint8_t			 ext[KEYD_EXTRINSIC_MAX];
+	size_t			 calllen, signlen;
 
-	if (ipc_get_u32(rd, &x.nonce) == -1 ||
-	    ipc_get_u32(rd, &x.spec_version) == -1 ||
-	    ipc_get_u32(rd, &x.tx_version) == -1 ||
-	    ipc_get_bytes(rd, &genesis, &glen, sizeof(x.genesis)) == -1 ||
-	    glen != sizeof(x.genesis) || ipc_get_u64(rd, &block) == -1 ||
-	    ipc_get_bytes(rd, &hash, &hlen, sizeof(x.checkpoint)) == -1 ||
-	    hlen != sizeof(x.checkpoint) || ipc_get_end(rd) != 0)
+	if (keyd_update_twin_get(req, &u) == -1)
 		return -1;
 	/* The runtime's hash of a block it does not know: never a real one. */
-	if (memcmp(hash, zero, sizeof(zero)) == 0)
-		return refuse(out, req->hdr.id, KEYD_ERR_OTHER,
+	if (memcmp(u.hash, zero, sizeof(zero)) == 0)
+		return refuse(k, req, KEYD_ERR_OTHER,
 		    "the block hash is all zeros");
-	memcpy(x.genesis, genesis, sizeof(x.genesis));
-	/* Born at block, so the checkpoint is that block's own hash. */
-	x.era = ext_era_mortal(block, EXT_ERA_PERIOD);
-	memcpy(x.checkpoint, hash, sizeof(x.checkpoint));
+	x.nonce = u.nonce;
+	x.spec_version = u.spec_version;
+	x.tx_version = u.tx_version;
+	memcpy(x.genesis, u.genesis, sizeof(x.genesis));
+	/* Born at the block, so the checkpoint is that block's own hash. */
+	x.era = ext_era_mortal(u.block, EXT_ERA_PERIOD);
+	memcpy(x.checkpoint, u.hash, sizeof(x.checkpoint));
 
 	/* The call is ours alone: our relay domains and our own pk. */
 	scale_wr_init(&w, call, sizeof(call));
 	if (tfchain_update_twin_call(&w, k->pallet, k->call,
 	    k->relay[0] != '\0' ? k->relay : NULL, k->s->e2e.pk,
 	    E2E_PK_BYTES) != 0)
-		return refuse(out, req->hdr.id, KEYD_ERR_OTHER,
+		return refuse(k, req, KEYD_ERR_OTHER,
 		    "cannot encode the update_twin call");
 	calllen = w.len;
 	scale_wr_init(&w, payload, sizeof(payload));
 	if (ext_payload(&w, &x, call, calllen) != 0)
-		return refuse(out, req->hdr.id, KEYD_ERR_OTHER,
+		return refuse(k, req, KEYD_ERR_OTHER,
 		    "cannot encode the signed payload");
 	ext_signing_bytes(tosign, &signlen, payload, w.len);
 	if (identity_sign(&k->s->id, sig, tosign, signlen) != 0)
-		return refuse(out, req->hdr.id, KEYD_ERR_OTHER,
-		    "signing failed");
+		return refuse(k, req, KEYD_ERR_OTHER, "signing failed");
 	scale_wr_init(&w, ext, sizeof(ext));
 	if (ext_assemble(&w, &x, k->s->id.account,
 	    k->s->id.type == KEY_ED25519 ? EXT_SIG_ED25519 : EXT_SIG_SR25519,
 	    sig + 1, call, calllen) != 0)
-		return refuse(out, req->hdr.id, KEYD_ERR_OTHER,
+		return refuse(k, req, KEYD_ERR_OTHER,
 		    "cannot encode the extrinsic");
-	return reply_bytes(out, req, ext, w.len);
+	return keyd_extrinsic_put(k->out, req->hdr.id,
+	    &(struct keyd_extrinsic){ ext, w.len });
 }
 
-int
-keyd_dispatch(struct keyd *k, const struct ipc_msg *req, struct ipc_chan *out)
-{
-	struct ipc_rd	rd;
-
-	ipc_rd_init(&rd, req);
-	switch (req->hdr.type) {
-	case IPC_KEYD_IDENTITY:
-		return verb_identity(k, &rd, req, out);
-	case IPC_KEYD_SET_TWIN:
-		return verb_set_twin(k, &rd, req, out);
-	case IPC_KEYD_SIGN_ENVELOPE:
-		return verb_sign_envelope(k, &rd, req, out);
-	case IPC_KEYD_JWT:
-		return verb_jwt(k, &rd, req, out);
-	case IPC_KEYD_SEAL:
-	case IPC_KEYD_OPEN:
-		return verb_seal_open(k, &rd, req, out);
-	case IPC_KEYD_SIGN_UPDATE_TWIN_MORTAL:
-		return verb_sign_update_twin(k, &rd, req, out);
-	default:		/* retired types (203, 206) too */
-		return -1;
-	}
-}
+/* The retired types 203 and 206 are unknown, hence fatal, like any other. */
+const struct proc_handler keyd_verbs[] = {
+	PROC_HANDLER(IPC_KEYD_IDENTITY, verb_identity),
+	PROC_HANDLER(IPC_KEYD_SET_TWIN, verb_set_twin),
+	PROC_HANDLER(IPC_KEYD_SIGN_ENVELOPE, verb_sign_envelope),
+	PROC_HANDLER(IPC_KEYD_SEAL, verb_seal_open),
+	PROC_HANDLER(IPC_KEYD_OPEN, verb_seal_open),
+	PROC_HANDLER(IPC_KEYD_JWT, verb_jwt),
+	PROC_HANDLER(IPC_KEYD_SIGN_UPDATE_TWIN_MORTAL, verb_update_twin),
+	PROC_END
+};

@@ -11,20 +11,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ipc.h"
+#include "ipc_keyd.h"
+#include "relayurl.h"
 #include "tfchain.h"
 
 struct chainrpc;
 struct ev_loop;
 struct twindir;
-
-#define NETD_RELAYS_MAX		4	/* doc/protocol.md §7.1 */
-#define NETD_URL_MAX		1024	/* one relay URL as configured */
-#define NETD_HOST_MAX		253	/* one DNS name */
-#define NETD_PATH_MAX		512	/* the path part of a relay URL */
-#define NETD_SUBSTRATE_MAX	16	/* chain URLs in the configuration */
-#define NETD_USER_MAX		256
-
 
 /* Time rules of doc/protocol.md §5.2 and §5.3, in seconds. */
 #define NETD_DEFAULT_TTL	300
@@ -67,13 +60,6 @@ struct twindir;
 /* The built-in plugin's answer to rmb.version: a JSON string. */
 #define NETD_VERSION_JSON	"\"v" PACKAGE_VERSION "\""
 
-struct netd_url {
-	int	tls;
-	int	port;
-	char	host[NETD_HOST_MAX + 1];	/* without [] for IPv6 */
-	char	path[NETD_PATH_MAX + 1];	/* "/" at least */
-};
-
 /* netd.c */
 uint64_t netd_now(void);			/* wall clock, seconds */
 /* 1 found (t set), 0 no such twin, -1 the source failed. */
@@ -97,16 +83,15 @@ void	netd_flow_update(void);
 typedef void (*netd_keyd_cb)(void *arg, const uint8_t *data, size_t len,
 	    uint32_t code, const char *err);
 void	netd_keyd_init(int fd);
-/* Blocking, before netd_keyd_start(): sends b, waits for its reply. */
-int	netd_keyd_call(struct ipc_buf *b, struct ipc_msg *reply);
-/* A request frame with a fresh id, for netd_keyd_call(). */
-struct ipc_buf *netd_keyd_new(uint32_t type, size_t hint);
 /*
- * netd_keyd_call() for start-up: a refusal, another reply type or a
- * broken channel is fatal.  rd is set to read the reply's fields.
+ * Blocking, for start-up, before netd_keyd_start(): each waits for its
+ * reply, and a refusal or a broken channel is fatal.  The extrinsic
+ * points into the channel's buffer until keyd is read again.
  */
-void	netd_keyd_sync(struct ipc_buf *b, uint32_t type, struct ipc_msg *reply,
-	    struct ipc_rd *rd);
+void	netd_keyd_identity(struct keyd_identity *);
+void	netd_keyd_set_twin(uint32_t twin);
+void	netd_keyd_update_twin(const struct keyd_update_twin *,
+	    struct keyd_extrinsic *);
 /* From here on replies are read on the loop. */
 void	netd_keyd_start(struct ev_loop *);
 /*
@@ -147,12 +132,10 @@ int	netd_twin_current(const struct twin_record *t, const char *const *dom,
 	    size_t n, const uint8_t *pk, size_t pklen);
 
 /* netd_relay.c */
-/* Returns 0, or -1 with *err set to a short static reason. */
-int	netd_url_parse(struct netd_url *, const char *url, const char **err);
 /* Creates the lws context on loop: before the privilege drop. */
 void	netd_relay_init(struct ev_loop *, int verbose);
-/* Adds one relay and starts connecting; url was checked by the parser. */
-void	netd_relay_add(const char *url, const struct netd_url *);
+/* Adds one relay and starts connecting; u is what relayurl_parse() gave. */
+void	netd_relay_add(const char *url, const struct relay_url *u);
 /*
  * Copies the frame to a connected socket's queue, the one that last
  * took a frame first.  Returns 0, or -1 when no socket can take it now.

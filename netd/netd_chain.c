@@ -29,9 +29,6 @@
 #define STALE_RETRIES	3
 #define STALE_DELAY	1.
 
-/* The signed update_twin: a relay field, a pk and the overheads. */
-#define EXTRINSIC_MAX	(2 * 1024 + TWIN_RELAY_MAX)
-
 static struct {
 	struct ev_loop			*loop;
 	const struct netd_chain_conf	*conf;
@@ -187,24 +184,21 @@ submitted(void *arg, const struct jsonrpc_resp *r, const char *err)
 static void
 sign_and_submit(void)
 {
-	struct ipc_msg	 reply;
-	struct ipc_rd	 rd;
-	struct ipc_buf	*b;
-	const uint8_t	*ext;
-	size_t		 len;
-	char		*params;
+	struct keyd_update_twin	 u;
+	struct keyd_extrinsic	 x;
+	const uint8_t		*ext;
+	size_t			 len;
+	char			*params;
 
-	b = netd_keyd_new(IPC_KEYD_SIGN_UPDATE_TWIN_MORTAL, 96);
-	ipc_put_u32(b, ch.nonce);
-	ipc_put_u32(b, ch.spec);
-	ipc_put_u32(b, ch.txv);
-	ipc_put_bytes(b, ch.genesis, sizeof(ch.genesis));
-	ipc_put_u64(b, ch.block);
-	ipc_put_bytes(b, ch.block_hash, sizeof(ch.block_hash));
-	netd_keyd_sync(b, IPC_KEYD_SIGN_UPDATE_TWIN_MORTAL, &reply, &rd);
-	if (ipc_get_bytes(&rd, &ext, &len, EXTRINSIC_MAX) == -1 ||
-	    ipc_get_end(&rd) != 0)
-		fatalx("malformed KEYD_SIGN_UPDATE_TWIN_MORTAL from keyd");
+	u.nonce = ch.nonce;
+	u.spec_version = ch.spec;
+	u.tx_version = ch.txv;
+	memcpy(u.genesis, ch.genesis, sizeof(u.genesis));
+	u.block = ch.block;
+	memcpy(u.hash, ch.block_hash, sizeof(u.hash));
+	netd_keyd_update_twin(&u, &x);
+	ext = x.ext;
+	len = x.len;
 	log_info("keyd signed update_twin of twin %u (%zu bytes), valid from "
 	    "block %llu", ch.twin, len, (unsigned long long)ch.block);
 	if ((params = malloc(2 * len + 8)) == NULL)

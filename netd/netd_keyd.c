@@ -7,23 +7,18 @@
  */
 #include <errno.h>
 #include <poll.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <ev.h>
 
-#include "e2e.h"
-#include "ipc_types.h"
 #include "log.h"
 #include "netd.h"
+#include "proc.h"
 
 /* An id is a slot number in the low bits and a sequence number above. */
 #define SLOT_BITS	10
 #define SLOT_MASK	((1u << SLOT_BITS) - 1)
 _Static_assert(NETD_KEYD_INFLIGHT <= (1u << SLOT_BITS), "slot bits");
-
-/* The longest keyd error message we accept; its replies are short. */
-#define KEYD_ERRMSG_MAX	512
 
 struct pending {
 	uint32_t	 id;		/* 0: free */
@@ -60,78 +55,83 @@ next_id(uint32_t slot)
 	return kd.seq << SLOT_BITS | slot;
 }
 
-struct ipc_buf *
-netd_keyd_new(uint32_t type, size_t hint)
+/* Start-up: the reply to request id of type, which put queued. */
+static void
+wait_reply(uint32_t type, uint32_t id, int put, struct ipc_msg *m)
 {
-	return ipc_create(type, next_id(SLOT_MASK), hint);
-}
+	struct keyd_error	e;
+	struct pollfd		pfd;
+	ssize_t			n;
+	int			rc;
 
-int
-netd_keyd_call(struct ipc_buf *b, struct ipc_msg *reply)
-{
-	struct pollfd	pfd;
-	uint32_t	id;
-	ssize_t		n;
-	int		rc;
-
-	if (b == NULL)
-		return -1;
-	memcpy(&id, b->buf + offsetof(struct ipc_hdr, id), sizeof(id));
-	if (ipc_close(&kd.ib, b) == -1 || ipc_flush(&kd.ib) == -1)
-		return -1;
-	while ((rc = ipc_next(&kd.ib, reply)) == 0) {
+	if (put == -1 || ipc_flush(&kd.ib) == -1)
+		fatal("keyd %s", ipc_type_name(type));
+	while ((rc = ipc_next(&kd.ib, m)) == 0) {
 		pfd.fd = kd.ib.fd;
 		pfd.events = POLLIN;
 		if (poll(&pfd, 1, -1) == -1 && errno != EINTR)
-			return -1;
-		n = ipc_read(&kd.ib);
-		if (n == 0)
+			fatal("poll");
+		if ((n = ipc_read(&kd.ib)) == 0)
 			fatalx("keyd closed its channel");
 		if (n == -1 && errno != EAGAIN && errno != EINTR)
-			return -1;
+			fatal("reading from keyd");
 	}
 	if (rc == -1)
 		fatalx("malformed frame from keyd");
-	if (reply->hdr.id != id)
-		fatalx("keyd answered request %u, not %u", reply->hdr.id, id);
-	return 0;
+	if (m->hdr.id != id)
+		fatalx("keyd answered request %u, not %u", m->hdr.id, id);
+	if (keyd_error_get(m, &e) == 0)
+		fatalx("keyd refused %s: %s", ipc_type_name(type), e.msg);
 }
 
 void
-netd_keyd_sync(struct ipc_buf *b, uint32_t type, struct ipc_msg *reply,
-    struct ipc_rd *rd)
+netd_keyd_identity(struct keyd_identity *r)
 {
-	uint32_t	code;
-	char		msg[KEYD_ERRMSG_MAX];
+	struct ipc_msg	m;
+	uint32_t	id = next_id(SLOT_MASK);
 
-	if (netd_keyd_call(b, reply) == -1)
-		fatal("keyd %s", ipc_type_name(type));
-	ipc_rd_init(rd, reply);
-	if (reply->hdr.type == IPC_KEYD_ERROR) {
-		if (ipc_get_u32(rd, &code) == -1 ||
-		    ipc_get_str(rd, msg, sizeof(msg)) == -1)
-			fatalx("malformed KEYD_ERROR from keyd");
-		fatalx("keyd refused %s: %s", ipc_type_name(type), msg);
-	}
-	if (reply->hdr.type != type)
-		fatalx("keyd answered %s with %s", ipc_type_name(type),
-		    ipc_type_name(reply->hdr.type));
+	wait_reply(IPC_KEYD_IDENTITY, id, keyd_identity_req_put(&kd.ib, id),
+	    &m);
+	if (keyd_identity_get(&m, r) == -1)
+		fatalx("malformed KEYD_IDENTITY from keyd");
 }
 
-/* Takes a free slot for b's reply, queues b.  -1 when none is free. */
-static int
-submit(struct ipc_buf *b, uint32_t type, netd_keyd_cb cb, void *arg)
+void
+netd_keyd_set_twin(uint32_t twin)
+{
+	struct ipc_msg	m;
+	uint32_t	id = next_id(SLOT_MASK);
+
+	wait_reply(IPC_KEYD_SET_TWIN, id, keyd_set_twin_put(&kd.ib, id,
+	    &(struct keyd_set_twin){ twin }), &m);
+	if (keyd_set_twin_rep_get(&m) == -1)
+		fatalx("malformed KEYD_SET_TWIN from keyd");
+}
+
+void
+netd_keyd_update_twin(const struct keyd_update_twin *u,
+    struct keyd_extrinsic *x)
+{
+	struct ipc_msg	m;
+	uint32_t	id = next_id(SLOT_MASK);
+
+	wait_reply(IPC_KEYD_SIGN_UPDATE_TWIN_MORTAL, id,
+	    keyd_update_twin_put(&kd.ib, id, u), &m);
+	if (keyd_extrinsic_get(&m, x) == -1)
+		fatalx("malformed KEYD_SIGN_UPDATE_TWIN_MORTAL from keyd");
+}
+
+/* A free slot, with a fresh id, for a request; NULL when none is free. */
+static struct pending *
+reserve(uint32_t type, netd_keyd_cb cb, void *arg)
 {
 	struct pending	*p;
-	uint32_t	 i, s, id;
+	uint32_t	 i, s;
 
-	if (b == NULL)
-		return -1;
 	if (kd.inflight >= NETD_KEYD_INFLIGHT) {
-		ipc_buf_free(b);
 		log_warnx("keyd: %d requests waiting already",
 		    NETD_KEYD_INFLIGHT);
-		return -1;
+		return NULL;
 	}
 	for (i = 0; i < NETD_KEYD_INFLIGHT; i++) {
 		s = (kd.next_slot + i) % NETD_KEYD_INFLIGHT;
@@ -140,17 +140,24 @@ submit(struct ipc_buf *b, uint32_t type, netd_keyd_cb cb, void *arg)
 	}
 	kd.next_slot = (s + 1) % NETD_KEYD_INFLIGHT;
 	p = &kd.slot[s];
-	id = next_id(s);
-	memcpy(b->buf + offsetof(struct ipc_hdr, id), &id, sizeof(id));
-	if (ipc_close(&kd.ib, b) == -1) {
-		log_warn("keyd: %s request", ipc_type_name(type));
-		return -1;
-	}
-	p->id = id;
+	p->id = next_id(s);
 	p->type = type;
 	p->cb = cb;
 	p->arg = arg;
 	kd.inflight++;
+	return p;
+}
+
+/* put queued p's request, or failed: then p is free again. */
+static int
+queued(struct pending *p, int put)
+{
+	if (put == -1) {
+		log_warn("keyd: %s request", ipc_type_name(p->type));
+		memset(p, 0, sizeof(*p));
+		kd.inflight--;
+		return -1;
+	}
 	update_write();
 	return 0;
 }
@@ -158,39 +165,37 @@ submit(struct ipc_buf *b, uint32_t type, netd_keyd_cb cb, void *arg)
 int
 netd_keyd_sign(const uint8_t *env, size_t len, netd_keyd_cb cb, void *arg)
 {
-	struct ipc_buf	*b;
+	struct pending	*p;
 
-	if (len > ENVELOPE_MAX)
+	if ((p = reserve(IPC_KEYD_SIGN_ENVELOPE, cb, arg)) == NULL)
 		return -1;
-	b = ipc_create(IPC_KEYD_SIGN_ENVELOPE, 0, len + 4);
-	ipc_put_bytes(b, env, len);
-	return submit(b, IPC_KEYD_SIGN_ENVELOPE, cb, arg);
+	return queued(p, keyd_sign_put(&kd.ib, p->id,
+	    &(struct keyd_sign){ env, len }));
 }
 
 /* keyd dates the token by its own clock; we only ask for a lifetime. */
 int
 netd_keyd_jwt(uint32_t ttl, netd_keyd_cb cb, void *arg)
 {
-	struct ipc_buf	*b;
+	struct pending	*p;
 
-	b = ipc_create(IPC_KEYD_JWT, 0, 4);
-	ipc_put_u32(b, ttl);
-	return submit(b, IPC_KEYD_JWT, cb, arg);
+	if ((p = reserve(IPC_KEYD_JWT, cb, arg)) == NULL)
+		return -1;
+	return queued(p, keyd_jwt_put(&kd.ib, p->id,
+	    &(struct keyd_jwt){ ttl }));
 }
 
+/* keyd takes a malformed request for a broken sibling: put refuses it. */
 static int
 crypt_req(uint32_t type, const uint8_t *pk, size_t pklen, const uint8_t *in,
     size_t len, netd_keyd_cb cb, void *arg)
 {
-	struct ipc_buf	*b;
+	struct pending	*p;
 
-	/* keyd takes a malformed request for a broken sibling and exits. */
-	if (pklen > E2E_PK_MAX_BYTES || len > ENVELOPE_MAX)
+	if ((p = reserve(type, cb, arg)) == NULL)
 		return -1;
-	b = ipc_create(type, 0, pklen + len + 8);
-	ipc_put_bytes(b, pk, pklen);
-	ipc_put_bytes(b, in, len);
-	return submit(b, type, cb, arg);
+	return queued(p, keyd_crypt_put(&kd.ib, p->id,
+	    &(struct keyd_crypt){ type, pk, pklen, in, len }));
 }
 
 int
@@ -207,70 +212,93 @@ netd_keyd_open(const uint8_t *pk, size_t pklen, const uint8_t *cipher,
 	return crypt_req(IPC_KEYD_OPEN, pk, pklen, cipher, len, cb, arg);
 }
 
-static void
-dispatch(const struct ipc_msg *imsg)
+/* The request m answers, off its slot; a reply to none is fatal. */
+static struct pending
+take(const struct ipc_msg *m)
 {
-	struct ipc_rd	 rd;
 	struct pending	*p, done;
-	const uint8_t	*data;
-	char		 msg[KEYD_ERRMSG_MAX];
-	size_t		 len;
-	uint32_t	 code;
 
-	p = &kd.slot[imsg->hdr.id & SLOT_MASK];
-	if (imsg->hdr.id == 0 || p->id != imsg->hdr.id)
-		fatalx("keyd answered unknown request %u (%s)", imsg->hdr.id,
-		    ipc_type_name(imsg->hdr.type));
+	p = &kd.slot[m->hdr.id & SLOT_MASK];
+	if (m->hdr.id == 0 || p->id != m->hdr.id)
+		fatalx("keyd answered unknown request %u (%s)", m->hdr.id,
+		    ipc_type_name(m->hdr.type));
 	done = *p;
 	memset(p, 0, sizeof(*p));
 	kd.inflight--;
-	ipc_rd_init(&rd, imsg);
-	if (imsg->hdr.type == IPC_KEYD_ERROR) {
-		if (ipc_get_u32(&rd, &code) == -1 ||
-		    ipc_get_str(&rd, msg, sizeof(msg)) == -1 ||
-		    ipc_get_end(&rd) != 0)
-			fatalx("malformed %s from keyd (size %u)",
-			    ipc_type_name(imsg->hdr.type), imsg->hdr.len);
-		done.cb(done.arg, NULL, 0, code, msg);
-		return;
-	}
-	if (imsg->hdr.type != done.type ||
-	    ipc_get_bytes(&rd, &data, &len, IPC_MAX) == -1 ||
-	    ipc_get_end(&rd) != 0)
-		fatalx("malformed %s from keyd for %s (size %u)",
-		    ipc_type_name(imsg->hdr.type), ipc_type_name(done.type),
-		    imsg->hdr.len);
-	done.cb(done.arg, data, len, 0, NULL);
+	return done;
 }
+
+static int
+on_error(void *arg, const struct ipc_msg *m)
+{
+	struct pending		p = take(m);
+	struct keyd_error	e;
+
+	(void)arg;
+	if (keyd_error_get(m, &e) == -1)
+		return -1;
+	p.cb(p.arg, NULL, 0, e.code, e.msg);
+	return 0;
+}
+
+static int
+on_signature(void *arg, const struct ipc_msg *m)
+{
+	struct pending		p = take(m);
+	struct keyd_signature	s;
+
+	(void)arg;
+	if (p.type != m->hdr.type || keyd_signature_get(m, &s) == -1)
+		return -1;
+	p.cb(p.arg, s.sig, sizeof(s.sig), 0, NULL);
+	return 0;
+}
+
+static int
+on_token(void *arg, const struct ipc_msg *m)
+{
+	struct pending		p = take(m);
+	struct keyd_token	t;
+
+	(void)arg;
+	if (p.type != m->hdr.type || keyd_token_get(m, &t) == -1)
+		return -1;
+	p.cb(p.arg, (const uint8_t *)t.tok, t.len, 0, NULL);
+	return 0;
+}
+
+static int
+on_crypted(void *arg, const struct ipc_msg *m)
+{
+	struct pending		p = take(m);
+	struct keyd_crypted	c;
+
+	(void)arg;
+	if (p.type != m->hdr.type || keyd_crypted_get(m, &c) == -1)
+		return -1;
+	p.cb(p.arg, c.data, c.len, 0, NULL);
+	return 0;
+}
+
+static const struct proc_handler replies[] = {
+	PROC_HANDLER(IPC_KEYD_SIGN_ENVELOPE, on_signature),
+	PROC_HANDLER(IPC_KEYD_JWT, on_token),
+	PROC_HANDLER(IPC_KEYD_SEAL, on_crypted),
+	PROC_HANDLER(IPC_KEYD_OPEN, on_crypted),
+	PROC_HANDLER(IPC_KEYD_ERROR, on_error),
+	PROC_END
+};
 
 static void
 read_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
-	struct ipc_msg	imsg;
-	ssize_t		n;
-	int		rc;
-
 	(void)loop;
 	(void)w;
 	(void)revents;
-	if ((n = ipc_read(&kd.ib)) == -1) {
-		if (errno == EAGAIN || errno == EINTR)
-			return;
-		fatal("reading from keyd");
-	}
-	if (n == 0) {
-		/* keyd goes first when the parent stops us all. */
-		if (ipc_peer_gone(PARENT_FILENO, 500)) {
-			log_debug("the parent is gone");
-			exit(0);
-		}
-		fatalx("keyd closed its channel");
-	}
+	/* keyd goes first when the parent stops us all. */
+	if (proc_drain(&kd.ib, "keyd", replies, NULL) == 0)
+		proc_sibling_gone("keyd");
 	/* A callback may queue more requests: the write watcher follows. */
-	while ((rc = ipc_next(&kd.ib, &imsg)) == 1)
-		dispatch(&imsg);
-	if (rc == -1)
-		fatalx("malformed frame from keyd");
 	update_write();
 }
 

@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include <ev.h>
 #include <libwebsockets.h>
@@ -40,10 +39,10 @@ struct frame {
 };
 
 struct relay {
-	char		 url[NETD_URL_MAX + 1];
-	struct netd_url	 u;
-	char		 hosthdr[NETD_HOST_MAX + 16];
-	char		 path[NETD_PATH_MAX + 1 + JWT_MAX + 1];
+	char		 url[URL_MAX + 1];
+	struct relay_url u;
+	char		 hosthdr[RELAY_DOMAIN_MAX + 16];
+	char		 path[URL_MAX + 1 + JWT_MAX + 1];
 	enum relay_state state;
 	struct lws	*wsi;
 	ev_timer	 timer;		/* retry when idle, keepalive when up */
@@ -62,7 +61,7 @@ struct relay {
 static struct {
 	struct ev_loop		*loop;
 	struct lws_context	*ctx;
-	struct relay		 r[NETD_RELAYS_MAX];
+	struct relay		 r[RELAYS_MAX];
 	size_t			 n;
 	size_t			 preferred;
 	int			 rx_off;
@@ -75,116 +74,6 @@ static const char *const ca_bundles[] = {
 	"/etc/ssl/ca-bundle.pem",		/* openSUSE */
 	"/etc/ssl/cert.pem"			/* Alpine, the BSDs */
 };
-
-static int
-host_char(int c, int bracketed)
-{
-	if (bracketed)
-		return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
-		    (c >= 'A' && c <= 'F') || c == ':' || c == '.';
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-	    (c >= 'A' && c <= 'Z') || c == '.' || c == '-' || c == '_';
-}
-
-int
-netd_url_parse(struct netd_url *u, const char *url, const char **err)
-{
-	const char	*p, *h, *end, *colon = NULL, *q;
-	size_t		 n, hlen, plen, i;
-	unsigned long	 port;
-	int		 br = 0;
-
-	memset(u, 0, sizeof(*u));
-	if (strlen(url) > NETD_URL_MAX) {
-		*err = "the URL is too long";
-		return -1;
-	}
-	if (strncasecmp(url, "wss://", 6) == 0) {
-		u->tls = 1;
-		u->port = 443;
-		p = url + 6;
-	} else if (strncasecmp(url, "ws://", 5) == 0) {
-		u->port = 80;
-		p = url + 5;
-	} else {
-		*err = "not a ws:// or wss:// URL";
-		return -1;
-	}
-	n = strcspn(p, "/?#");
-	end = p + n;
-	if (memchr(p, '@', n) != NULL) {
-		*err = "user information is not supported";
-		return -1;
-	}
-	if (*p == '[') {
-		br = 1;
-		h = p + 1;
-		if ((q = memchr(h, ']', (size_t)(end - h))) == NULL) {
-			*err = "unterminated [IPv6 address]";
-			return -1;
-		}
-		hlen = (size_t)(q - h);
-		if (q + 1 < end && q[1] != ':') {
-			*err = "junk after the [IPv6 address]";
-			return -1;
-		}
-		if (q + 1 < end)
-			colon = q + 1;
-	} else {
-		h = p;
-		colon = memchr(p, ':', n);
-		hlen = colon != NULL ? (size_t)(colon - p) : n;
-	}
-	if (hlen == 0) {
-		*err = "no host";
-		return -1;
-	}
-	if (hlen > NETD_HOST_MAX) {
-		*err = "the host name is too long";
-		return -1;
-	}
-	for (i = 0; i < hlen; i++)
-		if (!host_char((unsigned char)h[i], br)) {
-			*err = "bad character in the host";
-			return -1;
-		}
-	memcpy(u->host, h, hlen);
-	u->host[hlen] = '\0';
-	if (colon != NULL) {
-		port = 0;
-		for (q = colon + 1; q < end; q++) {
-			if (*q < '0' || *q > '9' || port > 65535) {
-				*err = "bad port";
-				return -1;
-			}
-			port = port * 10 + (unsigned long)(*q - '0');
-		}
-		if (q == colon + 1 || port == 0 || port > 65535) {
-			*err = "bad port";
-			return -1;
-		}
-		u->port = (int)port;
-	}
-	/* The query is replaced by the token (§3.3); a fragment is not sent. */
-	if (*end != '/') {
-		snprintf(u->path, sizeof(u->path), "/");
-		return 0;
-	}
-	plen = strcspn(end, "?#");
-	if (plen > NETD_PATH_MAX) {
-		*err = "the path is too long";
-		return -1;
-	}
-	for (i = 0; i < plen; i++)
-		if ((unsigned char)end[i] <= 0x20 ||
-		    (unsigned char)end[i] >= 0x7f) {
-			*err = "bad character in the path";
-			return -1;
-		}
-	memcpy(u->path, end, plen);
-	u->path[plen] = '\0';
-	return 0;
-}
 
 static void	relay_start(struct relay *);
 
@@ -570,23 +459,19 @@ netd_relay_init(struct ev_loop *loop, int verbose)
 }
 
 void
-netd_relay_add(const char *url, const struct netd_url *u)
+netd_relay_add(const char *url, const struct relay_url *u)
 {
 	struct relay	*r;
 	int		 std = u->port == (u->tls ? 443 : 80);
 
-	if (rl.n >= NETD_RELAYS_MAX)
-		fatalx("more than %d relays", NETD_RELAYS_MAX);
+	if (rl.n >= RELAYS_MAX)
+		fatalx("more than %d relays", RELAYS_MAX);
 	r = &rl.r[rl.n++];
 	memset(r, 0, sizeof(*r));
 	snprintf(r->url, sizeof(r->url), "%s", url);
 	r->u = *u;
-	if (strchr(u->host, ':') != NULL)
-		snprintf(r->hosthdr, sizeof(r->hosthdr), std ? "[%s]" :
-		    "[%s]:%d", u->host, u->port);
-	else
-		snprintf(r->hosthdr, sizeof(r->hosthdr), std ? "%s" : "%s:%d",
-		    u->host, u->port);
+	snprintf(r->hosthdr, sizeof(r->hosthdr), std ? "%s" : "%s:%d",
+	    u->host, u->port);
 	r->backoff = NETD_RETRY_MIN;
 	ev_timer_init(&r->timer, timer_cb, 0., 0.);
 	r->timer.data = r;

@@ -16,10 +16,6 @@
 #define PEER_GRACE_MS		1000	/* to exit alone after EOF */
 #define PEER_PF_EXITING		0x4	/* the kernel's PF_EXITING: exiting */
 
-/* TfgridModule's pallet index and update_twin's call (doc/chain.md §1.3). */
-#define PEER_PALLET		25
-#define PEER_CALL_UPDATE_TWIN	18
-
 enum peer_proc {
 	PROC_KEYD,
 	PROC_NETD,
@@ -30,7 +26,6 @@ enum peer_proc {
 struct peer_child {
 	const char	*name;		/* "keyd", for log lines */
 	const char	*prog;		/* "rmb-keyd", in libexecdir */
-	const char	*vflag;		/* its verbosity flag, or NULL */
 	pid_t		 pid;		/* -1 when not running */
 	int		 status;	/* from waitpid, once reaped */
 	int		 ended;		/* 1 reaped, 2 and logged */

@@ -12,13 +12,9 @@
 #include <stddef.h>
 
 #include "identity.h"
+#include "ipc_peer.h"
 #include "redisurl.h"
 
-#define PEER_RELAYS_MAX		4	/* as the reference (§7.1) */
-#define PEER_SUBSTRATES_MAX	8
-#define PEER_URL_MAX		512	/* one URL, with its NUL */
-#define PEER_DOMAIN_MAX		253	/* one DNS name (keyd) */
-#define PEER_USER_MAX		32	/* a Linux user name */
 #define PEER_DEBUG_MAX		2
 #define PEER_CONF_FILE_MAX	65536	/* the whole file */
 #define PEER_CONF_LINE_MAX	8192	/* one line, without newline */
@@ -37,8 +33,6 @@
 #define PEER_DEFAULT_JAIL	"/run/rmb-peer"
 #define PEER_TWIN_CACHE		500	/* rmb-rs's (doc/protocol.md §7.6) */
 #define PEER_TWIN_TTL		300
-#define PEER_TWIN_CACHE_MAX	(1U << 20)	/* TWINCACHE_MAX */
-#define PEER_TWIN_TTL_MAX	86400
 
 /* One bit per keyword, to tell "given" from "default". */
 enum peer_kw {
@@ -65,24 +59,30 @@ struct peer_conf {
 	enum key_type	key_type;
 	char		mnemonic_file[PATH_MAX];
 	char		redis[REDISURL_MAX + 1];
-	char		relay[PEER_RELAYS_MAX][PEER_URL_MAX];
+	char		relay[RELAYS_MAX][URL_MAX + 1];
 	size_t		nrelay;
-	char		substrate[PEER_SUBSTRATES_MAX][PEER_URL_MAX];
+	char		substrate[SUBSTRATES_MAX][URL_MAX + 1];
 	size_t		nsubstrate;
 	char		twins[PATH_MAX];
 	int		no_update;
-	char		user[PEER_USER_MAX + 1];	/* all three children */
+	char		user[USER_NAME_MAX + 1];	/* all three children */
 	/*
 	 * Each child's own user; after peer_conf_finish() what it runs as:
 	 * its keyword, else user, else its default.
 	 */
-	char		keyd_user[PEER_USER_MAX + 1];
-	char		netd_user[PEER_USER_MAX + 1];
-	char		apid_user[PEER_USER_MAX + 1];
+	char		keyd_user[USER_NAME_MAX + 1];
+	char		netd_user[USER_NAME_MAX + 1];
+	char		apid_user[USER_NAME_MAX + 1];
 	char		jail[PATH_MAX];
 	int		debug;
 	unsigned int	twin_cache;	/* twins netd keeps */
 	unsigned int	twin_ttl;	/* seconds it keeps one */
+	/*
+	 * After peer_conf_finish(): the relay domains, computed once for
+	 * keyd and netd (peer_conf_domains()).
+	 */
+	char		domains[RELAYS_MAX][RELAY_DOMAIN_MAX + 1];
+	size_t		ndomains;
 };
 
 /* Nothing given, every field empty. */
@@ -127,24 +127,19 @@ void	 peer_conf_merge(struct peer_conf *base,
 	    const struct peer_conf *over);
 
 /*
- * Fills what was not given with the defaults and checks what only the
- * whole configuration shows: the relay domains joined as tfchain will
- * store them.  Returns 0, or -1 with the reason in why.
+ * Fills what was not given with the defaults, sets the relay domains,
+ * and checks what only the whole configuration shows: those domains
+ * joined as tfchain will store them.  Returns 0, or -1 with the reason
+ * in why.
  */
 int	 peer_conf_finish(struct peer_conf *, char *why, size_t whylen);
 
 /*
- * The host of a relay URL, lower-cased, into host (cap bytes).  Returns
- * 0, or -1 with the reason in why.
- */
-int	 peer_relay_host(const char *url, char *host, size_t cap, char *why,
-	    size_t whylen);
-
-/*
- * The relay domains, in the order of the relays, without repeats, into
- * dom.  Returns how many.  The relays must have passed peer_conf_set().
+ * The relay domains (relayurl_parse()), in the order of the relays,
+ * without repeats, into dom.  Returns how many.  The relays must have
+ * passed peer_conf_set().
  */
 size_t	 peer_conf_domains(const struct peer_conf *,
-	    char dom[PEER_RELAYS_MAX][PEER_DOMAIN_MAX + 1]);
+	    char dom[RELAYS_MAX][RELAY_DOMAIN_MAX + 1]);
 
 #endif

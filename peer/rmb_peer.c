@@ -26,13 +26,14 @@
 #include <unistd.h>
 
 #include "bip39.h"
-#include "ipc.h"
-#include "ipc_types.h"
+#include "ipc_keyd.h"
+#include "ipc_peer.h"
 #include "log.h"
 #include "notify.h"
 #include "peer.h"
 #include "peer_conf.h"
 #include "privdrop.h"
+#include "proc.h"
 
 /* What the command line says beyond the configuration's keywords. */
 struct peer_flags {
@@ -49,12 +50,12 @@ static char	secret[SECRET_MAX_TEXT + 1];
 static size_t	secretlen;
 
 static struct peer_child children[PROC_COUNT] = {
-	[PROC_KEYD] = { .name = "keyd", .prog = "rmb-keyd", .vflag = "-v",
-	    .pid = -1, .ib = { .fd = -1 } },
-	[PROC_NETD] = { .name = "netd", .prog = "rmb-netd", .vflag = NULL,
-	    .pid = -1, .ib = { .fd = -1 } },
-	[PROC_APID] = { .name = "apid", .prog = "rmb-apid", .vflag = "-v",
-	    .pid = -1, .ib = { .fd = -1 } },
+	[PROC_KEYD] = { .name = "keyd", .prog = "rmb-keyd", .pid = -1,
+	    .ib = { .fd = -1 } },
+	[PROC_NETD] = { .name = "netd", .prog = "rmb-netd", .pid = -1,
+	    .ib = { .fd = -1 } },
+	[PROC_APID] = { .name = "apid", .prog = "rmb-apid", .pid = -1,
+	    .ib = { .fd = -1 } },
 };
 
 static int	sigfd[2] = { -1, -1 };
@@ -516,8 +517,9 @@ exec_child(const char *path, const struct peer_child *c, int debug,
 		for (i = 3 + nfds; i < 1024; i++)
 			(void)close(i);
 	argv[argc++] = (char *)c->prog;
-	for (i = 0; c->vflag != NULL && i < debug && i < PEER_DEBUG_MAX; i++)
-		argv[argc++] = (char *)c->vflag;
+	/* The log level travels as -v only (common/trusted/proc.h). */
+	for (i = 0; i < debug && i < PEER_DEBUG_MAX; i++)
+		argv[argc++] = (char *)"-v";
 	argv[argc] = NULL;
 	execv(path, argv);
 	log_warn("exec %s", path);
@@ -543,27 +545,24 @@ start_child(struct peer_child *c, const char *dir, int debug, const int *fds,
 	}
 }
 
+/* The relay domains were computed once, by peer_conf_finish(). */
 static int
 send_keyd_config(struct ipc_chan *ib, const struct peer_conf *c,
     enum keyd_secret_source src, int root)
 {
-	char		 dom[PEER_RELAYS_MAX][PEER_DOMAIN_MAX + 1];
-	struct ipc_buf	*b;
-	size_t		 i, n;
+	static struct keyd_config	k;
 
-	n = peer_conf_domains(c, dom);
-	b = ipc_create(IPC_KEYD_CONFIG, 0, 512);
-	ipc_put_u32(b, (uint32_t)c->key_type);
-	ipc_put_u32(b, (uint32_t)src);
-	ipc_put_str(b, src == KEYD_SECRET_FILE ? c->mnemonic_file : "");
-	ipc_put_u32(b, PEER_PALLET);
-	ipc_put_u32(b, PEER_CALL_UPDATE_TWIN);
-	ipc_put_u32(b, (uint32_t)n);
-	for (i = 0; i < n; i++)
-		ipc_put_str(b, dom[i]);
-	ipc_put_str(b, root ? c->jail : "");
-	ipc_put_str(b, root ? c->keyd_user : "");
-	if (ipc_close(ib, b) == -1)
+	k.key_type = c->key_type;
+	k.source = src;
+	snprintf(k.path, sizeof(k.path), "%s",
+	    src == KEYD_SECRET_FILE ? c->mnemonic_file : "");
+	k.pallet = TFCHAIN_PALLET_TFGRID;
+	k.call = TFCHAIN_CALL_UPDATE_TWIN;
+	k.ndomains = c->ndomains;
+	memcpy(k.domains, c->domains, sizeof(k.domains));
+	snprintf(k.jail, sizeof(k.jail), "%s", root ? c->jail : "");
+	snprintf(k.user, sizeof(k.user), "%s", root ? c->keyd_user : "");
+	if (keyd_config_put(ib, &k) == -1)
 		return -1;
 	return ipc_flush(ib);
 }
@@ -571,23 +570,20 @@ send_keyd_config(struct ipc_chan *ib, const struct peer_conf *c,
 static int
 send_netd_config(struct ipc_chan *ib, const struct peer_conf *c, int root)
 {
-	struct ipc_buf	*b;
-	size_t		 i;
+	static struct netd_config	n;
 
-	b = ipc_create(IPC_NETD_CONFIG, 0, 1024);
-	ipc_put_u32(b, (uint32_t)c->nrelay);
-	for (i = 0; i < c->nrelay; i++)
-		ipc_put_str(b, c->relay[i]);
-	ipc_put_u32(b, (uint32_t)c->nsubstrate);
-	for (i = 0; i < c->nsubstrate; i++)
-		ipc_put_str(b, c->substrate[i]);
-	ipc_put_str(b, c->twins);
-	ipc_put_u32(b, (uint32_t)c->no_update);
-	ipc_put_str(b, root ? c->netd_user : "");
-	ipc_put_u32(b, (uint32_t)c->debug);
-	ipc_put_u32(b, c->twin_cache);
-	ipc_put_u32(b, c->twin_ttl);
-	if (ipc_close(ib, b) == -1)
+	n.nrelays = c->nrelay;
+	memcpy(n.relays, c->relay, sizeof(n.relays));
+	n.ndomains = c->ndomains;
+	memcpy(n.domains, c->domains, sizeof(n.domains));
+	n.nsubstrates = c->nsubstrate;
+	memcpy(n.substrates, c->substrate, sizeof(n.substrates));
+	memcpy(n.twins, c->twins, sizeof(n.twins));
+	n.no_update = (uint32_t)c->no_update;
+	snprintf(n.user, sizeof(n.user), "%s", root ? c->netd_user : "");
+	n.twin_cache = c->twin_cache;
+	n.twin_ttl = c->twin_ttl;
+	if (netd_config_put(ib, &n) == -1)
 		return -1;
 	return ipc_flush(ib);
 }
@@ -595,13 +591,11 @@ send_netd_config(struct ipc_chan *ib, const struct peer_conf *c, int root)
 static int
 send_apid_config(struct ipc_chan *ib, const struct peer_conf *c, int root)
 {
-	struct ipc_buf	*b;
+	struct apid_config	a;
 
-	b = ipc_create(IPC_APID_CONFIG, 0, 256);
-	ipc_put_str(b, c->redis);
-	ipc_put_str(b, root ? c->apid_user : "");
-	ipc_put_u32(b, (uint32_t)c->debug);
-	if (ipc_close(ib, b) == -1)
+	memcpy(a.redis, c->redis, sizeof(a.redis));
+	snprintf(a.user, sizeof(a.user), "%s", root ? c->apid_user : "");
+	if (apid_config_put(ib, &a) == -1)
 		return -1;
 	return ipc_flush(ib);
 }
@@ -847,9 +841,8 @@ now_ms(void)
 static void
 child_message(int i, struct ipc_msg *imsg)
 {
-	static uint32_t	 twin;
-	struct ipc_rd	 rd;
-	uint32_t	 v;
+	static uint32_t		twin;
+	struct peer_ready	r;
 
 	if (imsg->hdr.type != IPC_PEER_READY || i == PROC_KEYD) {
 		log_warnx("ignoring %s (size %u) from %s",
@@ -857,9 +850,7 @@ child_message(int i, struct ipc_msg *imsg)
 		    children[i].name);
 		return;
 	}
-	ipc_rd_init(&rd, imsg);
-	if (ipc_get_u32(&rd, &v) == -1 || ipc_get_end(&rd) != 0 ||
-	    children[i].ready) {
+	if (peer_ready_get(imsg, &r) == -1 || children[i].ready) {
 		log_warnx("ignoring a malformed or repeated %s from %s",
 		    ipc_type_name(imsg->hdr.type), children[i].name);
 		return;
@@ -867,7 +858,7 @@ child_message(int i, struct ipc_msg *imsg)
 	children[i].ready = 1;
 	log_debug("%s is ready", children[i].name);
 	if (i == PROC_NETD)
-		twin = v;
+		twin = r.twin;
 	if (!children[PROC_NETD].ready || !children[PROC_APID].ready)
 		return;
 	log_info("ready: twin %u", twin);
@@ -1208,8 +1199,8 @@ start(const struct peer_conf *c, enum keyd_secret_source src, const char *dir)
 		exit(1);
 	}
 	for (i = 0; i < PROC_COUNT; i++) {
-		if (fcntl(children[i].ib.fd, F_SETFL, O_NONBLOCK) == -1) {
-			log_warn("fcntl");
+		if (proc_nonblock(children[i].ib.fd) == -1) {
+			log_warn("O_NONBLOCK");
 			stop_children(0);
 			exit(1);
 		}

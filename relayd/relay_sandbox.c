@@ -11,17 +11,6 @@
 #include "relay_server.h"
 #include "sandbox.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-const char	*__asan_default_options(void);
-
-/* LeakSanitizer traces the process at exit, which the filter forbids. */
-const char *
-__asan_default_options(void)
-{
-	return "detect_leaks=0";
-}
-#endif
-
 int
 relay_sandbox(void)
 {

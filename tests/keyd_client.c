@@ -13,7 +13,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ipc_types.h"
 #include "keyd_client.h"
 
 /* Milliseconds left until deadline (CLOCK_MONOTONIC), 0 when past it. */
@@ -54,9 +53,8 @@ kd_path(void)
 int
 kd_start(struct kd *k, const struct kd_opts *o)
 {
-	struct ipc_buf	*b;
-	int		 ps[2], ns[2], pp[2] = { -1, -1 };
-	uint32_t	 n = 0;
+	static struct keyd_config	 c;
+	int				 ps[2], ns[2], pp[2] = { -1, -1 };
 
 	signal(SIGPIPE, SIG_IGN);
 	memset(k, 0, sizeof(*k));
@@ -91,40 +89,54 @@ kd_start(struct kd *k, const struct kd_opts *o)
 	if (ipc_init(&k->parent, ps[0]) == -1 ||
 	    ipc_init(&k->netd, ns[0]) == -1)
 		return -1;
-	while (n < 8 && o->domains[n] != NULL)
-		n++;
-	b = ipc_create(IPC_KEYD_CONFIG, 0, 256);
-	ipc_put_u32(b, (uint32_t)o->key_type);
-	ipc_put_u32(b, (uint32_t)o->source);
-	ipc_put_str(b, o->path ? o->path : "");
-	ipc_put_u32(b, o->pallet ? o->pallet : 25);
-	ipc_put_u32(b, o->call ? o->call : 18);
-	ipc_put_u32(b, n);
-	for (uint32_t i = 0; i < n; i++)
-		ipc_put_str(b, o->domains[i]);
-	ipc_put_str(b, o->jail ? o->jail : "");
-	ipc_put_str(b, o->user ? o->user : "");
-	if (ipc_close(&k->parent, b) == -1 || ipc_flush(&k->parent) == -1)
+	memset(&c, 0, sizeof(c));
+	c.key_type = (uint32_t)o->key_type;
+	c.source = (uint32_t)o->source;
+	snprintf(c.path, sizeof(c.path), "%s", o->path ? o->path : "");
+	c.pallet = o->pallet ? o->pallet : TFCHAIN_PALLET_TFGRID;
+	c.call = o->call ? o->call : TFCHAIN_CALL_UPDATE_TWIN;
+	for (; c.ndomains < RELAYS_MAX && o->domains[c.ndomains] != NULL;
+	    c.ndomains++)
+		snprintf(c.domains[c.ndomains], sizeof(c.domains[0]), "%s",
+		    o->domains[c.ndomains]);
+	snprintf(c.jail, sizeof(c.jail), "%s", o->jail ? o->jail : "");
+	snprintf(c.user, sizeof(c.user), "%s", o->user ? o->user : "");
+	if (keyd_config_put(&k->parent, &c) == -1 ||
+	    ipc_flush(&k->parent) == -1)
 		return -1;
 	k->next_id = 1;
 	return 0;
 }
 
+uint32_t
+kd_next(struct kd *k)
+{
+	return k->next_id++;
+}
+
 struct ipc_buf *
 kd_req(struct kd *k, uint32_t type)
 {
-	return ipc_create(type, k->next_id++, 64);
+	return ipc_create(type, kd_next(k), 64);
 }
 
 int
 kd_call(struct kd *k, struct ipc_buf *b, struct ipc_msg *reply)
+{
+	if (ipc_close(&k->netd, b) == -1)
+		return -1;
+	return kd_reply(k, reply);
+}
+
+int
+kd_reply(struct kd *k, struct ipc_msg *reply)
 {
 	struct timespec	deadline;
 	struct pollfd	pfd;
 	ssize_t		n;
 	int		rc, ms;
 
-	if (ipc_close(&k->netd, b) == -1 || ipc_flush(&k->netd) == -1)
+	if (ipc_flush(&k->netd) == -1)
 		return -1;
 	deadline_in(&deadline, KD_TIMEOUT_MS);
 	while ((rc = ipc_next(&k->netd, reply)) == 0) {

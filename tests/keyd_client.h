@@ -9,7 +9,7 @@
 
 #include <sys/types.h>
 
-#include "ipc.h"
+#include "ipc_keyd.h"
 
 struct kd {
 	pid_t		pid;
@@ -23,7 +23,7 @@ struct kd_opts {
 	const char	*secret;	/* text: piped, or written to a file */
 	int		 source;	/* enum keyd_secret_source */
 	const char	*path;		/* KEYD_SECRET_FILE: file to use */
-	const char	*domains[8];
+	const char	*domains[RELAYS_MAX];
 	const char	*jail;
 	const char	*user;
 	uint32_t	 pallet, call;
@@ -35,10 +35,15 @@ struct kd_opts {
 #define KD_TIMEOUT_MS	10000
 
 int	kd_start(struct kd *, const struct kd_opts *);
+/* A fresh request id, for the codec's put functions on k->netd. */
+uint32_t kd_next(struct kd *);
 /*
- * Sends a raw frame; returns the reply type and fills *reply, or -1 (no
- * reply within KD_TIMEOUT_MS among others).
+ * Sends what is queued on k->netd and waits for one reply: returns its
+ * type and fills *reply, or -1 (no reply within KD_TIMEOUT_MS among
+ * others).
  */
+int	kd_reply(struct kd *, struct ipc_msg *reply);
+/* kd_reply() for a raw frame from kd_req(). */
 int	kd_call(struct kd *, struct ipc_buf *, struct ipc_msg *reply);
 struct ipc_buf *kd_req(struct kd *, uint32_t type);
 /* Closes the channels and waits; returns the wait status. */

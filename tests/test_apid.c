@@ -97,7 +97,6 @@ send_config(struct apid_proc *p, const char *url)
 	ib = ipc_create(IPC_APID_CONFIG, 0, 64);
 	ipc_put_str(ib, url);
 	ipc_put_str(ib, "");
-	ipc_put_u32(ib, 1);
 	if (ipc_close(&p->parent, ib) != 0)
 		return -1;
 	return ipc_flush(&p->parent);

@@ -25,7 +25,6 @@
 #include "envelope.h"
 #include "extrinsic.h"
 #include "identity.h"
-#include "ipc_types.h"
 #include "jwt.h"
 #include "keyd_client.h"
 #include "scale.h"
@@ -74,47 +73,30 @@ start(struct kd *k, int type, const char *secret, const char *dom)
 	}
 }
 
+/* SET_TWIN or JWT, the requests of one u32. */
 static int
 call_u32(struct kd *k, uint32_t type, uint32_t v, struct ipc_msg *r)
 {
-	struct ipc_buf	*b = kd_req(k, type);
+	uint32_t	id = kd_next(k);
+	int		put;
 
-	ipc_put_u32(b, v);
-	return kd_call(k, b, r);
-}
-
-/* The bytes field of a reply (type must match the request). */
-static int
-reply_bytes(const struct ipc_msg *r, uint32_t type, const uint8_t **p,
-    size_t *len)
-{
-	struct ipc_rd	rd;
-
-	if (r->hdr.type != type)
-		return -1;
-	ipc_rd_init(&rd, r);
-	if (ipc_get_bytes(&rd, p, len, IPC_MAX) == -1 ||
-	    ipc_get_end(&rd) != 0)
-		return -1;
-	return 0;
+	if (type == IPC_KEYD_SET_TWIN)
+		put = keyd_set_twin_put(&k->netd, id,
+		    &(struct keyd_set_twin){ v });
+	else
+		put = keyd_jwt_put(&k->netd, id, &(struct keyd_jwt){ v });
+	return put == -1 ? -1 : kd_reply(k, r);
 }
 
 static int
 is_error(const struct ipc_msg *r, uint32_t code, const char *want)
 {
-	struct ipc_rd	rd;
-	char		msg[256];
-	uint32_t	c;
+	struct keyd_error	e;
 
-	if (r->hdr.type != IPC_KEYD_ERROR)
+	if (keyd_error_get(r, &e) == -1)
 		return 0;
-	ipc_rd_init(&rd, r);
-	if (ipc_get_u32(&rd, &c) == -1 ||
-	    ipc_get_str(&rd, msg, sizeof(msg)) == -1 ||
-	    ipc_get_end(&rd) != 0)
-		return 0;
-	if (c != code || strstr(msg, want) == NULL) {
-		diag("error %u: %s", c, msg);
+	if (e.code != code || strstr(e.msg, want) == NULL) {
+		diag("error %u: %s", e.code, e.msg);
 		return 0;
 	}
 	return 1;
@@ -145,18 +127,18 @@ request3(struct env *v, const char *cmd, const char *schema,
 static int
 sign(struct kd *k, struct env *v, uint8_t sig[SIG65_BYTES], struct ipc_msg *r)
 {
-	static uint8_t	 buf[4096];
-	struct ipc_buf	*b = kd_req(k, IPC_KEYD_SIGN_ENVELOPE);
-	const uint8_t	*p;
-	size_t		 n, len;
-	int		 t;
+	static uint8_t		buf[4096];
+	struct keyd_signature	s;
+	size_t			n;
+	int			t;
 
 	n = envelope__pack(&v->e, buf);
-	ipc_put_bytes(b, buf, n);
-	t = kd_call(k, b, r);
-	if (t == IPC_KEYD_SIGN_ENVELOPE &&
-	    reply_bytes(r, t, &p, &len) == 0 && len == SIG65_BYTES)
-		memcpy(sig, p, SIG65_BYTES);
+	if (keyd_sign_put(&k->netd, kd_next(k),
+	    &(struct keyd_sign){ buf, n }) == -1)
+		return -1;
+	t = kd_reply(k, r);
+	if (t == IPC_KEYD_SIGN_ENVELOPE && keyd_signature_get(r, &s) == 0)
+		memcpy(sig, s.sig, SIG65_BYTES);
 	return t;
 }
 
@@ -213,14 +195,11 @@ test_envelopes(void)
 	ok(sign(&k, &v, sig, &r) == IPC_KEYD_ERROR &&
 	    is_error(&r, 500, "already signed"),
 	    "envelope with a signature field refused");
-	{
-		struct ipc_buf	*b = kd_req(&k, IPC_KEYD_SIGN_ENVELOPE);
-
-		ipc_put_bytes(b, "\xff\xff\xff", 3);
-		ok(kd_call(&k, b, &r) == IPC_KEYD_ERROR &&
-		    is_error(&r, 500, "does not decode"),
-		    "bytes that are not an envelope refused");
-	}
+	ok(keyd_sign_put(&k.netd, kd_next(&k), &(struct keyd_sign){
+	    (const uint8_t *)"\xff\xff\xff", 3 }) == 0 &&
+	    kd_reply(&k, &r) == IPC_KEYD_ERROR &&
+	    is_error(&r, 500, "does not decode"),
+	    "bytes that are not an envelope refused");
 	ok(call_u32(&k, IPC_KEYD_SET_TWIN, 8, &r) == IPC_KEYD_ERROR &&
 	    is_error(&r, 500, "cannot change"), "the twin id cannot change");
 	ok(call_u32(&k, IPC_KEYD_SET_TWIN, 7, &r) == IPC_KEYD_SET_TWIN,
@@ -273,18 +252,14 @@ test_envelopes(void)
 static int
 jwt(struct kd *k, uint32_t ttl, char *out, struct ipc_msg *r)
 {
-	struct ipc_buf	*b = kd_req(k, IPC_KEYD_JWT);
-	const uint8_t	*p;
-	size_t		 n;
-	int		 t;
+	struct keyd_token	tok;
+	int			t;
 
-	ipc_put_u32(b, ttl);
-	t = kd_call(k, b, r);
+	t = call_u32(k, IPC_KEYD_JWT, ttl, r);
 	out[0] = '\0';
-	if (t == IPC_KEYD_JWT && reply_bytes(r, t, &p, &n) == 0 &&
-	    n < JWT_MAX) {
-		memcpy(out, p, n);
-		out[n] = '\0';
+	if (t == IPC_KEYD_JWT && keyd_token_get(r, &tok) == 0) {
+		memcpy(out, tok.tok, tok.len);
+		out[tok.len] = '\0';
 	}
 	return t;
 }
@@ -360,18 +335,20 @@ static int
 seal_open(struct kd *k, uint32_t type, const char *pkhex, const uint8_t *in,
     size_t len, uint8_t *out, size_t *outlen, struct ipc_msg *r)
 {
-	struct ipc_buf	*b = kd_req(k, type);
-	uint8_t		 pk[65];
-	const uint8_t	*p;
-	size_t		 pklen = unhex(pk, sizeof(pk), pkhex);
-	int		 t;
+	struct keyd_crypted	c;
+	uint8_t			pk[65];
+	size_t			pklen = unhex(pk, sizeof(pk), pkhex);
+	int			t;
 
-	ipc_put_bytes(b, pk, pklen);
-	ipc_put_bytes(b, in, len);
-	t = kd_call(k, b, r);
+	if (keyd_crypt_put(&k->netd, kd_next(k),
+	    &(struct keyd_crypt){ type, pk, pklen, in, len }) == -1)
+		return -1;
+	t = kd_reply(k, r);
 	*outlen = 0;
-	if (t == (int)type && reply_bytes(r, t, &p, outlen) == 0)
-		memcpy(out, p, *outlen);
+	if (t == (int)type && keyd_crypted_get(r, &c) == 0) {
+		memcpy(out, c.data, c.len);
+		*outlen = c.len;
+	}
 	return t;
 }
 
@@ -439,22 +416,16 @@ test_e2e(void)
 static int
 identity(struct kd *k, uint8_t account[32], uint8_t pk[33], uint32_t *type)
 {
-	struct ipc_buf	*b = kd_req(k, IPC_KEYD_IDENTITY);
-	struct ipc_msg	 r;
-	struct ipc_rd	 rd;
-	const uint8_t	*a, *p;
-	size_t		 al, pl;
+	struct keyd_identity	i;
+	struct ipc_msg		r;
 
-	if (kd_call(k, b, &r) != IPC_KEYD_IDENTITY)
+	if (keyd_identity_req_put(&k->netd, kd_next(k)) == -1 ||
+	    kd_reply(k, &r) != IPC_KEYD_IDENTITY ||
+	    keyd_identity_get(&r, &i) == -1)
 		return -1;
-	ipc_rd_init(&rd, &r);
-	if (ipc_get_u32(&rd, type) == -1 ||
-	    ipc_get_bytes(&rd, &a, &al, 32) == -1 || al != 32 ||
-	    ipc_get_bytes(&rd, &p, &pl, 33) == -1 || pl != 33 ||
-	    ipc_get_end(&rd) != 0)
-		return -1;
-	memcpy(account, a, 32);
-	memcpy(pk, p, 33);
+	*type = i.key_type;
+	memcpy(account, i.account, 32);
+	memcpy(pk, i.pk, 33);
 	return 0;
 }
 
@@ -519,22 +490,21 @@ static int
 update_twin(struct kd *k, uint32_t nonce, uint64_t block,
     const uint8_t hash[32], uint8_t *out, size_t *outlen, struct ipc_msg *r)
 {
-	struct ipc_buf	*b = kd_req(k, IPC_KEYD_SIGN_UPDATE_TWIN_MORTAL);
-	uint8_t		 genesis[32];
-	const uint8_t	*p;
-	int		 t;
+	struct keyd_update_twin	u = { .nonce = nonce, .spec_version = 144,
+				    .tx_version = 2, .block = block };
+	struct keyd_extrinsic	x;
+	int			t;
 
-	memset(genesis, 0x45, sizeof(genesis));
-	ipc_put_u32(b, nonce);
-	ipc_put_u32(b, 144);
-	ipc_put_u32(b, 2);
-	ipc_put_bytes(b, genesis, sizeof(genesis));
-	ipc_put_u64(b, block);
-	ipc_put_bytes(b, hash, 32);
+	memset(u.genesis, 0x45, sizeof(u.genesis));
+	memcpy(u.hash, hash, sizeof(u.hash));
+	if (keyd_update_twin_put(&k->netd, kd_next(k), &u) == -1)
+		return -1;
 	*outlen = 0;
-	if ((t = kd_call(k, b, r)) == IPC_KEYD_SIGN_UPDATE_TWIN_MORTAL &&
-	    reply_bytes(r, t, &p, outlen) == 0 && *outlen <= 4096)
-		memcpy(out, p, *outlen);
+	if ((t = kd_reply(k, r)) == IPC_KEYD_SIGN_UPDATE_TWIN_MORTAL &&
+	    keyd_extrinsic_get(r, &x) == 0 && x.len <= 4096) {
+		memcpy(out, x.ext, x.len);
+		*outlen = x.len;
+	}
 	return t;
 }
 

@@ -59,30 +59,24 @@ static const char	*domains[] = { "r1.example", "r2.example" };
  * keyd: signing is a failure (exit 99) unless keyd_signs, when the
  * request's frame goes to keyd_dump in hex and the child exits 42.
  */
-struct ipc_buf *
-netd_keyd_new(uint32_t type, size_t hint)
-{
-	return ipc_create(type, 1, hint);
-}
-
 void
-netd_keyd_sync(struct ipc_buf *b, uint32_t type, struct ipc_msg *reply,
-    struct ipc_rd *rd)
+netd_keyd_update_twin(const struct keyd_update_twin *u,
+    struct keyd_extrinsic *x)
 {
-	char	*hex;
-	FILE	*f;
+	struct ipc_chan	 c;
+	char		*hex;
+	FILE		*f;
 
-	(void)type;
-	(void)reply;
-	(void)rd;
+	(void)x;
 	if (!keyd_signs) {
 		fprintf(stderr, "keyd was asked to sign\n");
 		_exit(99);
 	}
-	if ((hex = malloc(2 * b->len + 1)) == NULL ||
+	if (ipc_init(&c, -1) == -1 || keyd_update_twin_put(&c, 1, u) == -1 ||
+	    (hex = malloc(2 * c.wq_head->len + 1)) == NULL ||
 	    (f = fopen(keyd_dump, "w")) == NULL)
 		_exit(98);
-	hex_encode(hex, b->buf, b->len);
+	hex_encode(hex, c.wq_head->buf, c.wq_head->len);
 	fprintf(f, "%s\n", hex);
 	fclose(f);
 	_exit(42);

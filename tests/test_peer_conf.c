@@ -241,7 +241,7 @@ test_scalars(void)
 static void
 test_urls(void)
 {
-	char	dom[PEER_RELAYS_MAX][PEER_DOMAIN_MAX + 1];
+	char	dom[RELAYS_MAX][RELAY_DOMAIN_MAX + 1];
 
 	good("relay wss://relay.grid.tf:443\n", "one relay");
 	ok(c.nrelay == 1 && strcmp(c.relay[0], "wss://relay.grid.tf:443") == 0,
@@ -263,13 +263,16 @@ test_urls(void)
 	    "f:3: relay: WS://R.example.org is given twice",
 	    "the same relay twice");
 	bad("relay wss://1.2.3.4:443\n", "f:1: relay: relay URL must contain "
-	    "a domain name", "an IPv4 relay");
+	    "a domain name: host \"1.2.3.4\" is an IP address",
+	    "an IPv4 relay");
 	bad("relay ws://[::1]:8080\n", "f:1: relay: relay URL must contain a "
-	    "domain name", "an IPv6 relay");
+	    "domain name: host \"[::1]\" is an IP address", "an IPv6 relay");
 	bad("relay ws://example.0x7f\n", "f:1: relay: relay URL must contain "
-	    "a domain name", "a host ending in a hex number is an IPv4");
+	    "a domain name: host \"example.0x7f\" is an IP address",
+	    "a host ending in a hex number is an IPv4");
 	bad("relay ws://127.0.0.1.\n", "f:1: relay: relay URL must contain a "
-	    "domain name", "an IPv4 with a trailing dot");
+	    "domain name: host \"127.0.0.1.\" has an empty label",
+	    "an IPv4 with a trailing dot");
 	good("relay ws://1.2.3.example\n", "digits in other labels are fine");
 	bad("relay https://relay.grid.tf\n", "f:1: relay: \"https://relay.grid"
 	    ".tf\" is not a ws:// or wss:// URL", "an https relay");
@@ -287,30 +290,34 @@ test_urls(void)
 	    "empty port");
 	bad("relay ws://:80\n", "f:1: relay: URL has no host", "no host");
 	bad("relay ws:///x\n", "f:1: relay: URL has no host", "no host, path");
-	bad("relay ws://relay_1.grid.tf\n", "f:1: relay: relay host "
-	    "\"relay_1.grid.tf\" is not a domain name (only A-Z a-z 0-9 . -)",
-	    "an underscore (the chain's separator)");
-	bad("relay ws://relay..grid.tf\n", "f:1: relay: relay host "
-	    "\"relay..grid.tf\" has an empty label", "an empty label");
-	bad("relay ws://relay.grid.tf.\n", "f:1: relay: relay host "
-	    "\"relay.grid.tf.\" has an empty label", "a trailing dot");
+	bad("relay ws://relay_1.grid.tf\n", "f:1: relay: relay URL must "
+	    "contain a domain name: host \"relay_1.grid.tf\" has a character "
+	    "other than a-z 0-9 . -", "an underscore (the chain's separator)");
+	bad("relay ws://relay..grid.tf\n", "f:1: relay: relay URL must "
+	    "contain a domain name: host \"relay..grid.tf\" has an empty "
+	    "label", "an empty label");
+	bad("relay ws://relay.grid.tf.\n", "f:1: relay: relay URL must "
+	    "contain a domain name: host \"relay.grid.tf.\" has an empty "
+	    "label", "a trailing dot");
 	bad("relay ws://[::1\n", "f:1: relay: unterminated [ in URL",
 	    "an unterminated [");
 	bad("relay ws://r\xc3\xa9lay.example\n", "f:1: relay: URL contains a "
 	    "blank or a non-ASCII character", "a non-ASCII host");
 	{
-		char	line[PEER_URL_MAX + 32];
+		char	line[URL_MAX + 32], want[256];
 
 		snprintf(line, sizeof(line), "relay ws://%0*d.example\n",
-		    PEER_URL_MAX - 13, 0);
+		    URL_MAX - 12, 0);
 		bad(line, "f:1: relay: URL longer than 511 bytes",
 		    "a relay URL too long");
 		snprintf(line, sizeof(line), "relay ws://a%0*d.example\n",
-		    PEER_DOMAIN_MAX - 8, 0);
-		bad(line, "f:1: relay: relay host longer than 253 bytes",
-		    "a host of 254 bytes");
+		    RELAY_DOMAIN_MAX - 8, 0);
+		snprintf(want, sizeof(want), "f:1: relay: relay URL must "
+		    "contain a domain name: host \"%.64s\" is longer than 253 "
+		    "bytes", line + 11);
+		bad(line, want, "a host of 254 bytes");
 		snprintf(line, sizeof(line), "relay ws://a%0*d.exampl\n",
-		    PEER_DOMAIN_MAX - 8, 0);
+		    RELAY_DOMAIN_MAX - 8, 0);
 		good(line, "a host of 253 bytes");
 	}
 
@@ -324,7 +331,7 @@ test_urls(void)
 		size_t	len = 0;
 		int	i;
 
-		for (i = 0; i <= PEER_SUBSTRATES_MAX; i++)
+		for (i = 0; i <= SUBSTRATES_MAX; i++)
 			len += (size_t)snprintf(text + len, sizeof(text) - len,
 			    "substrate ws://s%d.example\n", i);
 		bad(text, "f:9: substrate: more than 8 substrate URLs",
@@ -428,7 +435,7 @@ test_merge_finish(void)
 	    "substrate ws://s.example\n";
 	struct peer_conf	file, flags;
 	char			why[256];
-	char			dom[PEER_RELAYS_MAX][PEER_DOMAIN_MAX + 1];
+	char			dom[RELAYS_MAX][RELAY_DOMAIN_MAX + 1];
 
 	peer_conf_init(&file);
 	ok(peer_conf_parse(&file, "f", text, sizeof(text) - 1, err,
@@ -470,6 +477,8 @@ test_merge_finish(void)
 	    "the reference's defaults, and ours");
 	ok(peer_conf_domains(&file, dom) == 1 &&
 	    strcmp(dom[0], "relay.grid.tf") == 0, "the default domain");
+	ok(file.ndomains == 1 && strcmp(file.domains[0], "relay.grid.tf") ==
+	    0, "finish keeps the domains for keyd and netd");
 
 	test_users();
 
@@ -488,12 +497,10 @@ test_merge_finish(void)
 	    strcmp(why, "empty value") == 0, "an empty value");
 	ok(peer_conf_set(&flags, PKW_USER, NULL, why, sizeof(why)) == -1,
 	    "a NULL value");
-	ok(peer_relay_host("wss://Relay.Grid.TF:443/x", why, sizeof(why), err,
-	    sizeof(err)) == 0 && strcmp(why, "relay.grid.tf") == 0,
-	    "peer_relay_host lower-cases");
-	ok(peer_relay_host("wss://relay.grid.tf", why, 4, err, sizeof(err)) ==
-	    -1 && strstr(err, "longer than 3 bytes") != NULL,
-	    "peer_relay_host checks its buffer");
+	ok(parse("relay wss://Relay.Grid.TF:443/x\nrelay ws://relay.grid.tf\n")
+	    == 0 && peer_conf_finish(&c, why, sizeof(why)) == 0 &&
+	    c.ndomains == 1 && strcmp(c.domains[0], "relay.grid.tf") == 0,
+	    "upper case is taken and folded: one domain for two URLs");
 }
 
 static void

@@ -231,10 +231,8 @@ ok $? "keyd read its configuration and the secret file"
 ok $? "keyd's argv is rmb-keyd -v (with -d)"
 i=0
 while [ ! -s "$tmp/apid.cfg" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-[ "$(cat "$tmp/netd.args")" = "" ] && [ "$(cat "$tmp/apid.args")" = "-v" ] &&
-    [ "$(od -An -tu4 -j $(($(wc -c <"$tmp/apid.cfg") - 4)) "$tmp/apid.cfg" |
-    tr -d ' ')" = 1 ]
-ok $? "apid gets -v per debug level, netd no flag; apid's verbose is 1"
+[ "$(cat "$tmp/netd.args")" = "-v" ] && [ "$(cat "$tmp/apid.args")" = "-v" ]
+ok $? "netd and apid get -v per debug level, the log level's one way"
 [ "$(ls "/proc/$netd_pid/fd" | sort -n | tr '\n' ' ')" = "0 1 2 3 4 5 " ]
 ok $? "netd has descriptors 0 to 5 and nothing else"
 [ "$(ls "/proc/$apid_pid/fd" | sort -n | tr '\n' ' ')" = "0 1 2 3 4 " ]
@@ -242,18 +240,24 @@ ok $? "apid has descriptors 0 to 4 and nothing else"
 for fd in 3 4 5; do readlink "/proc/$netd_pid/fd/$fd"; done | grep -c socket: |
     grep -q '^3$'
 ok $? "netd's 3, 4 and 5 are sockets"
-[ "$(u32 "$tmp/netd.cfg" 0)" = 300 ] &&
+[ "$(u32 "$tmp/netd.cfg" 0)" = 301 ] &&
     [ "$(u32 "$tmp/netd.cfg" 1)" = "$(wc -c <"$tmp/netd.cfg")" ]
 ok $? "netd got one IPC_NETD_CONFIG frame"
 grep -aq "ws://localhost:4001" "$tmp/netd.cfg" &&
     grep -aq "wss://tfchain.grid.tf:443" "$tmp/netd.cfg" &&
     [ "$(u32 "$tmp/netd.cfg" 4)" = 1 ]
 ok $? "... with the relay, the default substrate, one relay"
+# After the relay URL (u32 length, 19 bytes): one domain, "localhost".
+at=$((16 + 4 + 4 + 19))
+[ "$(od -An -tu4 -j $at -N4 "$tmp/netd.cfg" | tr -d ' ')" = 1 ] &&
+    [ "$(od -An -tu4 -j $((at + 4)) -N4 "$tmp/netd.cfg" | tr -d ' ')" = 9 ] &&
+    [ "$(tail -c +$((at + 9)) "$tmp/netd.cfg" | head -c 9)" = localhost ]
+ok $? "... and the relay domain, as the parent computed it for keyd too"
 cfglen=$(wc -c <"$tmp/netd.cfg")
 [ "$(od -An -tu4 -j $((cfglen - 8)) -N4 "$tmp/netd.cfg" | tr -d ' ')" = 500 ] &&
     [ "$(od -An -tu4 -j $((cfglen - 4)) -N4 "$tmp/netd.cfg" | tr -d ' ')" = 300 ]
 ok $? "... and the twin cache: 500 twins for 300 s"
-[ "$(u32 "$tmp/apid.cfg" 0)" = 400 ] &&
+[ "$(u32 "$tmp/apid.cfg" 0)" = 401 ] &&
     [ "$(u32 "$tmp/apid.cfg" 1)" = "$(wc -c <"$tmp/apid.cfg")" ] &&
     grep -aq "redis://localhost:6379" "$tmp/apid.cfg"
 ok $? "apid got one IPC_APID_CONFIG frame with the default redis"

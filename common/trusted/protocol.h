@@ -22,4 +22,14 @@
  */
 #define PAYLOAD_MAX	(ENVELOPE_MAX - 32 * 1024)
 
+/* A peer connects to at most 4 relays (doc/protocol.md §7.1). */
+#define RELAYS_MAX	4
+/*
+ * One relay domain, a DNS name: RELAYS_MAX of them joined by '_' fit the
+ * chain's 1024-byte relay field (doc/chain.md §1.2).
+ */
+#define RELAY_DOMAIN_MAX	253
+/* One relay or tfchain URL as configured, without its NUL. */
+#define URL_MAX		511
+
 #endif

@@ -17,7 +17,6 @@
 
 #include "bench.h"
 #include "envelope.h"
-#include "ipc_types.h"
 #include "keyd_client.h"
 
 #define RUNS		2001
@@ -28,31 +27,35 @@ static uint8_t	 env_buf[2048];
 static size_t	 env_len;
 static uint8_t	 plain[1024], cipher[1024 + 28];
 static size_t	 cipher_len;
-static const uint8_t *peer_pk;
+static uint8_t	 peer_pk[E2E_PK_BYTES];
 static double	 samples[RUNS];
 
-static struct ipc_buf *
+/* Queues one request of type on netd's channel. */
+static void
 request(struct kd *k, uint32_t type)
 {
-	struct ipc_buf	*b = kd_req(k, type);
+	uint32_t	id = kd_next(k);
+	int		rc = -1;
 
 	switch (type) {
 	case IPC_KEYD_SIGN_ENVELOPE:
-		ipc_put_bytes(b, env_buf, env_len);
+		rc = keyd_sign_put(&k->netd, id,
+		    &(struct keyd_sign){ env_buf, env_len });
 		break;
 	case IPC_KEYD_SEAL:
-		ipc_put_bytes(b, peer_pk, 33);
-		ipc_put_bytes(b, plain, sizeof(plain));
+		rc = keyd_crypt_put(&k->netd, id, &(struct keyd_crypt){
+		    type, peer_pk, sizeof(peer_pk), plain, sizeof(plain) });
 		break;
 	case IPC_KEYD_OPEN:
-		ipc_put_bytes(b, peer_pk, 33);
-		ipc_put_bytes(b, cipher, cipher_len);
+		rc = keyd_crypt_put(&k->netd, id, &(struct keyd_crypt){
+		    type, peer_pk, sizeof(peer_pk), cipher, cipher_len });
 		break;
 	case IPC_KEYD_JWT:
-		ipc_put_u32(b, 300);
+		rc = keyd_jwt_put(&k->netd, id, &(struct keyd_jwt){ 300 });
 		break;
 	}
-	return b;
+	if (rc == -1)
+		exit(1);
 }
 
 static void
@@ -64,7 +67,8 @@ bench(struct kd *k, const char *name, uint32_t type)
 
 	for (i = 0; i < RUNS; i++) {
 		t0 = now_us();
-		if (kd_call(k, request(k, type), &r) != (int)type) {
+		request(k, type);
+		if (kd_reply(k, &r) != (int)type) {
 			fprintf(stderr, "%s: keyd refused\n", name);
 			exit(1);
 		}
@@ -76,7 +80,7 @@ bench(struct kd *k, const char *name, uint32_t type)
 	t0 = now_us();
 	for (i = 0; i < BATCHES; i++) {
 		for (j = 0; j < INFLIGHT; j++)
-			ipc_close(&k->netd, request(k, type));
+			request(k, type);
 		if (ipc_flush(&k->netd) == -1)
 			exit(1);
 		for (got = 0; got < INFLIGHT;) {
@@ -96,16 +100,17 @@ int
 main(void)
 {
 	static const char *types[] = { "ed25519", "sr25519" };
-	struct kd_opts	o;
-	struct kd	k;
-	struct ipc_msg	r;
-	Envelope	e;
-	Address		src, dst;
-	Request		req;
-	char		jail[] = "/tmp/bench_keyd.XXXXXX";
-	char		name[64];
-	struct ipc_buf	*b;
-	int		t;
+	struct kd_opts		o;
+	struct kd		k;
+	struct ipc_msg		r;
+	struct keyd_identity	me;
+	struct keyd_crypted	sealed;
+	Envelope		e;
+	Address			src, dst;
+	Request			req;
+	char			jail[] = "/tmp/bench_keyd.XXXXXX";
+	char			name[64];
+	int			t;
 
 	if (sodium_init() < 0 || mkdtemp(jail) == NULL)
 		return 1;
@@ -133,10 +138,10 @@ main(void)
 	printf("rmb-keyd round trips over its socketpair (%s)\n", kd_path());
 	for (t = 0; t < 2; t++) {
 		memset(&o, 0, sizeof(o));
-		o.key_type = t == 0 ? 1 : 0;	/* KEY_ED25519, KEY_SR25519 */
+		o.key_type = t == 0 ? KEY_ED25519 : KEY_SR25519;
 		o.secret = "bottom drive obey lake curtain smoke basket hold "
 		    "race lonely fit walk";
-		o.source = 1;			/* KEYD_SECRET_FD */
+		o.source = KEYD_SECRET_FD;
 		o.domains[0] = "relay.grid.tf";
 		if (geteuid() == 0) {
 			o.jail = jail;
@@ -144,21 +149,23 @@ main(void)
 		}
 		if (kd_start(&k, &o) != 0)
 			return 1;
-		b = kd_req(&k, IPC_KEYD_SET_TWIN);
-		ipc_put_u32(b, 7);
-		if (kd_call(&k, b, &r) != IPC_KEYD_SET_TWIN)
+		if (keyd_set_twin_put(&k.netd, kd_next(&k),
+		    &(struct keyd_set_twin){ 7 }) == -1 ||
+		    kd_reply(&k, &r) != IPC_KEYD_SET_TWIN)
 			return 1;
 		/* Our own pk as the peer's: ECDH with ourselves is fine. */
-		b = kd_req(&k, IPC_KEYD_IDENTITY);
-		if (kd_call(&k, b, &r) != IPC_KEYD_IDENTITY)
+		if (keyd_identity_req_put(&k.netd, kd_next(&k)) == -1 ||
+		    kd_reply(&k, &r) != IPC_KEYD_IDENTITY ||
+		    keyd_identity_get(&r, &me) == -1)
 			return 1;
-		peer_pk = (const uint8_t *)malloc(33);
-		memcpy((uint8_t *)peer_pk, r.data + 4 + 4 + 32 + 4, 33);
-		b = request(&k, IPC_KEYD_SEAL);
-		if (kd_call(&k, b, &r) != IPC_KEYD_SEAL)
+		memcpy(peer_pk, me.pk, sizeof(peer_pk));
+		request(&k, IPC_KEYD_SEAL);
+		if (kd_reply(&k, &r) != IPC_KEYD_SEAL ||
+		    keyd_crypted_get(&r, &sealed) == -1 ||
+		    sealed.len > sizeof(cipher))
 			return 1;
-		cipher_len = r.datalen - 4;
-		memcpy(cipher, r.data + 4, cipher_len);
+		cipher_len = sealed.len;
+		memcpy(cipher, sealed.data, cipher_len);
 
 		snprintf(name, sizeof(name), "sign 1 KiB envelope (%s)",
 		    types[t]);

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * keyd's dispatcher on arbitrary frames: the input is cut into frames by
- * their headers and each is handed to keyd_dispatch() with real keys, as
- * netd's channel would.  Malformed requests must be reported (keyd would
- * exit), never crash or read outside the frame.  Whatever netd asks, a
- * token is dated by keyd's clock with "sid":null and an extrinsic is
- * mortal from the block asked: anything else aborts.
+ * keyd's verbs on arbitrary frames: the input is cut into frames by
+ * their headers and each is handed to keyd's handler table with real
+ * keys, as netd's channel would.  Malformed requests must be reported
+ * (keyd would exit), never crash or read outside the frame.  Every reply
+ * decodes with its codec, and whatever netd asks, a token is dated by
+ * keyd's clock with "sid":null and an extrinsic is mortal from the block
+ * asked: anything else aborts.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +16,6 @@
 
 #include "extrinsic.h"
 #include "fuzz.h"
-#include "ipc_types.h"
 #include "jwt.h"
 #include "keyd.h"
 
@@ -33,64 +33,109 @@ setup(void)
 	    keyd_set_secret(&k, KEY_SR25519, secret, strlen(secret),
 	    &err) != 0 || ipc_init(&out, -1) != 0)
 		abort();
+	k.out = &out;
 	strcpy(k.relay, "relay.grid.tf");
 }
 
-/* The one bytes field of a reply frame, or NULL. */
-static const uint8_t *
-reply_field(const struct ipc_buf *b, size_t *len)
+/* The frame keyd just queued, as netd would receive it. */
+static void
+last_reply(struct ipc_msg *m)
 {
-	uint32_t	n;
+	const struct ipc_buf	*b = out.wq_tail;
 
-	if (b->len < IPC_HDR_SIZE + 4)
-		return NULL;
-	memcpy(&n, b->buf + IPC_HDR_SIZE, 4);
-	if (n != b->len - IPC_HDR_SIZE - 4)
+	memcpy(&m->hdr, b->buf, sizeof(m->hdr));
+	if (m->hdr.len != b->len)
 		abort();
-	*len = n;
-	return b->buf + IPC_HDR_SIZE + 4;
+	m->data = b->buf + IPC_HDR_SIZE;
+	m->datalen = b->len - IPC_HDR_SIZE;
 }
 
 /* A token of the request's ttl, from now, for no session. */
 static void
-check_jwt(const struct ipc_msg *req, const struct ipc_buf *b)
+check_jwt(const struct ipc_msg *req, const struct ipc_msg *rep)
 {
-	struct jwt	 j;
-	const uint8_t	*p;
-	const char	*err;
-	char		 tok[JWT_MAX + 1];
-	uint32_t	 ttl;
-	size_t		 len;
-	uint64_t	 now = (uint64_t)time(NULL);
+	struct keyd_token	 t;
+	struct keyd_jwt		 q;
+	struct jwt		 j;
+	const char		*err;
+	char			 tok[JWT_MAX];
+	uint64_t		 now = (uint64_t)time(NULL);
 
-	if ((p = reply_field(b, &len)) == NULL || len > JWT_MAX)
+	if (keyd_jwt_get(req, &q) == -1 || keyd_token_get(rep, &t) == -1)
 		abort();
-	memcpy(tok, p, len);
-	tok[len] = '\0';
-	memcpy(&ttl, req->data, 4);
-	if (jwt_parse(&j, tok, len, &err) != 0 || j.has_sid ||
-	    j.iat + 5 < now || j.iat > now + 5 || j.exp != j.iat + ttl ||
-	    ttl > KEYD_JWT_TTL_MAX)
+	memcpy(tok, t.tok, t.len);
+	tok[t.len] = '\0';
+	if (jwt_parse(&j, tok, t.len, &err) != 0 || j.has_sid ||
+	    j.iat + 5 < now || j.iat > now + 5 || j.exp != j.iat + q.ttl ||
+	    q.ttl > KEYD_JWT_TTL_MAX)
 		abort();
 }
 
 /* A mortal era, born at the block of the request. */
 static void
-check_update_twin(const struct ipc_msg *req, const struct ipc_buf *b)
+check_update_twin(const struct ipc_msg *req, const struct ipc_msg *rep)
 {
-	const uint8_t	*p;
-	uint64_t	 block;
-	size_t		 len, off;
+	struct keyd_update_twin	 u;
+	struct keyd_extrinsic	 x;
+	const uint8_t		*p;
+	size_t			 off;
 
-	if ((p = reply_field(b, &len)) == NULL)
+	if (keyd_update_twin_get(req, &u) == -1 ||
+	    keyd_extrinsic_get(rep, &x) == -1)
 		abort();
+	p = x.ext;
 	/* compact length, 84, 00, account, variant, signature: the era. */
 	off = (p[0] & 3) == 0 ? 1 : (p[0] & 3) == 1 ? 2 : 4;
 	off += 1 + 1 + 32 + 1 + 64;
-	memcpy(&block, req->data + 4 * 4 + 32, 8);
-	if (len < off + 2 || p[off] == 0 ||
-	    (p[off] | p[off + 1] << 8) != ext_era_mortal(block,
+	if (x.len < off + 2 || p[off] == 0 ||
+	    (p[off] | p[off + 1] << 8) != ext_era_mortal(u.block,
 	    EXT_ERA_PERIOD))
+		abort();
+}
+
+/* Whatever keyd answers decodes: the reply of its type, or an error. */
+static void
+check_reply(const struct ipc_msg *req, const struct ipc_msg *rep)
+{
+	struct keyd_identity	i;
+	struct keyd_signature	s;
+	struct keyd_crypted	c;
+	struct keyd_error	e;
+	int			rc = -1;
+
+	if (rep->hdr.id != req->hdr.id)
+		abort();
+	if (rep->hdr.type == IPC_KEYD_ERROR) {
+		if (keyd_error_get(rep, &e) == -1)
+			abort();
+		return;
+	}
+	if (rep->hdr.type != req->hdr.type)
+		abort();
+	switch (rep->hdr.type) {
+	case IPC_KEYD_IDENTITY:
+		rc = keyd_identity_get(rep, &i);
+		break;
+	case IPC_KEYD_SET_TWIN:
+		rc = keyd_set_twin_rep_get(rep);
+		break;
+	case IPC_KEYD_SIGN_ENVELOPE:
+		rc = keyd_signature_get(rep, &s);
+		break;
+	case IPC_KEYD_SEAL:
+	case IPC_KEYD_OPEN:
+		rc = keyd_crypted_get(rep, &c);
+		break;
+	case IPC_KEYD_JWT:
+		check_jwt(req, rep);
+		rc = 0;
+		break;
+	case IPC_KEYD_SIGN_UPDATE_TWIN_MORTAL:
+		check_update_twin(req, rep);
+		rc = 0;
+		break;
+	}
+	if (rc == -1)
 		abort();
 }
 
@@ -98,8 +143,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static int	 ready;
-	struct ipc_msg	 m;
-	struct ipc_hdr	 rh;
+	struct ipc_msg	 m, rep;
 	size_t		 off = 0;
 
 	if (!ready) {
@@ -113,16 +157,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		m.data = data + off + IPC_HDR_SIZE;
 		m.datalen = m.hdr.len - IPC_HDR_SIZE;
-		if (keyd_dispatch(&k, &m, &out) != 0)
+		if (proc_dispatch(keyd_verbs, &k, &m) != 0)
 			break;		/* keyd would exit here */
-		/* The frame just queued answers m unless it is an error. */
-		memcpy(&rh, out.wq_tail->buf, sizeof(rh));
-		if (rh.type == IPC_KEYD_JWT && m.hdr.type == rh.type &&
-		    m.hdr.id == rh.id)
-			check_jwt(&m, out.wq_tail);
-		if (rh.type == IPC_KEYD_SIGN_UPDATE_TWIN_MORTAL &&
-		    m.hdr.type == rh.type && m.hdr.id == rh.id)
-			check_update_twin(&m, out.wq_tail);
+		last_reply(&rep);
+		check_reply(&m, &rep);
 		off += m.hdr.len;
 	}
 	/* Drop the replies: nobody reads them. */

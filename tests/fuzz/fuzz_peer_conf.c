@@ -12,6 +12,8 @@
 
 #include "fuzz.h"
 #include "peer_conf.h"
+#include "relayurl.h"
+#include "tfchain.h"
 
 #define TEXT_MAX	(PEER_CONF_FILE_MAX + 1)
 
@@ -24,17 +26,19 @@ terminated(const char *s, size_t cap)
 static void
 check_relay_host(const uint8_t *data, size_t size)
 {
-	char	*s, host[PEER_DOMAIN_MAX + 1], why[256];
-	size_t	 i, n;
+	struct relay_url	 u;
+	char			*s, *host = u.host, why[256];
+	size_t			 i, n;
 
 	if ((s = malloc(size + 1)) == NULL)
 		abort();
 	memcpy(s, data, size);
 	s[size] = '\0';
 	why[0] = '\0';
-	if (peer_relay_host(s, host, sizeof(host), why, sizeof(why)) == 0) {
+	if (relayurl_parse(&u, s, why, sizeof(why)) == 0) {
 		n = strlen(host);
-		if (n == 0 || n > PEER_DOMAIN_MAX || host[0] == '.' ||
+		if (n == 0 || n > RELAY_DOMAIN_MAX || host[0] == '.' ||
+		    relay_domain_check(host) != NULL || u.path[0] != '/' ||
 		    host[n - 1] == '.' || strncasecmp(s, "ws", 2) != 0)
 			abort();
 		for (i = 0; i < n; i++)
@@ -50,12 +54,12 @@ check_relay_host(const uint8_t *data, size_t size)
 static void
 check_conf(const struct peer_conf *c)
 {
-	char	dom[PEER_RELAYS_MAX][PEER_DOMAIN_MAX + 1];
-	char	host[8], why[256];
-	size_t	i;
+	struct relay_url	u;
+	char			dom[RELAYS_MAX][RELAY_DOMAIN_MAX + 1];
+	char			why[256];
+	size_t			i;
 
-	if (c->nrelay > PEER_RELAYS_MAX ||
-	    c->nsubstrate > PEER_SUBSTRATES_MAX ||
+	if (c->nrelay > RELAYS_MAX || c->nsubstrate > SUBSTRATES_MAX ||
 	    (c->nrelay > 0) != ((c->set & (1U << PKW_RELAY)) != 0) ||
 	    (c->nsubstrate > 0) != ((c->set & (1U << PKW_SUBSTRATE)) != 0) ||
 	    c->debug < 0 || c->debug > PEER_DEBUG_MAX ||
@@ -79,16 +83,13 @@ check_conf(const struct peer_conf *c)
 	    strcmp(c->netd_user, "root") == 0 ||
 	    strcmp(c->apid_user, "root") == 0)
 		abort();
-	for (i = 0; i < c->nrelay; i++) {
-		if (!terminated(c->relay[i], PEER_URL_MAX))
+	/* What the file took, netd takes again. */
+	for (i = 0; i < c->nrelay; i++)
+		if (!terminated(c->relay[i], sizeof(c->relay[i])) ||
+		    relayurl_parse(&u, c->relay[i], why, sizeof(why)) == -1)
 			abort();
-		/* Too small a buffer must be refused, never overrun. */
-		if (peer_relay_host(c->relay[i], host, sizeof(host), why,
-		    sizeof(why)) == 0 && strlen(host) >= sizeof(host))
-			abort();
-	}
 	for (i = 0; i < c->nsubstrate; i++)
-		if (!terminated(c->substrate[i], PEER_URL_MAX))
+		if (!terminated(c->substrate[i], sizeof(c->substrate[i])))
 			abort();
 	if (peer_conf_domains(c, dom) > c->nrelay)
 		abort();
