@@ -24,7 +24,7 @@
 #include <hiredis/async.h>
 
 #include "apid.h"
-#include "envelope.h"
+#include "envelope_check.h"
 #include "ipc_types.h"
 #include "log.h"
 #include "peer.pb-c.h"

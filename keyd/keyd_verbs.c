@@ -107,7 +107,7 @@ verb_sign_envelope(void *arg, const struct ipc_msg *req)
 	if (k->twin == 0)
 		return refuse(k, req, KEYD_ERR_OTHER,
 		    "the twin id is not set yet");
-	if ((e = envelope_unpack(s.env, s.len)) == NULL)
+	if ((e = envelope_unpack_exact(s.env, s.len)) == NULL)
 		return refuse(k, req, KEYD_ERR_OTHER,
 		    "the envelope does not decode");
 	if (e->opt_signature_case == ENVELOPE__OPT_SIGNATURE_SIGNATURE)
@@ -153,7 +153,7 @@ verb_jwt(void *arg, const struct ipc_msg *req)
 		return refuse(k, req, KEYD_ERR_OTHER,
 		    "the clock cannot be read");
 	iat = (uint64_t)now.tv_sec;
-	if ((n = jwt_build(tok, sizeof(tok), &k->s->id, k->twin, NULL, iat,
+	if ((n = jwt_build(tok, sizeof(tok), &k->s->id, k->twin, iat,
 	    iat + j.ttl)) < 0)
 		return refuse(k, req, KEYD_ERR_OTHER,
 		    "cannot build the token");

@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "e2e.h"
-#include "envelope.h"
+#include "envelope_check.h"
 #include "ipc_apid.h"
 #include "ipc_types.h"
 #include "log.h"

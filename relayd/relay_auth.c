@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "jwt.h"
+#include "jwt_parse.h"
 #include "relay_auth.h"
 
 static int __attribute__((format(printf, 3, 4)))

@@ -16,7 +16,7 @@
 #include <hiredis/hiredis.h>
 #include <sodium.h>
 
-#include "envelope.h"
+#include "envelope_check.h"
 #include "evcurl.h"
 #include "log.h"
 #include "rconn.h"

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "envelope.h"
+#include "envelope_check.h"
 #include "relay_route.h"
 
 #define PONG_SUFFIX_LEN	(sizeof(RELAY_PONG_SUFFIX) - 1)

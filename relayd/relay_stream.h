@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "jwt.h"
+#include "jwt_parse.h"
 
 #define RELAY_SID_MAX		JWT_SID_MAX
 #define RELAY_DOMAINS_MAX	16	/* --domain values */

@@ -7,7 +7,7 @@
 #include <hiredis/hiredis.h>
 #include <libwebsockets.h>
 
-#include "envelope.h"
+#include "envelope_check.h"
 #include "log.h"
 #include "rconn.h"
 #include "relay_route.h"

@@ -9,7 +9,7 @@
 
 #include <string.h>
 
-#include "envelope.h"
+#include "envelope_check.h"
 
 #define FIXTURE_UID	"8f9e7c9a-4b1e-4d2a-9a55-0a1b2c3d4e5f"
 

@@ -8,7 +8,7 @@
 
 #include "e2e.h"
 #include "hex.h"
-#include "jwt.h"
+#include "jwt_parse.h"
 #include "relay_client.h"
 #include "ss58.h"
 
@@ -83,7 +83,7 @@ rc_jwt(char *out, size_t cap, const struct rc_twin *t, const char *sid,
 {
 	uint64_t	now = (uint64_t)time(NULL);
 
-	return jwt_build(out, cap, &t->ident, t->id, sid, now,
+	return jwt_build_sid(out, cap, &t->ident, t->id, sid, now,
 	    (uint64_t)((int64_t)now + ttl)) < 0 ? -1 : 0;
 }
 

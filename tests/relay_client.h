@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "envelope.h"
+#include "envelope_check.h"
 #include "identity.h"
 #include "wsc.h"
 

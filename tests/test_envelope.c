@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 #include <sodium.h>
 
-#include "envelope.h"
+#include "envelope_check.h"
 #include "env_fixture.h"
 #include "tap.h"
 

@@ -25,7 +25,7 @@
 #include "envelope.h"
 #include "extrinsic.h"
 #include "identity.h"
-#include "jwt.h"
+#include "jwt_parse.h"
 #include "keyd_client.h"
 #include "scale.h"
 #include "env_fixture.h"

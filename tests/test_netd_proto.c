@@ -11,7 +11,7 @@
 #include <sodium.h>
 
 #include "e2e.h"
-#include "envelope.h"
+#include "envelope_check.h"
 #include "ipc_apid.h"
 #include "ipc_types.h"
 #include "netd.h"

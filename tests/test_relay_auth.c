@@ -5,7 +5,7 @@
 
 #include "base64.h"
 #include "identity.h"
-#include "jwt.h"
+#include "jwt_parse.h"
 #include "relay_auth.h"
 #include "tap.h"
 
@@ -71,44 +71,44 @@ main(void)
 	memset(seed, 2, sizeof(seed));
 	identity_from_seed(&ed, KEY_ED25519, seed);
 
-	jwt_build(tok, sizeof(tok), &sr, 7, NULL, NOW, NOW + 300);
+	jwt_build(tok, sizeof(tok), &sr, 7, NOW, NOW + 300);
 	ok(relay_auth(tok, strlen(tok), NOW, lookup, NULL, &a) == 0 &&
 	    a.id.twin == 7 && !a.id.has_sid, "sr25519 token, no sid: 7");
-	jwt_build(tok, sizeof(tok), &ed, 8, "tab-1", NOW, NOW + 300);
+	jwt_build_sid(tok, sizeof(tok), &ed, 8, "tab-1", NOW, NOW + 300);
 	ok(relay_auth(tok, strlen(tok), NOW, lookup, NULL, &a) == 0 &&
 	    a.id.twin == 8 && a.id.has_sid && strcmp(a.id.sid, "tab-1") == 0,
 	    "ed25519 token with sid: 8:tab-1");
-	jwt_build(tok, sizeof(tok), &ed, 8, "", NOW, NOW + 300);
+	jwt_build_sid(tok, sizeof(tok), &ed, 8, "", NOW, NOW + 300);
 	ok(relay_auth(tok, strlen(tok), NOW, lookup, NULL, &a) == 0 &&
 	    a.id.has_sid && a.id.sid[0] == '\0',
 	    "an empty sid is a sid (Some(\"\") is not None)");
-	jwt_build(tok, sizeof(tok), &sr, 7, NULL, NOW - 10, NOW);
+	jwt_build(tok, sizeof(tok), &sr, 7, NOW - 10, NOW);
 	ok(relay_auth(tok, strlen(tok), NOW, lookup, NULL, &a) == 0,
 	    "exp == now still passes, as the reference");
 
 	check(NULL, 400, "missing jwt", "no query: 400 missing jwt");
 	check("", 400, "missing jwt", "empty query: 400 missing jwt");
-	jwt_build(tok, sizeof(tok), &sr, 7, NULL, NOW - 400, NOW - 1);
+	jwt_build(tok, sizeof(tok), &sr, 7, NOW - 400, NOW - 1);
 	check(tok, 401, "invalid jwt: jwt has expired", "expired: 401");
-	jwt_build(tok, sizeof(tok), &ed, 7, NULL, NOW, NOW + 300);
+	jwt_build(tok, sizeof(tok), &ed, 7, NOW, NOW + 300);
 	check(tok, 401, "invalid jwt: jwt: invalid signature",
 	    "signed by another key: 401");
 	relay_auth(tok, strlen(tok), NOW, lookup, NULL, &a);
 	ok(a.bad_sig && !a.pending, "the signature's refusal says so "
 	    "(the caller re-reads the twin)");
-	jwt_build(tok, sizeof(tok), &sr, 10, "s", NOW, NOW + 300);
+	jwt_build_sid(tok, sizeof(tok), &sr, 10, "s", NOW, NOW + 300);
 	ok(relay_auth(tok, strlen(tok), NOW, lookup, NULL, &a) == 0 &&
 	    a.pending && !a.bad_sig && a.id.twin == 10 && a.id.has_sid &&
 	    strcmp(a.id.sid, "s") == 0, "twin not at hand: 0, pending, the "
 	    "session named");
-	jwt_build(tok, sizeof(tok), &sr, 10, NULL, NOW - 400, NOW - 1);
+	jwt_build(tok, sizeof(tok), &sr, 10, NOW - 400, NOW - 1);
 	check(tok, 401, "invalid jwt: jwt has expired", "expired and not at "
 	    "hand: 401 first, no lookup needed");
-	jwt_build(tok, sizeof(tok), &sr, 9, NULL, NOW, NOW + 300);
+	jwt_build(tok, sizeof(tok), &sr, 9, NOW, NOW + 300);
 	relay_auth(tok, strlen(tok), NOW, lookup, NULL, &a);
 	ok(!a.bad_sig && !a.pending && a.status == 401, "an unknown twin is "
 	    "not a bad signature");
-	jwt_build(tok, sizeof(tok), &sr, 9, NULL, NOW, NOW + 300);
+	jwt_build(tok, sizeof(tok), &sr, 9, NOW, NOW + 300);
 	check(tok, 401, "twin not found 9", "unknown twin: 401");
 	lookup_fails = 1;
 	check(tok, 500, "failed to get twin: twin source unavailable",

@@ -4,7 +4,10 @@
  * identity (keyd signs the challenge itself), verification and time
  * (doc/protocol.md §2.2, §5.2).
  */
-#include "envelope.h"
+#include <string.h>
+
+#include "envelope_check.h"
+#include "utf8.h"
 
 int
 envelope_sign(Envelope *e, const struct identity *id,
@@ -54,4 +57,107 @@ envelope_ttl(uint64_t now, uint64_t ts, uint64_t exp)
 
 	deadline = ts > UINT64_MAX - exp ? UINT64_MAX : ts + exp;
 	return deadline > now ? deadline - now : 0;
+}
+
+/*
+ * protobuf-c checks the structure but not the text: walk the wire bytes
+ * it has accepted and require in every string field valid UTF-8, as
+ * rust-protobuf does, and no NUL, which a C string would silently cut
+ * short (so the challenge would cover less than the sender signed).
+ */
+static int
+read_varint(const uint8_t *p, size_t len, size_t *off, uint64_t *v)
+{
+	unsigned int	shift = 0;
+
+	*v = 0;
+	while (*off < len && shift < 64) {
+		*v |= (uint64_t)(p[*off] & 0x7f) << shift;
+		if ((p[(*off)++] & 0x80) == 0)
+			return 0;
+		shift += 7;
+	}
+	return -1;
+}
+
+/* strings: bit n set when field n is a string; subs: embedded messages. */
+struct pb_shape {
+	uint32_t		 strings;
+	const struct pb_shape	*sub[18];
+};
+
+static const struct pb_shape address_shape = { 1u << 2, { NULL } };
+static const struct pb_shape request_shape = { 1u << 1, { NULL } };
+static const struct pb_shape error_shape = { 1u << 2, { NULL } };
+static const struct pb_shape empty_shape = { 0, { NULL } };
+static const struct pb_shape envelope_shape = {
+	(1u << 1) | (1u << 2) | (1u << 10) | (1u << 11) | (1u << 17),
+	{ [5] = &address_shape, [6] = &address_shape, [7] = &request_shape,
+	  [8] = &empty_shape, [12] = &error_shape, [15] = &empty_shape,
+	  [16] = &empty_shape }
+};
+
+static int
+text_ok(const uint8_t *p, size_t len, const struct pb_shape *shape,
+    int depth)
+{
+	size_t		off = 0;
+	uint64_t	key, v, field;
+
+	if (depth > 2)
+		return 0;
+	while (off < len) {
+		if (read_varint(p, len, &off, &key) != 0)
+			return 0;
+		field = key >> 3;
+		/* protobuf-c takes a padded tag as field 0, or numbers past
+		 * 2^29 - 1; rust-protobuf refuses both. */
+		if (field == 0 || field > 0x1fffffff)
+			return 0;
+		switch (key & 7) {
+		case 0:
+			if (read_varint(p, len, &off, &v) != 0)
+				return 0;
+			break;
+		case 1:
+			if (len - off < 8)
+				return 0;
+			off += 8;
+			break;
+		case 5:
+			if (len - off < 4)
+				return 0;
+			off += 4;
+			break;
+		case 2:
+			if (read_varint(p, len, &off, &v) != 0 || v > len - off)
+				return 0;
+			if (field < 32 && (shape->strings >> field & 1) &&
+			    (memchr(p + off, 0, v) != NULL ||
+			    !utf8_valid((const char *)p + off, v)))
+				return 0;
+			if (field < 18 && shape->sub[field] != NULL &&
+			    !text_ok(p + off, v, shape->sub[field], depth + 1))
+				return 0;
+			off += v;
+			break;
+		default:
+			return 0;
+		}
+	}
+	return 1;
+}
+
+Envelope *
+envelope_unpack(const uint8_t *buf, size_t len)
+{
+	Envelope	*e;
+
+	if ((e = envelope__unpack(NULL, len, buf)) == NULL)
+		return NULL;
+	if (!text_ok(buf, len, &envelope_shape, 0)) {
+		envelope__free_unpacked(e, NULL);
+		return NULL;
+	}
+	return e;
 }

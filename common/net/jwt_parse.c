@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: ISC */
+#include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "base64.h"
 #include "json.h"
-#include "jwt.h"
+#include "jwt_parse.h"
 
 /* The decoded header and claims are small; anything bigger is refused. */
 #define PART_MAX	512
@@ -154,4 +156,47 @@ jwt_check_sig(const struct jwt *jwt, const uint8_t account[ACCOUNT_BYTES],
 {
 	return sig_verify(account, jwt->sig, jwt->siglen,
 	    (const uint8_t *)jwt->signed_part, jwt->signed_len, err);
+}
+
+/* JSON string escaping as serde_json does it: ", \ and control bytes. */
+static int
+escape(char *out, size_t cap, const char *s)
+{
+	static const char	 from[] = "\"\\\b\f\n\r\t", to[] = "\"\\bfnrt";
+	const char		*e;
+	size_t			 n = 0;
+
+	for (; *s != '\0'; s++) {
+		if (cap - n < 7)
+			return -1;
+		if ((e = strchr(from, *s)) != NULL) {
+			out[n++] = '\\';
+			out[n++] = to[e - from];
+		} else if ((unsigned char)*s < 0x20)
+			n += (size_t)snprintf(out + n, cap - n, "\\u%04x",
+			    (unsigned char)*s);
+		else
+			out[n++] = *s;
+	}
+	out[n] = '\0';
+	return 0;
+}
+
+int
+jwt_build_sid(char *out, size_t cap, const struct identity *id, uint32_t twin,
+    const char *sid, uint64_t iat, uint64_t exp)
+{
+	char	esc[6 * JWT_SID_MAX + 1], claims[256];
+	int	k;
+
+	if (sid == NULL)
+		return jwt_build(out, cap, id, twin, iat, exp);
+	if (strlen(sid) > JWT_SID_MAX || escape(esc, sizeof(esc), sid) != 0)
+		return -1;
+	k = snprintf(claims, sizeof(claims), "{\"sub\":%" PRIu32
+	    ",\"sid\":\"%s\",\"iat\":%" PRIu64 ",\"exp\":%" PRIu64 "}",
+	    twin, esc, iat, exp);
+	if (k < 0 || (size_t)k >= sizeof(claims))
+		return -1;
+	return jwt_sign(out, cap, id, claims, (size_t)k);
 }

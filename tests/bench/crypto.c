@@ -15,7 +15,7 @@
 #include "bip39.h"
 #include "e2e.h"
 #include "bench.h"
-#include "envelope.h"
+#include "envelope_check.h"
 #include "identity.h"
 #include "jwt.h"
 
@@ -139,7 +139,7 @@ jwt(struct ctx *c)
 {
 	char	tok[JWT_MAX];
 
-	if (jwt_build(tok, sizeof(tok), &c->sr, 7, NULL, 1700000000,
+	if (jwt_build(tok, sizeof(tok), &c->sr, 7, 1700000000,
 	    1700000300) < 0)
 		abort();
 }

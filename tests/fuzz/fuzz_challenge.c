@@ -8,7 +8,7 @@
 
 #include <sodium.h>
 
-#include "envelope.h"
+#include "envelope_check.h"
 #include "fuzz.h"
 
 int

@@ -9,7 +9,7 @@
 #include <sodium.h>
 
 #include "fuzz.h"
-#include "jwt.h"
+#include "jwt_parse.h"
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

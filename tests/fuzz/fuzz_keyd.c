@@ -16,7 +16,7 @@
 
 #include "extrinsic.h"
 #include "fuzz.h"
-#include "jwt.h"
+#include "jwt_parse.h"
 #include "keyd.h"
 
 static struct keyd	k;

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "envelope.h"
+#include "envelope_check.h"
 #include "fuzz.h"
 #include "relay_route.h"
 
