@@ -3,13 +3,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "peer_conf.h"
 #include "redisurl.h"
 #include "tfchain.h"
@@ -34,19 +34,6 @@ static const struct {
 	[PKW_NETD_USER] =	{ "netd-user", 0 },
 	[PKW_APID_USER] =	{ "apid-user", 0 },
 };
-
-static __attribute__((format(printf, 3, 4))) int
-fail(char *why, size_t whylen, const char *fmt, ...)
-{
-	va_list	ap;
-
-	if (whylen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(why, whylen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
 
 void
 peer_conf_init(struct peer_conf *c)
@@ -78,7 +65,7 @@ copy(char *out, size_t cap, const char *s, char *why, size_t whylen)
 	size_t	len = strlen(s);
 
 	if (len >= cap)
-		return fail(why, whylen, "longer than %zu bytes", cap - 1);
+		return errf(why, whylen, "longer than %zu bytes", cap - 1);
 	memcpy(out, s, len + 1);
 	return 0;
 }
@@ -96,7 +83,7 @@ static int
 set_path(char *out, size_t cap, const char *s, char *why, size_t whylen)
 {
 	if (s[0] != '/')
-		return fail(why, whylen, "\"%.64s\" is not an absolute path",
+		return errf(why, whylen, "\"%.64s\" is not an absolute path",
 		    s);
 	return copy(out, cap, s, why, whylen);
 }
@@ -131,24 +118,24 @@ ws_authority(const char *url, char *host, size_t cap, char *why,
 	char		*e;
 
 	if (strlen(url) >= PEER_URL_MAX)
-		return fail(why, whylen, "URL longer than %d bytes",
+		return errf(why, whylen, "URL longer than %d bytes",
 		    PEER_URL_MAX - 1);
 	if (!printable(url))
-		return fail(why, whylen, "URL contains a blank or a "
+		return errf(why, whylen, "URL contains a blank or a "
 		    "non-ASCII character");
 	if (ws_scheme(url, &p) == -1)
-		return fail(why, whylen, "\"%.64s\" is not a ws:// or wss:// "
+		return errf(why, whylen, "\"%.64s\" is not a ws:// or wss:// "
 		    "URL", url);
 	end = p + strcspn(p, "/?#");
 	if (memchr(p, '@', (size_t)(end - p)) != NULL)
-		return fail(why, whylen, "URL must not carry a user or "
+		return errf(why, whylen, "URL must not carry a user or "
 		    "password");
 	if (*p == '[') {
 		if ((colon = memchr(p, ']', (size_t)(end - p))) == NULL)
-			return fail(why, whylen, "unterminated [ in URL");
+			return errf(why, whylen, "unterminated [ in URL");
 		colon++;
 		if (colon != end && *colon != ':')
-			return fail(why, whylen, "bad character after ] in "
+			return errf(why, whylen, "bad character after ] in "
 			    "URL");
 	} else
 		colon = memchr(p, ':', (size_t)(end - p));
@@ -156,19 +143,19 @@ ws_authority(const char *url, char *host, size_t cap, char *why,
 		colon = end;
 	else {
 		if (colon + 1 == end)
-			return fail(why, whylen, "empty port in URL");
+			return errf(why, whylen, "empty port in URL");
 		errno = 0;
 		port = strtol(colon + 1, &e, 10);
 		if (colon[1] < '0' || colon[1] > '9' || e != end ||
 		    errno != 0 || port < 1 || port > 65535)
-			return fail(why, whylen, "bad port in URL (1 to "
+			return errf(why, whylen, "bad port in URL (1 to "
 			    "65535)");
 	}
 	hlen = (size_t)(colon - p);
 	if (hlen == 0)
-		return fail(why, whylen, "URL has no host");
+		return errf(why, whylen, "URL has no host");
 	if (hlen >= cap)
-		return fail(why, whylen, "URL host longer than %zu bytes",
+		return errf(why, whylen, "URL host longer than %zu bytes",
 		    cap - 1);
 	memcpy(host, p, hlen);
 	host[hlen] = '\0';
@@ -214,25 +201,25 @@ peer_relay_host(const char *url, char *host, size_t cap, char *why,
 		return -1;
 	/* The reference's words, for the IP literals it refuses. */
 	if (h[0] == '[' || ipv4_like(h))
-		return fail(why, whylen, "relay URL must contain a domain "
+		return errf(why, whylen, "relay URL must contain a domain "
 		    "name");
 	n = strlen(h);
 	for (i = 0; i < n; i++) {
 		if ((h[i] < 'a' || h[i] > 'z') && (h[i] < 'A' || h[i] > 'Z') &&
 		    (h[i] < '0' || h[i] > '9') && h[i] != '-' && h[i] != '.')
-			return fail(why, whylen, "relay host \"%.64s\" is not "
+			return errf(why, whylen, "relay host \"%.64s\" is not "
 			    "a domain name (only A-Z a-z 0-9 . -)", h);
 		if (h[i] >= 'A' && h[i] <= 'Z')
 			h[i] = (char)(h[i] - 'A' + 'a');
 	}
 	if (n > PEER_DOMAIN_MAX)
-		return fail(why, whylen, "relay host longer than %d bytes",
+		return errf(why, whylen, "relay host longer than %d bytes",
 		    PEER_DOMAIN_MAX);
 	if (h[0] == '.' || h[n - 1] == '.' || strstr(h, "..") != NULL)
-		return fail(why, whylen, "relay host \"%.64s\" has an empty "
+		return errf(why, whylen, "relay host \"%.64s\" has an empty "
 		    "label", h);
 	if (n >= cap)
-		return fail(why, whylen, "relay host longer than %zu bytes",
+		return errf(why, whylen, "relay host longer than %zu bytes",
 		    cap - 1);
 	memcpy(host, h, n + 1);
 	return 0;
@@ -248,9 +235,9 @@ set_relay(struct peer_conf *c, const char *v, char *why, size_t whylen)
 		return -1;
 	for (i = 0; i < c->nrelay; i++)
 		if (strcasecmp(c->relay[i], v) == 0)
-			return fail(why, whylen, "%.64s is given twice", v);
+			return errf(why, whylen, "%.64s is given twice", v);
 	if (c->nrelay == PEER_RELAYS_MAX)
-		return fail(why, whylen, "more than %d relays",
+		return errf(why, whylen, "more than %d relays",
 		    PEER_RELAYS_MAX);
 	return copy(c->relay[c->nrelay++], PEER_URL_MAX, v, why, whylen);
 }
@@ -265,9 +252,9 @@ set_substrate(struct peer_conf *c, const char *v, char *why, size_t whylen)
 		return -1;
 	for (i = 0; i < c->nsubstrate; i++)
 		if (strcasecmp(c->substrate[i], v) == 0)
-			return fail(why, whylen, "%.64s is given twice", v);
+			return errf(why, whylen, "%.64s is given twice", v);
 	if (c->nsubstrate == PEER_SUBSTRATES_MAX)
-		return fail(why, whylen, "more than %d substrate URLs",
+		return errf(why, whylen, "more than %d substrate URLs",
 		    PEER_SUBSTRATES_MAX);
 	return copy(c->substrate[c->nsubstrate++], PEER_URL_MAX, v, why,
 	    whylen);
@@ -281,21 +268,21 @@ set_user(char out[PEER_USER_MAX + 1], const char *v, char *why,
 	size_t	i, n = strlen(v);
 
 	if (n == 0 || n > PEER_USER_MAX)
-		return fail(why, whylen, "a user name has 1 to %d characters",
+		return errf(why, whylen, "a user name has 1 to %d characters",
 		    PEER_USER_MAX);
 	if (!((v[0] >= 'a' && v[0] <= 'z') || (v[0] >= 'A' && v[0] <= 'Z') ||
 	    v[0] == '_'))
-		return fail(why, whylen, "a user name starts with a letter "
+		return errf(why, whylen, "a user name starts with a letter "
 		    "or _");
 	for (i = 1; i < n; i++)
 		if (!((v[i] >= 'a' && v[i] <= 'z') ||
 		    (v[i] >= 'A' && v[i] <= 'Z') ||
 		    (v[i] >= '0' && v[i] <= '9') || v[i] == '_' ||
 		    v[i] == '-' || v[i] == '.'))
-			return fail(why, whylen, "a user name has only "
+			return errf(why, whylen, "a user name has only "
 			    "A-Z a-z 0-9 _ - .");
 	if (strcmp(v, "root") == 0)
-		return fail(why, whylen, "the children never run as root");
+		return errf(why, whylen, "the children never run as root");
 	memcpy(out, v, n + 1);
 	return 0;
 }
@@ -311,7 +298,7 @@ set_count(unsigned int *out, const char *v, unsigned int max, char *why,
 	for (i = 0; v[i] >= '0' && v[i] <= '9' && i < 8; i++)
 		n = n * 10 + (unsigned long)(v[i] - '0');
 	if (i == 0 || v[i] != '\0' || v[0] == '0' || n > max)
-		return fail(why, whylen, "a number from 1 to %u, not "
+		return errf(why, whylen, "a number from 1 to %u, not "
 		    "\"%.32s\"", max, v);
 	*out = (unsigned int)n;
 	return 0;
@@ -326,11 +313,11 @@ peer_conf_set(struct peer_conf *c, enum peer_kw kw, const char *v,
 	int			 rc;
 
 	if (v == NULL || v[0] == '\0')
-		return fail(why, whylen, "empty value");
+		return errf(why, whylen, "empty value");
 	switch (kw) {
 	case PKW_KEY_TYPE:
 		if (key_type_parse(&kt, v) == -1)
-			return fail(why, whylen, "invalid key type \"%.32s\" "
+			return errf(why, whylen, "invalid key type \"%.32s\" "
 			    "(sr25519 or ed25519)", v);
 		c->key_type = kt;
 		rc = 0;
@@ -341,7 +328,7 @@ peer_conf_set(struct peer_conf *c, enum peer_kw kw, const char *v,
 		break;
 	case PKW_REDIS:
 		if (strlen(v) > REDISURL_MAX)
-			return fail(why, whylen, "longer than %d bytes",
+			return errf(why, whylen, "longer than %d bytes",
 			    REDISURL_MAX);
 		/* The parser's reasons never repeat the password. */
 		if (redis_url_parse(&u, v, why, whylen) == -1)
@@ -364,7 +351,7 @@ peer_conf_set(struct peer_conf *c, enum peer_kw kw, const char *v,
 		else if (strcmp(v, "no") == 0)
 			c->no_update = 0;
 		else
-			return fail(why, whylen, "yes or no, not \"%.32s\"", v);
+			return errf(why, whylen, "yes or no, not \"%.32s\"", v);
 		rc = 0;
 		break;
 	case PKW_TWIN_CACHE:
@@ -390,17 +377,17 @@ peer_conf_set(struct peer_conf *c, enum peer_kw kw, const char *v,
 	case PKW_JAIL:
 		if ((rc = set_path(c->jail, sizeof(c->jail), v, why,
 		    whylen)) == 0 && strspn(v, "/") == strlen(v))
-			rc = fail(why, whylen, "the jail cannot be /");
+			rc = errf(why, whylen, "the jail cannot be /");
 		break;
 	case PKW_DEBUG:
 		if (v[1] != '\0' || v[0] < '0' || v[0] > '0' + PEER_DEBUG_MAX)
-			return fail(why, whylen, "0 to %d, not \"%.32s\"",
+			return errf(why, whylen, "0 to %d, not \"%.32s\"",
 			    PEER_DEBUG_MAX, v);
 		c->debug = v[0] - '0';
 		rc = 0;
 		break;
 	default:
-		return fail(why, whylen, "unknown keyword");
+		return errf(why, whylen, "unknown keyword");
 	}
 	if (rc == 0)
 		c->set |= 1U << kw;
@@ -424,7 +411,7 @@ parse_line(struct peer_conf *c, char *line, int first[PKW_COUNT], int lineno,
 	for (i = 0; line[i] != '\0'; i++)
 		if (((unsigned char)line[i] < ' ' && !is_blank(line[i])) ||
 		    line[i] == 0x7f)
-			return fail(why, whylen, "control character 0x%02x",
+			return errf(why, whylen, "control character 0x%02x",
 			    (unsigned char)line[i]);
 	while (is_blank(*p))
 		p++;
@@ -448,20 +435,20 @@ parse_line(struct peer_conf *c, char *line, int first[PKW_COUNT], int lineno,
 		if (strcmp(kw, keywords[i].name) == 0)
 			break;
 	if (i == PKW_COUNT)
-		return fail(why, whylen, "unknown keyword \"%.32s\"", kw);
+		return errf(why, whylen, "unknown keyword \"%.32s\"", kw);
 	if (*val == '\0' || *val == '#')
-		return fail(why, whylen, "%s: missing value", kw);
+		return errf(why, whylen, "%s: missing value", kw);
 	if (*p != '\0' && *p != '#')
-		return fail(why, whylen, "%s: one value only (a comment "
+		return errf(why, whylen, "%s: one value only (a comment "
 		    "starts with #)", kw);
 	if (!keywords[i].repeatable && first[i] != 0)
-		return fail(why, whylen, "%s given twice (first on line %d)",
+		return errf(why, whylen, "%s given twice (first on line %d)",
 		    kw, first[i]);
 	if (first[i] == 0)
 		first[i] = lineno;
 	if (peer_conf_set(c, (enum peer_kw)i, val, reason,
 	    sizeof(reason)) == -1)
-		return fail(why, whylen, "%s: %s", kw, reason);
+		return errf(why, whylen, "%s: %s", kw, reason);
 	return 0;
 }
 
@@ -476,7 +463,7 @@ peer_conf_parse(struct peer_conf *c, const char *name, const char *buf,
 	int		 lineno = 0;
 
 	if (len > PEER_CONF_FILE_MAX)
-		return fail(err, errlen, "%s: larger than %d bytes", name,
+		return errf(err, errlen, "%s: larger than %d bytes", name,
 		    PEER_CONF_FILE_MAX);
 	while (p < end) {
 		lineno++;
@@ -484,15 +471,15 @@ peer_conf_parse(struct peer_conf *c, const char *name, const char *buf,
 			nl = end;
 		n = (size_t)(nl - p);
 		if (n > PEER_CONF_LINE_MAX)
-			return fail(err, errlen, "%s:%d: line longer than %d "
+			return errf(err, errlen, "%s:%d: line longer than %d "
 			    "bytes", name, lineno, PEER_CONF_LINE_MAX);
 		if (memchr(p, '\0', n) != NULL)
-			return fail(err, errlen, "%s:%d: NUL byte", name,
+			return errf(err, errlen, "%s:%d: NUL byte", name,
 			    lineno);
 		memcpy(line, p, n);
 		line[n] = '\0';
 		if (parse_line(c, line, first, lineno, why, sizeof(why)) == -1)
-			return fail(err, errlen, "%s:%d: %s", name, lineno,
+			return errf(err, errlen, "%s:%d: %s", name, lineno,
 			    why);
 		p = nl + 1;
 	}
@@ -513,34 +500,34 @@ peer_conf_load(struct peer_conf *c, const char *path, int missing_ok,
 	    -1) {
 		if (errno == ENOENT && missing_ok)
 			return 1;
-		return fail(err, errlen, "%s: %s", path, strerror(errno));
+		return errf(err, errlen, "%s: %s", path, strerror(errno));
 	}
 	if (fstat(fd, &st) == -1) {
-		rc = fail(err, errlen, "%s: %s", path, strerror(errno));
+		rc = errf(err, errlen, "%s: %s", path, strerror(errno));
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		rc = fail(err, errlen, "%s: not a regular file", path);
+		rc = errf(err, errlen, "%s: not a regular file", path);
 		goto out;
 	}
 	if (st.st_uid != 0 && st.st_uid != geteuid()) {
-		rc = fail(err, errlen, "%s: owned by uid %u, neither root "
+		rc = errf(err, errlen, "%s: owned by uid %u, neither root "
 		    "nor us", path, (unsigned int)st.st_uid);
 		goto out;
 	}
 	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
-		rc = fail(err, errlen, "%s: writable by group or others; "
+		rc = errf(err, errlen, "%s: writable by group or others; "
 		    "chmod go-w it", path);
 		goto out;
 	}
 	if (st.st_size > PEER_CONF_FILE_MAX) {
-		rc = fail(err, errlen, "%s: larger than %d bytes", path,
+		rc = errf(err, errlen, "%s: larger than %d bytes", path,
 		    PEER_CONF_FILE_MAX);
 		goto out;
 	}
 	/* One byte more than allowed, to see a file that grew meanwhile. */
 	if ((buf = malloc(PEER_CONF_FILE_MAX + 1)) == NULL) {
-		rc = fail(err, errlen, "%s: %s", path, strerror(errno));
+		rc = errf(err, errlen, "%s: %s", path, strerror(errno));
 		goto out;
 	}
 	while (len <= PEER_CONF_FILE_MAX) {
@@ -548,7 +535,7 @@ peer_conf_load(struct peer_conf *c, const char *path, int missing_ok,
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1) {
-			rc = fail(err, errlen, "%s: %s", path, strerror(errno));
+			rc = errf(err, errlen, "%s: %s", path, strerror(errno));
 			free(buf);
 			goto out;
 		}
@@ -675,7 +662,7 @@ peer_conf_finish(struct peer_conf *c, char *why, size_t whylen)
 		    "%s%s", i > 0 ? "_" : "", dom[i]);
 	/* Four domains of at most 253 bytes always fit in its 1024. */
 	if (n > 0 && (bad = twin_relay_check(joined, len, &at)) != NULL)
-		return fail(why, whylen, "tfchain would refuse the relay "
+		return errf(why, whylen, "tfchain would refuse the relay "
 		    "field \"%.128s\": %s", joined, bad);
 	return 0;
 }

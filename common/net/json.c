@@ -77,6 +77,36 @@ hex4(const char *s, uint32_t *v)
 	return 0;
 }
 
+#define ONES	UINT64_C(0x0101010101010101)
+#define HIGHS	UINT64_C(0x8080808080808080)
+
+/*
+ * Steps over printable ASCII other than '"' and '\\', eight bytes at a
+ * time where it can: a payload is megabytes of base64.
+ */
+static size_t
+plain_run(const unsigned char *s, size_t i, size_t end)
+{
+	uint64_t	w, t;
+
+	for (;;) {
+		for (; end - i >= 8; i += 8) {
+			memcpy(&w, s + i, 8);
+			/* High bits: a byte below 0x20 or past 0x7f ... */
+			t = (w - 0x20 * ONES) | w;
+			/* ... or a zero where '"' or '\\' was. */
+			t |= ((w ^ 0x22 * ONES) - ONES) & ~(w ^ 0x22 * ONES);
+			t |= ((w ^ 0x5c * ONES) - ONES) & ~(w ^ 0x5c * ONES);
+			if (t & HIGHS)
+				break;
+		}
+		if (i == end || s[i] < 0x20 || s[i] >= 0x80 || s[i] == '"' ||
+		    s[i] == '\\')
+			return i;
+		i++;
+	}
+}
+
 /* The string whose quote is at off. */
 static int
 lint_string(struct lint *l)
@@ -86,6 +116,7 @@ lint_string(struct lint *l)
 	uint32_t		 cp, lo;
 
 	for (;;) {
+		i = plain_run(s, i, l->end);
 		l->off = i;
 		if (i >= l->end)
 			return -1;
