@@ -207,6 +207,9 @@ test_rules(void)
 	    "a leading zero");
 	ok(erroff("[1.]") == 3 && erroff("[1.e3]") == 3,
 	    "a point without digits after it");
+	ok(erroff("[01]") == 2 && erroff("[1e]") == 3 && erroff("[0x1]") == 2 &&
+	    erroff("[-]") == 2, "a number json-c refuses is reported where "
+	    "its grammar breaks");
 	ok(erroff("[NaN]") == 1 && erroff("[Infinity]") == 1 &&
 	    erroff("[-Infinity]") == 2, "NaN and Infinity");
 	ok(erroff("{\"a\":nul") == 5 && erroff("[nULL]") == 1 &&

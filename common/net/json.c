@@ -211,6 +211,26 @@ out:
 	return rc;
 }
 
+/*
+ * json-c reports a bad number where the number ends; say where its
+ * grammar breaks instead, as for the numbers json-c lets through.
+ */
+static size_t
+number_break(const char *p, size_t len, size_t off)
+{
+	struct lint	l;
+
+	memset(&l, 0, sizeof(l));
+	l.p = p;
+	l.end = len;
+	l.off = off;
+	while (l.off > 0 && memchr("0123456789+-.eE", p[l.off - 1], 15) != NULL)
+		l.off--;
+	if (l.off < off && lint_number(&l) == -1 && l.off <= off)
+		return l.off;
+	return off;
+}
+
 static int
 lint(struct lint *l)
 {
@@ -268,7 +288,9 @@ json_parse(struct json_doc *d, const char *p, size_t len, int flags)
 	json_tokener_free(tok);
 	if (e != json_tokener_success) {
 		json_doc_free(d);
-		if (e == json_tokener_error_parse_null ||
+		if (e == json_tokener_error_parse_number)
+			end = number_break(p, len, end);
+		else if (e == json_tokener_error_parse_null ||
 		    e == json_tokener_error_parse_boolean || end == len)
 			end = literal_start(p, end, end == len);
 		d->erroff = end;
