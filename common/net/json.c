@@ -274,6 +274,10 @@ json_parse(struct json_doc *d, const char *p, size_t len, int flags)
 		d->nomem = 1;
 		return -1;
 	}
+	/*
+	 * Not JSON_TOKENER_VALIDATE_UTF8: it lets overlong forms through,
+	 * and the redis API names the field whose string is not UTF-8.
+	 */
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
 	    JSON_TOKENER_ALLOW_TRAILING_CHARS);
 	d->root = json_tokener_parse_ex(tok, p, (int)len);
