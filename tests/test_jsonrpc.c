@@ -339,6 +339,9 @@ test_malformed(void)
 	expect_err("{\"jsonrpc\":\"2.0\",\"jsonrpc\":\"2.0\",\"id\":1,"
 	    "\"result\":null}", 1, "rpc: response has jsonrpc twice",
 	    "jsonrpc twice");
+	expect_err("{\"jsonrpc\":\"1.0\",\"jsonrpc\":\"2.0\",\"id\":1,"
+	    "\"result\":null}", 1, "rpc: response is not JSON-RPC 2.0",
+	    "jsonrpc twice: the first is read first (json-c keeps the last)");
 	expect_err("{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":null,"
 	    "\"error\":{\"message\":\"x\"}}", 1,
 	    "rpc: response has both result and error", "result and error");

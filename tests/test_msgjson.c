@@ -498,6 +498,54 @@ test_salvage(void)
 	    "salvage: an unterminated bad ref");
 }
 
+/*
+ * The rules json.h keeps on top of json-c, as a request meets them: each
+ * refused with the reason the reader before json-c gave.
+ */
+#define REQ(a, b) "{\"ver\":1,\"cmd\":\"c\",\"exp\":" a ",\"dat\":\"\"," \
+	"\"dst\":[1],\"ret\":\"q\",\"now\":0" b "}"
+
+static void
+test_rules(void)
+{
+	static struct msg_out_req	m;
+
+	bad_out_req(REQ("01", ""), "malformed JSON at byte 26",
+	    "a leading zero");
+	bad_out_req(REQ("1.", ""), "malformed JSON at byte 27",
+	    "a point without digits");
+	bad_out_req(REQ("NaN", ""), "malformed JSON at byte 25", "NaN");
+	bad_out_req(REQ("1", ",\"x\":-Infinity"), "malformed JSON",
+	    "Infinity in an unknown key");
+	bad_out_req(REQ("1", ",\"x\":\"a\tb\""), "malformed JSON",
+	    "a raw tab in a string");
+	bad_out_req(REQ("1", ",\"x\":\"\\udc00\""), "malformed JSON",
+	    "a lone surrogate in an unknown key");
+	bad_out_req(REQ("1", ",\"x\":\"\xc0\xaf\""), "malformed JSON at byte",
+	    "an overlong form in an unknown key");
+	bad_out_req("{\"ver\":1,\"cmd\":\"\xed\xa0\x80\",\"exp\":1,\"dat\":\"\","
+	    "\"dst\":[1],\"ret\":\"q\",\"now\":0}", "`cmd` is not a valid",
+	    "a surrogate in UTF-8 in a field");
+	bad_out_req(REQ("1", ",\"ver\\u0000\":2"), "malformed JSON at byte 64",
+	    "a key with U+0000 (json-c would read it as \"ver\")");
+	bad_out_req(REQ("18446744073709551616", ""), "invalid value for `exp`",
+	    "an integer json-c saturates");
+	bad_out_req(REQ("-0", ""), "invalid value for `exp`", "minus zero");
+	bad_out_req("{\"ver\":\"x\",\"cmd\":\"c\",\"exp\":1,\"dat\":\"\","
+	    "\"dst\":[1],\"ret\":\"q\",\"now\":0,\"ver\":1}",
+	    "invalid type for `ver`", "a repeated key: the first value is read "
+	    "first, as json-c alone would not");
+	bad_out_req(REQ("1", ",\"x\":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["
+	    "]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]"), "malformed JSON at byte 97",
+	    "nesting past 30 levels");
+	ok(msgjson_parse_out_req(&m, REQ("1", ",\"x\":1,\"x\":[2],"
+	    "\"y\":99999999999999999999999,\"z\":{\"a\":1,\"a\":2}"),
+	    strlen(REQ("1", ",\"x\":1,\"x\":[2],\"y\":99999999999999999999999,"
+	    "\"z\":{\"a\":1,\"a\":2}")), err, sizeof(err)) == 0,
+	    "unknown keys may repeat or hold any number, as serde skips them");
+	msgjson_out_req_clear(&m);
+}
+
 int
 main(void)
 {
@@ -509,5 +557,6 @@ main(void)
 	test_escapes();
 	test_big_dat();
 	test_salvage();
+	test_rules();
 	return done_testing();
 }

@@ -9,7 +9,6 @@
  */
 #include <getopt.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +17,9 @@
 #include <curl/curl.h>
 
 #include "hex.h"
+#include "json.h"
 #include "jsonrpc.h"
+#include "log.h"
 #include "rmb.h"
 #include "ss58.h"
 #include "tfchain.h"
@@ -46,17 +47,6 @@ struct node {
 	int			 over;
 	uint8_t			*val;		/* TWIN_VALUE_MAX bytes */
 };
-
-static __attribute__((format(printf, 3, 4))) int
-fail(char *err, size_t errcap, const char *fmt, ...)
-{
-	va_list	ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errcap, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 /*
  * ws:// and wss:// become http:// and https://; http(s):// stay.  Anything
@@ -158,20 +148,20 @@ transport_error(struct node *n, CURLcode cc, char *err, size_t errcap)
 
 	switch (cc) {
 	case CURLE_COULDNT_CONNECT:
-		return fail(err, errcap, "%s: could not connect (%s)", n->url,
+		return errf(err, errcap, "%s: could not connect (%s)", n->url,
 		    detail);
 	case CURLE_COULDNT_RESOLVE_HOST:
-		return fail(err, errcap, "%s: could not resolve the host (%s)",
+		return errf(err, errcap, "%s: could not resolve the host (%s)",
 		    n->url, detail);
 	case CURLE_OPERATION_TIMEDOUT:
-		return fail(err, errcap, "%s: timed out (%s)", n->url, detail);
+		return errf(err, errcap, "%s: timed out (%s)", n->url, detail);
 	case CURLE_WRITE_ERROR:
 		if (n->over)
-			return fail(err, errcap, "%s: response over %d bytes",
+			return errf(err, errcap, "%s: response over %d bytes",
 			    n->url, TWIN_RESPONSE_MAX);
 		/* FALLTHROUGH */
 	default:
-		return fail(err, errcap, "%s: request failed (%s)", n->url,
+		return errf(err, errcap, "%s: request failed (%s)", n->url,
 		    detail);
 	}
 }
@@ -188,7 +178,7 @@ node_call(struct node *n, const char *method, const char *params,
 
 	if (jsonrpc_request(req, sizeof(req), NULL, id, method, params, jerr,
 	    sizeof(jerr)) != 0)
-		return fail(err, errcap, "%s", jerr);
+		return errf(err, errcap, "%s", jerr);
 	n->len = 0;
 	n->over = 0;
 	n->errbuf[0] = '\0';
@@ -198,9 +188,9 @@ node_call(struct node *n, const char *method, const char *params,
 		return transport_error(n, cc, err, errcap);
 	curl_easy_getinfo(n->curl, CURLINFO_RESPONSE_CODE, &code);
 	if (code != 200)
-		return fail(err, errcap, "%s: HTTP %ld", n->url, code);
+		return errf(err, errcap, "%s: HTTP %ld", n->url, code);
 	if (jsonrpc_parse(r, n->body, n->len, id, jerr, sizeof(jerr)) != 0)
-		return fail(err, errcap, "%s: %s", n->url, jerr);
+		return errf(err, errcap, "%s: %s", n->url, jerr);
 	return 0;
 }
 
@@ -214,7 +204,7 @@ get_storage(struct node *n, const uint8_t *key, size_t keylen, size_t *len,
 	char			jerr[JSONRPC_ERR_MAX];
 
 	if (keylen > TFCHAIN_KEY_TWIN_BY_ACCOUNT_LEN)
-		return fail(err, errcap, "storage key too long");
+		return errf(err, errcap, "storage key too long");
 	memcpy(params, "[\"0x", 4);
 	hex_encode(params + 4, key, keylen);
 	memcpy(params + 4 + 2 * keylen, "\"]", 3);
@@ -224,7 +214,7 @@ get_storage(struct node *n, const uint8_t *key, size_t keylen, size_t *len,
 		return 0;
 	if (jsonrpc_get_hex(&r.result, n->val, TWIN_VALUE_MAX, len, jerr,
 	    sizeof(jerr)) != 0)
-		return fail(err, errcap, "%s: %s", n->url, jerr);
+		return errf(err, errcap, "%s: %s", n->url, jerr);
 	return 1;
 }
 
@@ -246,10 +236,10 @@ fetch_twin(struct node *n, uint32_t id, struct twin_record *t, char *err,
 		return rc;
 	}
 	if (twin_decode(t, n->val, len, &why) != 0)
-		return fail(err, errcap, "%s: twin %" PRIu32 " cannot be "
+		return errf(err, errcap, "%s: twin %" PRIu32 " cannot be "
 		    "decoded: %s", n->url, id, why);
 	if (t->id != id)
-		return fail(err, errcap, "%s: twin %" PRIu32 " holds id %"
+		return errf(err, errcap, "%s: twin %" PRIu32 " holds id %"
 		    PRIu32, n->url, id, t->id);
 	return 1;
 }
@@ -266,7 +256,7 @@ find_twin(struct node *n, const uint8_t account[32], struct twin_record *t,
 	int		rc;
 
 	if (ss58_encode(ss58, sizeof(ss58), account) != 0)
-		return fail(err, errcap, "cannot encode the address");
+		return errf(err, errcap, "cannot encode the address");
 	tfchain_key_twin_by_account(key, account);
 	if ((rc = get_storage(n, key, sizeof(key), &len, err, errcap)) != 1) {
 		if (rc == 0)
@@ -274,7 +264,7 @@ find_twin(struct node *n, const uint8_t account[32], struct twin_record *t,
 		return rc;
 	}
 	if (twin_id_decode(&id, n->val, len) != 0)
-		return fail(err, errcap, "%s: the twin id of %s is not a u32",
+		return errf(err, errcap, "%s: the twin id of %s is not a u32",
 		    n->url, ss58);
 	if ((rc = fetch_twin(n, id, t, err, errcap)) == 0)
 		snprintf(err, errcap, "account %s has twin %" PRIu32 ", which "
@@ -298,18 +288,17 @@ print_relay_text(const char *s)
 }
 
 /* The relay as a JSON string; bytes outside ASCII as \u00NN. */
-static void
+static int
 print_relay_json(const char *s)
 {
-	putchar('"');
-	for (; *s != '\0'; s++)
-		if (*s == '"' || *s == '\\')
-			printf("\\%c", *s);
-		else if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f)
-			printf("\\u%04x", (unsigned char)*s);
-		else
-			putchar(*s);
-	putchar('"');
+	struct json_buf	b;
+
+	memset(&b, 0, sizeof(b));
+	json_put_str(&b, s, strlen(s), JSON_ASCII);
+	if (!b.bad)
+		fputs(b.p, stdout);
+	free(b.p);
+	return b.bad ? -1 : 0;
 }
 
 static int
@@ -326,10 +315,10 @@ print_twin(const struct twin_record *t, int json)
 	if (json) {
 		printf("{\"id\":%" PRIu32 ",\"account\":\"0x%s\",\"ss58\":"
 		    "\"%s\",\"relay\":", t->id, account, ss58);
-		if (t->has_relay)
-			print_relay_json(t->relay);
-		else
+		if (!t->has_relay)
 			printf("null");
+		else if (print_relay_json(t->relay) == -1)
+			return -1;
 		if (t->has_pk)
 			printf(",\"pk\":\"0x%s\"}\n", pk);
 		else

@@ -234,18 +234,18 @@ chainrpc_new(struct ev_loop *loop, const char *const *urls, size_t n,
 	size_t		 i;
 
 	if (n == 0 || n > CHAINRPC_URLS_MAX) {
-		snprintf(err, errlen, "chain: 1 to %d endpoints, not %zu",
+		errf(err, errlen, "chain: 1 to %d endpoints, not %zu",
 		    CHAINRPC_URLS_MAX, n);
 		return NULL;
 	}
 	if ((rpc = calloc(1, sizeof(*rpc))) == NULL) {
-		snprintf(err, errlen, "chain: out of memory");
+		errf(err, errlen, "chain: out of memory");
 		return NULL;
 	}
 	for (i = 0; i < n; i++) {
 		if (chainrpc_http_url(rpc->urls[i], sizeof(rpc->urls[i]),
 		    urls[i]) == -1) {
-			snprintf(err, errlen, "chain: \"%s\" is not a ws://, "
+			errf(err, errlen, "chain: \"%s\" is not a ws://, "
 			    "wss://, http:// or https:// URL", urls[i]);
 			chainrpc_free(rpc);
 			return NULL;
@@ -255,7 +255,7 @@ chainrpc_new(struct ev_loop *loop, const char *const *urls, size_t n,
 	if ((rpc->headers = curl_slist_append(NULL,
 	    "Content-Type: application/json")) == NULL ||
 	    (rpc->curl = evcurl_new(loop, 4)) == NULL) {
-		snprintf(err, errlen, "chain: cannot set up libcurl");
+		errf(err, errlen, "chain: cannot set up libcurl");
 		chainrpc_free(rpc);
 		return NULL;
 	}

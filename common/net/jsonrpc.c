@@ -1,40 +1,20 @@
 /* SPDX-License-Identifier: ISC */
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "hex.h"
 #include "json.h"
 #include "jsonrpc.h"
+#include "log.h"
 
-static __attribute__((format(printf, 3, 4))) int
-fail(char *err, size_t errcap, const char *fmt, ...)
+/* A value of the response as it is kept: its text, and what it is. */
+static void
+set_val(struct jsonrpc_val *v, const struct json_item *it)
 {
-	va_list	ap;
-
-	if (err != NULL && errcap > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errcap, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
-
-/* Records the next value's text and type and steps over it. */
-static int
-read_val(struct json_rd *r, struct jsonrpc_val *v)
-{
-	size_t	start;
-
-	if (json_peek(r, &v->type) != 0)
-		return -1;
-	start = r->off;
-	if (json_skip(r) != 0)
-		return -1;
-	v->p = r->p + start;
-	v->len = r->off - start;
-	return 0;
+	v->p = it->text.p;
+	v->len = it->text.len;
+	v->type = json_kind(it->val);
 }
 
 /*
@@ -66,204 +46,230 @@ one_line(char *dst, size_t cap, const char *src, size_t n)
 
 /* A JSON string value as one line of at most JSONRPC_MSG_MAX bytes. */
 static void
-quote(char out[JSONRPC_MSG_MAX], const struct jsonrpc_val *v)
+quote(char out[JSONRPC_MSG_MAX], struct json_span s)
 {
-	struct json_rd	r;
-	char		buf[4 * JSONRPC_MSG_MAX];
-	size_t		n;
+	char	buf[4 * JSONRPC_MSG_MAX];
+	size_t	n;
 
-	/* Unescaped text is never longer than its escaped form. */
-	json_init(&r, v->p, v->len);
-	if (v->len - 2 < sizeof(buf) &&
-	    json_get_string(&r, buf, sizeof(buf), &n) == 0)
+	if (json_unquote(s, buf, sizeof(buf), &n) == 0)
 		one_line(out, JSONRPC_MSG_MAX, buf, n);
 	else	/* too long to unescape here, or holding \u0000: quote raw */
-		one_line(out, JSONRPC_MSG_MAX, v->p + 1, v->len - 2);
+		one_line(out, JSONRPC_MSG_MAX, s.p + 1, s.len - 2);
 }
 
 /* An error code: an integer of at most 18 digits, so it fits int64_t. */
 static int
-int_code(const struct jsonrpc_val *v, int64_t *code)
+int_code(struct json_object *v, int64_t *code)
 {
-	size_t	i = 0, digits;
-	int64_t	x = 0;
-
-	if (v->type != JSON_NUMBER)
+	if (!json_object_is_type(v, json_type_int))
 		return -1;
-	if (v->p[0] == '-')
-		i++;
-	for (digits = 0; i < v->len; i++, digits++) {
-		if (v->p[i] < '0' || v->p[i] > '9' || digits == 18)
-			return -1;
-		x = x * 10 + (v->p[i] - '0');
-	}
-	*code = v->p[0] == '-' ? -x : x;
-	return 0;
+	*code = json_object_get_int64(v);
+	return *code >= -INT64_C(999999999999999999) &&
+	    *code <= INT64_C(999999999999999999) ? 0 : -1;
+}
+
+/*
+ * The text of an object or array, read again: a jsonrpc_val keeps only
+ * text, which json-c has accepted already with the rest of the response.
+ */
+static int
+reparse(struct json_doc *d, const struct jsonrpc_val *v)
+{
+	if (json_parse(d, v->p, v->len, 0) == 0)
+		return 0;
+	json_doc_free(d);
+	return -1;
 }
 
 /* Turns the "error" member into the one-line message. */
 static int
 rpc_error(struct jsonrpc_resp *resp, const struct jsonrpc_val *e, char *err,
-    size_t errcap)
+    size_t errlen)
 {
+	struct json_doc		d;
 	struct json_rd		r;
-	struct jsonrpc_val	v;
+	struct json_item	it;
 	char			key[JSONRPC_KEY_MAX];
 	char			msg[JSONRPC_MSG_MAX], data[JSONRPC_MSG_MAX];
+	struct json_span	s;
 
 	resp->rpc_error = 1;
 	msg[0] = data[0] = '\0';
+	s.p = e->p;
+	s.len = e->len;
 	/* Not the standard, but a plain string says what went wrong. */
 	if (e->type == JSON_STRING)
-		quote(msg, e);
+		quote(msg, s);
 	else if (e->type == JSON_OBJECT) {
-		json_init(&r, e->p, e->len);
-		if (json_object_begin(&r) != 0)
-			return fail(err, errcap, "rpc error: unreadable");
-		while (json_object_next(&r, key, sizeof(key)) == 1 &&
-		    read_val(&r, &v) == 0) {
+		if (reparse(&d, e) != 0 || json_rd_init(&r, d.root, s) != 0) {
+			json_doc_free(&d);
+			return errf(err, errlen, "rpc error: unreadable");
+		}
+		while (json_rd_next(&r, &it) == 1 &&
+		    json_key(&it, key, sizeof(key)) == 0) {
 			if (strcmp(key, "message") == 0 &&
-			    v.type == JSON_STRING)
-				quote(msg, &v);
+			    json_kind(it.val) == JSON_STRING)
+				quote(msg, it.text);
 			else if (strcmp(key, "data") == 0 &&
-			    v.type == JSON_STRING)
-				quote(data, &v);
+			    json_kind(it.val) == JSON_STRING)
+				quote(data, it.text);
 			else if (strcmp(key, "code") == 0 &&
-			    int_code(&v, &resp->code) == 0)
+			    int_code(it.val, &resp->code) == 0)
 				resp->has_code = 1;
 		}
+		json_rd_end(&r);
+		json_doc_free(&d);
 	}
 	/* Substrate puts the reason a transaction is invalid in "data". */
 	if (msg[0] != '\0' && data[0] != '\0')
-		return fail(err, errcap, "rpc error: %s: %s", msg, data);
+		return errf(err, errlen, "rpc error: %s: %s", msg, data);
 	if (msg[0] != '\0' || data[0] != '\0')
-		return fail(err, errcap, "rpc error: %s", msg[0] ? msg : data);
+		return errf(err, errlen, "rpc error: %s", msg[0] ? msg : data);
 	if (resp->has_code)
-		return fail(err, errcap, "rpc error: code %" PRId64,
+		return errf(err, errlen, "rpc error: code %" PRId64,
 		    resp->code);
-	return fail(err, errcap, "rpc error: no message");
+	return errf(err, errlen, "rpc error: no message");
 }
 
 int
 jsonrpc_request(char *out, size_t cap, size_t *len, uint64_t id,
-    const char *method, const char *params, char *err, size_t errcap)
+    const char *method, const char *params, char *err, size_t errlen)
 {
-	struct json_rd	r;
-	enum json_type	t;
+	struct json_doc	d;
 	size_t		mlen, i;
-	int		n;
+	int		n, bad;
 	char		c;
 
 	mlen = strnlen(method, JSONRPC_METHOD_MAX + 1);
 	if (mlen == 0 || mlen > JSONRPC_METHOD_MAX)
-		return fail(err, errcap, "rpc: method name is empty or over "
+		return errf(err, errlen, "rpc: method name is empty or over "
 		    "%d bytes", JSONRPC_METHOD_MAX);
 	for (i = 0; i < mlen; i++) {
 		c = method[i];
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 		    (c >= '0' && c <= '9') || c == '_'))
-			return fail(err, errcap, "rpc: bad method name");
+			return errf(err, errlen, "rpc: bad method name");
 	}
 	if (id > JSONRPC_ID_MAX)
-		return fail(err, errcap, "rpc: id %" PRIu64 " is over 2^53-1",
+		return errf(err, errlen, "rpc: id %" PRIu64 " is over 2^53-1",
 		    id);
 	if (params == NULL)
 		params = "[]";
-	json_init(&r, params, strlen(params));
-	if (json_peek(&r, &t) != 0 || t != JSON_ARRAY || json_skip(&r) != 0 ||
-	    json_end(&r) != 0)
-		return fail(err, errcap, "rpc: params are not one JSON array");
+	bad = json_parse(&d, params, strlen(params), 0) != 0 ||
+	    d.end != strlen(params) || json_kind(d.root) != JSON_ARRAY;
+	json_doc_free(&d);
+	if (bad)
+		return errf(err, errlen, "rpc: params are not one JSON array");
 	n = snprintf(out, cap, "{\"jsonrpc\":\"2.0\",\"id\":%" PRIu64
 	    ",\"method\":\"%s\",\"params\":%s}", id, method, params);
 	if (n < 0 || (size_t)n >= cap)
-		return fail(err, errcap, "rpc: request does not fit in %zu "
+		return errf(err, errlen, "rpc: request does not fit in %zu "
 		    "bytes", cap);
 	if (len != NULL)
 		*len = (size_t)n;
 	return 0;
 }
 
+/* The members of a response, as jsonrpc_parse() wants them. */
+struct members {
+	int			seen_ver, seen_id, id_num, id_null;
+	uint64_t		got;
+	struct jsonrpc_val	result, error;
+};
+
+static int
+member(struct members *m, const char *key, const struct json_item *it,
+    char *err, size_t errlen)
+{
+	struct jsonrpc_val	*v;
+	const char		*s;
+	size_t			 n;
+
+	if (strcmp(key, "jsonrpc") == 0) {
+		if (m->seen_ver++)
+			return errf(err, errlen, "rpc: response has jsonrpc "
+			    "twice");
+		if (json_str(it->val, &s, &n) != 0 || n != 3 ||
+		    memcmp(s, "2.0", 3) != 0)
+			return errf(err, errlen, "rpc: response is not "
+			    "JSON-RPC 2.0");
+	} else if (strcmp(key, "id") == 0) {
+		if (m->seen_id++)
+			return errf(err, errlen, "rpc: response has id twice");
+		if (json_kind(it->val) == JSON_NULL)
+			m->id_null = 1;
+		else if (json_get_u64(it->val, it->text, &m->got) == 0)
+			m->id_num = 1;
+	} else if (strcmp(key, "result") == 0 || strcmp(key, "error") == 0) {
+		v = key[0] == 'r' ? &m->result : &m->error;
+		if (v->p != NULL)
+			return errf(err, errlen, "rpc: response has %s twice",
+			    key);
+		set_val(v, it);
+	}
+	return 0;
+}
+
 int
 jsonrpc_parse(struct jsonrpc_resp *resp, const char *text, size_t len,
-    uint64_t id, char *err, size_t errcap)
+    uint64_t id, char *err, size_t errlen)
 {
+	struct json_doc		d;
 	struct json_rd		r;
-	struct jsonrpc_val	result, error, *v;
-	enum json_type		t;
-	char			key[JSONRPC_KEY_MAX], ver[8];
-	uint64_t		got = 0;
-	size_t			save;
-	int			rc, seen_ver = 0, seen_id = 0, id_num = 0;
-	int			id_null = 0;
+	struct json_item	it;
+	struct members		m;
+	char			key[JSONRPC_KEY_MAX];
+	int			rc = 0, failed = 0;
 
 	memset(resp, 0, sizeof(*resp));
-	memset(&result, 0, sizeof(result));
-	memset(&error, 0, sizeof(error));
+	memset(&m, 0, sizeof(m));
 
-	/* Check the whole text first, so the walk below cannot fail. */
-	json_init(&r, text, len);
-	if (json_skip(&r) != 0 || json_end(&r) != 0)
-		return fail(err, errcap, "rpc: not JSON at byte %zu", r.off);
-	json_init(&r, text, len);
-	if (json_peek(&r, &t) != 0 || t != JSON_OBJECT ||
-	    json_object_begin(&r) != 0)
-		return fail(err, errcap, "rpc: response is not an object");
-	while ((rc = json_object_next(&r, key, sizeof(key))) == 1) {
-		if (strcmp(key, "jsonrpc") == 0) {
-			if (seen_ver++)
-				return fail(err, errcap, "rpc: response has "
-				    "jsonrpc twice");
-			if (json_get_string(&r, ver, sizeof(ver), NULL) != 0 ||
-			    strcmp(ver, "2.0") != 0)
-				return fail(err, errcap, "rpc: response is not "
-				    "JSON-RPC 2.0");
-		} else if (strcmp(key, "id") == 0) {
-			if (seen_id++)
-				return fail(err, errcap, "rpc: response has "
-				    "id twice");
-			save = r.off;
-			if (json_peek(&r, &t) == 0 && t == JSON_NULL)
-				id_null = 1;
-			else if (t == JSON_NUMBER &&
-			    json_get_u64(&r, &got) == 0)
-				id_num = 1;
-			else
-				r.off = save;
-			if (!id_num && json_skip(&r) != 0)
-				return fail(err, errcap, "rpc: bad id");
-		} else if (strcmp(key, "result") == 0 ||
-		    strcmp(key, "error") == 0) {
-			v = key[0] == 'r' ? &result : &error;
-			if (v->p != NULL)
-				return fail(err, errcap, "rpc: response has "
-				    "%s twice", key);
-			if (read_val(&r, v) != 0)
-				return fail(err, errcap, "rpc: bad %s", key);
-		} else if (json_skip(&r) != 0)
-			return fail(err, errcap, "rpc: bad member %s", key);
+	if (json_parse(&d, text, len, 0) != 0) {
+		json_doc_free(&d);
+		return d.nomem ? errf(err, errlen, "rpc: out of memory") :
+		    errf(err, errlen, "rpc: not JSON at byte %zu", d.erroff);
 	}
+	if (d.end != len) {
+		json_doc_free(&d);
+		return errf(err, errlen, "rpc: not JSON at byte %zu", d.end);
+	}
+	if (json_kind(d.root) != JSON_OBJECT ||
+	    json_rd_init(&r, d.root, d.text) != 0) {
+		json_doc_free(&d);
+		return errf(err, errlen, "rpc: response is not an object");
+	}
+	while (!failed && (rc = json_rd_next(&r, &it)) == 1) {
+		if (json_key(&it, key, sizeof(key)) != 0)
+			failed = errf(err, errlen, "rpc: response has a member "
+			    "name over %d bytes", JSONRPC_KEY_MAX - 1);
+		else
+			failed = member(&m, key, &it, err, errlen);
+	}
+	json_rd_end(&r);
+	json_doc_free(&d);
+	if (failed)
+		return -1;
 	if (rc != 0)
-		return fail(err, errcap, "rpc: response has a member name "
-		    "over %d bytes", JSONRPC_KEY_MAX - 1);
-	if (!seen_ver)
-		return fail(err, errcap, "rpc: response is not JSON-RPC 2.0");
-	if (result.p != NULL && error.p != NULL)
-		return fail(err, errcap, "rpc: response has both result and "
+		return errf(err, errlen, "rpc: out of memory");
+	if (!m.seen_ver)
+		return errf(err, errlen, "rpc: response is not JSON-RPC 2.0");
+	if (m.result.p != NULL && m.error.p != NULL)
+		return errf(err, errlen, "rpc: response has both result and "
 		    "error");
-	if (result.p == NULL && error.p == NULL)
-		return fail(err, errcap, "rpc: response has neither result "
+	if (m.result.p == NULL && m.error.p == NULL)
+		return errf(err, errlen, "rpc: response has neither result "
 		    "nor error");
-	if (!seen_id)
-		return fail(err, errcap, "rpc: response has no id");
-	if (id_num && got != id)
-		return fail(err, errcap, "rpc: response id %" PRIu64
-		    ", expected %" PRIu64, got, id);
-	if (!id_num && !(id_null && error.p != NULL))
-		return fail(err, errcap, "rpc: response id is not a number, "
+	if (!m.seen_id)
+		return errf(err, errlen, "rpc: response has no id");
+	if (m.id_num && m.got != id)
+		return errf(err, errlen, "rpc: response id %" PRIu64
+		    ", expected %" PRIu64, m.got, id);
+	if (!m.id_num && !(m.id_null && m.error.p != NULL))
+		return errf(err, errlen, "rpc: response id is not a number, "
 		    "expected %" PRIu64, id);
-	if (error.p != NULL)
-		return rpc_error(resp, &error, err, errcap);
-	resp->result = result;
+	if (m.error.p != NULL)
+		return rpc_error(resp, &m.error, err, errlen);
+	resp->result = m.result;
 	resp->result.name = "result";
 	return 0;
 }
@@ -276,76 +282,89 @@ jsonrpc_is_null(const struct jsonrpc_val *v)
 
 int
 jsonrpc_get_hex(const struct jsonrpc_val *v, uint8_t *out, size_t cap,
-    size_t *outlen, char *err, size_t errcap)
+    size_t *outlen, char *err, size_t errlen)
 {
 	const char	*s;
 	size_t		 n;
 
 	if (v->type == JSON_NULL)
-		return fail(err, errcap, "rpc: %s is null", v->name);
+		return errf(err, errlen, "rpc: %s is null", v->name);
 	/*
 	 * Nodes write hex without escapes, so the text between the quotes
 	 * is the string; an escaped digit is refused as not hex.
 	 */
 	if (v->type != JSON_STRING || v->len < 4 || v->p[1] != '0' ||
 	    v->p[2] != 'x')
-		return fail(err, errcap, "rpc: %s is not hex", v->name);
+		return errf(err, errlen, "rpc: %s is not hex", v->name);
 	s = v->p + 3;
 	n = v->len - 4;
 	if (n % 2 != 0)
-		return fail(err, errcap, "rpc: %s is not hex", v->name);
+		return errf(err, errlen, "rpc: %s is not hex", v->name);
 	if (n / 2 > cap)
-		return fail(err, errcap, "rpc: %s is over %zu bytes", v->name,
+		return errf(err, errlen, "rpc: %s is over %zu bytes", v->name,
 		    cap);
 	if (hex_decode_any(out, cap, outlen, s, n) != 0)
-		return fail(err, errcap, "rpc: %s is not hex", v->name);
+		return errf(err, errlen, "rpc: %s is not hex", v->name);
 	return 0;
 }
 
 int
 jsonrpc_get_u64(const struct jsonrpc_val *v, uint64_t *out, char *err,
-    size_t errcap)
+    size_t errlen)
 {
-	struct json_rd	r;
+	struct json_doc	d;
+	int		rc = -1;
 
-	json_init(&r, v->p, v->len);
-	if (v->type != JSON_NUMBER || json_get_u64(&r, out) != 0 ||
-	    r.off != v->len)
-		return fail(err, errcap, "rpc: %s is not an unsigned integer "
+	if (v->type == JSON_NUMBER && reparse(&d, v) == 0) {
+		rc = json_get_u64(d.root, d.text, out);
+		json_doc_free(&d);
+	}
+	if (rc != 0)
+		return errf(err, errlen, "rpc: %s is not an unsigned integer "
 		    "of 64 bits", v->name);
 	return 0;
 }
 
 int
 jsonrpc_get_field(const struct jsonrpc_val *v, const char *name,
-    struct jsonrpc_val *out, char *err, size_t errcap)
+    struct jsonrpc_val *out, char *err, size_t errlen)
 {
+	struct json_doc		d;
 	struct json_rd		r;
-	struct jsonrpc_val	f;
+	struct json_item	it;
+	struct json_span	s;
 	char			key[JSONRPC_KEY_MAX];
-	int			rc, found = 0;
+	int			rc, found = 0, failed = 0;
 
 	if (v->type != JSON_OBJECT)
-		return fail(err, errcap, "rpc: %s is not an object", v->name);
-	json_init(&r, v->p, v->len);
-	if (json_object_begin(&r) != 0)
-		return fail(err, errcap, "rpc: %s is not an object", v->name);
-	while ((rc = json_object_next(&r, key, sizeof(key))) == 1) {
-		if (read_val(&r, &f) != 0)
-			return fail(err, errcap, "rpc: %s is not JSON",
-			    v->name);
-		if (strcmp(key, name) != 0)
-			continue;
-		if (found++)
-			return fail(err, errcap, "rpc: %s has %s twice",
-			    v->name, name);
-		*out = f;
-		out->name = name;
+		return errf(err, errlen, "rpc: %s is not an object", v->name);
+	s.p = v->p;
+	s.len = v->len;
+	if (reparse(&d, v) != 0 || json_rd_init(&r, d.root, s) != 0) {
+		json_doc_free(&d);
+		return errf(err, errlen, "rpc: %s is not JSON", v->name);
 	}
+	while (!failed && (rc = json_rd_next(&r, &it)) == 1) {
+		if (json_key(&it, key, sizeof(key)) != 0)
+			failed = errf(err, errlen, "rpc: %s has a member name "
+			    "over %d bytes", v->name, JSONRPC_KEY_MAX - 1);
+		else if (strcmp(key, name) != 0)
+			continue;
+		else if (found++)
+			failed = errf(err, errlen, "rpc: %s has %s twice",
+			    v->name, name);
+		else {
+			set_val(out, &it);
+			out->name = name;
+		}
+	}
+	json_rd_end(&r);
+	json_doc_free(&d);
+	if (failed)
+		return -1;
 	if (rc != 0)
-		return fail(err, errcap, "rpc: %s has a member name over %d "
-		    "bytes", v->name, JSONRPC_KEY_MAX - 1);
+		return errf(err, errlen, "rpc: %s is not JSON", v->name);
 	if (!found)
-		return fail(err, errcap, "rpc: %s has no %s", v->name, name);
+		return errf(err, errlen, "rpc: %s has no %s", v->name, name);
 	return 0;
 }

@@ -2,9 +2,14 @@
 /*
  * JSON-RPC 2.0 as Substrate nodes and chopsticks speak it over HTTP:
  * build a request, check a response against the id that was sent, and
- * read the result with typed getters.  No I/O and no allocation; the
- * transport bounds the response, and every failure is one line of text
- * in a caller buffer (JSONRPC_ERR_MAX is enough for any of them).
+ * read the result with typed getters.  No I/O; the transport bounds the
+ * response, and every failure is one line of text in a caller buffer
+ * (JSONRPC_ERR_MAX is enough for any of them).
+ *
+ * json-c parses the response whole; what is kept of it is text: the
+ * result is a jsonrpc_val, a span of the response (callers read a
+ * block number's hex from it, and it needs no freeing), and the getters
+ * parse that span again when they need its values.
  *
  * A response must say "jsonrpc": "2.0".  Substrate (jsonrpsee) and
  * chopsticks always do, and a body without it is more likely some other
@@ -34,7 +39,7 @@ struct jsonrpc_val {
 	const char	*name;		/* "result" or the field, for errors */
 	const char	*p;		/* its JSON text, no white space around */
 	size_t		 len;
-	enum json_type	 type;
+	enum json_kind	 type;
 };
 
 struct jsonrpc_resp {
@@ -52,7 +57,7 @@ struct jsonrpc_resp {
  * with err set.
  */
 int	jsonrpc_request(char *out, size_t cap, size_t *len, uint64_t id,
-	    const char *method, const char *params, char *err, size_t errcap);
+	    const char *method, const char *params, char *err, size_t errlen);
 
 /*
  * Checks a whole response to request id.  Returns 0 when it carries a
@@ -65,7 +70,7 @@ int	jsonrpc_request(char *out, size_t cap, size_t *len, uint64_t id,
  * request cannot know its id.
  */
 int	jsonrpc_parse(struct jsonrpc_resp *r, const char *text, size_t len,
-	    uint64_t id, char *err, size_t errcap);
+	    uint64_t id, char *err, size_t errlen);
 
 /* 1 when v is null, else 0. */
 int	jsonrpc_is_null(const struct jsonrpc_val *v);
@@ -76,17 +81,17 @@ int	jsonrpc_is_null(const struct jsonrpc_val *v);
  * ("rpc: result is not hex").
  */
 int	jsonrpc_get_hex(const struct jsonrpc_val *v, uint8_t *out, size_t cap,
-	    size_t *outlen, char *err, size_t errcap);
+	    size_t *outlen, char *err, size_t errlen);
 
 /* An unsigned integer without fraction or exponent that fits 64 bits. */
 int	jsonrpc_get_u64(const struct jsonrpc_val *v, uint64_t *out, char *err,
-	    size_t errcap);
+	    size_t errlen);
 
 /*
  * The member name of object v, which must appear once.  out->name points
  * at name, which must outlive out.  Returns 0, or -1 with err set.
  */
 int	jsonrpc_get_field(const struct jsonrpc_val *v, const char *name,
-	    struct jsonrpc_val *out, char *err, size_t errcap);
+	    struct jsonrpc_val *out, char *err, size_t errlen);
 
 #endif

@@ -10,39 +10,71 @@
 /* The decoded header and claims are small; anything bigger is refused. */
 #define PART_MAX	512
 
+/*
+ * The object that js holds whole, ready to be read member by member;
+ * free d after.
+ */
+static int
+open_object(struct json_doc *d, struct json_rd *r, const char *js,
+    size_t len)
+{
+	if (json_parse(d, js, len, 0) != 0 || d->end != len ||
+	    json_kind(d->root) != JSON_OBJECT ||
+	    json_rd_init(r, d->root, d->text) != 0) {
+		json_doc_free(d);
+		return -1;
+	}
+	return 0;
+}
+
+/* A string member of at most cap - 1 bytes, copied with its NUL. */
+static int
+get_str(const struct json_item *it, char *out, size_t cap)
+{
+	const char	*s;
+	size_t		 n;
+
+	if (json_str(it->val, &s, &n) != 0 || n >= cap)
+		return -1;
+	memcpy(out, s, n + 1);
+	return 0;
+}
+
 static int
 parse_header(const char *js, size_t len, const char **err)
 {
-	struct json_rd	r;
-	char		key[16], val[16];
-	int		rc, seen_alg = 0, seen_typ = 0;
+	struct json_doc		d;
+	struct json_rd		r;
+	struct json_item	it;
+	char			key[16], val[16];
+	int			rc, seen_alg = 0, seen_typ = 0, mismatch = 0;
 
-	json_init(&r, js, len);
-	if (json_object_begin(&r) != 0)
+	if (open_object(&d, &r, js, len) != 0)
 		goto bad;
-	while ((rc = json_object_next(&r, key, sizeof(key))) == 1) {
+	while ((rc = json_rd_next(&r, &it)) == 1) {
+		if (json_key(&it, key, sizeof(key)) != 0)
+			break;
 		if (strcmp(key, "alg") == 0) {
-			if (seen_alg++ ||
-			    json_get_string(&r, val, sizeof(val), NULL) != 0)
-				goto bad;
+			if (seen_alg++ || get_str(&it, val, sizeof(val)) != 0)
+				break;
 			if (strcmp(val, "RS512") != 0) {
-				*err = "jwt: algorithm mismatch";
-				return -1;
+				mismatch = 1;
+				break;
 			}
 		} else if (strcmp(key, "typ") == 0) {
-			if (seen_typ++ ||
-			    json_get_string(&r, val, sizeof(val), NULL) != 0 ||
+			if (seen_typ++ || get_str(&it, val, sizeof(val)) != 0 ||
 			    strcmp(val, "JWT") != 0)
-				goto bad;
-		} else if (json_skip(&r) != 0)
-			goto bad;
+				break;
+		}
 	}
-	if (rc != 0 || json_end(&r) != 0)
-		goto bad;
-	if (!seen_alg) {
+	json_rd_end(&r);
+	json_doc_free(&d);
+	if (mismatch || (rc == 0 && !seen_alg)) {
 		*err = "jwt: algorithm mismatch";
 		return -1;
 	}
+	if (rc != 0)
+		goto bad;
 	return 0;
 bad:
 	*err = "jwt: malformed header";
@@ -52,44 +84,45 @@ bad:
 static int
 parse_claims(struct jwt *jwt, const char *js, size_t len, const char **err)
 {
-	struct json_rd	r;
-	enum json_type	t;
-	char		key[16];
-	uint64_t	v;
-	int		rc, seen_sub = 0, seen_sid = 0, seen_iat = 0;
-	int		seen_exp = 0;
+	struct json_doc		d;
+	struct json_rd		r;
+	struct json_item	it;
+	char			key[16];
+	uint64_t		v;
+	int			rc, seen_sub = 0, seen_sid = 0, seen_iat = 0;
+	int			seen_exp = 0;
 
-	json_init(&r, js, len);
-	if (json_object_begin(&r) != 0)
+	if (open_object(&d, &r, js, len) != 0)
 		goto bad;
-	while ((rc = json_object_next(&r, key, sizeof(key))) == 1) {
+	while ((rc = json_rd_next(&r, &it)) == 1) {
+		if (json_key(&it, key, sizeof(key)) != 0)
+			break;
 		if (strcmp(key, "sub") == 0) {
-			if (seen_sub++ || json_get_u64(&r, &v) != 0 ||
-			    v > UINT32_MAX)
-				goto bad;
+			if (seen_sub++ || json_get_u64(it.val, it.text,
+			    &v) != 0 || v > UINT32_MAX)
+				break;
 			jwt->sub = (uint32_t)v;
 		} else if (strcmp(key, "sid") == 0) {
-			if (seen_sid++ || json_peek(&r, &t) != 0)
-				goto bad;
-			if (t == JSON_NULL) {
-				if (json_get_null(&r) != 0)
-					goto bad;
-			} else if (json_get_string(&r, jwt->sid,
-			    sizeof(jwt->sid), NULL) != 0)
-				goto bad;
-			else
-				jwt->has_sid = 1;
+			if (seen_sid++)
+				break;
+			if (json_kind(it.val) == JSON_NULL)
+				continue;
+			if (get_str(&it, jwt->sid, sizeof(jwt->sid)) != 0)
+				break;
+			jwt->has_sid = 1;
 		} else if (strcmp(key, "iat") == 0) {
-			if (seen_iat++ || json_get_u64(&r, &jwt->iat) != 0)
-				goto bad;
+			if (seen_iat++ || json_get_u64(it.val, it.text,
+			    &jwt->iat) != 0)
+				break;
 		} else if (strcmp(key, "exp") == 0) {
-			if (seen_exp++ || json_get_u64(&r, &jwt->exp) != 0)
-				goto bad;
-		} else if (json_skip(&r) != 0)
-			goto bad;
+			if (seen_exp++ || json_get_u64(it.val, it.text,
+			    &jwt->exp) != 0)
+				break;
+		}
 	}
-	if (rc != 0 || json_end(&r) != 0 || !seen_sub || !seen_iat ||
-	    !seen_exp)
+	json_rd_end(&r);
+	json_doc_free(&d);
+	if (rc != 0 || !seen_sub || !seen_iat || !seen_exp)
 		goto bad;
 	return 0;
 bad:

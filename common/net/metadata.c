@@ -167,33 +167,35 @@ eq(struct md_str s, const char *want)
 }
 
 /* Starts an error message in err: "metadata: " and the formatted text. */
+static __attribute__((format(printf, 3, 0))) void
+sb_vbegin(struct md *md, struct sb *b, const char *fmt, va_list ap)
+{
+	b->p = md->err;
+	b->cap = md->errlen;
+	b->len = 0;
+	sb_add(b, "metadata: ");
+	sb_vadd(b, fmt, ap);
+}
+
 static __attribute__((format(printf, 3, 4))) void
 sb_begin(struct md *md, struct sb *b, const char *fmt, ...)
 {
 	va_list	ap;
 
-	b->p = md->err;
-	b->cap = md->errlen;
-	b->len = 0;
-	sb_add(b, "metadata: ");
 	va_start(ap, fmt);
-	sb_vadd(b, fmt, ap);
+	sb_vbegin(md, b, fmt, ap);
 	va_end(ap);
 }
 
-/* Sets err to "metadata: " and the formatted text; returns -1. */
+/* The message of sb_begin() alone; returns -1. */
 static __attribute__((format(printf, 2, 3))) int
 fail(struct md *md, const char *fmt, ...)
 {
 	struct sb	b;
 	va_list		ap;
 
-	b.p = md->err;
-	b.cap = md->errlen;
-	b.len = 0;
-	sb_add(&b, "metadata: ");
 	va_start(ap, fmt);
-	sb_vadd(&b, fmt, ap);
+	sb_vbegin(md, &b, fmt, ap);
 	va_end(ap);
 	return -1;
 }

@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: ISC */
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +8,7 @@
 
 #include "base64.h"
 #include "json.h"
+#include "log.h"
 #include "msgjson.h"
 #include "utf8.h"
 
@@ -87,21 +87,16 @@ static const struct field err_fields[] = {
 
 #define NF(a)	(sizeof(a) / sizeof((a)[0]))
 
-static int __attribute__((format(printf, 3, 4)))
-fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list	ap;
-
-	if (err != NULL && errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
+/* One parse: the document, for error offsets and its UTF-8. */
+struct ctx {
+	const struct json_doc	*doc;
+	const char		*base;
+	char			*err;
+	size_t			 errlen;
+};
 
 static const char *
-type_name(enum json_type t)
+type_name(enum json_kind t)
 {
 	switch (t) {
 	case JSON_NULL:
@@ -120,162 +115,162 @@ type_name(enum json_type t)
 	return "?";
 }
 
-static int
-want(struct json_rd *r, enum json_type t, const char *key, const char *what,
-    char *err, size_t errlen)
+static size_t
+at(const struct ctx *c, struct json_span s)
 {
-	enum json_type	got;
+	return (size_t)(s.p - c->base);
+}
 
-	if (json_peek(r, &got) != 0)
-		return fail(err, errlen, "malformed JSON at byte %zu", r->off);
+static int
+want(struct ctx *c, const struct json_item *it, enum json_kind t,
+    const char *key, const char *what)
+{
+	enum json_kind	got = json_kind(it->val);
+
 	if (got != t)
-		return fail(err, errlen, "invalid type for `%s`: %s, "
+		return errf(c->err, c->errlen, "invalid type for `%s`: %s, "
 		    "expected %s", key, type_name(got), what);
 	return 0;
 }
 
+/*
+ * A string value: no U+0000 and UTF-8 (the document was parsed letting
+ * other bytes through, so that the field can be named).
+ */
 static int
-get_str(struct json_rd *r, const char *key, char *out, char *err,
-    size_t errlen)
+str_value(struct ctx *c, const struct json_item *it, const char **s,
+    size_t *n)
 {
-	if (want(r, JSON_STRING, key, "a string", err, errlen) != 0)
+	return json_str(it->val, s, n) == 0 &&
+	    (c->doc->notutf8 == SIZE_MAX || utf8_valid(*s, *n)) ? 0 : -1;
+}
+
+static int
+get_str(struct ctx *c, const struct json_item *it, const char *key,
+    char *out)
+{
+	const char	*s;
+	size_t		 n;
+
+	if (want(c, it, JSON_STRING, key, "a string") != 0)
 		return -1;
-	if (json_get_string(r, out, MSGJSON_STR_MAX, NULL) != 0)
-		return fail(err, errlen, "`%s` is not a valid string of at "
-		    "most %d bytes", key, MSGJSON_STR_MAX - 1);
+	if (str_value(c, it, &s, &n) != 0 || n >= MSGJSON_STR_MAX)
+		return errf(c->err, c->errlen, "`%s` is not a valid string of "
+		    "at most %d bytes", key, MSGJSON_STR_MAX - 1);
+	memcpy(out, s, n + 1);
 	return 0;
 }
 
 static int
-get_uint(struct json_rd *r, const char *key, uint64_t max, uint64_t *v,
-    char *err, size_t errlen)
+get_uint(struct ctx *c, const struct json_item *it, const char *key,
+    uint64_t max, uint64_t *v)
 {
-	if (want(r, JSON_NUMBER, key, "an unsigned integer", err,
-	    errlen) != 0)
+	if (want(c, it, JSON_NUMBER, key, "an unsigned integer") != 0)
 		return -1;
-	if (json_get_u64(r, v) != 0 || *v > max)
-		return fail(err, errlen, "invalid value for `%s`: expected "
-		    "an integer from 0 to %" PRIu64, key, max);
+	if (json_get_u64(it->val, it->text, v) != 0 || *v > max)
+		return errf(c->err, c->errlen, "invalid value for `%s`: "
+		    "expected an integer from 0 to %" PRIu64, key, max);
 	return 0;
 }
 
+/* json-c holds the text unescaped already: it is decoded from there. */
 static int
-get_dat(struct json_rd *r, const char *key, uint8_t **dat, size_t *datlen,
-    char *err, size_t errlen)
+get_dat(struct ctx *c, const struct json_item *it, const char *key,
+    uint8_t **dat, size_t *datlen)
 {
-	char	*tmp;
-	size_t	 cap, n;
-	int	 rc;
+	const char	*s;
+	size_t		 n;
 
-	if (want(r, JSON_STRING, key, "a base64 string", err, errlen) != 0)
+	if (want(c, it, JSON_STRING, key, "a base64 string") != 0)
 		return -1;
-	/* Unescaping never makes a string longer than its JSON text. */
-	cap = r->len - r->off;
-	if (cap > b64_encoded_len(MSGJSON_DAT_MAX) + 1)
-		cap = b64_encoded_len(MSGJSON_DAT_MAX) + 1;
-	if ((tmp = malloc(cap)) == NULL)
-		return fail(err, errlen, "out of memory");
-	if (json_get_string(r, tmp, cap, &n) != 0) {
-		free(tmp);
-		return fail(err, errlen, "`%s` is not a valid string of at "
-		    "most %zu bytes", key, b64_encoded_len(MSGJSON_DAT_MAX));
-	}
+	if (str_value(c, it, &s, &n) != 0 ||
+	    n > b64_encoded_len(MSGJSON_DAT_MAX))
+		return errf(c->err, c->errlen, "`%s` is not a valid string of "
+		    "at most %zu bytes", key, b64_encoded_len(MSGJSON_DAT_MAX));
 	*dat = NULL;
 	*datlen = 0;
-	rc = 0;
-	if (n > 0) {
-		if ((*dat = malloc(n / 4 * 3 + 3)) == NULL)
-			rc = fail(err, errlen, "out of memory");
-		else if (b64_decode(*dat, n / 4 * 3 + 3, datlen, tmp,
-		    n) != 0 || *datlen > MSGJSON_DAT_MAX) {
-			free(*dat);
-			*dat = NULL;
-			*datlen = 0;
-			rc = fail(err, errlen, "invalid base64 in `%s`", key);
-		}
+	if (n == 0)
+		return 0;
+	if ((*dat = malloc(n / 4 * 3 + 3)) == NULL)
+		return errf(c->err, c->errlen, "out of memory");
+	if (b64_decode(*dat, n / 4 * 3 + 3, datlen, s, n) != 0 ||
+	    *datlen > MSGJSON_DAT_MAX) {
+		free(*dat);
+		*dat = NULL;
+		*datlen = 0;
+		return errf(c->err, c->errlen, "invalid base64 in `%s`", key);
 	}
-	free(tmp);
-	return rc;
+	return 0;
 }
 
 static int
-get_dsts(struct json_rd *r, const char *key, uint32_t *dst, size_t *n,
-    char *err, size_t errlen)
+get_dsts(struct ctx *c, const struct json_item *arr, const char *key,
+    uint32_t *dst, size_t *n)
 {
-	uint64_t	v;
-	int		rc;
+	struct json_rd		r;
+	struct json_item	it;
+	uint64_t		v;
+	int			rc;
 
-	if (want(r, JSON_ARRAY, key, "an array of twin ids", err,
-	    errlen) != 0)
+	if (want(c, arr, JSON_ARRAY, key, "an array of twin ids") != 0)
 		return -1;
-	if (json_array_begin(r) != 0)
-		return fail(err, errlen, "malformed JSON at byte %zu", r->off);
+	if (json_rd_init(&r, arr->val, arr->text) != 0)
+		return errf(c->err, c->errlen, "malformed JSON at byte %zu",
+		    at(c, arr->text));
 	*n = 0;
-	while ((rc = json_array_next(r)) == 1) {
+	while ((rc = json_rd_next(&r, &it)) == 1) {
 		if (*n == MSGJSON_DST_MAX)
-			return fail(err, errlen, "more than %d twins in `%s`",
-			    MSGJSON_DST_MAX, key);
-		if (get_uint(r, key, UINT32_MAX, &v, err, errlen) != 0)
+			return errf(c->err, c->errlen, "more than %d twins in "
+			    "`%s`", MSGJSON_DST_MAX, key);
+		if (get_uint(c, &it, key, UINT32_MAX, &v) != 0)
 			return -1;
 		dst[(*n)++] = (uint32_t)v;
 	}
 	if (rc != 0)
-		return fail(err, errlen, "malformed JSON at byte %zu", r->off);
+		return errf(c->err, c->errlen, "out of memory");
 	return 0;
 }
 
-static int	parse_object(struct json_rd *, const struct field *, size_t,
-		    void *, char *, size_t);
+static int	parse_object(struct ctx *, const struct json_item *,
+		    const struct field *, size_t, void *);
 
 static int
-get_value(struct json_rd *r, const struct field *f, void *obj, char *err,
-    size_t errlen)
+get_value(struct ctx *c, const struct json_item *it, const struct field *f,
+    void *obj)
 {
 	char			*base = obj;
 	struct msgjson_opt	*opt;
-	enum json_type		 t;
 	uint64_t		 v;
 
 	switch (f->kind) {
 	case K_UINT:
-		return get_uint(r, f->key, UINT64_MAX,
-		    (uint64_t *)(base + f->off), err, errlen);
+		return get_uint(c, it, f->key, UINT64_MAX,
+		    (uint64_t *)(base + f->off));
 	case K_U32:
-		if (get_uint(r, f->key, UINT32_MAX, &v, err, errlen) != 0)
+		if (get_uint(c, it, f->key, UINT32_MAX, &v) != 0)
 			return -1;
 		*(uint32_t *)(base + f->off) = (uint32_t)v;
 		return 0;
 	case K_STR:
-		return get_str(r, f->key, base + f->off, err, errlen);
+		return get_str(c, it, f->key, base + f->off);
 	case K_OPT:
 		opt = (struct msgjson_opt *)(base + f->off);
-		if (json_peek(r, &t) == 0 && t == JSON_NULL) {
-			opt->set = 0;
-			return json_get_null(r) == 0 ? 0 : fail(err, errlen,
-			    "malformed JSON at byte %zu", r->off);
-		}
-		if (get_str(r, f->key, opt->s, err, errlen) != 0)
-			return -1;
-		opt->set = 1;
-		return 0;
+		opt->set = json_kind(it->val) != JSON_NULL;
+		return opt->set ? get_str(c, it, f->key, opt->s) : 0;
 	case K_DAT:
-		return get_dat(r, f->key, (uint8_t **)(base + f->off),
-		    (size_t *)(base + f->off2), err, errlen);
+		return get_dat(c, it, f->key, (uint8_t **)(base + f->off),
+		    (size_t *)(base + f->off2));
 	case K_DSTS:
-		return get_dsts(r, f->key, (uint32_t *)(base + f->off),
-		    (size_t *)(base + f->off2), err, errlen);
+		return get_dsts(c, it, f->key, (uint32_t *)(base + f->off),
+		    (size_t *)(base + f->off2));
 	case K_ERR:
-		if (json_peek(r, &t) == 0 && t == JSON_NULL) {
-			*(int *)(base + f->off2) = 0;
-			return json_get_null(r) == 0 ? 0 : fail(err, errlen,
-			    "malformed JSON at byte %zu", r->off);
-		}
-		if (want(r, JSON_OBJECT, f->key, "an error object", err,
-		    errlen) != 0 || parse_object(r, err_fields, NF(err_fields),
-		    base + f->off, err, errlen) != 0)
+		*(int *)(base + f->off2) = json_kind(it->val) != JSON_NULL;
+		if (!*(int *)(base + f->off2))
+			return 0;
+		if (want(c, it, JSON_OBJECT, f->key, "an error object") != 0)
 			return -1;
-		*(int *)(base + f->off2) = 1;
-		return 0;
+		return parse_object(c, it, err_fields, NF(err_fields),
+		    base + f->off);
 	}
 	return -1;
 }
@@ -286,40 +281,57 @@ optional(const struct field *f)
 	return f->kind == K_OPT || f->kind == K_ERR;
 }
 
-/* One object of fields; dat, if any, is left for the caller to free. */
+/*
+ * The members of one object in the order of the text, as serde reads
+ * them; dat, if any, is left for the caller to free.
+ */
 static int
-parse_object(struct json_rd *r, const struct field *fields, size_t nf,
-    void *obj, char *err, size_t errlen)
+parse_object(struct ctx *c, const struct json_item *o,
+    const struct field *fields, size_t nf, void *obj)
 {
-	char		key[MSGJSON_KEY_MAX];
-	uint32_t	seen = 0;
-	size_t		i;
-	int		rc;
+	struct json_rd		r;
+	struct json_item	it;
+	char			key[MSGJSON_KEY_MAX];
+	uint32_t		seen = 0;
+	size_t			i, bad;
+	int			rc = 0, failed = 0;
 
-	if (json_object_begin(r) != 0)
-		return fail(err, errlen, "expected a JSON object");
-	while ((rc = json_object_next(r, key, sizeof(key))) == 1) {
+	if (json_rd_init(&r, o->val, o->text) != 0)
+		return errf(c->err, c->errlen, "expected a JSON object");
+	while (!failed && (rc = json_rd_next(&r, &it)) == 1) {
+		if (json_key(&it, key, sizeof(key)) != 0) {
+			failed = errf(c->err, c->errlen, "malformed JSON at "
+			    "byte %zu (or a key longer than %d bytes)",
+			    at(c, it.key), MSGJSON_KEY_MAX - 1);
+			break;
+		}
 		for (i = 0; i < nf; i++)
 			if (strcmp(key, fields[i].key) == 0)
 				break;
 		if (i == nf) {
-			if (json_skip(r) != 0)
-				return fail(err, errlen, "malformed JSON at "
-				    "byte %zu", r->off);
-			continue;
+			/* Skipped, but its strings must still be UTF-8. */
+			bad = c->doc->notutf8;
+			if (bad >= at(c, it.text) &&
+			    bad - at(c, it.text) < it.text.len)
+				failed = errf(c->err, c->errlen, "malformed "
+				    "JSON at byte %zu", bad);
+		} else if (seen & (1u << i))
+			failed = errf(c->err, c->errlen, "duplicate field "
+			    "`%s`", key);
+		else {
+			seen |= 1u << i;
+			failed = get_value(c, &it, &fields[i], obj);
 		}
-		if (seen & (1u << i))
-			return fail(err, errlen, "duplicate field `%s`", key);
-		seen |= 1u << i;
-		if (get_value(r, &fields[i], obj, err, errlen) != 0)
-			return -1;
 	}
+	json_rd_end(&r);
+	if (failed)
+		return -1;
+	/* The text was read whole before: only memory can run out here. */
 	if (rc != 0)
-		return fail(err, errlen, "malformed JSON at byte %zu (or a key "
-		    "longer than %d bytes)", r->off, MSGJSON_KEY_MAX - 1);
+		return errf(c->err, c->errlen, "out of memory");
 	for (i = 0; i < nf; i++)
 		if (!(seen & (1u << i)) && !optional(&fields[i]))
-			return fail(err, errlen, "missing field `%s`",
+			return errf(c->err, c->errlen, "missing field `%s`",
 			    fields[i].key);
 	return 0;
 }
@@ -339,16 +351,43 @@ static int
 parse(const struct field *fields, size_t nf, void *obj, size_t size,
     const char *p, size_t len, char *err, size_t errlen)
 {
-	struct json_rd	 r;
+	struct json_doc	  doc;
+	struct json_item  top;
+	struct ctx	  c;
 	uint8_t		**dat;
+	size_t		  i;
+	int		  rc = -1;
 
 	memset(obj, 0, size);
-	json_init(&r, p, len);
-	if (parse_object(&r, fields, nf, obj, err, errlen) == 0) {
-		if (json_end(&r) == 0)
-			return 0;
-		fail(err, errlen, "trailing characters at byte %zu", r.off);
+	for (i = 0; i < len && (p[i] == ' ' || p[i] == '\t' ||
+	    p[i] == '\n' || p[i] == '\r'); i++)
+		;
+	if (i == len || p[i] != '{')
+		return errf(err, errlen, "expected a JSON object");
+	if (json_parse(&doc, p, len, JSON_BYTES) != 0) {
+		json_doc_free(&doc);
+		return doc.nomem ? errf(err, errlen, "out of memory") :
+		    errf(err, errlen, "malformed JSON at byte %zu", doc.erroff);
 	}
+	if (doc.notutf8 == len)
+		doc.notutf8 = SIZE_MAX;
+	c.doc = &doc;
+	c.base = p;
+	c.err = err;
+	c.errlen = errlen;
+	memset(&top, 0, sizeof(top));
+	top.val = doc.root;
+	top.text = doc.text;
+	if (parse_object(&c, &top, fields, nf, obj) == 0) {
+		if (doc.end == len)
+			rc = 0;
+		else
+			errf(err, errlen, "trailing characters at byte %zu",
+			    doc.end);
+	}
+	json_doc_free(&doc);
+	if (rc == 0)
+		return 0;
 	if ((dat = datp(fields, nf, obj)) != NULL) {
 		free(*dat);
 		*dat = NULL;
@@ -389,120 +428,39 @@ msgjson_parse_in_resp(struct msg_in_resp *m, const char *p, size_t len,
 	    len, err, errlen);
 }
 
-/* An output buffer that remembers its first failure. */
-struct wbuf {
-	char	*p;
-	size_t	 len, cap;
-	int	 bad;
-};
-
-static int
-reserve(struct wbuf *w, size_t n)
-{
-	size_t	 cap;
-	char	*p;
-
-	if (w->bad)
-		return -1;
-	if (w->cap - w->len > n)
-		return 0;
-	for (cap = w->cap ? w->cap : 256; cap - w->len <= n; cap *= 2)
-		;
-	if ((p = realloc(w->p, cap)) == NULL) {
-		w->bad = 1;
-		return -1;
-	}
-	w->p = p;
-	w->cap = cap;
-	return 0;
-}
-
+/* A string field: at most MSGJSON_STR_MAX - 1 bytes of UTF-8. */
 static void
-put(struct wbuf *w, const char *s, size_t n)
+put_string(struct json_buf *w, const char *s)
 {
-	if (reserve(w, n) != 0)
-		return;
-	memcpy(w->p + w->len, s, n);
-	w->len += n;
-	w->p[w->len] = '\0';
-}
+	size_t	len = strlen(s);
 
-static void
-puts_(struct wbuf *w, const char *s)
-{
-	put(w, s, strlen(s));
-}
-
-static void
-put_u64(struct wbuf *w, uint64_t v)
-{
-	char	buf[24];
-
-	snprintf(buf, sizeof(buf), "%" PRIu64, v);
-	puts_(w, buf);
-}
-
-/* serde_json's escaping: quote, backslash and control characters only. */
-static void
-put_string(struct wbuf *w, const char *s)
-{
-	static const char	hex[] = "0123456789abcdef";
-	size_t			len = strlen(s), i, run;
-	char			esc[7];
-	unsigned char		c;
-
-	if (len >= MSGJSON_STR_MAX || !utf8_valid(s, len)) {
+	if (len >= MSGJSON_STR_MAX) {
 		w->bad = 1;
 		return;
 	}
-	put(w, "\"", 1);
-	for (i = 0; i < len; i = run) {
-		for (run = i; run < len && (unsigned char)s[run] >= 0x20 &&
-		    s[run] != '"' && s[run] != '\\'; run++)
-			;
-		put(w, s + i, run - i);
-		if (run == len)
-			break;
-		c = (unsigned char)s[run++];
-		switch (c) {
-		case '"': puts_(w, "\\\""); break;
-		case '\\': puts_(w, "\\\\"); break;
-		case '\b': puts_(w, "\\b"); break;
-		case '\f': puts_(w, "\\f"); break;
-		case '\n': puts_(w, "\\n"); break;
-		case '\r': puts_(w, "\\r"); break;
-		case '\t': puts_(w, "\\t"); break;
-		default:
-			memcpy(esc, "\\u00", 4);
-			esc[4] = hex[c >> 4];
-			esc[5] = hex[c & 0xf];
-			esc[6] = '\0';
-			puts_(w, esc);
-		}
-	}
-	put(w, "\"", 1);
+	json_put_str(w, s, len, 0);
 }
 
 static void
-put_dat(struct wbuf *w, const uint8_t *dat, size_t len)
+put_dat(struct json_buf *w, const uint8_t *dat, size_t len)
 {
 	size_t	n = b64_encoded_len(len);
 
-	put(w, "\"", 1);
-	if (len > 0 && reserve(w, n + 1) == 0) {
+	json_put(w, "\"", 1);
+	if (len > 0 && json_reserve(w, n + 1) == 0) {
 		if (b64_encode(w->p + w->len, w->cap - w->len, dat, len) != 0)
 			w->bad = 1;
 		else
 			w->len += n;
 	}
-	put(w, "\"", 1);
+	json_put(w, "\"", 1);
 }
 
-static void	put_object(struct wbuf *, const struct field *, size_t,
+static void	put_object(struct json_buf *, const struct field *, size_t,
 		    const void *);
 
 static void
-put_value(struct wbuf *w, const struct field *f, const void *obj)
+put_value(struct json_buf *w, const struct field *f, const void *obj)
 {
 	const char			*base = obj;
 	const struct msgjson_opt	*opt;
@@ -511,10 +469,10 @@ put_value(struct wbuf *w, const struct field *f, const void *obj)
 
 	switch (f->kind) {
 	case K_UINT:
-		put_u64(w, *(const uint64_t *)(base + f->off));
+		json_put_u64(w, *(const uint64_t *)(base + f->off));
 		break;
 	case K_U32:
-		put_u64(w, *(const uint32_t *)(base + f->off));
+		json_put_u64(w, *(const uint32_t *)(base + f->off));
 		break;
 	case K_STR:
 		put_string(w, base + f->off);
@@ -524,7 +482,7 @@ put_value(struct wbuf *w, const struct field *f, const void *obj)
 		if (opt->set)
 			put_string(w, opt->s);
 		else
-			puts_(w, "null");
+			json_puts(w, "null");
 		break;
 	case K_DAT:
 		put_dat(w, *(uint8_t *const *)(base + f->off),
@@ -537,46 +495,46 @@ put_value(struct wbuf *w, const struct field *f, const void *obj)
 			w->bad = 1;
 			break;
 		}
-		put(w, "[", 1);
+		json_put(w, "[", 1);
 		for (i = 0; i < n; i++) {
 			if (i > 0)
-				put(w, ",", 1);
-			put_u64(w, dst[i]);
+				json_put(w, ",", 1);
+			json_put_u64(w, dst[i]);
 		}
-		put(w, "]", 1);
+		json_put(w, "]", 1);
 		break;
 	case K_ERR:
 		if (*(const int *)(base + f->off2))
 			put_object(w, err_fields, NF(err_fields),
 			    base + f->off);
 		else
-			puts_(w, "null");
+			json_puts(w, "null");
 		break;
 	}
 }
 
 static void
-put_object(struct wbuf *w, const struct field *fields, size_t nf,
+put_object(struct json_buf *w, const struct field *fields, size_t nf,
     const void *obj)
 {
 	size_t	i;
 
-	put(w, "{", 1);
+	json_put(w, "{", 1);
 	for (i = 0; i < nf; i++) {
 		if (i > 0)
-			put(w, ",", 1);
-		put(w, "\"", 1);
-		puts_(w, fields[i].key);
-		put(w, "\":", 2);
+			json_put(w, ",", 1);
+		json_put(w, "\"", 1);
+		json_puts(w, fields[i].key);
+		json_put(w, "\":", 2);
 		put_value(w, &fields[i], obj);
 	}
-	put(w, "}", 1);
+	json_put(w, "}", 1);
 }
 
 static char *
 write_(const struct field *fields, size_t nf, const void *obj, size_t *len)
 {
-	struct wbuf	w;
+	struct json_buf	w;
 
 	memset(&w, 0, sizeof(w));
 	put_object(&w, fields, nf, obj);
@@ -649,29 +607,22 @@ msgjson_in_resp_clear(struct msg_in_resp *m)
  * A ref the reader refuses (a NUL, bad UTF-8, too long) still goes back
  * to the caller so that the answer can be matched: its raw text, escapes
  * left as written, each byte that is not UTF-8 or is a control character
- * as U+FFFD, cut at a character to fit.  r is at the opening quote and
- * ends after the closing one.  Returns -1 when the string does not end.
+ * as U+FFFD, cut at a character to fit.  s is the string's text, quotes
+ * included.
  */
-static int
-salvage_ref(struct json_rd *r, char out[MSGJSON_STR_MAX])
+static void
+salvage_ref(struct json_span s, char out[MSGJSON_STR_MAX])
 {
 	static const char	 bad[] = "\xef\xbf\xbd";
 	const char		*p;
-	size_t			 n = 0, k, end;
+	size_t			 n = 0, k, off = 1, end = s.len - 1;
 
-	while (r->off < r->len && r->p[r->off] != '"')
-		r->off++;
-	for (end = ++r->off; end < r->len && r->p[end] != '"'; end++)
-		if (r->p[end] == '\\' && ++end >= r->len)
-			return -1;
-	if (end >= r->len)
-		return -1;
-	while (r->off < end) {
-		p = r->p + r->off;
-		for (k = 1; k <= 4 && r->off + k <= end; k++)
+	while (off < end) {
+		p = s.p + off;
+		for (k = 1; k <= 4 && off + k <= end; k++)
 			if (utf8_valid(p, k))
 				break;
-		if (k > 4 || r->off + k > end || (unsigned char)*p < 0x20) {
+		if (k > 4 || off + k > end || (unsigned char)*p < 0x20) {
 			k = 1;
 			p = bad;
 			if (n + 3 >= MSGJSON_STR_MAX)
@@ -684,54 +635,62 @@ salvage_ref(struct json_rd *r, char out[MSGJSON_STR_MAX])
 			memcpy(out + n, p, k);
 			n += k;
 		}
-		r->off += k;
+		off += k;
 	}
 	out[n] = '\0';
-	r->off = end + 1;
-	return 0;
 }
 
+/*
+ * json-c gives nothing of a text it refuses, so the members are followed
+ * here, in the text, up to where json-c stopped following it (its own
+ * rules only: a ref with a control character must still be found).
+ */
 int
 msgjson_salvage(const char *p, size_t len, char ret[MSGJSON_STR_MAX],
     struct msgjson_opt *ref)
 {
-	struct json_rd	r;
-	enum json_type	t;
-	char		key[MSGJSON_KEY_MAX];
-	size_t		start;
-	int		have_ret = 0;
+	struct json_doc		doc;
+	struct json_rd		r;
+	struct json_item	it;
+	struct json_span	text;
+	char			key[MSGJSON_KEY_MAX];
+	size_t			start, stop;
+	int			have_ret = 0;
 
 	ret[0] = '\0';
 	ref->set = 0;
 	ref->s[0] = '\0';
-	json_init(&r, p, len);
-	if (json_object_begin(&r) != 0)
+	if (json_parse(&doc, p, len, JSON_LAX) == 0)
+		stop = (size_t)(doc.text.p - p) + doc.text.len;
+	else
+		stop = doc.nomem ? 0 : doc.erroff;
+	json_doc_free(&doc);
+	for (start = 0; start < stop && (p[start] == ' ' ||
+	    p[start] == '\t' || p[start] == '\n' || p[start] == '\r'); start++)
+		;
+	text.p = p + start;
+	text.len = stop - start;
+	if (json_rd_init(&r, NULL, text) != 0)
 		return 0;
-	while (json_object_next(&r, key, sizeof(key)) == 1) {
-		if (json_peek(&r, &t) != 0)
-			break;
-		if (t == JSON_STRING && !have_ret && strcmp(key, "ret") == 0) {
-			if (json_get_string(&r, ret, MSGJSON_STR_MAX,
+	while (json_rd_next(&r, &it) == 1 && json_key(&it, key,
+	    sizeof(key)) == 0) {
+		if (it.text.p[0] != '"')
+			continue;
+		if (!have_ret && strcmp(key, "ret") == 0) {
+			if (json_unquote(it.text, ret, MSGJSON_STR_MAX,
 			    NULL) != 0) {
 				ret[0] = '\0';
 				break;
 			}
 			have_ret = 1;
-		} else if (t == JSON_STRING && !ref->set &&
-		    strcmp(key, "ref") == 0) {
-			start = r.off;
-			if (json_get_string(&r, ref->s, MSGJSON_STR_MAX,
-			    NULL) != 0) {
-				r.off = start;
-				if (salvage_ref(&r, ref->s) != 0) {
-					ref->s[0] = '\0';
-					break;
-				}
-			}
+		} else if (!ref->set && strcmp(key, "ref") == 0) {
+			if (json_unquote(it.text, ref->s, MSGJSON_STR_MAX,
+			    NULL) != 0)
+				salvage_ref(it.text, ref->s);
 			ref->set = 1;
-		} else if (json_skip(&r) != 0)
-			break;
+		}
 	}
+	json_rd_end(&r);
 	return ret[0] != '\0';
 }
 

@@ -8,7 +8,8 @@
  * Reading follows serde: keys in any order, unknown keys skipped,
  * optional keys missing or null, and a wrong type, a missing required
  * key, a duplicate key or anything after the object is an error with a
- * one-line reason.  Writing follows serde_json: compact, every key in
+ * one-line reason.  json-c parses the text, with json.h's rules on top;
+ * a payload's base64 is decoded from json-c's copy of the string.  Writing follows serde_json: compact, every key in
  * the order of doc/protocol.md §6.2, absent options as null, `dat` in
  * padded standard base64, and only `"`, `\` and control characters
  * escaped.
@@ -18,8 +19,8 @@
  * bytes; a key at most MSGJSON_KEY_MAX - 1 bytes (longer unknown keys
  * are refused, where serde would skip them); `dst` at most MSGJSON_DST_MAX
  * twins; `dat` at most MSGJSON_DAT_MAX bytes once decoded.  A string may
- * not contain U+0000, which the project's JSON reader refuses.  Only a
- * JSON object is read, never serde's positional array form.
+ * not contain U+0000.  Only a JSON object is read, never serde's
+ * positional array form.
  */
 #ifndef RMB_MSGJSON_H
 #define RMB_MSGJSON_H

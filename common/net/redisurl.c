@@ -1,23 +1,10 @@
 /* SPDX-License-Identifier: ISC */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "redisurl.h"
-
-static int __attribute__((format(printf, 3, 4)))
-fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list	ap;
-
-	if (err != NULL && errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
 
 static int
 hexval(char c)
@@ -87,10 +74,10 @@ userinfo(struct redis_url *u, const char *p, size_t n, char *err,
 	size_t		 ulen = colon != NULL ? (size_t)(colon - p) : n;
 
 	if (pct_decode(u->user, sizeof(u->user), p, ulen) == -1)
-		return fail(err, errlen, "redis URL: bad user name");
+		return errf(err, errlen, "redis URL: bad user name");
 	if (colon != NULL && pct_decode(u->pass, sizeof(u->pass), colon + 1,
 	    n - ulen - 1) == -1)
-		return fail(err, errlen, "redis URL: bad password");
+		return errf(err, errlen, "redis URL: bad password");
 	/* The redis crate reads "redis://secret@host" as a user name only. */
 	return 0;
 }
@@ -112,10 +99,10 @@ tcp_url(struct redis_url *u, const char *p, char *err, size_t errlen)
 		bracket = 1;
 		hp = p + 1;
 		if ((he = memchr(hp, ']', (size_t)(end - hp))) == NULL)
-			return fail(err, errlen, "redis URL: unclosed [");
+			return errf(err, errlen, "redis URL: unclosed [");
 		if (he + 1 < end) {
 			if (he[1] != ':')
-				return fail(err, errlen,
+				return errf(err, errlen,
 				    "redis URL: junk after ]");
 			port = he + 2;
 		}
@@ -128,26 +115,26 @@ tcp_url(struct redis_url *u, const char *p, char *err, size_t errlen)
 	}
 	n = (size_t)(he - hp);
 	if (n == 0)
-		return fail(err, errlen, "redis URL: no host");
+		return errf(err, errlen, "redis URL: no host");
 	if (n >= sizeof(u->host))
-		return fail(err, errlen, "redis URL: host too long");
+		return errf(err, errlen, "redis URL: host too long");
 	memcpy(u->host, hp, n);
 	u->host[n] = '\0';
 	if (strcspn(u->host, bracket ? "%@/ \t" : "%@:/ \t") != n)
-		return fail(err, errlen, "redis URL: bad host");
+		return errf(err, errlen, "redis URL: bad host");
 	if (port != NULL && number(port, (size_t)(end - port), 1, 65535,
 	    &u->port) == -1)
-		return fail(err, errlen, "redis URL: bad port");
+		return errf(err, errlen, "redis URL: bad port");
 	p = end;
 	if (*p == '/' && p[1] != '\0') {
 		n = strcspn(p + 1, "?#");
 		if (n > 0 && number(p + 1, n, 0, 1000000, &u->db) == -1)
-			return fail(err, errlen, "redis URL: bad database");
+			return errf(err, errlen, "redis URL: bad database");
 		p += 1 + n;
 	} else if (*p == '/')
 		p++;
 	if (*p != '\0')
-		return fail(err, errlen, "redis URL: unexpected \"%.32s\"", p);
+		return errf(err, errlen, "redis URL: unexpected \"%.32s\"", p);
 	return 0;
 }
 
@@ -162,26 +149,26 @@ unix_query(struct redis_url *u, const char *q, char *err, size_t errlen)
 		n = strcspn(q, "&");
 		amp = q + n;
 		if ((eq = memchr(q, '=', n)) == NULL)
-			return fail(err, errlen, "redis URL: bad query");
+			return errf(err, errlen, "redis URL: bad query");
 		if ((size_t)(eq - q) == 2 && strncmp(q, "db", 2) == 0) {
 			if (number(eq + 1, (size_t)(amp - eq - 1), 0, 1000000,
 			    &u->db) == -1)
-				return fail(err, errlen,
+				return errf(err, errlen,
 				    "redis URL: bad database");
 		} else if ((size_t)(eq - q) == 4 &&
 		    strncmp(q, "user", 4) == 0) {
 			if (pct_decode(u->user, sizeof(u->user), eq + 1,
 			    (size_t)(amp - eq - 1)) == -1)
-				return fail(err, errlen,
+				return errf(err, errlen,
 				    "redis URL: bad user name");
 		} else if ((size_t)(eq - q) == 4 &&
 		    strncmp(q, "pass", 4) == 0) {
 			if (pct_decode(u->pass, sizeof(u->pass), eq + 1,
 			    (size_t)(amp - eq - 1)) == -1)
-				return fail(err, errlen,
+				return errf(err, errlen,
 				    "redis URL: bad password");
 		} else
-			return fail(err, errlen, "redis URL: unknown "
+			return errf(err, errlen, "redis URL: unknown "
 			    "parameter \"%.*s\"", (int)(eq - q), q);
 		q = *amp == '&' ? amp + 1 : amp;
 	}
@@ -195,13 +182,13 @@ unix_url(struct redis_url *u, const char *p, char *err, size_t errlen)
 
 	/* The authority must be empty: unix:///path. */
 	if (*p != '/')
-		return fail(err, errlen, "redis URL: a socket path must be "
+		return errf(err, errlen, "redis URL: a socket path must be "
 		    "absolute (unix:///path)");
 	n = strcspn(p, "?");
 	if (n >= sizeof(u->path))
-		return fail(err, errlen, "redis URL: socket path too long");
+		return errf(err, errlen, "redis URL: socket path too long");
 	if (pct_decode(u->path, sizeof(u->path), p, n) == -1)
-		return fail(err, errlen, "redis URL: bad socket path");
+		return errf(err, errlen, "redis URL: bad socket path");
 	if (p[n] == '?')
 		return unix_query(u, p + n + 1, err, errlen);
 	return 0;
@@ -214,7 +201,7 @@ redis_url_parse(struct redis_url *u, const char *url, char *err,
 	memset(u, 0, sizeof(*u));
 	u->port = 6379;
 	if (strlen(url) > REDISURL_MAX)
-		return fail(err, errlen, "redis URL: longer than %d bytes",
+		return errf(err, errlen, "redis URL: longer than %d bytes",
 		    REDISURL_MAX);
 	if (strncmp(url, "redis://", 8) == 0)
 		return tcp_url(u, url + 8, err, errlen);
@@ -223,9 +210,9 @@ redis_url_parse(struct redis_url *u, const char *url, char *err,
 	if (strncmp(url, "unix://", 7) == 0)
 		return unix_url(u, url + 7, err, errlen);
 	if (strncmp(url, "rediss://", 9) == 0)
-		return fail(err, errlen, "redis URL: TLS (rediss://) is not "
+		return errf(err, errlen, "redis URL: TLS (rediss://) is not "
 		    "supported; use a local redis or a TLS tunnel");
-	return fail(err, errlen, "redis URL: must start with redis:// or "
+	return errf(err, errlen, "redis URL: must start with redis:// or "
 	    "unix://");
 }
 

@@ -45,9 +45,8 @@ twindir_open_file(struct twindir *d, const char *path, size_t capacity,
 	if (twinfile_load(&d->file, path, err, errlen) == -1)
 		return -1;
 	if (twincache_init(&d->cache, capacity, ttl) == -1) {
-		if (err != NULL && errlen > 0)
-			snprintf(err, errlen, "twin cache: bad capacity or "
-			    "out of memory");
+		errf(err, errlen, "twin cache: bad capacity or out of "
+		    "memory");
 		twinfile_free(&d->file);
 		return -1;
 	}
@@ -60,9 +59,8 @@ twindir_open_chain(struct twindir *d, struct chainrpc *rpc, size_t capacity,
 {
 	memset(d, 0, sizeof(*d));
 	if (rpc == NULL || twincache_init(&d->cache, capacity, ttl) == -1) {
-		if (err != NULL && errlen > 0)
-			snprintf(err, errlen, "twin cache: bad capacity or "
-			    "out of memory");
+		errf(err, errlen, "twin cache: bad capacity or out of "
+		    "memory");
 		return -1;
 	}
 	d->chain = rpc;

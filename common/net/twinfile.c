@@ -9,18 +9,14 @@
 
 #include "hex.h"
 #include "json.h"
+#include "log.h"
 #include "ss58.h"
 #include "twinfile.h"
 
 /* Longer than any key we know; a longer one is unknown anyway. */
 #define KEY_MAX		16
 
-/*
- * Room for any string that decodes to at most TWIN_RELAY_MAX bytes: an
- * escape takes at most six bytes of JSON per byte it yields, so a string
- * that does not fit here is certainly too long for every field.
- */
-#define STRBUF_SIZE	(6 * TWIN_RELAY_MAX + 2)
+#define STR_MAX		(6 * TWIN_RELAY_MAX + 1)
 
 #define READ_FIRST	(64 * 1024)
 
@@ -32,27 +28,13 @@ enum {
 };
 
 struct parser {
-	struct json_rd	 rd;
 	const char	*json;
 	size_t		 len;
 	size_t		 entry;		/* 1-based, 0 between entries */
 	char		 why[160];	/* the first problem of this entry */
 	char		*err;
 	size_t		 errlen;
-	char		 str[STRBUF_SIZE];
 };
-
-static void __attribute__((format(printf, 3, 4)))
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list	ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* Records the first problem of an entry and returns -1. */
 static int __attribute__((format(printf, 2, 3)))
@@ -85,11 +67,11 @@ syntax(struct parser *p, size_t off)
 	size_t	line = line_of(p, off);
 
 	if (p->entry > 0)
-		seterr(p->err, p->errlen,
+		errf(p->err, p->errlen,
 		    "entry %zu: syntax error at line %zu, byte offset %zu",
 		    p->entry, line, off);
 	else
-		seterr(p->err, p->errlen,
+		errf(p->err, p->errlen,
 		    "syntax error at line %zu, byte offset %zu", line, off);
 }
 
@@ -106,42 +88,33 @@ visible(char *out, size_t cap, const char *s)
 }
 
 /*
- * Reads a string value into p->str.  Returns 0, or -1 for a problem or a
- * syntax error (the caller's skip of the value tells them apart).
+ * A string value.  Past STR_MAX bytes it is too long for every field,
+ * and said so in the words of the longest one; below that, each field
+ * says what is wrong with it.
  */
 static int
-get_str(struct parser *p, const char *field, size_t *n)
+get_str(struct parser *p, const struct json_item *it, const char *field,
+    const char **s, size_t *n)
 {
-	struct json_rd	probe;
-	enum json_type	t;
-	size_t		span;
-
-	if (json_peek(&p->rd, &t) == -1 || t != JSON_STRING)
+	if (json_kind(it->val) != JSON_STRING)
 		return problem(p, "%s: not a string", field);
-	probe = p->rd;
-	if (json_get_string(&probe, p->str, sizeof(p->str), n) == 0) {
-		p->rd = probe;
-		return 0;
-	}
-	probe = p->rd;
-	if (json_skip(&probe) == -1)
-		return -1;
-	/* Well-formed: it holds a NUL, or it did not fit and is too long. */
-	span = probe.off - p->rd.off - 2;
-	if (span < sizeof(p->str))
+	if (json_str(it->val, s, n) == -1)
 		return problem(p, "%s: contains a NUL character", field);
-	return problem(p, "%s: longer than %d bytes", field, TWIN_RELAY_MAX);
+	if (*n > STR_MAX)
+		return problem(p, "%s: longer than %d bytes", field,
+		    TWIN_RELAY_MAX);
+	return 0;
 }
 
 static int
-read_id(struct parser *p, struct twin_record *t)
+read_id(struct parser *p, const struct json_item *it, struct twin_record *t)
 {
-	enum json_type	type;
 	uint64_t	v;
 
-	if (json_peek(&p->rd, &type) == -1 || type != JSON_NUMBER)
+	if (json_kind(it->val) != JSON_NUMBER)
 		return problem(p, "id: not a number");
-	if (json_get_u64(&p->rd, &v) == -1 || v == 0 || v > UINT32_MAX)
+	if (json_get_u64(it->val, it->text, &v) == -1 || v == 0 ||
+	    v > UINT32_MAX)
 		return problem(p, "id: not an integer from 1 to %lu",
 		    (unsigned long)UINT32_MAX);
 	t->id = (uint32_t)v;
@@ -149,41 +122,43 @@ read_id(struct parser *p, struct twin_record *t)
 }
 
 static int
-read_account(struct parser *p, struct twin_record *t)
+read_account(struct parser *p, const struct json_item *it,
+    struct twin_record *t)
 {
-	size_t	n;
+	const char	*s;
+	size_t		 n;
 
-	if (get_str(p, "account", &n) == -1)
+	if (get_str(p, it, "account", &s, &n) == -1)
 		return -1;
-	if (n >= 2 && p->str[0] == '0' && p->str[1] == 'x') {
+	if (n >= 2 && s[0] == '0' && s[1] == 'x') {
 		if (n - 2 != 2 * sizeof(t->account))
 			return problem(p, "account: 0x-hex of %zu digits, "
 			    "want 64 (32 bytes)", n - 2);
-		if (hex_decode(t->account, sizeof(t->account), p->str + 2,
+		if (hex_decode(t->account, sizeof(t->account), s + 2,
 		    n - 2) == -1)
 			return problem(p, "account: bad hex digit");
 		return 0;
 	}
-	if (ss58_decode(t->account, p->str) == -1)
+	if (ss58_decode(t->account, s) == -1)
 		return problem(p, "account: not SS58 (prefix 42) or 0x-hex, "
 		    "or a bad checksum");
 	return 0;
 }
 
 static int
-read_relay(struct parser *p, struct twin_record *t)
+read_relay(struct parser *p, const struct json_item *it,
+    struct twin_record *t)
 {
-	enum json_type	 type;
-	const char	*why;
+	const char	*why, *s;
 	size_t		 n, at;
 	unsigned char	 c;
 
-	if (json_peek(&p->rd, &type) == 0 && type == JSON_NULL)
-		return json_get_null(&p->rd);
-	if (get_str(p, "relay", &n) == -1)
+	if (json_kind(it->val) == JSON_NULL)
+		return 0;
+	if (get_str(p, it, "relay", &s, &n) == -1)
 		return -1;
-	if ((why = twin_relay_check(p->str, n, &at)) != NULL) {
-		c = (unsigned char)p->str[at];
+	if ((why = twin_relay_check(s, n, &at)) != NULL) {
+		c = (unsigned char)s[at];
 		if (why != twin_relay_bad_char)
 			return problem(p, "relay: %s", why);
 		if (c >= 0x20 && c < 0x7f)
@@ -192,22 +167,22 @@ read_relay(struct parser *p, struct twin_record *t)
 		return problem(p, "relay: byte 0x%02x at byte %zu: %s", c, at,
 		    why);
 	}
-	memcpy(t->relay, p->str, n + 1);
+	memcpy(t->relay, s, n + 1);
 	t->has_relay = 1;
 	return 0;
 }
 
 static int
-read_pk(struct parser *p, struct twin_record *t)
+read_pk(struct parser *p, const struct json_item *it, struct twin_record *t)
 {
-	enum json_type	type;
-	size_t		n;
+	const char	*s;
+	size_t		 n;
 
-	if (json_peek(&p->rd, &type) == 0 && type == JSON_NULL)
-		return json_get_null(&p->rd);
-	if (get_str(p, "pk", &n) == -1)
+	if (json_kind(it->val) == JSON_NULL)
+		return 0;
+	if (get_str(p, it, "pk", &s, &n) == -1)
 		return -1;
-	if (n < 2 || p->str[0] != '0' || p->str[1] != 'x')
+	if (n < 2 || s[0] != '0' || s[1] != 'x')
 		return problem(p, "pk: not \"0x\" and hex");
 	n -= 2;
 	if (n == 0)
@@ -217,8 +192,7 @@ read_pk(struct parser *p, struct twin_record *t)
 	if (n / 2 > TWIN_PK_MAX)
 		return problem(p, "pk: %zu bytes, at most %d", n / 2,
 		    TWIN_PK_MAX);
-	if (hex_decode_any(t->pk, sizeof(t->pk), &t->pklen, p->str + 2,
-	    n) == -1)
+	if (hex_decode_any(t->pk, sizeof(t->pk), &t->pklen, s + 2, n) == -1)
 		return problem(p, "pk: bad hex digit");
 	t->has_pk = 1;
 	return 0;
@@ -239,86 +213,94 @@ key_bit(const char *key)
 }
 
 /*
- * Reads one entry.  A problem does not stop the walk through the object,
- * so that the message can name the id even when it comes last.
+ * Reads the members of one entry in the order of the text.  A problem
+ * does not stop the walk, so that the message can name the id even when
+ * it comes last.
  */
-static int
-read_entry(struct parser *p, struct twin_record *t)
+static void
+read_members(struct parser *p, struct json_rd *r, struct twin_record *t)
 {
-	struct json_rd	obj, val;
-	enum json_type	type;
-	char		key[KEY_MAX], shown[KEY_MAX];
-	int		seen = 0, bit, r, rv;
+	struct json_item	it;
+	char			key[KEY_MAX], shown[KEY_MAX];
+	int			seen = 0, bit, rc;
 
-	memset(t, 0, sizeof(*t));
-	p->why[0] = '\0';
-	if (json_peek(&p->rd, &type) == -1) {
-		syntax(p, p->rd.off);
-		return -1;
-	}
-	if (type != JSON_OBJECT) {
-		seterr(p->err, p->errlen, "entry %zu: not an object",
-		    p->entry);
-		return -1;
-	}
-	obj = p->rd;
-	if (json_object_begin(&p->rd) == -1) {
-		syntax(p, p->rd.off);
-		return -1;
-	}
-	while ((r = json_object_next(&p->rd, key, sizeof(key))) == 1) {
-		val = p->rd;
+	while ((rc = json_rd_next(r, &it)) == 1) {
+		if (json_key(&it, key, sizeof(key)) == -1) {
+			problem(p, "unknown key (over %d bytes or with a NUL)",
+			    KEY_MAX - 1);
+			break;
+		}
 		bit = key_bit(key);
 		visible(shown, sizeof(shown), key);
 		if (bit == 0)
-			rv = problem(p, "unknown key \"%s\"", shown);
+			problem(p, "unknown key \"%s\"", shown);
 		else if (seen & bit)
-			rv = problem(p, "duplicate key \"%s\"", shown);
+			problem(p, "duplicate key \"%s\"", shown);
 		else {
 			seen |= bit;
 			if (bit == KEY_ID)
-				rv = read_id(p, t);
+				read_id(p, &it, t);
 			else if (bit == KEY_ACCOUNT)
-				rv = read_account(p, t);
+				read_account(p, &it, t);
 			else if (bit == KEY_RELAY)
-				rv = read_relay(p, t);
+				read_relay(p, &it, t);
 			else
-				rv = read_pk(p, t);
-		}
-		if (rv == -1) {
-			p->rd = val;
-			if (json_skip(&p->rd) == -1) {
-				syntax(p, p->rd.off);
-				return -1;
-			}
-			/* A skip that succeeds means the value was refused. */
-			if (p->why[0] == '\0')
-				problem(p, "bad value for \"%s\"", shown);
+				read_pk(p, &it, t);
 		}
 	}
-	if (r == -1) {
-		/* If the object is well-formed, the key was too long. */
-		val = obj;
-		if (json_skip(&val) == -1) {
-			syntax(p, val.off);
-			return -1;
-		}
-		p->rd = val;
-		problem(p, "unknown key (over %d bytes or with a NUL)",
-		    KEY_MAX - 1);
-	}
+	if (rc == -1)
+		problem(p, "out of memory");
 	if (!(seen & KEY_ID))
 		problem(p, "missing \"id\"");
 	if (!(seen & KEY_ACCOUNT))
 		problem(p, "missing \"account\"");
-	if (p->why[0] == '\0')
+}
+
+/*
+ * Reads the entry at off, which json-c parses on its own: the file is
+ * read an entry at a time, since json-c would hold the whole of it as
+ * objects in memory, about ten times its size.  Returns the offset after
+ * it, or 0.
+ */
+static size_t
+read_entry(struct parser *p, size_t off, struct twin_record *t)
+{
+	struct json_doc	d;
+	struct json_rd	r;
+	char		c = p->json[off];
+
+	memset(t, 0, sizeof(*t));
+	p->why[0] = '\0';
+	/* The start says what it is, as before the rest is read. */
+	if (c != '{' && (c == '[' || c == '"' || c == '-' || c == 't' ||
+	    c == 'f' || c == 'n' || (c >= '0' && c <= '9'))) {
+		errf(p->err, p->errlen, "entry %zu: not an object", p->entry);
 		return 0;
+	}
+	if (json_parse(&d, p->json + off, p->len - off, JSON_INNER) == -1) {
+		json_doc_free(&d);
+		if (d.nomem)
+			errf(p->err, p->errlen, "out of memory");
+		else
+			syntax(p, off + d.erroff);
+		return 0;
+	}
+	if (json_rd_init(&r, d.root, d.text) == -1) {
+		json_doc_free(&d);
+		syntax(p, off);
+		return 0;
+	}
+	read_members(p, &r, t);
+	json_rd_end(&r);
+	json_doc_free(&d);
+	if (p->why[0] == '\0')
+		return off + d.end;
 	if (t->id != 0)
-		seterr(p->err, p->errlen, "entry %zu (id %lu): %s", p->entry,
+		errf(p->err, p->errlen, "entry %zu (id %lu): %s", p->entry,
 		    (unsigned long)t->id, p->why);
 	else
-		seterr(p->err, p->errlen, "entry %zu: %s", p->entry, p->why);
-	return -1;
+		errf(p->err, p->errlen, "entry %zu: %s", p->entry, p->why);
+	return 0;
 }
 
 /* Ties go by position, so that equal keys stay in file order. */
@@ -396,14 +378,14 @@ index_twins(struct twin_record *t, size_t n, const struct twin_record **idx,
 		idx[i] = &t[i];
 	qsort(idx, n, sizeof(*idx), by_id);
 	if (first_dup(idx, n, same_id, &a, &b)) {
-		seterr(err, errlen, "entry %zu (id %lu): id already used by "
+		errf(err, errlen, "entry %zu (id %lu): id already used by "
 		    "entry %zu", (size_t)(b - t) + 1, (unsigned long)b->id,
 		    (size_t)(a - t) + 1);
 		return -1;
 	}
 	qsort(idx, n, sizeof(*idx), by_account);
 	if (first_dup(idx, n, same_account, &a, &b)) {
-		seterr(err, errlen, "entry %zu (id %lu): account already used "
+		errf(err, errlen, "entry %zu (id %lu): account already used "
 		    "by entry %zu (id %lu)", (size_t)(b - t) + 1,
 		    (unsigned long)b->id, (size_t)(a - t) + 1,
 		    (unsigned long)a->id);
@@ -413,7 +395,7 @@ index_twins(struct twin_record *t, size_t n, const struct twin_record **idx,
 
 	/* Follows each cycle of the permutation, holding one record aside. */
 	if ((tmp = malloc(sizeof(*tmp))) == NULL) {
-		seterr(err, errlen, "out of memory");
+		errf(err, errlen, "out of memory");
 		return -1;
 	}
 	for (i = 0; i < n; i++) {
@@ -436,6 +418,15 @@ index_twins(struct twin_record *t, size_t n, const struct twin_record **idx,
 	return 0;
 }
 
+static size_t
+skip_ws(const struct parser *p, size_t off)
+{
+	while (off < p->len && (p->json[off] == ' ' || p->json[off] == '\t' ||
+	    p->json[off] == '\n' || p->json[off] == '\r'))
+		off++;
+	return off;
+}
+
 int
 twinfile_parse(struct twinfile *tf, const char *json, size_t len, char *err,
     size_t errlen)
@@ -443,35 +434,52 @@ twinfile_parse(struct twinfile *tf, const char *json, size_t len, char *err,
 	struct parser		 *p;
 	struct twin_record	 *t = NULL, *nt;
 	const struct twin_record **idx = NULL;
-	enum json_type		  type;
-	size_t			  n = 0, cap = 0, ncap;
-	int			  r;
+	size_t			  n = 0, cap = 0, ncap, off;
 
 	memset(tf, 0, sizeof(*tf));
-	seterr(err, errlen, "%s", "");
+	errf(err, errlen, "%s", "");
 	if ((p = calloc(1, sizeof(*p))) == NULL) {
-		seterr(err, errlen, "out of memory");
+		errf(err, errlen, "out of memory");
 		return -1;
 	}
 	p->json = json;
 	p->len = len;
 	p->err = err;
 	p->errlen = errlen;
-	json_init(&p->rd, json, len);
 
-	if (json_peek(&p->rd, &type) == -1 && p->rd.off == len) {
-		seterr(err, errlen, "empty file: want a JSON array of twins "
+	/* The array is read here, each entry by json-c (read_entry). */
+	if ((off = skip_ws(p, 0)) == len) {
+		errf(err, errlen, "empty file: want a JSON array of twins "
 		    "([] for none)");
 		goto fail;
 	}
-	if (json_peek(&p->rd, &type) == -1 || type != JSON_ARRAY ||
-	    json_array_begin(&p->rd) == -1) {
-		seterr(err, errlen, "not a JSON array");
+	if (json[off++] != '[') {
+		errf(err, errlen, "not a JSON array");
 		goto fail;
 	}
-	while ((r = json_array_next(&p->rd)) == 1) {
+	for (;;) {
+		if ((off = skip_ws(p, off)) == len) {
+			syntax(p, off);
+			goto fail;
+		}
+		if (json[off] == ']') {
+			off++;
+			break;
+		}
+		if (n > 0) {
+			if (json[off] != ',') {
+				syntax(p, off);
+				goto fail;
+			}
+			/* A value must follow the comma. */
+			off = skip_ws(p, off + 1);
+			if (off == len || json[off] == ']') {
+				syntax(p, off);
+				goto fail;
+			}
+		}
 		if (n == TWINFILE_MAX_TWINS) {
-			seterr(err, errlen, "more than %d entries",
+			errf(err, errlen, "more than %d entries",
 			    TWINFILE_MAX_TWINS);
 			goto fail;
 		}
@@ -480,25 +488,21 @@ twinfile_parse(struct twinfile *tf, const char *json, size_t len, char *err,
 			if (ncap > TWINFILE_MAX_TWINS)
 				ncap = TWINFILE_MAX_TWINS;
 			if ((nt = realloc(t, ncap * sizeof(*t))) == NULL) {
-				seterr(err, errlen, "out of memory");
+				errf(err, errlen, "out of memory");
 				goto fail;
 			}
 			t = nt;
 			cap = ncap;
 		}
 		p->entry = n + 1;
-		if (read_entry(p, &t[n]) == -1)
+		if ((off = read_entry(p, off, &t[n])) == 0)
 			goto fail;
 		p->entry = 0;
 		n++;
 	}
-	if (r == -1) {
-		syntax(p, p->rd.off);
-		goto fail;
-	}
-	if (json_end(&p->rd) == -1) {
-		seterr(err, errlen, "trailing data after the array at line "
-		    "%zu, byte offset %zu", line_of(p, p->rd.off), p->rd.off);
+	if ((off = skip_ws(p, off)) != len) {
+		errf(err, errlen, "trailing data after the array at line "
+		    "%zu, byte offset %zu", line_of(p, off), off);
 		goto fail;
 	}
 	free(p);
@@ -512,7 +516,7 @@ twinfile_parse(struct twinfile *tf, const char *json, size_t len, char *err,
 	if (n < cap && (nt = realloc(t, n * sizeof(*t))) != NULL)
 		t = nt;
 	if ((idx = calloc(n, sizeof(*idx))) == NULL) {
-		seterr(err, errlen, "out of memory");
+		errf(err, errlen, "out of memory");
 		goto fail;
 	}
 	if (index_twins(t, n, idx, err, errlen) == -1)
@@ -540,14 +544,14 @@ twinfile_load(struct twinfile *tf, const char *path, char *err,
 
 	memset(tf, 0, sizeof(*tf));
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		seterr(err, errlen, "%s: %s", path, strerror(errno));
+		errf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
 	for (;;) {
 		if (len == cap) {
 			/* One byte over the limit tells a full file apart. */
 			if (cap == TWINFILE_MAX_BYTES + 1) {
-				seterr(err, errlen, "%s: larger than %d bytes",
+				errf(err, errlen, "%s: larger than %d bytes",
 				    path, TWINFILE_MAX_BYTES);
 				goto fail;
 			}
@@ -555,7 +559,7 @@ twinfile_load(struct twinfile *tf, const char *path, char *err,
 			if (ncap > TWINFILE_MAX_BYTES + 1)
 				ncap = TWINFILE_MAX_BYTES + 1;
 			if ((nb = realloc(buf, ncap)) == NULL) {
-				seterr(err, errlen, "%s: out of memory", path);
+				errf(err, errlen, "%s: out of memory", path);
 				goto fail;
 			}
 			buf = nb;
@@ -564,7 +568,7 @@ twinfile_load(struct twinfile *tf, const char *path, char *err,
 		if ((got = read(fd, buf + len, cap - len)) == -1) {
 			if (errno == EINTR)
 				continue;
-			seterr(err, errlen, "%s: %s", path, strerror(errno));
+			errf(err, errlen, "%s: %s", path, strerror(errno));
 			goto fail;
 		}
 		if (got == 0)
@@ -575,7 +579,7 @@ twinfile_load(struct twinfile *tf, const char *path, char *err,
 	fd = -1;
 	r = twinfile_parse(tf, buf, len, why, sizeof(why));
 	if (r == -1)
-		seterr(err, errlen, "%s: %s", path, why);
+		errf(err, errlen, "%s: %s", path, why);
 	free(buf);
 	return r;
 

@@ -36,7 +36,7 @@
 #include <sodium.h>
 
 #include "base64.h"
-#include "json.h"
+#include "msgjson.h"
 #include "peer_fixture.h"
 
 #define CMD		"faults.echo"
@@ -434,31 +434,6 @@ req_of(const struct client *cl, const char *ref, size_t *idx)
 	return &cl->reqs[i];
 }
 
-/* Reads an err object; 0 or -1. */
-static int
-read_err(struct json_rd *rd, uint64_t *code, char *msg, size_t cap)
-{
-	char	key[16];
-	size_t	n;
-	int	rc;
-
-	*code = 0;
-	msg[0] = '\0';
-	if (json_object_begin(rd) == -1)
-		return -1;
-	while ((rc = json_object_next(rd, key, sizeof(key))) == 1) {
-		if (strcmp(key, "code") == 0)
-			rc = json_get_u64(rd, code);
-		else if (strcmp(key, "message") == 0)
-			rc = json_get_string(rd, msg, cap, &n);
-		else
-			rc = json_skip(rd);
-		if (rc == -1)
-			return -1;
-	}
-	return rc;
-}
-
 static void
 errkind_add(struct client *cl, uint64_t code, const char *src,
     const char *msg)
@@ -488,46 +463,27 @@ errkind_add(struct client *cl, uint64_t code, const char *src,
 static void
 tally(struct client *cl, const char *s, size_t len)
 {
-	struct json_rd	 rd;
-	enum json_type	 t;
+	static struct msg_in_resp m;
 	struct req	*r;
-	char		 key[16], ref[64], dat[1024], src[32], body[128];
-	char		 want[256], msg[256];
-	uint64_t	 code = 0;
-	size_t		 n, idx, total;
-	int		 rc, has_ref = 0, has_dat = 0, has_src = 0, err = -1;
-	int		 tw, fills;
+	const char	*src, *msg;
+	char		 ref[64], body[128];
+	uint64_t	 code;
+	size_t		 idx, total;
+	int		 err, tw, fills;
 
-	json_init(&rd, s, len);
-	if (json_object_begin(&rd) == -1)
+	if (msgjson_parse_in_resp(&m, s, len, NULL, 0) != 0 || !m.ref.set ||
+	    strlen(m.ref.s) >= sizeof(ref))
 		goto bad;
-	while ((rc = json_object_next(&rd, key, sizeof(key))) == 1) {
-		if (json_peek(&rd, &t) == -1)
-			goto bad;
-		if (strcmp(key, "ref") == 0 && t == JSON_STRING)
-			rc = json_get_string(&rd, ref, sizeof(ref), &n),
-			    has_ref = 1;
-		else if (strcmp(key, "dat") == 0 && t == JSON_STRING)
-			rc = json_get_string(&rd, dat, sizeof(dat), &n),
-			    has_dat = 1;
-		else if (strcmp(key, "src") == 0 && t == JSON_STRING)
-			rc = json_get_string(&rd, src, sizeof(src), &n),
-			    has_src = 1;
-		else if (strcmp(key, "err") == 0 && t == JSON_NULL)
-			rc = json_get_null(&rd), err = 0;
-		else if (strcmp(key, "err") == 0 && t == JSON_OBJECT)
-			rc = read_err(&rd, &code, msg, sizeof(msg)), err = 1;
-		else
-			rc = json_skip(&rd);
-		if (rc == -1)
-			goto bad;
-	}
-	if (rc == -1 || !has_ref || !has_src || err == -1)
-		goto bad;
+	memcpy(ref, m.ref.s, strlen(m.ref.s) + 1);
+	src = m.src;
+	err = m.has_err;
+	code = m.err.code;
+	msg = m.err.message;
 	if ((r = req_of(cl, ref, &idx)) == NULL)
 		goto bad;
 	if (r->state == ABANDONED) {
 		cl->late++;
+		msgjson_in_resp_clear(&m);
 		return;
 	}
 	if (r->state != SENT)
@@ -547,9 +503,9 @@ tally(struct client *cl, const char *s, size_t len)
 		r->anon++;
 	} else {
 		body_of(ref, body, sizeof(body));
-		b64_encode(want, sizeof(want), (const uint8_t *)body,
-		    strlen(body));
-		if (tw != -1 && has_dat && strcmp(dat, want) == 0) {
+		if (tw != -1 && m.datlen == strlen(body) &&
+		    (m.datlen == 0 ||
+		    memcmp(m.dat, body, m.datlen) == 0)) {
 			fills = r->ok[tw] + r->err[tw] < r->exp[tw];
 			r->ok[tw]++;
 		} else {
@@ -561,8 +517,10 @@ tally(struct client *cl, const char *s, size_t len)
 		r->fills++;
 		cl->filled++;
 	}
+	msgjson_in_resp_clear(&m);
 	return;
 bad:
+	msgjson_in_resp_clear(&m);
 	if (cl->stray++ == 0)
 		snprintf(cl->first_stray, sizeof(cl->first_stray), "%.*s",
 		    (int)(len < sizeof(cl->first_stray) - 1 ? len :

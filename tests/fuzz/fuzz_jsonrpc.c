@@ -33,10 +33,12 @@ check_err(const char *err)
 static int
 whole_value(const char *p, size_t len)
 {
-	struct json_rd	r;
+	struct json_doc	d;
+	int		r;
 
-	json_init(&r, p, len);
-	return json_skip(&r) == 0 && json_end(&r) == 0;
+	r = json_parse(&d, p, len, 0) == 0 && d.end == len;
+	json_doc_free(&d);
+	return r;
 }
 
 static void
