@@ -13,7 +13,7 @@
 
 #include "ipc_keyd.h"
 #include "relayurl.h"
-#include "tfchain.h"
+#include "tfchain_read.h"
 
 struct chainrpc;
 struct ev_loop;

@@ -13,7 +13,8 @@
 #include "peer_conf.h"
 #include "redisurl.h"
 #include "relayurl.h"
-#include "tfchain.h"
+#include "sig_verify.h"
+#include "tfchain_read.h"
 
 static const struct {
 	const char	*name;

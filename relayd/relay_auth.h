@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 #include "relay_stream.h"
-#include "tfchain.h"
+#include "tfchain_read.h"
 
 struct relay_auth {
 	int			status;		/* 0 accepted, else HTTP */

@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 #include "relay_stream.h"
-#include "tfchain.h"
+#include "tfchain_read.h"
 
 /* The reference's texts; RELAY_ERR_LOOKUP and those after it are ours. */
 #define RELAY_ERR_SOURCE	"message wrong source"

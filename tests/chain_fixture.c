@@ -23,8 +23,8 @@
 #include "harness.h"
 #include "hex.h"
 #include "jsonrpc.h"
-#include "scale.h"
-#include "tfchain.h"
+#include "scale_rd.h"
+#include "tfchain_read.h"
 
 #define LOCKFILE_MAX		(4 * 1024 * 1024)
 #define RESPONSE_MAX		(64 * 1024 * 1024)

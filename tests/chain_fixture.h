@@ -20,7 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "tfchain.h"
+#include "tfchain_read.h"
 
 #define CHAIN_SPEC_FILE		"chainspec-dev-spec144.json"
 /*

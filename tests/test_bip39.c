@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 #include <sodium.h>
 
-#include "bip39.h"
+#include "bip39_gen.h"
 #include "tap.h"
 
 struct vec {

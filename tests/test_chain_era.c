@@ -22,7 +22,7 @@
 #include "scale.h"
 #include "ss58.h"
 #include "tap.h"
-#include "tfchain.h"
+#include "tfchain_read.h"
 
 #define TWIN_ID		201
 #define RELAY		"relay.example.org"

@@ -24,10 +24,10 @@
 #include "chain_fixture.h"
 #include "harness.h"
 #include "jsonrpc.h"
-#include "scale.h"
+#include "scale_rd.h"
 #include "ss58.h"
 #include "tap.h"
-#include "tfchain.h"
+#include "tfchain_read.h"
 
 #define OUT_MAX		(64 * 1024)
 #define RMB_TIMEOUT_S	60

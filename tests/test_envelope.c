@@ -3,6 +3,7 @@
 
 #include "envelope_check.h"
 #include "env_fixture.h"
+#include "sig_verify.h"
 #include "tap.h"
 
 

@@ -2,6 +2,7 @@
 #include <sodium.h>
 
 #include "identity.h"
+#include "sig_verify.h"
 #include "tap.h"
 
 /* doc/protocol.md §1.6: seed32 -> ed25519 and sr25519 public keys. */

@@ -27,8 +27,9 @@
 #include "identity.h"
 #include "jwt_parse.h"
 #include "keyd_client.h"
-#include "scale.h"
+#include "scale_rd.h"
 #include "env_fixture.h"
+#include "sig_verify.h"
 #include "tap.h"
 
 

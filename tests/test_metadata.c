@@ -14,7 +14,7 @@
 #include <time.h>
 
 #include "metadata.h"
-#include "scale.h"
+#include "scale_rd.h"
 #include "tap.h"
 
 #ifndef METADATA_DIR

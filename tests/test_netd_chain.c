@@ -27,7 +27,7 @@
 #include "netd.h"
 #include "scale.h"
 #include "tap.h"
-#include "tfchain.h"
+#include "tfchain_read.h"
 #include "twindir.h"
 
 #ifndef METADATA_DIR

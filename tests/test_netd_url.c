@@ -11,7 +11,7 @@
 
 #include "relayurl.h"
 #include "tap.h"
-#include "tfchain.h"
+#include "tfchain_read.h"
 
 static void
 good(const char *url, int tls, const char *host, int port, const char *path)

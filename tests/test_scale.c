@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 #include <sodium.h>
 
-#include "scale.h"
+#include "scale_rd.h"
 #include "tap.h"
 
 static const struct {

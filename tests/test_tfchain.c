@@ -2,8 +2,8 @@
 #include <sodium.h>
 
 #include "extrinsic.h"
-#include "scale.h"
-#include "tfchain.h"
+#include "scale_rd.h"
+#include "tfchain_read.h"
 #include "tap.h"
 
 #define ACC_DEV \

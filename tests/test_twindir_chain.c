@@ -21,7 +21,7 @@
 #include "log.h"
 #include "scale.h"
 #include "tap.h"
-#include "tfchain.h"
+#include "tfchain_read.h"
 #include "twindir.h"
 
 #define ID_FOUND	7	/* a twin with a relay and a pk */

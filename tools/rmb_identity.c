@@ -18,6 +18,7 @@
 #include "hex.h"
 #include "identity.h"
 #include "rmb.h"
+#include "sig_verify.h"
 #include "ss58.h"
 
 /* Reads the whole secret into buf; -1 with a message on error. */

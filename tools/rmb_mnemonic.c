@@ -10,7 +10,7 @@
 
 #include <sodium.h>
 
-#include "bip39.h"
+#include "bip39_gen.h"
 #include "rmb.h"
 
 static void

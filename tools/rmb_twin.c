@@ -22,7 +22,7 @@
 #include "log.h"
 #include "rmb.h"
 #include "ss58.h"
-#include "tfchain.h"
+#include "tfchain_read.h"
 
 #define TWIN_DEFAULT_URL	"wss://tfchain.grid.tf:443"
 #define TWIN_URLS_MAX		16

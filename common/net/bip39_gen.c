@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: ISC */
-/* Making a new mnemonic (rmb mnemonic); keyd only ever decodes one. */
+/*
+ * Making a new mnemonic (rmb mnemonic), and the seed with a passphrase;
+ * keyd only ever decodes a mnemonic.
+ */
 #include <string.h>
 
+#include <nettle/pbkdf2.h>
 #include <sodium.h>
 
-#include "bip39.h"
+#include "bip39_gen.h"
 
 int
 bip39_from_entropy(char *out, size_t cap, const uint8_t *entropy,
@@ -41,4 +45,20 @@ fail:
 	sodium_memzero(bits, sizeof(bits));
 	sodium_memzero(out, cap);
 	return -1;
+}
+
+int
+bip39_substrate_seed64(uint8_t out[64], const uint8_t *entropy, size_t entlen,
+    const char *passphrase)
+{
+	uint8_t	salt[8 + BIP39_PASSPHRASE_MAX];
+	size_t	plen = strlen(passphrase);
+
+	if (plen > BIP39_PASSPHRASE_MAX)
+		return -1;
+	memcpy(salt, "mnemonic", 8);
+	memcpy(salt + 8, passphrase, plen);
+	pbkdf2_hmac_sha512(entlen, entropy, 2048, 8 + plen, salt, 64, out);
+	sodium_memzero(salt, sizeof(salt));
+	return 0;
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "envelope_check.h"
+#include "sig_verify.h"
 #include "utf8.h"
 
 int

@@ -6,6 +6,7 @@
 #include "base64.h"
 #include "json.h"
 #include "jwt_parse.h"
+#include "sig_verify.h"
 
 /* The decoded header and claims are small; anything bigger is refused. */
 #define PART_MAX	512

@@ -14,8 +14,8 @@
 
 #include "extrinsic.h"
 #include "metadata.h"
-#include "scale.h"
-#include "tfchain.h"
+#include "scale_rd.h"
+#include "tfchain_read.h"
 
 #define MD_MAGIC		0x6174656dU	/* "meta" little-endian */
 #define MD_VERSION		14

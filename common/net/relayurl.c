@@ -4,7 +4,7 @@
 
 #include "log.h"
 #include "relayurl.h"
-#include "tfchain.h"
+#include "tfchain_read.h"
 
 int
 ws_url_parse(struct relay_url *u, const char *url, char *err, size_t errlen)

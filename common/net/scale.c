@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 #include <string.h>
 
-#include "scale.h"
+#include "scale_rd.h"
 
 void
 scale_rd_init(struct scale_rd *rd, const uint8_t *p, size_t len)
@@ -141,4 +141,15 @@ int
 scale_rd_end(const struct scale_rd *rd)
 {
 	return rd->off == rd->len ? 0 : -1;
+}
+
+int
+scale_put_u64(struct scale_wr *w, uint64_t v)
+{
+	uint8_t	b[8];
+	int	i;
+
+	for (i = 0; i < 8; i++)
+		b[i] = (uint8_t)(v >> (8 * i));
+	return scale_put_raw(w, b, sizeof(b));
 }

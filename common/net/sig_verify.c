@@ -5,11 +5,12 @@
  * which keyd, that only signs, does not link.
  */
 #include <string.h>
+#include <strings.h>
 
 #include <sodium.h>
 
-#include "identity.h"
 #include "merlin.h"
+#include "sig_verify.h"
 
 /* The group order l, little-endian. */
 static const uint8_t group_order[32] = {
@@ -96,4 +97,16 @@ sig_verify(const uint8_t account[ACCOUNT_BYTES], const uint8_t *sig,
 		    "ed25519)";
 		return -1;
 	}
+}
+
+int
+key_type_parse(enum key_type *t, const char *s)
+{
+	if (strcasecmp(s, "sr25519") == 0)
+		*t = KEY_SR25519;
+	else if (strcasecmp(s, "ed25519") == 0)
+		*t = KEY_ED25519;
+	else
+		return -1;
+	return 0;
 }

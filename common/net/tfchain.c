@@ -4,7 +4,7 @@
 #include <sodium.h>
 #include <xxhash.h>
 
-#include "tfchain.h"
+#include "tfchain_read.h"
 
 /* Each entity is at least a u32 and a one-byte compact length. */
 #define ENTITY_MIN	5
@@ -209,4 +209,55 @@ tfchain_key_twin_by_account(uint8_t out[TFCHAIN_KEY_TWIN_BY_ACCOUNT_LEN],
     const uint8_t account[32])
 {
 	tfgrid_map_key(out, "TwinIdByAccountID", account, 32);
+}
+
+int
+twin_relay_valid(const char *relay, size_t len)
+{
+	size_t	at;
+
+	return relay != NULL && twin_relay_check(relay, len, &at) == NULL;
+}
+
+int
+twin_relay_has(const char *relay, const char *domain)
+{
+	const char	*p, *end;
+	size_t		 dlen;
+
+	if (relay == NULL || domain == NULL || (dlen = strlen(domain)) == 0)
+		return 0;
+	for (p = relay;; p = end + 1) {
+		if ((end = strchr(p, '_')) == NULL)
+			end = p + strlen(p);
+		if ((size_t)(end - p) == dlen && memcmp(p, domain, dlen) == 0)
+			return 1;
+		if (*end == '\0')
+			return 0;
+	}
+}
+
+/* Phases of long periods are kept in 4096 steps: the 12 high bits. */
+static uint64_t
+era_quantum(uint64_t period)
+{
+	return period >> 12 > 1 ? period >> 12 : 1;
+}
+
+void
+ext_era_split(uint16_t era, uint64_t *period, uint64_t *phase)
+{
+	*period = (uint64_t)2 << (era & 15);
+	*phase = (uint64_t)(era >> 4) * era_quantum(*period);
+}
+
+uint64_t
+ext_era_birth(uint16_t era, uint64_t current)
+{
+	uint64_t	period, phase;
+
+	ext_era_split(era, &period, &phase);
+	if (current < phase)
+		current = phase;
+	return (current - phase) / period * period + phase;
 }

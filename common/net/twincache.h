@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 #include "ilist.h"
-#include "tfchain.h"
+#include "tfchain_read.h"
 
 /* The reference peer's figures. */
 #define TWINCACHE_CAPACITY	500

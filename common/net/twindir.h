@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "tfchain.h"
+#include "tfchain_read.h"
 #include "twincache.h"
 #include "twinfile.h"
 

@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "tfchain.h"
+#include "tfchain_read.h"
 
 /* The file is read whole: these bound its memory and the parse time. */
 #define TWINFILE_MAX_BYTES	(16 * 1024 * 1024)

@@ -110,23 +110,6 @@ burn_stack(void)
 	__asm__ __volatile__("" : : "r"(pad) : "memory");
 }
 
-int
-bip39_substrate_seed64(uint8_t out[64], const uint8_t *entropy, size_t entlen,
-    const char *passphrase)
-{
-	uint8_t	salt[8 + BIP39_PASSPHRASE_MAX];
-	size_t	plen = strlen(passphrase);
-
-	if (plen > BIP39_PASSPHRASE_MAX)
-		return -1;
-	memcpy(salt, "mnemonic", 8);
-	memcpy(salt + 8, passphrase, plen);
-	pbkdf2_hmac_sha512(entlen, entropy, 2048, 8 + plen, salt, 64, out);
-	burn_stack();
-	sodium_memzero(salt, sizeof(salt));
-	return 0;
-}
-
 /* PBKDF2's first 32 bytes are the first 32 of its 64-byte output. */
 void
 bip39_substrate_seed(uint8_t seed[SEED_BYTES], const uint8_t *entropy,

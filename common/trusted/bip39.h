@@ -16,7 +16,6 @@
 
 /* The longest secret text we accept: 24 words of at most 8 letters. */
 #define SECRET_MAX_TEXT		1024
-#define BIP39_PASSPHRASE_MAX	256
 
 extern const char *const bip39_english[BIP39_WORDS];
 
@@ -30,10 +29,6 @@ int	bip39_word_index(const char *word, size_t len);
  */
 int	bip39_to_entropy(uint8_t entropy[BIP39_MAX_ENTROPY], size_t *entlen,
 	    const char *mnemonic, size_t len, const char **err);
-
-/* Encodes entropy (16, 20, 24, 28 or 32 bytes) as a mnemonic into out. */
-int	bip39_from_entropy(char *out, size_t cap, const uint8_t *entropy,
-	    size_t entlen);
 
 /*
  * PBKDF2-HMAC-SHA512(entropy, "mnemonic" || passphrase, 2048), 64 bytes.

@@ -35,24 +35,6 @@ ext_era_mortal(uint64_t current, uint64_t period)
 	return (uint16_t)((bits - 1) | (current % p / era_quantum(p)) << 4);
 }
 
-void
-ext_era_split(uint16_t era, uint64_t *period, uint64_t *phase)
-{
-	*period = (uint64_t)2 << (era & 15);
-	*phase = (uint64_t)(era >> 4) * era_quantum(*period);
-}
-
-uint64_t
-ext_era_birth(uint16_t era, uint64_t current)
-{
-	uint64_t	period, phase;
-
-	ext_era_split(era, &period, &phase);
-	if (current < phase)
-		current = phase;
-	return (current - phase) / period * period + phase;
-}
-
 /* The signed extensions' extra data, shared by payload and extrinsic. */
 static int
 put_extra(struct scale_wr *w, const struct ext_params *x)

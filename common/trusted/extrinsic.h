@@ -53,16 +53,6 @@ struct ext_params {
  */
 uint16_t ext_era_mortal(uint64_t current, uint64_t period);
 
-/* The period and phase of an encoded mortal era. */
-void	ext_era_split(uint16_t era, uint64_t *period, uint64_t *phase);
-
-/*
- * The birth block of a mortal era as the chain computes it at block
- * current: the block whose hash is the checkpoint.  The era is valid
- * up to, not including, birth + period.
- */
-uint64_t ext_era_birth(uint16_t era, uint64_t current);
-
 /*
  * Writes call ‖ extra ‖ additional, the payload the signer commits to,
  * taking at most calllen + EXT_PAYLOAD_OVERHEAD_MAX bytes.

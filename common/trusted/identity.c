@@ -1,22 +1,9 @@
 /* SPDX-License-Identifier: ISC */
 #include <string.h>
-#include <strings.h>
 
 #include <sodium.h>
 
 #include "identity.h"
-
-int
-key_type_parse(enum key_type *t, const char *s)
-{
-	if (strcasecmp(s, "sr25519") == 0)
-		*t = KEY_SR25519;
-	else if (strcasecmp(s, "ed25519") == 0)
-		*t = KEY_ED25519;
-	else
-		return -1;
-	return 0;
-}
 
 const char *
 key_type_name(enum key_type t)

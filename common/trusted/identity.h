@@ -32,8 +32,6 @@ struct identity {
 	struct sr25519_keypair	sr;
 };
 
-/* "sr25519" / "ed25519", case-insensitive.  Returns 0 or -1. */
-int		 key_type_parse(enum key_type *, const char *);
 const char	*key_type_name(enum key_type);
 
 int	identity_from_seed(struct identity *, enum key_type,
@@ -44,12 +42,5 @@ void	identity_wipe(struct identity *);
 int	identity_sign(const struct identity *, uint8_t sig[SIG65_BYTES],
 	    const uint8_t *msg, size_t len);
 
-/*
- * Verifies a prefixed signature against an account: the first byte picks
- * ed25519 or sr25519.  Returns 0, or -1 with *err set to the reference's
- * text for the failure.
- */
-int	sig_verify(const uint8_t account[ACCOUNT_BYTES], const uint8_t *sig,
-	    size_t siglen, const uint8_t *msg, size_t len, const char **err);
 
 #endif

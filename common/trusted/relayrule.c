@@ -46,32 +46,6 @@ twin_relay_check(const char *s, size_t len, size_t *at)
 	return NULL;
 }
 
-int
-twin_relay_valid(const char *relay, size_t len)
-{
-	size_t	at;
-
-	return relay != NULL && twin_relay_check(relay, len, &at) == NULL;
-}
-
-int
-twin_relay_has(const char *relay, const char *domain)
-{
-	const char	*p, *end;
-	size_t		 dlen;
-
-	if (relay == NULL || domain == NULL || (dlen = strlen(domain)) == 0)
-		return 0;
-	for (p = relay;; p = end + 1) {
-		if ((end = strchr(p, '_')) == NULL)
-			end = p + strlen(p);
-		if ((size_t)(end - p) == dlen && memcmp(p, domain, dlen) == 0)
-			return 1;
-		if (*end == '\0')
-			return 0;
-	}
-}
-
 /* A last label of digits, or of 0x and hex digits, makes an IPv4. */
 static int
 ipv4_like(const char *d, size_t n)

@@ -67,15 +67,6 @@ scale_put_u32(struct scale_wr *w, uint32_t v)
 }
 
 int
-scale_put_u64(struct scale_wr *w, uint64_t v)
-{
-	if (wr_room(w, 8) == -1)
-		return -1;
-	put_le(w, v, 8);
-	return 0;
-}
-
-int
 scale_put_compact(struct scale_wr *w, uint64_t v)
 {
 	size_t	n = scale_compact_len(v);

@@ -18,6 +18,7 @@
 #include "envelope_check.h"
 #include "identity.h"
 #include "jwt.h"
+#include "sig_verify.h"
 
 #define RUNS	2001
 

@@ -13,7 +13,7 @@
 #include "fuzz.h"
 #include "peer_conf.h"
 #include "relayurl.h"
-#include "tfchain.h"
+#include "tfchain_read.h"
 
 #define TEXT_MAX	(PEER_CONF_FILE_MAX + 1)
 

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "scale.h"
-#include "tfchain.h"
+#include "scale_rd.h"
+#include "tfchain_read.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
