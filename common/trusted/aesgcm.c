@@ -6,8 +6,6 @@
 
 #include "aesgcm.h"
 
-static enum aesgcm_impl selected = AESGCM_AUTO;
-
 /*
  * Seals in to out and appends the tag, or opens in to out and returns -1
  * if its tag does not match (the caller then wipes out).  The tag follows
@@ -38,46 +36,16 @@ nettle_gcm(uint8_t *out, const uint8_t *in, size_t len,
 	return r;
 }
 
-static int
-use_sodium(void)
-{
-	return selected == AESGCM_SODIUM || (selected == AESGCM_AUTO &&
-	    crypto_aead_aes256gcm_is_available());
-}
-
-int
-aesgcm_select(enum aesgcm_impl impl)
-{
-	if ((impl != AESGCM_AUTO && impl != AESGCM_SODIUM &&
-	    impl != AESGCM_NETTLE) || (impl == AESGCM_SODIUM &&
-	    !crypto_aead_aes256gcm_is_available()))
-		return -1;
-	selected = impl;
-	return 0;
-}
-
-const char *
-aesgcm_impl_name(void)
-{
-	return use_sodium() ? "libsodium (AES-NI)" : "nettle";
-}
-
 int
 aesgcm_seal(uint8_t *out, const uint8_t *in, size_t len,
     const uint8_t nonce[AESGCM_NONCE_BYTES],
     const uint8_t key[AESGCM_KEY_BYTES])
 {
 	static const uint8_t	empty[1];
-	unsigned long long	clen;
 
 	if ((unsigned long long)len > AESGCM_MAX_BYTES)
 		return -1;
-	if (in == NULL)
-		in = empty;
-	if (!use_sodium())
-		return nettle_gcm(out, in, len, nonce, key, 1);
-	return crypto_aead_aes256gcm_encrypt(out, &clen, in, len, NULL, 0,
-	    NULL, nonce, key) == 0 ? 0 : -1;
+	return nettle_gcm(out, in != NULL ? in : empty, len, nonce, key, 1);
 }
 
 int
@@ -85,10 +53,8 @@ aesgcm_open(uint8_t *out, const uint8_t *in, size_t clen,
     const uint8_t nonce[AESGCM_NONCE_BYTES],
     const uint8_t key[AESGCM_KEY_BYTES])
 {
-	uint8_t			dummy[1];
-	unsigned long long	mlen;
-	size_t			len;
-	int			r;
+	uint8_t	dummy[1];
+	size_t	len;
 
 	if (clen < AESGCM_TAG_BYTES)
 		return -1;
@@ -97,12 +63,9 @@ aesgcm_open(uint8_t *out, const uint8_t *in, size_t clen,
 		return -1;
 	if (out == NULL)
 		out = dummy;
-	if (use_sodium())
-		r = crypto_aead_aes256gcm_decrypt(out, &mlen, NULL, in, clen,
-		    NULL, 0, nonce, key);
-	else
-		r = nettle_gcm(out, in, len, nonce, key, 0);
-	if (r != 0 && len > 0)
+	if (nettle_gcm(out, in, len, nonce, key, 0) == 0)
+		return 0;
+	if (len > 0)
 		sodium_memzero(out, len);
-	return r == 0 ? 0 : -1;
+	return -1;
 }

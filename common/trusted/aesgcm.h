@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * AES-256-GCM with a 12-byte nonce, no associated data and a 16-byte tag
- * appended to the ciphertext.  libsodium's code is used when the CPU has
- * AES-NI and PCLMUL; otherwise nettle's, which uses those instructions
- * where it finds them and lookup tables, not constant-time, where not.
+ * appended to the ciphertext, from nettle, which uses the CPU's AES and
+ * carry-less multiply instructions where it finds them (as fast as
+ * libsodium's AES-NI code, which needs them) and lookup tables, not
+ * constant-time, where not.
  */
 #ifndef RMB_AESGCM_H
 #define RMB_AESGCM_H
@@ -16,21 +17,6 @@
 #define AESGCM_TAG_BYTES	16
 /* GCM's own limit, (2^32 - 2) blocks of plaintext. */
 #define AESGCM_MAX_BYTES	(16ULL * ((1ULL << 32) - 2))
-
-enum aesgcm_impl {
-	AESGCM_AUTO,		/* libsodium if the CPU allows, else nettle */
-	AESGCM_SODIUM,
-	AESGCM_NETTLE,
-};
-
-/*
- * Picks the implementation for the whole process; AUTO (the default)
- * decides at each call, so it must follow sodium_init().  Returns -1,
- * leaving the choice unchanged, if SODIUM is asked for without AES-NI.
- */
-int	 aesgcm_select(enum aesgcm_impl impl);
-/* "libsodium (AES-NI)" or "nettle": what runs now. */
-const char *aesgcm_impl_name(void);
 
 /*
  * Encrypts len bytes of in to out, which holds len + AESGCM_TAG_BYTES

@@ -194,7 +194,6 @@ main(void)
 	c.env.cipher.len = c.clen;
 
 	printf("rmb crypto benchmark: median of %d runs per operation\n", RUNS);
-	printf("AES-GCM: %s\n", aesgcm_impl_name());
 	run("ed25519 sign (16-byte digest)", RUNS, ed_sign, &c);
 	run("ed25519 verify", RUNS, ed_verify, &c);
 	run("sr25519 sign (16-byte digest)", RUNS, sr_sign, &c);
@@ -208,11 +207,6 @@ main(void)
 	    &c);
 	run("JWT build (sr25519)", RUNS, jwt, &c);
 	run("mnemonic -> seed (PBKDF2, 2048 rounds)", 201, mnemonic, &c);
-	if (aesgcm_select(AESGCM_NETTLE) == 0) {
-		printf("AES-GCM: %s\n", aesgcm_impl_name());
-		run("seal 1 KiB (nettle AES-256-GCM)", 501, seal, &c);
-		run("open 1 KiB (nettle AES-256-GCM)", 501, open_, &c);
-	}
 	identity_wipe(&c.ed);
 	identity_wipe(&c.sr);
 	e2e_key_wipe(&c.k1);
