@@ -138,7 +138,7 @@ main(int argc, char *argv[])
 		fatal("keyd_init");
 	k.out = &netd;
 	proc_config(&parent, IPC_KEYD_CONFIG, &m);
-	if (keyd_config_get(&m, &cfg) == -1)
+	if (keyd_req_get(&m, IPC_KEYD_CONFIG, &cfg) == -1)
 		fatalx("malformed configuration (size %u)", m.hdr.len);
 	k.pallet = (uint8_t)cfg.pallet;
 	k.call = (uint8_t)cfg.call;

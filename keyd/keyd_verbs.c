@@ -53,11 +53,10 @@ static int
 refuse(struct keyd *k, const struct ipc_msg *req, uint32_t code,
     const char *msg)
 {
-	struct keyd_error	e;
+	struct keyd_error	e = { .code = code };
 
-	e.code = code;
 	snprintf(e.msg, sizeof(e.msg), "%s", msg);
-	return keyd_error_put(k->out, req->hdr.id, &e);
+	return keyd_rep_put(k->out, IPC_KEYD_ERROR, req->hdr.id, &e);
 }
 
 static int
@@ -66,12 +65,12 @@ verb_identity(void *arg, const struct ipc_msg *req)
 	struct keyd		*k = arg;
 	struct keyd_identity	 r;
 
-	if (keyd_identity_req_get(req) == -1)
+	if (keyd_req_get(req, IPC_KEYD_IDENTITY, NULL) == -1)
 		return -1;
 	r.key_type = k->s->id.type;
 	memcpy(r.account, k->s->id.account, sizeof(r.account));
 	memcpy(r.pk, k->s->e2e.pk, sizeof(r.pk));
-	return keyd_identity_put(k->out, req->hdr.id, &r);
+	return keyd_rep_put(k->out, IPC_KEYD_IDENTITY, req->hdr.id, &r);
 }
 
 static int
@@ -80,7 +79,7 @@ verb_set_twin(void *arg, const struct ipc_msg *req)
 	struct keyd		*k = arg;
 	struct keyd_set_twin	 s;
 
-	if (keyd_set_twin_get(req, &s) == -1)
+	if (keyd_req_get(req, IPC_KEYD_SET_TWIN, &s) == -1)
 		return -1;
 	if (s.twin == 0)
 		return refuse(k, req, KEYD_ERR_OTHER,
@@ -89,25 +88,25 @@ verb_set_twin(void *arg, const struct ipc_msg *req)
 		return refuse(k, req, KEYD_ERR_OTHER,
 		    "the twin id is already set and cannot change");
 	k->twin = s.twin;
-	return keyd_set_twin_rep_put(k->out, req->hdr.id);
+	return keyd_rep_put(k->out, IPC_KEYD_SET_TWIN, req->hdr.id, NULL);
 }
 
 static int
 verb_sign_envelope(void *arg, const struct ipc_msg *req)
 {
 	struct keyd		*k = arg;
-	struct keyd_sign	 s;
+	struct keyd_bytes	 s;
 	struct keyd_signature	 r;
 	const char		*why = NULL;
 	Envelope		*e;
 	uint8_t			 digest[CHALLENGE_BYTES];
 
-	if (keyd_sign_get(req, &s) == -1)
+	if (keyd_req_get(req, IPC_KEYD_SIGN_ENVELOPE, &s) == -1)
 		return -1;
 	if (k->twin == 0)
 		return refuse(k, req, KEYD_ERR_OTHER,
 		    "the twin id is not set yet");
-	if ((e = envelope_unpack_exact(s.env, s.len)) == NULL)
+	if ((e = envelope_unpack_exact(s.data, s.len)) == NULL)
 		return refuse(k, req, KEYD_ERR_OTHER,
 		    "the envelope does not decode");
 	if (e->opt_signature_case == ENVELOPE__OPT_SIGNATURE_SIGNATURE)
@@ -124,7 +123,7 @@ verb_sign_envelope(void *arg, const struct ipc_msg *req)
 		return refuse(k, req, KEYD_ERR_OTHER, why);
 	if (identity_sign(&k->s->id, r.sig, digest, sizeof(digest)) != 0)
 		return refuse(k, req, KEYD_ERR_OTHER, "signing failed");
-	return keyd_signature_put(k->out, req->hdr.id, &r);
+	return keyd_rep_put(k->out, IPC_KEYD_SIGN_ENVELOPE, req->hdr.id, &r);
 }
 
 /*
@@ -136,12 +135,11 @@ verb_jwt(void *arg, const struct ipc_msg *req)
 {
 	struct keyd		*k = arg;
 	struct keyd_jwt		 j;
+	struct keyd_token	 r;
 	struct timespec		 now;
-	char			 tok[JWT_MAX];
 	uint64_t		 iat;
-	int			 n;
 
-	if (keyd_jwt_get(req, &j) == -1)
+	if (keyd_req_get(req, IPC_KEYD_JWT, &j) == -1)
 		return -1;
 	if (k->twin == 0)
 		return refuse(k, req, KEYD_ERR_OTHER,
@@ -153,12 +151,11 @@ verb_jwt(void *arg, const struct ipc_msg *req)
 		return refuse(k, req, KEYD_ERR_OTHER,
 		    "the clock cannot be read");
 	iat = (uint64_t)now.tv_sec;
-	if ((n = jwt_build(tok, sizeof(tok), &k->s->id, k->twin, iat,
-	    iat + j.ttl)) < 0)
+	if (jwt_build(r.tok, sizeof(r.tok), &k->s->id, k->twin, iat,
+	    iat + j.ttl) < 0)
 		return refuse(k, req, KEYD_ERR_OTHER,
 		    "cannot build the token");
-	return keyd_token_put(k->out, req->hdr.id,
-	    &(struct keyd_token){ tok, (size_t)n });
+	return keyd_rep_put(k->out, IPC_KEYD_JWT, req->hdr.id, &r);
 }
 
 /* The shared key with peer_pk, from the cache or a fresh ECDH. */
@@ -189,6 +186,7 @@ shared_key(struct keyd *k, const uint8_t *pk, size_t pklen,
 	return 0;
 }
 
+/* SEAL and OPEN: the handler table hands us no other type. */
 static int
 verb_seal_open(void *arg, const struct ipc_msg *req)
 {
@@ -198,20 +196,17 @@ verb_seal_open(void *arg, const struct ipc_msg *req)
 	size_t			 n;
 	int			 rc;
 
-	if (keyd_crypt_get(req, &c) == -1)
+	if (keyd_req_get(req, req->hdr.type, &c) == -1)
 		return -1;
 	if (shared_key(k, c.pk, c.pklen, &key) != 0)
 		return refuse(k, req, KEYD_ERR_CRYPTO,
 		    "e2e error: malformed public key");
-	if (c.type == IPC_KEYD_SEAL)
-		rc = e2e_seal(k->scratch, IPC_MAX, &n, key, c.data, c.len);
-	else
-		rc = e2e_open(k->scratch, IPC_MAX, &n, key, c.data, c.len);
-	if (rc != 0)
+	if ((req->hdr.type == IPC_KEYD_SEAL ? e2e_seal : e2e_open)(k->scratch,
+	    IPC_MAX, &n, key, c.data, c.len) != 0)
 		return refuse(k, req, KEYD_ERR_CRYPTO,
 		    "e2e error: invalid cipher data");
-	rc = keyd_crypted_put(k->out, req->hdr.id,
-	    &(struct keyd_crypted){ c.type, k->scratch, n });
+	rc = keyd_rep_put(k->out, req->hdr.type, req->hdr.id,
+	    &(struct keyd_bytes){ k->scratch, n });
 	sodium_memzero(k->scratch, n);
 	return rc;
 }
@@ -226,7 +221,6 @@ verb_update_twin(void *arg, const struct ipc_msg *req)
 	static const uint8_t	 zero[32];
 	struct keyd		*k = arg;
 	struct keyd_update_twin	 u;
-	struct ext_params	 x;
 	struct scale_wr		 w;
 	uint8_t			 call[KEYD_CALL_MAX];
 	uint8_t			 payload[KEYD_CALL_MAX +
@@ -235,19 +229,14 @@ verb_update_twin(void *arg, const struct ipc_msg *req)
 	uint8_t			 ext[KEYD_EXTRINSIC_MAX];
 	size_t			 calllen, signlen;
 
-	if (keyd_update_twin_get(req, &u) == -1)
+	if (keyd_req_get(req, IPC_KEYD_SIGN_UPDATE_TWIN_MORTAL, &u) == -1)
 		return -1;
 	/* The runtime's hash of a block it does not know: never a real one. */
-	if (memcmp(u.hash, zero, sizeof(zero)) == 0)
+	if (memcmp(u.x.checkpoint, zero, sizeof(zero)) == 0)
 		return refuse(k, req, KEYD_ERR_OTHER,
 		    "the block hash is all zeros");
-	x.nonce = u.nonce;
-	x.spec_version = u.spec_version;
-	x.tx_version = u.tx_version;
-	memcpy(x.genesis, u.genesis, sizeof(x.genesis));
 	/* Born at the block, so the checkpoint is that block's own hash. */
-	x.era = ext_era_mortal(u.block, EXT_ERA_PERIOD);
-	memcpy(x.checkpoint, u.hash, sizeof(x.checkpoint));
+	u.x.era = ext_era_mortal(u.block, EXT_ERA_PERIOD);
 
 	/* The call is ours alone: our relay domains and our own pk. */
 	scale_wr_init(&w, call, sizeof(call));
@@ -258,20 +247,20 @@ verb_update_twin(void *arg, const struct ipc_msg *req)
 		    "cannot encode the update_twin call");
 	calllen = w.len;
 	scale_wr_init(&w, payload, sizeof(payload));
-	if (ext_payload(&w, &x, call, calllen) != 0)
+	if (ext_payload(&w, &u.x, call, calllen) != 0)
 		return refuse(k, req, KEYD_ERR_OTHER,
 		    "cannot encode the signed payload");
 	ext_signing_bytes(tosign, &signlen, payload, w.len);
 	if (identity_sign(&k->s->id, sig, tosign, signlen) != 0)
 		return refuse(k, req, KEYD_ERR_OTHER, "signing failed");
 	scale_wr_init(&w, ext, sizeof(ext));
-	if (ext_assemble(&w, &x, k->s->id.account,
+	if (ext_assemble(&w, &u.x, k->s->id.account,
 	    k->s->id.type == KEY_ED25519 ? EXT_SIG_ED25519 : EXT_SIG_SR25519,
 	    sig + 1, call, calllen) != 0)
 		return refuse(k, req, KEYD_ERR_OTHER,
 		    "cannot encode the extrinsic");
-	return keyd_extrinsic_put(k->out, req->hdr.id,
-	    &(struct keyd_extrinsic){ ext, w.len });
+	return keyd_rep_put(k->out, IPC_KEYD_SIGN_UPDATE_TWIN_MORTAL,
+	    req->hdr.id, &(struct keyd_bytes){ ext, w.len });
 }
 
 /* The retired types 203 and 206 are unknown, hence fatal, like any other. */

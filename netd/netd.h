@@ -91,7 +91,7 @@ void	netd_keyd_init(int fd);
 void	netd_keyd_identity(struct keyd_identity *);
 void	netd_keyd_set_twin(uint32_t twin);
 void	netd_keyd_update_twin(const struct keyd_update_twin *,
-	    struct keyd_extrinsic *);
+	    struct keyd_bytes *);
 /* From here on replies are read on the loop. */
 void	netd_keyd_start(struct ev_loop *);
 /*

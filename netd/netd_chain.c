@@ -184,20 +184,19 @@ submitted(void *arg, const struct jsonrpc_resp *r, const char *err)
 static void
 sign_and_submit(void)
 {
-	struct keyd_update_twin	 u;
-	struct keyd_extrinsic	 x;
+	struct keyd_update_twin	 u = { .block = ch.block };
+	struct keyd_bytes	 x;
 	const uint8_t		*ext;
 	size_t			 len;
 	char			*params;
 
-	u.nonce = ch.nonce;
-	u.spec_version = ch.spec;
-	u.tx_version = ch.txv;
-	memcpy(u.genesis, ch.genesis, sizeof(u.genesis));
-	u.block = ch.block;
-	memcpy(u.hash, ch.block_hash, sizeof(u.hash));
+	u.x.nonce = ch.nonce;
+	u.x.spec_version = ch.spec;
+	u.x.tx_version = ch.txv;
+	memcpy(u.x.genesis, ch.genesis, sizeof(u.x.genesis));
+	memcpy(u.x.checkpoint, ch.block_hash, sizeof(u.x.checkpoint));
 	netd_keyd_update_twin(&u, &x);
-	ext = x.ext;
+	ext = x.data;
 	len = x.len;
 	log_info("keyd signed update_twin of twin %u (%zu bytes), valid from "
 	    "block %llu", ch.twin, len, (unsigned long long)ch.block);

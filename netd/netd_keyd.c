@@ -80,7 +80,7 @@ wait_reply(uint32_t type, uint32_t id, int put, struct ipc_msg *m)
 		fatalx("malformed frame from keyd");
 	if (m->hdr.id != id)
 		fatalx("keyd answered request %u, not %u", m->hdr.id, id);
-	if (keyd_error_get(m, &e) == 0)
+	if (keyd_rep_get(m, IPC_KEYD_ERROR, &e) == 0)
 		fatalx("keyd refused %s: %s", ipc_type_name(type), e.msg);
 }
 
@@ -90,9 +90,9 @@ netd_keyd_identity(struct keyd_identity *r)
 	struct ipc_msg	m;
 	uint32_t	id = next_id(SLOT_MASK);
 
-	wait_reply(IPC_KEYD_IDENTITY, id, keyd_identity_req_put(&kd.ib, id),
-	    &m);
-	if (keyd_identity_get(&m, r) == -1)
+	wait_reply(IPC_KEYD_IDENTITY, id,
+	    keyd_req_put(&kd.ib, IPC_KEYD_IDENTITY, id, NULL), &m);
+	if (keyd_rep_get(&m, IPC_KEYD_IDENTITY, r) == -1)
 		fatalx("malformed KEYD_IDENTITY from keyd");
 }
 
@@ -102,22 +102,22 @@ netd_keyd_set_twin(uint32_t twin)
 	struct ipc_msg	m;
 	uint32_t	id = next_id(SLOT_MASK);
 
-	wait_reply(IPC_KEYD_SET_TWIN, id, keyd_set_twin_put(&kd.ib, id,
-	    &(struct keyd_set_twin){ twin }), &m);
-	if (keyd_set_twin_rep_get(&m) == -1)
+	wait_reply(IPC_KEYD_SET_TWIN, id, keyd_req_put(&kd.ib,
+	    IPC_KEYD_SET_TWIN, id, &(struct keyd_set_twin){ twin }), &m);
+	if (keyd_rep_get(&m, IPC_KEYD_SET_TWIN, NULL) == -1)
 		fatalx("malformed KEYD_SET_TWIN from keyd");
 }
 
 void
 netd_keyd_update_twin(const struct keyd_update_twin *u,
-    struct keyd_extrinsic *x)
+    struct keyd_bytes *x)
 {
 	struct ipc_msg	m;
 	uint32_t	id = next_id(SLOT_MASK);
 
 	wait_reply(IPC_KEYD_SIGN_UPDATE_TWIN_MORTAL, id,
-	    keyd_update_twin_put(&kd.ib, id, u), &m);
-	if (keyd_extrinsic_get(&m, x) == -1)
+	    keyd_req_put(&kd.ib, IPC_KEYD_SIGN_UPDATE_TWIN_MORTAL, id, u), &m);
+	if (keyd_rep_get(&m, IPC_KEYD_SIGN_UPDATE_TWIN_MORTAL, x) == -1)
 		fatalx("malformed KEYD_SIGN_UPDATE_TWIN_MORTAL from keyd");
 }
 
@@ -169,8 +169,8 @@ netd_keyd_sign(const uint8_t *env, size_t len, netd_keyd_cb cb, void *arg)
 
 	if ((p = reserve(IPC_KEYD_SIGN_ENVELOPE, cb, arg)) == NULL)
 		return -1;
-	return queued(p, keyd_sign_put(&kd.ib, p->id,
-	    &(struct keyd_sign){ env, len }));
+	return queued(p, keyd_req_put(&kd.ib, p->type, p->id,
+	    &(struct keyd_bytes){ env, len }));
 }
 
 /* keyd dates the token by its own clock; we only ask for a lifetime. */
@@ -181,7 +181,7 @@ netd_keyd_jwt(uint32_t ttl, netd_keyd_cb cb, void *arg)
 
 	if ((p = reserve(IPC_KEYD_JWT, cb, arg)) == NULL)
 		return -1;
-	return queued(p, keyd_jwt_put(&kd.ib, p->id,
+	return queued(p, keyd_req_put(&kd.ib, p->type, p->id,
 	    &(struct keyd_jwt){ ttl }));
 }
 
@@ -194,8 +194,8 @@ crypt_req(uint32_t type, const uint8_t *pk, size_t pklen, const uint8_t *in,
 
 	if ((p = reserve(type, cb, arg)) == NULL)
 		return -1;
-	return queued(p, keyd_crypt_put(&kd.ib, p->id,
-	    &(struct keyd_crypt){ type, pk, pklen, in, len }));
+	return queued(p, keyd_req_put(&kd.ib, p->type, p->id,
+	    &(struct keyd_crypt){ pk, pklen, in, len }));
 }
 
 int
@@ -235,12 +235,13 @@ on_error(void *arg, const struct ipc_msg *m)
 	struct keyd_error	e;
 
 	(void)arg;
-	if (keyd_error_get(m, &e) == -1)
+	if (keyd_rep_get(m, IPC_KEYD_ERROR, &e) == -1)
 		return -1;
 	p.cb(p.arg, NULL, 0, e.code, e.msg);
 	return 0;
 }
 
+/* A reply of another type than its request's is refused by get. */
 static int
 on_signature(void *arg, const struct ipc_msg *m)
 {
@@ -248,7 +249,7 @@ on_signature(void *arg, const struct ipc_msg *m)
 	struct keyd_signature	s;
 
 	(void)arg;
-	if (p.type != m->hdr.type || keyd_signature_get(m, &s) == -1)
+	if (keyd_rep_get(m, p.type, &s) == -1)
 		return -1;
 	p.cb(p.arg, s.sig, sizeof(s.sig), 0, NULL);
 	return 0;
@@ -261,9 +262,9 @@ on_token(void *arg, const struct ipc_msg *m)
 	struct keyd_token	t;
 
 	(void)arg;
-	if (p.type != m->hdr.type || keyd_token_get(m, &t) == -1)
+	if (keyd_rep_get(m, p.type, &t) == -1)
 		return -1;
-	p.cb(p.arg, (const uint8_t *)t.tok, t.len, 0, NULL);
+	p.cb(p.arg, (const uint8_t *)t.tok, strlen(t.tok), 0, NULL);
 	return 0;
 }
 
@@ -271,10 +272,10 @@ static int
 on_crypted(void *arg, const struct ipc_msg *m)
 {
 	struct pending		p = take(m);
-	struct keyd_crypted	c;
+	struct keyd_bytes	c;
 
 	(void)arg;
-	if (p.type != m->hdr.type || keyd_crypted_get(m, &c) == -1)
+	if (keyd_rep_get(m, p.type, &c) == -1)
 		return -1;
 	p.cb(p.arg, c.data, c.len, 0, NULL);
 	return 0;

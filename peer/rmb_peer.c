@@ -562,7 +562,7 @@ send_keyd_config(struct ipc_chan *ib, const struct peer_conf *c,
 	memcpy(k.domains, c->domains, sizeof(k.domains));
 	snprintf(k.jail, sizeof(k.jail), "%s", root ? c->jail : "");
 	snprintf(k.user, sizeof(k.user), "%s", root ? c->keyd_user : "");
-	if (keyd_config_put(ib, &k) == -1)
+	if (keyd_req_put(ib, IPC_KEYD_CONFIG, 0, &k) == -1)
 		return -1;
 	return ipc_flush(ib);
 }

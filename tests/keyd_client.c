@@ -101,7 +101,7 @@ kd_start(struct kd *k, const struct kd_opts *o)
 		    o->domains[c.ndomains]);
 	snprintf(c.jail, sizeof(c.jail), "%s", o->jail ? o->jail : "");
 	snprintf(c.user, sizeof(c.user), "%s", o->user ? o->user : "");
-	if (keyd_config_put(&k->parent, &c) == -1 ||
+	if (keyd_req_put(&k->parent, IPC_KEYD_CONFIG, 0, &c) == -1 ||
 	    ipc_flush(&k->parent) == -1)
 		return -1;
 	k->next_id = 1;

@@ -40,27 +40,27 @@ static struct keyd_config	config_in, config_out;
 static struct keyd_identity	ident_in, ident_out;
 static struct keyd_set_twin	twin_in = { 7 }, twin_out;
 static uint8_t			env[300], data[100], pk[E2E_PK_BYTES];
-static struct keyd_sign		sign_in = { env, sizeof(env) }, sign_out;
+static struct keyd_bytes	sign_in = { env, sizeof(env) }, sign_out;
 static struct keyd_signature	sig_in, sig_out;
 static struct keyd_crypt	crypt_in, crypt_out;
-static struct keyd_crypted	crypted_in, crypted_out;
+static struct keyd_bytes	crypted_in, crypted_out;
 static struct keyd_jwt		jwt_in = { 300 }, jwt_out;
-static struct keyd_token	tok_in = { "eyJ.eyJ.sig", 11 }, tok_out;
+static struct keyd_token	tok_in = { "eyJ.eyJ.sig" }, tok_out;
 static struct keyd_update_twin	upd_in, upd_out;
-static struct keyd_extrinsic	ext_in = { env, 200 }, ext_out;
+static struct keyd_bytes	ext_in = { env, 200 }, ext_out;
 static struct keyd_error	err_in = { 106, "e2e error: malformed" },
 				err_out;
 
 static int
 config_put(void)
 {
-	return keyd_config_put(&chan, &config_in);
+	return keyd_req_put(&chan, IPC_KEYD_CONFIG, 0, &config_in);
 }
 
 static int
 config_get(const struct ipc_msg *m)
 {
-	return keyd_config_get(m, &config_out) == -1 ? -1 :
+	return keyd_req_get(m, IPC_KEYD_CONFIG, &config_out) == -1 ? -1 :
 	    memcmp(&config_in, &config_out, sizeof(config_in)) != 0;
 }
 
@@ -82,13 +82,13 @@ config_wire(struct ipc_buf *b)
 static int
 ident_req_put(void)
 {
-	return keyd_identity_req_put(&chan, 5);
+	return keyd_req_put(&chan, IPC_KEYD_IDENTITY, 5, NULL);
 }
 
 static int
 ident_req_get(const struct ipc_msg *m)
 {
-	return keyd_identity_req_get(m);
+	return keyd_req_get(m, IPC_KEYD_IDENTITY, NULL);
 }
 
 static void
@@ -100,13 +100,13 @@ empty_wire(struct ipc_buf *b)
 static int
 ident_put(void)
 {
-	return keyd_identity_put(&chan, 5, &ident_in);
+	return keyd_rep_put(&chan, IPC_KEYD_IDENTITY, 5, &ident_in);
 }
 
 static int
 ident_get(const struct ipc_msg *m)
 {
-	return keyd_identity_get(m, &ident_out) == -1 ? -1 :
+	return keyd_rep_get(m, IPC_KEYD_IDENTITY, &ident_out) == -1 ? -1 :
 	    memcmp(&ident_in, &ident_out, sizeof(ident_in)) != 0;
 }
 
@@ -121,13 +121,13 @@ ident_wire(struct ipc_buf *b)
 static int
 twin_put(void)
 {
-	return keyd_set_twin_put(&chan, 5, &twin_in);
+	return keyd_req_put(&chan, IPC_KEYD_SET_TWIN, 5, &twin_in);
 }
 
 static int
 twin_get(const struct ipc_msg *m)
 {
-	return keyd_set_twin_get(m, &twin_out) == -1 ? -1 :
+	return keyd_req_get(m, IPC_KEYD_SET_TWIN, &twin_out) == -1 ? -1 :
 	    twin_out.twin != twin_in.twin;
 }
 
@@ -140,27 +140,27 @@ u32_wire(struct ipc_buf *b)
 static int
 twin_rep_put(void)
 {
-	return keyd_set_twin_rep_put(&chan, 5);
+	return keyd_rep_put(&chan, IPC_KEYD_SET_TWIN, 5, NULL);
 }
 
 static int
 twin_rep_get(const struct ipc_msg *m)
 {
-	return keyd_set_twin_rep_get(m);
+	return keyd_rep_get(m, IPC_KEYD_SET_TWIN, NULL);
 }
 
 static int
 sign_put(void)
 {
-	return keyd_sign_put(&chan, 5, &sign_in);
+	return keyd_req_put(&chan, IPC_KEYD_SIGN_ENVELOPE, 5, &sign_in);
 }
 
 static int
 sign_get(const struct ipc_msg *m)
 {
-	return keyd_sign_get(m, &sign_out) == -1 ? -1 :
+	return keyd_req_get(m, IPC_KEYD_SIGN_ENVELOPE, &sign_out) == -1 ? -1 :
 	    sign_out.len != sign_in.len ||
-	    memcmp(sign_out.env, sign_in.env, sign_in.len) != 0;
+	    memcmp(sign_out.data, sign_in.data, sign_in.len) != 0;
 }
 
 static void
@@ -172,13 +172,13 @@ env_wire(struct ipc_buf *b)
 static int
 sig_put(void)
 {
-	return keyd_signature_put(&chan, 5, &sig_in);
+	return keyd_rep_put(&chan, IPC_KEYD_SIGN_ENVELOPE, 5, &sig_in);
 }
 
 static int
 sig_get(const struct ipc_msg *m)
 {
-	return keyd_signature_get(m, &sig_out) == -1 ? -1 :
+	return keyd_rep_get(m, IPC_KEYD_SIGN_ENVELOPE, &sig_out) == -1 ? -1 :
 	    memcmp(&sig_in, &sig_out, sizeof(sig_in)) != 0;
 }
 
@@ -191,14 +191,13 @@ sig_wire(struct ipc_buf *b)
 static int
 crypt_put(void)
 {
-	return keyd_crypt_put(&chan, 5, &crypt_in);
+	return keyd_req_put(&chan, IPC_KEYD_SEAL, 5, &crypt_in);
 }
 
 static int
 crypt_get(const struct ipc_msg *m)
 {
-	return keyd_crypt_get(m, &crypt_out) == -1 ? -1 :
-	    crypt_out.type != crypt_in.type ||
+	return keyd_req_get(m, IPC_KEYD_SEAL, &crypt_out) == -1 ? -1 :
 	    crypt_out.pklen != crypt_in.pklen ||
 	    memcmp(crypt_out.pk, crypt_in.pk, crypt_in.pklen) != 0 ||
 	    crypt_out.len != crypt_in.len ||
@@ -215,14 +214,13 @@ crypt_wire(struct ipc_buf *b)
 static int
 crypted_put(void)
 {
-	return keyd_crypted_put(&chan, 5, &crypted_in);
+	return keyd_rep_put(&chan, IPC_KEYD_OPEN, 5, &crypted_in);
 }
 
 static int
 crypted_get(const struct ipc_msg *m)
 {
-	return keyd_crypted_get(m, &crypted_out) == -1 ? -1 :
-	    crypted_out.type != crypted_in.type ||
+	return keyd_rep_get(m, IPC_KEYD_OPEN, &crypted_out) == -1 ? -1 :
 	    crypted_out.len != crypted_in.len ||
 	    memcmp(crypted_out.data, crypted_in.data, crypted_in.len) != 0;
 }
@@ -236,13 +234,13 @@ data_wire(struct ipc_buf *b)
 static int
 jwt_put(void)
 {
-	return keyd_jwt_put(&chan, 5, &jwt_in);
+	return keyd_req_put(&chan, IPC_KEYD_JWT, 5, &jwt_in);
 }
 
 static int
 jwt_get(const struct ipc_msg *m)
 {
-	return keyd_jwt_get(m, &jwt_out) == -1 ? -1 :
+	return keyd_req_get(m, IPC_KEYD_JWT, &jwt_out) == -1 ? -1 :
 	    jwt_out.ttl != jwt_in.ttl;
 }
 
@@ -255,15 +253,14 @@ ttl_wire(struct ipc_buf *b)
 static int
 tok_put(void)
 {
-	return keyd_token_put(&chan, 5, &tok_in);
+	return keyd_rep_put(&chan, IPC_KEYD_JWT, 5, &tok_in);
 }
 
 static int
 tok_get(const struct ipc_msg *m)
 {
-	return keyd_token_get(m, &tok_out) == -1 ? -1 :
-	    tok_out.len != tok_in.len ||
-	    memcmp(tok_out.tok, tok_in.tok, tok_in.len) != 0;
+	return keyd_rep_get(m, IPC_KEYD_JWT, &tok_out) == -1 ? -1 :
+	    strcmp(tok_out.tok, tok_in.tok) != 0;
 }
 
 static void
@@ -275,39 +272,42 @@ tok_wire(struct ipc_buf *b)
 static int
 upd_put(void)
 {
-	return keyd_update_twin_put(&chan, 5, &upd_in);
+	return keyd_req_put(&chan, IPC_KEYD_SIGN_UPDATE_TWIN_MORTAL, 5,
+	    &upd_in);
 }
 
 static int
 upd_get(const struct ipc_msg *m)
 {
-	return keyd_update_twin_get(m, &upd_out) == -1 ? -1 :
+	return keyd_req_get(m, IPC_KEYD_SIGN_UPDATE_TWIN_MORTAL, &upd_out) ==
+	    -1 ? -1 :
 	    memcmp(&upd_in, &upd_out, sizeof(upd_in)) != 0;
 }
 
 static void
 upd_wire(struct ipc_buf *b)
 {
-	ipc_put_u32(b, upd_in.nonce);
-	ipc_put_u32(b, upd_in.spec_version);
-	ipc_put_u32(b, upd_in.tx_version);
-	ipc_put_bytes(b, upd_in.genesis, 32);
+	ipc_put_u32(b, upd_in.x.nonce);
+	ipc_put_u32(b, upd_in.x.spec_version);
+	ipc_put_u32(b, upd_in.x.tx_version);
+	ipc_put_bytes(b, upd_in.x.genesis, 32);
 	ipc_put_u64(b, upd_in.block);
-	ipc_put_bytes(b, upd_in.hash, 32);
+	ipc_put_bytes(b, upd_in.x.checkpoint, 32);
 }
 
 static int
 ext_put(void)
 {
-	return keyd_extrinsic_put(&chan, 5, &ext_in);
+	return keyd_rep_put(&chan, IPC_KEYD_SIGN_UPDATE_TWIN_MORTAL, 5,
+	    &ext_in);
 }
 
 static int
 ext_get(const struct ipc_msg *m)
 {
-	return keyd_extrinsic_get(m, &ext_out) == -1 ? -1 :
-	    ext_out.len != ext_in.len ||
-	    memcmp(ext_out.ext, ext_in.ext, ext_in.len) != 0;
+	return keyd_rep_get(m, IPC_KEYD_SIGN_UPDATE_TWIN_MORTAL, &ext_out) ==
+	    -1 ? -1 : ext_out.len != ext_in.len ||
+	    memcmp(ext_out.data, ext_in.data, ext_in.len) != 0;
 }
 
 static void
@@ -319,13 +319,13 @@ ext_wire(struct ipc_buf *b)
 static int
 err_put(void)
 {
-	return keyd_error_put(&chan, 5, &err_in);
+	return keyd_rep_put(&chan, IPC_KEYD_ERROR, 5, &err_in);
 }
 
 static int
 err_get(const struct ipc_msg *m)
 {
-	return keyd_error_get(m, &err_out) == -1 ? -1 :
+	return keyd_rep_get(m, IPC_KEYD_ERROR, &err_out) == -1 ? -1 :
 	    err_out.code != err_in.code || strcmp(err_out.msg, err_in.msg);
 }
 
@@ -393,15 +393,14 @@ samples(void)
 	memcpy(ident_in.pk, pk, sizeof(pk));
 	memset(data, 0xd7, sizeof(data));
 	memset(sig_in.sig, 0x65, sizeof(sig_in.sig));
-	crypt_in = (struct keyd_crypt){ IPC_KEYD_SEAL, pk, sizeof(pk), data,
-	    sizeof(data) };
-	crypted_in = (struct keyd_crypted){ IPC_KEYD_OPEN, data, sizeof(data) };
-	upd_in.nonce = 4;
-	upd_in.spec_version = 144;
-	upd_in.tx_version = 2;
-	memset(upd_in.genesis, 0x45, 32);
+	crypt_in = (struct keyd_crypt){ pk, sizeof(pk), data, sizeof(data) };
+	crypted_in = (struct keyd_bytes){ data, sizeof(data) };
+	upd_in.x.nonce = 4;
+	upd_in.x.spec_version = 144;
+	upd_in.x.tx_version = 2;
+	memset(upd_in.x.genesis, 0x45, 32);
 	upd_in.block = 1000;
-	memset(upd_in.hash, 0xab, 32);
+	memset(upd_in.x.checkpoint, 0xab, 32);
 }
 
 static void
@@ -455,7 +454,7 @@ config_with(void (*what)(struct ipc_buf *, int), int arg)
 
 	what(b, arg);
 	raw(&m, IPC_KEYD_CONFIG, b);
-	return keyd_config_get(&m, &config_out);
+	return keyd_req_get(&m, IPC_KEYD_CONFIG, &config_out);
 }
 
 /* Field k (0 key type, 1 source, 3 pallet, 4 call, 5 count) set to v. */
@@ -530,36 +529,37 @@ test_ranges(void)
 	ipc_put_bytes(b, env, 32);
 	ipc_put_bytes(b, pk, 33);
 	raw(&m, IPC_KEYD_IDENTITY, b);
-	ok(keyd_identity_get(&m, &ident_out) == -1,
+	ok(keyd_rep_get(&m, IPC_KEYD_IDENTITY, &ident_out) == -1,
 	    "IDENTITY reply: key type 2 refused");
 	b = ipc_create(0, 0, 0);
 	ipc_put_u32(b, 0);
 	ipc_put_bytes(b, env, 32);
 	ipc_put_bytes(b, env, 65);
 	raw(&m, IPC_KEYD_IDENTITY, b);
-	ok(keyd_identity_get(&m, &ident_out) == -1,
+	ok(keyd_rep_get(&m, IPC_KEYD_IDENTITY, &ident_out) == -1,
 	    "IDENTITY reply: a 65-byte pk refused");
 	b = ipc_create(0, 0, 0);
 	ipc_put_bytes(b, env, 64);
 	raw(&m, IPC_KEYD_SIGN_ENVELOPE, b);
-	ok(keyd_signature_get(&m, &sig_out) == -1,
+	ok(keyd_rep_get(&m, IPC_KEYD_SIGN_ENVELOPE, &sig_out) == -1,
 	    "SIGN_ENVELOPE reply: a 64-byte signature refused");
 	b = ipc_create(0, 0, 0);
 	ipc_put_bytes(b, env, 66);
 	ipc_put_bytes(b, data, 1);
 	raw(&m, IPC_KEYD_SEAL, b);
-	ok(keyd_crypt_get(&m, &crypt_out) == -1,
+	ok(keyd_req_get(&m, IPC_KEYD_SEAL, &crypt_out) == -1,
 	    "SEAL request: a 66-byte pk refused");
 	b = ipc_create(0, 0, 0);
 	ipc_put_bytes(b, pk, 33);
 	ipc_put_bytes(b, data, 1);
 	raw(&m, IPC_KEYD_JWT, b);
-	ok(keyd_crypt_get(&m, &crypt_out) == -1,
+	ok(keyd_req_get(&m, IPC_KEYD_SEAL, &crypt_out) == -1,
 	    "SEAL's layout under the JWT type refused");
 	b = ipc_create(0, 0, 0);
 	ipc_put_bytes(b, "a\0b", 3);
 	raw(&m, IPC_KEYD_JWT, b);
-	ok(keyd_token_get(&m, &tok_out) == -1, "JWT reply: a NUL refused");
+	ok(keyd_rep_get(&m, IPC_KEYD_JWT, &tok_out) == -1,
+	    "JWT reply: a NUL refused");
 	b = ipc_create(0, 0, 0);
 	ipc_put_u32(b, 1);
 	ipc_put_u32(b, 1);
@@ -568,7 +568,7 @@ test_ranges(void)
 	ipc_put_u64(b, 1);
 	ipc_put_bytes(b, env, 31);
 	raw(&m, IPC_KEYD_SIGN_UPDATE_TWIN_MORTAL, b);
-	ok(keyd_update_twin_get(&m, &upd_out) == -1,
+	ok(keyd_req_get(&m, IPC_KEYD_SIGN_UPDATE_TWIN_MORTAL, &upd_out) == -1,
 	    "SIGN_UPDATE_TWIN_MORTAL: a 31-byte block hash refused");
 	memset(big, 'x', sizeof(big) - 1);
 	big[KEYD_ERRMSG_MAX] = '\0';
@@ -576,26 +576,39 @@ test_ranges(void)
 	ipc_put_u32(b, 500);
 	ipc_put_str(b, big);
 	raw(&m, IPC_KEYD_ERROR, b);
-	ok(keyd_error_get(&m, &err_out) == -1,
+	ok(keyd_rep_get(&m, IPC_KEYD_ERROR, &err_out) == -1,
 	    "KEYD_ERROR: a message of %d bytes refused", KEYD_ERRMSG_MAX);
 
 	/* What a receiver would refuse, put does not send. */
 	k = config_in;
 	k.ndomains = RELAYS_MAX + 1;
-	ok(keyd_config_put(&chan, &k) == -1 && errno == EINVAL,
-	    "put: five domains refused");
-	ok(keyd_sign_put(&chan, 1, &(struct keyd_sign){ env,
-	    ENVELOPE_MAX + 1 }) == -1 && errno == EINVAL,
+	ok(keyd_req_put(&chan, IPC_KEYD_CONFIG, 0, &k) == -1 &&
+	    errno == EINVAL, "put: five domains refused");
+	k.ndomains = 1;
+	k.pallet = 256;
+	ok(keyd_req_put(&chan, IPC_KEYD_CONFIG, 0, &k) == -1 &&
+	    errno == EINVAL, "put: pallet 256 refused");
+	k.pallet = 25;
+	memset(k.user, 'u', sizeof(k.user));
+	ok(keyd_req_put(&chan, IPC_KEYD_CONFIG, 0, &k) == -1 &&
+	    errno == EINVAL, "put: a user that fills its array refused");
+	ident_in.key_type = 2;
+	ok(keyd_rep_put(&chan, IPC_KEYD_IDENTITY, 1, &ident_in) == -1 &&
+	    errno == EINVAL, "put: key type 2 refused");
+	ident_in.key_type = KEY_SR25519;
+	ok(keyd_req_put(&chan, IPC_KEYD_SIGN_ENVELOPE, 1, &(struct keyd_bytes){
+	    env, ENVELOPE_MAX + 1 }) == -1 && errno == EINVAL,
 	    "put: an envelope over ENVELOPE_MAX refused");
-	ok(keyd_crypt_put(&chan, 1, &(struct keyd_crypt){ IPC_KEYD_SEAL, env,
+	ok(keyd_req_put(&chan, IPC_KEYD_SEAL, 1, &(struct keyd_crypt){ env,
 	    E2E_PK_MAX_BYTES + 1, data, 1 }) == -1,
 	    "put: a pk over 65 bytes refused");
-	ok(keyd_crypt_put(&chan, 1, &(struct keyd_crypt){ IPC_KEYD_JWT, pk,
-	    sizeof(pk), data, 1 }) == -1, "put: a crypt of another type "
-	    "refused");
-	memset(big, 'x', sizeof(big) - 1);
-	ok(keyd_token_put(&chan, 1, &(struct keyd_token){ big, JWT_MAX }) ==
-	    -1, "put: a token of JWT_MAX bytes refused");
+	ok(keyd_req_put(&chan, IPC_KEYD_ERROR, 1, &err_in) == -1 &&
+	    errno == EINVAL && keyd_rep_put(&chan, IPC_KEYD_CONFIG, 1,
+	    &config_in) == -1 && errno == EINVAL,
+	    "put: a type of the other direction refused");
+	memset(tok_out.tok, 'x', sizeof(tok_out.tok));
+	ok(keyd_rep_put(&chan, IPC_KEYD_JWT, 1, &tok_out) == -1,
+	    "put: a token of JWT_MAX bytes refused");
 }
 
 int

@@ -82,10 +82,10 @@ call_u32(struct kd *k, uint32_t type, uint32_t v, struct ipc_msg *r)
 	int		put;
 
 	if (type == IPC_KEYD_SET_TWIN)
-		put = keyd_set_twin_put(&k->netd, id,
+		put = keyd_req_put(&k->netd, type, id,
 		    &(struct keyd_set_twin){ v });
 	else
-		put = keyd_jwt_put(&k->netd, id, &(struct keyd_jwt){ v });
+		put = keyd_req_put(&k->netd, type, id, &(struct keyd_jwt){ v });
 	return put == -1 ? -1 : kd_reply(k, r);
 }
 
@@ -94,7 +94,7 @@ is_error(const struct ipc_msg *r, uint32_t code, const char *want)
 {
 	struct keyd_error	e;
 
-	if (keyd_error_get(r, &e) == -1)
+	if (keyd_rep_get(r, IPC_KEYD_ERROR, &e) == -1)
 		return 0;
 	if (e.code != code || strstr(e.msg, want) == NULL) {
 		diag("error %u: %s", e.code, e.msg);
@@ -134,11 +134,12 @@ sign(struct kd *k, struct env *v, uint8_t sig[SIG65_BYTES], struct ipc_msg *r)
 	int			t;
 
 	n = envelope__pack(&v->e, buf);
-	if (keyd_sign_put(&k->netd, kd_next(k),
-	    &(struct keyd_sign){ buf, n }) == -1)
+	if (keyd_req_put(&k->netd, IPC_KEYD_SIGN_ENVELOPE, kd_next(k),
+	    &(struct keyd_bytes){ buf, n }) == -1)
 		return -1;
 	t = kd_reply(k, r);
-	if (t == IPC_KEYD_SIGN_ENVELOPE && keyd_signature_get(r, &s) == 0)
+	if (t == IPC_KEYD_SIGN_ENVELOPE &&
+	    keyd_rep_get(r, IPC_KEYD_SIGN_ENVELOPE, &s) == 0)
 		memcpy(sig, s.sig, SIG65_BYTES);
 	return t;
 }
@@ -196,8 +197,9 @@ test_envelopes(void)
 	ok(sign(&k, &v, sig, &r) == IPC_KEYD_ERROR &&
 	    is_error(&r, 500, "already signed"),
 	    "envelope with a signature field refused");
-	ok(keyd_sign_put(&k.netd, kd_next(&k), &(struct keyd_sign){
-	    (const uint8_t *)"\xff\xff\xff", 3 }) == 0 &&
+	ok(keyd_req_put(&k.netd, IPC_KEYD_SIGN_ENVELOPE, kd_next(&k),
+	    &(struct keyd_bytes){ (const uint8_t *)"\xff\xff\xff", 3 }) ==
+	    0 &&
 	    kd_reply(&k, &r) == IPC_KEYD_ERROR &&
 	    is_error(&r, 500, "does not decode"),
 	    "bytes that are not an envelope refused");
@@ -258,10 +260,8 @@ jwt(struct kd *k, uint32_t ttl, char *out, struct ipc_msg *r)
 
 	t = call_u32(k, IPC_KEYD_JWT, ttl, r);
 	out[0] = '\0';
-	if (t == IPC_KEYD_JWT && keyd_token_get(r, &tok) == 0) {
-		memcpy(out, tok.tok, tok.len);
-		out[tok.len] = '\0';
-	}
+	if (t == IPC_KEYD_JWT && keyd_rep_get(r, IPC_KEYD_JWT, &tok) == 0)
+		memcpy(out, tok.tok, sizeof(tok.tok));
 	return t;
 }
 
@@ -336,17 +336,17 @@ static int
 seal_open(struct kd *k, uint32_t type, const char *pkhex, const uint8_t *in,
     size_t len, uint8_t *out, size_t *outlen, struct ipc_msg *r)
 {
-	struct keyd_crypted	c;
+	struct keyd_bytes	c;
 	uint8_t			pk[65];
 	size_t			pklen = unhex(pk, sizeof(pk), pkhex);
 	int			t;
 
-	if (keyd_crypt_put(&k->netd, kd_next(k),
-	    &(struct keyd_crypt){ type, pk, pklen, in, len }) == -1)
+	if (keyd_req_put(&k->netd, type, kd_next(k),
+	    &(struct keyd_crypt){ pk, pklen, in, len }) == -1)
 		return -1;
 	t = kd_reply(k, r);
 	*outlen = 0;
-	if (t == (int)type && keyd_crypted_get(r, &c) == 0) {
+	if (t == (int)type && keyd_rep_get(r, type, &c) == 0) {
 		memcpy(out, c.data, c.len);
 		*outlen = c.len;
 	}
@@ -420,9 +420,9 @@ identity(struct kd *k, uint8_t account[32], uint8_t pk[33], uint32_t *type)
 	struct keyd_identity	i;
 	struct ipc_msg		r;
 
-	if (keyd_identity_req_put(&k->netd, kd_next(k)) == -1 ||
+	if (keyd_req_put(&k->netd, IPC_KEYD_IDENTITY, kd_next(k), NULL) == -1 ||
 	    kd_reply(k, &r) != IPC_KEYD_IDENTITY ||
-	    keyd_identity_get(&r, &i) == -1)
+	    keyd_rep_get(&r, IPC_KEYD_IDENTITY, &i) == -1)
 		return -1;
 	*type = i.key_type;
 	memcpy(account, i.account, 32);
@@ -491,19 +491,20 @@ static int
 update_twin(struct kd *k, uint32_t nonce, uint64_t block,
     const uint8_t hash[32], uint8_t *out, size_t *outlen, struct ipc_msg *r)
 {
-	struct keyd_update_twin	u = { .nonce = nonce, .spec_version = 144,
-				    .tx_version = 2, .block = block };
-	struct keyd_extrinsic	x;
+	struct keyd_update_twin	u = { .x = { .nonce = nonce, .spec_version =
+				    144, .tx_version = 2 }, .block = block };
+	struct keyd_bytes	x;
 	int			t;
 
-	memset(u.genesis, 0x45, sizeof(u.genesis));
-	memcpy(u.hash, hash, sizeof(u.hash));
-	if (keyd_update_twin_put(&k->netd, kd_next(k), &u) == -1)
+	memset(u.x.genesis, 0x45, sizeof(u.x.genesis));
+	memcpy(u.x.checkpoint, hash, sizeof(u.x.checkpoint));
+	if (keyd_req_put(&k->netd, IPC_KEYD_SIGN_UPDATE_TWIN_MORTAL,
+	    kd_next(k), &u) == -1)
 		return -1;
 	*outlen = 0;
 	if ((t = kd_reply(k, r)) == IPC_KEYD_SIGN_UPDATE_TWIN_MORTAL &&
-	    keyd_extrinsic_get(r, &x) == 0 && x.len <= 4096) {
-		memcpy(out, x.ext, x.len);
+	    keyd_rep_get(r, t, &x) == 0 && x.len <= 4096) {
+		memcpy(out, x.data, x.len);
 		*outlen = x.len;
 	}
 	return t;

@@ -61,7 +61,7 @@ static const char	*domains[] = { "r1.example", "r2.example" };
  */
 void
 netd_keyd_update_twin(const struct keyd_update_twin *u,
-    struct keyd_extrinsic *x)
+    struct keyd_bytes *x)
 {
 	struct ipc_chan	 c;
 	char		*hex;
@@ -72,7 +72,8 @@ netd_keyd_update_twin(const struct keyd_update_twin *u,
 		fprintf(stderr, "keyd was asked to sign\n");
 		_exit(99);
 	}
-	if (ipc_init(&c, -1) == -1 || keyd_update_twin_put(&c, 1, u) == -1 ||
+	if (ipc_init(&c, -1) == -1 ||
+	    keyd_req_put(&c, IPC_KEYD_SIGN_UPDATE_TWIN_MORTAL, 1, u) == -1 ||
 	    (hex = malloc(2 * c.wq_head->len + 1)) == NULL ||
 	    (f = fopen(keyd_dump, "w")) == NULL)
 		_exit(98);

@@ -39,19 +39,20 @@ request(struct kd *k, uint32_t type)
 
 	switch (type) {
 	case IPC_KEYD_SIGN_ENVELOPE:
-		rc = keyd_sign_put(&k->netd, id,
-		    &(struct keyd_sign){ env_buf, env_len });
+		rc = keyd_req_put(&k->netd, type, id,
+		    &(struct keyd_bytes){ env_buf, env_len });
 		break;
 	case IPC_KEYD_SEAL:
-		rc = keyd_crypt_put(&k->netd, id, &(struct keyd_crypt){
-		    type, peer_pk, sizeof(peer_pk), plain, sizeof(plain) });
+		rc = keyd_req_put(&k->netd, type, id, &(struct keyd_crypt){
+		    peer_pk, sizeof(peer_pk), plain, sizeof(plain) });
 		break;
 	case IPC_KEYD_OPEN:
-		rc = keyd_crypt_put(&k->netd, id, &(struct keyd_crypt){
-		    type, peer_pk, sizeof(peer_pk), cipher, cipher_len });
+		rc = keyd_req_put(&k->netd, type, id, &(struct keyd_crypt){
+		    peer_pk, sizeof(peer_pk), cipher, cipher_len });
 		break;
 	case IPC_KEYD_JWT:
-		rc = keyd_jwt_put(&k->netd, id, &(struct keyd_jwt){ 300 });
+		rc = keyd_req_put(&k->netd, type, id,
+		    &(struct keyd_jwt){ 300 });
 		break;
 	}
 	if (rc == -1)
@@ -104,7 +105,7 @@ main(void)
 	struct kd		k;
 	struct ipc_msg		r;
 	struct keyd_identity	me;
-	struct keyd_crypted	sealed;
+	struct keyd_bytes	sealed;
 	Envelope		e;
 	Address			src, dst;
 	Request			req;
@@ -149,19 +150,19 @@ main(void)
 		}
 		if (kd_start(&k, &o) != 0)
 			return 1;
-		if (keyd_set_twin_put(&k.netd, kd_next(&k),
+		if (keyd_req_put(&k.netd, IPC_KEYD_SET_TWIN, kd_next(&k),
 		    &(struct keyd_set_twin){ 7 }) == -1 ||
 		    kd_reply(&k, &r) != IPC_KEYD_SET_TWIN)
 			return 1;
 		/* Our own pk as the peer's: ECDH with ourselves is fine. */
-		if (keyd_identity_req_put(&k.netd, kd_next(&k)) == -1 ||
-		    kd_reply(&k, &r) != IPC_KEYD_IDENTITY ||
-		    keyd_identity_get(&r, &me) == -1)
+		if (keyd_req_put(&k.netd, IPC_KEYD_IDENTITY, kd_next(&k),
+		    NULL) == -1 || kd_reply(&k, &r) != IPC_KEYD_IDENTITY ||
+		    keyd_rep_get(&r, IPC_KEYD_IDENTITY, &me) == -1)
 			return 1;
 		memcpy(peer_pk, me.pk, sizeof(peer_pk));
 		request(&k, IPC_KEYD_SEAL);
 		if (kd_reply(&k, &r) != IPC_KEYD_SEAL ||
-		    keyd_crypted_get(&r, &sealed) == -1 ||
+		    keyd_rep_get(&r, IPC_KEYD_SEAL, &sealed) == -1 ||
 		    sealed.len > sizeof(cipher))
 			return 1;
 		cipher_len = sealed.len;

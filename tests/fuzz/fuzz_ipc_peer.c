@@ -40,7 +40,7 @@ keyd_config(const struct ipc_msg *m)
 	static struct keyd_config	k;
 	size_t				i;
 
-	if (keyd_config_get(m, &k) == -1)
+	if (keyd_req_get(m, IPC_KEYD_CONFIG, &k) == -1)
 		return;
 	if (k.key_type > KEY_ED25519 || k.source > KEYD_SECRET_CREDENTIALS ||
 	    k.pallet > 255 || k.call > 255 || k.ndomains > RELAYS_MAX ||
@@ -51,7 +51,7 @@ keyd_config(const struct ipc_msg *m)
 	for (i = 0; i < k.ndomains; i++)
 		if (relay_domain_check(k.domains[i]) != NULL)
 			abort();
-	if (keyd_config_put(&out, &k) == -1)
+	if (keyd_req_put(&out, IPC_KEYD_CONFIG, 0, &k) == -1)
 		abort();
 	same(m);
 }

@@ -58,14 +58,12 @@ check_jwt(const struct ipc_msg *req, const struct ipc_msg *rep)
 	struct keyd_jwt		 q;
 	struct jwt		 j;
 	const char		*err;
-	char			 tok[JWT_MAX];
 	uint64_t		 now = (uint64_t)time(NULL);
 
-	if (keyd_jwt_get(req, &q) == -1 || keyd_token_get(rep, &t) == -1)
+	if (keyd_req_get(req, IPC_KEYD_JWT, &q) == -1 ||
+	    keyd_rep_get(rep, IPC_KEYD_JWT, &t) == -1)
 		abort();
-	memcpy(tok, t.tok, t.len);
-	tok[t.len] = '\0';
-	if (jwt_parse(&j, tok, t.len, &err) != 0 || j.has_sid ||
+	if (jwt_parse(&j, t.tok, strlen(t.tok), &err) != 0 || j.has_sid ||
 	    j.iat + 5 < now || j.iat > now + 5 || j.exp != j.iat + q.ttl ||
 	    q.ttl > KEYD_JWT_TTL_MAX)
 		abort();
@@ -76,14 +74,14 @@ static void
 check_update_twin(const struct ipc_msg *req, const struct ipc_msg *rep)
 {
 	struct keyd_update_twin	 u;
-	struct keyd_extrinsic	 x;
+	struct keyd_bytes	 x;
 	const uint8_t		*p;
 	size_t			 off;
 
-	if (keyd_update_twin_get(req, &u) == -1 ||
-	    keyd_extrinsic_get(rep, &x) == -1)
+	if (keyd_req_get(req, IPC_KEYD_SIGN_UPDATE_TWIN_MORTAL, &u) == -1 ||
+	    keyd_rep_get(rep, IPC_KEYD_SIGN_UPDATE_TWIN_MORTAL, &x) == -1)
 		abort();
-	p = x.ext;
+	p = x.data;
 	/* compact length, 84, 00, account, variant, signature: the era. */
 	off = (p[0] & 3) == 0 ? 1 : (p[0] & 3) == 1 ? 2 : 4;
 	off += 1 + 1 + 32 + 1 + 64;
@@ -99,14 +97,14 @@ check_reply(const struct ipc_msg *req, const struct ipc_msg *rep)
 {
 	struct keyd_identity	i;
 	struct keyd_signature	s;
-	struct keyd_crypted	c;
+	struct keyd_bytes	c;
 	struct keyd_error	e;
 	int			rc = -1;
 
 	if (rep->hdr.id != req->hdr.id)
 		abort();
 	if (rep->hdr.type == IPC_KEYD_ERROR) {
-		if (keyd_error_get(rep, &e) == -1)
+		if (keyd_rep_get(rep, IPC_KEYD_ERROR, &e) == -1)
 			abort();
 		return;
 	}
@@ -114,17 +112,17 @@ check_reply(const struct ipc_msg *req, const struct ipc_msg *rep)
 		abort();
 	switch (rep->hdr.type) {
 	case IPC_KEYD_IDENTITY:
-		rc = keyd_identity_get(rep, &i);
+		rc = keyd_rep_get(rep, IPC_KEYD_IDENTITY, &i);
 		break;
 	case IPC_KEYD_SET_TWIN:
-		rc = keyd_set_twin_rep_get(rep);
+		rc = keyd_rep_get(rep, IPC_KEYD_SET_TWIN, NULL);
 		break;
 	case IPC_KEYD_SIGN_ENVELOPE:
-		rc = keyd_signature_get(rep, &s);
+		rc = keyd_rep_get(rep, IPC_KEYD_SIGN_ENVELOPE, &s);
 		break;
 	case IPC_KEYD_SEAL:
 	case IPC_KEYD_OPEN:
-		rc = keyd_crypted_get(rep, &c);
+		rc = keyd_rep_get(rep, rep->hdr.type, &c);
 		break;
 	case IPC_KEYD_JWT:
 		check_jwt(req, rep);
