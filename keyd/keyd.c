@@ -33,15 +33,11 @@ read_secret_fd(int fd, const char *what, char *buf, size_t cap)
 	size_t	len = 0;
 	ssize_t	n;
 
-	while (len < cap) {
-		n = read(fd, buf + len, cap - len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1)
+	while (len < cap && (n = read(fd, buf + len, cap - len)) != 0) {
+		if (n == -1 && errno != EINTR)
 			fatal("reading the secret from %s", what);
-		if (n == 0)
-			break;
-		len += (size_t)n;
+		if (n > 0)
+			len += (size_t)n;
 	}
 	if (len == cap)
 		fatalx("the secret in %s is too long", what);
@@ -52,38 +48,31 @@ static size_t
 read_secret(const struct keyd_config *c, char *buf, size_t cap)
 {
 	struct stat	 st;
-	char		 path[PATH_MAX];
-	const char	*dir;
+	char		 cred[PATH_MAX];
+	const char	*dir, *path = c->path;
 	size_t		 len;
-	int		 fd;
+	int		 fd = KEYD_SECRET_FILENO;
 
-	switch (c->source) {
-	case KEYD_SECRET_FD:
-		len = read_secret_fd(KEYD_SECRET_FILENO, "the parent's pipe",
-		    buf, cap);
-		close(KEYD_SECRET_FILENO);
-		return len;
-	case KEYD_SECRET_CREDENTIALS:
+	if (c->source == KEYD_SECRET_FD)
+		path = "the parent's pipe";
+	else if (c->source == KEYD_SECRET_CREDENTIALS) {
 		if ((dir = getenv("CREDENTIALS_DIRECTORY")) == NULL)
 			fatalx("CREDENTIALS_DIRECTORY is not set");
-		if ((size_t)snprintf(path, sizeof(path), "%s/mnemonic", dir) >=
-		    sizeof(path))
+		if ((size_t)snprintf(cred, sizeof(cred), "%s/mnemonic", dir) >=
+		    sizeof(cred))
 			fatalx("CREDENTIALS_DIRECTORY is too long");
-		break;
-	default:
-		if (c->path[0] == '\0')
-			fatalx("no secret file is configured");
-		memcpy(path, c->path, sizeof(path));
-		break;
+		path = cred;
+	} else if (path[0] == '\0')
+		fatalx("no secret file is configured");
+	if (c->source != KEYD_SECRET_FD) {
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1 ||
+		    fstat(fd, &st) == -1)
+			fatal("%s", path);
+		if (!S_ISREG(st.st_mode))
+			fatalx("%s: not a regular file", path);
+		if (st.st_mode & (S_IRWXO))
+			fatalx("%s: others may read it; chmod o-rwx it", path);
 	}
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1)
-		fatal("%s", path);
-	if (fstat(fd, &st) == -1)
-		fatal("%s", path);
-	if (!S_ISREG(st.st_mode))
-		fatalx("%s: not a regular file", path);
-	if (st.st_mode & (S_IRWXO))
-		fatalx("%s: others may read it; chmod o-rwx it", path);
 	len = read_secret_fd(fd, path, buf, cap);
 	close(fd);
 	return len;

@@ -3,7 +3,8 @@
  * The verbs of rmb-keyd.  Each request is decoded completely by its codec
  * (proto/ipc_keyd.h) before anything is computed; a request that is
  * malformed is a broken sibling and ends keyd, one that is well formed but
- * refused gets an IPC_KEYD_ERROR reply and keyd goes on.
+ * refused gets an IPC_KEYD_ERROR reply and keyd goes on.  A verb's checks
+ * run in order and the first that fails names the refusal.
  */
 #include <stdio.h>
 #include <string.h>
@@ -98,31 +99,30 @@ verb_sign_envelope(void *arg, const struct ipc_msg *req)
 	struct keyd_bytes	 s;
 	struct keyd_signature	 r;
 	const char		*why = NULL;
-	Envelope		*e;
+	Envelope		*e = NULL;
 	uint8_t			 digest[CHALLENGE_BYTES];
 
 	if (keyd_req_get(req, IPC_KEYD_SIGN_ENVELOPE, &s) == -1)
 		return -1;
 	if (k->twin == 0)
-		return refuse(k, req, KEYD_ERR_OTHER,
-		    "the twin id is not set yet");
-	if ((e = envelope_unpack_exact(s.data, s.len)) == NULL)
-		return refuse(k, req, KEYD_ERR_OTHER,
-		    "the envelope does not decode");
-	if (e->opt_signature_case == ENVELOPE__OPT_SIGNATURE_SIGNATURE)
+		why = "the twin id is not set yet";
+	else if ((e = envelope_unpack_exact(s.data, s.len)) == NULL)
+		why = "the envelope does not decode";
+	else if (e->opt_signature_case == ENVELOPE__OPT_SIGNATURE_SIGNATURE)
 		why = "the envelope is already signed";
 	else if (e->source == NULL || e->source->twin != k->twin)
 		why = "the envelope's source is not our twin";
 	else if (e->source->opt_connection_case ==
 	    ADDRESS__OPT_CONNECTION_CONNECTION)
 		why = "the envelope's source has a connection";
-	if (why == NULL)
+	else
 		envelope_challenge(e, digest);
 	envelope__free_unpacked(e, NULL);
+	if (why == NULL &&
+	    identity_sign(&k->s->id, r.sig, digest, sizeof(digest)) != 0)
+		why = "signing failed";
 	if (why != NULL)
 		return refuse(k, req, KEYD_ERR_OTHER, why);
-	if (identity_sign(&k->s->id, r.sig, digest, sizeof(digest)) != 0)
-		return refuse(k, req, KEYD_ERR_OTHER, "signing failed");
 	return keyd_rep_put(k->out, IPC_KEYD_SIGN_ENVELOPE, req->hdr.id, &r);
 }
 
@@ -137,25 +137,22 @@ verb_jwt(void *arg, const struct ipc_msg *req)
 	struct keyd_jwt		 j;
 	struct keyd_token	 r;
 	struct timespec		 now;
-	uint64_t		 iat;
+	const char		*why;
 
 	if (keyd_req_get(req, IPC_KEYD_JWT, &j) == -1)
 		return -1;
 	if (k->twin == 0)
-		return refuse(k, req, KEYD_ERR_OTHER,
-		    "the twin id is not set yet");
-	if (j.ttl == 0 || j.ttl > KEYD_JWT_TTL_MAX)
-		return refuse(k, req, KEYD_ERR_OTHER,
-		    "the token lifetime must be 1 to 3600 seconds");
-	if (clock_gettime(CLOCK_REALTIME, &now) == -1 || now.tv_sec <= 0)
-		return refuse(k, req, KEYD_ERR_OTHER,
-		    "the clock cannot be read");
-	iat = (uint64_t)now.tv_sec;
-	if (jwt_build(r.tok, sizeof(r.tok), &k->s->id, k->twin, iat,
-	    iat + j.ttl) < 0)
-		return refuse(k, req, KEYD_ERR_OTHER,
-		    "cannot build the token");
-	return keyd_rep_put(k->out, IPC_KEYD_JWT, req->hdr.id, &r);
+		why = "the twin id is not set yet";
+	else if (j.ttl == 0 || j.ttl > KEYD_JWT_TTL_MAX)
+		why = "the token lifetime must be 1 to 3600 seconds";
+	else if (clock_gettime(CLOCK_REALTIME, &now) == -1 || now.tv_sec <= 0)
+		why = "the clock cannot be read";
+	else if (jwt_build(r.tok, sizeof(r.tok), &k->s->id, k->twin,
+	    (uint64_t)now.tv_sec, (uint64_t)now.tv_sec + j.ttl) < 0)
+		why = "cannot build the token";
+	else
+		return keyd_rep_put(k->out, IPC_KEYD_JWT, req->hdr.id, &r);
+	return refuse(k, req, KEYD_ERR_OTHER, why);
 }
 
 /* The shared key with peer_pk, from the cache or a fresh ECDH. */

@@ -73,16 +73,14 @@ ipc_encode(struct ipc_chan *c, const struct ipc_layout *tab, uint32_t type,
 	const struct ipc_layout	*l;
 	struct ipc_buf		*b;
 	size_t			 i;
-	int			 saved;
 
 	if ((l = layout(tab, type)) == NULL)
 		return inval();
 	b = ipc_create(type, id, 64);
+	/* free(3) keeps errno (POSIX.1-2024; glibc since 2.33). */
 	for (i = 0; i < l->nf; i++)
 		if (put(b, &l->f[i], msg) == -1) {
-			saved = errno;
 			ipc_buf_free(b);
-			errno = saved;
 			return -1;
 		}
 	return ipc_close(c, b);
