@@ -4,7 +4,8 @@
  * it lives in the message's struct, walked by one encoder and one
  * decoder.  The decoder checks the type, every field and its bound, and
  * that nothing is left over; the encoder refuses (EINVAL) a value out of
- * its bound, so that a frame the decoder would refuse is never sent.
+ * its bound, so that a frame the decoder would refuse is never sent (a
+ * string's check is the receiver's rule, run by the decoder alone).
  * Only the kinds some message needs are here, and nothing knows a
  * process: the tables live in proto/.
  */
@@ -34,7 +35,7 @@ struct ipc_field {
 	size_t		  len;		/* BYTES, STRS: of the size_t length */
 	size_t		  size;		/* FIXED, STR, STRS: of one array */
 	size_t		  max;		/* U32: value; BYTES, STRS: count */
-	/* STRS: the receiver's rule for each string, NULL or why not. */
+	/* STR, STRS: the receiver's rule, NULL or why not (decoder only). */
 	const char	*(*check)(const char *);
 };
 
