@@ -81,18 +81,16 @@ read_secret(const struct keyd_config *c, char *buf, size_t cap)
 static void
 loop(struct keyd *k, struct ipc_chan *parent, struct ipc_chan *netd)
 {
-	struct pollfd	pfd[2];
+	struct pollfd	pfd[2] = { { parent->fd, POLLIN, 0 },
+			    { netd->fd, POLLIN, 0 } };
 
 	for (;;) {
-		pfd[0].fd = parent->fd;
-		pfd[0].events = POLLIN;
-		pfd[1].fd = netd->fd;
 		pfd[1].events = ipc_pending(netd) > 0 ? POLLIN | POLLOUT :
 		    POLLIN;
 		if (poll(pfd, 2, -1) == -1) {
-			if (errno == EINTR)
-				continue;
-			fatal("poll");
+			if (errno != EINTR)
+				fatal("poll");
+			continue;
 		}
 		if ((pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) &&
 		    proc_parent_gone(parent))
