@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: ISC */
 #include <errno.h>
-#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -44,22 +43,20 @@ int
 ipc_next(struct ipc_chan *ch, struct ipc_msg *m)
 {
 	const uint8_t	*p = ch->rbuf + ch->rstart;
-	uint32_t	 len;
 
 	if (ch->rlen < IPC_HDR_SIZE)
 		return 0;
-	memcpy(&len, p + offsetof(struct ipc_hdr, len), sizeof(len));
-	if (len < IPC_HDR_SIZE || len > IPC_MAX) {
+	memcpy(&m->hdr, p, sizeof(m->hdr));
+	if (m->hdr.len < IPC_HDR_SIZE || m->hdr.len > IPC_MAX) {
 		errno = EBADMSG;
 		return -1;
 	}
-	if (ch->rlen < len)
+	if (ch->rlen < m->hdr.len)
 		return 0;
-	memcpy(&m->hdr, p, sizeof(m->hdr));
 	m->data = p + IPC_HDR_SIZE;
-	m->datalen = len - IPC_HDR_SIZE;
-	ch->rstart += len;
-	ch->rlen -= len;
+	m->datalen = m->hdr.len - IPC_HDR_SIZE;
+	ch->rstart += m->hdr.len;
+	ch->rlen -= m->hdr.len;
 	return 1;
 }
 

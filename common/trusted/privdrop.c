@@ -82,12 +82,10 @@ privdrop_harden(void)
 {
 	struct rlimit	zero = { 0, 0 };
 
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
-		fatal("PR_SET_NO_NEW_PRIVS");
-	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1)
-		fatal("PR_SET_DUMPABLE");
-	if (setrlimit(RLIMIT_CORE, &zero) == -1)
-		fatal("RLIMIT_CORE");
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1 ||
+	    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1 ||
+	    setrlimit(RLIMIT_CORE, &zero) == -1)
+		fatal("no new privileges, not dumpable, no core");
 }
 
 void
