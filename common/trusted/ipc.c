@@ -204,7 +204,7 @@ ipc_write(struct ipc_chan *ch)
 		return errno == EAGAIN || errno == EINTR ? 0 : -1;
 	q->off += (size_t)n;
 	if (q->off == q->len) {
-		/* An idle channel holds no memory, a big frame's least of all. */
+		/* Emptied, it holds nothing: the next frame reuses this. */
 		free(q->buf);
 		memset(q, 0, sizeof(*q));
 	}

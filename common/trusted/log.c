@@ -28,12 +28,18 @@ static int
 stderr_is_journal(void)
 {
 	const char	*s = getenv("JOURNAL_STREAM");
+	char		*end;
 	struct stat	 st;
 	uintmax_t	 dev, ino;
-	char		 more;
 
-	if (s == NULL || sscanf(s, "%ju:%ju%c", &dev, &ino, &more) != 2 ||
-	    fstat(STDERR_FILENO, &st) == -1)
+	if (s == NULL || *s < '0' || *s > '9')
+		return 0;
+	errno = 0;
+	dev = strtoumax(s, &end, 10);
+	if (errno != 0 || *end != ':' || end[1] < '0' || end[1] > '9')
+		return 0;
+	ino = strtoumax(end + 1, &end, 10);
+	if (errno != 0 || *end != '\0' || fstat(STDERR_FILENO, &st) == -1)
 		return 0;
 	return (uintmax_t)st.st_dev == dev && (uintmax_t)st.st_ino == ino;
 }

@@ -110,33 +110,33 @@ proc_parent_gone(struct ipc_chan *ib)
 	fatalx("unexpected data from the parent (size %zd)", n);
 }
 
-/* h's entry for type, or NULL. */
-static const struct proc_handler *
-handler(const struct proc_handler *h, uint32_t type)
-{
-	for (; h->fn != NULL; h++)
-		if (h->type == type)
-			return h;
-	return NULL;
-}
-
 int
 proc_dispatch(const struct proc_handler *h, void *arg,
     const struct ipc_msg *m)
 {
-	if ((h = handler(h, m->hdr.type)) == NULL)
-		return -1;
-	return h->fn(arg, m);
+	for (; h->fn != NULL; h++)
+		if (h->type == m->hdr.type)
+			return h->fn(arg, m);
+	return -1;
+}
+
+/* The name of a type in h, for a log line. */
+static const char *
+type_name(const struct proc_handler *h, uint32_t type)
+{
+	for (; h->fn != NULL; h++)
+		if (h->type == type)
+			return h->name;
+	return "unexpected";
 }
 
 int
 proc_drain(struct ipc_chan *ib, const char *peer,
     const struct proc_handler *h, void *arg)
 {
-	const struct proc_handler	*f;
-	struct ipc_msg			 m;
-	ssize_t				 n;
-	int				 rc;
+	struct ipc_msg	m;
+	ssize_t		n;
+	int		rc;
 
 	if ((n = ipc_read(ib)) == -1) {
 		if (errno == EAGAIN || errno == EINTR)
@@ -146,13 +146,11 @@ proc_drain(struct ipc_chan *ib, const char *peer,
 	}
 	if (n <= 0)
 		return 0;
-	while ((rc = ipc_next(ib, &m)) == 1) {
-		f = handler(h, m.hdr.type);
-		if (f == NULL || f->fn(arg, &m) == -1)
+	while ((rc = ipc_next(ib, &m)) == 1)
+		if (proc_dispatch(h, arg, &m) == -1)
 			fatalx("bad message from %s: type %u (%s) size %u",
-			    peer, m.hdr.type, f != NULL ? f->name :
-			    "unexpected", m.hdr.len);
-	}
+			    peer, m.hdr.type, type_name(h, m.hdr.type),
+			    m.hdr.len);
 	if (rc == -1)
 		fatalx("malformed frame from %s", peer);
 	return 1;
