@@ -453,8 +453,7 @@ put_same(const struct mdesc *d, const void *m, const struct ipc_buf *b)
 	struct ipc_hdr	 h;
 	int		 good;
 
-	if (d->put(&c, m) != 0 || c.out.len == 0 ||
-	    c.out.len != b->len)
+	if (d->put(&c, m) != 0 || c.out.len != b->len)
 		good = 0;
 	else {
 		memcpy(&h, c.out.buf, sizeof(h));

@@ -72,8 +72,7 @@ check_compose(const struct ipc_msg *imsg)
 	struct ipc_hdr	h;
 
 	if (ipc_compose(&out, imsg->hdr.type, imsg->hdr.id, imsg->data,
-	    imsg->datalen) == -1 || out.out.len == 0 ||
-	    out.out.len != imsg->hdr.len)
+	    imsg->datalen) == -1 || out.out.len != imsg->hdr.len)
 		abort();
 	memcpy(&h, out.out.buf, sizeof(h));
 	if (h.type != imsg->hdr.type || h.len != imsg->hdr.len ||
