@@ -254,7 +254,7 @@ main(int argc, char *argv[])
 	apid_redis_init(a);
 
 	if (cfg.user[0] != '\0')
-		privdrop_user(cfg.user);
+		privdrop(NULL, cfg.user);
 	else if (geteuid() == 0)
 		log_warnx("running as root: no user to become was configured");
 	privdrop_harden();

@@ -16,6 +16,7 @@
 
 #include "ipc.h"
 #include "ipc_apid.h"
+#include "ipc_extra.h"
 #include "msgjson.h"
 #include "rconn.h"
 #include "redisurl.h"

@@ -9,7 +9,7 @@
 #include <sys/socket.h>
 
 #include "apid.h"
-#include "sandbox.h"
+#include "sandbox_base.h"
 
 int
 apid_sandbox(void)

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * keyd's jail and its seccomp allow-list.  The list is the whole of what
- * the loop needs: poll, read from its two channels, write to them and to
- * stderr, memory for malloc, randomness for signing and sealing, the
+ * the loop needs: poll, read from its two channels, write to netd's and
+ * to stderr, memory for malloc, randomness for signing and sealing, the
  * wall clock for tokens, and exit.  Anything else kills the process
  * (SIGSYS).
  */
@@ -20,7 +20,9 @@
 void
 keyd_jail(const char *dir, const char *user)
 {
-	privdrop_jail(dir, user);
+	if (geteuid() == 0 && dir == NULL)
+		fatalx("running as root needs a jail directory");
+	privdrop(dir, user);
 	privdrop_limits(SIBLING_FILENO + 1);
 }
 
@@ -32,16 +34,18 @@ keyd_seccomp_install(void)
 		SCMP_SYS(munmap), SCMP_SYS(mremap), SCMP_SYS(madvise),
 		SCMP_SYS(getrandom),
 		SCMP_SYS(rt_sigreturn), SCMP_SYS(exit), SCMP_SYS(exit_group),
+#if defined(__SANITIZE_ADDRESS__)
+		/* The ASan runtime tears its signal stack down at exit. */
+		SCMP_SYS(sigaltstack),
+#endif
 	};
 	scmp_filter_ctx		ctx;
-	size_t			i;
-	int			rc = 0;
+	int			rc;
 
 	if ((ctx = sandbox_new("rmb-keyd")) == NULL)
 		return -1;
-	for (i = 0; i < sizeof(anyargs) / sizeof(anyargs[0]); i++)
-		rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, anyargs[i], 0);
-	/* Reads only from the channels, writes only to them and stderr. */
+	rc = sandbox_allow(ctx, anyargs, SANDBOX_NITEMS(anyargs));
+	/* Reads only from the channels, writes only to netd's and stderr. */
 	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(read), 1,
 	    SCMP_A0(SCMP_CMP_EQ, PARENT_FILENO));
 	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(read), 1,
@@ -50,12 +54,6 @@ keyd_seccomp_install(void)
 	    SCMP_A0(SCMP_CMP_EQ, STDERR_FILENO));
 	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(write), 1,
 	    SCMP_A0(SCMP_CMP_EQ, SIBLING_FILENO));
-	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(writev), 1,
-	    SCMP_A0(SCMP_CMP_EQ, SIBLING_FILENO));
-#if defined(__SANITIZE_ADDRESS__)
-	/* The ASan runtime tears its signal stack down at exit. */
-	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(sigaltstack), 0);
-#endif
 	/*
 	 * The wall clock for a token's issue time.  The vDSO answers without
 	 * a system call, except where the kernel's clock source cannot be
@@ -70,8 +68,5 @@ keyd_seccomp_install(void)
 	    SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
 	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1,
 	    SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
-	if (rc == 0)
-		rc = seccomp_load(ctx);
-	seccomp_release(ctx);
-	return rc == 0 ? 0 : -1;
+	return sandbox_load(ctx, rc);
 }

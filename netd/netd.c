@@ -307,7 +307,7 @@ main(int argc, char *argv[])
 	netd_relay_init(nd.loop, log_getverbose());
 
 	if (cfg.user[0] != '\0')
-		privdrop_user(cfg.user);
+		privdrop(NULL, cfg.user);
 	privdrop_harden();
 	if (netd_sandbox() == -1)
 		fatalx("seccomp: cannot install the filter");

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ipc_extra.h"
 #include "ipc_keyd.h"
 #include "relayurl.h"
 #include "tfchain_read.h"

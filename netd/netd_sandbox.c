@@ -10,7 +10,7 @@
 #include <sys/socket.h>
 
 #include "netd.h"
-#include "sandbox.h"
+#include "sandbox_base.h"
 
 int
 netd_sandbox(void)

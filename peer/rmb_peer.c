@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "bip39.h"
+#include "ipc_extra.h"
 #include "ipc_keyd.h"
 #include "ipc_peer.h"
 #include "log.h"

@@ -9,7 +9,7 @@
 #include <sys/socket.h>
 
 #include "relay_server.h"
-#include "sandbox.h"
+#include "sandbox_base.h"
 
 int
 relay_sandbox(void)

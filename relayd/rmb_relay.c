@@ -553,7 +553,7 @@ main(int argc, char **argv)
 		fatal("federation set-up");
 	open_twins(r);
 
-	privdrop_user(r->conf.user);
+	privdrop(NULL, r->conf.user);
 	privdrop_harden();
 	if (relay_sandbox() == -1)
 		fatalx("seccomp: cannot install the filter");

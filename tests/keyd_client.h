@@ -9,6 +9,7 @@
 
 #include <sys/types.h>
 
+#include "ipc_extra.h"
 #include "ipc_keyd.h"
 
 struct kd {

@@ -22,6 +22,7 @@
 #include "harness.h"
 #include "ipc.h"
 #include "ipc_apid.h"
+#include "ipc_extra.h"
 #include "ipc_types.h"
 #include "peer.pb-c.h"
 #include "tap.h"

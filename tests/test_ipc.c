@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "ipc.h"
+#include "ipc_extra.h"
 #include "tap.h"
 
 static struct ipc_chan	W, R;	/* a connected writer and reader */

@@ -17,6 +17,7 @@
 #include <stdio.h>
 
 #include "ipc_apid.h"
+#include "ipc_extra.h"
 #include "ipc_types.h"
 #include "tap.h"
 
@@ -452,15 +453,14 @@ put_same(const struct mdesc *d, const void *m, const struct ipc_buf *b)
 	struct ipc_hdr	 h;
 	int		 good;
 
-	if (d->put(&c, m) != 0 || c.wq_head == NULL ||
-	    c.wq_head->len != b->len)
+	if (d->put(&c, m) != 0 || c.out.len != b->len)
 		good = 0;
 	else {
-		memcpy(&h, c.wq_head->buf, sizeof(h));
+		memcpy(&h, c.out.buf, sizeof(h));
 		good = h.len == b->len && h.pid == 77 &&
-		    memcmp(c.wq_head->buf + 8, b->buf + 8, 4) == 0 &&
-		    memcmp(c.wq_head->buf, b->buf, 4) == 0 &&
-		    memcmp(c.wq_head->buf + IPC_HDR_SIZE, b->buf + IPC_HDR_SIZE,
+		    memcmp(c.out.buf + 8, b->buf + 8, 4) == 0 &&
+		    memcmp(c.out.buf, b->buf, 4) == 0 &&
+		    memcmp(c.out.buf + IPC_HDR_SIZE, b->buf + IPC_HDR_SIZE,
 		    b->len - IPC_HDR_SIZE) == 0;
 	}
 	ipc_clear(&c);

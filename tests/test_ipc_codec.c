@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "ipc_codec.h"
+#include "ipc_extra.h"
 #include "tap.h"
 
 struct sample {
@@ -51,11 +52,8 @@ static struct sample	in, out;
 static void
 last(struct ipc_msg *m)
 {
-	const struct ipc_buf	*b = chan.wq_tail;
-
-	memcpy(&m->hdr, b->buf, sizeof(m->hdr));
-	m->data = b->buf + IPC_HDR_SIZE;
-	m->datalen = b->len - IPC_HDR_SIZE;
+	if (ipc_last(&chan, m) == -1)
+		memset(m, 0, sizeof(*m));
 }
 
 /* What a hand-written sender puts for each field. */
@@ -197,10 +195,10 @@ test_decode_bounds(void)
 static int
 refused(const struct sample *s)
 {
-	const struct ipc_buf	*before = chan.wq_tail;
+	size_t	before = chan.out.len;
 
 	return ipc_encode(&chan, tab, 1, 7, s) == -1 && errno == EINVAL &&
-	    chan.wq_tail == before;
+	    chan.out.len == before;
 }
 
 static void

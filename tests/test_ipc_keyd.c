@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "ipc_extra.h"
 #include "ipc_keyd.h"
 #include "jwt.h"
 #include "tap.h"
@@ -19,11 +20,8 @@ static struct ipc_chan	chan;
 static void
 last(struct ipc_msg *m)
 {
-	const struct ipc_buf	*b = chan.wq_tail;
-
-	memcpy(&m->hdr, b->buf, sizeof(m->hdr));
-	m->data = b->buf + IPC_HDR_SIZE;
-	m->datalen = b->len - IPC_HDR_SIZE;
+	if (ipc_last(&chan, m) == -1)
+		abort();
 }
 
 /* A frame of type with the payload a raw writer made. */

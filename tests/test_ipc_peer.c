@@ -7,6 +7,7 @@
  */
 #include <string.h>
 
+#include "ipc_extra.h"
 #include "ipc_peer.h"
 #include "tap.h"
 
@@ -18,11 +19,8 @@ static struct peer_ready	ready_in = { 7 }, ready_out;
 static void
 last(struct ipc_msg *m)
 {
-	const struct ipc_buf	*b = chan.wq_tail;
-
-	memcpy(&m->hdr, b->buf, sizeof(m->hdr));
-	m->data = b->buf + IPC_HDR_SIZE;
-	m->datalen = b->len - IPC_HDR_SIZE;
+	if (ipc_last(&chan, m) == -1)
+		abort();
 }
 
 static int

@@ -74,10 +74,10 @@ netd_keyd_update_twin(const struct keyd_update_twin *u,
 	}
 	if (ipc_init(&c, -1) == -1 ||
 	    keyd_req_put(&c, IPC_KEYD_SIGN_UPDATE_TWIN_MORTAL, 1, u) == -1 ||
-	    (hex = malloc(2 * c.wq_head->len + 1)) == NULL ||
+	    (hex = malloc(2 * c.out.len + 1)) == NULL ||
 	    (f = fopen(keyd_dump, "w")) == NULL)
 		_exit(98);
-	hex_encode(hex, c.wq_head->buf, c.wq_head->len);
+	hex_encode(hex, c.out.buf, c.out.len);
 	fprintf(f, "%s\n", hex);
 	fclose(f);
 	_exit(42);

@@ -74,7 +74,7 @@ dropper(int wfd, pid_t starter)
 
 	if (prctl(PR_SET_PDEATHSIG, SIGTERM) == -1 || getppid() != starter)
 		_exit(127);
-	privdrop_user("nobody");
+	privdrop(NULL, "nobody");
 	if (prctl(PR_GET_PDEATHSIG, &rep[0]) == -1)
 		_exit(127);
 	rep[1] = (int)getuid();
@@ -116,7 +116,7 @@ test_drop(void)
 	}
 	close(p[0]);
 	ok(rep[0] == SIGTERM && rep[1] == (int)pw->pw_uid,
-	    "after privdrop_user to nobody (uid %d), the parent-death signal "
+	    "after privdrop to nobody (uid %d), the parent-death signal "
 	    "is still SIGTERM (%d)", rep[1], rep[0]);
 	ok(orphan_ends(starter, rep[2], &st) && WIFSIGNALED(st) &&
 	    WTERMSIG(st) == SIGTERM, "killing its starter ends it by SIGTERM");

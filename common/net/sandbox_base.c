@@ -14,7 +14,7 @@
 #include <sched.h>
 #include <unistd.h>
 
-#include "sandbox.h"
+#include "sandbox_base.h"
 
 static const int base[] = {
 	/* The loop: libev's epoll; libraries poll one socket at a time. */

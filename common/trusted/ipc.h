@@ -5,8 +5,9 @@
  * pid, all host byte order since both ends run on one machine) and a
  * payload of typed fields read back with bounds-checked getters.  A
  * frame's length is checked from its header alone, before its payload is
- * looked at.  Nothing here blocks except ipc_flush(), and there is no
- * global state, so it runs under poll(2) or libev alike.
+ * looked at.  Nothing here blocks, and there is no global state, so it
+ * runs under poll(2) or libev alike.  What rmb-keyd does not use (a
+ * blocking flush, freeing a channel) is in common/net/ipc_more.h.
  *
  * The names are ipc_*, not OpenBSD's imsg_*: the idea is the same but
  * the signatures are not (no fd passing, a length prefix on bytes and
@@ -45,21 +46,22 @@ struct ipc_msg {
 	size_t		 datalen;
 };
 
-/* One outgoing frame; off counts the bytes already written. */
+/*
+ * Bytes to send: one frame being built, or a channel's queue of whole
+ * frames, of which the first off bytes are written.
+ */
 struct ipc_buf {
 	uint8_t		*buf;
 	size_t		 len, cap, off;
 	int		 err;
-	struct ipc_buf	*next;
 };
 
 struct ipc_chan {
 	int		 fd;
 	uint32_t	 pid;
-	uint8_t		*rbuf;
-	size_t		 rstart, rlen, rcap;
-	struct ipc_buf	*wq_head, *wq_tail;
-	size_t		 wq_bytes;
+	uint8_t		*rbuf;		/* IPC_MAX bytes */
+	size_t		 rstart, rlen;
+	struct ipc_buf	 out;
 };
 
 /*
@@ -68,9 +70,6 @@ struct ipc_chan {
  * O_NONBLOCK is left as the caller set it.  Returns 0 or -1.
  */
 int	 ipc_init(struct ipc_chan *, int fd);
-
-/* Frees the write queue and the read buffer; does not close fd. */
-void	 ipc_clear(struct ipc_chan *);
 
 /*
  * One read(2) into the free space of the read buffer: >0 bytes read, 0 at
@@ -90,12 +89,12 @@ int	 ipc_next(struct ipc_chan *, struct ipc_msg *);
 /*
  * Building a frame: ipc_create() reserves the header and hint bytes of
  * payload (NULL on ENOMEM), the add functions append fields, growing the
- * buffer as needed, and ipc_close() fills in the length and pid and
- * queues it.  A failed add (ENOMEM, or EMSGSIZE when the frame would
- * exceed IPC_MAX) is remembered in err: later adds return -1 too and
- * ipc_close() frees the frame and returns -1 with errno = err.  The add
- * functions and ipc_close() accept a NULL ipc_buf and fail, so a caller may
- * check once, at ipc_close().
+ * buffer as needed, and ipc_close() fills in the length and pid, appends
+ * the frame to the channel's queue and frees it.  A failed add (ENOMEM,
+ * or EMSGSIZE when the frame would exceed IPC_MAX) is remembered in err:
+ * later adds return -1 too and ipc_close() frees the frame and returns -1
+ * with errno = err.  The add functions and ipc_close() accept a NULL
+ * ipc_buf and fail, so a caller may check once, at ipc_close().
  */
 struct ipc_buf *ipc_create(uint32_t type, uint32_t id, size_t hint);
 int	 ipc_put_u32(struct ipc_buf *, uint32_t);
@@ -104,32 +103,20 @@ int	 ipc_put_u64(struct ipc_buf *, uint64_t);
 int	 ipc_put_bytes(struct ipc_buf *, const void *, size_t);
 /* The same with strlen(s) bytes, without the NUL. */
 int	 ipc_put_str(struct ipc_buf *, const char *);
+/* n bytes as they are, with no length: a payload of its own. */
+int	 ipc_put_raw(struct ipc_buf *, const void *, size_t n);
 int	 ipc_close(struct ipc_chan *, struct ipc_buf *);
 void	 ipc_buf_free(struct ipc_buf *);
 
-/* Queues one frame whose payload is len raw bytes.  Returns 0 or -1. */
-int	 ipc_compose(struct ipc_chan *, uint32_t type, uint32_t id,
-	    const void *data, size_t len);
-
 /*
- * Writes as much of the queue as the socket takes: 0 when done or when
- * the socket would block or a signal interrupted it (data may remain),
- * -1 on error (EPIPE...).  Callers ignore SIGPIPE.
+ * One write(2) of as much of the queue as the socket takes: 0 when done
+ * or when the socket would block or a signal interrupted it (data may
+ * remain), -1 on error (EPIPE...).  Callers ignore SIGPIPE.
  */
 int	 ipc_write(struct ipc_chan *);
 
 /* Bytes still queued. */
 size_t	 ipc_pending(const struct ipc_chan *);
-
-/*
- * 1 when the other end of fd closed within ms milliseconds: a child
- * whose sibling hung up asks whether the parent is stopping them all,
- * which is no error.  Reads nothing.
- */
-int	 ipc_peer_gone(int fd, int ms);
-
-/* Writes until the queue is empty, polling on EAGAIN.  Returns 0 or -1. */
-int	 ipc_flush(struct ipc_chan *);
 
 /*
  * Reading a payload field by field.  Every getter checks the length

@@ -27,10 +27,10 @@ static const char	*procname = "rmb";
 static int
 stderr_is_journal(void)
 {
-	const char		*s = getenv("JOURNAL_STREAM");
-	char			*end;
-	struct stat		 st;
-	uintmax_t		 dev, ino;
+	const char	*s = getenv("JOURNAL_STREAM");
+	char		*end;
+	struct stat	 st;
+	uintmax_t	 dev, ino;
 
 	if (s == NULL || *s < '0' || *s > '9')
 		return 0;
@@ -39,9 +39,7 @@ stderr_is_journal(void)
 	if (errno != 0 || *end != ':' || end[1] < '0' || end[1] > '9')
 		return 0;
 	ino = strtoumax(end + 1, &end, 10);
-	if (errno != 0 || *end != '\0')
-		return 0;
-	if (fstat(STDERR_FILENO, &st) == -1)
+	if (errno != 0 || *end != '\0' || fstat(STDERR_FILENO, &st) == -1)
 		return 0;
 	return (uintmax_t)st.st_dev == dev && (uintmax_t)st.st_ino == ino;
 }
@@ -76,56 +74,39 @@ log_getverbose(void)
 	return verbose;
 }
 
-void
-vlog(int pri, const char *fmt, va_list ap)
+/*
+ * One write(2) per line, so that lines of several processes sharing the
+ * same stderr do not interleave (and no stdio in a sandbox).  journald
+ * takes a leading "<N>" as the line's syslog priority, which it otherwise
+ * sets to info for every line of the stream.  An errnum of 0 or more
+ * adds ": " and its strerror, as warn(3) does.  errno is kept.
+ */
+static void LOG_PRINTF(3, 0)
+vlog(int pri, int errnum, const char *fmt, va_list ap)
 {
 	char	buf[1024];
-	int	n, m;
-
-	if (!use_stderr) {
-		vsyslog(pri, fmt, ap);
-		return;
-	}
-	/* One write(2) per line, so that lines of several processes sharing
-	 * the same stderr do not interleave (and no stdio in a sandbox).
-	 * journald takes a leading "<N>" as the line's syslog priority, which
-	 * it otherwise sets to info for every line of the stream. */
-	if (to_journal)
-		n = snprintf(buf, sizeof(buf), "<%d>%s: ", LOG_PRI(pri),
-		    procname);
-	else
-		n = snprintf(buf, sizeof(buf), "%s: ", procname);
-	if (n < 0)
-		return;
-	m = vsnprintf(buf + n, sizeof(buf) - (size_t)n - 1, fmt, ap);
-	if (m < 0)
-		return;
-	n += m;
-	if ((size_t)n > sizeof(buf) - 2)
-		n = sizeof(buf) - 2;
-	buf[n++] = '\n';
-	(void)!write(STDERR_FILENO, buf, (size_t)n);
-}
-
-static void LOG_PRINTF(2, 3)
-logit(int pri, const char *fmt, ...)
-{
-	va_list	ap;
-
-	va_start(ap, fmt);
-	vlog(pri, fmt, ap);
-	va_end(ap);
-}
-
-/* The message, then ": " and strerror(errno), as warn(3) does. */
-static void LOG_PRINTF(2, 0)
-vwarn_errno(int pri, const char *fmt, va_list ap)
-{
-	char	msg[768];
+	size_t	n;
 	int	saved = errno;
 
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	logit(pri, "%s: %s", msg, strerror(saved));
+	buf[0] = '\0';
+	if (to_journal)
+		snprintf(buf, sizeof(buf), "<%d>%s: ", LOG_PRI(pri), procname);
+	else if (use_stderr)
+		snprintf(buf, sizeof(buf), "%s: ", procname);
+	n = strlen(buf);
+	vsnprintf(buf + n, sizeof(buf) - n, fmt, ap);
+	n = strlen(buf);
+	if (errnum >= 0)
+		snprintf(buf + n, sizeof(buf) - n, ": %s", strerror(errnum));
+	n = strlen(buf);
+	if (!use_stderr)
+		syslog(pri, "%s", buf);
+	else {
+		if (n > sizeof(buf) - 2)
+			n = sizeof(buf) - 2;
+		buf[n++] = '\n';
+		(void)!write(STDERR_FILENO, buf, n);
+	}
 	errno = saved;
 }
 
@@ -135,7 +116,7 @@ log_warn(const char *fmt, ...)
 	va_list	ap;
 
 	va_start(ap, fmt);
-	vwarn_errno(LOG_ERR, fmt, ap);
+	vlog(LOG_ERR, errno, fmt, ap);
 	va_end(ap);
 }
 
@@ -145,7 +126,7 @@ log_warnx(const char *fmt, ...)
 	va_list	ap;
 
 	va_start(ap, fmt);
-	vlog(LOG_ERR, fmt, ap);
+	vlog(LOG_ERR, -1, fmt, ap);
 	va_end(ap);
 }
 
@@ -155,7 +136,7 @@ log_info(const char *fmt, ...)
 	va_list	ap;
 
 	va_start(ap, fmt);
-	vlog(LOG_INFO, fmt, ap);
+	vlog(LOG_INFO, -1, fmt, ap);
 	va_end(ap);
 }
 
@@ -167,7 +148,7 @@ log_debug(const char *fmt, ...)
 	if (verbose < 1)
 		return;
 	va_start(ap, fmt);
-	vlog(LOG_DEBUG, fmt, ap);
+	vlog(LOG_DEBUG, -1, fmt, ap);
 	va_end(ap);
 }
 
@@ -177,7 +158,7 @@ fatal(const char *fmt, ...)
 	va_list	ap;
 
 	va_start(ap, fmt);
-	vwarn_errno(LOG_CRIT, fmt, ap);
+	vlog(LOG_CRIT, errno, fmt, ap);
 	va_end(ap);
 	/* _exit: no atexit handlers, which a sandbox might not allow. */
 	_exit(1);
@@ -189,7 +170,7 @@ fatalx(const char *fmt, ...)
 	va_list	ap;
 
 	va_start(ap, fmt);
-	vlog(LOG_CRIT, fmt, ap);
+	vlog(LOG_CRIT, -1, fmt, ap);
 	va_end(ap);
 	/* _exit: no atexit handlers, which a sandbox might not allow. */
 	_exit(1);

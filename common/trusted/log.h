@@ -25,7 +25,6 @@ void	log_warn(const char *, ...) LOG_PRINTF(1, 2);
 void	log_warnx(const char *, ...) LOG_PRINTF(1, 2);
 void	log_info(const char *, ...) LOG_PRINTF(1, 2);
 void	log_debug(const char *, ...) LOG_PRINTF(1, 2);
-void	vlog(int pri, const char *, va_list) LOG_PRINTF(2, 0);
 _Noreturn void	fatal(const char *, ...) LOG_PRINTF(1, 2);
 _Noreturn void	fatalx(const char *, ...) LOG_PRINTF(1, 2);
 

@@ -10,18 +10,13 @@
 #define RMB_PRIVDROP_H
 
 /*
- * When root: chroot to dir (root-owned, not writable by others, empty)
- * and become user.  When not root, dir and user are ignored (there is
- * nothing to drop) and a debug line says so.
+ * When root: chroot to dir, unless it is NULL (for daemons that still
+ * resolve names and read /proc, such as the relay), and become user (not
+ * root).  The jail must be root-owned, not writable by others, and
+ * empty.  When not root, there is nothing to drop and a debug line says
+ * so.
  */
-void	privdrop_jail(const char *dir, const char *user);
-
-/*
- * When root, become user (not root) without a chroot: for daemons that
- * still resolve names and read /proc, such as the relay.  When not root,
- * nothing changes.
- */
-void	privdrop_user(const char *user);
+void	privdrop(const char *dir, const char *user);
 
 /* No new privileges, not dumpable, no core files. */
 void	privdrop_harden(void);

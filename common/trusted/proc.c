@@ -73,13 +73,11 @@ proc_nonblock(int fd)
 void
 proc_config(struct ipc_chan *ib, uint32_t type, struct ipc_msg *m)
 {
-	struct pollfd	pfd;
+	struct pollfd	pfd = { .fd = ib->fd, .events = POLLIN };
 	ssize_t		n;
 	int		rc;
 
 	while ((rc = ipc_next(ib, m)) == 0) {
-		pfd.fd = ib->fd;
-		pfd.events = POLLIN;
 		if (poll(&pfd, 1, -1) == -1 && errno != EINTR)
 			fatal("poll");
 		if ((n = ipc_read(ib)) == 0)
@@ -110,16 +108,6 @@ proc_parent_gone(struct ipc_chan *ib)
 	if (n == -1)
 		fatal("reading from the parent");
 	fatalx("unexpected data from the parent (size %zd)", n);
-}
-
-void
-proc_sibling_gone(const char *sibling)
-{
-	if (ipc_peer_gone(PARENT_FILENO, 500)) {
-		log_debug("the parent is gone");
-		exit(0);
-	}
-	fatalx("%s closed its channel", sibling);
 }
 
 int

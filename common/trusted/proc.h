@@ -44,12 +44,6 @@ void	proc_config(struct ipc_chan *ib, uint32_t type, struct ipc_msg *m);
  */
 int	proc_parent_gone(struct ipc_chan *);
 
-/*
- * A sibling closed its channel: when the parent is stopping every child
- * (its channel closes within half a second) exits 0, else it is fatal.
- */
-_Noreturn void proc_sibling_gone(const char *sibling);
-
 /* A table of handlers by type, ended by an entry whose fn is NULL. */
 struct proc_handler {
 	uint32_t	  type;

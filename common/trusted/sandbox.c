@@ -1,23 +1,25 @@
 /* SPDX-License-Identifier: ISC */
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "sandbox.h"
 
 #ifdef SANDBOX_DEBUG
-static char	trap_prefix[64];
+static char	trap_line[64];	/* "prog: sandbox: forbidden system call " */
 
+/* Names the call in one write(2), and no stdio: a signal handler. */
 static void
 sigsys(int sig, siginfo_t *si, void *uctx)
 {
-	char	buf[128], num[12];
-	size_t	n = strlen(trap_prefix), k = 0;
+	char	buf[sizeof(trap_line) + 12], num[11];
+	size_t	n = strlen(trap_line), k = 0;
 	int	nr = si->si_syscall;
 
 	(void)sig;
 	(void)uctx;
-	memcpy(buf, trap_prefix, n);
+	memcpy(buf, trap_line, n);
 	do {
 		num[k++] = (char)('0' + nr % 10);
 		nr /= 10;
@@ -35,13 +37,9 @@ sandbox_new(const char *prog)
 {
 #ifdef SANDBOX_DEBUG
 	struct sigaction	sa;
-	size_t			n = strlen(prog);
 
-	if (n > 20)
-		n = 20;
-	memcpy(trap_prefix, prog, n);
-	memcpy(trap_prefix + n, ": sandbox: forbidden system call ",
-	    sizeof(": sandbox: forbidden system call "));
+	snprintf(trap_line, sizeof(trap_line),
+	    "%.20s: sandbox: forbidden system call ", prog);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = sigsys;
 	sa.sa_flags = SA_SIGINFO;

@@ -15,6 +15,7 @@
 
 #include "fuzz.h"
 #include "ipc.h"
+#include "ipc_extra.h"
 
 /* Write sizes, cycled through, so that reads cut frames at many places. */
 static const size_t	chunks[] = { 1, 7, 16, 300, 3, 4096, 21, 65536 };
@@ -71,13 +72,12 @@ check_compose(const struct ipc_msg *imsg)
 	struct ipc_hdr	h;
 
 	if (ipc_compose(&out, imsg->hdr.type, imsg->hdr.id, imsg->data,
-	    imsg->datalen) == -1 || out.wq_head == NULL ||
-	    out.wq_head->len != imsg->hdr.len)
+	    imsg->datalen) == -1 || out.out.len != imsg->hdr.len)
 		abort();
-	memcpy(&h, out.wq_head->buf, sizeof(h));
+	memcpy(&h, out.out.buf, sizeof(h));
 	if (h.type != imsg->hdr.type || h.len != imsg->hdr.len ||
 	    h.id != imsg->hdr.id || h.pid != 77 ||
-	    memcmp(out.wq_head->buf + IPC_HDR_SIZE, imsg->data,
+	    memcmp(out.out.buf + IPC_HDR_SIZE, imsg->data,
 	    imsg->datalen) != 0)
 		abort();
 	ipc_clear(&out);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "fuzz.h"
+#include "ipc_extra.h"
 #include "ipc_keyd.h"
 #include "ipc_peer.h"
 
@@ -25,12 +26,11 @@ terminated(const char *s, size_t cap)
 static void
 same(const struct ipc_msg *m)
 {
-	const struct ipc_buf	*b = out.wq_tail;
+	struct ipc_msg	q;
 
-	if (b == NULL || b->len != IPC_HDR_SIZE + m->datalen ||
-	    memcmp(b->buf, &m->hdr.type, 4) != 0 ||
-	    (m->datalen > 0 && memcmp(b->buf + IPC_HDR_SIZE, m->data,
-	    m->datalen) != 0))
+	if (ipc_last(&out, &q) == -1 || q.datalen != m->datalen ||
+	    q.hdr.type != m->hdr.type ||
+	    (m->datalen > 0 && memcmp(q.data, m->data, m->datalen) != 0))
 		abort();
 }
 

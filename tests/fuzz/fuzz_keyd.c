@@ -16,6 +16,7 @@
 
 #include "extrinsic.h"
 #include "fuzz.h"
+#include "ipc_extra.h"
 #include "jwt_parse.h"
 #include "keyd.h"
 
@@ -41,13 +42,8 @@ setup(void)
 static void
 last_reply(struct ipc_msg *m)
 {
-	const struct ipc_buf	*b = out.wq_tail;
-
-	memcpy(&m->hdr, b->buf, sizeof(m->hdr));
-	if (m->hdr.len != b->len)
+	if (ipc_last(&out, m) == -1)
 		abort();
-	m->data = b->buf + IPC_HDR_SIZE;
-	m->datalen = b->len - IPC_HDR_SIZE;
 }
 
 /* A token of the request's ttl, from now, for no session. */

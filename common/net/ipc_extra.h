@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * What the parent, netd, apid and the tests do with the framing
+ * (common/trusted/ipc.h) and proc.h that rmb-keyd never does, so that
+ * it stays out of keyd's closure: blocking until a queue is written,
+ * freeing a channel, a frame of raw bytes in one call, the frame
+ * queued last, and a sibling that hung up.
+ */
+#ifndef RMB_IPC_EXTRA_H
+#define RMB_IPC_EXTRA_H
+
+#include "ipc.h"
+
+/* Writes until the queue is empty, polling on EAGAIN.  Returns 0 or -1. */
+int	ipc_flush(struct ipc_chan *);
+
+/* Frees the queue and the read buffer; does not close fd. */
+void	ipc_clear(struct ipc_chan *);
+
+/* Queues one frame whose payload is len raw bytes.  Returns 0 or -1. */
+int	ipc_compose(struct ipc_chan *, uint32_t type, uint32_t id,
+	    const void *data, size_t len);
+
+/*
+ * The frame queued last on ch, as its receiver will see it, while none
+ * of the queue is written yet (the codec tests queue on fd -1).  0, or
+ * -1 when nothing is queued (or the queue is not whole frames).
+ */
+int	ipc_last(const struct ipc_chan *ch, struct ipc_msg *m);
+
+/*
+ * A sibling closed its channel: when the parent is stopping every child
+ * (its channel, PARENT_FILENO, closes within half a second) exits 0, else
+ * it is fatal.  Reads nothing from the parent's channel.
+ */
+_Noreturn void proc_sibling_gone(const char *sibling);
+
+#endif
