@@ -9,6 +9,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "errf.h"
 #include "log.h"
 #include "peer_conf.h"
 #include "redisurl.h"

@@ -16,6 +16,7 @@
 
 #include <curl/curl.h>
 
+#include "errf.h"
 #include "hex.h"
 #include "json.h"
 #include "jsonrpc.h"

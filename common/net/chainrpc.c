@@ -7,6 +7,7 @@
 #include <curl/curl.h>
 
 #include "chainrpc.h"
+#include "errf.h"
 #include "evcurl.h"
 #include "grow.h"
 #include "log.h"

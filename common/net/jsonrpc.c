@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "errf.h"
 #include "hex.h"
 #include "json.h"
 #include "jsonrpc.h"

@@ -7,6 +7,7 @@
 #include <sodium.h>
 
 #include "base64.h"
+#include "errf.h"
 #include "json.h"
 #include "log.h"
 #include "msgjson.h"

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "errf.h"
 #include "log.h"
 #include "redisurl.h"
 

@@ -2,6 +2,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "errf.h"
 #include "log.h"
 #include "relayurl.h"
 #include "tfchain_read.h"

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "chainrpc.h"
+#include "errf.h"
 #include "hex.h"
 #include "log.h"
 #include "twindir.h"

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "errf.h"
 #include "hex.h"
 #include "json.h"
 #include "log.h"

@@ -175,16 +175,3 @@ fatalx(const char *fmt, ...)
 	/* _exit: no atexit handlers, which a sandbox might not allow. */
 	_exit(1);
 }
-
-int
-errf(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list	ap;
-
-	if (err != NULL && errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}

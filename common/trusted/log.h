@@ -11,7 +11,6 @@
 #define RMB_LOG_H
 
 #include <stdarg.h>
-#include <stddef.h>
 
 #define LOG_PRINTF(a, b)	__attribute__((format(printf, a, b)))
 
@@ -27,13 +26,5 @@ void	log_info(const char *, ...) LOG_PRINTF(1, 2);
 void	log_debug(const char *, ...) LOG_PRINTF(1, 2);
 _Noreturn void	fatal(const char *, ...) LOG_PRINTF(1, 2);
 _Noreturn void	fatalx(const char *, ...) LOG_PRINTF(1, 2);
-
-/*
- * The one error convention of common/: a function that can fail returns
- * -1 and, when its caller passed a buffer (err may be NULL), says why in
- * err, errlen bytes.  errf() writes the reason and returns -1, so a
- * failure is "return errf(err, errlen, ...)".
- */
-int	errf(char *err, size_t errlen, const char *, ...) LOG_PRINTF(3, 4);
 
 #endif

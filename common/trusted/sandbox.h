@@ -28,4 +28,7 @@ int		sandbox_allow(scmp_filter_ctx, const int *calls, size_t n);
  */
 int		sandbox_load(scmp_filter_ctx, int rc);
 
+/* sandbox_debug.c, in --enable-sandbox-debug builds: SIGSYS names the call. */
+int		sandbox_trap(const char *prog);
+
 #endif
