@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base64.h"
@@ -192,45 +193,29 @@ jwt_check_sig(const struct jwt *jwt, const uint8_t account[ACCOUNT_BYTES],
 	    (const uint8_t *)jwt->signed_part, jwt->signed_len, err);
 }
 
-/* JSON string escaping as serde_json does it: ", \ and control bytes. */
-static int
-escape(char *out, size_t cap, const char *s)
-{
-	static const char	 from[] = "\"\\\b\f\n\r\t", to[] = "\"\\bfnrt";
-	const char		*e;
-	size_t			 n = 0;
-
-	for (; *s != '\0'; s++) {
-		if (cap - n < 7)
-			return -1;
-		if ((e = strchr(from, *s)) != NULL) {
-			out[n++] = '\\';
-			out[n++] = to[e - from];
-		} else if ((unsigned char)*s < 0x20)
-			n += (size_t)snprintf(out + n, cap - n, "\\u%04x",
-			    (unsigned char)*s);
-		else
-			out[n++] = *s;
-	}
-	out[n] = '\0';
-	return 0;
-}
-
+/* The claims written by the one JSON writer, json_put_str() for the sid. */
 int
 jwt_build_sid(char *out, size_t cap, const struct identity *id, uint32_t twin,
     const char *sid, uint64_t iat, uint64_t exp)
 {
-	char	esc[6 * JWT_SID_MAX + 1], claims[256];
-	int	k;
+	struct json_buf	c = { 0 };
+	int		n = -1;
 
 	if (sid == NULL)
 		return jwt_build(out, cap, id, twin, iat, exp);
-	if (strlen(sid) > JWT_SID_MAX || escape(esc, sizeof(esc), sid) != 0)
+	if (strlen(sid) > JWT_SID_MAX)
 		return -1;
-	k = snprintf(claims, sizeof(claims), "{\"sub\":%" PRIu32
-	    ",\"sid\":\"%s\",\"iat\":%" PRIu64 ",\"exp\":%" PRIu64 "}",
-	    twin, esc, iat, exp);
-	if (k < 0 || (size_t)k >= sizeof(claims))
-		return -1;
-	return jwt_sign(out, cap, id, claims, (size_t)k);
+	json_puts(&c, "{\"sub\":");
+	json_put_u64(&c, twin);
+	json_puts(&c, ",\"sid\":");
+	json_put_str(&c, sid, strlen(sid), 0);
+	json_puts(&c, ",\"iat\":");
+	json_put_u64(&c, iat);
+	json_puts(&c, ",\"exp\":");
+	json_put_u64(&c, exp);
+	json_puts(&c, "}");
+	if (!c.bad)
+		n = jwt_sign(out, cap, id, c.p, c.len);
+	free(c.p);
+	return n;
 }
