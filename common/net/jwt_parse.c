@@ -1,6 +1,4 @@
 /* SPDX-License-Identifier: ISC */
-#include <inttypes.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
