@@ -7,6 +7,7 @@
  * handed to netd_proto_in(); frames to send wait on a short queue per
  * socket until lws says it is writable.
  */
+#include <sys/queue.h>
 #include <sys/stat.h>
 
 #include <stdarg.h>
@@ -33,7 +34,7 @@ enum relay_state {
 };
 
 struct frame {
-	struct frame	*next;
+	STAILQ_ENTRY(frame) entry;
 	size_t		 len;
 	unsigned char	 buf[];		/* LWS_PRE, then len bytes */
 };
@@ -51,7 +52,7 @@ struct relay {
 	int		 closing;	/* we asked lws to drop it */
 	ev_tstamp	 last_rx, last_tx;
 	int		 want_ping;
-	struct frame	*qhead, *qtail;
+	STAILQ_HEAD(, frame) q;		/* oldest first */
 	size_t		 qlen;
 	uint8_t		*rx;
 	size_t		 rxlen, rxcap;
@@ -229,9 +230,8 @@ closed(struct relay *r)
 	r->state = R_IDLE;
 	r->wsi = NULL;
 	ev_timer_stop(rl.loop, &r->timer);
-	while ((f = r->qhead) != NULL) {
-		if ((r->qhead = f->next) == NULL)
-			r->qtail = NULL;
+	while ((f = STAILQ_FIRST(&r->q)) != NULL) {
+		STAILQ_REMOVE_HEAD(&r->q, entry);
 		r->qlen--;
 		if (netd_relay_send(f->buf + LWS_PRE, f->len) == 0)
 			moved++;
@@ -343,14 +343,13 @@ writable(struct relay *r, struct lws *wsi)
 		if (lws_write(wsi, ping + LWS_PRE, 0, LWS_WRITE_PING) < 0)
 			return -1;
 		r->last_tx = ev_now(rl.loop);
-		if (r->qhead != NULL)
+		if (!STAILQ_EMPTY(&r->q))
 			lws_callback_on_writable(wsi);
 		return 0;
 	}
-	if ((f = r->qhead) == NULL)
+	if ((f = STAILQ_FIRST(&r->q)) == NULL)
 		return 0;
-	if ((r->qhead = f->next) == NULL)
-		r->qtail = NULL;
+	STAILQ_REMOVE_HEAD(&r->q, entry);
 	r->qlen--;
 	/* lws keeps what the socket does not take and sends it first. */
 	rv = lws_write(wsi, f->buf + LWS_PRE, f->len, LWS_WRITE_BINARY);
@@ -360,7 +359,7 @@ writable(struct relay *r, struct lws *wsi)
 		return -1;
 	}
 	r->last_tx = ev_now(rl.loop);
-	if (r->qhead != NULL)
+	if (!STAILQ_EMPTY(&r->q))
 		lws_callback_on_writable(wsi);
 	if (was_full)
 		netd_proto_retry();
@@ -468,6 +467,7 @@ netd_relay_add(const char *url, const struct relay_url *u)
 		fatalx("more than %d relays", RELAYS_MAX);
 	r = &rl.r[rl.n++];
 	memset(r, 0, sizeof(*r));
+	STAILQ_INIT(&r->q);
 	snprintf(r->url, sizeof(r->url), "%s", url);
 	r->u = *u;
 	snprintf(r->hosthdr, sizeof(r->hosthdr), std ? "%s" : "%s:%d",
@@ -499,14 +499,9 @@ netd_relay_send(const uint8_t *frame, size_t len)
 			continue;
 		if ((f = malloc(sizeof(*f) + LWS_PRE + len)) == NULL)
 			return -1;
-		f->next = NULL;
 		f->len = len;
 		memcpy(f->buf + LWS_PRE, frame, len);
-		if (r->qtail != NULL)
-			r->qtail->next = f;
-		else
-			r->qhead = f;
-		r->qtail = f;
+		STAILQ_INSERT_TAIL(&r->q, f, entry);
 		r->qlen++;
 		lws_callback_on_writable(r->wsi);
 		rl.preferred = k;

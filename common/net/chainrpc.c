@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: ISC */
+#include <sys/queue.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,7 +16,7 @@
 
 struct rpc_call {
 	struct chainrpc		*rpc;
-	struct rpc_call		*prev, *next;
+	LIST_ENTRY(rpc_call)	 entry;
 	CURL			*easy;
 	char			*req;
 	size_t			 reqlen;
@@ -35,7 +37,7 @@ struct chainrpc {
 	size_t			 nurls;
 	size_t			 cur;		/* the endpoint in use */
 	uint64_t		 id;		/* of the last request */
-	struct rpc_call		*calls;
+	LIST_HEAD(, rpc_call)	 calls;
 };
 
 int
@@ -84,14 +86,7 @@ sink(char *p, size_t size, size_t n, void *arg)
 static void
 call_free(struct rpc_call *c)
 {
-	struct chainrpc	*rpc = c->rpc;
-
-	if (c->prev != NULL)
-		c->prev->next = c->next;
-	else
-		rpc->calls = c->next;
-	if (c->next != NULL)
-		c->next->prev = c->prev;
+	LIST_REMOVE(c, entry);
 	if (c->easy != NULL)
 		curl_easy_cleanup(c->easy);
 	free(c->req);
@@ -197,10 +192,7 @@ chainrpc_call(struct chainrpc *rpc, const char *method, const char *params,
 		free(c);
 		return -1;
 	}
-	c->next = rpc->calls;
-	if (rpc->calls != NULL)
-		rpc->calls->prev = c;
-	rpc->calls = c;
+	LIST_INSERT_HEAD(&rpc->calls, c, entry);
 	if ((c->easy = curl_easy_init()) == NULL ||
 	    curl_easy_setopt(c->easy, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
 	    curl_easy_setopt(c->easy, CURLOPT_PROTOCOLS_STR, "http,https") !=
@@ -268,8 +260,8 @@ chainrpc_cancel(struct chainrpc *rpc, void *arg)
 {
 	struct rpc_call	*c, *next;
 
-	for (c = rpc->calls; c != NULL; c = next) {
-		next = c->next;
+	for (c = LIST_FIRST(&rpc->calls); c != NULL; c = next) {
+		next = LIST_NEXT(c, entry);
 		if (c->arg != arg)
 			continue;
 		if (c->easy != NULL)
@@ -291,7 +283,7 @@ chainrpc_free(struct chainrpc *rpc)
 
 	if (rpc == NULL)
 		return;
-	while ((c = rpc->calls) != NULL) {
+	while ((c = LIST_FIRST(&rpc->calls)) != NULL) {
 		if (c->easy != NULL && rpc->curl != NULL)
 			evcurl_remove(rpc->curl, c->easy);
 		call_free(c);

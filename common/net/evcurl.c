@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: ISC */
+#include <sys/queue.h>
+
 #include <stdlib.h>
 
 #include "evcurl.h"
@@ -6,7 +8,7 @@
 
 struct ec_sock {
 	struct evcurl	*ec;
-	struct ec_sock	*prev, *next;
+	LIST_ENTRY(ec_sock) entry;
 	ev_io		 io;
 };
 
@@ -19,7 +21,7 @@ struct evcurl {
 	struct ev_loop	*loop;
 	CURLM		*multi;
 	ev_timer	 timer;
-	struct ec_sock	*socks;
+	LIST_HEAD(, ec_sock) socks;
 };
 
 static struct ec_xfer *
@@ -77,12 +79,7 @@ static void
 sock_free(struct evcurl *ec, struct ec_sock *s)
 {
 	ev_io_stop(ec->loop, &s->io);
-	if (s->prev != NULL)
-		s->prev->next = s->next;
-	else
-		ec->socks = s->next;
-	if (s->next != NULL)
-		s->next->prev = s->prev;
+	LIST_REMOVE(s, entry);
 	free(s);
 }
 
@@ -108,10 +105,7 @@ socket_cb(CURL *easy, curl_socket_t fd, int what, void *arg, void *sockp)
 		s->ec = ec;
 		ev_io_init(&s->io, sock_cb, fd, 0);
 		s->io.data = s;
-		s->next = ec->socks;
-		if (ec->socks != NULL)
-			ec->socks->prev = s;
-		ec->socks = s;
+		LIST_INSERT_HEAD(&ec->socks, s, entry);
 		curl_multi_assign(ec->multi, fd, s);
 	}
 	if (what & CURL_POLL_IN)
@@ -209,13 +203,15 @@ evcurl_remove(struct evcurl *ec, CURL *easy)
 void
 evcurl_free(struct evcurl *ec)
 {
+	struct ec_sock	*s;
+
 	if (ec == NULL)
 		return;
 	/* This closes the pooled connections through socket_cb(). */
 	if (ec->multi != NULL)
 		curl_multi_cleanup(ec->multi);
-	while (ec->socks != NULL)
-		sock_free(ec, ec->socks);
+	while ((s = LIST_FIRST(&ec->socks)) != NULL)
+		sock_free(ec, s);
 	ev_timer_stop(ec->loop, &ec->timer);
 	free(ec);
 }

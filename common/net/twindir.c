@@ -6,6 +6,8 @@
  * stays on d->waits while its callbacks run, so that twindir_cancel
  * still reaches the ones not called yet, and is freed after them.
  */
+#include <sys/queue.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,17 +27,17 @@ struct twindir_waiter {
 	twindir_cb		 cb;		/* by id */
 	twindir_id_cb		 id_cb;		/* by account */
 	void			*arg;
-	struct twindir_waiter	*next;
+	TAILQ_ENTRY(twindir_waiter) entry;
 };
 
 struct twindir_wait {
 	struct twindir		*d;		/* NULL once the directory closed */
-	struct twindir_wait	*prev, *next;	/* on d->waits */
+	LIST_ENTRY(twindir_wait) entry;		/* on d->waits */
 	int			 by_account;
 	int			 answered;	/* callbacks running: no joining */
 	uint32_t		 id;
 	uint64_t		 now;		/* of the lookup that asked */
-	struct twindir_waiter	*waiters, *tail;
+	TAILQ_HEAD(, twindir_waiter) waiters;	/* oldest first */
 };
 
 int
@@ -109,13 +111,7 @@ wait_unlink(struct twindir_wait *w)
 
 	if (d == NULL)
 		return;
-	if (w->prev != NULL)
-		w->prev->next = w->next;
-	else
-		d->waits = w->next;
-	if (w->next != NULL)
-		w->next->prev = w->prev;
-	w->prev = w->next = NULL;
+	LIST_REMOVE(w, entry);
 }
 
 static void
@@ -123,11 +119,10 @@ waiters_free(struct twindir_wait *w)
 {
 	struct twindir_waiter	*x;
 
-	while ((x = w->waiters) != NULL) {
-		w->waiters = x->next;
+	while ((x = TAILQ_FIRST(&w->waiters)) != NULL) {
+		TAILQ_REMOVE(&w->waiters, x, entry);
 		free(x);
 	}
-	w->tail = NULL;
 }
 
 /*
@@ -142,9 +137,8 @@ wait_finish(struct twindir_wait *w, int rv, const struct twin_record *t,
 	struct twindir_waiter	*x, one;
 
 	w->answered = 1;
-	while ((x = w->waiters) != NULL) {
-		if ((w->waiters = x->next) == NULL)
-			w->tail = NULL;
+	while ((x = TAILQ_FIRST(&w->waiters)) != NULL) {
+		TAILQ_REMOVE(&w->waiters, x, entry);
 		one = *x;
 		free(x);
 		if (one.cb != NULL)
@@ -167,11 +161,7 @@ wait_add(struct twindir_wait *w, twindir_cb cb, twindir_id_cb id_cb,
 	x->cb = cb;
 	x->id_cb = id_cb;
 	x->arg = arg;
-	if (w->tail != NULL)
-		w->tail->next = x;
-	else
-		w->waiters = x;
-	w->tail = x;
+	TAILQ_INSERT_TAIL(&w->waiters, x, entry);
 	return 0;
 }
 
@@ -264,6 +254,7 @@ wait_start(struct twindir *d, const uint8_t *key, size_t keylen,
 	w->by_account = by_account;
 	w->id = id;
 	w->now = now;
+	TAILQ_INIT(&w->waiters);
 	if (wait_add(w, cb, id_cb, arg) == -1) {
 		free(w);
 		return NULL;
@@ -277,10 +268,7 @@ wait_start(struct twindir *d, const uint8_t *key, size_t keylen,
 		free(w);
 		return NULL;
 	}
-	w->next = d->waits;
-	if (d->waits != NULL)
-		d->waits->prev = w;
-	d->waits = w;
+	LIST_INSERT_HEAD(&d->waits, w, entry);
 	return w;
 }
 
@@ -305,7 +293,7 @@ twindir_lookup(struct twindir *d, uint32_t id, uint64_t now, twindir_cb cb,
 		cb(arg, 1, &t);
 		return;
 	}
-	for (w = d->waits; w != NULL; w = w->next)
+	LIST_FOREACH(w, &d->waits, entry)
 		if (!w->by_account && !w->answered && w->id == id)
 			break;
 	if (w != NULL) {
@@ -348,17 +336,14 @@ void
 twindir_cancel(struct twindir *d, void *arg)
 {
 	struct twindir_wait	*w;
-	struct twindir_waiter	*x, **pp;
+	struct twindir_waiter	*x, *next;
 
-	for (w = d->waits; w != NULL; w = w->next) {
-		w->tail = NULL;
-		for (pp = &w->waiters; (x = *pp) != NULL;) {
+	LIST_FOREACH(w, &d->waits, entry) {
+		for (x = TAILQ_FIRST(&w->waiters); x != NULL; x = next) {
+			next = TAILQ_NEXT(x, entry);
 			if (x->arg == arg) {
-				*pp = x->next;
+				TAILQ_REMOVE(&w->waiters, x, entry);
 				free(x);
-			} else {
-				w->tail = x;
-				pp = &x->next;
 			}
 		}
 	}
@@ -385,7 +370,7 @@ twindir_close(struct twindir *d)
 	 * A wait whose callbacks are running is freed by wait_finish once
 	 * they return; every other one has a read in flight to cancel.
 	 */
-	while ((w = d->waits) != NULL) {
+	while ((w = LIST_FIRST(&d->waits)) != NULL) {
 		wait_unlink(w);
 		waiters_free(w);
 		w->d = NULL;

@@ -8,6 +8,8 @@
 #ifndef RMB_TWINDIR_H
 #define RMB_TWINDIR_H
 
+#include <sys/queue.h>
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,7 +24,7 @@ struct twindir {
 	struct twinfile		 file;
 	struct twincache	 cache;
 	struct chainrpc		*chain;		/* NULL: the file is the source */
-	struct twindir_wait	*waits;		/* lookups on the chain */
+	LIST_HEAD(, twindir_wait) waits;	/* lookups on the chain */
 	uint64_t		 hits;
 	uint64_t		 misses;	/* asked the source */
 };
