@@ -115,7 +115,7 @@ main(int argc, char *argv[])
 	struct keyd			 k;
 	const char			*why;
 	char				*secret;
-	size_t				 len;
+	size_t				 len, at;
 
 	proc_start("rmb-keyd", 2, argc, argv);
 	if (sodium_init() < 0 || e2e_init() != 0)
@@ -129,10 +129,12 @@ main(int argc, char *argv[])
 		fatalx("malformed configuration (size %u)", m.hdr.len);
 	k.pallet = (uint8_t)cfg.pallet;
 	k.call = (uint8_t)cfg.call;
-	/* The whole field as the chain will judge it: refused here, not there. */
-	if (relay_join(k.relay, cfg.domains, cfg.ndomains, &why) == -1)
+	/* The field as the chain will judge it: refused here, not there. */
+	len = strlen(cfg.relay);
+	if (len > 0 && (why = twin_relay_check(cfg.relay, len, &at)) != NULL)
 		fatalx("configuration: tfchain would refuse the relay field "
-		    "\"%s\": %s", k.relay, why);
+		    "\"%s\": %s", cfg.relay, why);
+	memcpy(k.relay, cfg.relay, len + 1);
 
 	if ((secret = sodium_malloc(SECRET_MAX_TEXT + 1)) == NULL)
 		fatal("sodium_malloc");

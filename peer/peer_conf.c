@@ -482,7 +482,6 @@ child_user(char out[USER_NAME_MAX + 1], const char *all, const char *def)
 int
 peer_conf_finish(struct peer_conf *c, char *why, size_t whylen)
 {
-	char		 joined[TWIN_RELAY_MAX + 1];
 	const char	*bad;
 
 	if (c->redis[0] == '\0')
@@ -509,8 +508,8 @@ peer_conf_finish(struct peer_conf *c, char *why, size_t whylen)
 	 * refused first but not second.
 	 */
 	c->ndomains = peer_conf_domains(c, c->domains);
-	if (relay_join(joined, c->domains, c->ndomains, &bad) == -1)
+	if (relay_join(c->chain_relay, c->domains, c->ndomains, &bad) == -1)
 		return errf(why, whylen, "tfchain would refuse the relay "
-		    "field \"%.128s\": %s", joined, bad);
+		    "field \"%.128s\": %s", c->chain_relay, bad);
 	return 0;
 }

@@ -78,11 +78,13 @@ struct peer_conf {
 	unsigned int	twin_cache;	/* twins netd keeps */
 	unsigned int	twin_ttl;	/* seconds it keeps one */
 	/*
-	 * After peer_conf_finish(): the relay domains, computed once for
-	 * keyd and netd (peer_conf_domains()).
+	 * After peer_conf_finish(): the relay domains, computed once, for
+	 * netd (peer_conf_domains()), and joined, the chain's relay field
+	 * for keyd ("" for none).
 	 */
 	char		domains[RELAYS_MAX][RELAY_DOMAIN_MAX + 1];
 	size_t		ndomains;
+	char		chain_relay[TWIN_RELAY_MAX + 1];
 };
 
 /* Nothing given, every field empty. */
@@ -127,10 +129,10 @@ void	 peer_conf_merge(struct peer_conf *base,
 	    const struct peer_conf *over);
 
 /*
- * Fills what was not given with the defaults, sets the relay domains,
- * and checks what only the whole configuration shows: those domains
- * joined as tfchain will store them.  Returns 0, or -1 with the reason
- * in why.
+ * Fills what was not given with the defaults, sets the relay domains
+ * and chain_relay, and checks what only the whole configuration shows:
+ * those domains joined as tfchain will store them.  Returns 0, or -1
+ * with the reason in why.
  */
 int	 peer_conf_finish(struct peer_conf *, char *why, size_t whylen);
 

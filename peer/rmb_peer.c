@@ -546,7 +546,7 @@ start_child(struct peer_child *c, const char *dir, int debug, const int *fds,
 	}
 }
 
-/* The relay domains were computed once, by peer_conf_finish(). */
+/* The relay domains and field were computed once, by peer_conf_finish(). */
 static int
 send_keyd_config(struct ipc_chan *ib, const struct peer_conf *c,
     enum keyd_secret_source src, int root)
@@ -559,8 +559,7 @@ send_keyd_config(struct ipc_chan *ib, const struct peer_conf *c,
 	    src == KEYD_SECRET_FILE ? c->mnemonic_file : "");
 	k.pallet = TFCHAIN_PALLET_TFGRID;
 	k.call = TFCHAIN_CALL_UPDATE_TWIN;
-	k.ndomains = c->ndomains;
-	memcpy(k.domains, c->domains, sizeof(k.domains));
+	memcpy(k.relay, c->chain_relay, sizeof(k.relay));
 	snprintf(k.jail, sizeof(k.jail), "%s", root ? c->jail : "");
 	snprintf(k.user, sizeof(k.user), "%s", root ? c->keyd_user : "");
 	if (keyd_req_put(ib, IPC_KEYD_CONFIG, 0, &k) == -1)

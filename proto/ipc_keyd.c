@@ -8,7 +8,7 @@ static const struct ipc_field config[] = {
 	IPC_F_STR(struct keyd_config, path),
 	IPC_F_U32(struct keyd_config, pallet, UINT8_MAX),
 	IPC_F_U32(struct keyd_config, call, UINT8_MAX),
-	IPC_F_STRS(struct keyd_config, domains, ndomains, relay_domain_check),
+	IPC_F_STR(struct keyd_config, relay),
 	IPC_F_STR(struct keyd_config, jail),
 	IPC_F_STR(struct keyd_config, user),
 };

@@ -46,8 +46,9 @@ enum keyd_secret_source {
  * KEYD_CONFIG, parent -> keyd, once, before keyd answers anything:
  *   u32 key type, u32 secret source, str secret file path,
  *   u32 update_twin pallet, u32 call index (each at most 255),
- *   u32 ndomains (at most RELAYS_MAX), ndomains x str relay domain
- *   (relay_domain_check), str jail, str user ("" for none).
+ *   str relay: the chain's relay field as tfchain stores it (at most
+ *   TWIN_RELAY_MAX bytes, "" for none; keyd runs twin_relay_check()),
+ *   str jail, str user ("" for none).
  */
 struct keyd_config {
 	uint32_t	key_type;		/* enum key_type */
@@ -55,8 +56,7 @@ struct keyd_config {
 	char		path[PATH_MAX];
 	uint32_t	pallet;
 	uint32_t	call;
-	size_t		ndomains;
-	char		domains[RELAYS_MAX][RELAY_DOMAIN_MAX + 1];
+	char		relay[TWIN_RELAY_MAX + 1];
 	char		jail[PATH_MAX];
 	char		user[USER_NAME_MAX + 1];
 };
@@ -128,7 +128,7 @@ struct keyd_token {
  * version, bytes genesis hash (32), u64 number of a recent block, bytes
  * that block's hash (32; keyd refuses all zeros), the checkpoint of an
  * era born at that block.  x.era is not sent: keyd sets it.  Reply: a
- * keyd_bytes, the signed update_twin extrinsic of keyd's relay domains
+ * keyd_bytes, the signed update_twin extrinsic of keyd's relay field
  * and pk, mortal from that block for EXT_ERA_PERIOD blocks.
  */
 /* The call: indices, Some(relay) and Some(pk) with compact lengths. */

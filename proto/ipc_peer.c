@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "ipc_peer.h"
-#include "tfchain.h"
+#include "relayurl.h"
 
 /* A string over its array poisons the frame: ipc_close() then fails. */
 static void

@@ -10,8 +10,11 @@
 #include <stdint.h>
 
 enum ipc_type {
-	/* 100, 200 and 290: the keyd channels, proto/ipc_keyd.h. */
-	IPC_KEYD_CONFIG = 100,
+	/*
+	 * 100, 200 and 290: the keyd channels, proto/ipc_keyd.h.  100 was
+	 * a KEYD_CONFIG with the list of relay domains: retired.
+	 */
+	IPC_KEYD_CONFIG = 101,
 	IPC_KEYD_IDENTITY = 200,
 	IPC_KEYD_SET_TWIN = 201,
 	IPC_KEYD_SIGN_ENVELOPE = 202,

@@ -55,6 +55,7 @@ kd_start(struct kd *k, const struct kd_opts *o)
 {
 	static struct keyd_config	 c;
 	int				 ps[2], ns[2], pp[2] = { -1, -1 };
+	size_t				 i, len;
 
 	signal(SIGPIPE, SIG_IGN);
 	memset(k, 0, sizeof(*k));
@@ -95,10 +96,13 @@ kd_start(struct kd *k, const struct kd_opts *o)
 	snprintf(c.path, sizeof(c.path), "%s", o->path ? o->path : "");
 	c.pallet = o->pallet ? o->pallet : TFCHAIN_PALLET_TFGRID;
 	c.call = o->call ? o->call : TFCHAIN_CALL_UPDATE_TWIN;
-	for (; c.ndomains < RELAYS_MAX && o->domains[c.ndomains] != NULL;
-	    c.ndomains++)
-		snprintf(c.domains[c.ndomains], sizeof(c.domains[0]), "%s",
-		    o->domains[c.ndomains]);
+	/* The chain's field, as the parent joins it (relay_join()). */
+	for (i = 0, len = 0; i < RELAYS_MAX && o->domains[i] != NULL &&
+	    len < sizeof(c.relay); i++)
+		len += (size_t)snprintf(c.relay + len, sizeof(c.relay) - len,
+		    "%s%s", i > 0 ? "_" : "", o->domains[i]);
+	if (len >= sizeof(c.relay))
+		return -1;
 	snprintf(c.jail, sizeof(c.jail), "%s", o->jail ? o->jail : "");
 	snprintf(c.user, sizeof(c.user), "%s", o->user ? o->user : "");
 	if (keyd_req_put(&k->parent, IPC_KEYD_CONFIG, 0, &c) == -1 ||

@@ -24,7 +24,7 @@ struct kd_opts {
 	const char	*secret;	/* text: piped, or written to a file */
 	int		 source;	/* enum keyd_secret_source */
 	const char	*path;		/* KEYD_SECRET_FILE: file to use */
-	const char	*domains[RELAYS_MAX];
+	const char	*domains[RELAYS_MAX];	/* joined by '_': the field */
 	const char	*jail;
 	const char	*user;
 	uint32_t	 pallet, call;

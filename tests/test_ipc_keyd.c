@@ -70,9 +70,7 @@ config_wire(struct ipc_buf *b)
 	ipc_put_str(b, "/etc/rmb/mnemonic");
 	ipc_put_u32(b, 25);
 	ipc_put_u32(b, 18);
-	ipc_put_u32(b, 2);
-	ipc_put_str(b, "r1.example");
-	ipc_put_str(b, "relay.grid.tf");
+	ipc_put_str(b, "r1.example_relay.grid.tf");
 	ipc_put_str(b, "/run/rmb-peer");
 	ipc_put_str(b, "_rmb-keyd");
 }
@@ -378,9 +376,7 @@ samples(void)
 	strcpy(config_in.path, "/etc/rmb/mnemonic");
 	config_in.pallet = 25;
 	config_in.call = 18;
-	config_in.ndomains = 2;
-	strcpy(config_in.domains[0], "r1.example");
-	strcpy(config_in.domains[1], "relay.grid.tf");
+	strcpy(config_in.relay, "r1.example_relay.grid.tf");
 	strcpy(config_in.jail, "/run/rmb-peer");
 	strcpy(config_in.user, "_rmb-keyd");
 	ident_in.key_type = KEY_SR25519;
@@ -455,13 +451,12 @@ config_with(void (*what)(struct ipc_buf *, int), int arg)
 	return keyd_req_get(&m, IPC_KEYD_CONFIG, &config_out);
 }
 
-/* Field k (0 key type, 1 source, 3 pallet, 4 call, 5 count) set to v. */
+/* Field k (0 key type, 1 source, 3 pallet, 4 call) set to v. */
 static void
 config_u32(struct ipc_buf *b, int k)
 {
-	static const uint32_t	bad[] = { 2, 3, 0, 256, 256, 5 };
-	uint32_t		v[6] = { 0, 0, 0, 25, 18, 1 };
-	int			i;
+	static const uint32_t	bad[] = { 2, 3, 0, 256, 256 };
+	uint32_t		v[5] = { 0, 0, 0, 25, 18 };
 
 	v[k] = bad[k];
 	ipc_put_u32(b, v[0]);
@@ -469,33 +464,32 @@ config_u32(struct ipc_buf *b, int k)
 	ipc_put_str(b, "");
 	ipc_put_u32(b, v[3]);
 	ipc_put_u32(b, v[4]);
-	ipc_put_u32(b, v[5]);
-	for (i = 0; i < (int)v[5]; i++)
-		ipc_put_str(b, "relay.example");
+	ipc_put_str(b, "relay.example");
 	ipc_put_str(b, "");
 	ipc_put_str(b, "");
 }
 
-static const char *const bad_domains[] = {
-	"1.2.3.4", "Relay.example", "relay.example:443", "a_b.example",
-	"relay..example", ""
-};
-
-/* Domain k of bad_domains[], or (-2) a user over USER_NAME_MAX. */
+/*
+ * A relay field of k bytes (TWIN_RELAY_MAX at most), or (-1) one with
+ * a NUL, or (-2) a user over USER_NAME_MAX.
+ */
 static void
-config_domain(struct ipc_buf *b, int k)
+config_field(struct ipc_buf *b, int k)
 {
-	char	user[USER_NAME_MAX + 2];
+	char	user[USER_NAME_MAX + 2], relay[TWIN_RELAY_MAX + 2];
 
 	memset(user, 'u', sizeof(user) - 1);
 	user[sizeof(user) - 1] = '\0';
+	memset(relay, 'r', sizeof(relay));
 	ipc_put_u32(b, 0);
 	ipc_put_u32(b, 0);
 	ipc_put_str(b, "");
 	ipc_put_u32(b, 25);
 	ipc_put_u32(b, 18);
-	ipc_put_u32(b, 1);
-	ipc_put_str(b, k < 0 ? "relay.example" : bad_domains[k]);
+	if (k == -1)
+		ipc_put_bytes(b, "relay\0.example", 14);
+	else
+		ipc_put_bytes(b, relay, k < 0 ? 13 : (size_t)k);
 	ipc_put_str(b, "");
 	ipc_put_str(b, k == -2 ? user : "_rmb-keyd");
 }
@@ -504,22 +498,28 @@ static void
 test_ranges(void)
 {
 	static const char *const fields[] = { "key type 2", "secret source 3",
-	    "", "pallet 256", "call 256", "5 domains" };
+	    "", "pallet 256", "call 256" };
 	struct keyd_config	 k;
 	struct ipc_msg		 m;
 	struct ipc_buf		*b;
-	size_t			 i;
 	int			 f;
 	char			 big[JWT_MAX + 1];
 
-	for (f = 0; f < 6; f++)
+	for (f = 0; f < 5; f++)
 		if (f != 2)
 			ok(config_with(config_u32, f) == -1,
 			    "KEYD_CONFIG: %s refused", fields[f]);
-	for (i = 0; i < sizeof(bad_domains) / sizeof(bad_domains[0]); i++)
-		ok(config_with(config_domain, (int)i) == -1,
-		    "KEYD_CONFIG: domain \"%s\" refused", bad_domains[i]);
-	ok(config_with(config_domain, -2) == -1,
+	ok(config_with(config_field, TWIN_RELAY_MAX) == 0 &&
+	    strlen(config_out.relay) == TWIN_RELAY_MAX,
+	    "KEYD_CONFIG: a relay field of %d bytes taken", TWIN_RELAY_MAX);
+	ok(config_with(config_field, TWIN_RELAY_MAX + 1) == -1,
+	    "KEYD_CONFIG: a relay field of %d bytes refused",
+	    TWIN_RELAY_MAX + 1);
+	ok(config_with(config_field, -1) == -1,
+	    "KEYD_CONFIG: a relay field with a NUL refused");
+	ok(config_with(config_field, 0) == 0 && config_out.relay[0] == '\0',
+	    "KEYD_CONFIG: no relay field taken");
+	ok(config_with(config_field, -2) == -1,
 	    "KEYD_CONFIG: a user of 33 bytes refused");
 
 	b = ipc_create(0, 0, 0);
@@ -579,10 +579,10 @@ test_ranges(void)
 
 	/* What a receiver would refuse, put does not send. */
 	k = config_in;
-	k.ndomains = RELAYS_MAX + 1;
+	memset(k.relay, 'r', sizeof(k.relay));
 	ok(keyd_req_put(&chan, IPC_KEYD_CONFIG, 0, &k) == -1 &&
-	    errno == EINVAL, "put: five domains refused");
-	k.ndomains = 1;
+	    errno == EINVAL, "put: a relay field that fills its array refused");
+	k = config_in;
 	k.pallet = 256;
 	ok(keyd_req_put(&chan, IPC_KEYD_CONFIG, 0, &k) == -1 &&
 	    errno == EINVAL, "put: pallet 256 refused");

@@ -794,10 +794,13 @@ test_startup(void)
 	    "00000000000000000000000000000000";
 	ok(exited(start_status(&o), 1), "seed 0 (outside secp256k1): exits 1");
 	o.secret = DEV_PHRASE;
+	/* The relay field, checked with tfchain's rule alone. */
 	o.domains[0] = "relay.grid.tf:443";
-	ok(exited(start_status(&o), 1), "domain with a port: exits 1");
-	o.domains[0] = "a_b.example";
-	ok(exited(start_status(&o), 1), "domain with _: exits 1");
+	ok(exited(start_status(&o), 1), "relay field with a port: exits 1");
+	o.domains[0] = "relay.grid.tf.";
+	ok(exited(start_status(&o), 1), "relay field ending in '.': exits 1");
+	o.domains[0] = "relay..grid.tf";
+	ok(exited(start_status(&o), 1), "relay field with \"..\": exits 1");
 	o.domains[0] = "a.example";
 	ok(exited(start_status(&o), 1),
 	    "first domain with '.' at byte 1 (tfchain refuses it): exits 1");

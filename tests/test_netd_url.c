@@ -5,7 +5,7 @@
  * domain name as host, folded to lower case, an optional port, an
  * optional path; doc/protocol.md §7.1), with one test per form accepted
  * and refused; and ws_url_parse(), the same without the domain rule, for
- * tfchain URLs.  relay_domain_check() and relay_join() as keyd uses them.
+ * tfchain URLs.  relay_domain_check() and relay_join() as the parent uses them.
  */
 #include <string.h>
 
@@ -144,7 +144,7 @@ main(void)
 	ok(ws_url_parse(&u, "https://node.example", err, sizeof(err)) == -1,
 	    "ws_url_parse refuses https://");
 
-	/* The domain rule alone, as keyd's configuration is checked. */
+	/* The domain rule alone, as the parent checks the configuration. */
 	ok(relay_domain_check("relay.grid.tf") == NULL, "a domain");
 	ok(relay_domain_check("Relay.grid.tf") != NULL,
 	    "upper case is refused where domains are published");

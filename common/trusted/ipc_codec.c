@@ -4,9 +4,6 @@
 
 #include "ipc_codec.h"
 
-/* A u32 count or length read from a frame always fits its size_t. */
-_Static_assert(sizeof(size_t) >= sizeof(uint32_t), "size_t below 32 bits");
-
 static const struct ipc_layout *
 layout(const struct ipc_layout *tab, uint32_t type)
 {
@@ -23,20 +20,11 @@ inval(void)
 	return -1;
 }
 
-/* Without a NUL within the array it is no string the decoder accepts. */
-static int
-put_str(struct ipc_buf *b, const struct ipc_field *f, const char *s)
-{
-	size_t	n = strnlen(s, f->size);
-
-	return n == f->size ? inval() : ipc_put_bytes(b, s, n);
-}
-
 static int
 put(struct ipc_buf *b, const struct ipc_field *f, const uint8_t *msg)
 {
 	const uint8_t	*v = msg + f->off;
-	size_t		 n, i;
+	size_t		 n;
 
 	switch (f->kind) {
 	case IPC_U32:
@@ -52,16 +40,10 @@ put(struct ipc_buf *b, const struct ipc_field *f, const uint8_t *msg)
 	case IPC_FIXED:
 		return ipc_put_bytes(b, v, f->size);
 	case IPC_STR:
-		return put_str(b, f, (const char *)v);
-	case IPC_STRS:
-		if ((n = *(const size_t *)(msg + f->len)) > f->max)
+		/* Without a NUL in its array it is no string to decode. */
+		if ((n = strnlen((const char *)v, f->size)) == f->size)
 			return inval();
-		if (ipc_put_u32(b, (uint32_t)n) == -1)
-			return -1;
-		for (i = 0; i < n; i++)
-			if (put_str(b, f, (const char *)v + i * f->size) == -1)
-				return -1;
-		return 0;
+		return ipc_put_bytes(b, v, n);
 	}
 	return inval();
 }
@@ -87,20 +69,11 @@ ipc_encode(struct ipc_chan *c, const struct ipc_layout *tab, uint32_t type,
 }
 
 static int
-get_str(struct ipc_rd *rd, const struct ipc_field *f, char *s)
-{
-	if (ipc_get_str(rd, s, f->size) == -1)
-		return -1;
-	return f->check != NULL && f->check(s) != NULL ? -1 : 0;
-}
-
-static int
 get(struct ipc_rd *rd, const struct ipc_field *f, uint8_t *msg)
 {
 	uint8_t		*v = msg + f->off;
 	const uint8_t	*p;
 	size_t		 len;
-	uint32_t	 n, i;
 
 	switch (f->kind) {
 	case IPC_U32:
@@ -118,15 +91,7 @@ get(struct ipc_rd *rd, const struct ipc_field *f, uint8_t *msg)
 		memcpy(v, p, len);
 		return 0;
 	case IPC_STR:
-		return get_str(rd, f, (char *)v);
-	case IPC_STRS:
-		if (ipc_get_u32(rd, &n) == -1 || n > f->max)
-			return -1;
-		*(size_t *)(msg + f->len) = n;
-		for (i = 0; i < n; i++)
-			if (get_str(rd, f, (char *)v + i * f->size) == -1)
-				return -1;
-		return 0;
+		return ipc_get_str(rd, (char *)v, f->size);
 	}
 	return -1;
 }

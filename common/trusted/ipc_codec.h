@@ -4,8 +4,7 @@
  * it lives in the message's struct, walked by one encoder and one
  * decoder.  The decoder checks the type, every field and its bound, and
  * that nothing is left over; the encoder refuses (EINVAL) a value out of
- * its bound, so that a frame the decoder would refuse is never sent (a
- * string's check is the receiver's rule, run by the decoder alone).
+ * its bound, so that a frame the decoder would refuse is never sent.
  * Only the kinds some message needs are here, and nothing knows a
  * process: the tables live in proto/.
  */
@@ -23,20 +22,16 @@ enum ipc_kind {
 	IPC_BYTES,	/* const uint8_t * and size_t length, at most max;
 			   decoded, it points into the frame */
 	IPC_FIXED,	/* uint8_t[size]: bytes of exactly size, copied */
-	IPC_STR,	/* char[size]: below size bytes, no NUL, copied and
+	IPC_STR		/* char[size]: below size bytes, no NUL, copied and
 			   NUL-terminated */
-	IPC_STRS	/* char[max][size] and a size_t count: u32 count (at
-			   most max), then count strings as IPC_STR */
 };
 
 struct ipc_field {
-	enum ipc_kind	  kind;
-	size_t		  off;		/* of the value in the struct */
-	size_t		  len;		/* BYTES, STRS: of the size_t length */
-	size_t		  size;		/* FIXED, STR, STRS: of one array */
-	size_t		  max;		/* U32: value; BYTES, STRS: count */
-	/* STR, STRS: the receiver's rule, NULL or why not (decoder only). */
-	const char	*(*check)(const char *);
+	enum ipc_kind	kind;
+	size_t		off;		/* of the value in the struct */
+	size_t		len;		/* BYTES: of the size_t length */
+	size_t		size;		/* FIXED, STR: of the array */
+	size_t		max;		/* U32: value; BYTES: length */
 };
 
 /*
@@ -47,22 +42,18 @@ struct ipc_field {
 #define IPC_SIZE(st, m)		sizeof(((st *)0)->m)
 
 #define IPC_F_U32(st, m, max)	\
-	{ IPC_U32, IPC_AT(st, m, uint32_t *), 0, 0, (max), NULL }
+	{ IPC_U32, IPC_AT(st, m, uint32_t *), 0, 0, (max) }
 #define IPC_F_U64(st, m)	\
-	{ IPC_U64, IPC_AT(st, m, uint64_t *), 0, 0, 0, NULL }
+	{ IPC_U64, IPC_AT(st, m, uint64_t *), 0, 0, 0 }
 #define IPC_F_BYTES(st, p, n, max)	\
 	{ IPC_BYTES, IPC_AT(st, p, const uint8_t **), IPC_AT(st, n, size_t *), \
-	    0, (max), NULL }
+	    0, (max) }
 #define IPC_F_FIXED(st, m)	\
 	{ IPC_FIXED, IPC_AT(st, m, uint8_t (*)[IPC_SIZE(st, m)]), 0, \
-	    IPC_SIZE(st, m), 0, NULL }
+	    IPC_SIZE(st, m), 0 }
 #define IPC_F_STR(st, m)	\
 	{ IPC_STR, IPC_AT(st, m, char (*)[IPC_SIZE(st, m)]), 0, \
-	    IPC_SIZE(st, m), 0, NULL }
-#define IPC_F_STRS(st, m, n, check)	\
-	{ IPC_STRS, IPC_AT(st, m, char (*)[IPC_SIZE(st, m) / \
-	    IPC_SIZE(st, m[0])][IPC_SIZE(st, m[0])]), IPC_AT(st, n, size_t *), \
-	    IPC_SIZE(st, m[0]), IPC_SIZE(st, m) / IPC_SIZE(st, m[0]), (check) }
+	    IPC_SIZE(st, m), 0 }
 
 /* One message: its type, its struct's size and its fields in order. */
 struct ipc_layout {

@@ -13,6 +13,7 @@
 #include "ipc_extra.h"
 #include "ipc_keyd.h"
 #include "ipc_peer.h"
+#include "relayurl.h"
 
 static struct ipc_chan	out;
 
@@ -38,19 +39,16 @@ static void
 keyd_config(const struct ipc_msg *m)
 {
 	static struct keyd_config	k;
-	size_t				i;
 
 	if (keyd_req_get(m, IPC_KEYD_CONFIG, &k) == -1)
 		return;
 	if (k.key_type > KEY_ED25519 || k.source > KEYD_SECRET_CREDENTIALS ||
-	    k.pallet > 255 || k.call > 255 || k.ndomains > RELAYS_MAX ||
+	    k.pallet > 255 || k.call > 255 ||
 	    !terminated(k.path, sizeof(k.path)) ||
+	    !terminated(k.relay, sizeof(k.relay)) ||
 	    !terminated(k.jail, sizeof(k.jail)) ||
 	    !terminated(k.user, sizeof(k.user)))
 		abort();
-	for (i = 0; i < k.ndomains; i++)
-		if (relay_domain_check(k.domains[i]) != NULL)
-			abort();
 	if (keyd_req_put(&out, IPC_KEYD_CONFIG, 0, &k) == -1)
 		abort();
 	same(m);
