@@ -235,7 +235,7 @@ verb_update_twin(void *arg, const struct ipc_msg *req)
 	/* Born at the block, so the checkpoint is that block's own hash. */
 	u.x.era = ext_era_mortal(u.block, EXT_ERA_PERIOD);
 
-	/* The call is ours alone: our relay domains and our own pk. */
+	/* The call is ours alone: our relay field and our own pk. */
 	scale_wr_init(&w, call, sizeof(call));
 	if (tfchain_update_twin_call(&w, k->pallet, k->call,
 	    k->relay[0] != '\0' ? k->relay : NULL, k->s->e2e.pk,

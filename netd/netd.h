@@ -115,7 +115,7 @@ struct netd_chain_conf {
 	uint8_t			 account[32];
 	const uint8_t		*pk;		/* our e2e public key */
 	size_t			 pklen;
-	const char *const	*domains;	/* of our relays, as keyd has them */
+	const char *const	*domains;	/* of our relays, in the chain field's order */
 	size_t			 ndomains;
 	int			 no_update;
 };

@@ -178,7 +178,7 @@ submitted(void *arg, const struct jsonrpc_resp *r, const char *err)
 }
 
 /*
- * keyd builds the call from its own relay domains and pk, and signs it
+ * keyd builds the call from its own relay field and pk, and signs it
  * mortal from the finalized block: valid for a few minutes only.
  */
 static void

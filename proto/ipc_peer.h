@@ -26,7 +26,7 @@
  * NETD_CONFIG, parent -> netd, once, first:
  *   u32 nrelays (1 to RELAYS_MAX), nrelays x str relay URL (URL_MAX),
  *   u32 ndomains (1 to nrelays), ndomains x str relay domain: the
- *   chain's relay field in order, as keyd has it (relay_domain_check),
+ *   chain's relay field in order, which keyd gets joined (relay_domain_check),
  *   u32 nsubstrates (0 to SUBSTRATES_MAX), nsubstrates x str chain URL,
  *   str twin file ("" = the chain), u32 no_update (0 or 1),
  *   str user (become it when root; "" = stay),
