@@ -4,9 +4,14 @@
  * (sr25519) through its redis API, rmb-relay and peer B (ed25519, both
  * with e2e keys, so everything is sealed and signed) to an echo service
  * on B's redis and back to A's reply queue.  Round trips per second with
- * 1 and with 64 in flight, and the median latency.  Run from the build
- * directory (or set top_builddir).  Prints only.
+ * 1 and with 64 in flight, and the median latency; then, for the 64 in
+ * flight, where the time goes: the CPU of every process it started per
+ * round trip (/proc/PID/task/TID/schedstat, nanoseconds), the redis
+ * commands per round trip on each redis (INFO commandstats), and the
+ * cryptography's share, measured by tests/bench/crypto in the same run.
+ * Run from the build directory (or set top_builddir).  Prints only.
  */
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,6 +73,200 @@ recv_one(redisContext *c)
 	return ok ? 0 : -1;
 }
 
+/* A process whose CPU is counted, and its time on CPU when sampled. */
+struct cpu {
+	char		 name[32];
+	pid_t		 pid;
+	double		 t0, t1;	/* seconds */
+};
+#define CPU_MAX	16
+
+/* Seconds on CPU of all of pid's threads, or -1 once it is gone. */
+static double
+cpu_of(pid_t pid)
+{
+	char		 path[320], line[128];
+	struct dirent	*d;
+	DIR		*dir;
+	FILE		*f;
+	double		 sum = 0;
+	unsigned long long ns;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	if ((dir = opendir(path)) == NULL)
+		return -1;
+	while ((d = readdir(dir)) != NULL) {
+		if (d->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%s/schedstat",
+		    (int)pid, d->d_name);
+		if ((f = fopen(path, "r")) == NULL)
+			continue;
+		if (fgets(line, sizeof(line), f) != NULL &&
+		    sscanf(line, "%llu", &ns) == 1)
+			sum += (double)ns / 1e9;
+		fclose(f);
+	}
+	closedir(dir);
+	return sum;
+}
+
+static int
+cpu_add(struct cpu *c, int n, const char *name, pid_t pid)
+{
+	if (n == CPU_MAX || pid <= 0)
+		return n;
+	snprintf(c[n].name, sizeof(c[n].name), "%s", name);
+	c[n].pid = pid;
+	return n + 1;
+}
+
+/* A peer's parent and its three children, found by name. */
+static int
+cpu_add_peer(struct cpu *c, int n, const struct pf_peer *p)
+{
+	static const char	*kids[] = { "rmb-keyd", "rmb-netd", "rmb-apid" };
+	char			 name[32];
+	size_t			 i;
+
+	snprintf(name, sizeof(name), "%s: rmb-peer", p->name);
+	n = cpu_add(c, n, name, p->pid);
+	for (i = 0; i < 3; i++) {
+		snprintf(name, sizeof(name), "%s: %s", p->name, kids[i]);
+		n = cpu_add(c, n, name, pf_child(p->pid, kids[i]));
+	}
+	snprintf(name, sizeof(name), "%s: redis", p->name);
+	return cpu_add(c, n, name, p->redis.pid);
+}
+
+static void
+cpu_sample(struct cpu *c, int n, int after)
+{
+	int	i;
+
+	for (i = 0; i < n; i++) {
+		if (after)
+			c[i].t1 = cpu_of(c[i].pid);
+		else
+			c[i].t0 = cpu_of(c[i].pid);
+	}
+}
+
+/* The commands a redis ran so far, by name (INFO commandstats). */
+struct cmds {
+	char		 name[24][24];
+	double		 calls[24];
+	int		 n;
+};
+
+static void
+cmds_sample(int port, struct cmds *out)
+{
+	redisContext	*c;
+	redisReply	*r;
+	char		*p, *q;
+	int		 i;
+
+	memset(out, 0, sizeof(*out));
+	if ((c = redisConnect("127.0.0.1", port)) == NULL || c->err ||
+	    (r = redisCommand(c, "INFO commandstats")) == NULL) {
+		if (c != NULL)
+			redisFree(c);
+		return;
+	}
+	for (p = r->type == REDIS_REPLY_STRING ? r->str : "";
+	    (p = strstr(p, "cmdstat_")) != NULL && out->n < 24; p = q) {
+		p += 8;
+		if ((q = strchr(p, ':')) == NULL)
+			break;
+		i = out->n++;
+		snprintf(out->name[i], sizeof(out->name[i]), "%.*s",
+		    (int)(q - p), p);
+		if ((q = strstr(q, "calls=")) == NULL)
+			break;
+		out->calls[i] = strtod(q + 6, NULL);
+	}
+	freeReplyObject(r);
+	redisFree(c);
+}
+
+/* Commands per round trip between two samples; INFO itself not counted. */
+static void
+cmds_print(const char *who, const struct cmds *a, const struct cmds *b,
+    int rts)
+{
+	double	d, total = 0;
+	int	i, j;
+	char	line[512];
+	size_t	len = 0;
+
+	line[0] = '\0';
+	for (i = 0; i < b->n; i++) {
+		d = b->calls[i];
+		for (j = 0; j < a->n; j++)
+			if (strcmp(a->name[j], b->name[i]) == 0)
+				d -= a->calls[j];
+		if (strcmp(b->name[i], "info") == 0)
+			d -= 1;
+		if (d / rts < 0.05)
+			continue;
+		total += d / rts;
+		len += (size_t)snprintf(line + len, len < sizeof(line) ?
+		    sizeof(line) - len : 0, " %s %.1f", b->name[i], d / rts);
+	}
+	printf("  %-16s %5.1f:%s\n", who, total, line);
+}
+
+/* One figure of tests/bench/crypto's output, in microseconds, or -1. */
+static double
+crypto_figure(const char *out, const char *name)
+{
+	const char	*p = strstr(out, name);
+
+	return p != NULL ? strtod(p + 44, NULL) : -1;
+}
+
+/*
+ * What the protocol's cryptography costs per round trip, measured by
+ * tests/bench/crypto now: A signs (sr25519) and seals the request, B
+ * verifies and opens it, signs (ed25519) and seals the answer, A
+ * verifies and opens that.  The ECDH keys are cached.
+ */
+static double
+crypto_floor(const char *top)
+{
+	static char	out[8192];
+	char		cmd[512];
+	FILE		*f;
+	size_t		n;
+	double		v[6], sum = 0;
+	int		i;
+
+	snprintf(cmd, sizeof(cmd), "%s/tests/bench/crypto", top);
+	if ((f = popen(cmd, "r")) == NULL)
+		return -1;
+	n = fread(out, 1, sizeof(out) - 1, f);
+	out[n] = '\0';
+	if (pclose(f) != 0)
+		return -1;
+	v[0] = crypto_figure(out, "challenge + sr25519 sign, 1 KiB envelope");
+	v[1] = crypto_figure(out, "challenge + sr25519 verify, 1 KiB envelope");
+	v[2] = crypto_figure(out, "challenge + ed25519 sign, 1 KiB envelope");
+	v[3] = crypto_figure(out, "ed25519 verify");
+	v[4] = 2 * crypto_figure(out, "seal 1 KiB (AES-256-GCM)");
+	v[5] = 2 * crypto_figure(out, "open 1 KiB");
+	for (i = 0; i < 6; i++) {
+		if (v[i] < 0)
+			return -1;
+		sum += v[i];
+	}
+	printf("crypto floor per round trip (tests/bench/crypto, now): %.0f us "
+	    "= sr25519 sign %.0f + verify %.0f, ed25519 sign %.0f + verify "
+	    "%.0f, 2 seals %.1f, 2 opens %.1f\n", sum, v[0], v[1], v[2], v[3],
+	    v[4], v[5]);
+	return sum;
+}
+
 /*
  * Every way out goes through one place that stops what was started: the
  * echo service, both peers, the relay and the redis-servers.
@@ -84,8 +283,11 @@ main(void)
 	char			 body[BODY + 1], json[4096];
 	double			*lat = NULL, t0, t;
 	redisContext		*c = NULL;
+	struct cpu		 cpu[CPU_MAX];
+	struct cmds		 before[3], after[3];
+	double			 total = 0, floor;
 	pid_t			 echo = -1;
-	int			 i, sent, got, rc = 1;
+	int			 i, n = 0, sent, got, rc = 1;
 
 	if ((i = pf_init(&net)) != 0) {
 		fprintf(stderr, "peer bench: %s\n", i == -2 ?
@@ -131,6 +333,16 @@ main(void)
 	    "sealed and signed both ways:\n");
 	printf("  1 in flight:  %6.0f round trips/s, median %.0f us (%d)\n",
 	    SERIAL / ((now_us() - t0) / 1e6), median(lat, SERIAL), SERIAL);
+	n = cpu_add_peer(cpu, n, &a);
+	n = cpu_add_peer(cpu, n, &b);
+	n = cpu_add(cpu, n, "rmb-relay", net.relay_pid);
+	n = cpu_add(cpu, n, "relay's redis", net.redis.pid);
+	n = cpu_add(cpu, n, "bench client", getpid());
+	n = cpu_add(cpu, n, "echo service", echo);
+	cmds_sample(a.redis.port, &before[0]);
+	cmds_sample(b.redis.port, &before[1]);
+	cmds_sample(net.redis.port, &before[2]);
+	cpu_sample(cpu, n, 0);
 	t0 = now_us();
 	for (sent = 0; sent < WINDOW; sent++)
 		send_one(c, json);
@@ -144,6 +356,27 @@ main(void)
 	}
 	printf("  %d in flight: %6.0f round trips/s (%d)\n", WINDOW,
 	    PIPELINED / ((now_us() - t0) / 1e6), PIPELINED);
+	cpu_sample(cpu, n, 1);
+	cmds_sample(a.redis.port, &after[0]);
+	cmds_sample(b.redis.port, &after[1]);
+	cmds_sample(net.redis.port, &after[2]);
+	printf("CPU per round trip, %d in flight (us):\n", WINDOW);
+	for (i = 0; i < n; i++) {
+		if (cpu[i].t0 < 0 || cpu[i].t1 < 0)
+			continue;
+		printf("  %-16s %7.1f\n", cpu[i].name,
+		    (cpu[i].t1 - cpu[i].t0) * 1e6 / PIPELINED);
+		total += (cpu[i].t1 - cpu[i].t0) * 1e6 / PIPELINED;
+	}
+	printf("  %-16s %7.1f\n", "total", total);
+	printf("redis commands per round trip, %d in flight:\n", WINDOW);
+	cmds_print("A's redis", &before[0], &after[0], PIPELINED);
+	cmds_print("B's redis", &before[1], &after[1], PIPELINED);
+	cmds_print("relay's redis", &before[2], &after[2], PIPELINED);
+	if ((floor = crypto_floor(net.top)) > 0)
+		printf("the processes use %.1f times the crypto floor; %.0f us "
+		    "per round trip are not cryptography\n", total / floor,
+		    total - floor);
 	rc = 0;
 	goto out;
 lost:
