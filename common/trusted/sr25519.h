@@ -27,9 +27,10 @@ int	sr25519_keypair_from_seed(struct sr25519_keypair *kp,
 
 /*
  * Signs msg under the signing context ctx ("substrate" for Substrate) with
- * 32 fresh bytes from randombytes_buf().  Returns 0, or -1 if a length
- * exceeds UINT32_MAX, kp->pub does not match kp->x, or the witness
- * scalar is zero (probability about 2^-252).
+ * 32 fresh bytes from randombytes_buf(); kp->pub is the x*B that
+ * sr25519_keypair_from_seed() made.  Returns 0, or -1 if a length
+ * exceeds UINT32_MAX or the witness scalar is zero (probability about
+ * 2^-252).
  */
 int	sr25519_sign(uint8_t sig[SR25519_SIG_BYTES],
 	    const struct sr25519_keypair *kp, const uint8_t *ctx, size_t ctxlen,
