@@ -85,8 +85,6 @@ loop(struct keyd *k, struct ipc_chan *parent, struct ipc_chan *netd)
 			    { netd->fd, POLLIN, 0 } };
 
 	for (;;) {
-		pfd[1].events = ipc_pending(netd) > 0 ? POLLIN | POLLOUT :
-		    POLLIN;
 		if (poll(pfd, 2, -1) == -1) {
 			if (errno != EINTR)
 				fatal("poll");
@@ -101,7 +99,8 @@ loop(struct keyd *k, struct ipc_chan *parent, struct ipc_chan *netd)
 			log_debug("netd closed its channel");
 			return;
 		}
-		if (ipc_write(netd) == -1)
+		/* Every reply to what that read brought, in one write. */
+		if (ipc_flush(netd) == -1)
 			fatal("writing to netd");
 	}
 }
@@ -146,8 +145,6 @@ main(int argc, char *argv[])
 
 	keyd_jail(cfg.jail[0] != '\0' ? cfg.jail : NULL,
 	    cfg.user[0] != '\0' ? cfg.user : NULL);
-	if (proc_nonblock(netd.fd) == -1 || proc_nonblock(parent.fd) == -1)
-		fatal("O_NONBLOCK");
 	if (keyd_seccomp_install() != 0)
 		fatalx("cannot install the seccomp filter");
 	log_info("ready: %s account, twin not set yet",

@@ -2,17 +2,27 @@
 /*
  * What the parent, netd, apid and the tests do with the framing
  * (common/trusted/ipc.h) and proc.h that rmb-keyd never does, so that
- * it stays out of keyd's closure: blocking until a queue is written,
+ * it stays out of keyd's closure: writing a queue without blocking,
  * freeing a channel, a frame of raw bytes in one call, the frame
- * queued last, and a sibling that hung up.
+ * queued last, non-blocking descriptors and a sibling that hung up.
  */
 #ifndef RMB_IPC_EXTRA_H
 #define RMB_IPC_EXTRA_H
 
 #include "ipc.h"
 
-/* Writes until the queue is empty, polling on EAGAIN.  Returns 0 or -1. */
-int	ipc_flush(struct ipc_chan *);
+/*
+ * One write(2) of as much of the queue as the socket takes: 0 when done
+ * or when the socket would block or a signal interrupted it (data may
+ * remain), -1 on error (EPIPE...).  Callers ignore SIGPIPE.
+ */
+int	ipc_write(struct ipc_chan *);
+
+/* Bytes still queued. */
+size_t	ipc_pending(const struct ipc_chan *);
+
+/* Sets O_NONBLOCK on fd, keeping its other flags.  0, or -1 and errno. */
+int	proc_nonblock(int fd);
 
 /* Frees the queue and the read buffer; does not close fd. */
 void	ipc_clear(struct ipc_chan *);

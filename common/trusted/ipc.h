@@ -5,9 +5,10 @@
  * pid, all host byte order since both ends run on one machine) and a
  * payload of typed fields read back with bounds-checked getters.  A
  * frame's length is checked from its header alone, before its payload is
- * looked at.  Nothing here blocks, and there is no global state, so it
- * runs under poll(2) or libev alike.  What rmb-keyd does not use (a
- * blocking flush, freeing a channel) is in common/net/ipc_more.h.
+ * looked at.  Only ipc_flush() blocks, and there is no global state, so
+ * the rest runs under poll(2) or libev alike.  What rmb-keyd does not use
+ * (writing without blocking, freeing a channel) is in
+ * common/net/ipc_extra.h.
  *
  * The names are ipc_*, not OpenBSD's imsg_*: the idea is the same but
  * the signatures are not (no fd passing, a length prefix on bytes and
@@ -109,14 +110,12 @@ int	 ipc_close(struct ipc_chan *, struct ipc_buf *);
 void	 ipc_buf_free(struct ipc_buf *);
 
 /*
- * One write(2) of as much of the queue as the socket takes: 0 when done
- * or when the socket would block or a signal interrupted it (data may
- * remain), -1 on error (EPIPE...).  Callers ignore SIGPIPE.
+ * Writes the whole queue, polling when the socket would block: 0, or -1
+ * with errno (EPIPE...; what is not written stays queued).  Callers
+ * ignore SIGPIPE.  One write(2) of what it takes, for a process that
+ * must not block, is ipc_write() in common/net/ipc_extra.h.
  */
-int	 ipc_write(struct ipc_chan *);
-
-/* Bytes still queued. */
-size_t	 ipc_pending(const struct ipc_chan *);
+int	 ipc_flush(struct ipc_chan *);
 
 /*
  * Reading a payload field by field.  Every getter checks the length

@@ -60,16 +60,6 @@ proc_start(const char *prog, int nfds, int argc, char *argv[])
 	signal(SIGPIPE, SIG_IGN);
 }
 
-int
-proc_nonblock(int fd)
-{
-	int	fl;
-
-	if ((fl = fcntl(fd, F_GETFL)) == -1)
-		return -1;
-	return fcntl(fd, F_SETFL, fl | O_NONBLOCK) == -1 ? -1 : 0;
-}
-
 void
 proc_config(struct ipc_chan *ib, uint32_t type, struct ipc_msg *m)
 {

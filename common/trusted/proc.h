@@ -26,9 +26,6 @@
  */
 void	proc_start(const char *prog, int nfds, int argc, char *argv[]);
 
-/* Sets O_NONBLOCK on fd, keeping its other flags.  0, or -1 and errno. */
-int	proc_nonblock(int fd);
-
 /*
  * Waits for the parent's one configuration frame, of the given type,
  * and returns it in m for the caller's codec (valid until ib is read
