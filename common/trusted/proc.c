@@ -51,7 +51,7 @@ proc_start(const char *prog, int nfds, int argc, char *argv[])
 	}
 	if (optind != argc)
 		usage(prog, 2);
-	log_init(1, verbose);
+	log_init(verbose);
 	log_procinit(prog);
 	for (fd = PARENT_FILENO; fd < PARENT_FILENO + nfds; fd++)
 		if (fcntl(fd, F_GETFD) == -1)
@@ -100,24 +100,21 @@ proc_parent_gone(struct ipc_chan *ib)
 	fatalx("unexpected data from the parent (size %zd)", n);
 }
 
+/* The handler of type in h, or the end of h, which has none. */
+static const struct proc_handler *
+handler(const struct proc_handler *h, uint32_t type)
+{
+	while (h->fn != NULL && h->type != type)
+		h++;
+	return h;
+}
+
 int
 proc_dispatch(const struct proc_handler *h, void *arg,
     const struct ipc_msg *m)
 {
-	for (; h->fn != NULL; h++)
-		if (h->type == m->hdr.type)
-			return h->fn(arg, m);
-	return -1;
-}
-
-/* The name of a type in h, for a log line. */
-static const char *
-type_name(const struct proc_handler *h, uint32_t type)
-{
-	for (; h->fn != NULL; h++)
-		if (h->type == type)
-			return h->name;
-	return "unexpected";
+	h = handler(h, m->hdr.type);
+	return h->fn != NULL ? h->fn(arg, m) : -1;
 }
 
 int
@@ -139,7 +136,7 @@ proc_drain(struct ipc_chan *ib, const char *peer,
 	while ((rc = ipc_next(ib, &m)) == 1)
 		if (proc_dispatch(h, arg, &m) == -1)
 			fatalx("bad message from %s: type %u (%s) size %u",
-			    peer, m.hdr.type, type_name(h, m.hdr.type),
+			    peer, m.hdr.type, handler(h, m.hdr.type)->name,
 			    m.hdr.len);
 	if (rc == -1)
 		fatalx("malformed frame from %s", peer);

@@ -41,14 +41,17 @@ void	proc_config(struct ipc_chan *ib, uint32_t type, struct ipc_msg *m);
  */
 int	proc_parent_gone(struct ipc_chan *);
 
-/* A table of handlers by type, ended by an entry whose fn is NULL. */
+/*
+ * A table of handlers by type, ended by an entry whose fn is NULL and
+ * whose name is what a log line calls a type it does not have.
+ */
 struct proc_handler {
 	uint32_t	  type;
 	const char	 *name;
 	int		(*fn)(void *arg, const struct ipc_msg *);
 };
 #define PROC_HANDLER(type, fn)	{ (type), #type, (fn) }
-#define PROC_END		{ 0, NULL, NULL }
+#define PROC_END		{ 0, "unexpected", NULL }
 
 /* Hands m to its handler: -1 when none takes m's type or it refused m. */
 int	proc_dispatch(const struct proc_handler *, void *arg,
