@@ -67,6 +67,12 @@ ipc_clear(struct ipc_chan *ch)
 }
 
 int
+ipc_put_str(struct ipc_buf *b, const char *s)
+{
+	return ipc_put_bytes(b, s, strlen(s));
+}
+
+int
 ipc_compose(struct ipc_chan *ch, uint32_t type, uint32_t id,
     const void *data, size_t len)
 {

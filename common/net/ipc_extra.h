@@ -3,7 +3,7 @@
  * What the parent, netd, apid and the tests do with the framing
  * (common/trusted/ipc.h) and proc.h that rmb-keyd never does, so that
  * it stays out of keyd's closure: writing a queue without blocking,
- * freeing a channel, a frame of raw bytes in one call, the frame
+ * freeing a channel, strings and a frame of raw bytes, the frame
  * queued last, non-blocking descriptors and a sibling that hung up.
  */
 #ifndef RMB_IPC_EXTRA_H
@@ -26,6 +26,9 @@ int	proc_nonblock(int fd);
 
 /* Frees the queue and the read buffer; does not close fd. */
 void	ipc_clear(struct ipc_chan *);
+
+/* ipc_put_bytes() of strlen(s) bytes, without the NUL. */
+int	ipc_put_str(struct ipc_buf *, const char *s);
 
 /* Queues one frame whose payload is len raw bytes.  Returns 0 or -1. */
 int	ipc_compose(struct ipc_chan *, uint32_t type, uint32_t id,

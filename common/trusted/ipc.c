@@ -139,12 +139,6 @@ ipc_put_bytes(struct ipc_buf *b, const void *data, size_t n)
 }
 
 int
-ipc_put_str(struct ipc_buf *b, const char *s)
-{
-	return ipc_put_bytes(b, s, strlen(s));
-}
-
-int
 ipc_close(struct ipc_chan *ch, struct ipc_buf *b)
 {
 	struct ipc_buf	*q = &ch->out;

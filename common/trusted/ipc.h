@@ -102,8 +102,6 @@ int	 ipc_put_u32(struct ipc_buf *, uint32_t);
 int	 ipc_put_u64(struct ipc_buf *, uint64_t);
 /* A u32 length, then the bytes. */
 int	 ipc_put_bytes(struct ipc_buf *, const void *, size_t);
-/* The same with strlen(s) bytes, without the NUL. */
-int	 ipc_put_str(struct ipc_buf *, const char *);
 /* n bytes as they are, with no length: a payload of its own. */
 int	 ipc_put_raw(struct ipc_buf *, const void *, size_t n);
 int	 ipc_close(struct ipc_chan *, struct ipc_buf *);
