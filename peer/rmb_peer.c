@@ -1221,7 +1221,7 @@ main(int argc, char *argv[])
 	char				 err[1024], path[PATH_MAX];
 	int				 rc, i;
 
-	log_init(1, 0);
+	log_init(0);
 	log_procinit("rmb-peer");
 	/* The -m secret is in our memory: no core file, no ptrace peers. */
 	privdrop_harden();

@@ -506,7 +506,7 @@ main(int argc, char **argv)
 	size_t		 users;
 
 	/* Before the flags, whose errors are log lines with a priority. */
-	log_init(1, 0);
+	log_init(0);
 	log_procinit("rmb-relay");
 	parse_flags(&r->conf, argc, argv);
 	log_setverbose(r->conf.debug);
