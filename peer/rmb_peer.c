@@ -1240,7 +1240,7 @@ main(int argc, char *argv[])
 	if (peer_conf_finish(&c, err, sizeof(err)) == -1)
 		die("%s", err);
 	src = secret_source(&f, &c);
-	log_setverbose(c.debug);
+	log_init(c.debug);
 	log_debug("configuration from %s%s", file,
 	    rc == 1 ? " (missing, defaults used)" : "");
 	if (!f.check) {

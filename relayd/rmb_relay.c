@@ -509,7 +509,7 @@ main(int argc, char **argv)
 	log_init(0);
 	log_procinit("rmb-relay");
 	parse_flags(&r->conf, argc, argv);
-	log_setverbose(r->conf.debug);
+	log_init(r->conf.debug);
 	check_user(r->conf.user);
 	if (sodium_init() < 0)
 		fatalx("libsodium init failed");

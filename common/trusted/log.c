@@ -58,12 +58,6 @@ log_procinit(const char *name)
 		procname = name;
 }
 
-void
-log_setverbose(int v)
-{
-	verbose = v;
-}
-
 int
 log_getverbose(void)
 {

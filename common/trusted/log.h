@@ -15,9 +15,9 @@
 
 #define LOG_PRINTF(a, b)	__attribute__((format(printf, a, b)))
 
+/* Called again when a configuration file gives the level. */
 void	log_init(int verbose);
 void	log_procinit(const char *name);
-void	log_setverbose(int);
 int	log_getverbose(void);
 
 void	log_warn(const char *, ...) LOG_PRINTF(1, 2);
