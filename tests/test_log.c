@@ -53,8 +53,7 @@ run(const char *env, uintmax_t ino_delta, int *status)
 			setenv("JOURNAL_STREAM", env, 1);
 		else
 			unsetenv("JOURNAL_STREAM");
-		log_procinit("test");
-		log_init(1);
+		log_init("test", 1);
 		log_warnx("an error");
 		errno = ENOENT;
 		log_warn("a warning");

@@ -44,18 +44,12 @@ stderr_is_journal(void)
 }
 
 void
-log_init(int v)
+log_init(const char *name, int v)
 {
+	procname = name;
 	to_journal = stderr_is_journal();
 	verbose = v;
 	tzset();
-}
-
-void
-log_procinit(const char *name)
-{
-	if (name != NULL)
-		procname = name;
 }
 
 int

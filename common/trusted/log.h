@@ -15,9 +15,8 @@
 
 #define LOG_PRINTF(a, b)	__attribute__((format(printf, a, b)))
 
-/* Called again when a configuration file gives the level. */
-void	log_init(int verbose);
-void	log_procinit(const char *name);
+/* Lines start with name.  Called again when a file gives the level. */
+void	log_init(const char *name, int verbose);
 int	log_getverbose(void);
 
 void	log_warn(const char *, ...) LOG_PRINTF(1, 2);

@@ -51,8 +51,7 @@ proc_start(const char *prog, int nfds, int argc, char *argv[])
 	}
 	if (optind != argc)
 		usage(prog, 2);
-	log_init(verbose);
-	log_procinit(prog);
+	log_init(prog, verbose);
 	for (fd = PARENT_FILENO; fd < PARENT_FILENO + nfds; fd++)
 		if (fcntl(fd, F_GETFD) == -1)
 			fatalx("started without its channels; rmb-peer "
