@@ -24,33 +24,17 @@
 #include "log.h"
 
 /*
- * Reads the whole secret from fd into buf (cap bytes).  A file must be a
- * regular file that others cannot read, like an ssh key.
+ * Reads the whole secret into buf (cap bytes).  A file must be a regular
+ * file that others cannot read, like an ssh key.
  */
-static size_t
-read_secret_fd(int fd, const char *what, char *buf, size_t cap)
-{
-	size_t	len = 0;
-	ssize_t	n;
-
-	while (len < cap && (n = read(fd, buf + len, cap - len)) != 0) {
-		if (n == -1 && errno != EINTR)
-			fatal("reading the secret from %s", what);
-		if (n > 0)
-			len += (size_t)n;
-	}
-	if (len == cap)
-		fatalx("the secret in %s is too long", what);
-	return len;
-}
-
 static size_t
 read_secret(const struct keyd_config *c, char *buf, size_t cap)
 {
 	struct stat	 st;
 	char		 cred[PATH_MAX];
 	const char	*dir, *path = c->path;
-	size_t		 len;
+	size_t		 len = 0;
+	ssize_t		 n;
 	int		 fd = KEYD_SECRET_FILENO;
 
 	if (c->source == KEYD_SECRET_FD)
@@ -73,7 +57,14 @@ read_secret(const struct keyd_config *c, char *buf, size_t cap)
 		if (st.st_mode & (S_IRWXO))
 			fatalx("%s: others may read it; chmod o-rwx it", path);
 	}
-	len = read_secret_fd(fd, path, buf, cap);
+	while (len < cap && (n = read(fd, buf + len, cap - len)) != 0) {
+		if (n == -1 && errno != EINTR)
+			fatal("reading the secret from %s", path);
+		if (n > 0)
+			len += (size_t)n;
+	}
+	if (len == cap)
+		fatalx("the secret in %s is too long", path);
 	close(fd);
 	return len;
 }

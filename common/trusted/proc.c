@@ -2,7 +2,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,17 +61,14 @@ proc_start(const char *prog, int nfds, int argc, char *argv[])
 void
 proc_config(struct ipc_chan *ib, uint32_t type, struct ipc_msg *m)
 {
-	struct pollfd	pfd = { .fd = ib->fd, .events = POLLIN };
-	ssize_t		n;
-	int		rc;
+	ssize_t	n;
+	int	rc;
 
 	while ((rc = ipc_next(ib, m)) == 0) {
-		if (poll(&pfd, 1, -1) == -1 && errno != EINTR)
-			fatal("poll");
 		if ((n = ipc_read(ib)) == 0)
 			fatalx("the parent closed before sending the "
 			    "configuration");
-		if (n == -1 && errno != EAGAIN && errno != EINTR)
+		if (n == -1 && errno != EINTR)
 			fatal("reading the configuration");
 	}
 	if (rc == -1)

@@ -29,7 +29,8 @@ void	proc_start(const char *prog, int nfds, int argc, char *argv[]);
 /*
  * Waits for the parent's one configuration frame, of the given type,
  * and returns it in m for the caller's codec (valid until ib is read
- * again).  The parent closing first, or any other frame, is fatal.
+ * again).  The parent closing first, or any other frame, is fatal.  It
+ * blocks in read(2): the channel is not made non-blocking before.
  */
 void	proc_config(struct ipc_chan *ib, uint32_t type, struct ipc_msg *m);
 
