@@ -67,6 +67,30 @@ ipc_clear(struct ipc_chan *ch)
 }
 
 int
+ipc_put_u32(struct ipc_buf *b, uint32_t v)
+{
+	return ipc_put_raw(b, &v, sizeof(v));
+}
+
+int
+ipc_put_u64(struct ipc_buf *b, uint64_t v)
+{
+	return ipc_put_raw(b, &v, sizeof(v));
+}
+
+int
+ipc_get_u32(struct ipc_rd *rd, uint32_t *v)
+{
+	return ipc_get_raw(rd, v, sizeof(*v));
+}
+
+int
+ipc_get_u64(struct ipc_rd *rd, uint64_t *v)
+{
+	return ipc_get_raw(rd, v, sizeof(*v));
+}
+
+int
 ipc_put_str(struct ipc_buf *b, const char *s)
 {
 	return ipc_put_bytes(b, s, strlen(s));

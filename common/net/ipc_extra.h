@@ -3,7 +3,7 @@
  * What the parent, netd, apid and the tests do with the framing
  * (common/trusted/ipc.h) and proc.h that rmb-keyd never does, so that
  * it stays out of keyd's closure: writing a queue without blocking,
- * freeing a channel, strings and a frame of raw bytes, the frame
+ * freeing a channel, numbers, strings and a frame of raw bytes, the frame
  * queued last, non-blocking descriptors and a sibling that hung up.
  */
 #ifndef RMB_IPC_EXTRA_H
@@ -26,6 +26,12 @@ int	proc_nonblock(int fd);
 
 /* Frees the queue and the read buffer; does not close fd. */
 void	ipc_clear(struct ipc_chan *);
+
+/* Numbers in host byte order, with ipc_put_raw() and ipc_get_raw(). */
+int	ipc_put_u32(struct ipc_buf *, uint32_t);
+int	ipc_put_u64(struct ipc_buf *, uint64_t);
+int	ipc_get_u32(struct ipc_rd *, uint32_t *);
+int	ipc_get_u64(struct ipc_rd *, uint64_t *);
 
 /* ipc_put_bytes() of strlen(s) bytes, without the NUL. */
 int	ipc_put_str(struct ipc_buf *, const char *s);

@@ -118,22 +118,12 @@ ipc_put_raw(struct ipc_buf *b, const void *data, size_t n)
 }
 
 int
-ipc_put_u32(struct ipc_buf *b, uint32_t v)
-{
-	return ipc_put_raw(b, &v, sizeof(v));
-}
-
-int
-ipc_put_u64(struct ipc_buf *b, uint64_t v)
-{
-	return ipc_put_raw(b, &v, sizeof(v));
-}
-
-int
 ipc_put_bytes(struct ipc_buf *b, const void *data, size_t n)
 {
+	uint32_t	len = (uint32_t)n;
+
 	/* Too long a length poisons the frame, so its prefix is never sent. */
-	if (ipc_put_u32(b, (uint32_t)n) == -1)
+	if (ipc_put_raw(b, &len, sizeof(len)) == -1)
 		return -1;
 	return ipc_put_raw(b, data, n);
 }
@@ -207,8 +197,8 @@ ipc_rd_init(struct ipc_rd *rd, const struct ipc_msg *m)
 	rd->off = 0;
 }
 
-static int
-rd_get(struct ipc_rd *rd, void *v, size_t n)
+int
+ipc_get_raw(struct ipc_rd *rd, void *v, size_t n)
 {
 	if (rd->off > rd->len || rd->len - rd->off < n)
 		return -1;
@@ -218,24 +208,12 @@ rd_get(struct ipc_rd *rd, void *v, size_t n)
 }
 
 int
-ipc_get_u32(struct ipc_rd *rd, uint32_t *v)
-{
-	return rd_get(rd, v, sizeof(*v));
-}
-
-int
-ipc_get_u64(struct ipc_rd *rd, uint64_t *v)
-{
-	return rd_get(rd, v, sizeof(*v));
-}
-
-int
 ipc_get_bytes(struct ipc_rd *rd, const uint8_t **p, size_t *len,
     size_t max)
 {
 	uint32_t	n;
 
-	if (rd_get(rd, &n, sizeof(n)) == -1)
+	if (ipc_get_raw(rd, &n, sizeof(n)) == -1)
 		return -1;
 	if (n > max || n > rd->len - rd->off) {
 		rd->off -= sizeof(n);

@@ -98,12 +98,14 @@ int	 ipc_next(struct ipc_chan *, struct ipc_msg *);
  * ipc_buf and fail, so a caller may check once, at ipc_close().
  */
 struct ipc_buf *ipc_create(uint32_t type, uint32_t id, size_t hint);
-int	 ipc_put_u32(struct ipc_buf *, uint32_t);
-int	 ipc_put_u64(struct ipc_buf *, uint64_t);
+/*
+ * n bytes as they are, with no length: a number in host byte order
+ * (ipc_put_u32() and ipc_put_u64() of common/net/ipc_extra.h), or a
+ * payload of its own.
+ */
+int	 ipc_put_raw(struct ipc_buf *, const void *, size_t n);
 /* A u32 length, then the bytes. */
 int	 ipc_put_bytes(struct ipc_buf *, const void *, size_t);
-/* n bytes as they are, with no length: a payload of its own. */
-int	 ipc_put_raw(struct ipc_buf *, const void *, size_t n);
 int	 ipc_close(struct ipc_chan *, struct ipc_buf *);
 void	 ipc_buf_free(struct ipc_buf *);
 
@@ -125,8 +127,8 @@ struct ipc_rd {
 };
 
 void	 ipc_rd_init(struct ipc_rd *, const struct ipc_msg *);
-int	 ipc_get_u32(struct ipc_rd *, uint32_t *);
-int	 ipc_get_u64(struct ipc_rd *, uint64_t *);
+/* The next n bytes, copied: a number (ipc_get_u32(), ipc_get_u64()). */
+int	 ipc_get_raw(struct ipc_rd *, void *, size_t n);
 /* -1 if the length exceeds max or what is left; *p points into the frame. */
 int	 ipc_get_bytes(struct ipc_rd *, const uint8_t **p, size_t *len,
 	    size_t max);
