@@ -52,12 +52,6 @@ log_init(const char *name, int v)
 	tzset();
 }
 
-int
-log_getverbose(void)
-{
-	return verbose;
-}
-
 /*
  * One write(2) per line, so that lines of several processes sharing the
  * same stderr do not interleave (and no stdio in a sandbox).  journald

@@ -17,7 +17,6 @@
 
 /* Lines start with name.  Called again when a file gives the level. */
 void	log_init(const char *name, int verbose);
-int	log_getverbose(void);
 
 void	log_warn(const char *, ...) LOG_PRINTF(1, 2);
 void	log_warnx(const char *, ...) LOG_PRINTF(1, 2);

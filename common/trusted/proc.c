@@ -29,7 +29,7 @@ usage(const char *prog, int code)
 	exit(code);
 }
 
-void
+int
 proc_start(const char *prog, int nfds, int argc, char *argv[])
 {
 	int	ch, fd, verbose = 0;
@@ -56,6 +56,7 @@ proc_start(const char *prog, int nfds, int argc, char *argv[])
 			fatalx("started without its channels; rmb-peer "
 			    "starts it");
 	signal(SIGPIPE, SIG_IGN);
+	return verbose;
 }
 
 void

@@ -22,9 +22,10 @@
  * Takes -h and -V (which need no channel), and -v; then logs to stderr
  * as prog, checks that the nfds channels from PARENT_FILENO are open
  * and ignores SIGPIPE (a closed channel is an error to handle).  Exits
- * 0 after -h or -V, 2 on a bad option, 1 without the channels.
+ * 0 after -h or -V, 2 on a bad option, 1 without the channels.  Returns
+ * the log level: the number of -v.
  */
-void	proc_start(const char *prog, int nfds, int argc, char *argv[]);
+int	proc_start(const char *prog, int nfds, int argc, char *argv[]);
 
 /*
  * Waits for the parent's one configuration frame, of the given type,
