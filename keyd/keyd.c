@@ -90,7 +90,11 @@ loop(struct keyd *k, struct ipc_chan *parent, struct ipc_chan *netd)
 			log_debug("netd closed its channel");
 			return;
 		}
-		/* Every reply to what that read brought, in one write. */
+		/*
+		 * The replies to what that read brought, together.  The
+		 * write may block: netd reads its end whenever it can and
+		 * never blocks on keyd.
+		 */
 		if (ipc_flush(netd) == -1)
 			fatal("writing to netd");
 	}

@@ -7,12 +7,12 @@
  * frame's length is checked from its header alone, before its payload is
  * looked at.  Only ipc_flush() blocks, and there is no global state, so
  * the rest runs under poll(2) or libev alike.  What rmb-keyd does not use
- * (writing without blocking, freeing a channel) is in
- * common/net/ipc_extra.h.
+ * (writing without blocking, freeing a channel, typed numbers and
+ * strings) is in common/net/ipc_extra.h.
  *
  * The names are ipc_*, not OpenBSD's imsg_*: the idea is the same but
  * the signatures are not (no fd passing, a length prefix on bytes and
- * strings, typed getters), and a reader who knows imsg(3) should not
+ * strings, bounds-checked getters), and a reader who knows imsg(3) should not
  * assume its semantics here.
  */
 #ifndef RMB_IPC_H
