@@ -15,6 +15,7 @@
 
 #include "apid.h"
 #include "ipc_apid.h"
+#include "ipc_extra.h"
 #include "ipc_peer.h"
 #include "ipc_types.h"
 #include "log.h"

@@ -24,33 +24,17 @@
 #include "log.h"
 
 /*
- * Reads the whole secret from fd into buf (cap bytes).  A file must be a
- * regular file that others cannot read, like an ssh key.
+ * Reads the whole secret into buf (cap bytes).  A file must be a regular
+ * file that others cannot read, like an ssh key.
  */
-static size_t
-read_secret_fd(int fd, const char *what, char *buf, size_t cap)
-{
-	size_t	len = 0;
-	ssize_t	n;
-
-	while (len < cap && (n = read(fd, buf + len, cap - len)) != 0) {
-		if (n == -1 && errno != EINTR)
-			fatal("reading the secret from %s", what);
-		if (n > 0)
-			len += (size_t)n;
-	}
-	if (len == cap)
-		fatalx("the secret in %s is too long", what);
-	return len;
-}
-
 static size_t
 read_secret(const struct keyd_config *c, char *buf, size_t cap)
 {
 	struct stat	 st;
 	char		 cred[PATH_MAX];
 	const char	*dir, *path = c->path;
-	size_t		 len;
+	size_t		 len = 0;
+	ssize_t		 n;
 	int		 fd = KEYD_SECRET_FILENO;
 
 	if (c->source == KEYD_SECRET_FD)
@@ -73,7 +57,14 @@ read_secret(const struct keyd_config *c, char *buf, size_t cap)
 		if (st.st_mode & (S_IRWXO))
 			fatalx("%s: others may read it; chmod o-rwx it", path);
 	}
-	len = read_secret_fd(fd, path, buf, cap);
+	while (len < cap && (n = read(fd, buf + len, cap - len)) != 0) {
+		if (n == -1 && errno != EINTR)
+			fatal("reading the secret from %s", path);
+		if (n > 0)
+			len += (size_t)n;
+	}
+	if (len == cap)
+		fatalx("the secret in %s is too long", path);
 	close(fd);
 	return len;
 }
@@ -85,8 +76,6 @@ loop(struct keyd *k, struct ipc_chan *parent, struct ipc_chan *netd)
 			    { netd->fd, POLLIN, 0 } };
 
 	for (;;) {
-		pfd[1].events = ipc_pending(netd) > 0 ? POLLIN | POLLOUT :
-		    POLLIN;
 		if (poll(pfd, 2, -1) == -1) {
 			if (errno != EINTR)
 				fatal("poll");
@@ -101,7 +90,12 @@ loop(struct keyd *k, struct ipc_chan *parent, struct ipc_chan *netd)
 			log_debug("netd closed its channel");
 			return;
 		}
-		if (ipc_write(netd) == -1)
+		/*
+		 * The replies to what that read brought, together.  The
+		 * write may block: netd reads its end whenever it can and
+		 * never blocks on keyd.
+		 */
+		if (ipc_flush(netd) == -1)
 			fatal("writing to netd");
 	}
 }
@@ -146,8 +140,6 @@ main(int argc, char *argv[])
 
 	keyd_jail(cfg.jail[0] != '\0' ? cfg.jail : NULL,
 	    cfg.user[0] != '\0' ? cfg.user : NULL);
-	if (proc_nonblock(netd.fd) == -1 || proc_nonblock(parent.fd) == -1)
-		fatal("O_NONBLOCK");
 	if (keyd_seccomp_install() != 0)
 		fatalx("cannot install the seccomp filter");
 	log_info("ready: %s account, twin not set yet",

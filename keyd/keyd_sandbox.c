@@ -7,6 +7,7 @@
  * (SIGSYS).
  */
 #include <sys/mman.h>
+#include <sys/resource.h>
 
 #include <time.h>
 #include <unistd.h>
@@ -17,13 +18,29 @@
 #include "privdrop.h"
 #include "sandbox.h"
 
+/*
+ * The jail, the user, then only the channels and stderr, and no more
+ * descriptors.  No RLIMIT_FSIZE of 0: stderr may be a file an operator
+ * redirected to, and a log line would then kill us with SIGXFSZ; the
+ * jail and the filter already keep us from opening anything.
+ */
 void
 keyd_jail(const char *dir, const char *user)
 {
+	struct rlimit	nofile = { SIBLING_FILENO + 1, SIBLING_FILENO + 1 };
+	int		fd;
+
 	if (geteuid() == 0 && dir == NULL)
 		fatalx("running as root needs a jail directory");
 	privdrop(dir, user);
-	privdrop_limits(SIBLING_FILENO + 1);
+	privdrop_harden();
+	if (close_range(SIBLING_FILENO + 1, ~0U, 0) == -1) {
+		/* Older kernels: close what may be open, one by one. */
+		for (fd = SIBLING_FILENO + 1; fd < 1024; fd++)
+			(void)close(fd);
+	}
+	if (setrlimit(RLIMIT_NOFILE, &nofile) == -1)
+		fatal("RLIMIT_NOFILE");
 }
 
 int

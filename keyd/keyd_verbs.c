@@ -21,9 +21,8 @@
 int
 keyd_init(struct keyd *k)
 {
+	/* The pallet and call indices come with the configuration. */
 	memset(k, 0, sizeof(*k));
-	k->pallet = TFCHAIN_PALLET_TFGRID;
-	k->call = TFCHAIN_CALL_UPDATE_TWIN;
 	if ((k->s = sodium_malloc(sizeof(*k->s))) == NULL ||
 	    (k->scratch = sodium_malloc(IPC_MAX)) == NULL)
 		return -1;

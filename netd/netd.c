@@ -270,9 +270,9 @@ main(int argc, char *argv[])
 	char				 ss58[SS58_ADDR_SIZE], err[512];
 	uint32_t			 twin = 0;
 	size_t				 i;
-	int				 rv;
+	int				 rv, verbose;
 
-	proc_start("rmb-netd", 3, argc, argv);
+	verbose = proc_start("rmb-netd", 3, argc, argv);
 	if (sodium_init() < 0)
 		fatalx("cannot initialise libsodium");
 	if (proc_nonblock(PARENT_FILENO) == -1 ||
@@ -304,7 +304,7 @@ main(int argc, char *argv[])
 	} else
 		open_chain(&cfg);
 	/* lws loads its libev plugin and the CA bundle here: before the drop. */
-	netd_relay_init(nd.loop, log_getverbose());
+	netd_relay_init(nd.loop, verbose);
 
 	if (cfg.user[0] != '\0')
 		privdrop(NULL, cfg.user);

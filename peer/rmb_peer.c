@@ -1221,8 +1221,7 @@ main(int argc, char *argv[])
 	char				 err[1024], path[PATH_MAX];
 	int				 rc, i;
 
-	log_init(1, 0);
-	log_procinit("rmb-peer");
+	log_init("rmb-peer", 0);
 	/* The -m secret is in our memory: no core file, no ptrace peers. */
 	privdrop_harden();
 
@@ -1240,7 +1239,7 @@ main(int argc, char *argv[])
 	if (peer_conf_finish(&c, err, sizeof(err)) == -1)
 		die("%s", err);
 	src = secret_source(&f, &c);
-	log_setverbose(c.debug);
+	log_init("rmb-peer", c.debug);
 	log_debug("configuration from %s%s", file,
 	    rc == 1 ? " (missing, defaults used)" : "");
 	if (!f.check) {

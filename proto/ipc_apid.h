@@ -36,7 +36,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ipc.h"
+#include "ipc_extra.h"
 #include "msgjson.h"
 
 #define IPC_APID_STR_MAX	(MSGJSON_STR_MAX - 1)

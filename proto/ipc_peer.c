@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "ipc_extra.h"
 #include "ipc_peer.h"
 #include "relayurl.h"
 

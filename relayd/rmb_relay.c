@@ -506,10 +506,9 @@ main(int argc, char **argv)
 	size_t		 users;
 
 	/* Before the flags, whose errors are log lines with a priority. */
-	log_init(1, 0);
-	log_procinit("rmb-relay");
+	log_init("rmb-relay", 0);
 	parse_flags(&r->conf, argc, argv);
-	log_setverbose(r->conf.debug);
+	log_init("rmb-relay", r->conf.debug);
 	check_user(r->conf.user);
 	if (sodium_init() < 0)
 		fatalx("libsodium init failed");

@@ -25,7 +25,7 @@
  * "pipe"); returns what it wrote on stderr, and its exit status.
  */
 static const char *
-run(const char *env, uintmax_t ino_delta, int to_stderr, int *status)
+run(const char *env, uintmax_t ino_delta, int *status)
 {
 	static char	 out[OUT_MAX];
 	char		 stream[64];
@@ -53,8 +53,7 @@ run(const char *env, uintmax_t ino_delta, int to_stderr, int *status)
 			setenv("JOURNAL_STREAM", env, 1);
 		else
 			unsetenv("JOURNAL_STREAM");
-		log_procinit("test");
-		log_init(to_stderr, 1);
+		log_init("test", 1);
 		log_warnx("an error");
 		errno = ENOENT;
 		log_warn("a warning");
@@ -108,23 +107,23 @@ main(void)
 	    "test: a detail\n"
 	    "test: the end\n", strerror(ENOENT));
 
-	got = run("pipe", 0, 1, &status);
+	got = run("pipe", 0, &status);
 	check("stderr is the journal: priorities, err for warnings, crit "
 	    "for fatal", got, journal, status);
-	got = run("pipe", 0, 0, &status);
+	got = run("pipe", 0, &status);
 	check("the journal without forcing stderr: still stderr, with "
 	    "priorities", got, journal, status);
-	got = run("pipe", 1, 1, &status);
+	got = run("pipe", 1, &status);
 	check("another inode (stderr redirected since): plain lines", got,
 	    plain, status);
-	got = run(NULL, 0, 1, &status);
+	got = run(NULL, 0, &status);
 	check("no JOURNAL_STREAM: plain lines", got, plain, status);
-	got = run("", 0, 1, &status);
+	got = run("", 0, &status);
 	check("an empty JOURNAL_STREAM: plain lines", got, plain, status);
-	got = run("12:", 0, 1, &status);
+	got = run("12:", 0, &status);
 	check("a JOURNAL_STREAM without an inode: plain lines", got, plain,
 	    status);
-	got = run("x:y", 0, 1, &status);
+	got = run("x:y", 0, &status);
 	check("a JOURNAL_STREAM that is not numbers: plain lines", got,
 	    plain, status);
 	return done_testing();

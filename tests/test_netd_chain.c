@@ -279,8 +279,7 @@ startup(int port, const uint8_t *account, int no_update, uint32_t *twin)
 		if ((fd = open(errlog, O_WRONLY | O_TRUNC)) == -1 ||
 		    dup2(fd, 2) == -1)
 			_exit(98);
-		log_init(1, 0);
-		log_procinit("rmb-netd");
+		log_init("rmb-netd", 0);
 		snprintf(url, sizeof(url), "http://127.0.0.1:%d", port);
 		if ((rpc = chainrpc_new(EV_DEFAULT, urls, 1, err,
 		    sizeof(err))) == NULL || twindir_open_chain(&dir, rpc, 10,

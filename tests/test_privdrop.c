@@ -211,8 +211,7 @@ main(void)
 {
 	char	cmd[300];
 
-	log_init(1, 0);
-	log_procinit("test_privdrop");
+	log_init("test_privdrop", 0);
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) == -1) {
 		printf("Bail out! PR_SET_CHILD_SUBREAPER: %s\n",
 		    strerror(errno));

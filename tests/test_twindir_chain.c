@@ -364,7 +364,7 @@ main(void)
 	pid_t		 s;
 
 	signal(SIGPIPE, SIG_IGN);
-	log_init(1, 0);
+	log_init("rmb", 0);
 	if ((fd = mkstemp(dump)) == -1)
 		return 1;
 	close(fd);

@@ -2,27 +2,58 @@
 #include <sys/socket.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ipc_extra.h"
 #include "ipc_types.h"
 #include "log.h"
 
+/*
+ * A queue whose written part is at least as long as the rest moves that
+ * rest to the front, so that ipc_close() appends to a short queue and
+ * moving costs at most one copy per byte written.
+ */
 int
-ipc_flush(struct ipc_chan *ch)
+ipc_write(struct ipc_chan *ch)
 {
-	struct pollfd	pfd = { .fd = ch->fd, .events = POLLOUT };
+	struct ipc_buf	*q = &ch->out;
+	ssize_t		 n;
 
-	for (;;) {
-		if (ipc_write(ch) == -1)
-			return -1;
-		if (ipc_pending(ch) == 0)
-			return 0;
-		if (poll(&pfd, 1, -1) == -1 && errno != EINTR)
-			return -1;
+	if (q->len == 0)
+		return 0;
+	if ((n = write(ch->fd, q->buf + q->off, q->len - q->off)) == -1)
+		return errno == EAGAIN || errno == EINTR ? 0 : -1;
+	q->off += (size_t)n;
+	if (q->off == q->len) {
+		/* Emptied, it holds nothing: the next frame reuses this. */
+		free(q->buf);
+		memset(q, 0, sizeof(*q));
+	} else if (q->off >= q->len - q->off) {
+		memmove(q->buf, q->buf + q->off, q->len - q->off);
+		q->len -= q->off;
+		q->off = 0;
 	}
+	return 0;
+}
+
+size_t
+ipc_pending(const struct ipc_chan *ch)
+{
+	return ch->out.len - ch->out.off;
+}
+
+int
+proc_nonblock(int fd)
+{
+	int	fl;
+
+	if ((fl = fcntl(fd, F_GETFL)) == -1)
+		return -1;
+	return fcntl(fd, F_SETFL, fl | O_NONBLOCK) == -1 ? -1 : 0;
 }
 
 void
@@ -33,6 +64,36 @@ ipc_clear(struct ipc_chan *ch)
 	ch->rbuf = NULL;
 	ch->rstart = ch->rlen = 0;
 	memset(&ch->out, 0, sizeof(ch->out));
+}
+
+int
+ipc_put_u32(struct ipc_buf *b, uint32_t v)
+{
+	return ipc_put_raw(b, &v, sizeof(v));
+}
+
+int
+ipc_put_u64(struct ipc_buf *b, uint64_t v)
+{
+	return ipc_put_raw(b, &v, sizeof(v));
+}
+
+int
+ipc_get_u32(struct ipc_rd *rd, uint32_t *v)
+{
+	return ipc_get_raw(rd, v, sizeof(*v));
+}
+
+int
+ipc_get_u64(struct ipc_rd *rd, uint64_t *v)
+{
+	return ipc_get_raw(rd, v, sizeof(*v));
+}
+
+int
+ipc_put_str(struct ipc_buf *b, const char *s)
+{
+	return ipc_put_bytes(b, s, strlen(s));
 }
 
 int

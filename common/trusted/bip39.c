@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: ISC */
+#include <ctype.h>
 #include <string.h>
 
 #include <nettle/pbkdf2.h>
@@ -28,13 +29,6 @@ bip39_word_index(const char *word, size_t len)
 	return -1;
 }
 
-static int
-is_space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' ||
-	    c == '\v' || c == '\f';
-}
-
 int
 bip39_to_entropy(uint8_t entropy[BIP39_MAX_ENTROPY], size_t *entlen,
     const char *m, size_t len, const char **err)
@@ -42,16 +36,17 @@ bip39_to_entropy(uint8_t entropy[BIP39_MAX_ENTROPY], size_t *entlen,
 	/* 24 words * 11 bits = 264 bits: 32 bytes of entropy and 1 of checksum. */
 	uint8_t	 bits[33], hash[crypto_hash_sha256_BYTES];
 	size_t	 i = 0, start, nwords = 0, nbits, ent, cs, b;
-	int	 idx, bit;
+	int	 idx, bit, rc = -1;
 
 	memset(bits, 0, sizeof(bits));
+	/* isspace(3) of the C locale: no program of the bus sets another. */
 	for (;;) {
-		while (i < len && is_space(m[i]))
+		while (i < len && isspace((unsigned char)m[i]))
 			i++;
 		if (i == len)
 			break;
 		start = i;
-		while (i < len && !is_space(m[i]))
+		while (i < len && !isspace((unsigned char)m[i]))
 			i++;
 		if (nwords == 24) {
 			*err = "too many words (at most 24)";
@@ -87,13 +82,11 @@ bip39_to_entropy(uint8_t entropy[BIP39_MAX_ENTROPY], size_t *entlen,
 	}
 	memcpy(entropy, bits, ent);
 	*entlen = ent;
-	sodium_memzero(bits, sizeof(bits));
-	sodium_memzero(hash, sizeof(hash));
-	return 0;
+	rc = 0;
 fail:
 	sodium_memzero(bits, sizeof(bits));
 	sodium_memzero(hash, sizeof(hash));
-	return -1;
+	return rc;
 }
 
 /*
@@ -127,11 +120,11 @@ secret_to_seed(uint8_t seed[SEED_BYTES], const char *s, size_t len,
 	uint8_t	 entropy[BIP39_MAX_ENTROPY];
 	size_t	 entlen;
 
-	while (len > 0 && is_space(s[0])) {
+	while (len > 0 && isspace((unsigned char)s[0])) {
 		s++;
 		len--;
 	}
-	while (len > 0 && is_space(s[len - 1]))
+	while (len > 0 && isspace((unsigned char)s[len - 1]))
 		len--;
 	if (len == 0) {
 		*err = "the secret is empty";

@@ -62,14 +62,6 @@ parse_pk(secp256k1_pubkey *pub, const uint8_t *pk, size_t pklen)
 	return secp256k1_ec_pubkey_parse(ctx, pub, pk, pklen) == 1 ? 0 : -1;
 }
 
-int
-e2e_pk_valid(const uint8_t *pk, size_t pklen)
-{
-	secp256k1_pubkey	pub;
-
-	return parse_pk(&pub, pk, pklen) == 0;
-}
-
 /* The reference hashes x alone, not libsecp256k1's default 02|03 || x. */
 static int
 hash_x_only(unsigned char *out, const unsigned char *x32,

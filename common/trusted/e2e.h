@@ -33,14 +33,9 @@ int	e2e_init(void);
 int	e2e_key_from_seed(struct e2e_key *k, const uint8_t seed[E2E_SK_BYTES]);
 
 /*
- * Returns 1 if pk parses as a point (33 bytes compressed or 65 bytes
- * uncompressed, like rust-secp256k1's PublicKey::from_slice), else 0.
- */
-int	e2e_pk_valid(const uint8_t *pk, size_t pklen);
-
-/*
  * key = SHA-256(x) of k->sk times the peer's point.  Returns -1, with key
- * zeroed, if peer_pk is malformed.
+ * zeroed, if peer_pk is no point: 33 bytes compressed or 65 bytes
+ * uncompressed, like rust-secp256k1's PublicKey::from_slice.
  */
 int	e2e_shared_key(uint8_t key[E2E_KEY_BYTES], const struct e2e_key *k,
 	    const uint8_t *peer_pk, size_t pklen);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -79,23 +80,13 @@ ipc_create(uint32_t type, uint32_t id, size_t hint)
 	return b;
 }
 
-/*
- * Room for n more bytes after len.  A queue whose written part is at
- * least as long as the rest moves that rest to the front first, so that
- * moving costs at most one copy per byte written; doubling keeps growth
- * linear.
- */
+/* Room for n more bytes after len; doubling keeps growth linear. */
 static int
 reserve(struct ipc_buf *b, size_t n)
 {
 	uint8_t	*p;
 	size_t	 cap = b->cap * 2;
 
-	if (b->off > 0 && b->off >= b->len - b->off) {
-		memmove(b->buf, b->buf + b->off, b->len - b->off);
-		b->len -= b->off;
-		b->off = 0;
-	}
 	if (n <= b->cap - b->len)
 		return 0;
 	if (cap < b->len + n)
@@ -127,30 +118,14 @@ ipc_put_raw(struct ipc_buf *b, const void *data, size_t n)
 }
 
 int
-ipc_put_u32(struct ipc_buf *b, uint32_t v)
-{
-	return ipc_put_raw(b, &v, sizeof(v));
-}
-
-int
-ipc_put_u64(struct ipc_buf *b, uint64_t v)
-{
-	return ipc_put_raw(b, &v, sizeof(v));
-}
-
-int
 ipc_put_bytes(struct ipc_buf *b, const void *data, size_t n)
 {
+	uint32_t	len = (uint32_t)n;
+
 	/* Too long a length poisons the frame, so its prefix is never sent. */
-	if (ipc_put_u32(b, (uint32_t)n) == -1)
+	if (ipc_put_raw(b, &len, sizeof(len)) == -1)
 		return -1;
 	return ipc_put_raw(b, data, n);
-}
-
-int
-ipc_put_str(struct ipc_buf *b, const char *s)
-{
-	return ipc_put_bytes(b, s, strlen(s));
 }
 
 int
@@ -193,28 +168,25 @@ ipc_buf_free(struct ipc_buf *b)
 }
 
 int
-ipc_write(struct ipc_chan *ch)
+ipc_flush(struct ipc_chan *ch)
 {
+	struct pollfd	 pfd = { .fd = ch->fd, .events = POLLOUT };
 	struct ipc_buf	*q = &ch->out;
 	ssize_t		 n;
 
-	if (q->len == 0)
-		return 0;
-	if ((n = write(ch->fd, q->buf + q->off, q->len - q->off)) == -1)
-		return errno == EAGAIN || errno == EINTR ? 0 : -1;
-	q->off += (size_t)n;
-	if (q->off == q->len) {
-		/* Emptied, it holds nothing: the next frame reuses this. */
-		free(q->buf);
-		memset(q, 0, sizeof(*q));
+	while (q->off < q->len) {
+		if ((n = write(ch->fd, q->buf + q->off, q->len - q->off)) > 0)
+			q->off += (size_t)n;
+		else if (errno == EAGAIN) {
+			if (poll(&pfd, 1, -1) == -1 && errno != EINTR)
+				return -1;
+		} else if (errno != EINTR)
+			return -1;
 	}
+	/* Emptied, it holds nothing: the next frame reuses this. */
+	free(q->buf);
+	memset(q, 0, sizeof(*q));
 	return 0;
-}
-
-size_t
-ipc_pending(const struct ipc_chan *ch)
-{
-	return ch->out.len - ch->out.off;
 }
 
 void
@@ -225,8 +197,8 @@ ipc_rd_init(struct ipc_rd *rd, const struct ipc_msg *m)
 	rd->off = 0;
 }
 
-static int
-rd_get(struct ipc_rd *rd, void *v, size_t n)
+int
+ipc_get_raw(struct ipc_rd *rd, void *v, size_t n)
 {
 	if (rd->off > rd->len || rd->len - rd->off < n)
 		return -1;
@@ -236,24 +208,12 @@ rd_get(struct ipc_rd *rd, void *v, size_t n)
 }
 
 int
-ipc_get_u32(struct ipc_rd *rd, uint32_t *v)
-{
-	return rd_get(rd, v, sizeof(*v));
-}
-
-int
-ipc_get_u64(struct ipc_rd *rd, uint64_t *v)
-{
-	return rd_get(rd, v, sizeof(*v));
-}
-
-int
 ipc_get_bytes(struct ipc_rd *rd, const uint8_t **p, size_t *len,
     size_t max)
 {
 	uint32_t	n;
 
-	if (rd_get(rd, &n, sizeof(n)) == -1)
+	if (ipc_get_raw(rd, &n, sizeof(n)) == -1)
 		return -1;
 	if (n > max || n > rd->len - rd->off) {
 		rd->off -= sizeof(n);

@@ -5,13 +5,14 @@
  * pid, all host byte order since both ends run on one machine) and a
  * payload of typed fields read back with bounds-checked getters.  A
  * frame's length is checked from its header alone, before its payload is
- * looked at.  Nothing here blocks, and there is no global state, so it
- * runs under poll(2) or libev alike.  What rmb-keyd does not use (a
- * blocking flush, freeing a channel) is in common/net/ipc_more.h.
+ * looked at.  Only ipc_flush() blocks, and there is no global state, so
+ * the rest runs under poll(2) or libev alike.  What rmb-keyd does not use
+ * (writing without blocking, freeing a channel, typed numbers and
+ * strings) is in common/net/ipc_extra.h.
  *
  * The names are ipc_*, not OpenBSD's imsg_*: the idea is the same but
  * the signatures are not (no fd passing, a length prefix on bytes and
- * strings, typed getters), and a reader who knows imsg(3) should not
+ * strings, bounds-checked getters), and a reader who knows imsg(3) should not
  * assume its semantics here.
  */
 #ifndef RMB_IPC_H
@@ -97,26 +98,24 @@ int	 ipc_next(struct ipc_chan *, struct ipc_msg *);
  * ipc_buf and fail, so a caller may check once, at ipc_close().
  */
 struct ipc_buf *ipc_create(uint32_t type, uint32_t id, size_t hint);
-int	 ipc_put_u32(struct ipc_buf *, uint32_t);
-int	 ipc_put_u64(struct ipc_buf *, uint64_t);
+/*
+ * n bytes as they are, with no length: a number in host byte order
+ * (ipc_put_u32() and ipc_put_u64() of common/net/ipc_extra.h), or a
+ * payload of its own.
+ */
+int	 ipc_put_raw(struct ipc_buf *, const void *, size_t n);
 /* A u32 length, then the bytes. */
 int	 ipc_put_bytes(struct ipc_buf *, const void *, size_t);
-/* The same with strlen(s) bytes, without the NUL. */
-int	 ipc_put_str(struct ipc_buf *, const char *);
-/* n bytes as they are, with no length: a payload of its own. */
-int	 ipc_put_raw(struct ipc_buf *, const void *, size_t n);
 int	 ipc_close(struct ipc_chan *, struct ipc_buf *);
 void	 ipc_buf_free(struct ipc_buf *);
 
 /*
- * One write(2) of as much of the queue as the socket takes: 0 when done
- * or when the socket would block or a signal interrupted it (data may
- * remain), -1 on error (EPIPE...).  Callers ignore SIGPIPE.
+ * Writes the whole queue, polling when the socket would block: 0, or -1
+ * with errno (EPIPE...; what is not written stays queued).  Callers
+ * ignore SIGPIPE.  One write(2) of what it takes, for a process that
+ * must not block, is ipc_write() in common/net/ipc_extra.h.
  */
-int	 ipc_write(struct ipc_chan *);
-
-/* Bytes still queued. */
-size_t	 ipc_pending(const struct ipc_chan *);
+int	 ipc_flush(struct ipc_chan *);
 
 /*
  * Reading a payload field by field.  Every getter checks the length
@@ -128,8 +127,8 @@ struct ipc_rd {
 };
 
 void	 ipc_rd_init(struct ipc_rd *, const struct ipc_msg *);
-int	 ipc_get_u32(struct ipc_rd *, uint32_t *);
-int	 ipc_get_u64(struct ipc_rd *, uint64_t *);
+/* The next n bytes, copied: a number (ipc_get_u32(), ipc_get_u64()). */
+int	 ipc_get_raw(struct ipc_rd *, void *, size_t n);
 /* -1 if the length exceeds max or what is left; *p points into the frame. */
 int	 ipc_get_bytes(struct ipc_rd *, const uint8_t **p, size_t *len,
 	    size_t max);

@@ -30,9 +30,9 @@ put(struct ipc_buf *b, const struct ipc_field *f, const uint8_t *msg)
 	case IPC_U32:
 		if (*(const uint32_t *)v > f->max)
 			return inval();
-		return ipc_put_u32(b, *(const uint32_t *)v);
+		return ipc_put_raw(b, v, sizeof(uint32_t));
 	case IPC_U64:
-		return ipc_put_u64(b, *(const uint64_t *)v);
+		return ipc_put_raw(b, v, sizeof(uint64_t));
 	case IPC_BYTES:
 		if ((n = *(const size_t *)(msg + f->len)) > f->max)
 			return inval();
@@ -77,10 +77,10 @@ get(struct ipc_rd *rd, const struct ipc_field *f, uint8_t *msg)
 
 	switch (f->kind) {
 	case IPC_U32:
-		return ipc_get_u32(rd, (uint32_t *)v) == -1 ||
+		return ipc_get_raw(rd, v, sizeof(uint32_t)) == -1 ||
 		    *(uint32_t *)v > f->max ? -1 : 0;
 	case IPC_U64:
-		return ipc_get_u64(rd, (uint64_t *)v);
+		return ipc_get_raw(rd, v, sizeof(uint64_t));
 	case IPC_BYTES:
 		return ipc_get_bytes(rd, (const uint8_t **)v,
 		    (size_t *)(msg + f->len), f->max);

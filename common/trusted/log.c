@@ -12,7 +12,6 @@
 
 #include "log.h"
 
-static int		 use_stderr = 1;
 static int		 to_journal;	/* stderr is the journal's stream */
 static int		 verbose;
 static const char	*procname = "rmb";
@@ -45,33 +44,12 @@ stderr_is_journal(void)
 }
 
 void
-log_init(int to_stderr, int v)
+log_init(const char *name, int v)
 {
-	use_stderr = to_stderr || getenv("JOURNAL_STREAM") != NULL;
-	to_journal = use_stderr && stderr_is_journal();
+	procname = name;
+	to_journal = stderr_is_journal();
 	verbose = v;
-	if (!use_stderr)
-		openlog(procname, LOG_PID | LOG_NDELAY, LOG_DAEMON);
 	tzset();
-}
-
-void
-log_procinit(const char *name)
-{
-	if (name != NULL)
-		procname = name;
-}
-
-void
-log_setverbose(int v)
-{
-	verbose = v;
-}
-
-int
-log_getverbose(void)
-{
-	return verbose;
 }
 
 /*
@@ -88,25 +66,19 @@ vlog(int pri, int errnum, const char *fmt, va_list ap)
 	size_t	n;
 	int	saved = errno;
 
-	buf[0] = '\0';
 	if (to_journal)
 		snprintf(buf, sizeof(buf), "<%d>%s: ", LOG_PRI(pri), procname);
-	else if (use_stderr)
+	else
 		snprintf(buf, sizeof(buf), "%s: ", procname);
 	n = strlen(buf);
 	vsnprintf(buf + n, sizeof(buf) - n, fmt, ap);
 	n = strlen(buf);
 	if (errnum >= 0)
 		snprintf(buf + n, sizeof(buf) - n, ": %s", strerror(errnum));
-	n = strlen(buf);
-	if (!use_stderr)
-		syslog(pri, "%s", buf);
-	else {
-		if (n > sizeof(buf) - 2)
-			n = sizeof(buf) - 2;
-		buf[n++] = '\n';
-		(void)!write(STDERR_FILENO, buf, n);
-	}
+	if ((n = strlen(buf)) > sizeof(buf) - 2)
+		n = sizeof(buf) - 2;
+	buf[n++] = '\n';
+	(void)!write(STDERR_FILENO, buf, n);
 	errno = saved;
 }
 

@@ -87,24 +87,3 @@ privdrop_harden(void)
 	    setrlimit(RLIMIT_CORE, &zero) == -1)
 		fatal("no new privileges, not dumpable, no core");
 }
-
-void
-privdrop_limits(int maxfd)
-{
-	struct rlimit	nofile = { (rlim_t)maxfd, (rlim_t)maxfd };
-	int		fd;
-
-	/*
-	 * No RLIMIT_FSIZE of 0: stderr may be a file an operator redirected
-	 * to, and a log line would then kill us with SIGXFSZ; the jail and
-	 * the filter already keep us from opening anything.
-	 */
-	privdrop_harden();
-	if (close_range((unsigned int)maxfd, ~0U, 0) == -1) {
-		/* Older kernels: close what may be open, one by one. */
-		for (fd = maxfd; fd < 1024; fd++)
-			(void)close(fd);
-	}
-	if (setrlimit(RLIMIT_NOFILE, &nofile) == -1)
-		fatal("RLIMIT_NOFILE");
-}

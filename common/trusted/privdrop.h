@@ -21,10 +21,4 @@ void	privdrop(const char *dir, const char *user);
 /* No new privileges, not dumpable, no core files. */
 void	privdrop_harden(void);
 
-/*
- * privdrop_harden(), then at most maxfd descriptors; every descriptor
- * from maxfd up is closed.
- */
-void	privdrop_limits(int maxfd);
-
 #endif

@@ -2,7 +2,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,7 +29,7 @@ usage(const char *prog, int code)
 	exit(code);
 }
 
-void
+int
 proc_start(const char *prog, int nfds, int argc, char *argv[])
 {
 	int	ch, fd, verbose = 0;
@@ -51,39 +50,26 @@ proc_start(const char *prog, int nfds, int argc, char *argv[])
 	}
 	if (optind != argc)
 		usage(prog, 2);
-	log_init(1, verbose);
-	log_procinit(prog);
+	log_init(prog, verbose);
 	for (fd = PARENT_FILENO; fd < PARENT_FILENO + nfds; fd++)
 		if (fcntl(fd, F_GETFD) == -1)
 			fatalx("started without its channels; rmb-peer "
 			    "starts it");
 	signal(SIGPIPE, SIG_IGN);
-}
-
-int
-proc_nonblock(int fd)
-{
-	int	fl;
-
-	if ((fl = fcntl(fd, F_GETFL)) == -1)
-		return -1;
-	return fcntl(fd, F_SETFL, fl | O_NONBLOCK) == -1 ? -1 : 0;
+	return verbose;
 }
 
 void
 proc_config(struct ipc_chan *ib, uint32_t type, struct ipc_msg *m)
 {
-	struct pollfd	pfd = { .fd = ib->fd, .events = POLLIN };
-	ssize_t		n;
-	int		rc;
+	ssize_t	n;
+	int	rc;
 
 	while ((rc = ipc_next(ib, m)) == 0) {
-		if (poll(&pfd, 1, -1) == -1 && errno != EINTR)
-			fatal("poll");
 		if ((n = ipc_read(ib)) == 0)
 			fatalx("the parent closed before sending the "
 			    "configuration");
-		if (n == -1 && errno != EAGAIN && errno != EINTR)
+		if (n == -1 && errno != EINTR)
 			fatal("reading the configuration");
 	}
 	if (rc == -1)
@@ -110,24 +96,21 @@ proc_parent_gone(struct ipc_chan *ib)
 	fatalx("unexpected data from the parent (size %zd)", n);
 }
 
+/* The handler of type in h, or the end of h, which has none. */
+static const struct proc_handler *
+handler(const struct proc_handler *h, uint32_t type)
+{
+	while (h->fn != NULL && h->type != type)
+		h++;
+	return h;
+}
+
 int
 proc_dispatch(const struct proc_handler *h, void *arg,
     const struct ipc_msg *m)
 {
-	for (; h->fn != NULL; h++)
-		if (h->type == m->hdr.type)
-			return h->fn(arg, m);
-	return -1;
-}
-
-/* The name of a type in h, for a log line. */
-static const char *
-type_name(const struct proc_handler *h, uint32_t type)
-{
-	for (; h->fn != NULL; h++)
-		if (h->type == type)
-			return h->name;
-	return "unexpected";
+	h = handler(h, m->hdr.type);
+	return h->fn != NULL ? h->fn(arg, m) : -1;
 }
 
 int
@@ -149,7 +132,7 @@ proc_drain(struct ipc_chan *ib, const char *peer,
 	while ((rc = ipc_next(ib, &m)) == 1)
 		if (proc_dispatch(h, arg, &m) == -1)
 			fatalx("bad message from %s: type %u (%s) size %u",
-			    peer, m.hdr.type, type_name(h, m.hdr.type),
+			    peer, m.hdr.type, handler(h, m.hdr.type)->name,
 			    m.hdr.len);
 	if (rc == -1)
 		fatalx("malformed frame from %s", peer);

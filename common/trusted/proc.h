@@ -22,17 +22,16 @@
  * Takes -h and -V (which need no channel), and -v; then logs to stderr
  * as prog, checks that the nfds channels from PARENT_FILENO are open
  * and ignores SIGPIPE (a closed channel is an error to handle).  Exits
- * 0 after -h or -V, 2 on a bad option, 1 without the channels.
+ * 0 after -h or -V, 2 on a bad option, 1 without the channels.  Returns
+ * the log level: the number of -v.
  */
-void	proc_start(const char *prog, int nfds, int argc, char *argv[]);
-
-/* Sets O_NONBLOCK on fd, keeping its other flags.  0, or -1 and errno. */
-int	proc_nonblock(int fd);
+int	proc_start(const char *prog, int nfds, int argc, char *argv[]);
 
 /*
  * Waits for the parent's one configuration frame, of the given type,
  * and returns it in m for the caller's codec (valid until ib is read
- * again).  The parent closing first, or any other frame, is fatal.
+ * again).  The parent closing first, or any other frame, is fatal.  It
+ * blocks in read(2): the channel is not made non-blocking before.
  */
 void	proc_config(struct ipc_chan *ib, uint32_t type, struct ipc_msg *m);
 
@@ -44,14 +43,17 @@ void	proc_config(struct ipc_chan *ib, uint32_t type, struct ipc_msg *m);
  */
 int	proc_parent_gone(struct ipc_chan *);
 
-/* A table of handlers by type, ended by an entry whose fn is NULL. */
+/*
+ * A table of handlers by type, ended by an entry whose fn is NULL and
+ * whose name is what a log line calls a type it does not have.
+ */
 struct proc_handler {
 	uint32_t	  type;
 	const char	 *name;
 	int		(*fn)(void *arg, const struct ipc_msg *);
 };
 #define PROC_HANDLER(type, fn)	{ (type), #type, (fn) }
-#define PROC_END		{ 0, NULL, NULL }
+#define PROC_END		{ 0, "unexpected", NULL }
 
 /* Hands m to its handler: -1 when none takes m's type or it refused m. */
 int	proc_dispatch(const struct proc_handler *, void *arg,

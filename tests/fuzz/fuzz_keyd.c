@@ -36,6 +36,8 @@ setup(void)
 		abort();
 	k.out = &out;
 	strcpy(k.relay, "relay.grid.tf");
+	k.pallet = TFCHAIN_PALLET_TFGRID;
+	k.call = TFCHAIN_CALL_UPDATE_TWIN;
 }
 
 /* The frame keyd just queued, as netd would receive it. */
