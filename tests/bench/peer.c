@@ -153,9 +153,10 @@ cpu_sample(struct cpu *c, int n, int after)
 }
 
 /* The commands a redis ran so far, by name (INFO commandstats). */
+#define CMDS_MAX	128
 struct cmds {
-	char		 name[24][24];
-	double		 calls[24];
+	char		 name[CMDS_MAX][32];
+	double		 calls[CMDS_MAX];
 	int		 n;
 };
 
@@ -175,7 +176,7 @@ cmds_sample(int port, struct cmds *out)
 		return;
 	}
 	for (p = r->type == REDIS_REPLY_STRING ? r->str : "";
-	    (p = strstr(p, "cmdstat_")) != NULL && out->n < 24; p = q) {
+	    (p = strstr(p, "cmdstat_")) != NULL && out->n < CMDS_MAX; p = q) {
 		p += 8;
 		if ((q = strchr(p, ':')) == NULL)
 			break;
@@ -197,7 +198,7 @@ cmds_print(const char *who, const struct cmds *a, const struct cmds *b,
 {
 	double	d, total = 0;
 	int	i, j;
-	char	line[512];
+	char	line[1024];
 	size_t	len = 0;
 
 	line[0] = '\0';
@@ -284,7 +285,7 @@ main(void)
 	double			*lat = NULL, t0, t;
 	redisContext		*c = NULL;
 	struct cpu		 cpu[CPU_MAX];
-	struct cmds		 before[3], after[3];
+	static struct cmds	 before[3], after[3];
 	double			 total = 0, floor;
 	pid_t			 echo = -1;
 	int			 i, n = 0, sent, got, rc = 1;
