@@ -572,36 +572,37 @@ msgjson_write_in_resp(const struct msg_in_resp *m, size_t *len)
 	return write_(in_resp_fields, NF(in_resp_fields), m, len);
 }
 
+/* A message's decoded dat is its only allocation. */
+static void
+clear_dat(uint8_t **dat, size_t *len)
+{
+	free(*dat);
+	*dat = NULL;
+	*len = 0;
+}
+
 void
 msgjson_out_req_clear(struct msg_out_req *m)
 {
-	free(m->dat);
-	m->dat = NULL;
-	m->datlen = 0;
+	clear_dat(&m->dat, &m->datlen);
 }
 
 void
 msgjson_in_req_clear(struct msg_in_req *m)
 {
-	free(m->dat);
-	m->dat = NULL;
-	m->datlen = 0;
+	clear_dat(&m->dat, &m->datlen);
 }
 
 void
 msgjson_out_resp_clear(struct msg_out_resp *m)
 {
-	free(m->dat);
-	m->dat = NULL;
-	m->datlen = 0;
+	clear_dat(&m->dat, &m->datlen);
 }
 
 void
 msgjson_in_resp_clear(struct msg_in_resp *m)
 {
-	free(m->dat);
-	m->dat = NULL;
-	m->datlen = 0;
+	clear_dat(&m->dat, &m->datlen);
 }
 
 /*
