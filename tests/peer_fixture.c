@@ -115,7 +115,8 @@ pf_peer_start(struct pf_net *n, struct pf_peer *p, const char *twins,
 	if (rc_secret_file(secret, p->twin) == -1)
 		return -1;
 	argv[i++] = bin;
-	argv[i++] = (char *)"-d";
+	if (!p->quiet)
+		argv[i++] = (char *)"-d";
 	argv[i++] = (char *)"-k";
 	argv[i++] = (char *)p->key_type;
 	argv[i++] = (char *)"--mnemonic-file";

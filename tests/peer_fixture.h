@@ -33,6 +33,7 @@ struct pf_peer {
 	char			 log[300];
 	const char		*substrate;	/* twins from this chain */
 	int			 update;	/* let it update its twin */
+	int			 quiet;		/* the default log level, not -d */
 };
 
 /*

@@ -6,9 +6,12 @@
  * on B's redis and back to A's reply queue.  Round trips per second with
  * 1 and with 64 in flight, and the median latency; then, for the 64 in
  * flight, where the time goes: the CPU of every process it started per
- * round trip (/proc/PID/task/TID/schedstat, nanoseconds), the redis
+ * round trip and how often it was put on a CPU (its wake-ups), from
+ * /proc/PID/task/TID/schedstat, the peers and relay apart from the
+ * bench's own client and echo service; the redis
  * commands per round trip on each redis (INFO commandstats), and the
  * cryptography's share, measured by tests/bench/crypto in the same run.
+ * The peers run at their default log level, as operators run them.
  * Run from the build directory (or set top_builddir).  Prints only.
  */
 #include <dirent.h>
@@ -78,20 +81,25 @@ struct cpu {
 	char		 name[32];
 	pid_t		 pid;
 	double		 t0, t1;	/* seconds */
+	double		 r0, r1;	/* times put on a CPU */
 };
 #define CPU_MAX	16
 
-/* Seconds on CPU of all of pid's threads, or -1 once it is gone. */
+/*
+ * Seconds on CPU of all of pid's threads, or -1 once it is gone; *runs
+ * gets how many times they were put on a CPU (about one per wake-up).
+ */
 static double
-cpu_of(pid_t pid)
+cpu_of(pid_t pid, double *runs)
 {
 	char		 path[320], line[128];
 	struct dirent	*d;
 	DIR		*dir;
 	FILE		*f;
 	double		 sum = 0;
-	unsigned long long ns;
+	unsigned long long ns, wait, n;
 
+	*runs = 0;
 	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
 	if ((dir = opendir(path)) == NULL)
 		return -1;
@@ -103,8 +111,10 @@ cpu_of(pid_t pid)
 		if ((f = fopen(path, "r")) == NULL)
 			continue;
 		if (fgets(line, sizeof(line), f) != NULL &&
-		    sscanf(line, "%llu", &ns) == 1)
+		    sscanf(line, "%llu %llu %llu", &ns, &wait, &n) == 3) {
 			sum += (double)ns / 1e9;
+			*runs += (double)n;
+		}
 		fclose(f);
 	}
 	closedir(dir);
@@ -146,9 +156,9 @@ cpu_sample(struct cpu *c, int n, int after)
 
 	for (i = 0; i < n; i++) {
 		if (after)
-			c[i].t1 = cpu_of(c[i].pid);
+			c[i].t1 = cpu_of(c[i].pid, &c[i].r1);
 		else
-			c[i].t0 = cpu_of(c[i].pid);
+			c[i].t0 = cpu_of(c[i].pid, &c[i].r0);
 	}
 }
 
@@ -278,15 +288,16 @@ main(void)
 	static struct pf_net	 net;
 	static struct rc_twin	 tw[2];
 	struct pf_peer		 a = { .name = "a", .twin = &tw[0],
-				    .key_type = "sr25519" };
+				    .key_type = "sr25519", .quiet = 1 };
 	struct pf_peer		 b = { .name = "b", .twin = &tw[1],
-				    .key_type = "ed25519" };
+				    .key_type = "ed25519", .quiet = 1 };
 	char			 body[BODY + 1], json[4096];
 	double			*lat = NULL, t0, t;
 	redisContext		*c = NULL;
 	struct cpu		 cpu[CPU_MAX];
 	static struct cmds	 before[3], after[3];
-	double			 total = 0, floor;
+	double			 total = 0, product = 0, floor, us, runs;
+	double			 truns = 0, pruns = 0;
 	pid_t			 echo = -1;
 	int			 i, n = 0, sent, got, rc = 1;
 
@@ -361,23 +372,33 @@ main(void)
 	cmds_sample(a.redis.port, &after[0]);
 	cmds_sample(b.redis.port, &after[1]);
 	cmds_sample(net.redis.port, &after[2]);
-	printf("CPU per round trip, %d in flight (us):\n", WINDOW);
+	printf("CPU per round trip, %d in flight (us), and times on a CPU:\n",
+	    WINDOW);
 	for (i = 0; i < n; i++) {
 		if (cpu[i].t0 < 0 || cpu[i].t1 < 0)
 			continue;
-		printf("  %-16s %7.1f\n", cpu[i].name,
-		    (cpu[i].t1 - cpu[i].t0) * 1e6 / PIPELINED);
-		total += (cpu[i].t1 - cpu[i].t0) * 1e6 / PIPELINED;
+		us = (cpu[i].t1 - cpu[i].t0) * 1e6 / PIPELINED;
+		runs = (cpu[i].r1 - cpu[i].r0) / PIPELINED;
+		printf("  %-16s %7.1f %6.2f\n", cpu[i].name, us, runs);
+		total += us;
+		truns += runs;
+		/* The bench's own client and echo service come last. */
+		if (strcmp(cpu[i].name, "bench client") != 0 &&
+		    strcmp(cpu[i].name, "echo service") != 0) {
+			product += us;
+			pruns += runs;
+		}
 	}
-	printf("  %-16s %7.1f\n", "total", total);
+	printf("  %-16s %7.1f %6.2f\n", "peers and relay", product, pruns);
+	printf("  %-16s %7.1f %6.2f\n", "total", total, truns);
 	printf("redis commands per round trip, %d in flight:\n", WINDOW);
 	cmds_print("A's redis", &before[0], &after[0], PIPELINED);
 	cmds_print("B's redis", &before[1], &after[1], PIPELINED);
 	cmds_print("relay's redis", &before[2], &after[2], PIPELINED);
 	if ((floor = crypto_floor(net.top)) > 0)
-		printf("the processes use %.1f times the crypto floor; %.0f us "
-		    "per round trip are not cryptography\n", total / floor,
-		    total - floor);
+		printf("the peers and the relay use %.1f times the crypto "
+		    "floor; %.0f us per round trip are not cryptography\n",
+		    product / floor, product - floor);
 	rc = 0;
 	goto out;
 lost:
