@@ -14,6 +14,11 @@
  * The peers run at their default log level, as operators run them.
  * Run from the build directory (or set top_builddir).  Prints only.
  */
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+
+#include <linux/perf_event.h>
+
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,6 +87,8 @@ struct cpu {
 	pid_t		 pid;
 	double		 t0, t1;	/* seconds */
 	double		 r0, r1;	/* times put on a CPU */
+	int		 sc[8];		/* system call counters, per thread */
+	int		 nsc;
 };
 #define CPU_MAX	16
 
@@ -121,6 +128,78 @@ cpu_of(pid_t pid, double *runs)
 	return sum;
 }
 
+/*
+ * The raw_syscalls:sys_enter tracepoint counted on each of pid's
+ * threads (perf_event_open(2)); none when tracing is not open to us.
+ */
+static void
+sc_open(struct cpu *c)
+{
+	struct perf_event_attr	 attr;
+	struct dirent		*d;
+	DIR			*dir;
+	FILE			*f;
+	char			 path[320];
+	unsigned long long	 id;
+	int			 fd;
+
+	c->nsc = 0;
+	if ((f = fopen("/sys/kernel/tracing/events/raw_syscalls/sys_enter/id",
+	    "r")) == NULL)
+		return;
+	if (fscanf(f, "%llu", &id) != 1) {
+		fclose(f);
+		return;
+	}
+	fclose(f);
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)c->pid);
+	if ((dir = opendir(path)) == NULL)
+		return;
+	while ((d = readdir(dir)) != NULL && c->nsc < 8) {
+		if (d->d_name[0] == '.')
+			continue;
+		memset(&attr, 0, sizeof(attr));
+		attr.type = PERF_TYPE_TRACEPOINT;
+		attr.size = sizeof(attr);
+		attr.config = id;
+		attr.disabled = 1;
+		fd = (int)syscall(SYS_perf_event_open, &attr,
+		    atoi(d->d_name), -1, -1, 0);
+		if (fd != -1)
+			c->sc[c->nsc++] = fd;
+	}
+	closedir(dir);
+}
+
+static void
+sc_enable(struct cpu *c, int on)
+{
+	int	i;
+
+	for (i = 0; i < c->nsc; i++)
+		ioctl(c->sc[i], on ? PERF_EVENT_IOC_ENABLE :
+		    PERF_EVENT_IOC_DISABLE, 0);
+}
+
+/* System calls counted, or -1 when there are no counters. */
+static double
+sc_read(struct cpu *c)
+{
+	unsigned long long	v;
+	double			sum = 0;
+	int			i;
+
+	if (c->nsc == 0)
+		return -1;
+	for (i = 0; i < c->nsc; i++) {
+		if (read(c->sc[i], &v, sizeof(v)) == (ssize_t)sizeof(v))
+			sum += (double)v;
+		close(c->sc[i]);
+	}
+	c->nsc = 0;
+	return sum;
+}
+
 static int
 cpu_add(struct cpu *c, int n, const char *name, pid_t pid)
 {
@@ -155,10 +234,14 @@ cpu_sample(struct cpu *c, int n, int after)
 	int	i;
 
 	for (i = 0; i < n; i++) {
-		if (after)
+		if (after) {
+			sc_enable(&c[i], 0);
 			c[i].t1 = cpu_of(c[i].pid, &c[i].r1);
-		else
+		} else {
+			sc_open(&c[i]);
 			c[i].t0 = cpu_of(c[i].pid, &c[i].r0);
+			sc_enable(&c[i], 1);
+		}
 	}
 }
 
@@ -297,7 +380,7 @@ main(void)
 	struct cpu		 cpu[CPU_MAX];
 	static struct cmds	 before[3], after[3];
 	double			 total = 0, product = 0, floor, us, runs;
-	double			 truns = 0, pruns = 0;
+	double			 truns = 0, pruns = 0, scs, tscs = 0, pscs = 0;
 	pid_t			 echo = -1;
 	int			 i, n = 0, sent, got, rc = 1;
 
@@ -372,25 +455,30 @@ main(void)
 	cmds_sample(a.redis.port, &after[0]);
 	cmds_sample(b.redis.port, &after[1]);
 	cmds_sample(net.redis.port, &after[2]);
-	printf("CPU per round trip, %d in flight (us), and times on a CPU:\n",
+	printf("per round trip, %d in flight:   CPU us  on CPU  syscalls\n",
 	    WINDOW);
 	for (i = 0; i < n; i++) {
+		scs = sc_read(&cpu[i]) / PIPELINED;
 		if (cpu[i].t0 < 0 || cpu[i].t1 < 0)
 			continue;
 		us = (cpu[i].t1 - cpu[i].t0) * 1e6 / PIPELINED;
 		runs = (cpu[i].r1 - cpu[i].r0) / PIPELINED;
-		printf("  %-16s %7.1f %6.2f\n", cpu[i].name, us, runs);
+		printf("  %-26s %7.1f %7.2f %9.1f\n", cpu[i].name, us, runs,
+		    scs);
 		total += us;
 		truns += runs;
-		/* The bench's own client and echo service come last. */
+		tscs += scs;
+		/* The bench's own client and echo service are not counted. */
 		if (strcmp(cpu[i].name, "bench client") != 0 &&
 		    strcmp(cpu[i].name, "echo service") != 0) {
 			product += us;
 			pruns += runs;
+			pscs += scs;
 		}
 	}
-	printf("  %-16s %7.1f %6.2f\n", "peers and relay", product, pruns);
-	printf("  %-16s %7.1f %6.2f\n", "total", total, truns);
+	printf("  %-26s %7.1f %7.2f %9.1f\n", "peers and relay", product,
+	    pruns, pscs);
+	printf("  %-26s %7.1f %7.2f %9.1f\n", "all", total, truns, tscs);
 	printf("redis commands per round trip, %d in flight:\n", WINDOW);
 	cmds_print("A's redis", &before[0], &after[0], PIPELINED);
 	cmds_print("B's redis", &before[1], &after[1], PIPELINED);
