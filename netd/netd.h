@@ -100,11 +100,14 @@ void	netd_keyd_start(struct ev_loop *);
  * return.  They return -1 when NETD_KEYD_INFLIGHT requests are waiting
  * or the frame cannot be built: cb is then never called.
  */
-int	netd_keyd_sign(const uint8_t *env, size_t len, netd_keyd_cb, void *);
 /* A relay token for ttl seconds from keyd's clock, "sid" null. */
 int	netd_keyd_jwt(uint32_t ttl, netd_keyd_cb, void *);
-int	netd_keyd_seal(const uint8_t *pk, size_t pklen, const uint8_t *plain,
-	    size_t len, netd_keyd_cb, void *);
+/*
+ * env, an unsigned envelope of ours with a plain payload, sealed for pk
+ * (pklen 0: left plain) and signed; the answer is the envelope to send.
+ */
+int	netd_keyd_seal_sign(const uint8_t *pk, size_t pklen,
+	    const uint8_t *env, size_t len, netd_keyd_cb, void *);
 int	netd_keyd_open(const uint8_t *pk, size_t pklen, const uint8_t *cipher,
 	    size_t len, netd_keyd_cb, void *);
 

@@ -162,17 +162,6 @@ queued(struct pending *p, int put)
 	return 0;
 }
 
-int
-netd_keyd_sign(const uint8_t *env, size_t len, netd_keyd_cb cb, void *arg)
-{
-	struct pending	*p;
-
-	if ((p = reserve(IPC_KEYD_SIGN_ENVELOPE, cb, arg)) == NULL)
-		return -1;
-	return queued(p, keyd_req_put(&kd.ib, p->type, p->id,
-	    &(struct keyd_bytes){ env, len }));
-}
-
 /* keyd dates the token by its own clock; we only ask for a lifetime. */
 int
 netd_keyd_jwt(uint32_t ttl, netd_keyd_cb cb, void *arg)
@@ -199,10 +188,10 @@ crypt_req(uint32_t type, const uint8_t *pk, size_t pklen, const uint8_t *in,
 }
 
 int
-netd_keyd_seal(const uint8_t *pk, size_t pklen, const uint8_t *plain,
+netd_keyd_seal_sign(const uint8_t *pk, size_t pklen, const uint8_t *env,
     size_t len, netd_keyd_cb cb, void *arg)
 {
-	return crypt_req(IPC_KEYD_SEAL, pk, pklen, plain, len, cb, arg);
+	return crypt_req(IPC_KEYD_SEAL_SIGN, pk, pklen, env, len, cb, arg);
 }
 
 int
@@ -241,20 +230,6 @@ on_error(void *arg, const struct ipc_msg *m)
 	return 0;
 }
 
-/* A reply of another type than its request's is refused by get. */
-static int
-on_signature(void *arg, const struct ipc_msg *m)
-{
-	struct pending		p = take(m);
-	struct keyd_signature	s;
-
-	(void)arg;
-	if (keyd_rep_get(m, p.type, &s) == -1)
-		return -1;
-	p.cb(p.arg, s.sig, sizeof(s.sig), 0, NULL);
-	return 0;
-}
-
 static int
 on_token(void *arg, const struct ipc_msg *m)
 {
@@ -268,6 +243,7 @@ on_token(void *arg, const struct ipc_msg *m)
 	return 0;
 }
 
+/* A reply of another type than its request's is refused by get. */
 static int
 on_crypted(void *arg, const struct ipc_msg *m)
 {
@@ -282,9 +258,8 @@ on_crypted(void *arg, const struct ipc_msg *m)
 }
 
 static const struct proc_handler replies[] = {
-	PROC_HANDLER(IPC_KEYD_SIGN_ENVELOPE, on_signature),
 	PROC_HANDLER(IPC_KEYD_JWT, on_token),
-	PROC_HANDLER(IPC_KEYD_SEAL, on_crypted),
+	PROC_HANDLER(IPC_KEYD_SEAL_SIGN, on_crypted),
 	PROC_HANDLER(IPC_KEYD_OPEN, on_crypted),
 	PROC_HANDLER(IPC_KEYD_ERROR, on_error),
 	PROC_END
