@@ -95,6 +95,8 @@ void	netd_keyd_update_twin(const struct keyd_update_twin *,
 	    struct keyd_bytes *);
 /* From here on replies are read on the loop. */
 void	netd_keyd_start(struct ev_loop *);
+/* Writes the requests queued (netd.c calls it once per loop pass). */
+void	netd_keyd_flush(void);
 /*
  * Asynchronous requests; cb runs from the loop, never before they
  * return.  They return -1 when NETD_KEYD_INFLIGHT requests are waiting
@@ -143,8 +145,11 @@ void	netd_relay_add(const char *url, const struct relay_url *u);
 /*
  * Copies the frame to a connected socket's queue, the one that last
  * took a frame first.  Returns 0, or -1 when no socket can take it now.
+ * The frame is written by netd_relay_flush() at the end of the pass.
  */
 int	netd_relay_send(const uint8_t *frame, size_t len);
+/* Writes what the sockets take of their queues (once per loop pass). */
+void	netd_relay_flush(void);
 /* Turns reading on every relay socket off (0) or on (1). */
 void	netd_relay_rx(int on);
 size_t	netd_relay_count(void);

@@ -37,9 +37,12 @@ static struct {
 	uint32_t	 next_slot;
 } kd;
 
-static void
-update_write(void)
+/* The requests of this loop pass in one write; the watcher if keyd lags. */
+void
+netd_keyd_flush(void)
 {
+	if (ipc_pending(&kd.ib) > 0 && ipc_write(&kd.ib) == -1)
+		fatal("writing to keyd");
 	if (ipc_pending(&kd.ib) > 0)
 		ev_io_start(kd.loop, &kd.wr);
 	else
@@ -158,7 +161,6 @@ queued(struct pending *p, int put)
 		kd.inflight--;
 		return -1;
 	}
-	update_write();
 	return 0;
 }
 
@@ -274,8 +276,6 @@ read_cb(struct ev_loop *loop, ev_io *w, int revents)
 	/* keyd goes first when the parent stops us all. */
 	if (proc_drain(&kd.ib, "keyd", replies, NULL) == 0)
 		proc_sibling_gone("keyd");
-	/* A callback may queue more requests: the write watcher follows. */
-	update_write();
 }
 
 static void
@@ -284,9 +284,7 @@ write_cb(struct ev_loop *loop, ev_io *w, int revents)
 	(void)loop;
 	(void)w;
 	(void)revents;
-	if (ipc_write(&kd.ib) == -1)
-		fatal("writing to keyd");
-	update_write();
+	netd_keyd_flush();
 }
 
 void
@@ -303,5 +301,4 @@ netd_keyd_start(struct ev_loop *loop)
 	ev_io_init(&kd.rd, read_cb, kd.ib.fd, EV_READ);
 	ev_io_init(&kd.wr, write_cb, kd.ib.fd, EV_WRITE);
 	ev_io_start(loop, &kd.rd);
-	update_write();
 }
