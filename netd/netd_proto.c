@@ -245,17 +245,6 @@ wait_push(struct out *o)
 	px.waiting++;
 }
 
-/* Hands the frame to a relay, or keeps it for the next retry (§5.3.7). */
-static void
-out_send(struct out *o)
-{
-	/* Envelopes already waiting go first. */
-	if (TAILQ_EMPTY(&px.wait) && netd_relay_send(o->frame, o->framelen) == 0)
-		out_done(o);
-	else
-		wait_push(o);
-}
-
 /*
  * A seal that failed: a request is reported to apid; anything else
  * becomes an error envelope, as the reference sends one (§4.4).
@@ -305,6 +294,15 @@ out_signed(void *arg, const uint8_t *env, size_t len, uint32_t code,
 		out_fail(o, 500, msg);
 		return;
 	}
+	/*
+	 * To a relay straight from keyd's reply, unless envelopes already
+	 * wait (they go first); else kept for the next retry (§5.3.7).
+	 */
+	o->framelen = len;
+	if (TAILQ_EMPTY(&px.wait) && netd_relay_send(env, len) == 0) {
+		out_done(o);
+		return;
+	}
 	free(o->frame);
 	if ((o->frame = malloc(len > 0 ? len : 1)) == NULL) {
 		o->framelen = 0;
@@ -312,8 +310,7 @@ out_signed(void *arg, const uint8_t *env, size_t len, uint32_t code,
 		return;
 	}
 	memcpy(o->frame, env, len);
-	o->framelen = len;
-	out_send(o);
+	wait_push(o);
 }
 
 /*
