@@ -285,7 +285,8 @@ out_signed(void *arg, const uint8_t *env, size_t len, uint32_t code,
 	struct out	*o = arg;
 	char		 msg[ERRTEXT_MAX];
 
-	if (err != NULL && code == KEYD_ERR_CRYPTO) {
+	/* Only a seal fails so; an error envelope has nothing to seal. */
+	if (err != NULL && code == KEYD_ERR_CRYPTO && !o->is_error) {
 		out_seal_failed(o, err);
 		return;
 	}
