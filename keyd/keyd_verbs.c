@@ -7,6 +7,7 @@
  * run in order and the first that fails names the refusal.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -91,40 +92,6 @@ verb_set_twin(void *arg, const struct ipc_msg *req)
 	return keyd_rep_put(k->out, IPC_KEYD_SET_TWIN, req->hdr.id, NULL);
 }
 
-static int
-verb_sign_envelope(void *arg, const struct ipc_msg *req)
-{
-	struct keyd		*k = arg;
-	struct keyd_bytes	 s;
-	struct keyd_signature	 r;
-	const char		*why = NULL;
-	Envelope		*e = NULL;
-	uint8_t			 digest[CHALLENGE_BYTES];
-
-	if (keyd_req_get(req, IPC_KEYD_SIGN_ENVELOPE, &s) == -1)
-		return -1;
-	if (k->twin == 0)
-		why = "the twin id is not set yet";
-	else if ((e = envelope_unpack_exact(s.data, s.len)) == NULL)
-		why = "the envelope does not decode";
-	else if (e->opt_signature_case == ENVELOPE__OPT_SIGNATURE_SIGNATURE)
-		why = "the envelope is already signed";
-	else if (e->source == NULL || e->source->twin != k->twin)
-		why = "the envelope's source is not our twin";
-	else if (e->source->opt_connection_case ==
-	    ADDRESS__OPT_CONNECTION_CONNECTION)
-		why = "the envelope's source has a connection";
-	else
-		envelope_challenge(e, digest);
-	envelope__free_unpacked(e, NULL);
-	if (why == NULL &&
-	    identity_sign(&k->s->id, r.sig, digest, sizeof(digest)) != 0)
-		why = "signing failed";
-	if (why != NULL)
-		return refuse(k, req, KEYD_ERR_OTHER, why);
-	return keyd_rep_put(k->out, IPC_KEYD_SIGN_ENVELOPE, req->hdr.id, &r);
-}
-
 /*
  * iat is our own clock and sid is always null: netd cannot date a token
  * into the future nor tie it to a session.
@@ -182,9 +149,8 @@ shared_key(struct keyd *k, const uint8_t *pk, size_t pklen,
 	return 0;
 }
 
-/* SEAL and OPEN: the handler table hands us no other type. */
 static int
-verb_seal_open(void *arg, const struct ipc_msg *req)
+verb_open(void *arg, const struct ipc_msg *req)
 {
 	struct keyd		*k = arg;
 	struct keyd_crypt	 c;
@@ -192,18 +158,84 @@ verb_seal_open(void *arg, const struct ipc_msg *req)
 	size_t			 n;
 	int			 rc;
 
-	if (keyd_req_get(req, req->hdr.type, &c) == -1)
+	if (keyd_req_get(req, IPC_KEYD_OPEN, &c) == -1)
 		return -1;
 	if (shared_key(k, c.pk, c.pklen, &key) != 0)
 		return refuse(k, req, KEYD_ERR_CRYPTO,
 		    "e2e error: malformed public key");
-	if ((req->hdr.type == IPC_KEYD_SEAL ? e2e_seal : e2e_open)(k->scratch,
-	    IPC_MAX, &n, key, c.data, c.len) != 0)
+	if (e2e_open(k->scratch, IPC_MAX, &n, key, c.data, c.len) != 0)
 		return refuse(k, req, KEYD_ERR_CRYPTO,
 		    "e2e error: invalid cipher data");
-	rc = keyd_rep_put(k->out, req->hdr.type, req->hdr.id,
+	rc = keyd_rep_put(k->out, IPC_KEYD_OPEN, req->hdr.id,
 	    &(struct keyd_bytes){ k->scratch, n });
 	sodium_memzero(k->scratch, n);
+	return rc;
+}
+
+/*
+ * SEAL_SIGN: the checks of an envelope we sign, its plain payload sealed
+ * into scratch when a key is given, then a copy of it, the cipher in
+ * place of the plaintext, signed and packed: e keeps what
+ * envelope__free_unpacked() frees.
+ */
+static int
+verb_seal_sign(void *arg, const struct ipc_msg *req)
+{
+	struct keyd		*k = arg;
+	struct keyd_crypt	 c;
+	Envelope		*e = NULL, o;
+	const char		*why = NULL;
+	const uint8_t		*key;
+	uint8_t			 digest[CHALLENGE_BYTES], sig[SIG65_BYTES];
+	uint8_t			*out = NULL;
+	size_t			 n = 0;
+	int			 rc;
+
+	if (keyd_req_get(req, IPC_KEYD_SEAL_SIGN, &c) == -1)
+		return -1;
+	if (k->twin == 0)
+		why = "the twin id is not set yet";
+	else if ((e = envelope_unpack_exact(c.data, c.len)) == NULL)
+		why = "the envelope does not decode";
+	else if (e->opt_signature_case == ENVELOPE__OPT_SIGNATURE_SIGNATURE)
+		why = "the envelope is already signed";
+	else if (e->source == NULL || e->source->twin != k->twin)
+		why = "the envelope's source is not our twin";
+	else if (e->source->opt_connection_case ==
+	    ADDRESS__OPT_CONNECTION_CONNECTION)
+		why = "the envelope's source has a connection";
+	else if (c.pklen > 0 && e->payload_case != ENVELOPE__PAYLOAD_PLAIN)
+		why = "the envelope has no plain payload to seal";
+	else if (c.pklen > 0 && (shared_key(k, c.pk, c.pklen, &key) != 0 ||
+	    e2e_seal(k->scratch, IPC_MAX, &n, key, e->plain.data,
+	    e->plain.len) != 0)) {
+		envelope__free_unpacked(e, NULL);
+		return refuse(k, req, KEYD_ERR_CRYPTO,
+		    "e2e error: malformed public key");
+	} else {
+		o = *e;
+		if (c.pklen > 0) {
+			o.payload_case = ENVELOPE__PAYLOAD_CIPHER;
+			o.cipher = (ProtobufCBinaryData){ n, k->scratch };
+		}
+		envelope_challenge(&o, digest);
+		o.opt_signature_case = ENVELOPE__OPT_SIGNATURE_SIGNATURE;
+		o.signature = (ProtobufCBinaryData){ sizeof(sig), sig };
+		if (identity_sign(&k->s->id, sig, digest, sizeof(digest)) != 0)
+			why = "signing failed";
+		else if ((n = envelope__get_packed_size(&o)) > ENVELOPE_MAX)
+			why = "the envelope is too large";
+		else if ((out = malloc(n)) == NULL)
+			why = "out of memory";
+		else
+			n = envelope__pack(&o, out);
+	}
+	envelope__free_unpacked(e, NULL);
+	if (why != NULL)
+		return refuse(k, req, KEYD_ERR_OTHER, why);
+	rc = keyd_rep_put(k->out, IPC_KEYD_SEAL_SIGN, req->hdr.id,
+	    &(struct keyd_bytes){ out, n });
+	free(out);
 	return rc;
 }
 
@@ -259,13 +291,12 @@ verb_update_twin(void *arg, const struct ipc_msg *req)
 	    req->hdr.id, &(struct keyd_bytes){ ext, w.len });
 }
 
-/* The retired types 203 and 206 are unknown, hence fatal, like any other. */
+/* The retired types 202, 203, 204 and 206 are unknown, hence fatal, like any other. */
 const struct proc_handler keyd_verbs[] = {
 	PROC_HANDLER(IPC_KEYD_IDENTITY, verb_identity),
 	PROC_HANDLER(IPC_KEYD_SET_TWIN, verb_set_twin),
-	PROC_HANDLER(IPC_KEYD_SIGN_ENVELOPE, verb_sign_envelope),
-	PROC_HANDLER(IPC_KEYD_SEAL, verb_seal_open),
-	PROC_HANDLER(IPC_KEYD_OPEN, verb_seal_open),
+	PROC_HANDLER(IPC_KEYD_SEAL_SIGN, verb_seal_sign),
+	PROC_HANDLER(IPC_KEYD_OPEN, verb_open),
 	PROC_HANDLER(IPC_KEYD_JWT, verb_jwt),
 	PROC_HANDLER(IPC_KEYD_SIGN_UPDATE_TWIN_MORTAL, verb_update_twin),
 	PROC_END

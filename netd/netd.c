@@ -34,6 +34,7 @@ static struct {
 	struct ipc_chan	 parent;
 	struct ipc_chan	 apid;
 	ev_io		 parent_rd, apid_rd, apid_wr;
+	ev_prepare	 flush;
 	ev_timer	 tick, credit_timer;
 	struct twindir	 twins;
 	struct chainrpc	*chain;		/* NULL: the twin file */
@@ -69,13 +70,20 @@ netd_twin_forget(uint32_t id)
 	twindir_forget(&nd.twins, id);
 }
 
+/*
+ * What is queued for apid is written at the end of the loop pass, all
+ * at once; the write watcher only runs while apid does not keep up.
+ */
 static void
-apid_update_write(void)
+apid_flush(void)
 {
+	if (ipc_pending(&nd.apid) > 0 && ipc_write(&nd.apid) == -1)
+		fatal("writing to apid");
 	if (ipc_pending(&nd.apid) > 0)
 		ev_io_start(nd.loop, &nd.apid_wr);
 	else
 		ev_io_stop(nd.loop, &nd.apid_wr);
+	netd_flow_update();
 }
 
 int
@@ -83,7 +91,6 @@ netd_apid_send(struct ipc_buf *b)
 {
 	if (ipc_close(&nd.apid, b) == -1)
 		return -1;
-	apid_update_write();
 	netd_flow_update();
 	return 0;
 }
@@ -115,7 +122,6 @@ credit_grant(uint32_t n)
 	if (ipc_put_netd_credit(&nd.apid, &c) == -1)
 		fatal("granting credit to apid");
 	nd.credit += n;
-	apid_update_write();
 }
 
 static void
@@ -193,10 +199,24 @@ apid_write_cb(struct ev_loop *loop, ev_io *w, int revents)
 	(void)loop;
 	(void)w;
 	(void)revents;
-	if (ipc_write(&nd.apid) == -1)
-		fatal("writing to apid");
-	apid_update_write();
-	netd_flow_update();
+	apid_flush();
+}
+
+/*
+ * Once per loop pass, after every callback and before the loop sleeps:
+ * each pass reads what waits on every descriptor, and here writes what
+ * that made, one write per channel rather than a watcher per message.
+ * The relays go first: a frame they take may owe apid a SENT.
+ */
+static void
+flush_cb(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+	(void)loop;
+	(void)w;
+	(void)revents;
+	netd_relay_flush();
+	netd_keyd_flush();
+	apid_flush();
 }
 
 static void
@@ -337,6 +357,8 @@ main(int argc, char *argv[])
 	ev_timer_init(&nd.credit_timer, credit_cb, NETD_CREDIT_DELAY, 0.);
 	ev_timer_init(&nd.tick, tick_cb, 1., 1.);
 	ev_timer_start(nd.loop, &nd.tick);
+	ev_prepare_init(&nd.flush, flush_cb);
+	ev_prepare_start(nd.loop, &nd.flush);
 	netd_keyd_start(nd.loop);
 	netd_proto_init(twin);
 

@@ -95,16 +95,21 @@ void	netd_keyd_update_twin(const struct keyd_update_twin *,
 	    struct keyd_bytes *);
 /* From here on replies are read on the loop. */
 void	netd_keyd_start(struct ev_loop *);
+/* Writes the requests queued (netd.c calls it once per loop pass). */
+void	netd_keyd_flush(void);
 /*
  * Asynchronous requests; cb runs from the loop, never before they
  * return.  They return -1 when NETD_KEYD_INFLIGHT requests are waiting
  * or the frame cannot be built: cb is then never called.
  */
-int	netd_keyd_sign(const uint8_t *env, size_t len, netd_keyd_cb, void *);
 /* A relay token for ttl seconds from keyd's clock, "sid" null. */
 int	netd_keyd_jwt(uint32_t ttl, netd_keyd_cb, void *);
-int	netd_keyd_seal(const uint8_t *pk, size_t pklen, const uint8_t *plain,
-	    size_t len, netd_keyd_cb, void *);
+/*
+ * env, an unsigned envelope of ours with a plain payload, sealed for pk
+ * (pklen 0: left plain) and signed; the answer is the envelope to send.
+ */
+int	netd_keyd_seal_sign(const uint8_t *pk, size_t pklen,
+	    const uint8_t *env, size_t len, netd_keyd_cb, void *);
 int	netd_keyd_open(const uint8_t *pk, size_t pklen, const uint8_t *cipher,
 	    size_t len, netd_keyd_cb, void *);
 
@@ -140,8 +145,11 @@ void	netd_relay_add(const char *url, const struct relay_url *u);
 /*
  * Copies the frame to a connected socket's queue, the one that last
  * took a frame first.  Returns 0, or -1 when no socket can take it now.
+ * The frame is written by netd_relay_flush() at the end of the pass.
  */
 int	netd_relay_send(const uint8_t *frame, size_t len);
+/* Writes what the sockets take of their queues (once per loop pass). */
+void	netd_relay_flush(void);
 /* Turns reading on every relay socket off (0) or on (1). */
 void	netd_relay_rx(int on);
 size_t	netd_relay_count(void);

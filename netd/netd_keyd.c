@@ -37,9 +37,12 @@ static struct {
 	uint32_t	 next_slot;
 } kd;
 
-static void
-update_write(void)
+/* The requests of this loop pass in one write; the watcher if keyd lags. */
+void
+netd_keyd_flush(void)
 {
+	if (ipc_pending(&kd.ib) > 0 && ipc_write(&kd.ib) == -1)
+		fatal("writing to keyd");
 	if (ipc_pending(&kd.ib) > 0)
 		ev_io_start(kd.loop, &kd.wr);
 	else
@@ -158,19 +161,7 @@ queued(struct pending *p, int put)
 		kd.inflight--;
 		return -1;
 	}
-	update_write();
 	return 0;
-}
-
-int
-netd_keyd_sign(const uint8_t *env, size_t len, netd_keyd_cb cb, void *arg)
-{
-	struct pending	*p;
-
-	if ((p = reserve(IPC_KEYD_SIGN_ENVELOPE, cb, arg)) == NULL)
-		return -1;
-	return queued(p, keyd_req_put(&kd.ib, p->type, p->id,
-	    &(struct keyd_bytes){ env, len }));
 }
 
 /* keyd dates the token by its own clock; we only ask for a lifetime. */
@@ -199,10 +190,10 @@ crypt_req(uint32_t type, const uint8_t *pk, size_t pklen, const uint8_t *in,
 }
 
 int
-netd_keyd_seal(const uint8_t *pk, size_t pklen, const uint8_t *plain,
+netd_keyd_seal_sign(const uint8_t *pk, size_t pklen, const uint8_t *env,
     size_t len, netd_keyd_cb cb, void *arg)
 {
-	return crypt_req(IPC_KEYD_SEAL, pk, pklen, plain, len, cb, arg);
+	return crypt_req(IPC_KEYD_SEAL_SIGN, pk, pklen, env, len, cb, arg);
 }
 
 int
@@ -241,20 +232,6 @@ on_error(void *arg, const struct ipc_msg *m)
 	return 0;
 }
 
-/* A reply of another type than its request's is refused by get. */
-static int
-on_signature(void *arg, const struct ipc_msg *m)
-{
-	struct pending		p = take(m);
-	struct keyd_signature	s;
-
-	(void)arg;
-	if (keyd_rep_get(m, p.type, &s) == -1)
-		return -1;
-	p.cb(p.arg, s.sig, sizeof(s.sig), 0, NULL);
-	return 0;
-}
-
 static int
 on_token(void *arg, const struct ipc_msg *m)
 {
@@ -268,6 +245,7 @@ on_token(void *arg, const struct ipc_msg *m)
 	return 0;
 }
 
+/* A reply of another type than its request's is refused by get. */
 static int
 on_crypted(void *arg, const struct ipc_msg *m)
 {
@@ -282,9 +260,8 @@ on_crypted(void *arg, const struct ipc_msg *m)
 }
 
 static const struct proc_handler replies[] = {
-	PROC_HANDLER(IPC_KEYD_SIGN_ENVELOPE, on_signature),
 	PROC_HANDLER(IPC_KEYD_JWT, on_token),
-	PROC_HANDLER(IPC_KEYD_SEAL, on_crypted),
+	PROC_HANDLER(IPC_KEYD_SEAL_SIGN, on_crypted),
 	PROC_HANDLER(IPC_KEYD_OPEN, on_crypted),
 	PROC_HANDLER(IPC_KEYD_ERROR, on_error),
 	PROC_END
@@ -299,8 +276,6 @@ read_cb(struct ev_loop *loop, ev_io *w, int revents)
 	/* keyd goes first when the parent stops us all. */
 	if (proc_drain(&kd.ib, "keyd", replies, NULL) == 0)
 		proc_sibling_gone("keyd");
-	/* A callback may queue more requests: the write watcher follows. */
-	update_write();
 }
 
 static void
@@ -309,9 +284,7 @@ write_cb(struct ev_loop *loop, ev_io *w, int revents)
 	(void)loop;
 	(void)w;
 	(void)revents;
-	if (ipc_write(&kd.ib) == -1)
-		fatal("writing to keyd");
-	update_write();
+	netd_keyd_flush();
 }
 
 void
@@ -328,5 +301,4 @@ netd_keyd_start(struct ev_loop *loop)
 	ev_io_init(&kd.rd, read_cb, kd.ib.fd, EV_READ);
 	ev_io_init(&kd.wr, write_cb, kd.ib.fd, EV_WRITE);
 	ev_io_start(loop, &kd.rd);
-	update_write();
 }

@@ -50,10 +50,9 @@ struct out {
 	char		*errmsg;
 	uint64_t	 ts, exp;
 	uint32_t	 dst;
-	uint8_t		*payload;	/* plain, then cipher once sealed */
+	uint8_t		*payload;	/* plain: keyd seals it */
 	size_t		 len;
-	int		 sealed;
-	uint8_t		*frame;		/* the signed envelope */
+	uint8_t		*frame;		/* unsigned, then as keyd signed it */
 	size_t		 framelen;
 	TAILQ_ENTRY(out) entry;		/* on the waiting list */
 };
@@ -75,7 +74,7 @@ static struct {
 } px;
 
 static void	out_start(struct out *);
-static void	out_sign(struct out *);
+static void	out_sign(struct out *, const uint8_t *, size_t);
 
 void
 netd_proto_init(uint32_t own_twin)
@@ -218,8 +217,7 @@ out_envelope(const struct out *o, Envelope *e, Address *src, Address *dst,
 	}
 	/* An error carries no payload, so there is nothing to seal. */
 	if (!o->is_error) {
-		e->payload_case = o->sealed ? ENVELOPE__PAYLOAD_CIPHER :
-		    ENVELOPE__PAYLOAD_PLAIN;
+		e->payload_case = ENVELOPE__PAYLOAD_PLAIN;
 		e->plain.data = o->payload;
 		e->plain.len = o->len;
 	}
@@ -245,75 +243,6 @@ wait_push(struct out *o)
 {
 	TAILQ_INSERT_TAIL(&px.wait, o, entry);
 	px.waiting++;
-}
-
-/* Hands the frame to a relay, or keeps it for the next retry (§5.3.7). */
-static void
-out_send(struct out *o)
-{
-	/* Envelopes already waiting go first. */
-	if (TAILQ_EMPTY(&px.wait) && netd_relay_send(o->frame, o->framelen) == 0)
-		out_done(o);
-	else
-		wait_push(o);
-}
-
-static void
-out_signed(void *arg, const uint8_t *sig, size_t len, uint32_t code,
-    const char *err)
-{
-	struct out	*o = arg;
-	Envelope	 e;
-	Address		 src, dst;
-	Request		 rq;
-	Response	 rs;
-	Error		 er;
-	char		 msg[ERRTEXT_MAX];
-
-	(void)code;
-	if (err != NULL) {
-		snprintf(msg, sizeof(msg), "other: %s", err);
-		out_fail(o, 500, msg);
-		return;
-	}
-	if (len != SIG65_BYTES) {
-		out_fail(o, 500, "other: keyd's signature has the wrong size");
-		return;
-	}
-	out_envelope(o, &e, &src, &dst, &rq, &rs, &er);
-	e.opt_signature_case = ENVELOPE__OPT_SIGNATURE_SIGNATURE;
-	e.signature.data = (uint8_t *)sig;
-	e.signature.len = len;
-	if (out_pack(o, &e) == -1) {
-		out_fail(o, 500, "other: the envelope is too large");
-		return;
-	}
-	out_send(o);
-}
-
-/* Stamps, checks the time left, and has keyd sign (§5.3 steps 3-6). */
-static void
-out_sign(struct out *o)
-{
-	Envelope	e;
-	Address		src, dst;
-	Request		rq;
-	Response	rs;
-	Error		er;
-	uint64_t	now = netd_now();
-
-	envelope_stamp(now, o->ts, o->exp, &o->ts, &o->exp);
-	if (envelope_ttl(now, o->ts, o->exp) == 0) {
-		out_fail(o, 500, ERR_EXPIRED_OUT);
-		return;
-	}
-	out_envelope(o, &e, &src, &dst, &rq, &rs, &er);
-	if (out_pack(o, &e) == -1) {
-		out_fail(o, 500, "other: the envelope is too large");
-		return;
-	}
-	if (netd_keyd_sign(o->frame, o->framelen, out_signed, o) == -1)
-		out_fail(o, 500, "other: cannot ask keyd to sign");
 }
 
 /*
@@ -345,31 +274,73 @@ out_seal_failed(struct out *o, const char *err)
 	}
 	o->is_error = 1;
 	o->errcode = 106;
-	out_sign(o);
+	out_sign(o, NULL, 0);
 }
 
+/* keyd's answer: the envelope as it leaves, sealed and signed. */
 static void
-out_sealed(void *arg, const uint8_t *cipher, size_t len, uint32_t code,
+out_signed(void *arg, const uint8_t *env, size_t len, uint32_t code,
     const char *err)
 {
 	struct out	*o = arg;
-	uint8_t		*p;
+	char		 msg[ERRTEXT_MAX];
 
-	(void)code;
-	if (err != NULL) {
+	/* Only a seal fails so; an error envelope has nothing to seal. */
+	if (err != NULL && code == KEYD_ERR_CRYPTO && !o->is_error) {
 		out_seal_failed(o, err);
 		return;
 	}
-	if ((p = malloc(len > 0 ? len : 1)) == NULL) {
+	if (err != NULL) {
+		snprintf(msg, sizeof(msg), "other: %s", err);
+		out_fail(o, 500, msg);
+		return;
+	}
+	/*
+	 * To a relay straight from keyd's reply, unless envelopes already
+	 * wait (they go first); else kept for the next retry (§5.3.7).
+	 */
+	o->framelen = len;
+	if (TAILQ_EMPTY(&px.wait) && netd_relay_send(env, len) == 0) {
+		out_done(o);
+		return;
+	}
+	free(o->frame);
+	if ((o->frame = malloc(len > 0 ? len : 1)) == NULL) {
+		o->framelen = 0;
 		out_fail(o, 500, "other: out of memory");
 		return;
 	}
-	memcpy(p, cipher, len);
-	free(o->payload);
-	o->payload = p;
-	o->len = len;
-	o->sealed = 1;
-	out_sign(o);
+	memcpy(o->frame, env, len);
+	wait_push(o);
+}
+
+/*
+ * Stamps, checks the time left, and has keyd seal the payload for pk
+ * (none: plain) and sign, in one request (§5.3 steps 3-6).
+ */
+static void
+out_sign(struct out *o, const uint8_t *pk, size_t pklen)
+{
+	Envelope	e;
+	Address		src, dst;
+	Request		rq;
+	Response	rs;
+	Error		er;
+	uint64_t	now = netd_now();
+
+	envelope_stamp(now, o->ts, o->exp, &o->ts, &o->exp);
+	if (envelope_ttl(now, o->ts, o->exp) == 0) {
+		out_fail(o, 500, ERR_EXPIRED_OUT);
+		return;
+	}
+	out_envelope(o, &e, &src, &dst, &rq, &rs, &er);
+	if (out_pack(o, &e) == -1) {
+		out_fail(o, 500, "other: the envelope is too large");
+		return;
+	}
+	if (netd_keyd_seal_sign(pk, pklen, o->frame, o->framelen, out_signed,
+	    o) == -1)
+		out_fail(o, 500, "other: cannot ask keyd to sign");
 }
 
 static void
@@ -387,17 +358,12 @@ out_twin(void *arg, int rv, const struct twin_record *t)
 		out_fail(o, 500, ERR_TWIN_LOOKUP);
 		return;
 	}
-	if (!t->has_pk || o->is_error) {
-		out_sign(o);
-		return;
-	}
-	if (t->pklen > E2E_PK_MAX_BYTES) {
+	if (!t->has_pk || o->is_error)
+		out_sign(o, NULL, 0);
+	else if (t->pklen > E2E_PK_MAX_BYTES)
 		out_seal_failed(o, ERR_BAD_PK);
-		return;
-	}
-	if (netd_keyd_seal(t->pk, t->pklen, o->payload, o->len, out_sealed,
-	    o) == -1)
-		out_fail(o, 500, "other: cannot ask keyd to seal");
+	else
+		out_sign(o, t->pk, t->pklen);
 }
 
 /* The postman's bounds (§5.3 step 1), then the destination twin. */

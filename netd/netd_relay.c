@@ -5,7 +5,8 @@
  * fresh JWT from keyd, kept alive with pings, dropped when silent, and
  * reconnected with a growing delay.  Binary messages are reassembled and
  * handed to netd_proto_in(); frames to send wait on a short queue per
- * socket until lws says it is writable.
+ * socket, written at the end of the loop pass while the socket takes
+ * them, and otherwise when lws says it is writable.
  */
 #include <sys/queue.h>
 #include <sys/stat.h>
@@ -54,6 +55,7 @@ struct relay {
 	int		 want_ping;
 	STAILQ_HEAD(, frame) q;		/* oldest first */
 	size_t		 qlen;
+	int		 dirty;		/* frames queued since the last push */
 	uint8_t		*rx;
 	size_t		 rxlen, rxcap;
 	int		 rx_skip;	/* the message being read is not kept */
@@ -329,12 +331,48 @@ receive(struct relay *r, struct lws *wsi, const void *in, size_t len)
 	return 0;
 }
 
+/*
+ * Writes queued frames, one WebSocket message each (the relay reads one
+ * envelope per message, doc/protocol.md §7.1), until the socket takes
+ * one only partly: lws keeps the rest of that one and sends it first,
+ * the frames after it stay on our queue (and move to another relay if
+ * this one drops) and wait for LWS_CALLBACK_CLIENT_WRITEABLE.  Asking
+ * the socket first (lws_send_pipe_choked) would cost a poll(2) a frame.
+ * lws 4.1 allows a write outside that callback: with output still
+ * buffered it appends, in order.  -1 when a write failed.
+ */
+static int
+push(struct relay *r)
+{
+	struct frame	*f;
+	int		 was_full = r->qlen >= NETD_RELAY_QUEUE, rv;
+
+	r->dirty = 0;
+	while ((f = STAILQ_FIRST(&r->q)) != NULL &&
+	    !lws_partial_buffered(r->wsi)) {
+		STAILQ_REMOVE_HEAD(&r->q, entry);
+		r->qlen--;
+		rv = lws_write(r->wsi, f->buf + LWS_PRE, f->len,
+		    LWS_WRITE_BINARY);
+		free(f);
+		if (rv < 0) {
+			log_warnx("relay %s: write failed, one envelope lost",
+			    r->url);
+			return -1;
+		}
+		r->last_tx = ev_now(rl.loop);
+	}
+	if (!STAILQ_EMPTY(&r->q))
+		lws_callback_on_writable(r->wsi);
+	if (was_full && r->qlen < NETD_RELAY_QUEUE)
+		netd_proto_retry();
+	return 0;
+}
+
 static int
 writable(struct relay *r, struct lws *wsi)
 {
 	unsigned char	 ping[LWS_PRE + 1];
-	struct frame	*f;
-	int		 was_full = r->qlen >= NETD_RELAY_QUEUE, rv;
 
 	if (r->closing)
 		return -1;
@@ -347,23 +385,7 @@ writable(struct relay *r, struct lws *wsi)
 			lws_callback_on_writable(wsi);
 		return 0;
 	}
-	if ((f = STAILQ_FIRST(&r->q)) == NULL)
-		return 0;
-	STAILQ_REMOVE_HEAD(&r->q, entry);
-	r->qlen--;
-	/* lws keeps what the socket does not take and sends it first. */
-	rv = lws_write(wsi, f->buf + LWS_PRE, f->len, LWS_WRITE_BINARY);
-	free(f);
-	if (rv < 0) {
-		log_warnx("relay %s: write failed, one envelope lost", r->url);
-		return -1;
-	}
-	r->last_tx = ev_now(rl.loop);
-	if (!STAILQ_EMPTY(&r->q))
-		lws_callback_on_writable(wsi);
-	if (was_full)
-		netd_proto_retry();
-	return 0;
+	return push(r);
 }
 
 static int
@@ -503,11 +525,39 @@ netd_relay_send(const uint8_t *frame, size_t len)
 		memcpy(f->buf + LWS_PRE, frame, len);
 		STAILQ_INSERT_TAIL(&r->q, f, entry);
 		r->qlen++;
-		lws_callback_on_writable(r->wsi);
+		r->dirty = 1;
 		rl.preferred = k;
 		return 0;
 	}
 	return -1;
+}
+
+/*
+ * A push may make room and so take envelopes from the waiting list,
+ * queued on any socket: go round until no socket got a new frame.
+ */
+void
+netd_relay_flush(void)
+{
+	struct relay	*r;
+	size_t		 i;
+	int		 again;
+
+	do {
+		again = 0;
+		for (i = 0; i < rl.n; i++) {
+			r = &rl.r[i];
+			if (!r->dirty)
+				continue;
+			if (r->state != R_UP || r->closing || r->wsi == NULL) {
+				r->dirty = 0;
+				continue;
+			}
+			if (push(r) == -1)
+				drop(r);
+			again = 1;
+		}
+	} while (again);
 }
 
 void

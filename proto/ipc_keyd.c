@@ -23,15 +23,9 @@ static const struct ipc_field set_twin[] = {
 static const struct ipc_field envelope[] = {
 	IPC_F_BYTES(struct keyd_bytes, data, len, ENVELOPE_MAX),
 };
-static const struct ipc_field signature[] = {
-	IPC_F_FIXED(struct keyd_signature, sig),
-};
 static const struct ipc_field seal_open[] = {
 	IPC_F_BYTES(struct keyd_crypt, pk, pklen, E2E_PK_MAX_BYTES),
 	IPC_F_BYTES(struct keyd_crypt, data, len, ENVELOPE_MAX),
-};
-static const struct ipc_field sealed[] = {
-	IPC_F_BYTES(struct keyd_bytes, data, len, KEYD_CRYPT_MAX),
 };
 static const struct ipc_field lifetime[] = {
 	IPC_F_U32(struct keyd_jwt, ttl, UINT32_MAX),
@@ -59,8 +53,7 @@ const struct ipc_layout keyd_requests[] = {
 	IPC_LAYOUT(IPC_KEYD_CONFIG, struct keyd_config, config),
 	IPC_EMPTY(IPC_KEYD_IDENTITY),
 	IPC_LAYOUT(IPC_KEYD_SET_TWIN, struct keyd_set_twin, set_twin),
-	IPC_LAYOUT(IPC_KEYD_SIGN_ENVELOPE, struct keyd_bytes, envelope),
-	IPC_LAYOUT(IPC_KEYD_SEAL, struct keyd_crypt, seal_open),
+	IPC_LAYOUT(IPC_KEYD_SEAL_SIGN, struct keyd_crypt, seal_open),
 	IPC_LAYOUT(IPC_KEYD_OPEN, struct keyd_crypt, seal_open),
 	IPC_LAYOUT(IPC_KEYD_JWT, struct keyd_jwt, lifetime),
 	IPC_LAYOUT(IPC_KEYD_SIGN_UPDATE_TWIN_MORTAL, struct keyd_update_twin,
@@ -71,9 +64,8 @@ const struct ipc_layout keyd_requests[] = {
 const struct ipc_layout keyd_replies[] = {
 	IPC_LAYOUT(IPC_KEYD_IDENTITY, struct keyd_identity, identity),
 	IPC_EMPTY(IPC_KEYD_SET_TWIN),
-	IPC_LAYOUT(IPC_KEYD_SIGN_ENVELOPE, struct keyd_signature, signature),
-	IPC_LAYOUT(IPC_KEYD_SEAL, struct keyd_bytes, sealed),
-	IPC_LAYOUT(IPC_KEYD_OPEN, struct keyd_bytes, sealed),
+	IPC_LAYOUT(IPC_KEYD_SEAL_SIGN, struct keyd_bytes, envelope),
+	IPC_LAYOUT(IPC_KEYD_OPEN, struct keyd_bytes, envelope),
 	IPC_LAYOUT(IPC_KEYD_JWT, struct keyd_token, token),
 	IPC_LAYOUT(IPC_KEYD_SIGN_UPDATE_TWIN_MORTAL, struct keyd_bytes,
 	    extrinsic),

@@ -62,12 +62,11 @@ struct keyd_config {
 };
 
 /*
- * One bytes field: SIGN_ENVELOPE's request, the envelope, unsigned (at
- * most ENVELOPE_MAX); the reply to SEAL and OPEN, cipher or plaintext
- * (at most KEYD_CRYPT_MAX); SIGN_UPDATE_TWIN_MORTAL's reply, the
- * extrinsic (at most KEYD_EXTRINSIC_MAX).
+ * One bytes field: the reply to SEAL_SIGN, the signed envelope, and to
+ * OPEN, the plaintext (at most ENVELOPE_MAX each: a cipher of at most
+ * that opens to less); SIGN_UPDATE_TWIN_MORTAL's reply, the extrinsic
+ * (at most KEYD_EXTRINSIC_MAX).
  */
-#define KEYD_CRYPT_MAX	(ENVELOPE_MAX + E2E_OVERHEAD)
 struct keyd_bytes {
 	const uint8_t	*data;
 	size_t		 len;
@@ -92,16 +91,13 @@ struct keyd_set_twin {
 };
 
 /*
- * SIGN_ENVELOPE: a keyd_bytes.  Reply: bytes signature (SIG65_BYTES).
- */
-struct keyd_signature {
-	uint8_t		sig[SIG65_BYTES];
-};
-
-/*
- * SEAL and OPEN, one layout under two types: bytes peer public key (at
- * most E2E_PK_MAX_BYTES), bytes plaintext or cipher (at most
- * ENVELOPE_MAX).  Reply: a keyd_bytes.
+ * SEAL_SIGN and OPEN, one layout under two types: bytes peer public key
+ * (at most E2E_PK_MAX_BYTES), bytes data (at most ENVELOPE_MAX).  OPEN's
+ * data is a cipher, its reply the plaintext.  SEAL_SIGN's data is an
+ * unsigned envelope of our twin; with a key, keyd seals its plain
+ * payload for that key (the envelope must have one), without (length 0)
+ * it leaves the payload alone; either way the reply is the envelope as
+ * it leaves, signed: one round trip per outgoing envelope.
  */
 struct keyd_crypt {
 	const uint8_t	*pk;

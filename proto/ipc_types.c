@@ -8,12 +8,11 @@ ipc_type_name(uint32_t type)
 	case IPC_KEYD_CONFIG:		return "KEYD_CONFIG";
 	case IPC_KEYD_IDENTITY:	return "KEYD_IDENTITY";
 	case IPC_KEYD_SET_TWIN:	return "KEYD_SET_TWIN";
-	case IPC_KEYD_SIGN_ENVELOPE:	return "KEYD_SIGN_ENVELOPE";
-	case IPC_KEYD_SEAL:		return "KEYD_SEAL";
 	case IPC_KEYD_OPEN:		return "KEYD_OPEN";
 	case IPC_KEYD_JWT:		return "KEYD_JWT";
 	case IPC_KEYD_SIGN_UPDATE_TWIN_MORTAL:
 		return "KEYD_SIGN_UPDATE_TWIN_MORTAL";
+	case IPC_KEYD_SEAL_SIGN:	return "KEYD_SEAL_SIGN";
 	case IPC_KEYD_ERROR:		return "KEYD_ERROR";
 	case IPC_NETD_CONFIG:		return "NETD_CONFIG";
 	case IPC_APID_CONFIG:		return "APID_CONFIG";

@@ -17,13 +17,16 @@ enum ipc_type {
 	IPC_KEYD_CONFIG = 101,
 	IPC_KEYD_IDENTITY = 200,
 	IPC_KEYD_SET_TWIN = 201,
-	IPC_KEYD_SIGN_ENVELOPE = 202,
-	/* 203 was MAKE_JWT, whose issue time netd chose: retired. */
-	IPC_KEYD_SEAL = 204,
+	/*
+	 * 202 was SIGN_ENVELOPE and 204 SEAL, two round trips per envelope:
+	 * retired for SEAL_SIGN.  203 was MAKE_JWT, whose issue time netd
+	 * chose: retired.
+	 */
 	IPC_KEYD_OPEN = 205,
 	/* 206 was SIGN_UPDATE_TWIN, an immortal extrinsic: retired. */
 	IPC_KEYD_JWT = 207,
 	IPC_KEYD_SIGN_UPDATE_TWIN_MORTAL = 208,
+	IPC_KEYD_SEAL_SIGN = 209,
 	IPC_KEYD_ERROR = 290,
 
 	/*

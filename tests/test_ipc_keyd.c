@@ -38,9 +38,10 @@ static struct keyd_config	config_in, config_out;
 static struct keyd_identity	ident_in, ident_out;
 static struct keyd_set_twin	twin_in = { 7 }, twin_out;
 static uint8_t			env[300], data[100], pk[E2E_PK_BYTES];
-static struct keyd_bytes	sign_in = { env, sizeof(env) }, sign_out;
-static struct keyd_signature	sig_in, sig_out;
+static struct keyd_bytes	signed_in = { env, sizeof(env) }, signed_out;
 static struct keyd_crypt	crypt_in, crypt_out;
+static struct keyd_crypt	sign_in = { NULL, 0, env, sizeof(env) },
+				sign_out;
 static struct keyd_bytes	crypted_in, crypted_out;
 static struct keyd_jwt		jwt_in = { 300 }, jwt_out;
 static struct keyd_token	tok_in = { "eyJ.eyJ.sig" }, tok_out;
@@ -145,18 +146,40 @@ twin_rep_get(const struct ipc_msg *m)
 	return keyd_rep_get(m, IPC_KEYD_SET_TWIN, NULL);
 }
 
+/* SEAL_SIGN without a key: an empty bytes field, then the envelope. */
 static int
 sign_put(void)
 {
-	return keyd_req_put(&chan, IPC_KEYD_SIGN_ENVELOPE, 5, &sign_in);
+	return keyd_req_put(&chan, IPC_KEYD_SEAL_SIGN, 5, &sign_in);
 }
 
 static int
 sign_get(const struct ipc_msg *m)
 {
-	return keyd_req_get(m, IPC_KEYD_SIGN_ENVELOPE, &sign_out) == -1 ? -1 :
-	    sign_out.len != sign_in.len ||
+	return keyd_req_get(m, IPC_KEYD_SEAL_SIGN, &sign_out) == -1 ? -1 :
+	    sign_out.pklen != 0 || sign_out.len != sign_in.len ||
 	    memcmp(sign_out.data, sign_in.data, sign_in.len) != 0;
+}
+
+static void
+sign_wire(struct ipc_buf *b)
+{
+	ipc_put_bytes(b, NULL, 0);
+	ipc_put_bytes(b, env, sizeof(env));
+}
+
+static int
+signed_put(void)
+{
+	return keyd_rep_put(&chan, IPC_KEYD_SEAL_SIGN, 5, &signed_in);
+}
+
+static int
+signed_get(const struct ipc_msg *m)
+{
+	return keyd_rep_get(m, IPC_KEYD_SEAL_SIGN, &signed_out) == -1 ? -1 :
+	    signed_out.len != signed_in.len ||
+	    memcmp(signed_out.data, signed_in.data, signed_in.len) != 0;
 }
 
 static void
@@ -165,35 +188,17 @@ env_wire(struct ipc_buf *b)
 	ipc_put_bytes(b, env, sizeof(env));
 }
 
-static int
-sig_put(void)
-{
-	return keyd_rep_put(&chan, IPC_KEYD_SIGN_ENVELOPE, 5, &sig_in);
-}
-
-static int
-sig_get(const struct ipc_msg *m)
-{
-	return keyd_rep_get(m, IPC_KEYD_SIGN_ENVELOPE, &sig_out) == -1 ? -1 :
-	    memcmp(&sig_in, &sig_out, sizeof(sig_in)) != 0;
-}
-
-static void
-sig_wire(struct ipc_buf *b)
-{
-	ipc_put_bytes(b, sig_in.sig, 65);
-}
-
+/* SEAL_SIGN with the receiver's key. */
 static int
 crypt_put(void)
 {
-	return keyd_req_put(&chan, IPC_KEYD_SEAL, 5, &crypt_in);
+	return keyd_req_put(&chan, IPC_KEYD_SEAL_SIGN, 5, &crypt_in);
 }
 
 static int
 crypt_get(const struct ipc_msg *m)
 {
-	return keyd_req_get(m, IPC_KEYD_SEAL, &crypt_out) == -1 ? -1 :
+	return keyd_req_get(m, IPC_KEYD_SEAL_SIGN, &crypt_out) == -1 ? -1 :
 	    crypt_out.pklen != crypt_in.pklen ||
 	    memcmp(crypt_out.pk, crypt_in.pk, crypt_in.pklen) != 0 ||
 	    crypt_out.len != crypt_in.len ||
@@ -349,12 +354,12 @@ static const struct codec {
 	    u32_wire },
 	{ "SET_TWIN reply", IPC_KEYD_SET_TWIN, 5, twin_rep_put, twin_rep_get,
 	    empty_wire },
-	{ "SIGN_ENVELOPE request", IPC_KEYD_SIGN_ENVELOPE, 5, sign_put,
-	    sign_get, env_wire },
-	{ "SIGN_ENVELOPE reply", IPC_KEYD_SIGN_ENVELOPE, 5, sig_put, sig_get,
-	    sig_wire },
-	{ "SEAL request", IPC_KEYD_SEAL, 5, crypt_put, crypt_get,
+	{ "SEAL_SIGN request without a key", IPC_KEYD_SEAL_SIGN, 5,
+	    sign_put, sign_get, sign_wire },
+	{ "SEAL_SIGN request", IPC_KEYD_SEAL_SIGN, 5, crypt_put, crypt_get,
 	    crypt_wire },
+	{ "SEAL_SIGN reply", IPC_KEYD_SEAL_SIGN, 5, signed_put, signed_get,
+	    env_wire },
 	{ "OPEN reply", IPC_KEYD_OPEN, 5, crypted_put, crypted_get,
 	    data_wire },
 	{ "JWT request", IPC_KEYD_JWT, 5, jwt_put, jwt_get, ttl_wire },
@@ -386,7 +391,6 @@ samples(void)
 	memset(pk, 0x02, sizeof(pk));
 	memcpy(ident_in.pk, pk, sizeof(pk));
 	memset(data, 0xd7, sizeof(data));
-	memset(sig_in.sig, 0x65, sizeof(sig_in.sig));
 	crypt_in = (struct keyd_crypt){ pk, sizeof(pk), data, sizeof(data) };
 	crypted_in = (struct keyd_bytes){ data, sizeof(data) };
 	upd_in.x.nonce = 4;
@@ -537,22 +541,34 @@ test_ranges(void)
 	ok(keyd_rep_get(&m, IPC_KEYD_IDENTITY, &ident_out) == -1,
 	    "IDENTITY reply: a 65-byte pk refused");
 	b = ipc_create(0, 0, 0);
-	ipc_put_bytes(b, env, 64);
-	raw(&m, IPC_KEYD_SIGN_ENVELOPE, b);
-	ok(keyd_rep_get(&m, IPC_KEYD_SIGN_ENVELOPE, &sig_out) == -1,
-	    "SIGN_ENVELOPE reply: a 64-byte signature refused");
-	b = ipc_create(0, 0, 0);
 	ipc_put_bytes(b, env, 66);
 	ipc_put_bytes(b, data, 1);
-	raw(&m, IPC_KEYD_SEAL, b);
-	ok(keyd_req_get(&m, IPC_KEYD_SEAL, &crypt_out) == -1,
-	    "SEAL request: a 66-byte pk refused");
+	raw(&m, IPC_KEYD_SEAL_SIGN, b);
+	ok(keyd_req_get(&m, IPC_KEYD_SEAL_SIGN, &crypt_out) == -1,
+	    "SEAL_SIGN request: a 66-byte pk refused");
+	b = ipc_create(0, 0, 0);
+	ipc_put_bytes(b, env, sizeof(env));
+	raw(&m, IPC_KEYD_SEAL_SIGN, b);
+	ok(keyd_req_get(&m, IPC_KEYD_SEAL_SIGN, &crypt_out) == -1,
+	    "SEAL_SIGN request: the envelope alone (202's layout) refused");
 	b = ipc_create(0, 0, 0);
 	ipc_put_bytes(b, pk, 33);
 	ipc_put_bytes(b, data, 1);
 	raw(&m, IPC_KEYD_JWT, b);
-	ok(keyd_req_get(&m, IPC_KEYD_SEAL, &crypt_out) == -1,
-	    "SEAL's layout under the JWT type refused");
+	ok(keyd_req_get(&m, IPC_KEYD_SEAL_SIGN, &crypt_out) == -1,
+	    "SEAL_SIGN's layout under the JWT type refused");
+	b = ipc_create(0, 0, 0);
+	ipc_put_bytes(b, pk, 33);
+	ipc_put_bytes(b, data, 1);
+	raw(&m, 204, b);
+	ok(keyd_req_get(&m, 204, &crypt_out) == -1 &&
+	    keyd_req_get(&m, IPC_KEYD_SEAL_SIGN, &crypt_out) == -1,
+	    "retired 204 (SEAL) has no layout, nor is it SEAL_SIGN");
+	b = ipc_create(0, 0, 0);
+	ipc_put_bytes(b, env, 65);
+	raw(&m, 202, b);
+	ok(keyd_rep_get(&m, 202, &signed_out) == -1,
+	    "retired 202 (SIGN_ENVELOPE) reply has no layout");
 	b = ipc_create(0, 0, 0);
 	ipc_put_bytes(b, "a\0b", 3);
 	raw(&m, IPC_KEYD_JWT, b);
@@ -594,12 +610,20 @@ test_ranges(void)
 	ok(keyd_rep_put(&chan, IPC_KEYD_IDENTITY, 1, &ident_in) == -1 &&
 	    errno == EINVAL, "put: key type 2 refused");
 	ident_in.key_type = KEY_SR25519;
-	ok(keyd_req_put(&chan, IPC_KEYD_SIGN_ENVELOPE, 1, &(struct keyd_bytes){
-	    env, ENVELOPE_MAX + 1 }) == -1 && errno == EINVAL,
+	ok(keyd_req_put(&chan, IPC_KEYD_SEAL_SIGN, 1, &(struct keyd_crypt){
+	    NULL, 0, env, ENVELOPE_MAX + 1 }) == -1 && errno == EINVAL,
 	    "put: an envelope over ENVELOPE_MAX refused");
-	ok(keyd_req_put(&chan, IPC_KEYD_SEAL, 1, &(struct keyd_crypt){ env,
-	    E2E_PK_MAX_BYTES + 1, data, 1 }) == -1,
+	ok(keyd_rep_put(&chan, IPC_KEYD_SEAL_SIGN, 1, &(struct keyd_bytes){
+	    env, ENVELOPE_MAX + 1 }) == -1 && errno == EINVAL &&
+	    keyd_rep_put(&chan, IPC_KEYD_OPEN, 1, &(struct keyd_bytes){
+	    env, ENVELOPE_MAX + 1 }) == -1 && errno == EINVAL,
+	    "put: a signed envelope or a plaintext over ENVELOPE_MAX refused");
+	ok(keyd_req_put(&chan, IPC_KEYD_SEAL_SIGN, 1, &(struct keyd_crypt){
+	    env, E2E_PK_MAX_BYTES + 1, data, 1 }) == -1,
 	    "put: a pk over 65 bytes refused");
+	ok(keyd_req_put(&chan, 202, 1, &sign_in) == -1 && errno == EINVAL &&
+	    keyd_req_put(&chan, 204, 1, &crypt_in) == -1 && errno == EINVAL,
+	    "put: the retired 202 and 204 refused");
 	ok(keyd_req_put(&chan, IPC_KEYD_ERROR, 1, &err_in) == -1 &&
 	    errno == EINVAL && keyd_rep_put(&chan, IPC_KEYD_CONFIG, 1,
 	    &config_in) == -1 && errno == EINVAL,

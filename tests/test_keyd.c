@@ -2,9 +2,10 @@
 /*
  * rmb-keyd end to end: the real executable on its real channels, every
  * verb against the vectors of doc/ (tokens against keyd's own clock,
- * extrinsics against the payload rebuilt here), each refusal (keyd stays
- * up), each fatal input (keyd exits 1, the retired types 203 and 206
- * among them), its jail and its seccomp state.
+ * extrinsics against the payload rebuilt here, sealed envelopes opened
+ * with the receiver's key), each refusal (keyd stays up), each fatal
+ * input (keyd exits 1, the retired types 202, 203, 204 and 206 among
+ * them), its jail and its seccomp state.
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -22,7 +23,7 @@
 
 #include "bip39.h"
 #include "e2e.h"
-#include "envelope.h"
+#include "envelope_check.h"
 #include "extrinsic.h"
 #include "identity.h"
 #include "jwt_parse.h"
@@ -124,24 +125,50 @@ request3(struct env *v, const char *cmd, const char *schema,
 		set_plain(v, plain);
 }
 
-/* Asks keyd to sign v; returns the reply type, the signature in sig. */
+/*
+ * Asks keyd to seal v for the key pkhex (NULL: none) and sign it;
+ * returns the reply type, the envelope keyd sent back in *out (to free)
+ * and its signature in sig.
+ */
+static int
+seal_sign(struct kd *k, struct env *v, const char *pkhex, Envelope **out,
+    uint8_t sig[SIG65_BYTES], struct ipc_msg *r)
+{
+	static uint8_t		buf[4096];
+	struct keyd_bytes	s;
+	Envelope		*e = NULL;
+	uint8_t			pk[65];
+	size_t			n, pklen = 0;
+	int			t;
+
+	if (pkhex != NULL)
+		pklen = unhex(pk, sizeof(pk), pkhex);
+	n = envelope__pack(&v->e, buf);
+	if (keyd_req_put(&k->netd, IPC_KEYD_SEAL_SIGN, kd_next(k),
+	    &(struct keyd_crypt){ pk, pklen, buf, n }) == -1)
+		return -1;
+	t = kd_reply(k, r);
+	memset(sig, 0, SIG65_BYTES);
+	if (t == IPC_KEYD_SEAL_SIGN &&
+	    (keyd_rep_get(r, IPC_KEYD_SEAL_SIGN, &s) == -1 ||
+	    (e = envelope__unpack(NULL, s.len, s.data)) == NULL ||
+	    e->opt_signature_case != ENVELOPE__OPT_SIGNATURE_SIGNATURE ||
+	    e->signature.len != SIG65_BYTES))
+		t = -1;
+	if (e != NULL && t == IPC_KEYD_SEAL_SIGN)
+		memcpy(sig, e->signature.data, SIG65_BYTES);
+	if (out != NULL)
+		*out = e;
+	else if (e != NULL)
+		envelope__free_unpacked(e, NULL);
+	return t;
+}
+
+/* SEAL_SIGN without a key: the payload goes as it is, signed. */
 static int
 sign(struct kd *k, struct env *v, uint8_t sig[SIG65_BYTES], struct ipc_msg *r)
 {
-	static uint8_t		buf[4096];
-	struct keyd_signature	s;
-	size_t			n;
-	int			t;
-
-	n = envelope__pack(&v->e, buf);
-	if (keyd_req_put(&k->netd, IPC_KEYD_SIGN_ENVELOPE, kd_next(k),
-	    &(struct keyd_bytes){ buf, n }) == -1)
-		return -1;
-	t = kd_reply(k, r);
-	if (t == IPC_KEYD_SIGN_ENVELOPE &&
-	    keyd_rep_get(r, IPC_KEYD_SIGN_ENVELOPE, &s) == 0)
-		memcpy(sig, s.sig, SIG65_BYTES);
-	return t;
+	return seal_sign(k, v, NULL, NULL, sig, r);
 }
 
 static void
@@ -160,7 +187,7 @@ test_envelopes(void)
 	    is_error(&r, 500, "twin id is not set"),
 	    "no envelope signed before the twin id is set");
 	set_twin(&k, 7);
-	ok(sign(&k, &v, sig, &r) == IPC_KEYD_SIGN_ENVELOPE, "(a) signed");
+	ok(sign(&k, &v, sig, &r) == IPC_KEYD_SEAL_SIGN, "(a) signed");
 	is_hex(sig, SIG65_BYTES, "652c973d003efc2a5f433477aef783838704810b0a0c4235fa84823f37cd2d9c8445449cb0e8b3eed1beee046c197d1fa78311c091ee9b7c4068ddd6554356800e",
 	    "(a) signature as in §2.3");
 
@@ -170,7 +197,7 @@ test_envelopes(void)
 	v.dst.opt_connection_case = ADDRESS__OPT_CONNECTION_CONNECTION;
 	v.dst.connection = (char *)"sess1";
 	request3(&v, "zos.system.version", NULL, "hi");
-	ok(sign(&k, &v, sig, &r) == IPC_KEYD_SIGN_ENVELOPE, "(b) signed");
+	ok(sign(&k, &v, sig, &r) == IPC_KEYD_SEAL_SIGN, "(b) signed");
 	is_hex(sig, SIG65_BYTES, "65599aba5c53a3658cffff379604fc5da40bff6cf58b3bd56e2cc8e53d1cca28752e8244f3e852cb355f91a5a02fd24d6d9de31d43655d14b3b5fc0eee33eb980e",
 	    "(b) signature");
 
@@ -197,9 +224,9 @@ test_envelopes(void)
 	ok(sign(&k, &v, sig, &r) == IPC_KEYD_ERROR &&
 	    is_error(&r, 500, "already signed"),
 	    "envelope with a signature field refused");
-	ok(keyd_req_put(&k.netd, IPC_KEYD_SIGN_ENVELOPE, kd_next(&k),
-	    &(struct keyd_bytes){ (const uint8_t *)"\xff\xff\xff", 3 }) ==
-	    0 &&
+	ok(keyd_req_put(&k.netd, IPC_KEYD_SEAL_SIGN, kd_next(&k),
+	    &(struct keyd_crypt){ NULL, 0, (const uint8_t *)"\xff\xff\xff",
+	    3 }) == 0 &&
 	    kd_reply(&k, &r) == IPC_KEYD_ERROR &&
 	    is_error(&r, 500, "does not decode"),
 	    "bytes that are not an envelope refused");
@@ -209,7 +236,7 @@ test_envelopes(void)
 	    "setting the same twin id again is accepted");
 	env_init(&v, 1700000000, 300, 7, 12);
 	request3(&v, "zos.system.version", "application/json", "{\"a\":1}");
-	ok(sign(&k, &v, sig, &r) == IPC_KEYD_SIGN_ENVELOPE &&
+	ok(sign(&k, &v, sig, &r) == IPC_KEYD_SEAL_SIGN &&
 	    sig[1] == 0x2c, "keyd still signs after the refusals");
 	kd_stop(&k);
 
@@ -224,7 +251,7 @@ test_envelopes(void)
 	v.e.payload_case = ENVELOPE__PAYLOAD_PLAIN;
 	v.e.plain.data = (uint8_t *)"\"v1.2.3\"";
 	v.e.plain.len = 8;
-	ok(sign(&k, &v, sig, &r) == IPC_KEYD_SIGN_ENVELOPE, "(c) signed");
+	ok(sign(&k, &v, sig, &r) == IPC_KEYD_SEAL_SIGN, "(c) signed");
 	is_hex(sig, SIG65_BYTES, "6560d5fdf19266a055b1961639f0e337372c9f04930b5eb536d32f34ea46026e7a156e377b7efe5cb43e5fc5108bb6565860affd1737572f340b1f284996d74501",
 	    "(c) signature");
 	env_init(&v, 1700000005, 300, 12, 7);
@@ -232,7 +259,7 @@ test_envelopes(void)
 	v.e.error = &v.err;
 	v.err.code = 103;
 	v.err.message = (char *)"unknown twin id '7'";
-	ok(sign(&k, &v, sig, &r) == IPC_KEYD_SIGN_ENVELOPE, "(d) signed");
+	ok(sign(&k, &v, sig, &r) == IPC_KEYD_SEAL_SIGN, "(d) signed");
 	is_hex(sig, SIG65_BYTES, "6597f0cf23fd9006f853a8a193efcdfb9d89af95fbbc96582dbfbb53450602ea6589ff36eff3cef63ec1c621aeca7aafe44a45cf5d749d1fc4ca6fe5aa5bdd9c0c",
 	    "(d) signature");
 	kd_stop(&k);
@@ -246,7 +273,7 @@ test_envelopes(void)
 	v.e.payload_case = ENVELOPE__PAYLOAD_CIPHER;
 	v.e.cipher.data = cipher;
 	v.e.cipher.len = n;
-	ok(sign(&k, &v, sig, &r) == IPC_KEYD_SIGN_ENVELOPE, "(e) signed");
+	ok(sign(&k, &v, sig, &r) == IPC_KEYD_SEAL_SIGN, "(e) signed");
 	is_hex(sig, SIG65_BYTES, "6502b7b24fece0129839645ceb77c2ac1e8c052d34a31c8a62f3070d704f2674f5044b9cdc71d20fe4623c865e2144d802fbcc1d65810befe0a0b296bbf85bb40c",
 	    "(e) signature");
 	kd_stop(&k);
@@ -353,16 +380,124 @@ seal_open(struct kd *k, uint32_t type, const char *pkhex, const uint8_t *in,
 	return t;
 }
 
+static int	identity(struct kd *, uint8_t account[32], uint8_t pk[33],
+		    uint32_t *type);
+
+/*
+ * A SEAL_SIGN of v for pk2: the reply is v with the cipher in place of
+ * the plaintext, which opens with the receiver's key, and signed by us.
+ */
+static int
+sealed_ok(struct kd *k, struct env *v, const uint8_t key[32],
+    const uint8_t account[32], const char *plain)
+{
+	struct ipc_msg	 r;
+	Envelope	*e;
+	uint8_t		 sig[SIG65_BYTES], back[256];
+	size_t		 bn;
+	const char	*err = NULL;
+	int		 good;
+
+	if (seal_sign(k, v, PK2, &e, sig, &r) != IPC_KEYD_SEAL_SIGN)
+		return 0;
+	good = e->payload_case == ENVELOPE__PAYLOAD_CIPHER &&
+	    e->cipher.len == strlen(plain) + E2E_OVERHEAD &&
+	    e2e_open(back, sizeof(back), &bn, key, e->cipher.data,
+	    e->cipher.len) == 0 && bn == strlen(plain) &&
+	    memcmp(back, plain, bn) == 0 &&
+	    envelope_verify(e, account, &err) == 0 &&
+	    strcmp(e->uid, v->e.uid) == 0 && e->source->twin == 7 &&
+	    e->destination->twin == 12 &&
+	    strcmp(e->request->command, v->e.request->command) == 0;
+	if (!good)
+		diag("sealed envelope: %s", err != NULL ? err : "fields");
+	envelope__free_unpacked(e, NULL);
+	return good;
+}
+
+/*
+ * SEAL_SIGN with a key, on keyd k (the SK1_HEX identity, twin not set
+ * yet); key is the receiver's side of ECDH with pk1.
+ */
+static void
+test_seal_sign(struct kd *k, const uint8_t key[32])
+{
+	struct env	 v;
+	struct ipc_msg	 r;
+	uint8_t		 account[32], pk[33], sig[SIG65_BYTES], cipher[64];
+	uint32_t	 type;
+	int		 i;
+
+	env_init(&v, 1700000000, 300, 7, 12);
+	request3(&v, "zos.system.version", "application/json", "hello world");
+	ok(seal_sign(k, &v, PK2, NULL, sig, &r) == IPC_KEYD_ERROR &&
+	    is_error(&r, 500, "twin id is not set"),
+	    "nothing sealed and signed before the twin id is set");
+	set_twin(k, 7);
+	if (identity(k, account, pk, &type) != 0) {
+		ok(0, "IDENTITY for the account");
+		return;
+	}
+	for (i = 0; i < 3; i++)
+		ok(sealed_ok(k, &v, key, account, "hello world"),
+		    "seal and sign %d: opens with the receiver's key, "
+		    "verifies, the rest as sent", i);
+	set_plain(&v, "");
+	ok(sealed_ok(k, &v, key, account, ""),
+	    "empty plaintext seals to 28 bytes and verifies");
+
+	/* Refusals: those of signing first, then those of sealing. */
+	set_plain(&v, "hi");
+	v.src.twin = 8;
+	ok(seal_sign(k, &v, PK2, NULL, sig, &r) == IPC_KEYD_ERROR &&
+	    is_error(&r, 500, "source is not our twin"),
+	    "with a key: another twin's envelope refused");
+	v.src.twin = 7;
+	v.src.opt_connection_case = ADDRESS__OPT_CONNECTION_CONNECTION;
+	v.src.connection = (char *)"c";
+	ok(seal_sign(k, &v, PK2, NULL, sig, &r) == IPC_KEYD_ERROR &&
+	    is_error(&r, 500, "has a connection"),
+	    "with a key: a source with a connection refused");
+	v.src.opt_connection_case = ADDRESS__OPT_CONNECTION__NOT_SET;
+	v.e.opt_signature_case = ENVELOPE__OPT_SIGNATURE_SIGNATURE;
+	v.e.signature.data = sig;
+	v.e.signature.len = 0;
+	ok(seal_sign(k, &v, PK2, NULL, sig, &r) == IPC_KEYD_ERROR &&
+	    is_error(&r, 500, "already signed"),
+	    "with a key: an envelope with a signature field refused");
+	v.e.opt_signature_case = ENVELOPE__OPT_SIGNATURE__NOT_SET;
+	ok(seal_sign(k, &v, "02" "00000000000000000000000000000000"
+	    "00000000000000000000000000000000", NULL, sig, &r) ==
+	    IPC_KEYD_ERROR && is_error(&r, 106, "malformed public key"),
+	    "seal to a malformed pk refused (106)");
+	ok(seal_sign(k, &v, "02", NULL, sig, &r) == IPC_KEYD_ERROR &&
+	    is_error(&r, 106, "malformed public key"),
+	    "seal to a 1-byte pk refused (106)");
+	memset(cipher, 0xcc, sizeof(cipher));
+	v.e.payload_case = ENVELOPE__PAYLOAD_CIPHER;
+	v.e.cipher.data = cipher;
+	v.e.cipher.len = sizeof(cipher);
+	ok(seal_sign(k, &v, PK2, NULL, sig, &r) == IPC_KEYD_ERROR &&
+	    is_error(&r, 500, "no plain payload"),
+	    "with a key: an envelope that carries a cipher refused");
+	v.e.payload_case = ENVELOPE__PAYLOAD__NOT_SET;
+	ok(seal_sign(k, &v, PK2, NULL, sig, &r) == IPC_KEYD_ERROR &&
+	    is_error(&r, 500, "no plain payload"),
+	    "with a key: an envelope without a payload refused");
+	set_plain(&v, "hello world");
+	ok(sealed_ok(k, &v, key, account, "hello world"),
+	    "keyd still seals and signs after the refusals");
+}
+
 static void
 test_e2e(void)
 {
 	struct kd	 k;
 	struct ipc_msg	 r;
 	struct e2e_key	 k2;
-	uint8_t		 in[128], out[256], seed[32], key[32], back[256];
-	size_t		 n, m, bn;
+	uint8_t		 in[128], out[256], seed[32], key[32];
+	size_t		 n, m;
 	const char	*err;
-	int		 i;
 
 	start(&k, KEY_ED25519, SK1_HEX, "relay.grid.tf");
 	n = unhex(in, sizeof(in), "000102030405060708090a0b23d9436ad14a4e855f47c13cb90ba01f45fe85318e8671f2ec3c16");
@@ -384,23 +519,9 @@ test_e2e(void)
 	e2e_shared_key(key, &k2, in, 33);
 	is_hex(key, 32, "310c92d71d96dde9e27a6ed82297ab574534bbf88fd2e1c1bd62eb3b9b7c48a1",
 	    "shared key from sk2 + pk1 (§4.4)");
-	for (i = 0; i < 3; i++) {
-		ok(seal_open(&k, IPC_KEYD_SEAL, PK2,
-		    (const uint8_t *)"hello world", 11, out, &m, &r) ==
-		    IPC_KEYD_SEAL && m == 11 + E2E_OVERHEAD &&
-		    e2e_open(back, sizeof(back), &bn, key, out, m) == 0 &&
-		    bn == 11 && memcmp(back, "hello world", 11) == 0,
-		    "seal %d for pk2 opens on the other side", i);
-	}
-	ok(seal_open(&k, IPC_KEYD_SEAL, PK2, NULL, 0, out, &m, &r) ==
-	    IPC_KEYD_SEAL && m == E2E_OVERHEAD, "empty plaintext seals to 28 "
-	    "bytes");
+	test_seal_sign(&k, key);
 
 	/* Refusals. */
-	ok(seal_open(&k, IPC_KEYD_SEAL, "02" "00000000000000000000000000000000"
-	    "00000000000000000000000000000000", in, 4, out, &m, &r) ==
-	    IPC_KEYD_ERROR && is_error(&r, 106, "malformed public key"),
-	    "seal to a malformed pk refused (106)");
 	ok(seal_open(&k, IPC_KEYD_OPEN, PK2, in, 20, out, &m, &r) ==
 	    IPC_KEYD_ERROR && is_error(&r, 106, "invalid cipher data"),
 	    "short cipher refused (106)");
@@ -665,7 +786,7 @@ exited(int status, int code)
 /* Frames that were well formed once, or nearly well formed now. */
 enum {
 	OLD_MAKE_JWT, OLD_UPDATE_TWIN, JWT_WITH_IAT, MORTAL_NO_BLOCK,
-	MORTAL_SHORT_HASH
+	MORTAL_SHORT_HASH, OLD_SIGN_ENVELOPE, OLD_SEAL
 };
 
 /*
@@ -678,19 +799,30 @@ fatal_request(int which)
 	struct kd	 k;
 	struct ipc_msg	 r;
 	struct ipc_buf	*b;
-	uint8_t		 h[32];
+	struct env	 v;
+	uint8_t		 h[33], buf[256];
 	uint32_t	 type;
 
 	memset(h, 0x45, sizeof(h));
 	start(&k, KEY_SR25519, DEV_PHRASE, "relay.grid.tf");
 	if (call_u32(&k, IPC_KEYD_SET_TWIN, 7, &r) != IPC_KEYD_SET_TWIN)
 		return -1;
-	/* 203 and 206 are retired: no name for them remains. */
+	/* 202, 203, 204 and 206 are retired: no name for them remains. */
 	type = which == OLD_MAKE_JWT ? 203 : which == OLD_UPDATE_TWIN ? 206 :
 	    which == JWT_WITH_IAT ? IPC_KEYD_JWT :
+	    which == OLD_SIGN_ENVELOPE ? 202 : which == OLD_SEAL ? 204 :
 	    IPC_KEYD_SIGN_UPDATE_TWIN_MORTAL;
 	b = kd_req(&k, type);
-	if (which == OLD_MAKE_JWT || which == JWT_WITH_IAT) {
+	if (which == OLD_SIGN_ENVELOPE || which == OLD_SEAL) {
+		/* An envelope keyd would have signed; a key it would seal for. */
+		env_init(&v, 1700000000, 300, 7, 12);
+		request3(&v, "zos.system.version", NULL, "hi");
+		if (which == OLD_SEAL) {
+			unhex(h, sizeof(h), PK2);
+			ipc_put_bytes(b, h, 33);
+		}
+		ipc_put_bytes(b, buf, envelope__pack(&v.e, buf));
+	} else if (which == OLD_MAKE_JWT || which == JWT_WITH_IAT) {
 		ipc_put_u64(b, (uint64_t)time(NULL) + 365 * 86400);
 		ipc_put_u32(b, 300);
 		ipc_put_u32(b, 0);
@@ -699,10 +831,10 @@ fatal_request(int which)
 		ipc_put_u32(b, 5);
 		ipc_put_u32(b, 144);
 		ipc_put_u32(b, 2);
-		ipc_put_bytes(b, h, sizeof(h));
+		ipc_put_bytes(b, h, 32);
 		if (which == MORTAL_SHORT_HASH) {
 			ipc_put_u64(b, 1000);
-			ipc_put_bytes(b, h, sizeof(h) - 1);
+			ipc_put_bytes(b, h, 31);
 		}
 	}
 	if (ipc_close(&k.netd, b) == -1 || ipc_flush(&k.netd) == -1)
@@ -730,6 +862,10 @@ test_fatal(void)
 	ok(exited(fatal_request(OLD_UPDATE_TWIN), 1),
 	    "retired 206 (immortal SIGN_UPDATE_TWIN), well formed as it was: "
 	    "keyd exits 1");
+	ok(exited(fatal_request(OLD_SIGN_ENVELOPE), 1),
+	    "retired 202 (SIGN_ENVELOPE), well formed as it was: keyd exits 1");
+	ok(exited(fatal_request(OLD_SEAL), 1),
+	    "retired 204 (SEAL), well formed as it was: keyd exits 1");
 	ok(exited(fatal_request(JWT_WITH_IAT), 1),
 	    "JWT with an issue time (203's layout under 207): keyd exits 1");
 	ok(exited(fatal_request(MORTAL_NO_BLOCK), 1),

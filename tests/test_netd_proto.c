@@ -249,16 +249,10 @@ kpush(uint32_t type, const uint8_t *pk, size_t pklen, const uint8_t *data,
 }
 
 int
-netd_keyd_sign(const uint8_t *env, size_t len, netd_keyd_cb cb, void *arg)
-{
-	return kpush(IPC_KEYD_SIGN_ENVELOPE, NULL, 0, env, len, cb, arg);
-}
-
-int
-netd_keyd_seal(const uint8_t *pk, size_t pklen, const uint8_t *plain,
+netd_keyd_seal_sign(const uint8_t *pk, size_t pklen, const uint8_t *env,
     size_t len, netd_keyd_cb cb, void *arg)
 {
-	return kpush(IPC_KEYD_SEAL, pk, pklen, plain, len, cb, arg);
+	return kpush(IPC_KEYD_SEAL_SIGN, pk, pklen, env, len, cb, arg);
 }
 
 int
@@ -268,13 +262,59 @@ netd_keyd_open(const uint8_t *pk, size_t pklen, const uint8_t *cipher,
 	return kpush(IPC_KEYD_OPEN, pk, pklen, cipher, len, cb, arg);
 }
 
+/*
+ * SEAL_SIGN as keyd_verbs.c answers it: netd's envelope is ours and
+ * unsigned, has a plain payload when there is a key to seal it for; the
+ * answer is the envelope sealed and signed.
+ */
+static void
+kseal_sign(struct kreq *q)
+{
+	static uint8_t	 out[8192], cipher[8192];
+	uint8_t		 digest[CHALLENGE_BYTES], key[E2E_KEY_BYTES];
+	uint8_t		 sig[SIG65_BYTES];
+	Envelope	*e, o;
+	size_t		 n = 0;
+
+	if ((e = envelope_unpack(q->data, q->len)) == NULL ||
+	    e->source == NULL || e->source->twin != OWN ||
+	    e->source->opt_connection_case != 0 ||
+	    e->opt_signature_case != 0 || (q->pklen > 0 &&
+	    e->payload_case != ENVELOPE__PAYLOAD_PLAIN))
+		abort();
+	o = *e;
+	if (q->pklen > 0) {
+		if (e2e_shared_key(key, &keys[0].e2e, q->pk, q->pklen) != 0) {
+			envelope__free_unpacked(e, NULL);
+			q->cb(q->arg, NULL, 0, 106,
+			    "e2e error: malformed public key");
+			return;
+		}
+		if (e2e_seal(cipher, sizeof(cipher), &n, key, e->plain.data,
+		    e->plain.len) != 0)
+			abort();
+		o.payload_case = ENVELOPE__PAYLOAD_CIPHER;
+		o.cipher.data = cipher;
+		o.cipher.len = n;
+	}
+	envelope_challenge(&o, digest);
+	identity_sign(&keys[0].ident, sig, digest, sizeof(digest));
+	o.opt_signature_case = ENVELOPE__OPT_SIGNATURE_SIGNATURE;
+	o.signature.data = sig;
+	o.signature.len = sizeof(sig);
+	if (envelope__get_packed_size(&o) > sizeof(out))
+		abort();
+	n = envelope__pack(&o, out);
+	envelope__free_unpacked(e, NULL);
+	q->cb(q->arg, out, n, 0, NULL);
+}
+
 /* keyd's side, with our own keys, as keyd_verbs.c answers. */
 static void
 kanswer(struct kreq *q)
 {
 	static uint8_t	 out[8192];
-	uint8_t		 digest[CHALLENGE_BYTES], key[E2E_KEY_BYTES];
-	Envelope	*e;
+	uint8_t		 key[E2E_KEY_BYTES];
 	size_t		 n = 0;
 	int		 rc;
 
@@ -283,26 +323,15 @@ kanswer(struct kreq *q)
 		q->cb(q->arg, NULL, 0, 106, "e2e error: invalid cipher data");
 		return;
 	}
-	if (q->type == IPC_KEYD_SIGN_ENVELOPE) {
-		if ((e = envelope_unpack(q->data, q->len)) == NULL ||
-		    e->source == NULL || e->source->twin != OWN ||
-		    e->source->opt_connection_case != 0 ||
-		    e->opt_signature_case != 0)
-			abort();
-		envelope_challenge(e, digest);
-		envelope__free_unpacked(e, NULL);
-		identity_sign(&keys[0].ident, out, digest, sizeof(digest));
-		q->cb(q->arg, out, SIG65_BYTES, 0, NULL);
+	if (q->type != IPC_KEYD_OPEN) {
+		kseal_sign(q);
 		return;
 	}
 	if (e2e_shared_key(key, &keys[0].e2e, q->pk, q->pklen) != 0) {
 		q->cb(q->arg, NULL, 0, 106, "e2e error: malformed public key");
 		return;
 	}
-	if (q->type == IPC_KEYD_SEAL)
-		rc = e2e_seal(out, sizeof(out), &n, key, q->data, q->len);
-	else
-		rc = e2e_open(out, sizeof(out), &n, key, q->data, q->len);
+	rc = e2e_open(out, sizeof(out), &n, key, q->data, q->len);
 	if (rc != 0)
 		q->cb(q->arg, NULL, 0, 106, "e2e error: invalid cipher data");
 	else

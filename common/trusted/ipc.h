@@ -27,7 +27,7 @@
 
 /*
  * The largest frame carries one envelope or one payload plus a few small
- * fields (SEAL returns the plaintext plus 28 bytes), hence a 64 KiB
+ * fields (SEAL_SIGN's request an envelope and a key), hence a 64 KiB
  * margin on top of ENVELOPE_MAX.
  */
 #define IPC_HDR_SIZE	16

@@ -89,6 +89,14 @@ sr_verify(struct ctx *c)
 		abort();
 }
 
+/* What sr25519 verification spends on the key alone. */
+static void
+sr_key_check(struct ctx *c)
+{
+	if (crypto_core_ristretto255_is_valid_point(c->sr.account) != 1)
+		abort();
+}
+
 static void
 ecdh(struct ctx *c)
 {
@@ -198,6 +206,7 @@ main(void)
 	run("ed25519 verify", RUNS, ed_verify, &c);
 	run("sr25519 sign (16-byte digest)", RUNS, sr_sign, &c);
 	run("sr25519 verify", RUNS, sr_verify, &c);
+	run("sr25519 public key check (ristretto255)", RUNS, sr_key_check, &c);
 	run("secp256k1 ECDH -> shared key", RUNS, ecdh, &c);
 	run("seal 1 KiB (AES-256-GCM)", RUNS, seal, &c);
 	run("open 1 KiB", RUNS, open_, &c);

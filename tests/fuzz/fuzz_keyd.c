@@ -5,8 +5,9 @@
  * keys, as netd's channel would.  Malformed requests must be reported
  * (keyd would exit), never crash or read outside the frame.  Every reply
  * decodes with its codec, and whatever netd asks, a token is dated by
- * keyd's clock with "sid":null and an extrinsic is mortal from the block
- * asked: anything else aborts.
+ * keyd's clock with "sid":null, an extrinsic is mortal from the block
+ * asked, and a signed envelope is our twin's, carries a cipher when a
+ * key was given and verifies: anything else aborts.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 
 #include <sodium.h>
 
+#include "envelope_check.h"
 #include "extrinsic.h"
 #include "fuzz.h"
 #include "ipc_extra.h"
@@ -89,12 +91,31 @@ check_update_twin(const struct ipc_msg *req, const struct ipc_msg *rep)
 		abort();
 }
 
+/* Our twin's envelope, sealed if a key came with it, signed by us. */
+static void
+check_seal_sign(const struct ipc_msg *req, const struct ipc_msg *rep)
+{
+	struct keyd_crypt	 q;
+	struct keyd_bytes	 x;
+	Envelope		*e;
+	const char		*err;
+
+	if (keyd_req_get(req, IPC_KEYD_SEAL_SIGN, &q) == -1 ||
+	    keyd_rep_get(rep, IPC_KEYD_SEAL_SIGN, &x) == -1 ||
+	    (e = envelope__unpack(NULL, x.len, x.data)) == NULL)
+		abort();
+	if (e->source == NULL || e->source->twin != k.twin ||
+	    (q.pklen > 0 && e->payload_case != ENVELOPE__PAYLOAD_CIPHER) ||
+	    envelope_verify(e, k.s->id.account, &err) != 0)
+		abort();
+	envelope__free_unpacked(e, NULL);
+}
+
 /* Whatever keyd answers decodes: the reply of its type, or an error. */
 static void
 check_reply(const struct ipc_msg *req, const struct ipc_msg *rep)
 {
 	struct keyd_identity	i;
-	struct keyd_signature	s;
 	struct keyd_bytes	c;
 	struct keyd_error	e;
 	int			rc = -1;
@@ -115,12 +136,12 @@ check_reply(const struct ipc_msg *req, const struct ipc_msg *rep)
 	case IPC_KEYD_SET_TWIN:
 		rc = keyd_rep_get(rep, IPC_KEYD_SET_TWIN, NULL);
 		break;
-	case IPC_KEYD_SIGN_ENVELOPE:
-		rc = keyd_rep_get(rep, IPC_KEYD_SIGN_ENVELOPE, &s);
+	case IPC_KEYD_SEAL_SIGN:
+		check_seal_sign(req, rep);
+		rc = 0;
 		break;
-	case IPC_KEYD_SEAL:
 	case IPC_KEYD_OPEN:
-		rc = keyd_rep_get(rep, rep->hdr.type, &c);
+		rc = keyd_rep_get(rep, IPC_KEYD_OPEN, &c);
 		break;
 	case IPC_KEYD_JWT:
 		check_jwt(req, rep);
