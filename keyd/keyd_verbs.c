@@ -291,7 +291,7 @@ verb_update_twin(void *arg, const struct ipc_msg *req)
 	    req->hdr.id, &(struct keyd_bytes){ ext, w.len });
 }
 
-/* The retired types 202, 203, 204 and 206 are unknown, hence fatal, like any other. */
+/* The retired types 202, 203, 204 and 206 are unknown, hence fatal. */
 const struct proc_handler keyd_verbs[] = {
 	PROC_HANDLER(IPC_KEYD_IDENTITY, verb_identity),
 	PROC_HANDLER(IPC_KEYD_SET_TWIN, verb_set_twin),
