@@ -41,7 +41,6 @@
 #define RELAY_XREAD_COUNT	100
 #define RELAY_XREAD_BLOCK_MS	5000
 #define RELAY_ACK_BATCH		128	/* XDEL ids per command */
-#define RELAY_ACK_DELAY		0.010	/* seconds before a partial batch */
 #define RELAY_BACK_PRESSURE_MAX	60	/* seconds full before eviction */
 #define RELAY_TWIN_CACHE	10000	/* twins the relay keeps */
 #define RELAY_TWIN_TTL		300
@@ -139,7 +138,7 @@ struct relay_server {
 	struct rconn		*cmd;		/* XADD, XDEL, CLIENT UNBLOCK */
 	struct relay_group	*groups;	/* conf.workers of them */
 	LIST_HEAD(, relay_conn)	 acking;	/* conns with XDELs due */
-	ev_timer		 ack_timer;
+	ev_prepare		 ack_prep;	/* XDELs go before the loop waits */
 	ev_timer		 tick;		/* once a second */
 	struct relay_fed	*fed;
 	uint64_t		 enqueue_failed;
@@ -156,6 +155,8 @@ struct relay_server {
 	int			 was_ready;
 	int			 switch_freeing;
 	char			 put_sha[41], ack_sha[41];
+	unsigned char		*wbuf;		/* LWS_PRE, then a direct write */
+	size_t			 wcap;
 	/* relay_http.c: sessions whose frames wait for the outbox */
 	struct relay_conn	*stalled;
 };
@@ -164,6 +165,19 @@ struct relay_server {
 struct relay_ack {
 	char			 id[48];
 	size_t			 len;
+};
+
+/*
+ * A frame lws kept part of when it was written: it has not gone out
+ * until lws says so.  Written directly, its envelope (env) goes to the
+ * stream if the session ends first; read from the stream, its entry (id)
+ * is deleted only once it went out.
+ */
+struct relay_doubt {
+	int			 direct;
+	char			 id[48];
+	size_t			 len;
+	uint8_t			 env[];
 };
 
 /* One WebSocket session, in the lws per-session memory. */
@@ -193,6 +207,18 @@ struct relay_conn {
 	unsigned int		 nacks;
 	LIST_ENTRY(relay_conn)	 alink;		/* in r->acking */
 	int			 in_acking;
+	/*
+	 * Direct delivery: what this relay put in the session's stream and
+	 * has not delivered.  synced once an XREAD since the join reached
+	 * the stream's end; npend of its puts wait for redis; hi is the
+	 * newest entry redis confirmed (0-0: none due), read once last
+	 * reaches it or an XREAD sent after hi_after reaches the end.
+	 */
+	int			 synced;
+	unsigned int		 npend;
+	uint64_t		 hi_ms, hi_seq;
+	uint64_t		 hi_after;
+	struct relay_doubt	*doubt;
 	/* relay_http.c: a message or POST body being gathered */
 	uint8_t			*rx;
 	size_t			 rxlen, rxcap;
@@ -247,6 +273,14 @@ typedef void	(*relay_put_fn)(void *arg, enum relay_put_result);
 struct relay_put *relay_put(struct relay_server *, const struct relay_sess_id *dest,
 	    const uint8_t *env, size_t len, const struct relay_sess_id *from,
 	    int flags, relay_put_fn fn, void *arg);
+/*
+ * Delivers env for session dest: written to it at once when it is
+ * connected here, writable, and its stream holds nothing this relay put
+ * there and has not delivered; else relay_put, for the stream.  0, or -1
+ * as relay_put's NULL.
+ */
+int	relay_deliver(struct relay_server *, const struct relay_sess_id *dest,
+	    const uint8_t *env, size_t len, const struct relay_sess_id *from);
 /* Its fn is not called; the enqueue itself goes on. */
 void	relay_put_cancel(struct relay_put *);
 /* 1 when redis is up and the outbox has room: frames may be routed. */

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: ISC */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,9 +30,16 @@ struct relay_group {
 	int			 reading;	/* an XREAD is out */
 	int			 dirty;		/* the set changed since */
 	int			 unblocking;	/* CLIENT UNBLOCK is out */
+	uint64_t		 nsent;		/* XREADs sent, the one out last */
 	unsigned int		 unblock_tries;
 	ev_timer		 unblock_timer;
 };
+
+/*
+ * A direct frame lws kept part of, put in the stream after its session
+ * ended: it was counted in relay_message_rx when it came.
+ */
+#define PUT_AGAIN	0x100
 
 /* A CLIENT UNBLOCK that raced ahead of its XREAD is sent again this often. */
 #define UNBLOCK_RETRY	0.002
@@ -52,6 +60,8 @@ struct relay_put {
 	int			 flags;
 	int			 has_from;	/* refusals go to from */
 	struct relay_sess_id	 from;
+	struct relay_sess_id	 dest;		/* not fed */
+	uint64_t		 gen;		/* of dest's conn counting it, or 0 */
 	relay_put_fn		 fn;
 	void			*arg;
 	char			 key[16 + RELAY_SID_MAX];
@@ -93,28 +103,184 @@ static const char	put_lua[] =
     "return id\n";
 
 /*
- * The XDEL of delivered entries: the bytes of those it deleted come off
- * the count, and an empty stream drops it.  KEYS: stream, count; ARGV:
- * id, bytes, id, bytes...  The bytes freed.
+ * The XDEL of delivered entries, one for all of a stream's ids: the
+ * bytes of those it deleted come off the count, which goes once it is
+ * down to nothing.  The ids come in stream order and only the put
+ * script's trim deletes others, from the oldest, so the ones XDEL found
+ * are the last of them.  KEYS: stream, count; ARGV: the ids, then their
+ * bytes in the same order.  The bytes freed.
  */
 static const char	ack_lua[] =
+    "local n = #ARGV / 2\n"
+    "local d = redis.call('XDEL', KEYS[1], unpack(ARGV, 1, n))\n"
     "local freed = 0\n"
-    "for i = 1, #ARGV, 2 do\n"
-    "  if redis.call('XDEL', KEYS[1], ARGV[i]) == 1 then\n"
-    "    freed = freed + tonumber(ARGV[i + 1])\n"
-    "  end\n"
+    "for i = 2 * n - d + 1, 2 * n do\n"
+    "  freed = freed + tonumber(ARGV[i])\n"
     "end\n"
-    "if redis.call('XLEN', KEYS[1]) == 0 then\n"
-    "  redis.call('DEL', KEYS[2])\n"
-    "elseif freed > 0 and redis.call('EXISTS', KEYS[2]) == 1 and\n"
-    "    redis.call('DECRBY', KEYS[2], freed) <= 0 then\n"
+    "if freed > 0 and redis.call('DECRBY', KEYS[2], freed) <= 0 then\n"
     "  redis.call('DEL', KEYS[2])\n"
     "end\n"
     "return freed\n";
 
 static void	group_read(struct relay_group *);
 static void	flush_acks(struct relay_server *, struct relay_conn *);
+static void	ack(struct relay_server *, struct relay_conn *, const char *,
+		    size_t);
 static void	pump(struct relay_server *);
+
+/* A stream entry id, "ms-seq": 0, or -1 when s is not one. */
+static int
+id_parse(const char *s, uint64_t *ms, uint64_t *seq)
+{
+	char		*end;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	*ms = strtoull(s, &end, 10);
+	if (errno != 0 || *end != '-' || end[1] < '0' || end[1] > '9')
+		return -1;
+	*seq = strtoull(end + 1, &end, 10);
+	return errno != 0 || *end != '\0' ? -1 : 0;
+}
+
+/*
+ * An XREAD sent as number seq reached the end of c's stream: what this
+ * relay put there before it was sent has been read.
+ */
+static void
+caught_up(struct relay_conn *c, uint64_t seq)
+{
+	c->synced = 1;
+	if (seq > c->hi_after)
+		c->hi_ms = c->hi_seq = 0;
+}
+
+/*
+ * 1 when a frame for c may be written to it now, ahead of its stream:
+ * nothing this relay put there waits for redis, for an XREAD or in c's
+ * queue, and its socket takes it.
+ */
+static int
+direct_ok(struct relay_conn *c)
+{
+	uint64_t	ms, seq;
+
+	if (c->group == NULL || c->closing || !c->synced || c->npend > 0 ||
+	    c->doubt != NULL || !STAILQ_EMPTY(&c->outq))
+		return 0;
+	if (c->hi_ms != 0 || c->hi_seq != 0) {
+		if (id_parse(c->last, &ms, &seq) == -1 || ms < c->hi_ms ||
+		    (ms == c->hi_ms && seq < c->hi_seq))
+			return 0;
+		c->hi_ms = c->hi_seq = 0;
+	}
+	return !lws_send_pipe_choked(c->wsi);
+}
+
+/* A frame went out to c's socket. */
+static void
+delivered(struct relay_server *r, size_t len, enum relay_m_path path)
+{
+	relay_metrics_add(&r->metrics, RELAY_M_TX, 1);
+	relay_metrics_add(&r->metrics, RELAY_M_TX_BYTES, len);
+	relay_metrics_delivered(&r->metrics, path, 1);
+}
+
+/*
+ * The frame lws held part of went out (out), or its session ended
+ * first: a direct one then goes to the stream, where it would have gone,
+ * and a stream entry stays there for the next session.
+ */
+static void
+doubt_end(struct relay_server *r, struct relay_conn *c, int out)
+{
+	struct relay_doubt	*d = c->doubt;
+
+	c->doubt = NULL;
+	if (out) {
+		delivered(r, d->len, d->direct ? RELAY_M_PATH_DIRECT :
+		    RELAY_M_PATH_STREAM);
+		if (!d->direct)
+			ack(r, c, d->id, d->len);
+	} else if (d->direct && relay_put(r, &c->id, d->env, d->len, NULL,
+	    PUT_AGAIN, NULL, NULL) == NULL)
+		log_warnx("%s: a message its session did not take is lost: "
+		    "the outbox is full", c->key);
+	free(d);
+}
+
+/*
+ * Keeps what lws holds of the frame just written to c until it goes
+ * out: env for a direct one, else the stream entry id.  -1 when out of
+ * memory (it is then taken as gone).
+ */
+static int
+doubt_keep(struct relay_conn *c, const uint8_t *env, const char *id,
+    size_t len)
+{
+	struct relay_doubt	*d;
+
+	if ((d = malloc(sizeof(*d) + (env != NULL ? len : 0))) == NULL) {
+		log_warnx("%s: out of memory, a message lws holds is taken as "
+		    "delivered", c->key);
+		return -1;
+	}
+	d->direct = env != NULL;
+	d->len = len;
+	d->id[0] = '\0';
+	if (env != NULL)
+		memcpy(d->env, env, len);
+	else
+		snprintf(d->id, sizeof(d->id), "%s", id);
+	c->doubt = d;
+	lws_callback_on_writable(c->wsi);
+	return 0;
+}
+
+/*
+ * Writes env to c as one frame.  0, or -1 when it could not (c is then
+ * closed, or the relay is out of memory) and it goes to the stream.
+ */
+static int
+direct(struct relay_server *r, struct relay_conn *c, const uint8_t *env,
+    size_t len)
+{
+	unsigned char	*b;
+
+	if (LWS_PRE + len > r->wcap) {
+		if ((b = realloc(r->wbuf, LWS_PRE + len)) == NULL)
+			return -1;
+		r->wbuf = b;
+		r->wcap = LWS_PRE + len;
+	}
+	memcpy(r->wbuf + LWS_PRE, env, len);
+	if (lws_write(c->wsi, r->wbuf + LWS_PRE, len, LWS_WRITE_BINARY) <
+	    (int)len) {
+		relay_http_close(c, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION,
+		    "write failed");
+		return -1;
+	}
+	relay_metrics_add(&r->metrics, RELAY_M_RX, 1);
+	relay_metrics_add(&r->metrics, RELAY_M_RX_BYTES, len);
+	if (!lws_partial_buffered(c->wsi) ||
+	    doubt_keep(c, env, NULL, len) == -1)
+		delivered(r, len, RELAY_M_PATH_DIRECT);
+	return 0;
+}
+
+int
+relay_deliver(struct relay_server *r, const struct relay_sess_id *dest,
+    const uint8_t *env, size_t len, const struct relay_sess_id *from)
+{
+	struct relay_conn	*c;
+
+	if ((c = relay_sessions_get(&r->sessions, dest)) != NULL &&
+	    direct_ok(c) && direct(r, c, env, len) == 0)
+		return 0;
+	return relay_put(r, dest, env, len, from, 0, NULL, NULL) == NULL ?
+	    -1 : 0;
+}
 
 static int
 has_room(const struct relay_conn *c)
@@ -201,9 +367,9 @@ push(struct relay_conn *c, const char *id, size_t idlen, const char *v,
 /*
  * Takes the entries of one stream of an XREAD reply into c's queue, in
  * order, up to its bound; the rest stays in redis and c's last id does
- * not pass it.
+ * not pass it.  1 when that reached the stream's end.
  */
-static void
+static int
 take_entries(struct relay_server *r, struct relay_conn *c, const redisReply *ents)
 {
 	const redisReply	*e, *f;
@@ -237,6 +403,7 @@ take_entries(struct relay_server *r, struct relay_conn *c, const redisReply *ent
 	if (!STAILQ_EMPTY(&c->outq))
 		lws_callback_on_writable(c->wsi);
 	(void)r;
+	return i == ents->elements && ents->elements < RELAY_XREAD_COUNT;
 }
 
 static void
@@ -248,6 +415,7 @@ xread_cb(redisAsyncContext *ac, void *rep, void *priv)
 	struct relay_sess_id	 id;
 	struct relay_conn	*c;
 	size_t			 i;
+	uint64_t		 seq = g->nsent;
 
 	(void)ac;
 	g->reading = 0;
@@ -267,12 +435,20 @@ xread_cb(redisAsyncContext *ac, void *rep, void *priv)
 			/* Only a session this XREAD was for: a newer one reads
 			 * from its own start. */
 			c = relay_sessions_get(&r->sessions, &id);
-			if (c != NULL && c->group == g && c->snap)
-				take_entries(r, c, s->element[1]);
+			if (c == NULL || c->group != g || !c->snap)
+				continue;
+			c->snap = 0;
+			if (take_entries(r, c, s->element[1]))
+				caught_up(c, seq);
 		}
 	}
-	LIST_FOREACH(c, &g->conns, glink)
+	/* Not in the answer: nothing past its last id when redis wrote it. */
+	LIST_FOREACH(c, &g->conns, glink) {
+		if (c->snap && (reply->type == REDIS_REPLY_ARRAY ||
+		    reply->type == REDIS_REPLY_NIL))
+			caught_up(c, seq);
 		c->snap = 0;
+	}
 	if (reply->type == REDIS_REPLY_ERROR) {
 		/* Do not spin on an error: the tick reads again. */
 		return;
@@ -316,6 +492,7 @@ group_read(struct relay_group *g)
 		i++;
 	}
 	if (rconn_cmd(g->rd, xread_cb, g, (int)(6 + 2 * n), argv, NULL) == 0) {
+		g->nsent++;
 		g->reading = 1;
 		g->dirty = 0;
 		ev_timer_stop(g->relay->loop, &g->unblock_timer);
@@ -446,8 +623,7 @@ put_report(struct relay_server *r, const struct relay_put *p, const char *text)
 		    relay_now()) == -1)
 			log_warnx("%s: out of memory for a report", p->key);
 		else {
-			if (relay_put(r, &p->from, buf, len, NULL, 0, NULL,
-			    NULL) == NULL)
+			if (relay_deliver(r, &p->from, buf, len, NULL) == -1)
 				log_warnx("%s: report to its sender dropped: "
 				    "the outbox is full", p->key);
 			free(buf);
@@ -456,18 +632,53 @@ put_report(struct relay_server *r, const struct relay_put *p, const char *text)
 	envelope__free_unpacked(e, NULL);
 }
 
+/* The connection of the session p is for that counts it, or NULL. */
+static struct relay_conn *
+put_conn(struct relay_server *r, const struct relay_put *p)
+{
+	struct relay_conn	*c;
+
+	if (p->fed || p->gen == 0 ||
+	    (c = relay_sessions_get(&r->sessions, &p->dest)) == NULL)
+		return NULL;
+	return c->gen == p->gen && c->group != NULL ? c : NULL;
+}
+
+/* Redis stored p as entry id: the session has it to read. */
+static void
+put_stored(struct relay_server *r, const struct relay_put *p, const char *id)
+{
+	struct relay_conn	*c;
+	uint64_t		 ms, seq;
+
+	if ((c = put_conn(r, p)) == NULL)
+		return;
+	if (id_parse(id, &ms, &seq) == -1) {
+		/* Not an id: wait for an XREAD that reaches the end. */
+		c->hi_ms = UINT64_MAX;
+		c->hi_seq = UINT64_MAX;
+	} else if (ms > c->hi_ms || (ms == c->hi_ms && seq > c->hi_seq)) {
+		c->hi_ms = ms;
+		c->hi_seq = seq;
+	}
+	c->hi_after = c->group->nsent;
+}
+
 /* Redis answered, or will not: the envelope leaves the outbox. */
 static void
 put_end(struct relay_server *r, struct relay_put *p, enum relay_put_result res,
     const char *why)
 {
-	const char	*key = p->fed ? RELAY_FED_STREAM : p->key;
-	char		 text[256];
+	const char		*key = p->fed ? RELAY_FED_STREAM : p->key;
+	struct relay_conn	*c;
+	char			 text[256];
 
 	put_unlink(r, p);
+	if ((c = put_conn(r, p)) != NULL)
+		c->npend--;
 	switch (res) {
 	case RELAY_PUT_OK:
-		if (!p->fed) {
+		if (!p->fed && !(p->flags & PUT_AGAIN)) {
 			relay_metrics_add(&r->metrics, RELAY_M_RX, 1);
 			relay_metrics_add(&r->metrics, RELAY_M_RX_BYTES,
 			    p->len);
@@ -527,8 +738,10 @@ put_cb(redisAsyncContext *ac, void *rep, void *priv)
 		/* The scripts were flushed: loaded again, then sent again. */
 		r->reload = 1;
 		put_requeue(r, p);
-	} else if (reply->type == REDIS_REPLY_STRING)
+	} else if (reply->type == REDIS_REPLY_STRING) {
+		put_stored(r, p, reply->str);
 		put_end(r, p, RELAY_PUT_OK, NULL);
+	}
 	else if (reply->type == REDIS_REPLY_INTEGER && !p->fed)
 		put_end(r, p, RELAY_PUT_FULL, NULL);
 	else
@@ -604,6 +817,7 @@ relay_put(struct relay_server *r, const struct relay_sess_id *dest,
     int flags, relay_put_fn fn, void *arg)
 {
 	struct relay_put	*p;
+	struct relay_conn	*c;
 
 	if (len > RELAY_OUTBOX_BYTES_MAX - r->put_bytes ||
 	    r->nputs >= RELAY_OUTBOX_ENVS_MAX ||
@@ -617,6 +831,14 @@ relay_put(struct relay_server *r, const struct relay_sess_id *dest,
 		free(p);
 		r->enqueue_failed++;
 		return NULL;
+	}
+	if (!p->fed) {
+		p->dest = *dest;
+		c = relay_sessions_get(&r->sessions, dest);
+		if (c != NULL && c->group != NULL) {
+			p->gen = c->gen;
+			c->npend++;
+		}
 	}
 	if (from != NULL) {
 		p->has_from = 1;
@@ -689,6 +911,7 @@ int
 relay_switch_join(struct relay_server *r, struct relay_conn *c)
 {
 	struct relay_group	*g = NULL;
+	struct relay_put	*p;
 	unsigned int		 i;
 	char			 name[48];
 
@@ -711,6 +934,16 @@ relay_switch_join(struct relay_server *r, struct relay_conn *c)
 	strcpy(c->last, "0-0");
 	c->group = g;
 	c->snap = 0;
+	/* Not direct before an XREAD has read what is already there. */
+	c->synced = 0;
+	c->npend = 0;
+	c->hi_ms = c->hi_seq = c->hi_after = 0;
+	TAILQ_FOREACH(p, &r->puts, entry) {
+		if (!p->fed && relay_sess_eq(&p->dest, &c->id)) {
+			p->gen = c->gen;
+			c->npend++;
+		}
+	}
 	STAILQ_INIT(&c->outq);
 	LIST_INSERT_HEAD(&g->conns, c, glink);
 	g->count++;
@@ -725,6 +958,8 @@ relay_switch_leave(struct relay_server *r, struct relay_conn *c)
 	struct relay_group	*g = c->group;
 	struct relay_outmsg	*m;
 
+	if (c->doubt != NULL)
+		doubt_end(r, c, 0);
 	flush_acks(r, c);
 	if (c->in_acking) {
 		LIST_REMOVE(c, alink);
@@ -787,8 +1022,8 @@ flush_acks(struct relay_server *r, struct relay_conn *c)
 	argv[4] = bkey;
 	for (i = 0; i < c->nacks; i++) {
 		snprintf(lens[i], sizeof(lens[i]), "%zu", c->acks[i].len);
-		argv[5 + 2 * i] = c->acks[i].id;
-		argv[6 + 2 * i] = lens[i];
+		argv[5 + i] = c->acks[i].id;
+		argv[5 + c->nacks + i] = lens[i];
 	}
 	if (rconn_cmd(r->cmd, xdel_cb, r, (int)(5 + 2 * c->nacks), argv,
 	    NULL) == -1)
@@ -797,14 +1032,15 @@ flush_acks(struct relay_server *r, struct relay_conn *c)
 	c->nacks = 0;
 }
 
+/* Before the loop waits: one XDEL a stream for what this pass wrote. */
 static void
-ack_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+ack_prep_cb(struct ev_loop *loop, ev_prepare *w, int revents)
 {
 	struct relay_server		*r = w->data;
 	struct relay_conn	*c;
 
-	(void)loop;
 	(void)revents;
+	ev_prepare_stop(loop, w);
 	while ((c = LIST_FIRST(&r->acking)) != NULL) {
 		LIST_REMOVE(c, alink);
 		c->in_acking = 0;
@@ -831,10 +1067,8 @@ ack(struct relay_server *r, struct relay_conn *c, const char *id, size_t len)
 		c->in_acking = 1;
 		LIST_INSERT_HEAD(&r->acking, c, alink);
 	}
-	if (!ev_is_active(&r->ack_timer)) {
-		ev_timer_set(&r->ack_timer, RELAY_ACK_DELAY, 0.);
-		ev_timer_start(r->loop, &r->ack_timer);
-	}
+	if (!ev_is_active(&r->ack_prep))
+		ev_prepare_start(r->loop, &r->ack_prep);
 }
 
 void
@@ -843,7 +1077,12 @@ relay_switch_writable(struct relay_server *r, struct relay_conn *c)
 	struct relay_outmsg	*m;
 	int			 was_full;
 
-	if ((m = STAILQ_FIRST(&c->outq)) == NULL || c->closing)
+	if (c->closing)
+		return;
+	/* lws calls back only once what it held went out. */
+	if (c->doubt != NULL)
+		doubt_end(r, c, 1);
+	if ((m = STAILQ_FIRST(&c->outq)) == NULL)
 		return;
 	if (lws_write(c->wsi, m->buf + LWS_PRE, m->len, LWS_WRITE_BINARY) <
 	    (int)m->len) {
@@ -855,15 +1094,17 @@ relay_switch_writable(struct relay_server *r, struct relay_conn *c)
 	was_full = c->qlen >= RELAY_OUTQ_MAX;
 	STAILQ_REMOVE_HEAD(&c->outq, entry);
 	c->qlen--;
-	relay_metrics_add(&r->metrics, RELAY_M_TX, 1);
-	relay_metrics_add(&r->metrics, RELAY_M_TX_BYTES, m->len);
-	ack(r, c, m->id, m->len);
+	if (!lws_partial_buffered(c->wsi) ||
+	    doubt_keep(c, NULL, m->id, m->len) == -1) {
+		delivered(r, m->len, RELAY_M_PATH_STREAM);
+		ack(r, c, m->id, m->len);
+	}
 	free(m);
 	if (was_full) {
 		c->full_since = 0;
 		group_kick(c->group);
 	}
-	if (!STAILQ_EMPTY(&c->outq))
+	if (!STAILQ_EMPTY(&c->outq) || c->doubt != NULL)
 		lws_callback_on_writable(c->wsi);
 }
 
@@ -942,8 +1183,8 @@ relay_switch_init(struct relay_server *r)
 		    UNBLOCK_RETRY, 0.);
 		r->groups[i].unblock_timer.data = &r->groups[i];
 	}
-	ev_timer_init(&r->ack_timer, ack_timer_cb, RELAY_ACK_DELAY, 0.);
-	r->ack_timer.data = r;
+	ev_prepare_init(&r->ack_prep, ack_prep_cb);
+	r->ack_prep.data = r;
 	sha_hex(r->put_sha, put_lua);
 	sha_hex(r->ack_sha, ack_lua);
 	if ((r->cmd = rconn_new(r->loop, &r->conf.redis, "rmb-relay",
@@ -968,7 +1209,7 @@ relay_switch_free(struct relay_server *r)
 		free(r->groups);
 		r->groups = NULL;
 	}
-	ev_timer_stop(r->loop, &r->ack_timer);
+	ev_prepare_stop(r->loop, &r->ack_prep);
 	rconn_free(r->cmd);
 	r->cmd = NULL;
 	while ((p = TAILQ_FIRST(&r->puts)) != NULL) {
@@ -978,6 +1219,9 @@ relay_switch_free(struct relay_server *r)
 	r->put_next = NULL;
 	r->nputs = 0;
 	r->put_bytes = 0;
+	free(r->wbuf);
+	r->wbuf = NULL;
+	r->wcap = 0;
 }
 
 int
@@ -998,7 +1242,7 @@ relay_switch_drain(struct relay_server *r)
 	struct relay_put	*p;
 	unsigned int		 i, unsent = 0;
 
-	ev_timer_stop(r->loop, &r->ack_timer);
+	ev_prepare_stop(r->loop, &r->ack_prep);
 	while ((c = LIST_FIRST(&r->acking)) != NULL) {
 		LIST_REMOVE(c, alink);
 		c->in_acking = 0;
