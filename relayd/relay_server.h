@@ -169,12 +169,16 @@ struct relay_ack {
 
 /*
  * A frame lws kept part of when it was written: it has not gone out
- * until lws says so.  Written directly, its envelope (env) goes to the
- * stream if the session ends first; read from the stream, its entry (id)
- * is deleted only once it went out.
+ * until lws says so.  Read from the stream, its entry (id) is deleted
+ * only once it went out.  Written directly, a copy of its envelope (env)
+ * is put in the stream at once (put, then id), ahead of what comes after
+ * it: that copy is skipped by c's reads and deleted once the frame went
+ * out, and is there for the next session if it did not.
  */
 struct relay_doubt {
 	int			 direct;
+	int			 out;		/* went out, the copy's put due */
+	struct relay_put	*put;		/* the copy's, until redis answers */
 	char			 id[48];
 	size_t			 len;
 	uint8_t			 env[];

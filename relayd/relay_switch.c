@@ -40,6 +40,10 @@ struct relay_group {
  * ended: it was counted in relay_message_rx when it came.
  */
 #define PUT_AGAIN	0x100
+/* The copy of a direct frame lws held part of (struct relay_doubt). */
+#define PUT_MIRROR	0x200
+/* That frame went out after all: the copy is deleted once stored. */
+#define PUT_ACK		0x400
 
 /* A CLIENT UNBLOCK that raced ahead of its XREAD is sent again this often. */
 #define UNBLOCK_RETRY	0.002
@@ -123,6 +127,8 @@ static const char	ack_lua[] =
     "return freed\n";
 
 static void	group_read(struct relay_group *);
+static void	xdel_cb(redisAsyncContext *, void *, void *);
+static int	bytes_key(char *, size_t, const char *);
 static void	flush_acks(struct relay_server *, struct relay_conn *);
 static void	ack(struct relay_server *, struct relay_conn *, const char *,
 		    size_t);
@@ -187,53 +193,116 @@ delivered(struct relay_server *r, size_t len, enum relay_m_path path)
 	relay_metrics_delivered(&r->metrics, path, 1);
 }
 
+/* -1, 0 or 1 as entry id a is before, the same as or after b. */
+static int
+id_cmp(const char *a, const char *b)
+{
+	uint64_t	am, as, bm, bs;
+
+	if (id_parse(a, &am, &as) == -1 || id_parse(b, &bm, &bs) == -1)
+		return strcmp(a, b) < 0 ? -1 : strcmp(a, b) > 0;
+	if (am != bm)
+		return am < bm ? -1 : 1;
+	return as < bs ? -1 : as > bs;
+}
+
+/* Deletes one delivered entry of a session no longer here. */
+static void
+ack_one(struct relay_server *r, const char *key, const char *id, size_t len)
+{
+	char		 bkey[sizeof(RELAY_BYTES_PREFIX) + 16 + RELAY_SID_MAX];
+	char		 blen[24];
+	const char	*argv[] = { "EVALSHA", r->ack_sha, "2", key, bkey, id,
+			    blen };
+
+	if (bytes_key(bkey, sizeof(bkey), key) == -1)
+		return;
+	snprintf(blen, sizeof(blen), "%zu", len);
+	if (rconn_cmd(r->cmd, xdel_cb, r, 7, argv, NULL) == -1)
+		log_warnx("%s: redis down, delivered message %s not deleted "
+		    "(it will be delivered again)", key, id);
+}
+
+/*
+ * A direct frame lws held part of has its copy in the stream (a put out,
+ * then entry id), in its place before what came after it: the copy is
+ * deleted once the frame went out, kept for the next session if not.
+ */
+static void
+doubt_done(struct relay_conn *c)
+{
+	free(c->doubt);
+	c->doubt = NULL;
+}
+
 /*
  * The frame lws held part of went out (out), or its session ended
- * first: a direct one then goes to the stream, where it would have gone,
- * and a stream entry stays there for the next session.
+ * first.  A stream entry is deleted once it went out, else stays for the
+ * next session; a direct frame's copy likewise, and when redis has not
+ * answered its put yet, the answer decides.  A direct frame without a
+ * copy (the outbox was full) is put in the stream when its session ends.
  */
 static void
 doubt_end(struct relay_server *r, struct relay_conn *c, int out)
 {
 	struct relay_doubt	*d = c->doubt;
 
-	c->doubt = NULL;
 	if (out) {
+		d->out = 1;
 		delivered(r, d->len, d->direct ? RELAY_M_PATH_DIRECT :
 		    RELAY_M_PATH_STREAM);
-		if (!d->direct)
+		if (d->put != NULL)
+			return;		/* put_stored deletes it */
+		if (d->id[0] != '\0')
 			ack(r, c, d->id, d->len);
-	} else if (d->direct && relay_put(r, &c->id, d->env, d->len, NULL,
-	    PUT_AGAIN, NULL, NULL) == NULL)
-		log_warnx("%s: a message its session did not take is lost: "
-		    "the outbox is full", c->key);
-	free(d);
+		doubt_done(c);
+		return;
+	}
+	if (d->out) {
+		/* Its copy's put deletes it once stored. */
+		if (d->put != NULL)
+			d->put->flags |= PUT_ACK;
+	} else if (!d->direct)
+		;	/* the entry stays for the next session */
+	else if (d->put == NULL && d->id[0] == '\0') {
+		log_info("%s: the session ended before a message went out: "
+		    "it goes to the stream", c->key);
+		if (relay_put(r, &c->id, d->env, d->len, NULL, PUT_AGAIN, NULL,
+		    NULL) == NULL)
+			log_warnx("%s: that message is lost: the outbox is "
+			    "full", c->key);
+	} else
+		log_info("%s: the session ended before a message went out: "
+		    "its copy stays in the stream", c->key);
+	doubt_done(c);
 }
 
 /*
  * Keeps what lws holds of the frame just written to c until it goes
- * out: env for a direct one, else the stream entry id.  -1 when out of
- * memory (it is then taken as gone).
+ * out: a direct one's envelope, with its copy put in the stream at once
+ * so that what comes after it for c stays behind it; else the stream
+ * entry id.  -1 when out of memory (it is then taken as gone).
  */
 static int
-doubt_keep(struct relay_conn *c, const uint8_t *env, const char *id,
-    size_t len)
+doubt_keep(struct relay_server *r, struct relay_conn *c, const uint8_t *env,
+    const char *id, size_t len)
 {
 	struct relay_doubt	*d;
 
-	if ((d = malloc(sizeof(*d) + (env != NULL ? len : 0))) == NULL) {
+	if ((d = calloc(1, sizeof(*d) + (env != NULL ? len : 0))) == NULL) {
 		log_warnx("%s: out of memory, a message lws holds is taken as "
 		    "delivered", c->key);
 		return -1;
 	}
 	d->direct = env != NULL;
 	d->len = len;
-	d->id[0] = '\0';
-	if (env != NULL)
-		memcpy(d->env, env, len);
-	else
-		snprintf(d->id, sizeof(d->id), "%s", id);
 	c->doubt = d;
+	if (env != NULL) {
+		memcpy(d->env, env, len);
+		d->put = relay_put(r, &c->id, env, len, NULL, PUT_AGAIN |
+		    PUT_MIRROR, NULL, NULL);
+	} else
+		snprintf(d->id, sizeof(d->id), "%s", id);
 	lws_callback_on_writable(c->wsi);
 	return 0;
 }
@@ -264,7 +333,7 @@ direct(struct relay_server *r, struct relay_conn *c, const uint8_t *env,
 	relay_metrics_add(&r->metrics, RELAY_M_RX, 1);
 	relay_metrics_add(&r->metrics, RELAY_M_RX_BYTES, len);
 	if (!lws_partial_buffered(c->wsi) ||
-	    doubt_keep(c, env, NULL, len) == -1)
+	    doubt_keep(r, c, env, NULL, len) == -1)
 		delivered(r, len, RELAY_M_PATH_DIRECT);
 	return 0;
 }
@@ -373,6 +442,7 @@ static int
 take_entries(struct relay_server *r, struct relay_conn *c, const redisReply *ents)
 {
 	const redisReply	*e, *f;
+	struct relay_doubt	*d;
 	size_t			 i;
 
 	for (i = 0; i < ents->elements; i++) {
@@ -380,6 +450,9 @@ take_entries(struct relay_server *r, struct relay_conn *c, const redisReply *ent
 		if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 ||
 		    e->element[0]->type != REDIS_REPLY_STRING ||
 		    e->element[0]->len >= sizeof(c->last))
+			continue;
+		/* Passed while this read was out: a direct frame's copy. */
+		if (id_cmp(e->element[0]->str, c->last) <= 0)
 			continue;
 		if (c->qlen >= RELAY_OUTQ_MAX) {
 			if (c->full_since == 0)
@@ -395,6 +468,11 @@ take_entries(struct relay_server *r, struct relay_conn *c, const redisReply *ent
 			    "skipped", c->key, c->last);
 			continue;
 		}
+		/* The copy of the frame lws holds, before redis named it. */
+		if ((d = c->doubt) != NULL && d->put != NULL &&
+		    f->element[1]->len == d->len &&
+		    memcmp(f->element[1]->str, d->env, d->len) == 0)
+			continue;
 		push(c, c->last, strlen(c->last), f->element[1]->str,
 		    f->element[1]->len);
 	}
@@ -649,9 +727,17 @@ static void
 put_stored(struct relay_server *r, const struct relay_put *p, const char *id)
 {
 	struct relay_conn	*c;
+	struct relay_doubt	*d;
 	uint64_t		 ms, seq;
 
-	if ((c = put_conn(r, p)) == NULL)
+	c = put_conn(r, p);
+	if ((p->flags & PUT_MIRROR) && (c == NULL || c->doubt == NULL ||
+	    c->doubt->put != p)) {
+		/* Its session went, and the frame had gone out. */
+		if (p->flags & PUT_ACK)
+			ack_one(r, p->key, id, p->len);
+	}
+	if (c == NULL)
 		return;
 	if (id_parse(id, &ms, &seq) == -1) {
 		/* Not an id: wait for an XREAD that reaches the end. */
@@ -662,6 +748,17 @@ put_stored(struct relay_server *r, const struct relay_put *p, const char *id)
 		c->hi_seq = seq;
 	}
 	c->hi_after = c->group->nsent;
+	if ((d = c->doubt) == NULL || d->put != p)
+		return;
+	/* The copy of the frame lws held: c's reads pass it. */
+	d->put = NULL;
+	snprintf(d->id, sizeof(d->id), "%s", id);
+	if (strlen(id) < sizeof(c->last) && id_cmp(id, c->last) > 0)
+		memcpy(c->last, id, strlen(id) + 1);
+	if (d->out) {
+		ack(r, c, d->id, d->len);
+		doubt_done(c);
+	}
 }
 
 /* Redis answered, or will not: the envelope leaves the outbox. */
@@ -674,8 +771,15 @@ put_end(struct relay_server *r, struct relay_put *p, enum relay_put_result res,
 	char			 text[256];
 
 	put_unlink(r, p);
-	if ((c = put_conn(r, p)) != NULL)
+	if ((c = put_conn(r, p)) != NULL) {
 		c->npend--;
+		/* A copy redis did not take: the frame is all there is. */
+		if (c->doubt != NULL && c->doubt->put == p) {
+			c->doubt->put = NULL;
+			if (c->doubt->out)
+				doubt_done(c);
+		}
+	}
 	switch (res) {
 	case RELAY_PUT_OK:
 		if (!p->fed && !(p->flags & PUT_AGAIN)) {
@@ -907,6 +1011,52 @@ group_down(struct rconn *rc, void *arg)
 		c->snap = 0;
 }
 
+/* The session an XLEN at its join was for. */
+struct join_len {
+	struct relay_server	*relay;
+	struct relay_sess_id	 id;
+	uint64_t		 gen;
+};
+
+/*
+ * An empty stream at the join, after every put sent before: nothing of
+ * this relay's is in it, and the session need not wait for an XREAD to
+ * say so (it blocks when there is nothing to read).
+ */
+static void
+join_len_cb(redisAsyncContext *ac, void *rep, void *priv)
+{
+	struct join_len		*j = priv;
+	struct relay_server	*r = j->relay;
+	struct relay_conn	*c;
+	redisReply		*reply = rep;
+
+	(void)ac;
+	if (!r->switch_freeing && reply != NULL &&
+	    reply->type == REDIS_REPLY_INTEGER && reply->integer == 0 &&
+	    (c = relay_sessions_get(&r->sessions, &j->id)) != NULL &&
+	    c->gen == j->gen && c->group != NULL) {
+		c->synced = 1;
+		c->hi_ms = c->hi_seq = 0;
+	}
+	free(j);
+}
+
+static void
+join_len(struct relay_server *r, struct relay_conn *c)
+{
+	struct join_len	*j;
+	const char	*argv[] = { "XLEN", c->key };
+
+	if ((j = malloc(sizeof(*j))) == NULL)
+		return;
+	j->relay = r;
+	j->id = c->id;
+	j->gen = c->gen;
+	if (rconn_cmd(r->cmd, join_len_cb, j, 2, argv, NULL) == -1)
+		free(j);
+}
+
 int
 relay_switch_join(struct relay_server *r, struct relay_conn *c)
 {
@@ -948,6 +1098,7 @@ relay_switch_join(struct relay_server *r, struct relay_conn *c)
 	LIST_INSERT_HEAD(&g->conns, c, glink);
 	g->count++;
 	relay_metrics_worker_add(&r->metrics, g->idx, 1);
+	join_len(r, c);
 	group_kick(g);
 	return 0;
 }
@@ -1095,7 +1246,7 @@ relay_switch_writable(struct relay_server *r, struct relay_conn *c)
 	STAILQ_REMOVE_HEAD(&c->outq, entry);
 	c->qlen--;
 	if (!lws_partial_buffered(c->wsi) ||
-	    doubt_keep(c, NULL, m->id, m->len) == -1) {
+	    doubt_keep(r, c, NULL, m->id, m->len) == -1) {
 		delivered(r, m->len, RELAY_M_PATH_STREAM);
 		ack(r, c, m->id, m->len);
 	}
