@@ -223,11 +223,7 @@ ack_one(struct relay_server *r, const char *key, const char *id, size_t len)
 		    "(it will be delivered again)", key, id);
 }
 
-/*
- * A direct frame lws held part of has its copy in the stream (a put out,
- * then entry id), in its place before what came after it: the copy is
- * deleted once the frame went out, kept for the next session if not.
- */
+/* Nothing is left to settle about the frame lws held part of. */
 static void
 doubt_done(struct relay_conn *c)
 {
@@ -262,18 +258,17 @@ doubt_end(struct relay_server *r, struct relay_conn *c, int out)
 		/* Its copy's put deletes it once stored. */
 		if (d->put != NULL)
 			d->put->flags |= PUT_ACK;
-	} else if (!d->direct)
-		;	/* the entry stays for the next session */
-	else if (d->put == NULL && d->id[0] == '\0') {
+	} else if (d->direct && d->put == NULL && d->id[0] == '\0') {
 		log_info("%s: the session ended before a message went out: "
 		    "it goes to the stream", c->key);
 		if (relay_put(r, &c->id, d->env, d->len, NULL, PUT_AGAIN, NULL,
 		    NULL) == NULL)
 			log_warnx("%s: that message is lost: the outbox is "
 			    "full", c->key);
-	} else
+	} else if (d->direct)
 		log_info("%s: the session ended before a message went out: "
 		    "its copy stays in the stream", c->key);
+	/* A stream entry that did not go out stays for the next session. */
 	doubt_done(c);
 }
 
@@ -1231,7 +1226,7 @@ relay_switch_writable(struct relay_server *r, struct relay_conn *c)
 	if (c->closing)
 		return;
 	/* lws calls back only once what it held went out. */
-	if (c->doubt != NULL)
+	if (c->doubt != NULL && !c->doubt->out)
 		doubt_end(r, c, 1);
 	if ((m = STAILQ_FIRST(&c->outq)) == NULL)
 		return;

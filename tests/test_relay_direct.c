@@ -20,7 +20,7 @@
 #define BACKLOG		100	/* queued while the session is away */
 #define LIVE		200	/* sent once it is back */
 #define BIG		65536	/* payload that fills sockets */
-#define BIG_N		200
+#define BIG_N		400	/* more than sockets hold */
 #define HUGE		(2 * 1024 * 1024)	/* one frame, several writes */
 #define HUGE_N		16
 
@@ -137,6 +137,27 @@ recv_in_order(struct wsc *w, const char *prefix, int first, int last)
 	return i - first;
 }
 
+/*
+ * Sends w1's small envelopes prefix<i> to (to, sid), each read by w2,
+ * until one went direct: 1 when one did, within 20.
+ */
+static int
+until_direct(struct wsc *w1, struct wsc *w2, uint32_t to, const char *sid,
+    const char *prefix)
+{
+	long long	d0 = direct();
+	int		i;
+
+	for (i = 0; i < 20; i++) {
+		if (send_n(w1, T1, to, sid, prefix, i, 1, 100) == -1 ||
+		    recv_in_order(w2, prefix, i, i + 1) != 1)
+			return 0;
+		if (direct() > d0)
+			return 1;
+	}
+	return 0;
+}
+
 /* A sender and a session of T2 that reads: every envelope goes direct. */
 static void
 test_direct(void)
@@ -147,8 +168,8 @@ test_direct(void)
 	ok(rf_session(&w1, &relay, &tw[T1], NULL) == 0 &&
 	    rf_session(&w2, &relay, &tw[T2], NULL) == 0,
 	    "direct: two sessions");
-	/* Its join saw an empty stream: direct from the first envelope. */
-	usleep(200000);
+	ok(until_direct(&w1, &w2, tw[T2].id, NULL, "p"), "direct: a session "
+	    "with an empty stream gets envelopes direct");
 	d0 = direct();
 	s0 = streamed();
 	rx0 = metric("relay_message_rx");
@@ -174,7 +195,7 @@ static void
 test_backlog_order(void)
 {
 	struct wsc	 w1, w2;
-	long long	 s0, d0, d1;
+	long long	 s0;
 	int		 i, got;
 
 	rf_session(&w1, &relay, &tw[T1], NULL);
@@ -192,15 +213,8 @@ test_backlog_order(void)
 	    "arrive in order (%d)", BACKLOG + LIVE, got);
 	ok(streamed() - s0 >= BACKLOG, "backlog: at least the %d queued "
 	    "went through the stream (%lld)", BACKLOG, streamed() - s0);
-	/* Once the stream is read the next ones go direct. */
-	d0 = direct();
-	for (i = 0, d1 = d0; i < 20 && d1 == d0; i++) {
-		send_n(&w1, T1, tw[T2].id, NULL, "a", i, 1, 100);
-		if (recv_in_order(&w2, "a", i, i + 1) != 1)
-			break;
-		d1 = direct();
-	}
-	ok(d1 > d0, "backlog: then delivery is direct again (after %d)", i);
+	ok(until_direct(&w1, &w2, tw[T2].id, NULL, "a"), "backlog: once "
+	    "the stream is read, delivery is direct again");
 	for (i = 0; i < 40 && xlen("stream:2") != 0; i++)
 		usleep(50000);
 	ok(xlen("stream:2") == 0, "backlog: and stream:2 is empty");
@@ -217,19 +231,19 @@ static void
 test_choked(void)
 {
 	struct wsc	 w1, w3;
-	long long	 s0, d0, d1, waiting;
-	int		 i, got;
+	long long	 s0, d0, rx0, waiting;
+	int		 got;
 
 	rf_session(&w1, &relay, &tw[T1], NULL);
 	rf_session(&w3, &relay, &tw[T3], "slow");
-	usleep(200000);
+	ok(until_direct(&w1, &w3, tw[T3].id, "slow", "p"), "choked: the "
+	    "session starts direct");
 	s0 = streamed();
 	d0 = direct();
+	rx0 = metric("relay_message_rx");
 	send_n(&w1, T1, tw[T3].id, "slow", "c", 0, BIG_N, BIG);
-	for (i = 0, waiting = 0; i < 100 && waiting == 0; i++) {
-		waiting = xlen("stream:3:slow");
-		usleep(20000);
-	}
+	metric_reaches("relay_message_rx", rx0 + BIG_N, 20000);
+	waiting = xlen("stream:3:slow");
 	ok(waiting > 0, "choked: with the reader stalled, envelopes wait in "
 	    "the stream (%lld)", waiting);
 	got = recv_in_order(&w3, "c", 0, BIG_N);
@@ -238,14 +252,8 @@ test_choked(void)
 	ok(direct() > d0 && streamed() > s0, "choked: some went direct "
 	    "(%lld), the rest through the stream (%lld)", direct() - d0,
 	    streamed() - s0);
-	d0 = direct();
-	for (i = 0, d1 = d0; i < 20 && d1 == d0; i++) {
-		send_n(&w1, T1, tw[T3].id, "slow", "e", i, 1, 100);
-		if (recv_in_order(&w3, "e", i, i + 1) != 1)
-			break;
-		d1 = direct();
-	}
-	ok(d1 > d0, "choked: once it caught up, direct again (after %d)", i);
+	ok(until_direct(&w1, &w3, tw[T3].id, "slow", "e"), "choked: once "
+	    "it caught up, direct again");
 	wsc_close(&w1);
 	wsc_close(&w3);
 }
@@ -265,7 +273,8 @@ test_drop(void)
 
 	rf_session(&w1, &relay, &tw[T1], NULL);
 	rf_session(&w3, &relay, &tw[T3], "drop");
-	usleep(200000);
+	ok(until_direct(&w1, &w3, tw[T3].id, "drop", "p"), "drop: the "
+	    "session starts direct");
 	rx0 = metric("relay_message_rx");
 	out0 = direct() + streamed();
 	ev0 = metric("relay_session_evictions_total{reason=\"closed\"}");
