@@ -41,6 +41,12 @@
 #define RELAY_XREAD_COUNT	100
 #define RELAY_XREAD_BLOCK_MS	5000
 #define RELAY_ACK_BATCH		128	/* XDEL ids per command */
+/*
+ * Delivered entries are deleted before the loop waits again, but not
+ * twice within this many seconds: under load the next pass is soon.
+ */
+#define RELAY_ACK_GAP		0.010
+#define RELAY_WRITE_BATCH	64	/* frames a writable callback writes */
 #define RELAY_BACK_PRESSURE_MAX	60	/* seconds full before eviction */
 #define RELAY_TWIN_CACHE	10000	/* twins the relay keeps */
 #define RELAY_TWIN_TTL		300
@@ -139,6 +145,8 @@ struct relay_server {
 	struct relay_group	*groups;	/* conf.workers of them */
 	LIST_HEAD(, relay_conn)	 acking;	/* conns with XDELs due */
 	ev_prepare		 ack_prep;	/* XDELs go before the loop waits */
+	ev_timer		 ack_timer;	/* or RELAY_ACK_GAP after the last */
+	ev_tstamp		 ack_last;
 	ev_timer		 tick;		/* once a second */
 	struct relay_fed	*fed;
 	uint64_t		 enqueue_failed;

@@ -108,11 +108,12 @@ static const char	put_lua[] =
 
 /*
  * The XDEL of delivered entries, one for all of a stream's ids: the
- * bytes of those it deleted come off the count, which goes once it is
- * down to nothing.  The ids come in stream order and only the put
- * script's trim deletes others, from the oldest, so the ones XDEL found
- * are the last of them.  KEYS: stream, count; ARGV: the ids, then their
- * bytes in the same order.  The bytes freed.
+ * bytes of those it deleted come off the count.  The ids come in stream
+ * order and only the put script's trim deletes others, from the oldest,
+ * so the ones XDEL found are the last of them.  A count at 0 keeps its
+ * TTL (the put script starts it again on an empty stream); one below, a
+ * count that was not there, goes.  KEYS: stream, count; ARGV: the ids,
+ * then their bytes in the same order.  The bytes freed.
  */
 static const char	ack_lua[] =
     "local n = #ARGV / 2\n"
@@ -121,7 +122,7 @@ static const char	ack_lua[] =
     "for i = 2 * n - d + 1, 2 * n do\n"
     "  freed = freed + tonumber(ARGV[i])\n"
     "end\n"
-    "if freed > 0 and redis.call('DECRBY', KEYS[2], freed) <= 0 then\n"
+    "if freed > 0 and redis.call('DECRBY', KEYS[2], freed) < 0 then\n"
     "  redis.call('DEL', KEYS[2])\n"
     "end\n"
     "return freed\n";
@@ -1178,15 +1179,15 @@ flush_acks(struct relay_server *r, struct relay_conn *c)
 	c->nacks = 0;
 }
 
-/* Before the loop waits: one XDEL a stream for what this pass wrote. */
+/* One XDEL a stream for what was written since the last time. */
 static void
-ack_prep_cb(struct ev_loop *loop, ev_prepare *w, int revents)
+acks_flush(struct relay_server *r)
 {
-	struct relay_server		*r = w->data;
 	struct relay_conn	*c;
 
-	(void)revents;
-	ev_prepare_stop(loop, w);
+	ev_prepare_stop(r->loop, &r->ack_prep);
+	ev_timer_stop(r->loop, &r->ack_timer);
+	r->ack_last = ev_now(r->loop);
 	while ((c = LIST_FIRST(&r->acking)) != NULL) {
 		LIST_REMOVE(c, alink);
 		c->in_acking = 0;
@@ -1195,8 +1196,26 @@ ack_prep_cb(struct ev_loop *loop, ev_prepare *w, int revents)
 }
 
 static void
+ack_prep_cb(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	acks_flush(w->data);
+}
+
+static void
+ack_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	acks_flush(w->data);
+}
+
+static void
 ack(struct relay_server *r, struct relay_conn *c, const char *id, size_t len)
 {
+	ev_tstamp	wait;
+
 	if (c->acks == NULL &&
 	    (c->acks = calloc(RELAY_ACK_BATCH, sizeof(*c->acks))) == NULL) {
 		log_warnx("%s: out of memory, message %s not deleted", c->key,
@@ -1213,40 +1232,51 @@ ack(struct relay_server *r, struct relay_conn *c, const char *id, size_t len)
 		c->in_acking = 1;
 		LIST_INSERT_HEAD(&r->acking, c, alink);
 	}
-	if (!ev_is_active(&r->ack_prep))
+	if (ev_is_active(&r->ack_prep) || ev_is_active(&r->ack_timer))
+		return;
+	/* Before the loop waits, or soon when it did not long ago. */
+	wait = r->ack_last + RELAY_ACK_GAP - ev_now(r->loop);
+	if (wait <= 0)
 		ev_prepare_start(r->loop, &r->ack_prep);
+	else {
+		ev_timer_set(&r->ack_timer, wait, 0.);
+		ev_timer_start(r->loop, &r->ack_timer);
+	}
 }
 
 void
 relay_switch_writable(struct relay_server *r, struct relay_conn *c)
 {
 	struct relay_outmsg	*m;
-	int			 was_full;
+	int			 was_full, n;
 
 	if (c->closing)
 		return;
 	/* lws calls back only once what it held went out. */
 	if (c->doubt != NULL && !c->doubt->out)
 		doubt_end(r, c, 1);
-	if ((m = STAILQ_FIRST(&c->outq)) == NULL)
-		return;
-	if (lws_write(c->wsi, m->buf + LWS_PRE, m->len, LWS_WRITE_BINARY) <
-	    (int)m->len) {
-		/* The message stays in redis; the connection is done. */
-		relay_http_close(c, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION,
-		    "write failed");
-		return;
-	}
 	was_full = c->qlen >= RELAY_OUTQ_MAX;
-	STAILQ_REMOVE_HEAD(&c->outq, entry);
-	c->qlen--;
-	if (!lws_partial_buffered(c->wsi) ||
-	    doubt_keep(r, c, NULL, m->id, m->len) == -1) {
-		delivered(r, m->len, RELAY_M_PATH_STREAM);
-		ack(r, c, m->id, m->len);
+	/* Frames while the socket takes them whole, as lws allows. */
+	for (n = 0; n < RELAY_WRITE_BATCH && c->doubt == NULL &&
+	    (m = STAILQ_FIRST(&c->outq)) != NULL; n++) {
+		if (lws_write(c->wsi, m->buf + LWS_PRE, m->len,
+		    LWS_WRITE_BINARY) < (int)m->len) {
+			/* The message stays in redis; the connection is done. */
+			relay_http_close(c,
+			    LWS_CLOSE_STATUS_UNEXPECTED_CONDITION,
+			    "write failed");
+			return;
+		}
+		STAILQ_REMOVE_HEAD(&c->outq, entry);
+		c->qlen--;
+		if (!lws_partial_buffered(c->wsi) ||
+		    doubt_keep(r, c, NULL, m->id, m->len) == -1) {
+			delivered(r, m->len, RELAY_M_PATH_STREAM);
+			ack(r, c, m->id, m->len);
+		}
+		free(m);
 	}
-	free(m);
-	if (was_full) {
+	if (was_full && c->qlen < RELAY_OUTQ_MAX) {
 		c->full_since = 0;
 		group_kick(c->group);
 	}
@@ -1331,6 +1361,8 @@ relay_switch_init(struct relay_server *r)
 	}
 	ev_prepare_init(&r->ack_prep, ack_prep_cb);
 	r->ack_prep.data = r;
+	ev_timer_init(&r->ack_timer, ack_timer_cb, RELAY_ACK_GAP, 0.);
+	r->ack_timer.data = r;
 	sha_hex(r->put_sha, put_lua);
 	sha_hex(r->ack_sha, ack_lua);
 	if ((r->cmd = rconn_new(r->loop, &r->conf.redis, "rmb-relay",
@@ -1356,6 +1388,7 @@ relay_switch_free(struct relay_server *r)
 		r->groups = NULL;
 	}
 	ev_prepare_stop(r->loop, &r->ack_prep);
+	ev_timer_stop(r->loop, &r->ack_timer);
 	rconn_free(r->cmd);
 	r->cmd = NULL;
 	while ((p = TAILQ_FIRST(&r->puts)) != NULL) {
@@ -1384,16 +1417,10 @@ relay_switch_drained(const struct relay_server *r)
 void
 relay_switch_drain(struct relay_server *r)
 {
-	struct relay_conn	*c;
 	struct relay_put	*p;
 	unsigned int		 i, unsent = 0;
 
-	ev_prepare_stop(r->loop, &r->ack_prep);
-	while ((c = LIST_FIRST(&r->acking)) != NULL) {
-		LIST_REMOVE(c, alink);
-		c->in_acking = 0;
-		flush_acks(r, c);
-	}
+	acks_flush(r);
 	pump(r);
 	TAILQ_FOREACH(p, &r->puts, entry)
 		unsent += !p->sent;
