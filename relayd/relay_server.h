@@ -47,6 +47,13 @@
  */
 #define RELAY_ACK_GAP		0.010
 #define RELAY_WRITE_BATCH	64	/* frames a writable callback writes */
+/*
+ * Envelopes for a session whose stream holds nothing of ours wait in
+ * memory while its socket is full, up to these figures; past them they
+ * all go to its stream, in order, and so does what follows.
+ */
+#define RELAY_DIRECT_FRAMES	256
+#define RELAY_DIRECT_BYTES	(4 * 1024 * 1024)
 #define RELAY_BACK_PRESSURE_MAX	60	/* seconds full before eviction */
 #define RELAY_TWIN_CACHE	10000	/* twins the relay keeps */
 #define RELAY_TWIN_TTL		300
@@ -214,13 +221,16 @@ struct relay_conn {
 	int			 snap;		/* index in XREAD, or -1 */
 	STAILQ_HEAD(, relay_outmsg) outq;	/* set up by relay_switch_join */
 	unsigned int		 qlen;
+	STAILQ_HEAD(, relay_outmsg) dq;	/* direct, not in redis */
+	unsigned int		 dqlen;
+	size_t			 dqbytes;
 	uint64_t		 full_since;	/* monotonic s, 0 if room */
 	struct relay_ack	*acks;		/* written, XDEL due */
 	unsigned int		 nacks;
 	LIST_ENTRY(relay_conn)	 alink;		/* in r->acking */
 	int			 in_acking;
 	/*
-	 * Direct delivery: what this relay put in the session's stream and
+	 * Direct delivery (dq): what this relay put in the session's stream and
 	 * has not delivered.  synced once an XREAD since the join reached
 	 * the stream's end; npend of its puts wait for redis; hi is the
 	 * newest entry redis confirmed (0-0: none due), read once last

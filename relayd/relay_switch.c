@@ -164,9 +164,8 @@ caught_up(struct relay_conn *c, uint64_t seq)
 }
 
 /*
- * 1 when a frame for c may be written to it now, ahead of its stream:
- * nothing this relay put there waits for redis, for an XREAD or in c's
- * queue, and its socket takes it.
+ * 1 when a frame for c may go to it without its stream: nothing this
+ * relay put there waits for redis, for an XREAD or in c's queue.
  */
 static int
 direct_ok(struct relay_conn *c)
@@ -182,7 +181,7 @@ direct_ok(struct relay_conn *c)
 			return 0;
 		c->hi_ms = c->hi_seq = 0;
 	}
-	return !lws_send_pipe_choked(c->wsi);
+	return 1;
 }
 
 /* A frame went out to c's socket. */
@@ -334,6 +333,53 @@ direct(struct relay_server *r, struct relay_conn *c, const uint8_t *env,
 	return 0;
 }
 
+/*
+ * Keeps env for c until its socket takes it: 0, or -1 past the figures
+ * (or out of memory).
+ */
+static int
+dq_push(struct relay_server *r, struct relay_conn *c, const uint8_t *env,
+    size_t len)
+{
+	struct relay_outmsg	*m;
+
+	if (c->dqlen >= RELAY_DIRECT_FRAMES ||
+	    len > RELAY_DIRECT_BYTES - c->dqbytes ||
+	    (m = malloc(sizeof(*m) + LWS_PRE + len)) == NULL)
+		return -1;
+	m->len = len;
+	m->id[0] = '\0';
+	memcpy(m->buf + LWS_PRE, env, len);
+	STAILQ_INSERT_TAIL(&c->dq, m, entry);
+	c->dqlen++;
+	c->dqbytes += len;
+	relay_metrics_add(&r->metrics, RELAY_M_RX, 1);
+	relay_metrics_add(&r->metrics, RELAY_M_RX_BYTES, len);
+	lws_callback_on_writable(c->wsi);
+	return 0;
+}
+
+/*
+ * What waits for c's socket goes to its stream, in order, where what
+ * follows goes behind it.
+ */
+static void
+dq_spill(struct relay_server *r, struct relay_conn *c)
+{
+	struct relay_outmsg	*m;
+
+	while ((m = STAILQ_FIRST(&c->dq)) != NULL) {
+		STAILQ_REMOVE_HEAD(&c->dq, entry);
+		c->dqlen--;
+		c->dqbytes -= m->len;
+		if (relay_put(r, &c->id, m->buf + LWS_PRE, m->len, NULL,
+		    PUT_AGAIN, NULL, NULL) == NULL)
+			log_warnx("%s: a message for it is lost: the outbox "
+			    "is full", c->key);
+		free(m);
+	}
+}
+
 int
 relay_deliver(struct relay_server *r, const struct relay_sess_id *dest,
     const uint8_t *env, size_t len, const struct relay_sess_id *from)
@@ -341,8 +387,18 @@ relay_deliver(struct relay_server *r, const struct relay_sess_id *dest,
 	struct relay_conn	*c;
 
 	if ((c = relay_sessions_get(&r->sessions, dest)) != NULL &&
-	    direct_ok(c) && direct(r, c, env, len) == 0)
-		return 0;
+	    c->group != NULL) {
+		if (direct_ok(c)) {
+			if (STAILQ_EMPTY(&c->dq) &&
+			    !lws_send_pipe_choked(c->wsi) &&
+			    direct(r, c, env, len) == 0)
+				return 0;
+			if (!c->closing && dq_push(r, c, env, len) == 0)
+				return 0;
+		}
+		/* The stream, then: what waits here goes first. */
+		dq_spill(r, c);
+	}
 	return relay_put(r, dest, env, len, from, 0, NULL, NULL) == NULL ?
 	    -1 : 0;
 }
@@ -1091,6 +1147,9 @@ relay_switch_join(struct relay_server *r, struct relay_conn *c)
 		}
 	}
 	STAILQ_INIT(&c->outq);
+	STAILQ_INIT(&c->dq);
+	c->dqlen = 0;
+	c->dqbytes = 0;
 	LIST_INSERT_HEAD(&g->conns, c, glink);
 	g->count++;
 	relay_metrics_worker_add(&r->metrics, g->idx, 1);
@@ -1107,6 +1166,9 @@ relay_switch_leave(struct relay_server *r, struct relay_conn *c)
 
 	if (c->doubt != NULL)
 		doubt_end(r, c, 0);
+	/* Zeroed, never joined: nothing waits. */
+	if (c->group != NULL)
+		dq_spill(r, c);
 	flush_acks(r, c);
 	if (c->in_acking) {
 		LIST_REMOVE(c, alink);
@@ -1255,10 +1317,36 @@ relay_switch_writable(struct relay_server *r, struct relay_conn *c)
 	/* lws calls back only once what it held went out. */
 	if (c->doubt != NULL && !c->doubt->out)
 		doubt_end(r, c, 1);
-	was_full = c->qlen >= RELAY_OUTQ_MAX;
 	/* Frames while the socket takes them whole, as lws allows. */
 	for (n = 0; n < RELAY_WRITE_BATCH && c->doubt == NULL &&
-	    (m = STAILQ_FIRST(&c->outq)) != NULL; n++) {
+	    (m = STAILQ_FIRST(&c->dq)) != NULL; n++) {
+		if (lws_write(c->wsi, m->buf + LWS_PRE, m->len,
+		    LWS_WRITE_BINARY) < (int)m->len) {
+			/* What waits goes to the stream when it is closed. */
+			relay_http_close(c,
+			    LWS_CLOSE_STATUS_UNEXPECTED_CONDITION,
+			    "write failed");
+			return;
+		}
+		STAILQ_REMOVE_HEAD(&c->dq, entry);
+		c->dqlen--;
+		c->dqbytes -= m->len;
+		if (lws_partial_buffered(c->wsi)) {
+			if (doubt_keep(r, c, m->buf + LWS_PRE, NULL, m->len) ==
+			    -1)
+				delivered(r, m->len, RELAY_M_PATH_DIRECT);
+			else
+				dq_spill(r, c);	/* behind the copy */
+			free(m);
+			break;
+		}
+		delivered(r, m->len, RELAY_M_PATH_DIRECT);
+		free(m);
+	}
+	was_full = c->qlen >= RELAY_OUTQ_MAX;
+	for (; n < RELAY_WRITE_BATCH && c->doubt == NULL &&
+	    STAILQ_EMPTY(&c->dq) && (m = STAILQ_FIRST(&c->outq)) != NULL;
+	    n++) {
 		if (lws_write(c->wsi, m->buf + LWS_PRE, m->len,
 		    LWS_WRITE_BINARY) < (int)m->len) {
 			/* The message stays in redis; the connection is done. */
@@ -1275,12 +1363,15 @@ relay_switch_writable(struct relay_server *r, struct relay_conn *c)
 			ack(r, c, m->id, m->len);
 		}
 		free(m);
+		if (lws_partial_buffered(c->wsi))
+			break;
 	}
 	if (was_full && c->qlen < RELAY_OUTQ_MAX) {
 		c->full_since = 0;
 		group_kick(c->group);
 	}
-	if (!STAILQ_EMPTY(&c->outq) || c->doubt != NULL)
+	if (!STAILQ_EMPTY(&c->outq) || !STAILQ_EMPTY(&c->dq) ||
+	    c->doubt != NULL)
 		lws_callback_on_writable(c->wsi);
 }
 
