@@ -221,7 +221,7 @@ struct relay_conn {
 	int			 snap;		/* index in XREAD, or -1 */
 	STAILQ_HEAD(, relay_outmsg) outq;	/* set up by relay_switch_join */
 	unsigned int		 qlen;
-	STAILQ_HEAD(, relay_outmsg) dq;	/* direct, not in redis */
+	STAILQ_HEAD(, relay_outmsg) dq;	/* for direct, not in redis */
 	unsigned int		 dqlen;
 	size_t			 dqbytes;
 	uint64_t		 full_since;	/* monotonic s, 0 if room */
@@ -230,11 +230,12 @@ struct relay_conn {
 	LIST_ENTRY(relay_conn)	 alink;		/* in r->acking */
 	int			 in_acking;
 	/*
-	 * Direct delivery (dq): what this relay put in the session's stream and
-	 * has not delivered.  synced once an XREAD since the join reached
-	 * the stream's end; npend of its puts wait for redis; hi is the
-	 * newest entry redis confirmed (0-0: none due), read once last
-	 * reaches it or an XREAD sent after hi_after reaches the end.
+	 * Direct delivery, when this relay has nothing undelivered in the
+	 * session's stream: synced once an XLEN at the join found it empty
+	 * or an XREAD since reached its end; npend of its puts wait for
+	 * redis; hi is the newest entry redis confirmed (0-0: none due),
+	 * read once last reaches it or an XREAD sent after XREAD number
+	 * hi_after reaches the end; doubt, a frame lws holds part of.
 	 */
 	int			 synced;
 	unsigned int		 npend;
