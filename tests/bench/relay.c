@@ -75,6 +75,28 @@ redis_calls(int port, struct cmds *out)
 	rreply_free(r);
 }
 
+/* A counter of the relay's /metrics, 0 when it is not there. */
+static long long
+metric(int port, const char *name)
+{
+	char		*resp, *line;
+	size_t		 n, k = strlen(name);
+	int		 status;
+	long long	 v = 0;
+
+	if (http_request("127.0.0.1", port, "GET", "/metrics", NULL, 0,
+	    &status, &resp, &n, 5000) == -1)
+		return 0;
+	for (line = resp; line != NULL && *line != '\0';) {
+		if (strncmp(line, name, k) == 0 && line[k] == ' ')
+			v = strtoll(line + k + 1, NULL, 10);
+		if ((line = strchr(line, '\n')) != NULL)
+			line++;
+	}
+	free(resp);
+	return v;
+}
+
 /* Prints what redis ran between a and b, per envelope, but the INFO. */
 static void
 calls_print(const struct cmds *a, const struct cmds *b, double n)
@@ -160,15 +182,21 @@ relay_rate(struct wsc *a, struct wsc *b, const uint8_t *env, size_t len,
 	return n / ((now_us() - t0) / 1e6);
 }
 
-/* Both rates, their median and redis's commands per envelope. */
+/*
+ * Both rates, their median, redis's commands per envelope and how the
+ * relay at port delivered them.
+ */
 static void
 measure(const char *what, struct wsc *a, struct wsc *b, const uint8_t *env,
-    size_t len, int redis_port, double *lat)
+    size_t len, int redis_port, int port, double *lat)
 {
 	struct cmds	 c0, c1, c2;
 	double		 r1, r256;
+	long long	 d0, s0;
 
 	relay_rate(a, b, env, len, 500, 64, NULL);	/* warm-up */
+	d0 = metric(port, "relay_deliveries_total{path=\"direct\"}");
+	s0 = metric(port, "relay_deliveries_total{path=\"stream\"}");
 	redis_calls(redis_port, &c0);
 	r1 = relay_rate(a, b, env, len, 2000, 1, lat);
 	redis_calls(redis_port, &c1);
@@ -181,6 +209,10 @@ measure(const char *what, struct wsc *a, struct wsc *b, const uint8_t *env,
 	printf("  256 in flight: %8.0f envelopes/s (%d envelopes)\n", r256,
 	    MESSAGES);
 	calls_print(&c1, &c2, MESSAGES);
+	printf("  delivered by the receiver's relay: %lld direct, %lld through "
+	    "the stream\n",
+	    metric(port, "relay_deliveries_total{path=\"direct\"}") - d0,
+	    metric(port, "relay_deliveries_total{path=\"stream\"}") - s0);
 }
 
 int
@@ -243,7 +275,7 @@ main(void)
 
 	printf("envelope of %zu bytes (1 KiB payload)\n", len);
 	measure("A -> relay -> B, one relay", &a, &b, env, len, redis.port,
-	    lat);
+	    port, lat);
 
 	/* B on a relay of its own: the envelopes go through B's stream. */
 	port2 = free_port();
@@ -257,7 +289,7 @@ main(void)
 	/* B leaves the first relay, which then has no session of B. */
 	wsc_close(&b);
 	measure("A -> relay 1 -> redis stream -> relay 2 -> B, two relays "
-	    "sharing a redis", &a, &b2, env, len, redis.port, lat);
+	    "sharing a redis", &a, &b2, env, len, redis.port, port2, lat);
 	wsc_close(&a);
 	wsc_close(&b2);
 	proc_stop(pid2, 5000);
