@@ -311,8 +311,10 @@ gather(struct relay_conn *c, const void *in, size_t len)
 }
 
 /*
- * Puts a routing result in the outbox, which keeps it until redis has
- * it; a refused envelope of the session's own is reported back to it.
+ * Delivers a routing result: straight to a session connected here when
+ * nothing of its stream comes first, else through the outbox, which
+ * keeps it until redis has it; a refused envelope of the session's own
+ * is reported back to it.
  */
 static void
 store(struct relay_server *r, struct relay_conn *c, struct relay_route_result *res)
@@ -322,7 +324,8 @@ store(struct relay_server *r, struct relay_conn *c, struct relay_route_result *r
 	switch (res->action) {
 	case RELAY_LOCAL:
 	case RELAY_FEDERATE:
-		if (relay_put(r, res->action == RELAY_LOCAL ? &res->dest : NULL,
+		if (res->action == RELAY_LOCAL ? relay_deliver(r, &res->dest,
+		    res->out, res->outlen, &c->id) == 0 : relay_put(r, NULL,
 		    res->out, res->outlen, &c->id, 0, NULL, NULL) != NULL)
 			break;
 		if (res->action == RELAY_LOCAL)
@@ -334,8 +337,8 @@ store(struct relay_server *r, struct relay_conn *c, struct relay_route_result *r
 		break;
 	case RELAY_ERROR:
 		log_info("session %s: refused: %s", c->key, res->error);
-		if (res->out != NULL && relay_put(r, &res->dest, res->out,
-		    res->outlen, NULL, 0, NULL, NULL) == NULL)
+		if (res->out != NULL && relay_deliver(r, &res->dest, res->out,
+		    res->outlen, NULL) == -1)
 			log_warnx("session %s: error report dropped: %u "
 			    "envelopes wait for redis", c->key, r->nputs);
 		break;

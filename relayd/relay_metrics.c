@@ -19,6 +19,7 @@ _Static_assert(RELAY_METRICS_DOMAINS <= UINT16_MAX + 1,
 enum kind {
 	K_COUNTER,
 	K_EVICT,
+	K_PATH,
 	K_FED,
 	K_CACHE,
 	K_WORKER,
@@ -67,6 +68,9 @@ static const struct family {
 	{ "process_virtual_memory_bytes",
 	    "Virtual memory size in bytes.",
 	    "gauge", NULL, K_PROC, P_VIRTUAL },
+	{ "relay_deliveries_total",
+	    "number of messages written to sessions, labeled by path",
+	    "counter", "path", K_PATH, 0 },
 	{ "relay_message_rx",
 	    "number of messages received by relay",
 	    "counter", NULL, K_COUNTER, RELAY_M_RX },
@@ -106,6 +110,14 @@ static const struct {
 	{ "back_pressure_timeout", RELAY_M_EVICT_BACK_PRESSURE },
 	{ "cancelled", RELAY_M_EVICT_CANCELLED },
 	{ "closed", RELAY_M_EVICT_CLOSED },
+};
+
+static const struct {
+	const char		*label;
+	enum relay_m_path	 path;
+} path_labels[RELAY_M_NPATH] = {
+	{ "direct", RELAY_M_PATH_DIRECT },
+	{ "stream", RELAY_M_PATH_STREAM },
 };
 
 struct out {
@@ -303,6 +315,14 @@ relay_metrics_evict(struct relay_metrics *m, enum relay_m_evict r,
 	m->evict_seen |= 1u << r;
 }
 
+void
+relay_metrics_delivered(struct relay_metrics *m, enum relay_m_path p,
+    uint64_t n)
+{
+	m->path[p] += n;
+	m->path_seen |= 1u << p;
+}
+
 int
 relay_metrics_fed(struct relay_metrics *m, enum relay_m_fed which,
     const char *relay)
@@ -379,6 +399,10 @@ relay_metrics_bound(const struct relay_metrics *m)
 			series = RELAY_M_NEVICT;
 			label = strlen("back_pressure_timeout");
 			break;
+		case K_PATH:
+			series = RELAY_M_NPATH;
+			label = strlen("direct");
+			break;
 		case K_FED:
 			series = RELAY_METRICS_DOMAINS;
 			label = 2 * RELAY_METRICS_LABEL_MAX;
@@ -440,6 +464,17 @@ relay_metrics_render(const struct relay_metrics *m, char *buf, size_t cap)
 					continue;
 				put_name(&o, f, evict_labels[k].label);
 				put_u64(&o, m->evict[r]);
+			}
+			break;
+		case K_PATH:
+			if (m->path_seen == 0)
+				continue;
+			put_header(&o, f);
+			for (k = 0; k < RELAY_M_NPATH; k++) {
+				if (!(m->path_seen & 1u << path_labels[k].path))
+					continue;
+				put_name(&o, f, path_labels[k].label);
+				put_u64(&o, m->path[path_labels[k].path]);
 			}
 			break;
 		case K_FED:

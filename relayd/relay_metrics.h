@@ -34,6 +34,13 @@ enum relay_m_evict {
 	RELAY_M_NEVICT
 };
 
+/* The path label of relay_deliveries_total: how an envelope reached a session. */
+enum relay_m_path {
+	RELAY_M_PATH_DIRECT,		/* direct: written on arrival */
+	RELAY_M_PATH_STREAM,		/* stream: read from its redis stream */
+	RELAY_M_NPATH
+};
+
 enum relay_m_fed {
 	RELAY_M_FED_SUCCESS,		/* federation_message_success */
 	RELAY_M_FED_ERROR,		/* federation_message_error */
@@ -60,6 +67,8 @@ struct relay_metrics {
 	uint64_t			 counter[RELAY_M_NCOUNTERS];
 	uint64_t			 evict[RELAY_M_NEVICT];
 	unsigned int			 evict_seen;	/* bit per reason */
+	uint64_t			 path[RELAY_M_NPATH];
+	unsigned int			 path_seen;	/* bit per path */
 	int64_t				 cache_entries;
 	int				 has_proc;
 	struct relay_proc_stats		 proc;
@@ -82,6 +91,8 @@ int	relay_metrics_init(struct relay_metrics *, unsigned int nworkers);
 void	relay_metrics_add(struct relay_metrics *, enum relay_m_counter,
 	    uint64_t);
 void	relay_metrics_evict(struct relay_metrics *, enum relay_m_evict,
+	    uint64_t);
+void	relay_metrics_delivered(struct relay_metrics *, enum relay_m_path,
 	    uint64_t);
 
 /*

@@ -41,7 +41,19 @@
 #define RELAY_XREAD_COUNT	100
 #define RELAY_XREAD_BLOCK_MS	5000
 #define RELAY_ACK_BATCH		128	/* XDEL ids per command */
-#define RELAY_ACK_DELAY		0.010	/* seconds before a partial batch */
+/*
+ * Delivered entries are deleted before the loop waits again, but not
+ * twice within this many seconds: under load the next pass is soon.
+ */
+#define RELAY_ACK_GAP		0.010
+#define RELAY_WRITE_BATCH	64	/* frames a writable callback writes */
+/*
+ * Envelopes for a session whose stream holds nothing of ours wait in
+ * memory while its socket is full, up to these figures; past them they
+ * all go to its stream, in order, and so does what follows.
+ */
+#define RELAY_DIRECT_FRAMES	4096
+#define RELAY_DIRECT_BYTES	(4 * 1024 * 1024)
 #define RELAY_BACK_PRESSURE_MAX	60	/* seconds full before eviction */
 #define RELAY_TWIN_CACHE	10000	/* twins the relay keeps */
 #define RELAY_TWIN_TTL		300
@@ -139,7 +151,9 @@ struct relay_server {
 	struct rconn		*cmd;		/* XADD, XDEL, CLIENT UNBLOCK */
 	struct relay_group	*groups;	/* conf.workers of them */
 	LIST_HEAD(, relay_conn)	 acking;	/* conns with XDELs due */
-	ev_timer		 ack_timer;
+	ev_prepare		 ack_prep;	/* XDELs go before the loop waits */
+	ev_timer		 ack_timer;	/* or RELAY_ACK_GAP after the last */
+	ev_tstamp		 ack_last;
 	ev_timer		 tick;		/* once a second */
 	struct relay_fed	*fed;
 	uint64_t		 enqueue_failed;
@@ -156,6 +170,8 @@ struct relay_server {
 	int			 was_ready;
 	int			 switch_freeing;
 	char			 put_sha[41], ack_sha[41];
+	unsigned char		*wbuf;		/* LWS_PRE, then a direct write */
+	size_t			 wcap;
 	/* relay_http.c: sessions whose frames wait for the outbox */
 	struct relay_conn	*stalled;
 };
@@ -164,6 +180,23 @@ struct relay_server {
 struct relay_ack {
 	char			 id[48];
 	size_t			 len;
+};
+
+/*
+ * A frame lws kept part of when it was written: it has not gone out
+ * until lws says so.  Read from the stream, its entry (id) is deleted
+ * only once it went out.  Written directly, a copy of its envelope (env)
+ * is put in the stream at once (put, then id), ahead of what comes after
+ * it: that copy is skipped by c's reads and deleted once the frame went
+ * out, and is there for the next session if it did not.
+ */
+struct relay_doubt {
+	int			 direct;
+	int			 out;		/* went out, the copy's put due */
+	struct relay_put	*put;		/* the copy's, until redis answers */
+	char			 id[48];
+	size_t			 len;
+	uint8_t			 env[];
 };
 
 /* One WebSocket session, in the lws per-session memory. */
@@ -188,11 +221,27 @@ struct relay_conn {
 	int			 snap;		/* index in XREAD, or -1 */
 	STAILQ_HEAD(, relay_outmsg) outq;	/* set up by relay_switch_join */
 	unsigned int		 qlen;
+	STAILQ_HEAD(, relay_outmsg) dq;	/* for direct, not in redis */
+	unsigned int		 dqlen;
+	size_t			 dqbytes;
 	uint64_t		 full_since;	/* monotonic s, 0 if room */
 	struct relay_ack	*acks;		/* written, XDEL due */
 	unsigned int		 nacks;
 	LIST_ENTRY(relay_conn)	 alink;		/* in r->acking */
 	int			 in_acking;
+	/*
+	 * Direct delivery, when this relay has nothing undelivered in the
+	 * session's stream: synced once an XLEN at the join found it empty
+	 * or an XREAD since reached its end; npend of its puts wait for
+	 * redis; hi is the newest entry redis confirmed (0-0: none due),
+	 * read once last reaches it or an XREAD sent after XREAD number
+	 * hi_after reaches the end; doubt, a frame lws holds part of.
+	 */
+	int			 synced;
+	unsigned int		 npend;
+	uint64_t		 hi_ms, hi_seq;
+	uint64_t		 hi_after;
+	struct relay_doubt	*doubt;
 	/* relay_http.c: a message or POST body being gathered */
 	uint8_t			*rx;
 	size_t			 rxlen, rxcap;
@@ -247,6 +296,14 @@ typedef void	(*relay_put_fn)(void *arg, enum relay_put_result);
 struct relay_put *relay_put(struct relay_server *, const struct relay_sess_id *dest,
 	    const uint8_t *env, size_t len, const struct relay_sess_id *from,
 	    int flags, relay_put_fn fn, void *arg);
+/*
+ * Delivers env for session dest: written to it at once when it is
+ * connected here, writable, and its stream holds nothing this relay put
+ * there and has not delivered; else relay_put, for the stream.  0, or -1
+ * as relay_put's NULL.
+ */
+int	relay_deliver(struct relay_server *, const struct relay_sess_id *dest,
+	    const uint8_t *env, size_t len, const struct relay_sess_id *from);
 /* Its fn is not called; the enqueue itself goes on. */
 void	relay_put_cancel(struct relay_put *);
 /* 1 when redis is up and the outbox has room: frames may be routed. */

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: ISC */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,9 +30,20 @@ struct relay_group {
 	int			 reading;	/* an XREAD is out */
 	int			 dirty;		/* the set changed since */
 	int			 unblocking;	/* CLIENT UNBLOCK is out */
+	uint64_t		 nsent;		/* XREADs sent, the one out last */
 	unsigned int		 unblock_tries;
 	ev_timer		 unblock_timer;
 };
+
+/*
+ * A direct frame lws kept part of, put in the stream after its session
+ * ended: it was counted in relay_message_rx when it came.
+ */
+#define PUT_AGAIN	0x100
+/* The copy of a direct frame lws held part of (struct relay_doubt). */
+#define PUT_MIRROR	0x200
+/* That frame went out after all: the copy is deleted once stored. */
+#define PUT_ACK		0x400
 
 /* A CLIENT UNBLOCK that raced ahead of its XREAD is sent again this often. */
 #define UNBLOCK_RETRY	0.002
@@ -52,6 +64,8 @@ struct relay_put {
 	int			 flags;
 	int			 has_from;	/* refusals go to from */
 	struct relay_sess_id	 from;
+	struct relay_sess_id	 dest;		/* not fed */
+	uint64_t		 gen;		/* of dest's conn counting it, or 0 */
 	relay_put_fn		 fn;
 	void			*arg;
 	char			 key[16 + RELAY_SID_MAX];
@@ -93,28 +107,301 @@ static const char	put_lua[] =
     "return id\n";
 
 /*
- * The XDEL of delivered entries: the bytes of those it deleted come off
- * the count, and an empty stream drops it.  KEYS: stream, count; ARGV:
- * id, bytes, id, bytes...  The bytes freed.
+ * The XDEL of delivered entries, one for all of a stream's ids: the
+ * bytes of those it deleted come off the count.  The ids come in stream
+ * order and only the put script's trim deletes others, from the oldest,
+ * so the ones XDEL found are the last of them.  A count at 0 keeps its
+ * TTL (the put script starts it again on an empty stream); one below, a
+ * count that was not there, goes.  KEYS: stream, count; ARGV: the ids,
+ * then their bytes in the same order.  The bytes freed.
  */
 static const char	ack_lua[] =
+    "local n = #ARGV / 2\n"
+    "local d = redis.call('XDEL', KEYS[1], unpack(ARGV, 1, n))\n"
     "local freed = 0\n"
-    "for i = 1, #ARGV, 2 do\n"
-    "  if redis.call('XDEL', KEYS[1], ARGV[i]) == 1 then\n"
-    "    freed = freed + tonumber(ARGV[i + 1])\n"
-    "  end\n"
+    "for i = 2 * n - d + 1, 2 * n do\n"
+    "  freed = freed + tonumber(ARGV[i])\n"
     "end\n"
-    "if redis.call('XLEN', KEYS[1]) == 0 then\n"
-    "  redis.call('DEL', KEYS[2])\n"
-    "elseif freed > 0 and redis.call('EXISTS', KEYS[2]) == 1 and\n"
-    "    redis.call('DECRBY', KEYS[2], freed) <= 0 then\n"
+    "if freed > 0 and redis.call('DECRBY', KEYS[2], freed) < 0 then\n"
     "  redis.call('DEL', KEYS[2])\n"
     "end\n"
     "return freed\n";
 
 static void	group_read(struct relay_group *);
+static void	xdel_cb(redisAsyncContext *, void *, void *);
+static int	bytes_key(char *, size_t, const char *);
 static void	flush_acks(struct relay_server *, struct relay_conn *);
+static void	ack(struct relay_server *, struct relay_conn *, const char *,
+		    size_t);
 static void	pump(struct relay_server *);
+
+/* A stream entry id, "ms-seq": 0, or -1 when s is not one. */
+static int
+id_parse(const char *s, uint64_t *ms, uint64_t *seq)
+{
+	char		*end;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	*ms = strtoull(s, &end, 10);
+	if (errno != 0 || *end != '-' || end[1] < '0' || end[1] > '9')
+		return -1;
+	*seq = strtoull(end + 1, &end, 10);
+	return errno != 0 || *end != '\0' ? -1 : 0;
+}
+
+/*
+ * An XREAD sent as number seq reached the end of c's stream: what this
+ * relay put there before it was sent has been read.
+ */
+static void
+caught_up(struct relay_conn *c, uint64_t seq)
+{
+	c->synced = 1;
+	if (seq > c->hi_after)
+		c->hi_ms = c->hi_seq = 0;
+}
+
+/*
+ * 1 when a frame for c may go to it without its stream: nothing this
+ * relay put there waits for redis, for an XREAD or in c's queue.
+ */
+static int
+direct_ok(struct relay_conn *c)
+{
+	uint64_t	ms, seq;
+
+	if (c->group == NULL || c->closing || !c->synced || c->npend > 0 ||
+	    c->doubt != NULL || !STAILQ_EMPTY(&c->outq))
+		return 0;
+	if (c->hi_ms != 0 || c->hi_seq != 0) {
+		if (id_parse(c->last, &ms, &seq) == -1 || ms < c->hi_ms ||
+		    (ms == c->hi_ms && seq < c->hi_seq))
+			return 0;
+		c->hi_ms = c->hi_seq = 0;
+	}
+	return 1;
+}
+
+/* A frame went out to c's socket. */
+static void
+delivered(struct relay_server *r, size_t len, enum relay_m_path path)
+{
+	relay_metrics_add(&r->metrics, RELAY_M_TX, 1);
+	relay_metrics_add(&r->metrics, RELAY_M_TX_BYTES, len);
+	relay_metrics_delivered(&r->metrics, path, 1);
+}
+
+/* -1, 0 or 1 as entry id a is before, the same as or after b. */
+static int
+id_cmp(const char *a, const char *b)
+{
+	uint64_t	am, as, bm, bs;
+
+	if (id_parse(a, &am, &as) == -1 || id_parse(b, &bm, &bs) == -1)
+		return strcmp(a, b) < 0 ? -1 : strcmp(a, b) > 0;
+	if (am != bm)
+		return am < bm ? -1 : 1;
+	return as < bs ? -1 : as > bs;
+}
+
+/* Deletes one delivered entry of a session no longer here. */
+static void
+ack_one(struct relay_server *r, const char *key, const char *id, size_t len)
+{
+	char		 bkey[sizeof(RELAY_BYTES_PREFIX) + 16 + RELAY_SID_MAX];
+	char		 blen[24];
+	const char	*argv[] = { "EVALSHA", r->ack_sha, "2", key, bkey, id,
+			    blen };
+
+	if (bytes_key(bkey, sizeof(bkey), key) == -1)
+		return;
+	snprintf(blen, sizeof(blen), "%zu", len);
+	if (rconn_cmd(r->cmd, xdel_cb, r, 7, argv, NULL) == -1)
+		log_warnx("%s: redis down, delivered message %s not deleted "
+		    "(it will be delivered again)", key, id);
+}
+
+/* Nothing is left to settle about the frame lws held part of. */
+static void
+doubt_done(struct relay_conn *c)
+{
+	free(c->doubt);
+	c->doubt = NULL;
+}
+
+/*
+ * The frame lws held part of went out (out), or its session ended
+ * first.  A stream entry is deleted once it went out, else stays for the
+ * next session; a direct frame's copy likewise, and when redis has not
+ * answered its put yet, the answer decides.  A direct frame without a
+ * copy (the outbox was full) is put in the stream when its session ends.
+ */
+static void
+doubt_end(struct relay_server *r, struct relay_conn *c, int out)
+{
+	struct relay_doubt	*d = c->doubt;
+
+	if (out) {
+		d->out = 1;
+		delivered(r, d->len, d->direct ? RELAY_M_PATH_DIRECT :
+		    RELAY_M_PATH_STREAM);
+		if (d->put != NULL)
+			return;		/* put_stored deletes it */
+		if (d->id[0] != '\0')
+			ack(r, c, d->id, d->len);
+		doubt_done(c);
+		return;
+	}
+	if (d->out) {
+		/* Its copy's put deletes it once stored. */
+		if (d->put != NULL)
+			d->put->flags |= PUT_ACK;
+	} else if (d->direct && d->put == NULL && d->id[0] == '\0') {
+		log_info("%s: the session ended before a message went out: "
+		    "it goes to the stream", c->key);
+		if (relay_put(r, &c->id, d->env, d->len, NULL, PUT_AGAIN, NULL,
+		    NULL) == NULL)
+			log_warnx("%s: that message is lost: the outbox is "
+			    "full", c->key);
+	} else if (d->direct)
+		log_info("%s: the session ended before a message went out: "
+		    "its copy stays in the stream", c->key);
+	/* A stream entry that did not go out stays for the next session. */
+	doubt_done(c);
+}
+
+/*
+ * Keeps what lws holds of the frame just written to c until it goes
+ * out: a direct one's envelope, with its copy put in the stream at once
+ * so that what comes after it for c stays behind it; else the stream
+ * entry id.  -1 when out of memory (it is then taken as gone).
+ */
+static int
+doubt_keep(struct relay_server *r, struct relay_conn *c, const uint8_t *env,
+    const char *id, size_t len)
+{
+	struct relay_doubt	*d;
+
+	if ((d = calloc(1, sizeof(*d) + (env != NULL ? len : 0))) == NULL) {
+		log_warnx("%s: out of memory, a message lws holds is taken as "
+		    "delivered", c->key);
+		return -1;
+	}
+	d->direct = env != NULL;
+	d->len = len;
+	c->doubt = d;
+	if (env != NULL) {
+		memcpy(d->env, env, len);
+		d->put = relay_put(r, &c->id, env, len, NULL, PUT_AGAIN |
+		    PUT_MIRROR, NULL, NULL);
+	} else
+		snprintf(d->id, sizeof(d->id), "%s", id);
+	lws_callback_on_writable(c->wsi);
+	return 0;
+}
+
+/*
+ * Writes env to c as one frame.  0, or -1 when it could not (c is then
+ * closed, or the relay is out of memory) and it goes to the stream.
+ */
+static int
+direct(struct relay_server *r, struct relay_conn *c, const uint8_t *env,
+    size_t len)
+{
+	unsigned char	*b;
+
+	if (LWS_PRE + len > r->wcap) {
+		if ((b = realloc(r->wbuf, LWS_PRE + len)) == NULL)
+			return -1;
+		r->wbuf = b;
+		r->wcap = LWS_PRE + len;
+	}
+	memcpy(r->wbuf + LWS_PRE, env, len);
+	if (lws_write(c->wsi, r->wbuf + LWS_PRE, len, LWS_WRITE_BINARY) <
+	    (int)len) {
+		relay_http_close(c, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION,
+		    "write failed");
+		return -1;
+	}
+	relay_metrics_add(&r->metrics, RELAY_M_RX, 1);
+	relay_metrics_add(&r->metrics, RELAY_M_RX_BYTES, len);
+	if (!lws_partial_buffered(c->wsi) ||
+	    doubt_keep(r, c, env, NULL, len) == -1)
+		delivered(r, len, RELAY_M_PATH_DIRECT);
+	return 0;
+}
+
+/*
+ * Keeps env for c until its socket takes it: 0, or -1 past the figures
+ * (or out of memory).
+ */
+static int
+dq_push(struct relay_server *r, struct relay_conn *c, const uint8_t *env,
+    size_t len)
+{
+	struct relay_outmsg	*m;
+
+	if (c->dqlen >= RELAY_DIRECT_FRAMES ||
+	    len > RELAY_DIRECT_BYTES - c->dqbytes ||
+	    (m = malloc(sizeof(*m) + LWS_PRE + len)) == NULL)
+		return -1;
+	m->len = len;
+	m->id[0] = '\0';
+	memcpy(m->buf + LWS_PRE, env, len);
+	STAILQ_INSERT_TAIL(&c->dq, m, entry);
+	c->dqlen++;
+	c->dqbytes += len;
+	relay_metrics_add(&r->metrics, RELAY_M_RX, 1);
+	relay_metrics_add(&r->metrics, RELAY_M_RX_BYTES, len);
+	lws_callback_on_writable(c->wsi);
+	return 0;
+}
+
+/*
+ * What waits for c's socket goes to its stream, in order, where what
+ * follows goes behind it.
+ */
+static void
+dq_spill(struct relay_server *r, struct relay_conn *c)
+{
+	struct relay_outmsg	*m;
+
+	while ((m = STAILQ_FIRST(&c->dq)) != NULL) {
+		STAILQ_REMOVE_HEAD(&c->dq, entry);
+		c->dqlen--;
+		c->dqbytes -= m->len;
+		if (relay_put(r, &c->id, m->buf + LWS_PRE, m->len, NULL,
+		    PUT_AGAIN, NULL, NULL) == NULL)
+			log_warnx("%s: a message for it is lost: the outbox "
+			    "is full", c->key);
+		free(m);
+	}
+}
+
+int
+relay_deliver(struct relay_server *r, const struct relay_sess_id *dest,
+    const uint8_t *env, size_t len, const struct relay_sess_id *from)
+{
+	struct relay_conn	*c;
+
+	if ((c = relay_sessions_get(&r->sessions, dest)) != NULL &&
+	    c->group != NULL) {
+		if (direct_ok(c)) {
+			if (STAILQ_EMPTY(&c->dq) &&
+			    !lws_send_pipe_choked(c->wsi) &&
+			    direct(r, c, env, len) == 0)
+				return 0;
+			if (!c->closing && dq_push(r, c, env, len) == 0)
+				return 0;
+		}
+		/* The stream, then: what waits here goes first. */
+		dq_spill(r, c);
+	}
+	return relay_put(r, dest, env, len, from, 0, NULL, NULL) == NULL ?
+	    -1 : 0;
+}
 
 static int
 has_room(const struct relay_conn *c)
@@ -201,12 +488,13 @@ push(struct relay_conn *c, const char *id, size_t idlen, const char *v,
 /*
  * Takes the entries of one stream of an XREAD reply into c's queue, in
  * order, up to its bound; the rest stays in redis and c's last id does
- * not pass it.
+ * not pass it.  1 when that reached the stream's end.
  */
-static void
+static int
 take_entries(struct relay_server *r, struct relay_conn *c, const redisReply *ents)
 {
 	const redisReply	*e, *f;
+	struct relay_doubt	*d;
 	size_t			 i;
 
 	for (i = 0; i < ents->elements; i++) {
@@ -214,6 +502,9 @@ take_entries(struct relay_server *r, struct relay_conn *c, const redisReply *ent
 		if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 ||
 		    e->element[0]->type != REDIS_REPLY_STRING ||
 		    e->element[0]->len >= sizeof(c->last))
+			continue;
+		/* Passed while this read was out: a direct frame's copy. */
+		if (id_cmp(e->element[0]->str, c->last) <= 0)
 			continue;
 		if (c->qlen >= RELAY_OUTQ_MAX) {
 			if (c->full_since == 0)
@@ -229,6 +520,11 @@ take_entries(struct relay_server *r, struct relay_conn *c, const redisReply *ent
 			    "skipped", c->key, c->last);
 			continue;
 		}
+		/* The copy of the frame lws holds, before redis named it. */
+		if ((d = c->doubt) != NULL && d->put != NULL &&
+		    f->element[1]->len == d->len &&
+		    memcmp(f->element[1]->str, d->env, d->len) == 0)
+			continue;
 		push(c, c->last, strlen(c->last), f->element[1]->str,
 		    f->element[1]->len);
 	}
@@ -237,6 +533,7 @@ take_entries(struct relay_server *r, struct relay_conn *c, const redisReply *ent
 	if (!STAILQ_EMPTY(&c->outq))
 		lws_callback_on_writable(c->wsi);
 	(void)r;
+	return i == ents->elements && ents->elements < RELAY_XREAD_COUNT;
 }
 
 static void
@@ -248,6 +545,7 @@ xread_cb(redisAsyncContext *ac, void *rep, void *priv)
 	struct relay_sess_id	 id;
 	struct relay_conn	*c;
 	size_t			 i;
+	uint64_t		 seq = g->nsent;
 
 	(void)ac;
 	g->reading = 0;
@@ -267,12 +565,20 @@ xread_cb(redisAsyncContext *ac, void *rep, void *priv)
 			/* Only a session this XREAD was for: a newer one reads
 			 * from its own start. */
 			c = relay_sessions_get(&r->sessions, &id);
-			if (c != NULL && c->group == g && c->snap)
-				take_entries(r, c, s->element[1]);
+			if (c == NULL || c->group != g || !c->snap)
+				continue;
+			c->snap = 0;
+			if (take_entries(r, c, s->element[1]))
+				caught_up(c, seq);
 		}
 	}
-	LIST_FOREACH(c, &g->conns, glink)
+	/* Not in the answer: nothing past its last id when redis wrote it. */
+	LIST_FOREACH(c, &g->conns, glink) {
+		if (c->snap && (reply->type == REDIS_REPLY_ARRAY ||
+		    reply->type == REDIS_REPLY_NIL))
+			caught_up(c, seq);
 		c->snap = 0;
+	}
 	if (reply->type == REDIS_REPLY_ERROR) {
 		/* Do not spin on an error: the tick reads again. */
 		return;
@@ -316,6 +622,7 @@ group_read(struct relay_group *g)
 		i++;
 	}
 	if (rconn_cmd(g->rd, xread_cb, g, (int)(6 + 2 * n), argv, NULL) == 0) {
+		g->nsent++;
 		g->reading = 1;
 		g->dirty = 0;
 		ev_timer_stop(g->relay->loop, &g->unblock_timer);
@@ -446,8 +753,7 @@ put_report(struct relay_server *r, const struct relay_put *p, const char *text)
 		    relay_now()) == -1)
 			log_warnx("%s: out of memory for a report", p->key);
 		else {
-			if (relay_put(r, &p->from, buf, len, NULL, 0, NULL,
-			    NULL) == NULL)
+			if (relay_deliver(r, &p->from, buf, len, NULL) == -1)
 				log_warnx("%s: report to its sender dropped: "
 				    "the outbox is full", p->key);
 			free(buf);
@@ -456,18 +762,79 @@ put_report(struct relay_server *r, const struct relay_put *p, const char *text)
 	envelope__free_unpacked(e, NULL);
 }
 
+/* The connection of the session p is for that counts it, or NULL. */
+static struct relay_conn *
+put_conn(struct relay_server *r, const struct relay_put *p)
+{
+	struct relay_conn	*c;
+
+	if (p->fed || p->gen == 0 ||
+	    (c = relay_sessions_get(&r->sessions, &p->dest)) == NULL)
+		return NULL;
+	return c->gen == p->gen && c->group != NULL ? c : NULL;
+}
+
+/* Redis stored p as entry id: the session has it to read. */
+static void
+put_stored(struct relay_server *r, const struct relay_put *p, const char *id)
+{
+	struct relay_conn	*c;
+	struct relay_doubt	*d;
+	uint64_t		 ms, seq;
+
+	c = put_conn(r, p);
+	if ((p->flags & PUT_MIRROR) && (c == NULL || c->doubt == NULL ||
+	    c->doubt->put != p)) {
+		/* Its session went, and the frame had gone out. */
+		if (p->flags & PUT_ACK)
+			ack_one(r, p->key, id, p->len);
+	}
+	if (c == NULL)
+		return;
+	if (id_parse(id, &ms, &seq) == -1) {
+		/* Not an id: wait for an XREAD that reaches the end. */
+		c->hi_ms = UINT64_MAX;
+		c->hi_seq = UINT64_MAX;
+	} else if (ms > c->hi_ms || (ms == c->hi_ms && seq > c->hi_seq)) {
+		c->hi_ms = ms;
+		c->hi_seq = seq;
+	}
+	c->hi_after = c->group->nsent;
+	if ((d = c->doubt) == NULL || d->put != p)
+		return;
+	/* The copy of the frame lws held: c's reads pass it. */
+	d->put = NULL;
+	snprintf(d->id, sizeof(d->id), "%s", id);
+	if (strlen(id) < sizeof(c->last) && id_cmp(id, c->last) > 0)
+		memcpy(c->last, id, strlen(id) + 1);
+	if (d->out) {
+		ack(r, c, d->id, d->len);
+		doubt_done(c);
+	}
+}
+
 /* Redis answered, or will not: the envelope leaves the outbox. */
 static void
 put_end(struct relay_server *r, struct relay_put *p, enum relay_put_result res,
     const char *why)
 {
-	const char	*key = p->fed ? RELAY_FED_STREAM : p->key;
-	char		 text[256];
+	const char		*key = p->fed ? RELAY_FED_STREAM : p->key;
+	struct relay_conn	*c;
+	char			 text[256];
 
 	put_unlink(r, p);
+	if ((c = put_conn(r, p)) != NULL) {
+		c->npend--;
+		/* A copy redis did not take: the frame is all there is. */
+		if (c->doubt != NULL && c->doubt->put == p) {
+			c->doubt->put = NULL;
+			if (c->doubt->out)
+				doubt_done(c);
+		}
+	}
 	switch (res) {
 	case RELAY_PUT_OK:
-		if (!p->fed) {
+		if (!p->fed && !(p->flags & PUT_AGAIN)) {
 			relay_metrics_add(&r->metrics, RELAY_M_RX, 1);
 			relay_metrics_add(&r->metrics, RELAY_M_RX_BYTES,
 			    p->len);
@@ -527,8 +894,10 @@ put_cb(redisAsyncContext *ac, void *rep, void *priv)
 		/* The scripts were flushed: loaded again, then sent again. */
 		r->reload = 1;
 		put_requeue(r, p);
-	} else if (reply->type == REDIS_REPLY_STRING)
+	} else if (reply->type == REDIS_REPLY_STRING) {
+		put_stored(r, p, reply->str);
 		put_end(r, p, RELAY_PUT_OK, NULL);
+	}
 	else if (reply->type == REDIS_REPLY_INTEGER && !p->fed)
 		put_end(r, p, RELAY_PUT_FULL, NULL);
 	else
@@ -604,6 +973,7 @@ relay_put(struct relay_server *r, const struct relay_sess_id *dest,
     int flags, relay_put_fn fn, void *arg)
 {
 	struct relay_put	*p;
+	struct relay_conn	*c;
 
 	if (len > RELAY_OUTBOX_BYTES_MAX - r->put_bytes ||
 	    r->nputs >= RELAY_OUTBOX_ENVS_MAX ||
@@ -617,6 +987,14 @@ relay_put(struct relay_server *r, const struct relay_sess_id *dest,
 		free(p);
 		r->enqueue_failed++;
 		return NULL;
+	}
+	if (!p->fed) {
+		p->dest = *dest;
+		c = relay_sessions_get(&r->sessions, dest);
+		if (c != NULL && c->group != NULL) {
+			p->gen = c->gen;
+			c->npend++;
+		}
 	}
 	if (from != NULL) {
 		p->has_from = 1;
@@ -685,10 +1063,57 @@ group_down(struct rconn *rc, void *arg)
 		c->snap = 0;
 }
 
+/* The session an XLEN at its join was for. */
+struct join_len {
+	struct relay_server	*relay;
+	struct relay_sess_id	 id;
+	uint64_t		 gen;
+};
+
+/*
+ * An empty stream at the join, after every put sent before: nothing of
+ * this relay's is in it, and the session need not wait for an XREAD to
+ * say so (it blocks when there is nothing to read).
+ */
+static void
+join_len_cb(redisAsyncContext *ac, void *rep, void *priv)
+{
+	struct join_len		*j = priv;
+	struct relay_server	*r = j->relay;
+	struct relay_conn	*c;
+	redisReply		*reply = rep;
+
+	(void)ac;
+	if (!r->switch_freeing && reply != NULL &&
+	    reply->type == REDIS_REPLY_INTEGER && reply->integer == 0 &&
+	    (c = relay_sessions_get(&r->sessions, &j->id)) != NULL &&
+	    c->gen == j->gen && c->group != NULL) {
+		c->synced = 1;
+		c->hi_ms = c->hi_seq = 0;
+	}
+	free(j);
+}
+
+static void
+join_len(struct relay_server *r, struct relay_conn *c)
+{
+	struct join_len	*j;
+	const char	*argv[] = { "XLEN", c->key };
+
+	if ((j = malloc(sizeof(*j))) == NULL)
+		return;
+	j->relay = r;
+	j->id = c->id;
+	j->gen = c->gen;
+	if (rconn_cmd(r->cmd, join_len_cb, j, 2, argv, NULL) == -1)
+		free(j);
+}
+
 int
 relay_switch_join(struct relay_server *r, struct relay_conn *c)
 {
 	struct relay_group	*g = NULL;
+	struct relay_put	*p;
 	unsigned int		 i;
 	char			 name[48];
 
@@ -711,10 +1136,24 @@ relay_switch_join(struct relay_server *r, struct relay_conn *c)
 	strcpy(c->last, "0-0");
 	c->group = g;
 	c->snap = 0;
+	/* Not direct before an XREAD has read what is already there. */
+	c->synced = 0;
+	c->npend = 0;
+	c->hi_ms = c->hi_seq = c->hi_after = 0;
+	TAILQ_FOREACH(p, &r->puts, entry) {
+		if (!p->fed && relay_sess_eq(&p->dest, &c->id)) {
+			p->gen = c->gen;
+			c->npend++;
+		}
+	}
 	STAILQ_INIT(&c->outq);
+	STAILQ_INIT(&c->dq);
+	c->dqlen = 0;
+	c->dqbytes = 0;
 	LIST_INSERT_HEAD(&g->conns, c, glink);
 	g->count++;
 	relay_metrics_worker_add(&r->metrics, g->idx, 1);
+	join_len(r, c);
 	group_kick(g);
 	return 0;
 }
@@ -725,6 +1164,11 @@ relay_switch_leave(struct relay_server *r, struct relay_conn *c)
 	struct relay_group	*g = c->group;
 	struct relay_outmsg	*m;
 
+	if (c->doubt != NULL)
+		doubt_end(r, c, 0);
+	/* Zeroed, never joined: nothing waits. */
+	if (c->group != NULL)
+		dq_spill(r, c);
 	flush_acks(r, c);
 	if (c->in_acking) {
 		LIST_REMOVE(c, alink);
@@ -787,8 +1231,8 @@ flush_acks(struct relay_server *r, struct relay_conn *c)
 	argv[4] = bkey;
 	for (i = 0; i < c->nacks; i++) {
 		snprintf(lens[i], sizeof(lens[i]), "%zu", c->acks[i].len);
-		argv[5 + 2 * i] = c->acks[i].id;
-		argv[6 + 2 * i] = lens[i];
+		argv[5 + i] = c->acks[i].id;
+		argv[5 + c->nacks + i] = lens[i];
 	}
 	if (rconn_cmd(r->cmd, xdel_cb, r, (int)(5 + 2 * c->nacks), argv,
 	    NULL) == -1)
@@ -797,14 +1241,15 @@ flush_acks(struct relay_server *r, struct relay_conn *c)
 	c->nacks = 0;
 }
 
+/* One XDEL a stream for what was written since the last time. */
 static void
-ack_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+acks_flush(struct relay_server *r)
 {
-	struct relay_server		*r = w->data;
 	struct relay_conn	*c;
 
-	(void)loop;
-	(void)revents;
+	ev_prepare_stop(r->loop, &r->ack_prep);
+	ev_timer_stop(r->loop, &r->ack_timer);
+	r->ack_last = ev_now(r->loop);
 	while ((c = LIST_FIRST(&r->acking)) != NULL) {
 		LIST_REMOVE(c, alink);
 		c->in_acking = 0;
@@ -813,8 +1258,26 @@ ack_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 }
 
 static void
+ack_prep_cb(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	acks_flush(w->data);
+}
+
+static void
+ack_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	acks_flush(w->data);
+}
+
+static void
 ack(struct relay_server *r, struct relay_conn *c, const char *id, size_t len)
 {
+	ev_tstamp	wait;
+
 	if (c->acks == NULL &&
 	    (c->acks = calloc(RELAY_ACK_BATCH, sizeof(*c->acks))) == NULL) {
 		log_warnx("%s: out of memory, message %s not deleted", c->key,
@@ -831,8 +1294,14 @@ ack(struct relay_server *r, struct relay_conn *c, const char *id, size_t len)
 		c->in_acking = 1;
 		LIST_INSERT_HEAD(&r->acking, c, alink);
 	}
-	if (!ev_is_active(&r->ack_timer)) {
-		ev_timer_set(&r->ack_timer, RELAY_ACK_DELAY, 0.);
+	if (ev_is_active(&r->ack_prep) || ev_is_active(&r->ack_timer))
+		return;
+	/* Before the loop waits, or soon when it did not long ago. */
+	wait = r->ack_last + RELAY_ACK_GAP - ev_now(r->loop);
+	if (wait <= 0)
+		ev_prepare_start(r->loop, &r->ack_prep);
+	else {
+		ev_timer_set(&r->ack_timer, wait, 0.);
 		ev_timer_start(r->loop, &r->ack_timer);
 	}
 }
@@ -841,29 +1310,68 @@ void
 relay_switch_writable(struct relay_server *r, struct relay_conn *c)
 {
 	struct relay_outmsg	*m;
-	int			 was_full;
+	int			 was_full, n;
 
-	if ((m = STAILQ_FIRST(&c->outq)) == NULL || c->closing)
+	if (c->closing)
 		return;
-	if (lws_write(c->wsi, m->buf + LWS_PRE, m->len, LWS_WRITE_BINARY) <
-	    (int)m->len) {
-		/* The message stays in redis; the connection is done. */
-		relay_http_close(c, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION,
-		    "write failed");
-		return;
+	/* lws calls back only once what it held went out. */
+	if (c->doubt != NULL && !c->doubt->out)
+		doubt_end(r, c, 1);
+	/* Frames while the socket takes them whole, as lws allows. */
+	for (n = 0; n < RELAY_WRITE_BATCH && c->doubt == NULL &&
+	    (m = STAILQ_FIRST(&c->dq)) != NULL; n++) {
+		if (lws_write(c->wsi, m->buf + LWS_PRE, m->len,
+		    LWS_WRITE_BINARY) < (int)m->len) {
+			/* What waits goes to the stream when it is closed. */
+			relay_http_close(c,
+			    LWS_CLOSE_STATUS_UNEXPECTED_CONDITION,
+			    "write failed");
+			return;
+		}
+		STAILQ_REMOVE_HEAD(&c->dq, entry);
+		c->dqlen--;
+		c->dqbytes -= m->len;
+		if (lws_partial_buffered(c->wsi)) {
+			if (doubt_keep(r, c, m->buf + LWS_PRE, NULL, m->len) ==
+			    -1)
+				delivered(r, m->len, RELAY_M_PATH_DIRECT);
+			else
+				dq_spill(r, c);	/* behind the copy */
+			free(m);
+			break;
+		}
+		delivered(r, m->len, RELAY_M_PATH_DIRECT);
+		free(m);
 	}
 	was_full = c->qlen >= RELAY_OUTQ_MAX;
-	STAILQ_REMOVE_HEAD(&c->outq, entry);
-	c->qlen--;
-	relay_metrics_add(&r->metrics, RELAY_M_TX, 1);
-	relay_metrics_add(&r->metrics, RELAY_M_TX_BYTES, m->len);
-	ack(r, c, m->id, m->len);
-	free(m);
-	if (was_full) {
+	for (; n < RELAY_WRITE_BATCH && c->doubt == NULL &&
+	    STAILQ_EMPTY(&c->dq) && (m = STAILQ_FIRST(&c->outq)) != NULL;
+	    n++) {
+		if (lws_write(c->wsi, m->buf + LWS_PRE, m->len,
+		    LWS_WRITE_BINARY) < (int)m->len) {
+			/* The message stays in redis; the connection is done. */
+			relay_http_close(c,
+			    LWS_CLOSE_STATUS_UNEXPECTED_CONDITION,
+			    "write failed");
+			return;
+		}
+		STAILQ_REMOVE_HEAD(&c->outq, entry);
+		c->qlen--;
+		if (!lws_partial_buffered(c->wsi) ||
+		    doubt_keep(r, c, NULL, m->id, m->len) == -1) {
+			delivered(r, m->len, RELAY_M_PATH_STREAM);
+			ack(r, c, m->id, m->len);
+		}
+		free(m);
+		if (lws_partial_buffered(c->wsi))
+			break;
+	}
+	if (was_full && c->qlen < RELAY_OUTQ_MAX) {
 		c->full_since = 0;
 		group_kick(c->group);
 	}
-	if (!STAILQ_EMPTY(&c->outq))
+	if (!STAILQ_EMPTY(&c->outq) || !STAILQ_EMPTY(&c->dq) ||
+	    c->doubt != NULL)
 		lws_callback_on_writable(c->wsi);
 }
 
@@ -942,7 +1450,9 @@ relay_switch_init(struct relay_server *r)
 		    UNBLOCK_RETRY, 0.);
 		r->groups[i].unblock_timer.data = &r->groups[i];
 	}
-	ev_timer_init(&r->ack_timer, ack_timer_cb, RELAY_ACK_DELAY, 0.);
+	ev_prepare_init(&r->ack_prep, ack_prep_cb);
+	r->ack_prep.data = r;
+	ev_timer_init(&r->ack_timer, ack_timer_cb, RELAY_ACK_GAP, 0.);
 	r->ack_timer.data = r;
 	sha_hex(r->put_sha, put_lua);
 	sha_hex(r->ack_sha, ack_lua);
@@ -968,6 +1478,7 @@ relay_switch_free(struct relay_server *r)
 		free(r->groups);
 		r->groups = NULL;
 	}
+	ev_prepare_stop(r->loop, &r->ack_prep);
 	ev_timer_stop(r->loop, &r->ack_timer);
 	rconn_free(r->cmd);
 	r->cmd = NULL;
@@ -978,6 +1489,9 @@ relay_switch_free(struct relay_server *r)
 	r->put_next = NULL;
 	r->nputs = 0;
 	r->put_bytes = 0;
+	free(r->wbuf);
+	r->wbuf = NULL;
+	r->wcap = 0;
 }
 
 int
@@ -994,16 +1508,10 @@ relay_switch_drained(const struct relay_server *r)
 void
 relay_switch_drain(struct relay_server *r)
 {
-	struct relay_conn	*c;
 	struct relay_put	*p;
 	unsigned int		 i, unsent = 0;
 
-	ev_timer_stop(r->loop, &r->ack_timer);
-	while ((c = LIST_FIRST(&r->acking)) != NULL) {
-		LIST_REMOVE(c, alink);
-		c->in_acking = 0;
-		flush_acks(r, c);
-	}
+	acks_flush(r);
 	pump(r);
 	TAILQ_FOREACH(p, &r->puts, entry)
 		unsent += !p->sent;

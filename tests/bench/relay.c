@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * rmb-relay under load, on loopback with a throwaway redis-server:
- * envelopes of 1 KiB relayed between two connected sessions (with 1 and
- * with 256 in flight), and the relay's resident memory per idle session
- * with 5,000 sessions connected.  Run from the build directory (or set
- * top_builddir).  Prints only.
+ * envelopes of 1 KiB relayed between two sessions (with 1 and with 256
+ * in flight), both on one relay (delivered direct, doc/relay.md §1.6),
+ * then with the receiver on a second relay sharing the redis (through
+ * the stream), with the redis commands each envelope took; and the
+ * relay's resident memory per idle session with 5,000 sessions
+ * connected.  Run from the build directory (or set top_builddir).
+ * Prints only.
  */
 #include <sys/resource.h>
 
@@ -40,6 +43,117 @@ rss_kb(pid_t pid)
 	return kb;
 }
 
+/* The commands redis ran so far, by name (INFO commandstats). */
+#define CMDS_MAX	64
+struct cmds {
+	char		 name[CMDS_MAX][32];
+	long long	 calls[CMDS_MAX];
+	int		 n;
+};
+
+static void
+redis_calls(int port, struct cmds *out)
+{
+	struct rreply	*r;
+	const char	*p, *q;
+	size_t		 k;
+
+	memset(out, 0, sizeof(*out));
+	if ((r = redis_cmdf(port, "INFO commandstats")) == NULL)
+		return;
+	for (p = r->type == '$' ? r->str : ""; out->n < CMDS_MAX &&
+	    (p = strstr(p, "cmdstat_")) != NULL; p = q) {
+		p += 8;
+		if ((q = strstr(p, ":calls=")) == NULL)
+			break;
+		k = (size_t)(q - p) < sizeof(out->name[0]) ? (size_t)(q - p) :
+		    sizeof(out->name[0]) - 1;
+		memcpy(out->name[out->n], p, k);
+		out->name[out->n][k] = '\0';
+		out->calls[out->n++] = strtoll(q + 7, NULL, 10);
+	}
+	rreply_free(r);
+}
+
+/* A counter of the relay's /metrics, 0 when it is not there. */
+static long long
+metric(int port, const char *name)
+{
+	char		*resp, *line;
+	size_t		 n, k = strlen(name);
+	int		 status;
+	long long	 v = 0;
+
+	if (http_request("127.0.0.1", port, "GET", "/metrics", NULL, 0,
+	    &status, &resp, &n, 5000) == -1)
+		return 0;
+	for (line = resp; line != NULL && *line != '\0';) {
+		if (strncmp(line, name, k) == 0 && line[k] == ' ')
+			v = strtoll(line + k + 1, NULL, 10);
+		if ((line = strchr(line, '\n')) != NULL)
+			line++;
+	}
+	free(resp);
+	return v;
+}
+
+/* Prints what redis ran between a and b, per envelope, but the INFO. */
+static void
+calls_print(const struct cmds *a, const struct cmds *b, double n)
+{
+	long long	d, all = 0;
+	int		i, j;
+
+	for (i = 0; i < b->n; i++) {
+		for (j = 0, d = b->calls[i]; j < a->n; j++)
+			if (strcmp(a->name[j], b->name[i]) == 0)
+				d -= a->calls[j];
+		if (strcmp(b->name[i], "info") != 0)
+			all += d;
+	}
+	printf("  redis commands per envelope: %.2f:", all / n);
+	for (i = 0; i < b->n; i++) {
+		for (j = 0, d = b->calls[i]; j < a->n; j++)
+			if (strcmp(a->name[j], b->name[i]) == 0)
+				d -= a->calls[j];
+		if (d > 0 && strcmp(b->name[i], "info") != 0)
+			printf(" %s %.2f", b->name[i], d / n);
+	}
+	printf("\n");
+}
+
+static pid_t
+start_relay(const char *bin, const char *url, int port, const char *twins,
+    const char *log)
+{
+	char		 listen[64];
+	char		*argv[16];
+	pid_t		 pid;
+	int		 i = 0;
+
+	snprintf(listen, sizeof(listen), "127.0.0.1:%d", port);
+	argv[i++] = (char *)bin;
+	argv[i++] = (char *)"-r";
+	argv[i++] = (char *)url;
+	argv[i++] = (char *)"-l";
+	argv[i++] = listen;
+	argv[i++] = (char *)"-m";
+	argv[i++] = (char *)"r1.bench";
+	argv[i++] = (char *)"--twins";
+	argv[i++] = (char *)twins;
+	/* Run as root from the build tree: _rmb-relay may not exist. */
+	argv[i++] = (char *)"--user";
+	argv[i++] = (char *)"nobody";
+	argv[i] = NULL;
+	if ((pid = proc_start(argv, log)) == -1 ||
+	    wait_log(log, "listening on", 10000) == -1) {
+		fprintf(stderr, "relay bench: rmb-relay does not start (%s)\n",
+		    log);
+		return -1;
+	}
+	return pid;
+}
+
 /* Relays n envelopes from a to b, at most window unanswered. */
 static double
 relay_rate(struct wsc *a, struct wsc *b, const uint8_t *env, size_t len,
@@ -68,6 +182,39 @@ relay_rate(struct wsc *a, struct wsc *b, const uint8_t *env, size_t len,
 	return n / ((now_us() - t0) / 1e6);
 }
 
+/*
+ * Both rates, their median, redis's commands per envelope and how the
+ * relay at port delivered them.
+ */
+static void
+measure(const char *what, struct wsc *a, struct wsc *b, const uint8_t *env,
+    size_t len, int redis_port, int port, double *lat)
+{
+	struct cmds	 c0, c1, c2;
+	double		 r1, r256;
+	long long	 d0, s0;
+
+	relay_rate(a, b, env, len, 500, 64, NULL);	/* warm-up */
+	d0 = metric(port, "relay_deliveries_total{path=\"direct\"}");
+	s0 = metric(port, "relay_deliveries_total{path=\"stream\"}");
+	redis_calls(redis_port, &c0);
+	r1 = relay_rate(a, b, env, len, 2000, 1, lat);
+	redis_calls(redis_port, &c1);
+	r256 = relay_rate(a, b, env, len, MESSAGES, 256, NULL);
+	redis_calls(redis_port, &c2);
+	printf("%s:\n", what);
+	printf("  1 in flight:   %8.0f envelopes/s, median %.0f us\n", r1,
+	    median(lat, 2000));
+	calls_print(&c0, &c1, 2000);
+	printf("  256 in flight: %8.0f envelopes/s (%d envelopes)\n", r256,
+	    MESSAGES);
+	calls_print(&c1, &c2, MESSAGES);
+	printf("  delivered by the receiver's relay: %lld direct, %lld through "
+	    "the stream\n",
+	    metric(port, "relay_deliveries_total{path=\"direct\"}") - d0,
+	    metric(port, "relay_deliveries_total{path=\"stream\"}") - s0);
+}
+
 int
 main(void)
 {
@@ -77,16 +224,16 @@ main(void)
 	struct wsc		 a, b, *idle;
 	struct rlimit		 rl;
 	const char		*top = getenv("top_builddir");
-	char			 bin[512], url[64], listen[64], twins[300];
+	struct wsc		 b2;
+	char			 bin[512], url[64], twins[300];
 	char			 dir[] = "/tmp/rmb-bench-relay.XXXXXX", log[300];
-	char			 sid[16], body[128];
-	char			*argv[16];
+	char			 log2[300], sid[16], body[128];
 	uint8_t			 payload[PAYLOAD], *env;
 	size_t			 len;
-	double			*lat, r1, r256;
+	double			*lat;
 	long			 before, after;
-	pid_t			 pid;
-	int			 port, i, status, opened = 0;
+	pid_t			 pid, pid2;
+	int			 port, port2, i, status, opened = 0;
 
 	rl.rlim_cur = rl.rlim_max = IDLE + 256;
 	if (setrlimit(RLIMIT_NOFILE, &rl) == -1 &&
@@ -105,28 +252,9 @@ main(void)
 	    top != NULL ? top : ".");
 	snprintf(url, sizeof(url), "redis://127.0.0.1:%d", redis.port);
 	port = free_port();
-	snprintf(listen, sizeof(listen), "127.0.0.1:%d", port);
 	snprintf(log, sizeof(log), "%s/relay.log", dir);
-	i = 0;
-	argv[i++] = bin;
-	argv[i++] = (char *)"-r";
-	argv[i++] = url;
-	argv[i++] = (char *)"-l";
-	argv[i++] = listen;
-	argv[i++] = (char *)"-m";
-	argv[i++] = (char *)"r1.bench";
-	argv[i++] = (char *)"--twins";
-	argv[i++] = twins;
-	/* Run as root from the build tree: _rmb-relay may not exist. */
-	argv[i++] = (char *)"--user";
-	argv[i++] = (char *)"nobody";
-	argv[i] = NULL;
-	if ((pid = proc_start(argv, log)) == -1 ||
-	    wait_log(log, "listening on", 10000) == -1) {
-		fprintf(stderr, "relay bench: rmb-relay does not start (%s)\n",
-		    log);
+	if ((pid = start_relay(bin, url, port, twins, log)) == -1)
 		return 1;
-	}
 	if (rc_connect(&a, port, &tw[0], NULL, &status, body,
 	    sizeof(body)) == -1 || rc_connect(&b, port, &tw[1], NULL, &status,
 	    body, sizeof(body)) == -1) {
@@ -145,17 +273,26 @@ main(void)
 	if ((lat = calloc(2000, sizeof(*lat))) == NULL)
 		return 1;
 
-	relay_rate(&a, &b, env, len, 500, 64, NULL);	/* warm-up */
-	r1 = relay_rate(&a, &b, env, len, 2000, 1, lat);
-	r256 = relay_rate(&a, &b, env, len, MESSAGES, 256, NULL);
-	printf("envelope of %zu bytes (1 KiB payload), A -> relay -> redis "
-	    "stream -> relay -> B:\n", len);
-	printf("  1 in flight:   %8.0f envelopes/s, median %.0f us\n", r1,
-	    median(lat, 2000));
-	printf("  256 in flight: %8.0f envelopes/s (%d envelopes)\n", r256,
-	    MESSAGES);
-	wsc_close(&a);
+	printf("envelope of %zu bytes (1 KiB payload)\n", len);
+	measure("A -> relay -> B, one relay", &a, &b, env, len, redis.port,
+	    port, lat);
+
+	/* B on a relay of its own: the envelopes go through B's stream. */
+	port2 = free_port();
+	snprintf(log2, sizeof(log2), "%s/relay2.log", dir);
+	if ((pid2 = start_relay(bin, url, port2, twins, log2)) == -1 ||
+	    rc_connect(&b2, port2, &tw[1], NULL, &status, body,
+	    sizeof(body)) == -1) {
+		fprintf(stderr, "relay bench: second relay or session failed\n");
+		return 1;
+	}
+	/* B leaves the first relay, which then has no session of B. */
 	wsc_close(&b);
+	measure("A -> relay 1 -> redis stream -> relay 2 -> B, two relays "
+	    "sharing a redis", &a, &b2, env, len, redis.port, port2, lat);
+	wsc_close(&a);
+	wsc_close(&b2);
+	proc_stop(pid2, 5000);
 
 	if ((idle = calloc(IDLE, sizeof(*idle))) == NULL)
 		return 1;
