@@ -52,7 +52,7 @@
  * memory while its socket is full, up to these figures; past them they
  * all go to its stream, in order, and so does what follows.
  */
-#define RELAY_DIRECT_FRAMES	4096
+#define RELAY_DIRECT_FRAMES	RELAY_OUTQ_MAX
 #define RELAY_DIRECT_BYTES	(4 * 1024 * 1024)
 #define RELAY_BACK_PRESSURE_MAX	60	/* seconds full before eviction */
 #define RELAY_TWIN_CACHE	10000	/* twins the relay keeps */
@@ -204,6 +204,8 @@ struct relay_outmsg {
 	STAILQ_ENTRY(relay_outmsg) entry;
 	size_t			 len;
 	char			 id[48];	/* stream entry id */
+	int			 has_from;	/* direct: refusals go to from */
+	struct relay_sess_id	 from;
 	unsigned char		 buf[];		/* LWS_PRE bytes, then len */
 };
 

@@ -339,7 +339,7 @@ direct(struct relay_server *r, struct relay_conn *c, const uint8_t *env,
  */
 static int
 dq_push(struct relay_server *r, struct relay_conn *c, const uint8_t *env,
-    size_t len)
+    size_t len, const struct relay_sess_id *from)
 {
 	struct relay_outmsg	*m;
 
@@ -349,6 +349,8 @@ dq_push(struct relay_server *r, struct relay_conn *c, const uint8_t *env,
 		return -1;
 	m->len = len;
 	m->id[0] = '\0';
+	if ((m->has_from = from != NULL))
+		m->from = *from;
 	memcpy(m->buf + LWS_PRE, env, len);
 	STAILQ_INSERT_TAIL(&c->dq, m, entry);
 	c->dqlen++;
@@ -372,8 +374,9 @@ dq_spill(struct relay_server *r, struct relay_conn *c)
 		STAILQ_REMOVE_HEAD(&c->dq, entry);
 		c->dqlen--;
 		c->dqbytes -= m->len;
-		if (relay_put(r, &c->id, m->buf + LWS_PRE, m->len, NULL,
-		    PUT_AGAIN, NULL, NULL) == NULL)
+		if (relay_put(r, &c->id, m->buf + LWS_PRE, m->len,
+		    m->has_from ? &m->from : NULL, PUT_AGAIN, NULL, NULL) ==
+		    NULL)
 			log_warnx("%s: a message for it is lost: the outbox "
 			    "is full", c->key);
 		free(m);
@@ -393,7 +396,7 @@ relay_deliver(struct relay_server *r, const struct relay_sess_id *dest,
 			    !lws_send_pipe_choked(c->wsi) &&
 			    direct(r, c, env, len) == 0)
 				return 0;
-			if (!c->closing && dq_push(r, c, env, len) == 0)
+			if (!c->closing && dq_push(r, c, env, len, from) == 0)
 				return 0;
 		}
 		/* The stream, then: what waits here goes first. */
