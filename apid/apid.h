@@ -60,6 +60,8 @@
 #define APID_TRIES		3	/* sends cut by a disconnect */
 #define APID_REQTAB		1024	/* buckets of requests by token */
 #define APID_DONE_BATCH		128	/* inflight records dropped at once */
+#define APID_TAKE_MAX		64	/* requests or replies popped at once */
+#define APID_ANS_MAX		8192	/* requests whose ret we remember */
 
 struct apid_job;
 TAILQ_HEAD(apid_jobs, apid_job);
@@ -79,6 +81,18 @@ struct apid_req {
 	size_t			 done;
 };
 LIST_HEAD(apid_reqs, apid_req);
+
+/* Where the answers of a request journaled in this run go. */
+struct apid_ans {
+	LIST_ENTRY(apid_ans)	 hash;
+	TAILQ_ENTRY(apid_ans)	 age;
+	char			 uid[APID_UID_LEN + 1];
+	char			*ret;
+	char			*ref;		/* NULL: none */
+	size_t			 left;		/* answers still due */
+};
+LIST_HEAD(apid_anss, apid_ans);
+TAILQ_HEAD(apid_ansq, apid_ans);
 
 /* What waits for credit, in order: a request's destinations or a reply. */
 struct apid_out {
@@ -102,11 +116,13 @@ struct apid {
 	size_t			 ndone;
 	struct redis_url	 url;
 	struct rconn		*popreq;	/* only ever BLMOVE */
-	struct rconn		*pop;		/* only ever BRPOP */
+	struct rconn		*pop;		/* only ever BLMPOP */
 	struct rconn		*cmd;		/* everything else */
 	int64_t			 credit;	/* never below 0 */
 	int64_t			 reserved;	/* popped, not queued yet */
 	int			 popping_req;
+	int			 taking;	/* a batch takes the next */
+	struct apid_job		*batch;		/* being built */
 	int			 popping;
 	int			 sweeping;
 	int			 recovered;	/* the journal was read */
@@ -115,12 +131,17 @@ struct apid {
 	struct apid_outs	 outq;
 	struct apid_reqs	 reqs[APID_REQTAB];
 	uint32_t		 next_id;
+	struct apid_anss	 ans[APID_REQTAB];
+	struct apid_ansq	 ansq;
+	size_t			 nans;
 	struct apid_jobs	 waiting;
 	size_t			 nwaiting;
 };
 
 /* apid.c */
+/* Queues a frame for netd; apid_netd_flush writes, once per loop pass. */
 void	apid_netd_send(struct apid *, struct ipc_buf *);
+void	apid_netd_flush(struct apid *);
 /* Sends IPC_PEER_READY to the parent, once redis answers. */
 void	apid_tell_ready(struct apid *);
 

@@ -22,6 +22,7 @@
 
 #include <hiredis/hiredis.h>
 #include <hiredis/async.h>
+#include <nettle/sha1.h>
 
 #include "apid.h"
 #include "envelope_check.h"
@@ -93,13 +94,182 @@ static const char unpend_lua[] =
     "end\n"
     "return n\n";
 
+/*
+ * LPUSH and LTRIM, as rmb-rs does, then our extras: the list's expiry
+ * (ARGV[2], 0 for none) and the request it answers off the pending
+ * list (KEYS[2], ARGV[3]).  A list that is no list is refused before
+ * anything is changed, so no one else's key gets an expiry.
+ */
+static const char push_lua[] =
+    "if #KEYS == 2 then redis.call('LREM', KEYS[2], 1, ARGV[3]) end\n"
+    "local n = redis.pcall('LPUSH', KEYS[1], ARGV[1])\n"
+    "if type(n) == 'table' then return n end\n"
+    "redis.call('LTRIM', KEYS[1], 0, " APID_LIST_LAST ")\n"
+    "if ARGV[2] ~= '0' then redis.call('EXPIRE', KEYS[1], ARGV[2]) end\n"
+    "return n\n";
+
+/*
+ * The journal of a batch of popped requests, in one step (§6.5 rule 1),
+ * each taken off the pending list, then up to ARGV[1] more requests
+ * moved from the local queue to the pending list and returned, oldest
+ * first, for the next batch.  An entry of ARGV is 'j' raw uid backlog
+ * ttl deadline record owed ("twin count ..."), with KEYS the backlog
+ * and its waiting hash; 'a' raw json, an answer pushed to KEYS the ret
+ * list; or 'f' raw, a request dropped.  The batch is the oldest end of
+ * the pending list, trimmed at once; when it is not (a batch sent again
+ * after a lost reply), each request is removed by value.  Returns {the
+ * requests taken, the ret lists that could not be pushed to}.
+ */
+static const char journal_lua[] =
+    "local ki, ai, raws, zs, inf, bad = 5, 2, {}, {}, {}, {}\n"
+    "while ai <= #ARGV do\n"
+    "  local kind = ARGV[ai]\n"
+    "  raws[#raws + 1] = ARGV[ai + 1]\n"
+    "  if kind == 'j' then\n"
+    "    local ttl, w = ARGV[ai + 4], {'_', '1'}\n"
+    "    for t, c in string.gmatch(ARGV[ai + 7], '(%d+) (%d+)') do\n"
+    "      w[#w + 1] = t\n"
+    "      w[#w + 1] = c\n"
+    "    end\n"
+    "    redis.call('SET', KEYS[ki], ARGV[ai + 3], 'EX', ttl)\n"
+    "    redis.call('HSET', KEYS[ki + 1], unpack(w))\n"
+    "    redis.call('EXPIRE', KEYS[ki + 1], ttl)\n"
+    "    zs[#zs + 1] = ARGV[ai + 5]\n"
+    "    zs[#zs + 1] = ARGV[ai + 2]\n"
+    "    inf[#inf + 1] = ARGV[ai + 2]\n"
+    "    inf[#inf + 1] = ARGV[ai + 6]\n"
+    "    ki = ki + 2\n"
+    "    ai = ai + 8\n"
+    "  elseif kind == 'a' then\n"
+    "    if type(redis.pcall('LPUSH', KEYS[ki], ARGV[ai + 2])) == 'table'\n"
+    "    then bad[#bad + 1] = KEYS[ki]\n"
+    "    else\n"
+    "      redis.call('LTRIM', KEYS[ki], 0, " APID_LIST_LAST ")\n"
+    "      redis.call('EXPIRE', KEYS[ki], " APID_RET_TTL ")\n"
+    "    end\n"
+    "    ki = ki + 1\n"
+    "    ai = ai + 3\n"
+    "  else\n"
+    "    ai = ai + 2\n"
+    "  end\n"
+    "end\n"
+    "if #zs > 0 then\n"
+    "  redis.call('ZADD', KEYS[3], unpack(zs))\n"
+    "  redis.call('HSET', KEYS[4], unpack(inf))\n"
+    "end\n"
+    "local n = #raws\n"
+    "if n > 0 then\n"
+    "  local tail = redis.call('LRANGE', KEYS[2], -n, -1)\n"
+    "  local same = #tail == n\n"
+    "  for i = 1, n do\n"
+    "    if same and tail[n + 1 - i] ~= raws[i] then same = false end\n"
+    "  end\n"
+    "  if same then redis.call('LTRIM', KEYS[2], 0, -n - 1)\n"
+    "  else\n"
+    "    for i = 1, n do redis.call('LREM', KEYS[2], 1, raws[i]) end\n"
+    "  end\n"
+    "end\n"
+    "local k = tonumber(ARGV[1])\n"
+    "if k > 0 then\n"
+    "  local more = redis.call('RPOP', KEYS[1], k)\n"
+    "  if more then\n"
+    "    redis.call('LPUSH', KEYS[2], unpack(more))\n"
+    "    return {more, bad}\n"
+    "  end\n"
+    "end\n"
+    "return {{}, bad}\n";
+
+/*
+ * claim_lua and push_lua in one, for a request journaled in this run,
+ * whose ret list and reference we still hold: the answer of twin
+ * ARGV[1] (0: a relay's report) to request ARGV[2] is claimed in
+ * waiting hash KEYS[1] and, if it counts, pushed (ARGV[3]) to KEYS[3].
+ * Returns 0 when the request is gone, 2 for a duplicate, 1 when pushed.
+ */
+static const char answer_lua[] =
+    "local f, n = ARGV[1], nil\n"
+    "if f == '0' then\n"
+    "  local w = redis.call('HGETALL', KEYS[1])\n"
+    "  if #w == 0 then return 0 end\n"
+    "  if #w ~= 4 then f = nil\n"
+    "  elseif w[1] == '_' then f = w[3]; n = w[4]\n"
+    "  else f = w[1]; n = w[2] end\n"
+    "else\n"
+    "  local v = redis.call('HMGET', KEYS[1], '_', f)\n"
+    "  if not v[1] then return 0 end\n"
+    "  n = v[2]\n"
+    "end\n"
+    "if f then\n"
+    "  n = tonumber(n or '0')\n"
+    "  if n < 1 then return 2 end\n"
+    "  if n == 1 then redis.call('HDEL', KEYS[1], f)\n"
+    "  else redis.call('HINCRBY', KEYS[1], f, -1) end\n"
+    "  if redis.call('HLEN', KEYS[1]) == 1 then\n"
+    "    redis.call('ZREM', KEYS[2], ARGV[2])\n"
+    "  end\n"
+    "end\n"
+    "local r = redis.pcall('LPUSH', KEYS[3], ARGV[3])\n"
+    "if type(r) == 'table' then return r end\n"
+    "redis.call('LTRIM', KEYS[3], 0, " APID_LIST_LAST ")\n"
+    "redis.call('EXPIRE', KEYS[3], " APID_RET_TTL ")\n"
+    "return 1\n";
+
+/*
+ * Scripts go by their SHA1 (EVALSHA); one redis does not know yet (or
+ * forgot, after a restart) gets its text once (EVAL), which loads it.
+ */
+enum script_id { S_CLAIM, S_EXPIRE, S_PUSH, S_JOURNAL, S_ANSWER, S_N };
+
+static struct script {
+	const char	*text;
+	char		 sha[2 * SHA1_DIGEST_SIZE + 1];
+} scripts[S_N] = {
+	{ claim_lua, "" }, { expire_lua, "" }, { push_lua, "" },
+	{ journal_lua, "" }, { answer_lua, "" }
+};
+
+static void
+scripts_init(void)
+{
+	struct sha1_ctx	 c;
+	uint8_t		 d[SHA1_DIGEST_SIZE];
+	size_t		 i, k;
+
+	for (i = 0; i < S_N; i++) {
+		sha1_init(&c);
+		sha1_update(&c, strlen(scripts[i].text),
+		    (const uint8_t *)scripts[i].text);
+		sha1_digest(&c, sizeof(d), d);
+		for (k = 0; k < sizeof(d); k++)
+			snprintf(scripts[i].sha + 2 * k, 3, "%02x", d[k]);
+	}
+}
+
 enum job_kind {
-	JOB_JOURNAL,	/* backlog, waiting, deadline, inflight; unpend */
+	JOB_JOURNAL,	/* a batch of popped requests, and take more */
 	JOB_PUSH,	/* LPUSH + LTRIM a JSON message (and unpend) */
 	JOB_CLAIM,	/* claim an answer, then push it to the caller */
+	JOB_ANSWER,	/* claim and push at once (answer_lua) */
 	JOB_EXPIRE,	/* answer what a request still owes */
 	JOB_DONE,	/* the request left: drop its inflight record */
 	JOB_FORGET	/* a request nobody can be told of leaves pending */
+};
+
+/* One popped request of a JOB_JOURNAL batch (see journal_lua). */
+struct jentry {
+	char			 kind;		/* 'j', 'a' or 'f' */
+	struct apid_req		*req;		/* 'j' */
+	char			*raw;
+	size_t			 rawlen;
+	char			*key;		/* backlog, or ret list */
+	char			*wkey;		/* 'j': the waiting hash */
+	char			*val;		/* Backlog, or JSON */
+	size_t			 vallen;
+	char			*rec;		/* 'j': "ts exp json" */
+	size_t			 reclen;
+	char			*owed;		/* 'j': "twin count ..." */
+	char			 ttl[24];
+	char			 deadline[24];
 };
 
 struct apid_job {
@@ -107,6 +277,7 @@ struct apid_job {
 	struct apid		*a;
 	enum job_kind		 kind;
 	int			 tries;
+	int			 eval;		/* the script's text, not its SHA1 */
 	char			*key;
 	char			*val;
 	size_t			 vallen;
@@ -115,7 +286,11 @@ struct apid_job {
 	size_t			 rawlen;
 	int			 ret_ttl;	/* EXPIRE the list pushed to */
 	/* JOB_JOURNAL */
-	struct apid_req		*req;
+	struct jentry		*ent;
+	size_t			 nent;
+	size_t			 njournal;	/* of them 'j' */
+	int			 take;		/* requests to take after */
+	int			 chain;		/* holds a->taking */
 	/* JOB_CLAIM */
 	struct msg_in_resp	*resp;
 	/* JOB_CLAIM, JOB_EXPIRE, and JOB_PUSH of a request: its uid */
@@ -129,6 +304,12 @@ struct apid_job {
 static void	job_run(struct apid_job *);
 static void	req_free(struct apid *, struct apid_req *);
 static void	req_queue(struct apid *, struct apid_req *);
+static void	send_out(struct apid *);
+static void	batch_send(struct apid *);
+static void	local_request(struct apid *, const char *, size_t);
+static void	ans_remember(struct apid *, const struct apid_req *);
+static struct apid_ans *ans_find(struct apid *, const char *);
+static void	ans_drop(struct apid *, struct apid_ans *);
 
 static char *
 xstrdup(const char *s)
@@ -178,10 +359,23 @@ job_new(struct apid *a, enum job_kind kind, char *key)
 static void
 job_free(struct apid_job *j)
 {
+	struct jentry	*e;
+	size_t		 i;
+
 	if (j->resp != NULL) {
 		msgjson_in_resp_clear(j->resp);
 		free(j->resp);
 	}
+	for (i = 0; i < j->nent; i++) {
+		e = &j->ent[i];
+		free(e->raw);
+		free(e->key);
+		free(e->wkey);
+		free(e->val);
+		free(e->rec);
+		free(e->owed);
+	}
+	free(j->ent);
 	free(j->key);
 	free(j->val);
 	free(j->raw);
@@ -268,22 +462,56 @@ answer_remote(struct apid *a, struct apid_job *j, const char *why)
 	apid_pump(a);
 }
 
+/*
+ * A batch that redis refused: each request is answered (code 500) and
+ * taken off the pending list, each answer pushed on its own.
+ */
+static void
+journal_fail(struct apid_job *j, const char *why)
+{
+	struct apid	*a = j->a;
+	struct jentry	*e;
+	struct apid_job	*p;
+	size_t		 i;
+
+	if (j->chain)
+		a->taking = 0;
+	for (i = 0; i < j->nent; i++) {
+		e = &j->ent[i];
+		if (e->kind == 'j') {
+			log_warnx("cannot journal request %s: %s", e->req->uid,
+			    why);
+			a->reserved--;
+			answer(a, e->req->req->ret, &e->req->req->ref, e->raw,
+			    e->rawlen, 500, "other: %s", why);
+			req_free(a, e->req);
+		} else if (e->kind == 'a') {
+			p = job_new(a, JOB_PUSH, e->key);
+			p->val = e->val;
+			p->vallen = e->vallen;
+			p->raw = e->raw;
+			p->rawlen = e->rawlen;
+			p->ret_ttl = 1;
+			e->key = e->val = NULL;
+			job_run(p);
+		} else {
+			p = job_new(a, JOB_FORGET, NULL);
+			p->raw = e->raw;
+			p->rawlen = e->rawlen;
+			job_run(p);
+		}
+		e->raw = NULL;
+	}
+}
+
 static void
 job_fail(struct apid_job *j, const char *why)
 {
 	struct apid	*a = j->a;
-	struct apid_req	*r = j->req;
-	char		*raw;
 
 	switch (j->kind) {
 	case JOB_JOURNAL:
-		log_warnx("cannot journal request %s: %s", r->uid, why);
-		raw = j->raw;
-		j->raw = NULL;
-		a->reserved--;
-		answer(a, r->req->ret, &r->req->ref, raw, j->rawlen, 500,
-		    "other: %s", why);
-		req_free(a, r);
+		journal_fail(j, why);
 		break;
 	case JOB_PUSH:
 		log_warnx("cannot push to %s: %s; message lost", j->key, why);
@@ -292,6 +520,10 @@ job_fail(struct apid_job *j, const char *why)
 		break;
 	case JOB_CLAIM:
 		log_warnx("cannot read %s: %s; response lost", j->key, why);
+		break;
+	case JOB_ANSWER:
+		log_warnx("cannot answer %s on %s: %s; response lost",
+		    j->ruid, j->key, why);
 		break;
 	case JOB_EXPIRE:
 		log_warnx("cannot close request %s: %s", j->ruid, why);
@@ -333,42 +565,67 @@ job_reply(struct apid_job *j, redisReply *r)
 	return -1;
 }
 
-/* 0 when an EXEC's reply says every command of it worked. */
+/*
+ * A redis that does not know a script (restarted, or SCRIPT FLUSH): the
+ * job runs again with the script's text, which loads it.
+ */
 static int
-exec_ok(struct apid_job *j, redisReply *reply)
+job_noscript(struct apid_job *j, const redisReply *r)
 {
-	size_t	i;
-
-	if (reply->type == REDIS_REPLY_ERROR) {
-		job_fail(j, reply->str);
-		return -1;
-	}
-	if (reply->type != REDIS_REPLY_ARRAY) {
-		job_fail(j, "the transaction was aborted");
-		return -1;
-	}
-	for (i = 0; i < reply->elements; i++)
-		if (reply->element[i]->type == REDIS_REPLY_ERROR) {
-			job_fail(j, reply->element[i]->str);
-			return -1;
-		}
-	return 0;
+	if (r->type != REDIS_REPLY_ERROR || j->eval ||
+	    strncmp(r->str, "NOSCRIPT", 8) != 0)
+		return 0;
+	j->eval = 1;
+	job_run(j);
+	return 1;
 }
 
+/*
+ * A batch is journaled: its requests go to netd in order, and those it
+ * took from the local queue are the next batch.
+ */
 static void
 journal_cb(redisAsyncContext *ac, void *r, void *priv)
 {
 	struct apid_job	*j = priv;
 	struct apid	*a = j->a;
-	redisReply	*reply = r;
+	redisReply	*reply = r, *more, *bad;
+	size_t		 i;
 
 	(void)ac;
-	if (job_reply(j, reply) != 0 || exec_ok(j, reply) != 0)
+	/* If it ran, what it took waits on the pending list for a restart. */
+	if (reply == NULL)
+		j->take = 0;
+	if (job_reply(j, reply) != 0 || job_noscript(j, reply))
 		return;
-	a->reserved--;
-	req_queue(a, j->req);
+	if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 ||
+	    (more = reply->element[0])->type != REDIS_REPLY_ARRAY ||
+	    (bad = reply->element[1])->type != REDIS_REPLY_ARRAY) {
+		job_fail(j, reply->type == REDIS_REPLY_ERROR ? reply->str :
+		    "unexpected reply to the journal");
+		return;
+	}
+	for (i = 0; i < bad->elements; i++)
+		if (bad->element[i]->type == REDIS_REPLY_STRING)
+			log_warnx("cannot push to %s: not a list; message "
+			    "lost", bad->element[i]->str);
+	for (i = 0; i < j->nent; i++) {
+		if (j->ent[i].kind != 'j')
+			continue;
+		a->reserved--;
+		ans_remember(a, j->ent[i].req);
+		req_queue(a, j->ent[i].req);
+	}
+	if (j->chain)
+		a->taking = 0;
+	send_out(a);
+	for (i = 0; i < more->elements; i++)
+		if (more->element[i]->type == REDIS_REPLY_STRING)
+			local_request(a, more->element[i]->str,
+			    more->element[i]->len);
 	job_free(j);
-	apid_pump(a);
+	batch_send(a);
+	apid_pop(a);
 }
 
 static void
@@ -378,7 +635,7 @@ push_cb(redisAsyncContext *ac, void *r, void *priv)
 	redisReply	*reply = r;
 
 	(void)ac;
-	if (job_reply(j, reply) != 0)
+	if (job_reply(j, reply) != 0 || job_noscript(j, reply))
 		return;
 	if (reply->type == REDIS_REPLY_ERROR) {
 		job_fail(j, reply->str);
@@ -448,7 +705,7 @@ claim_cb(redisAsyncContext *ac, void *r, void *priv)
 	size_t			 len;
 
 	(void)ac;
-	if (job_reply(j, reply) != 0)
+	if (job_reply(j, reply) != 0 || job_noscript(j, reply))
 		return;
 	if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 1 ||
 	    reply->element[0]->type != REDIS_REPLY_INTEGER) {
@@ -493,6 +750,36 @@ claim_cb(redisAsyncContext *ac, void *r, void *priv)
 	job_run(j);
 }
 
+/* The claim and the push of answer_lua, done at once. */
+static void
+answer_cb(redisAsyncContext *ac, void *r, void *priv)
+{
+	struct apid_job	*j = priv;
+	struct apid_ans	*e;
+	redisReply	*reply = r;
+
+	(void)ac;
+	if (job_reply(j, reply) != 0 || job_noscript(j, reply))
+		return;
+	if (reply->type != REDIS_REPLY_INTEGER) {
+		job_fail(j, reply->type == REDIS_REPLY_ERROR ? reply->str :
+		    "unexpected reply to the claim");
+		return;
+	}
+	if (reply->integer == 0)
+		log_warnx("received reply of an expired message (uid %s)",
+		    j->ruid);
+	else if (reply->integer == 2)
+		log_info("response %s from twin %u was answered already: "
+		    "duplicate dropped", j->ruid, j->twin);
+	else
+		log_debug("response %s to %s", j->ruid, j->key);
+	if ((e = ans_find(j->a, j->ruid)) != NULL &&
+	    (reply->integer == 0 || --e->left == 0))
+		ans_drop(j->a, e);
+	job_free(j);
+}
+
 /* Answers each twin the request still waits for, count times each. */
 static void
 expire_cb(redisAsyncContext *ac, void *r, void *priv)
@@ -506,7 +793,7 @@ expire_cb(redisAsyncContext *ac, void *r, void *priv)
 	size_t			 i;
 
 	(void)ac;
-	if (job_reply(j, reply) != 0)
+	if (job_reply(j, reply) != 0 || job_noscript(j, reply))
 		return;
 	if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 ||
 	    (left = reply->element[1])->type != REDIS_REPLY_ARRAY ||
@@ -554,30 +841,31 @@ expire_cb(redisAsyncContext *ac, void *r, void *priv)
 }
 
 /*
- * LPUSH and LTRIM, as rmb-rs does, then our extras: the list's expiry
- * (ARGV[2], 0 for none) and the request it answers off the pending
- * list (KEYS[2], ARGV[3]).  A list that is no list is refused before
- * anything is changed, so no one else's key gets an expiry.
+ * EVALSHA sha (EVAL text once redis said NOSCRIPT) argv[3...]: argv[0]
+ * and argv[1] are filled in here, argvlen may be NULL.
  */
-static const char push_lua[] =
-    "if #KEYS == 2 then redis.call('LREM', KEYS[2], 1, ARGV[3]) end\n"
-    "local n = redis.pcall('LPUSH', KEYS[1], ARGV[1])\n"
-    "if type(n) == 'table' then return n end\n"
-    "redis.call('LTRIM', KEYS[1], 0, " APID_LIST_LAST ")\n"
-    "if ARGV[2] ~= '0' then redis.call('EXPIRE', KEYS[1], ARGV[2]) end\n"
-    "return n\n";
+static int
+run_script(struct apid_job *j, enum script_id id, redisCallbackFn *fn,
+    int argc, const char **argv, size_t *argvlen)
+{
+	const struct script	*sc = &scripts[id];
+
+	argv[0] = j->eval ? "EVAL" : "EVALSHA";
+	argv[1] = j->eval ? sc->text : sc->sha;
+	if (argvlen != NULL) {
+		argvlen[0] = strlen(argv[0]);
+		argvlen[1] = strlen(argv[1]);
+	}
+	return rconn_cmd(j->a->cmd, fn, j, argc, argv, argvlen);
+}
 
 static int
 run_push(struct apid_job *j)
 {
 	const char	*argv[8];
 	size_t		 argvlen[8];
-	int		 argc = 0;
+	int		 argc = 2;
 
-	argv[argc] = "EVAL";
-	argvlen[argc++] = 4;
-	argv[argc] = push_lua;
-	argvlen[argc++] = sizeof(push_lua) - 1;
 	argv[argc] = j->raw != NULL ? "2" : "1";
 	argvlen[argc++] = 1;
 	argv[argc] = j->key;
@@ -595,130 +883,71 @@ run_push(struct apid_job *j)
 		argv[argc] = j->raw;
 		argvlen[argc++] = j->rawlen;
 	}
-	return rconn_cmd(j->a->cmd, push_cb, j, argc, argv, argvlen);
-}
-
-static int
-cmp_u32(const void *x, const void *y)
-{
-	uint32_t	a = *(const uint32_t *)x, b = *(const uint32_t *)y;
-
-	return a < b ? -1 : a > b;
+	return run_script(j, S_PUSH, push_cb, argc, argv, argvlen);
 }
 
 /*
- * HSET <waiting> _ 1 <twin> <count>...: what each destination owes,
- * a twin named twice owing two answers.
- */
-static int
-run_waiting(struct apid_job *j, const char *key)
-{
-	const struct msg_out_req *q = j->req->req;
-	uint32_t		 dst[MSGJSON_DST_MAX];
-	char			 num[MSGJSON_DST_MAX][2][12];
-	const char		*argv[4 + 2 * MSGJSON_DST_MAX];
-	size_t			 i, n, argc = 0, k = 0;
-
-	memcpy(dst, q->dst, q->ndst * sizeof(dst[0]));
-	qsort(dst, q->ndst, sizeof(dst[0]), cmp_u32);
-	argv[argc++] = "HSET";
-	argv[argc++] = key;
-	argv[argc++] = "_";
-	argv[argc++] = "1";
-	for (i = 0; i < q->ndst; i = n) {
-		for (n = i; n < q->ndst && dst[n] == dst[i]; n++)
-			;
-		snprintf(num[k][0], sizeof(num[k][0]), "%u", dst[i]);
-		snprintf(num[k][1], sizeof(num[k][1]), "%zu", n - i);
-		argv[argc++] = num[k][0];
-		argv[argc++] = num[k][1];
-		k++;
-	}
-	return rconn_cmd(j->a->cmd, NULL, NULL, (int)argc, argv, NULL);
-}
-
-/*
- * One transaction: the backlog (rmb-rs's key and layout), what each
- * destination owes, the deadline, the inflight record ("ts exp json"),
- * and the request off the pending list.
+ * journal_lua: KEYS are the local queue, the pending list, the
+ * deadlines, the inflight hash, then each entry's; ARGV the count to
+ * take, then each entry's.
  */
 static int
 run_journal(struct apid_job *j)
 {
-	struct apid_req	*r = j->req;
-	struct rconn	*c = j->a->cmd;
-	char		 ttl[24], deadline[24], *wkey, *rec;
-	const char	*argv[5];
-	size_t		 argvlen[5], reclen;
-	int		 rc = -1;
-	uint64_t	 left;
+	const char	**argv;
+	size_t		 *len, cap, n = 3, i, left;
+	char		  nkeys[12], take[12];
+	struct jentry	 *e;
+	struct apid_req	 *r;
+	int		  rc;
 
-	left = envelope_ttl((uint64_t)time(NULL), r->ts, r->exp);
-	snprintf(ttl, sizeof(ttl), "%" PRIu64, left + APID_GRACE + APID_KEEP);
-	snprintf(deadline, sizeof(deadline), "%" PRIu64, r->ts + r->exp);
-	wkey = concat(j->key, APID_WAITING_SUFFIX);
-	if (asprintf(&rec, "%" PRIu64 " %" PRIu64 " ", r->ts, r->exp) == -1)
-		fatal("asprintf");
-	reclen = strlen(rec);
-	if ((rec = realloc(rec, reclen + j->rawlen)) == NULL)
-		fatal("realloc");
-	memcpy(rec + reclen, j->raw, j->rawlen);
-	reclen += j->rawlen;
-
-	argv[0] = "MULTI";
-	if (rconn_cmd(c, NULL, NULL, 1, argv, NULL) != 0)
-		goto out;
-	argv[0] = "SET";
-	argv[1] = j->key;
-	argv[2] = j->val;
-	argv[3] = "EX";
-	argv[4] = ttl;
-	argvlen[0] = 3;
-	argvlen[1] = strlen(j->key);
-	argvlen[2] = j->vallen;
-	argvlen[3] = 2;
-	argvlen[4] = strlen(ttl);
-	if (rconn_cmd(c, NULL, NULL, 5, argv, argvlen) != 0 ||
-	    run_waiting(j, wkey) != 0)
-		goto out;
-	argv[0] = "EXPIRE";
-	argv[1] = wkey;
-	argv[2] = ttl;
-	if (rconn_cmd(c, NULL, NULL, 3, argv, NULL) != 0)
-		goto out;
-	argv[0] = "ZADD";
-	argv[1] = APID_DEADLINES;
-	argv[2] = deadline;
-	argv[3] = r->uid;
-	if (rconn_cmd(c, NULL, NULL, 4, argv, NULL) != 0)
-		goto out;
-	argv[0] = "HSET";
-	argv[1] = APID_INFLIGHT;
-	argv[2] = r->uid;
-	argv[3] = rec;
-	argvlen[0] = 4;
-	argvlen[1] = strlen(APID_INFLIGHT);
-	argvlen[2] = strlen(r->uid);
-	argvlen[3] = reclen;
-	if (rconn_cmd(c, NULL, NULL, 4, argv, argvlen) != 0)
-		goto out;
-	if (j->raw != NULL && j->rawlen > 0) {
-		argv[0] = "LREM";
-		argv[1] = APID_PENDING_QUEUE;
-		argv[2] = "1";
-		argv[3] = j->raw;
-		argvlen[0] = 4;
-		argvlen[1] = strlen(APID_PENDING_QUEUE);
-		argvlen[2] = 1;
-		argvlen[3] = j->rawlen;
-		if (rconn_cmd(c, NULL, NULL, 4, argv, argvlen) != 0)
-			goto out;
+	cap = 3 + 4 + 1 + 10 * j->nent;
+	if ((argv = calloc(cap, sizeof(*argv))) == NULL ||
+	    (len = calloc(cap, sizeof(*len))) == NULL)
+		fatal("calloc");
+#define PUT(p, l)	do { argv[n] = (p); len[n++] = (l); } while (0)
+#define PUTS(p)		PUT((p), strlen(p))
+	PUTS(APID_LOCAL_QUEUE);
+	PUTS(APID_PENDING_QUEUE);
+	PUTS(APID_DEADLINES);
+	PUTS(APID_INFLIGHT);
+	for (i = 0; i < j->nent; i++) {
+		e = &j->ent[i];
+		if (e->kind == 'j') {
+			PUTS(e->key);
+			PUTS(e->wkey);
+		} else if (e->kind == 'a')
+			PUTS(e->key);
 	}
-	argv[0] = "EXEC";
-	rc = rconn_cmd(c, journal_cb, j, 1, argv, NULL);
-out:
-	free(wkey);
-	free(rec);
+	snprintf(nkeys, sizeof(nkeys), "%zu", n - 3);
+	argv[2] = nkeys;
+	len[2] = strlen(nkeys);
+	snprintf(take, sizeof(take), "%d", j->take);
+	PUTS(take);
+	for (i = 0; i < j->nent; i++) {
+		e = &j->ent[i];
+		PUT(&e->kind, 1);
+		PUT(e->raw, e->rawlen);
+		if (e->kind == 'j') {
+			r = e->req;
+			left = envelope_ttl((uint64_t)time(NULL), r->ts,
+			    r->exp);
+			snprintf(e->ttl, sizeof(e->ttl), "%" PRIu64,
+			    left + APID_GRACE + APID_KEEP);
+			PUTS(r->uid);
+			PUT(e->val, e->vallen);
+			PUTS(e->ttl);
+			PUTS(e->deadline);
+			PUT(e->rec, e->reclen);
+			PUTS(e->owed);
+		} else if (e->kind == 'a')
+			PUT(e->val, e->vallen);
+	}
+#undef PUT
+#undef PUTS
+	rc = run_script(j, S_JOURNAL, journal_cb, (int)n, argv, len);
+	free(argv);
+	free(len);
 	return rc;
 }
 
@@ -743,7 +972,8 @@ run_done(struct apid_job *j)
 
 /*
  * The inflight records of requests that left in this loop pass go in
- * one command, before the loop waits again.
+ * one command, before the loop waits again; then what this pass gave
+ * redis and netd is written, one write each.
  */
 static void
 done_flush(struct apid *a)
@@ -761,35 +991,44 @@ done_flush(struct apid *a)
 static void
 flush_cb(struct ev_loop *loop, ev_prepare *w, int revents)
 {
+	struct apid	*a = w->data;
+
 	(void)loop;
 	(void)revents;
-	done_flush(w->data);
+	done_flush(a);
+	rconn_flush(a->cmd);
+	rconn_flush(a->popreq);
+	rconn_flush(a->pop);
+	apid_netd_flush(a);
 }
 
-/* EVAL script nkeys keys... args... */
+/* EVALSHA script nkeys keys... args... */
 static int
-run_eval(struct apid_job *j, const char *script, redisCallbackFn *fn,
+run_eval(struct apid_job *j, enum script_id id, redisCallbackFn *fn,
     int nkeys, const char **keys, int nargs, const char **args)
 {
 	const char	*argv[12];
-	int		 argc = 0, i;
+	size_t		 argvlen[12];
+	int		 argc = 2, i;
 	char		 nk[4];
 
 	snprintf(nk, sizeof(nk), "%d", nkeys);
-	argv[argc++] = "EVAL";
-	argv[argc++] = script;
 	argv[argc++] = nk;
 	for (i = 0; i < nkeys; i++)
 		argv[argc++] = keys[i];
 	for (i = 0; i < nargs; i++)
 		argv[argc++] = args[i];
-	return rconn_cmd(j->a->cmd, fn, j, argc, argv, NULL);
+	for (i = 2; i < argc; i++)
+		argvlen[i] = strlen(argv[i]);
+	if (j->kind == JOB_ANSWER)
+		argvlen[argc - 1] = j->vallen;
+	return run_script(j, id, fn, argc, argv, argvlen);
 }
 
 static void
 job_run(struct apid_job *j)
 {
-	const char	*keys[4], *args[2], *argv4[4];
+	const char	*keys[4], *args[3], *argv4[4];
 	size_t		 len4[4];
 	char		*wkey = NULL, twin[12];
 	int		 rc;
@@ -809,7 +1048,20 @@ job_run(struct apid_job *j)
 		keys[2] = APID_DEADLINES;
 		args[0] = twin;
 		args[1] = j->ruid;
-		rc = run_eval(j, claim_lua, claim_cb, 3, keys, 2, args);
+		rc = run_eval(j, S_CLAIM, claim_cb, 3, keys, 2, args);
+		break;
+	case JOB_ANSWER:
+		wkey = concat(APID_BACKLOG_PREFIX, j->ruid);
+		keys[0] = concat(wkey, APID_WAITING_SUFFIX);
+		free(wkey);
+		wkey = (char *)keys[0];
+		snprintf(twin, sizeof(twin), "%u", j->twin);
+		keys[1] = APID_DEADLINES;
+		keys[2] = j->key;
+		args[0] = twin;
+		args[1] = j->ruid;
+		args[2] = j->val;
+		rc = run_eval(j, S_ANSWER, answer_cb, 3, keys, 3, args);
 		break;
 	case JOB_EXPIRE:
 		wkey = concat(j->key, APID_WAITING_SUFFIX);
@@ -818,7 +1070,7 @@ job_run(struct apid_job *j)
 		keys[2] = APID_DEADLINES;
 		keys[3] = APID_INFLIGHT;
 		args[0] = j->ruid;
-		rc = run_eval(j, expire_lua, expire_cb, 4, keys, 1, args);
+		rc = run_eval(j, S_EXPIRE, expire_cb, 4, keys, 1, args);
 		break;
 	case JOB_DONE:
 		rc = run_done(j);
@@ -922,8 +1174,9 @@ req_send_one(struct apid *a, struct apid_req *r)
 	apid_netd_send(a, ipc_build_netd_out_request(&m));
 }
 
-void
-apid_pump(struct apid *a)
+/* Hands netd what waits for credit, in order, while there is credit. */
+static void
+send_out(struct apid *a)
 {
 	struct apid_out	*o;
 
@@ -942,6 +1195,12 @@ apid_pump(struct apid *a)
 		TAILQ_REMOVE(&a->outq, o, entry);
 		free(o);
 	}
+}
+
+void
+apid_pump(struct apid *a)
+{
+	send_out(a);
 	apid_pop(a);
 }
 
@@ -972,11 +1231,88 @@ apid_sent(struct apid *a, uint32_t id)
 	return 0;
 }
 
+/*
+ * The ret list and reference of each request journaled in this run,
+ * until each destination answered or its deadline passed (at most
+ * APID_ANS_MAX, the oldest forgotten first): an answer to one of them
+ * is claimed and pushed by one script.  Others (a restart, an rmb-rs
+ * backlog) are claimed, then pushed where the backlog says.
+ */
+static struct apid_anss *
+ans_bucket(struct apid *a, const char *uid)
+{
+	uint32_t	h = 2166136261u;
+
+	for (; *uid != '\0'; uid++)
+		h = (h ^ (uint8_t)*uid) * 16777619u;
+	return &a->ans[h % APID_REQTAB];
+}
+
+static struct apid_ans *
+ans_find(struct apid *a, const char *uid)
+{
+	struct apid_ans	*e;
+
+	LIST_FOREACH(e, ans_bucket(a, uid), hash)
+		if (strcmp(e->uid, uid) == 0)
+			return e;
+	return NULL;
+}
+
+static void
+ans_drop(struct apid *a, struct apid_ans *e)
+{
+	LIST_REMOVE(e, hash);
+	TAILQ_REMOVE(&a->ansq, e, age);
+	a->nans--;
+	free(e->ret);
+	free(e->ref);
+	free(e);
+}
+
+static void
+ans_remember(struct apid *a, const struct apid_req *r)
+{
+	struct apid_ans	*e;
+
+	if (a->nans >= APID_ANS_MAX)
+		ans_drop(a, TAILQ_FIRST(&a->ansq));
+	if ((e = calloc(1, sizeof(*e))) == NULL)
+		fatal("calloc");
+	snprintf(e->uid, sizeof(e->uid), "%s", r->uid);
+	e->ret = xstrdup(r->req->ret);
+	if (r->req->ref.set)
+		e->ref = xstrdup(r->req->ref.s);
+	e->left = r->req->ndst;
+	LIST_INSERT_HEAD(ans_bucket(a, e->uid), e, hash);
+	TAILQ_INSERT_TAIL(&a->ansq, e, age);
+	a->nans++;
+}
+
 static void
 claim(struct apid *a, const char *uid, uint32_t twin, struct msg_in_resp *m)
 {
 	struct apid_job	*j;
+	struct apid_ans	*e;
+	char		*json;
+	size_t		 len;
 
+	if ((e = ans_find(a, uid)) != NULL) {
+		m->ref.set = e->ref != NULL;
+		snprintf(m->ref.s, sizeof(m->ref.s), "%s",
+		    e->ref != NULL ? e->ref : "");
+		if ((json = msgjson_write_in_resp(m, &len)) != NULL) {
+			j = job_new(a, JOB_ANSWER, xstrdup(e->ret));
+			j->ruid = xstrdup(uid);
+			j->twin = twin;
+			j->val = json;
+			j->vallen = len;
+			msgjson_in_resp_clear(m);
+			free(m);
+			job_run(j);
+			return;
+		}
+	}
 	j = job_new(a, JOB_CLAIM, concat(APID_BACKLOG_PREFIX, uid));
 	j->ruid = xstrdup(uid);
 	j->twin = twin;
@@ -1001,47 +1337,153 @@ apid_send_failed(struct apid *a, uint32_t id, const char *uid,
 	return 0;
 }
 
+/* The batch of popped requests being built in this callback. */
+static struct jentry *
+batch_add(struct apid *a, char kind, char *raw, size_t rawlen)
+{
+	struct apid_job	*j;
+	struct jentry	*e;
+
+	if ((j = a->batch) == NULL)
+		j = a->batch = job_new(a, JOB_JOURNAL, NULL);
+	if (j->nent % 16 == 0 && (j->ent = reallocarray(j->ent,
+	    j->nent + 16, sizeof(*j->ent))) == NULL)
+		fatal("reallocarray");
+	e = &j->ent[j->nent++];
+	memset(e, 0, sizeof(*e));
+	e->kind = kind;
+	e->raw = raw;
+	e->rawlen = rawlen;
+	return e;
+}
+
+/*
+ * Sends the batch; it takes the next one from the local queue when
+ * netd has credit for it and no other pop is under way, so that the
+ * requests keep their order.
+ */
+static void
+batch_send(struct apid *a)
+{
+	struct apid_job	*j;
+	int64_t		 room = a->credit - a->reserved;
+
+	if ((j = a->batch) == NULL)
+		return;
+	a->batch = NULL;
+	if (!a->popping_req && !a->taking && TAILQ_EMPTY(&a->outq) &&
+	    a->nwaiting == 0 && room > 0 && rconn_up(a->cmd)) {
+		j->take = room < APID_TAKE_MAX ? (int)room : APID_TAKE_MAX;
+		j->chain = 1;
+		a->taking = 1;
+	}
+	job_run(j);
+}
+
+/* A local error answer (§6.2) to a popped request, in the batch. */
+static void __attribute__((format(printf, 7, 8)))
+batch_answer(struct apid *a, char *raw, size_t rawlen, const char *ret,
+    const struct msgjson_opt *ref, uint32_t code, const char *fmt, ...)
+{
+	struct msg_in_resp	*m;
+	struct jentry		*e;
+	va_list			 ap;
+	char			*json;
+	size_t			 len;
+
+	if ((m = calloc(1, sizeof(*m))) == NULL)
+		fatal("calloc");
+	m->ver = 1;
+	if (ref != NULL)
+		m->ref = *ref;
+	m->has_err = 1;
+	m->err.code = code;
+	va_start(ap, fmt);
+	vsnprintf(m->err.message, sizeof(m->err.message), fmt, ap);
+	va_end(ap);
+	log_debug("answering %s: %s", ret, m->err.message);
+	if ((json = msgjson_write_in_resp(m, &len)) == NULL) {
+		log_warnx("cannot answer %s (%s)", ret, m->err.message);
+		batch_add(a, 'f', raw, rawlen);
+	} else {
+		e = batch_add(a, 'a', raw, rawlen);
+		e->key = xstrdup(ret);
+		e->val = json;
+		e->vallen = len;
+	}
+	free(m);
+}
+
 /* The caller of a request that cannot go out, if a ret can be found. */
 static void
 refuse(struct apid *a, char *json, size_t len, const char *why)
 {
 	struct msgjson_opt	*ref;
-	struct apid_job		*j;
 	char			*ret;
 
 	if ((ref = malloc(sizeof(*ref))) == NULL ||
 	    (ret = malloc(MSGJSON_STR_MAX)) == NULL)
 		fatal("malloc");
 	if (msgjson_salvage(json, len, ret, ref))
-		answer(a, ret, ref, json, len, 0,
+		batch_answer(a, json, len, ret, ref, 0,
 		    "failed to load json request: %s", why);
 	else {
 		log_warnx("failed to load json request: %s (no ret queue to "
 		    "answer)", why);
-		j = job_new(a, JOB_FORGET, NULL);
-		j->raw = json;
-		j->rawlen = len;
-		job_run(j);
+		batch_add(a, 'f', json, len);
 	}
 	free(ref);
 	free(ret);
 }
 
+static int
+cmp_u32(const void *x, const void *y)
+{
+	uint32_t	a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+
+	return a < b ? -1 : a > b;
+}
+
+/* "twin count ...": what each destination owes, a twin named twice two. */
+static char *
+owed(const struct msg_out_req *q)
+{
+	uint32_t	*dst;
+	char		*s;
+	size_t		 i, n, len = 0, cap = q->ndst * 24 + 1;
+
+	if ((dst = reallocarray(NULL, q->ndst, sizeof(*dst))) == NULL ||
+	    (s = malloc(cap)) == NULL)
+		fatal("malloc");
+	memcpy(dst, q->dst, q->ndst * sizeof(*dst));
+	qsort(dst, q->ndst, sizeof(*dst), cmp_u32);
+	s[0] = '\0';
+	for (i = 0; i < q->ndst; i = n) {
+		for (n = i; n < q->ndst && dst[n] == dst[i]; n++)
+			;
+		len += (size_t)snprintf(s + len, cap - len, "%s%u %zu",
+		    len > 0 ? " " : "", dst[i], n - i);
+	}
+	free(dst);
+	return s;
+}
+
 /*
  * A request popped from the local queue, now on the pending list: it
- * is journaled, or answered; either way it leaves the pending list in
- * the same transaction.
+ * joins the batch, to be journaled or answered; either way it leaves
+ * the pending list in the same step.
  */
 static void
 local_request(struct apid *a, const char *json, size_t len)
 {
 	struct msg_out_req	*req;
 	struct apid_req		*r;
-	struct apid_job		*j;
+	struct jentry		*e;
 	Backlog			 bl = BACKLOG__INIT;
 	char			 why[MSGJSON_ERR_MAX], uid[APID_UID_LEN + 1];
 	uint64_t		 now, ttl, ts, exp;
 	char			*raw = xmemdup(json, len);
+	int			 n;
 
 	if ((req = malloc(sizeof(*req))) == NULL)
 		fatal("malloc");
@@ -1053,7 +1495,7 @@ local_request(struct apid *a, const char *json, size_t len)
 	now = (uint64_t)time(NULL);
 	envelope_stamp(now, req->now, req->exp, &ts, &exp);
 	if ((ttl = envelope_ttl(now, ts, exp)) == 0 || req->ndst == 0) {
-		answer(a, req->ret, &req->ref, raw, len, 0, "%s",
+		batch_answer(a, raw, len, req->ret, &req->ref, 0, "%s",
 		    ttl == 0 ? "request has expired" : "no destination");
 		msgjson_out_req_clear(req);
 		free(req);
@@ -1063,10 +1505,10 @@ local_request(struct apid *a, const char *json, size_t len)
 	if (exp > APID_TTL_MAX)
 		exp = APID_TTL_MAX;
 	r = req_new(a, req, uid, ts, exp);
-	j = job_new(a, JOB_JOURNAL, concat(APID_BACKLOG_PREFIX, uid));
-	j->req = r;
-	j->raw = raw;
-	j->rawlen = len;
+	e = batch_add(a, 'j', raw, len);
+	e->req = r;
+	e->key = concat(APID_BACKLOG_PREFIX, uid);
+	e->wkey = concat(e->key, APID_WAITING_SUFFIX);
 	bl.uid = r->uid;
 	if (req->ref.set) {
 		bl.opt_reference_case = BACKLOG__OPT_REFERENCE_REFERENCE;
@@ -1075,12 +1517,20 @@ local_request(struct apid *a, const char *json, size_t len)
 	bl.reply_to = req->ret;
 	bl.module = "";
 	bl.ttl = ttl > APID_TTL_MAX ? APID_TTL_MAX : ttl;
-	j->vallen = backlog__get_packed_size(&bl);
-	if ((j->val = malloc(j->vallen + 1)) == NULL)
+	e->vallen = backlog__get_packed_size(&bl);
+	if ((e->val = malloc(e->vallen + 1)) == NULL)
 		fatal("malloc");
-	backlog__pack(&bl, (uint8_t *)j->val);
+	backlog__pack(&bl, (uint8_t *)e->val);
+	snprintf(e->deadline, sizeof(e->deadline), "%" PRIu64, r->ts + r->exp);
+	/* The inflight record: "ts exp json". */
+	if ((n = asprintf(&e->rec, "%" PRIu64 " %" PRIu64 " ", r->ts,
+	    r->exp)) == -1 || (e->rec = realloc(e->rec, (size_t)n + len)) ==
+	    NULL)
+		fatal("asprintf");
+	memcpy(e->rec + n, json, len);
+	e->reclen = (size_t)n + len;
+	e->owed = owed(req);
 	a->reserved++;
-	job_run(j);
 }
 
 /* "7" or "7:sid" (§6.2), as the reference's Address parses it. */
@@ -1156,7 +1606,7 @@ local_response(struct apid *a, const char *json, size_t len)
 	}
 	free(m);
 	free(conn);
-	apid_pump(a);
+	send_out(a);
 }
 
 static int
@@ -1187,49 +1637,65 @@ popreq_cb(redisAsyncContext *ac, void *r, void *priv)
 		return;
 	if (reply->type != REDIS_REPLY_STRING)
 		log_warnx("BLMOVE: unexpected reply type %d", reply->type);
-	else
+	else {
 		local_request(a, reply->str, reply->len);
+		batch_send(a);
+	}
 	apid_pop(a);
 }
 
+/* Replies are not journaled (§6.5): popping several at once loses none. */
 static void
 pop_cb(redisAsyncContext *ac, void *r, void *priv)
 {
 	struct apid	*a = priv;
-	redisReply	*reply = r, *val;
+	redisReply	*reply = r, *vals, *v;
+	size_t		 i;
 
 	(void)ac;
 	a->popping = 0;
-	if (pop_reply(a, reply, "BRPOP") != 0)
+	if (pop_reply(a, reply, "BLMPOP") != 0)
 		return;
 	if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 ||
-	    (val = reply->element[1])->type != REDIS_REPLY_STRING)
-		log_warnx("BRPOP: unexpected reply type %d", reply->type);
+	    (vals = reply->element[1])->type != REDIS_REPLY_ARRAY)
+		log_warnx("BLMPOP: unexpected reply type %d", reply->type);
 	else
-		local_response(a, val->str, val->len);
-	apid_pop(a);
+		for (i = 0; i < vals->elements; i++) {
+			v = vals->element[i];
+			if (v->type == REDIS_REPLY_STRING)
+				local_response(a, v->str, v->len);
+		}
+	apid_pump(a);
 }
 
 /*
  * Pops while what is popped can go to netd at once: credit beyond what
  * earlier pops will take, and nothing waiting for credit or for redis.
+ * A request is popped alone (BLMOVE, which blocks), and its batch takes
+ * the ones behind it (batch_send); replies come up to the credit at once.
  */
 void
 apid_pop(struct apid *a)
 {
 	const char	*req[] = { "BLMOVE", APID_LOCAL_QUEUE,
 			    APID_PENDING_QUEUE, "RIGHT", "LEFT", "0" };
-	const char	*resp[] = { "BRPOP", APID_REPLY_QUEUE, "0" };
+	const char	*resp[] = { "BLMPOP", "0", "1", APID_REPLY_QUEUE,
+			    "RIGHT", "COUNT", NULL };
+	int64_t		 room = a->credit - a->reserved;
+	char		 count[24];
 
-	if (!a->recovered || a->credit - a->reserved <= 0 ||
-	    !TAILQ_EMPTY(&a->outq) || a->nwaiting > 0 ||
-	    !rconn_up(a->cmd) || ev_is_active(&a->pop_retry))
+	if (!a->recovered || room <= 0 || !TAILQ_EMPTY(&a->outq) ||
+	    a->nwaiting > 0 || !rconn_up(a->cmd) ||
+	    ev_is_active(&a->pop_retry))
 		return;
-	if (!a->popping_req && rconn_up(a->popreq) &&
+	if (!a->popping_req && !a->taking && rconn_up(a->popreq) &&
 	    rconn_cmd(a->popreq, popreq_cb, a, 6, req, NULL) == 0)
 		a->popping_req = 1;
+	snprintf(count, sizeof(count), "%lld", (long long)(room <
+	    APID_TAKE_MAX ? room : APID_TAKE_MAX));
+	resp[6] = count;
 	if (!a->popping && rconn_up(a->pop) &&
-	    rconn_cmd(a->pop, pop_cb, a, 3, resp, NULL) == 0)
+	    rconn_cmd(a->pop, pop_cb, a, 7, resp, NULL) == 0)
 		a->popping = 1;
 }
 
@@ -1253,7 +1719,10 @@ static void
 expire(struct apid *a, const char *uid, const char *why)
 {
 	struct apid_job	*j;
+	struct apid_ans	*e;
 
+	if ((e = ans_find(a, uid)) != NULL)
+		ans_drop(a, e);
 	j = job_new(a, JOB_EXPIRE, concat(APID_BACKLOG_PREFIX, uid));
 	j->ruid = xstrdup(uid);
 	j->why = why;
@@ -1539,9 +2008,13 @@ apid_redis_init(struct apid *a)
 {
 	size_t	i;
 
+	scripts_init();
 	TAILQ_INIT(&a->outq);
-	for (i = 0; i < APID_REQTAB; i++)
+	TAILQ_INIT(&a->ansq);
+	for (i = 0; i < APID_REQTAB; i++) {
 		LIST_INIT(&a->reqs[i]);
+		LIST_INIT(&a->ans[i]);
+	}
 	ev_timer_init(&a->pop_retry, pop_retry_cb, POP_RETRY, 0.);
 	a->pop_retry.data = a;
 	ev_timer_init(&a->sweep, sweep_timer_cb, SWEEP_EVERY, SWEEP_EVERY);
