@@ -122,6 +122,7 @@ struct apid {
 	int64_t			 reserved;	/* popped, not queued yet */
 	int			 popping_req;
 	int			 taking;	/* a batch takes the next */
+	int			 take_hint;	/* LMOVEs the next batch sends */
 	struct apid_job		*batch;		/* being built */
 	int			 popping;
 	int			 sweeping;

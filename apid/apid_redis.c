@@ -109,77 +109,6 @@ static const char push_lua[] =
     "return n\n";
 
 /*
- * The journal of a batch of popped requests, in one step (§6.5 rule 1),
- * each taken off the pending list, then up to ARGV[1] more requests
- * moved from the local queue to the pending list and returned, oldest
- * first, for the next batch.  An entry of ARGV is 'j' raw uid backlog
- * ttl deadline record owed ("twin count ..."), with KEYS the backlog
- * and its waiting hash; 'a' raw json, an answer pushed to KEYS the ret
- * list; or 'f' raw, a request dropped.  The batch is the oldest end of
- * the pending list, trimmed at once; when it is not (a batch sent again
- * after a lost reply), each request is removed by value.  Returns {the
- * requests taken, the ret lists that could not be pushed to}.
- */
-static const char journal_lua[] =
-    "local ki, ai, raws, zs, inf, bad = 5, 2, {}, {}, {}, {}\n"
-    "while ai <= #ARGV do\n"
-    "  local kind = ARGV[ai]\n"
-    "  raws[#raws + 1] = ARGV[ai + 1]\n"
-    "  if kind == 'j' then\n"
-    "    local ttl, w = ARGV[ai + 4], {'_', '1'}\n"
-    "    for t, c in string.gmatch(ARGV[ai + 7], '(%d+) (%d+)') do\n"
-    "      w[#w + 1] = t\n"
-    "      w[#w + 1] = c\n"
-    "    end\n"
-    "    redis.call('SET', KEYS[ki], ARGV[ai + 3], 'EX', ttl)\n"
-    "    redis.call('HSET', KEYS[ki + 1], unpack(w))\n"
-    "    redis.call('EXPIRE', KEYS[ki + 1], ttl)\n"
-    "    zs[#zs + 1] = ARGV[ai + 5]\n"
-    "    zs[#zs + 1] = ARGV[ai + 2]\n"
-    "    inf[#inf + 1] = ARGV[ai + 2]\n"
-    "    inf[#inf + 1] = ARGV[ai + 6]\n"
-    "    ki = ki + 2\n"
-    "    ai = ai + 8\n"
-    "  elseif kind == 'a' then\n"
-    "    if type(redis.pcall('LPUSH', KEYS[ki], ARGV[ai + 2])) == 'table'\n"
-    "    then bad[#bad + 1] = KEYS[ki]\n"
-    "    else\n"
-    "      redis.call('LTRIM', KEYS[ki], 0, " APID_LIST_LAST ")\n"
-    "      redis.call('EXPIRE', KEYS[ki], " APID_RET_TTL ")\n"
-    "    end\n"
-    "    ki = ki + 1\n"
-    "    ai = ai + 3\n"
-    "  else\n"
-    "    ai = ai + 2\n"
-    "  end\n"
-    "end\n"
-    "if #zs > 0 then\n"
-    "  redis.call('ZADD', KEYS[3], unpack(zs))\n"
-    "  redis.call('HSET', KEYS[4], unpack(inf))\n"
-    "end\n"
-    "local n = #raws\n"
-    "if n > 0 then\n"
-    "  local tail = redis.call('LRANGE', KEYS[2], -n, -1)\n"
-    "  local same = #tail == n\n"
-    "  for i = 1, n do\n"
-    "    if same and tail[n + 1 - i] ~= raws[i] then same = false end\n"
-    "  end\n"
-    "  if same then redis.call('LTRIM', KEYS[2], 0, -n - 1)\n"
-    "  else\n"
-    "    for i = 1, n do redis.call('LREM', KEYS[2], 1, raws[i]) end\n"
-    "  end\n"
-    "end\n"
-    "local k = tonumber(ARGV[1])\n"
-    "if k > 0 then\n"
-    "  local more = redis.call('RPOP', KEYS[1], k)\n"
-    "  if more then\n"
-    "    redis.call('LPUSH', KEYS[2], unpack(more))\n"
-    "    return {more, bad}\n"
-    "  end\n"
-    "end\n"
-    "return {{}, bad}\n";
-
-/*
  * claim_lua and push_lua in one, for a request journaled in this run,
  * whose ret list and reference we still hold: the answer of twin
  * ARGV[1] (0: a relay's report) to request ARGV[2] is claimed in
@@ -218,14 +147,14 @@ static const char answer_lua[] =
  * Scripts go by their SHA1 (EVALSHA); one redis does not know yet (or
  * forgot, after a restart) gets its text once (EVAL), which loads it.
  */
-enum script_id { S_CLAIM, S_EXPIRE, S_PUSH, S_JOURNAL, S_ANSWER, S_N };
+enum script_id { S_CLAIM, S_EXPIRE, S_PUSH, S_ANSWER, S_N };
 
 static struct script {
 	const char	*text;
 	char		 sha[2 * SHA1_DIGEST_SIZE + 1];
 } scripts[S_N] = {
 	{ claim_lua, "" }, { expire_lua, "" }, { push_lua, "" },
-	{ journal_lua, "" }, { answer_lua, "" }
+	{ answer_lua, "" }
 };
 
 static void
@@ -255,7 +184,7 @@ enum job_kind {
 	JOB_FORGET	/* a request nobody can be told of leaves pending */
 };
 
-/* One popped request of a JOB_JOURNAL batch (see journal_lua). */
+/* One popped request of a JOB_JOURNAL batch (see run_journal). */
 struct jentry {
 	char			 kind;		/* 'j', 'a' or 'f' */
 	struct apid_req		*req;		/* 'j' */
@@ -267,9 +196,12 @@ struct jentry {
 	size_t			 vallen;
 	char			*rec;		/* 'j': "ts exp json" */
 	size_t			 reclen;
-	char			*owed;		/* 'j': "twin count ..." */
+	char			**owedv;	/* 'j': HSET waiting _ 1 twin n... */
+	size_t			 nowed;
+	char			*owedbuf;	/* the numbers of owedv */
 	char			 ttl[24];
 	char			 deadline[24];
+	size_t			 at;		/* its first reply in EXEC's */
 };
 
 struct apid_job {
@@ -290,6 +222,7 @@ struct apid_job {
 	size_t			 nent;
 	size_t			 njournal;	/* of them 'j' */
 	int			 take;		/* requests to take after */
+	int			 ntake;		/* LMOVEs sent for them */
 	int			 chain;		/* holds a->taking */
 	/* JOB_CLAIM */
 	struct msg_in_resp	*resp;
@@ -373,7 +306,8 @@ job_free(struct apid_job *j)
 		free(e->wkey);
 		free(e->val);
 		free(e->rec);
-		free(e->owed);
+		free(e->owedv);
+		free(e->owedbuf);
 	}
 	free(j->ent);
 	free(j->key);
@@ -580,6 +514,18 @@ job_noscript(struct apid_job *j, const redisReply *r)
 	return 1;
 }
 
+/* The first error among n replies of a transaction, or NULL. */
+static const char *
+exec_err(const redisReply *x, size_t at, size_t n)
+{
+	size_t	i;
+
+	for (i = at; i < at + n && i < x->elements; i++)
+		if (x->element[i]->type == REDIS_REPLY_ERROR)
+			return x->element[i]->str;
+	return NULL;
+}
+
 /*
  * A batch is journaled: its requests go to netd in order, and those it
  * took from the local queue are the next batch.
@@ -589,40 +535,74 @@ journal_cb(redisAsyncContext *ac, void *r, void *priv)
 {
 	struct apid_job	*j = priv;
 	struct apid	*a = j->a;
-	redisReply	*reply = r, *more, *bad;
-	size_t		 i;
+	redisReply	*reply = r, *more;
+	struct jentry	*e;
+	const char	*why;
+	size_t		 i, n, nj = 0, took;
 
 	(void)ac;
 	/* If it ran, what it took waits on the pending list for a restart. */
 	if (reply == NULL)
 		j->take = 0;
-	if (job_reply(j, reply) != 0 || job_noscript(j, reply))
+	if (job_reply(j, reply) != 0)
 		return;
-	if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 ||
-	    (more = reply->element[0])->type != REDIS_REPLY_ARRAY ||
-	    (bad = reply->element[1])->type != REDIS_REPLY_ARRAY) {
-		job_fail(j, reply->type == REDIS_REPLY_ERROR ? reply->str :
-		    "unexpected reply to the journal");
+	if (reply->type == REDIS_REPLY_ERROR) {
+		job_fail(j, reply->str);
 		return;
 	}
-	for (i = 0; i < bad->elements; i++)
-		if (bad->element[i]->type == REDIS_REPLY_STRING)
-			log_warnx("cannot push to %s: not a list; message "
-			    "lost", bad->element[i]->str);
+	for (i = 0, n = 0; i < j->nent; i++) {
+		n += j->ent[i].kind == 'j' ? 4 : 1;
+		nj += j->ent[i].kind == 'j';
+	}
+	n += (nj > 0 ? 2 : 0) + (size_t)j->ntake;
+	if (reply->type != REDIS_REPLY_ARRAY || reply->elements != n) {
+		job_fail(j, "the transaction was aborted");
+		return;
+	}
+	if (nj > 0 && (why = exec_err(reply, n - 2 - (size_t)j->ntake, 2)) !=
+	    NULL) {
+		job_fail(j, why);
+		return;
+	}
+	/* The LMOVEs that found a request, and the hint for the next. */
+	for (i = n - (size_t)j->ntake, took = 0; i < n; i++)
+		if (reply->element[i]->type == REDIS_REPLY_STRING)
+			took++;
+	if (j->ntake > 0)
+		a->take_hint = took < (size_t)j->ntake ? (took > 0 ?
+		    (int)took : 1) : (j->ntake * 2 < APID_TAKE_MAX ?
+		    j->ntake * 2 : APID_TAKE_MAX);
 	for (i = 0; i < j->nent; i++) {
-		if (j->ent[i].kind != 'j')
+		e = &j->ent[i];
+		if (e->kind == 'a' && (why = exec_err(reply, e->at, 1)) !=
+		    NULL)
+			log_warnx("cannot push to %s: %s; message lost",
+			    e->key, why);
+		if (e->kind != 'j')
 			continue;
 		a->reserved--;
-		ans_remember(a, j->ent[i].req);
-		req_queue(a, j->ent[i].req);
+		if ((why = exec_err(reply, e->at, 4)) != NULL) {
+			log_warnx("cannot journal request %s: %s",
+			    e->req->uid, why);
+			answer(a, e->req->req->ret, &e->req->req->ref,
+			    e->raw, e->rawlen, 500, "other: %s", why);
+			e->raw = NULL;
+			req_free(a, e->req);
+			continue;
+		}
+		ans_remember(a, e->req);
+		req_queue(a, e->req);
 	}
 	if (j->chain)
 		a->taking = 0;
 	send_out(a);
-	for (i = 0; i < more->elements; i++)
-		if (more->element[i]->type == REDIS_REPLY_STRING)
-			local_request(a, more->element[i]->str,
-			    more->element[i]->len);
+	for (i = n - (size_t)j->ntake; i < n; i++) {
+		more = reply->element[i];
+		if (more->type == REDIS_REPLY_STRING)
+			local_request(a, more->str, more->len);
+		else if (more->type == REDIS_REPLY_ERROR)
+			log_warnx("LMOVE %s: %s", APID_LOCAL_QUEUE, more->str);
+	}
 	job_free(j);
 	batch_send(a);
 	apid_pop(a);
@@ -886,68 +866,143 @@ run_push(struct apid_job *j)
 	return run_script(j, S_PUSH, push_cb, argc, argv, argvlen);
 }
 
+static int
+cmd(struct apid_job *j, int argc, const char **argv, const size_t *argvlen)
+{
+	return rconn_cmd(j->a->cmd, NULL, NULL, argc, argv, argvlen);
+}
+
 /*
- * journal_lua: KEYS are the local queue, the pending list, the
- * deadlines, the inflight hash, then each entry's; ARGV the count to
- * take, then each entry's.
+ * One transaction for the batch (§6.5 rule 1): for each request its
+ * backlog (rmb-rs's key and layout), what each destination owes
+ * ("HSET <waiting> _ 1 <twin> <count>..."), its expiry, and the request
+ * off the pending list (or its answer pushed, for one refused); then
+ * the deadlines and inflight records ("ts exp json") of all, and the
+ * next batch moved to the pending list.  Plain commands: redis copies
+ * large arguments into a script at a cost.
  */
 static int
 run_journal(struct apid_job *j)
 {
-	const char	**argv;
-	size_t		 *len, cap, n = 3, i, left;
-	char		  nkeys[12], take[12];
+	struct rconn	 *c = j->a->cmd;
+	const char	**zv, **hv, *argv[8];
+	size_t		 *zl, *hl, argvlen[8], i, nz = 2, nh = 2, at = 0, left;
 	struct jentry	 *e;
 	struct apid_req	 *r;
-	int		  rc;
+	int		  rc = -1;
 
-	cap = 3 + 4 + 1 + 10 * j->nent;
-	if ((argv = calloc(cap, sizeof(*argv))) == NULL ||
-	    (len = calloc(cap, sizeof(*len))) == NULL)
+	if ((zv = calloc(2 + 2 * j->nent, sizeof(*zv))) == NULL ||
+	    (zl = calloc(2 + 2 * j->nent, sizeof(*zl))) == NULL ||
+	    (hv = calloc(2 + 2 * j->nent, sizeof(*hv))) == NULL ||
+	    (hl = calloc(2 + 2 * j->nent, sizeof(*hl))) == NULL)
 		fatal("calloc");
-#define PUT(p, l)	do { argv[n] = (p); len[n++] = (l); } while (0)
-#define PUTS(p)		PUT((p), strlen(p))
-	PUTS(APID_LOCAL_QUEUE);
-	PUTS(APID_PENDING_QUEUE);
-	PUTS(APID_DEADLINES);
-	PUTS(APID_INFLIGHT);
-	for (i = 0; i < j->nent; i++) {
-		e = &j->ent[i];
-		if (e->kind == 'j') {
-			PUTS(e->key);
-			PUTS(e->wkey);
-		} else if (e->kind == 'a')
-			PUTS(e->key);
+	zv[0] = "ZADD";
+	zv[1] = APID_DEADLINES;
+	hv[0] = "HSET";
+	hv[1] = APID_INFLIGHT;
+	for (i = 0; i < 2; i++) {
+		zl[i] = strlen(zv[i]);
+		hl[i] = strlen(hv[i]);
 	}
-	snprintf(nkeys, sizeof(nkeys), "%zu", n - 3);
-	argv[2] = nkeys;
-	len[2] = strlen(nkeys);
-	snprintf(take, sizeof(take), "%d", j->take);
-	PUTS(take);
+	argv[0] = "MULTI";
+	if (cmd(j, 1, argv, NULL) != 0)
+		goto out;
 	for (i = 0; i < j->nent; i++) {
 		e = &j->ent[i];
-		PUT(&e->kind, 1);
-		PUT(e->raw, e->rawlen);
+		e->at = at;
 		if (e->kind == 'j') {
 			r = e->req;
 			left = envelope_ttl((uint64_t)time(NULL), r->ts,
 			    r->exp);
 			snprintf(e->ttl, sizeof(e->ttl), "%" PRIu64,
 			    left + APID_GRACE + APID_KEEP);
-			PUTS(r->uid);
-			PUT(e->val, e->vallen);
-			PUTS(e->ttl);
-			PUTS(e->deadline);
-			PUT(e->rec, e->reclen);
-			PUTS(e->owed);
-		} else if (e->kind == 'a')
-			PUT(e->val, e->vallen);
+			argv[0] = "SET";
+			argv[1] = e->key;
+			argv[2] = e->val;
+			argv[3] = "EX";
+			argv[4] = e->ttl;
+			argvlen[0] = 3;
+			argvlen[1] = strlen(e->key);
+			argvlen[2] = e->vallen;
+			argvlen[3] = 2;
+			argvlen[4] = strlen(e->ttl);
+			if (cmd(j, 5, argv, argvlen) != 0 ||
+			    cmd(j, (int)e->nowed, (const char **)e->owedv,
+			    NULL) != 0)
+				goto out;
+			argv[0] = "EXPIRE";
+			argv[1] = e->wkey;
+			argv[2] = e->ttl;
+			if (cmd(j, 3, argv, NULL) != 0)
+				goto out;
+			zv[nz] = e->deadline;
+			zl[nz++] = strlen(e->deadline);
+			zv[nz] = r->uid;
+			zl[nz++] = strlen(r->uid);
+			hv[nh] = r->uid;
+			hl[nh++] = strlen(r->uid);
+			hv[nh] = e->rec;
+			hl[nh++] = e->reclen;
+			at += 3;
+		} else if (e->kind == 'a') {
+			/* push_lua: a ret key that is no list gets no expiry. */
+			argv[0] = "EVAL";
+			argv[1] = push_lua;
+			argv[2] = "2";
+			argv[3] = e->key;
+			argv[4] = APID_PENDING_QUEUE;
+			argv[5] = e->val;
+			argv[6] = APID_RET_TTL;
+			argv[7] = e->raw;
+			argvlen[0] = 4;
+			argvlen[1] = sizeof(push_lua) - 1;
+			argvlen[2] = 1;
+			argvlen[3] = strlen(e->key);
+			argvlen[4] = strlen(APID_PENDING_QUEUE);
+			argvlen[5] = e->vallen;
+			argvlen[6] = strlen(APID_RET_TTL);
+			argvlen[7] = e->rawlen;
+			if (cmd(j, 8, argv, argvlen) != 0)
+				goto out;
+			at++;
+			continue;
+		}
+		argv[0] = "LREM";
+		argv[1] = APID_PENDING_QUEUE;
+		argv[2] = "1";
+		argv[3] = e->raw;
+		argvlen[0] = 4;
+		argvlen[1] = strlen(APID_PENDING_QUEUE);
+		argvlen[2] = 1;
+		argvlen[3] = e->rawlen;
+		if (cmd(j, 4, argv, argvlen) != 0)
+			goto out;
+		at++;
 	}
-#undef PUT
-#undef PUTS
-	rc = run_script(j, S_JOURNAL, journal_cb, (int)n, argv, len);
-	free(argv);
-	free(len);
+	if (nz > 2 && (rconn_cmd(c, NULL, NULL, (int)nz, zv, zl) != 0 ||
+	    rconn_cmd(c, NULL, NULL, (int)nh, hv, hl) != 0))
+		goto out;
+	/*
+	 * The next batch, as many LMOVEs as the last batch found requests
+	 * behind it, doubled: a script could take them all in one
+	 * command, but costs more than the LMOVEs it saves.
+	 */
+	j->ntake = j->take < j->a->take_hint ? j->take : j->a->take_hint;
+	argv[0] = "LMOVE";
+	argv[1] = APID_LOCAL_QUEUE;
+	argv[2] = APID_PENDING_QUEUE;
+	argv[3] = "RIGHT";
+	argv[4] = "LEFT";
+	for (i = 0; i < (size_t)j->ntake; i++)
+		if (cmd(j, 5, argv, NULL) != 0)
+			goto out;
+	argv[0] = "EXEC";
+	rc = rconn_cmd(c, journal_cb, j, 1, argv, NULL);
+out:
+	free(zv);
+	free(zl);
+	free(hv);
+	free(hl);
 	return rc;
 }
 
@@ -1444,28 +1499,38 @@ cmp_u32(const void *x, const void *y)
 	return a < b ? -1 : a > b;
 }
 
-/* "twin count ...": what each destination owes, a twin named twice two. */
-static char *
-owed(const struct msg_out_req *q)
+/*
+ * HSET <waiting> _ 1 <twin> <count>...: what each destination owes, a
+ * twin named twice owing two answers.
+ */
+static void
+owed(struct jentry *e, const struct msg_out_req *q)
 {
 	uint32_t	*dst;
-	char		*s;
-	size_t		 i, n, len = 0, cap = q->ndst * 24 + 1;
+	size_t		 i, n, k = 0, argc = 0;
+	char		*p;
 
 	if ((dst = reallocarray(NULL, q->ndst, sizeof(*dst))) == NULL ||
-	    (s = malloc(cap)) == NULL)
+	    (e->owedv = reallocarray(NULL, 4 + 2 * q->ndst,
+	    sizeof(*e->owedv))) == NULL ||
+	    (p = e->owedbuf = malloc(q->ndst * 24)) == NULL)
 		fatal("malloc");
 	memcpy(dst, q->dst, q->ndst * sizeof(*dst));
 	qsort(dst, q->ndst, sizeof(*dst), cmp_u32);
-	s[0] = '\0';
+	e->owedv[argc++] = (char *)"HSET";
+	e->owedv[argc++] = e->wkey;
+	e->owedv[argc++] = (char *)"_";
+	e->owedv[argc++] = (char *)"1";
 	for (i = 0; i < q->ndst; i = n) {
 		for (n = i; n < q->ndst && dst[n] == dst[i]; n++)
 			;
-		len += (size_t)snprintf(s + len, cap - len, "%s%u %zu",
-		    len > 0 ? " " : "", dst[i], n - i);
+		e->owedv[argc++] = p + k;
+		k += (size_t)snprintf(p + k, 12, "%u", dst[i]) + 1;
+		e->owedv[argc++] = p + k;
+		k += (size_t)snprintf(p + k, 12, "%zu", n - i) + 1;
 	}
+	e->nowed = argc;
 	free(dst);
-	return s;
 }
 
 /*
@@ -1529,7 +1594,7 @@ local_request(struct apid *a, const char *json, size_t len)
 		fatal("asprintf");
 	memcpy(e->rec + n, json, len);
 	e->reclen = (size_t)n + len;
-	e->owed = owed(req);
+	owed(e, req);
 	a->reserved++;
 }
 
@@ -2009,6 +2074,7 @@ apid_redis_init(struct apid *a)
 	size_t	i;
 
 	scripts_init();
+	a->take_hint = 1;
 	TAILQ_INIT(&a->outq);
 	TAILQ_INIT(&a->ansq);
 	for (i = 0; i < APID_REQTAB; i++) {
