@@ -846,6 +846,28 @@ run_push(struct apid_job *j)
 	size_t		 argvlen[8];
 	int		 argc = 2;
 
+	/*
+	 * No expiry to set and nothing to unpend: LPUSH and LTRIM as they
+	 * are (a key that is no list refuses both), as rmb-rs does, since a
+	 * script pays for copying the message in.
+	 */
+	if (!j->ret_ttl && j->raw == NULL) {
+		argv[0] = "LPUSH";
+		argv[1] = j->key;
+		argv[2] = j->val;
+		argvlen[0] = 5;
+		argvlen[1] = strlen(j->key);
+		argvlen[2] = j->vallen;
+		if (rconn_cmd(j->a->cmd, push_cb, j, 3, argv, argvlen) != 0)
+			return -1;
+		/* The job is the LPUSH's: a lost LTRIM is trimmed next time. */
+		argv[0] = "LTRIM";
+		argv[2] = "0";
+		argv[3] = APID_LIST_LAST;
+		(void)rconn_cmd(j->a->cmd, NULL, NULL, 4, argv, NULL);
+		return 0;
+	}
+
 	argv[argc] = j->raw != NULL ? "2" : "1";
 	argvlen[argc++] = 1;
 	argv[argc] = j->key;
