@@ -220,7 +220,6 @@ struct apid_job {
 	/* JOB_JOURNAL */
 	struct jentry		*ent;
 	size_t			 nent;
-	size_t			 njournal;	/* of them 'j' */
 	int			 take;		/* requests to take after */
 	int			 ntake;		/* LMOVEs sent for them */
 	int			 chain;		/* holds a->taking */
