@@ -149,7 +149,7 @@ void	apid_tell_ready(struct apid *);
 /* apid_redis.c */
 void	apid_redis_init(struct apid *);
 void	apid_pop(struct apid *);
-/* Credit came: send what waits for it, then pop if there is room. */
+/* Credit came: send what waits for it; the loop pass ends with a pop. */
 void	apid_pump(struct apid *);
 /* Writes the request's JSON at once: m and its dat stay the caller's. */
 void	apid_deliver_request(struct apid *, const struct msg_in_req *m,

@@ -1047,9 +1047,9 @@ run_done(struct apid_job *j)
 }
 
 /*
- * The inflight records of requests that left in this loop pass go in
- * one command, before the loop waits again; then what this pass gave
- * redis and netd is written, one write each.
+ * Once per loop pass, before it waits again: the pops the credit now
+ * allows, the inflight records of requests that left in this pass in
+ * one command, then what the pass gave redis and netd, one write each.
  */
 static void
 done_flush(struct apid *a)
@@ -1071,6 +1071,7 @@ flush_cb(struct ev_loop *loop, ev_prepare *w, int revents)
 
 	(void)loop;
 	(void)revents;
+	apid_pop(a);
 	done_flush(a);
 	rconn_flush(a->cmd);
 	rconn_flush(a->popreq);
@@ -1273,11 +1274,11 @@ send_out(struct apid *a)
 	}
 }
 
+/* The pop waits for the end of the loop pass, when all credit is in. */
 void
 apid_pump(struct apid *a)
 {
 	send_out(a);
-	apid_pop(a);
 }
 
 /* One more destination of r is settled; all of them: drop its journal. */
