@@ -62,6 +62,7 @@
 #define APID_DONE_BATCH		128	/* inflight records dropped at once */
 #define APID_TAKE_MAX		64	/* requests or replies popped at once */
 #define APID_ANS_MAX		8192	/* requests whose ret we remember */
+#define APID_RND_POOL		4096	/* random bytes drawn at once (uids) */
 
 struct apid_job;
 TAILQ_HEAD(apid_jobs, apid_job);
@@ -132,6 +133,8 @@ struct apid {
 	struct apid_outs	 outq;
 	struct apid_reqs	 reqs[APID_REQTAB];
 	uint32_t		 next_id;
+	uint8_t			 rnd[APID_RND_POOL];
+	size_t			 rndoff;	/* bytes of it used */
 	struct apid_anss	 ans[APID_REQTAB];
 	struct apid_ansq	 ansq;
 	size_t			 nans;
