@@ -80,6 +80,8 @@ struct apid_req {
 	uint64_t		 ts, exp;
 	size_t			 next;
 	size_t			 done;
+	int			 journaling;	/* its transaction is under way */
+	int			 over;		/* settled while journaling */
 };
 LIST_HEAD(apid_reqs, apid_req);
 
@@ -91,6 +93,8 @@ struct apid_ans {
 	char			*ret;
 	char			*ref;		/* NULL: none */
 	size_t			 left;		/* answers still due */
+	int			 journaling;	/* its transaction is under way */
+	struct apid_jobs	 held;		/* answers waiting for it */
 };
 LIST_HEAD(apid_anss, apid_ans);
 TAILQ_HEAD(apid_ansq, apid_ans);
@@ -120,7 +124,7 @@ struct apid {
 	struct rconn		*pop;		/* only ever BLMPOP */
 	struct rconn		*cmd;		/* everything else */
 	int64_t			 credit;	/* never below 0 */
-	int64_t			 reserved;	/* popped, not queued yet */
+	int64_t			 reserved;	/* popped, waiting for redis */
 	int			 popping_req;
 	int			 taking;	/* a batch takes the next */
 	int			 take_hint;	/* LMOVEs the next batch sends */

@@ -203,6 +203,7 @@ struct jentry {
 	char			 ttl[24];
 	char			 deadline[24];
 	size_t			 at;		/* its first reply in EXEC's */
+	int			 early;		/* queued for netd at once */
 };
 
 struct apid_job {
@@ -397,6 +398,100 @@ answer_remote(struct apid *a, struct apid_job *j, const char *why)
 }
 
 /*
+ * A request of a batch is journaled: netd may have it already, and the
+ * answers that came first go to redis now.
+ */
+static void
+journaled(struct apid *a, struct jentry *e)
+{
+	struct apid_req	*r = e->req;
+	struct apid_ans	*an;
+	struct apid_job	*j;
+
+	r->journaling = 0;
+	if (!e->early) {
+		a->reserved--;
+		ans_remember(a, r);
+		req_queue(a, r);
+		return;
+	}
+	if ((an = ans_find(a, r->uid)) != NULL) {
+		an->journaling = 0;
+		while ((j = TAILQ_FIRST(&an->held)) != NULL) {
+			TAILQ_REMOVE(&an->held, j, entry);
+			job_run(j);
+		}
+	}
+	if (r->over)
+		req_free(a, r);
+}
+
+/*
+ * A request whose journal failed is answered (code 500) and leaves the
+ * pending list.  One that went to netd already goes on: its answers
+ * find no journal and are dropped; one that did not never goes.
+ */
+static void
+entry_fail(struct apid *a, struct jentry *e, const char *why)
+{
+	struct apid_req	*r = e->req;
+	struct apid_out	*o;
+	struct apid_ans	*an;
+
+	struct apid_job	*j;
+	const char	*argv[4];
+
+	log_warnx("cannot journal request %s: %s", r->uid, why);
+	answer(a, r->req->ret, &r->req->ref, e->raw, e->rawlen, 500,
+	    "other: %s", why);
+	e->raw = NULL;
+	r->journaling = 0;
+	/* What part of the transaction ran goes, so no answer finds it. */
+	argv[0] = "DEL";
+	argv[1] = e->key;
+	argv[2] = e->wkey;
+	if (rconn_cmd(a->cmd, NULL, NULL, 3, argv, NULL) != 0)
+		log_warnx("request %s: its journal may be left", r->uid);
+	argv[0] = "HDEL";
+	argv[1] = APID_INFLIGHT;
+	argv[2] = r->uid;
+	(void)rconn_cmd(a->cmd, NULL, NULL, 3, argv, NULL);
+	argv[0] = "ZREM";
+	argv[1] = APID_DEADLINES;
+	(void)rconn_cmd(a->cmd, NULL, NULL, 3, argv, NULL);
+	if ((an = ans_find(a, r->uid)) != NULL) {
+		while ((j = TAILQ_FIRST(&an->held)) != NULL) {
+			TAILQ_REMOVE(&an->held, j, entry);
+			log_warnx("response %s from twin %u dropped: its "
+			    "request was not journaled", j->ruid, j->twin);
+			job_free(j);
+		}
+		an->journaling = 0;
+	}
+	if (!e->early) {
+		a->reserved--;
+		req_free(a, r);
+		return;
+	}
+	if (r->over) {
+		req_free(a, r);
+		return;
+	}
+	if (r->next > 0)
+		return;
+	TAILQ_FOREACH(o, &a->outq, entry)
+		if (o->req == r)
+			break;
+	if (o != NULL) {
+		TAILQ_REMOVE(&a->outq, o, entry);
+		free(o);
+	}
+	if (an != NULL)
+		ans_drop(a, an);
+	req_free(a, r);
+}
+
+/*
  * A batch that redis refused: each request is answered (code 500) and
  * taken off the pending list, each answer pushed on its own.
  */
@@ -413,12 +508,8 @@ journal_fail(struct apid_job *j, const char *why)
 	for (i = 0; i < j->nent; i++) {
 		e = &j->ent[i];
 		if (e->kind == 'j') {
-			log_warnx("cannot journal request %s: %s", e->req->uid,
-			    why);
-			a->reserved--;
-			answer(a, e->req->req->ret, &e->req->req->ref, e->raw,
-			    e->rawlen, 500, "other: %s", why);
-			req_free(a, e->req);
+			entry_fail(a, e, why);
+			continue;
 		} else if (e->kind == 'a') {
 			p = job_new(a, JOB_PUSH, e->key);
 			p->val = e->val;
@@ -580,18 +671,11 @@ journal_cb(redisAsyncContext *ac, void *r, void *priv)
 			    e->key, why);
 		if (e->kind != 'j')
 			continue;
-		a->reserved--;
 		if ((why = exec_err(reply, e->at, 4)) != NULL) {
-			log_warnx("cannot journal request %s: %s",
-			    e->req->uid, why);
-			answer(a, e->req->req->ret, &e->req->req->ref,
-			    e->raw, e->rawlen, 500, "other: %s", why);
-			e->raw = NULL;
-			req_free(a, e->req);
+			entry_fail(a, e, why);
 			continue;
 		}
-		ans_remember(a, e->req);
-		req_queue(a, e->req);
+		journaled(a, e);
 	}
 	if (j->chain)
 		a->taking = 0;
@@ -1295,7 +1379,10 @@ req_settled(struct apid *a, struct apid_req *r)
 		    APID_UID_LEN);
 		a->ndone++;
 	}
-	req_free(a, r);
+	if (r->journaling)
+		r->over = 1;
+	else
+		req_free(a, r);
 }
 
 int
@@ -1340,6 +1427,13 @@ ans_find(struct apid *a, const char *uid)
 static void
 ans_drop(struct apid *a, struct apid_ans *e)
 {
+	struct apid_job	*j;
+
+	/* Answers held for its journal go now, after it on the connection. */
+	while ((j = TAILQ_FIRST(&e->held)) != NULL) {
+		TAILQ_REMOVE(&e->held, j, entry);
+		job_run(j);
+	}
 	LIST_REMOVE(e, hash);
 	TAILQ_REMOVE(&a->ansq, e, age);
 	a->nans--;
@@ -1362,6 +1456,8 @@ ans_remember(struct apid *a, const struct apid_req *r)
 	if (r->req->ref.set)
 		e->ref = xstrdup(r->req->ref.s);
 	e->left = r->req->ndst;
+	e->journaling = r->journaling;
+	TAILQ_INIT(&e->held);
 	LIST_INSERT_HEAD(ans_bucket(a, e->uid), e, hash);
 	TAILQ_INSERT_TAIL(&a->ansq, e, age);
 	a->nans++;
@@ -1387,7 +1483,11 @@ claim(struct apid *a, const char *uid, uint32_t twin, struct msg_in_resp *m)
 			j->vallen = len;
 			msgjson_in_resp_clear(m);
 			free(m);
-			job_run(j);
+			/* One that came before its journal was stored waits. */
+			if (e->journaling)
+				TAILQ_INSERT_TAIL(&e->held, j, entry);
+			else
+				job_run(j);
 			return;
 		}
 	}
@@ -1438,17 +1538,40 @@ batch_add(struct apid *a, char kind, char *raw, size_t rawlen)
 /*
  * Sends the batch; it takes the next one from the local queue when
  * netd has credit for it and no other pop is under way, so that the
- * requests keep their order.
+ * requests keep their order.  While the command connection is up, its
+ * requests go to netd at once, not after the reply: every command that
+ * an answer to them causes goes on that connection after the
+ * transaction, so redis has the journal before it sees any of them, and
+ * a request that died with us before its journal was written is still
+ * on the pending list (its first answer finds no backlog and is dropped;
+ * the request goes again, under a new uid).
  */
 static void
 batch_send(struct apid *a)
 {
 	struct apid_job	*j;
-	int64_t		 room = a->credit - a->reserved;
+	struct jentry	*e;
+	int64_t		 room;
+	size_t		 i;
+	int		 early;
 
 	if ((j = a->batch) == NULL)
 		return;
 	a->batch = NULL;
+	early = rconn_up(a->cmd) && a->nwaiting == 0;
+	for (i = 0; i < j->nent; i++) {
+		e = &j->ent[i];
+		if (e->kind != 'j')
+			continue;
+		e->req->journaling = 1;
+		if ((e->early = early)) {
+			ans_remember(a, e->req);
+			req_queue(a, e->req);
+		} else
+			a->reserved++;
+	}
+	send_out(a);
+	room = a->credit - a->reserved;
 	if (!a->popping_req && !a->taking && TAILQ_EMPTY(&a->outq) &&
 	    a->nwaiting == 0 && room > 0 && rconn_up(a->cmd)) {
 		j->take = room < APID_TAKE_MAX ? (int)room : APID_TAKE_MAX;
@@ -1634,7 +1757,6 @@ local_request(struct apid *a, const char *json, size_t len)
 	memcpy(e->rec + n, json, len);
 	e->reclen = (size_t)n + len;
 	owed(e, req);
-	a->reserved++;
 }
 
 /* "7" or "7:sid" (§6.2), as the reference's Address parses it. */

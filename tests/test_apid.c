@@ -769,7 +769,7 @@ test_redis_errors(struct apid_proc *p)
 {
 	struct rreply	*r;
 	struct out_req	 o;
-	char		*got;
+	char		*got, key[160];
 
 	/* Spend the credit left over, so that no BRPOP is waiting. */
 	lpush("msgbus.system.local", "{\"ver\":1,\"cmd\":\"c\",\"exp\":10,"
@@ -804,6 +804,33 @@ test_redis_errors(struct apid_proc *p)
 	ok(got != NULL && proc_exited(p->pid, NULL) == 0,
 	    "apid goes on after redis error replies");
 	free(got);
+
+	/*
+	 * A journal redis refuses, for a request netd was handed at once:
+	 * the caller is answered with 500, the request's answer is dropped.
+	 */
+	r = redis_cmdf(srv.port, "SET msgbus.system.deadlines oops");
+	rreply_free(r);
+	credit(p, 1);
+	lpush("msgbus.system.local", "{\"ver\":1,\"ref\":\"jf\",\"cmd\":\"c\","
+	    "\"exp\":60,\"dat\":\"\",\"dst\":[4],\"ret\":\"q.jf\",\"now\":0}");
+	got = NULL;
+	if (get_out_req(p, &o) == 0)
+		got = rpop("q.jf");
+	ok(got != NULL && strstr(got, "\"ref\":\"jf\"") != NULL &&
+	    strstr(got, "\"code\":500,\"message\":\"other: WRONGTYPE") !=
+	    NULL, "a journal redis refuses is answered with 500");
+	free(got);
+	in_response(p, o.uid, 4, NULL, NULL, 1, 0, 0, "", "late");
+	sent(p, o.id);
+	snprintf(key, sizeof(key), "received reply of an expired message "
+	    "(uid %s)", o.uid);
+	ok(wait_log(p->log, key, 3000) == 0 && llen("q.jf") == 0 &&
+	    llen("msgbus.system.local.pending") == 0 &&
+	    proc_exited(p->pid, NULL) == 0,
+	    "and the answer of the request, which went out, is dropped");
+	r = redis_cmdf(srv.port, "DEL msgbus.system.deadlines");
+	rreply_free(r);
 }
 
 /* A journal as a previous run left it, for a fresh apid to recover. */
