@@ -26,12 +26,12 @@
 #define APID_BACKLOG_PREFIX	"msgbus.backlog."
 /*
  * The journal (ours; rmb-rs has none).  A request moves atomically from
- * the local queue to PENDING when it is popped; one transaction then
- * stores its backlog, its WAITING answers, its DEADLINE and its INFLIGHT
- * record and takes it off PENDING; INFLIGHT goes once netd has handed
- * every destination to a relay.  So a request is always in redis until
- * it left, and every destination is answered once: by its response, by
- * a send failure, or at the deadline.
+ * the local queue to PENDING when it is popped; one transaction (for a
+ * batch) then stores its backlog, its WAITING answers, its DEADLINE and
+ * its INFLIGHT record and takes it off PENDING; INFLIGHT goes once netd
+ * has handed every destination to a relay.  So a request is always in
+ * redis until it left, and every destination is answered once: by its
+ * response, by a send failure, or at the deadline (doc/protocol.md §6.5).
  */
 #define APID_PENDING_QUEUE	"msgbus.system.local.pending"
 #define APID_INFLIGHT		"msgbus.system.inflight"
