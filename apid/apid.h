@@ -95,6 +95,15 @@ struct apid_ans {
 	size_t			 left;		/* answers still due */
 	int			 journaling;	/* its transaction is under way */
 	struct apid_jobs	 held;		/* answers waiting for it */
+	/*
+	 * While mirror is set, what each twin still owes is as in its
+	 * waiting hash: only commands sent after ours change either.
+	 */
+	int			 mirror;
+	uint64_t		 deadline;
+	size_t			 ntw;
+	uint32_t		*tw;
+	uint32_t		*owe;
 };
 LIST_HEAD(apid_anss, apid_ans);
 TAILQ_HEAD(apid_ansq, apid_ans);

@@ -180,6 +180,7 @@ enum job_kind {
 	JOB_PUSH,	/* LPUSH + LTRIM a JSON message (and unpend) */
 	JOB_CLAIM,	/* claim an answer, then push it to the caller */
 	JOB_ANSWER,	/* claim and push at once (answer_lua) */
+	JOB_ANSWER_TX,	/* the same decided here: one MULTI/EXEC */
 	JOB_EXPIRE,	/* answer what a request still owes */
 	JOB_DONE,	/* the request left: drop its inflight record */
 	JOB_FORGET	/* a request nobody can be told of leaves pending */
@@ -231,6 +232,9 @@ struct apid_job {
 	char			*ruid;
 	int			 answer;	/* a failed push: tell the sender */
 	uint32_t		 twin;
+	uint32_t		 ctwin;		/* JOB_ANSWER_TX: claims it */
+	int			 claims;	/* JOB_ANSWER_TX: HDEL ctwin */
+	int			 last;		/* JOB_ANSWER_TX: ZREM too */
 	char			*conn;
 	const char		*why;		/* JOB_EXPIRE's error text */
 };
@@ -244,6 +248,7 @@ static void	local_request(struct apid *, const char *, size_t);
 static void	ans_remember(struct apid *, const struct apid_req *);
 static struct apid_ans *ans_find(struct apid *, const char *);
 static void	ans_drop(struct apid *, struct apid_ans *);
+static int	cmp_u32(const void *, const void *);
 
 static char *
 xstrdup(const char *s)
@@ -399,10 +404,12 @@ answer_remote(struct apid *a, struct apid_job *j, const char *why)
 
 /*
  * A request of a batch is journaled: netd may have it already, and the
- * answers that came first go to redis now.
+ * answers that came first go to redis now.  listok: its ret is a list,
+ * or none yet, so that a transaction may push to it (a key of another
+ * type would get an expiry; answer_lua refuses it first).
  */
 static void
-journaled(struct apid *a, struct jentry *e)
+journaled(struct apid *a, struct jentry *e, int listok)
 {
 	struct apid_req	*r = e->req;
 	struct apid_ans	*an;
@@ -412,6 +419,8 @@ journaled(struct apid *a, struct jentry *e)
 	if (!e->early) {
 		a->reserved--;
 		ans_remember(a, r);
+		if (!listok)
+			ans_find(a, r->uid)->mirror = 0;
 		req_queue(a, r);
 		return;
 	}
@@ -421,6 +430,10 @@ journaled(struct apid *a, struct jentry *e)
 			TAILQ_REMOVE(&an->held, j, entry);
 			job_run(j);
 		}
+		if (!listok)
+			an->mirror = 0;
+		else if (an->mirror && an->left == 0)
+			ans_drop(a, an);
 	}
 	if (r->over)
 		req_free(a, r);
@@ -429,7 +442,8 @@ journaled(struct apid *a, struct jentry *e)
 /*
  * A request whose journal failed is answered (code 500) and leaves the
  * pending list.  One that went to netd already goes on: its answers
- * find no journal and are dropped; one that did not never goes.
+ * find no journal and are dropped (claim_lua); one that did not never
+ * goes.
  */
 static void
 entry_fail(struct apid *a, struct jentry *e, const char *why)
@@ -468,6 +482,8 @@ entry_fail(struct apid *a, struct jentry *e, const char *why)
 		}
 		an->journaling = 0;
 	}
+	if (an != NULL)
+		ans_drop(a, an);
 	if (!e->early) {
 		a->reserved--;
 		req_free(a, r);
@@ -486,8 +502,6 @@ entry_fail(struct apid *a, struct jentry *e, const char *why)
 		TAILQ_REMOVE(&a->outq, o, entry);
 		free(o);
 	}
-	if (an != NULL)
-		ans_drop(a, an);
 	req_free(a, r);
 }
 
@@ -547,6 +561,7 @@ job_fail(struct apid_job *j, const char *why)
 		log_warnx("cannot read %s: %s; response lost", j->key, why);
 		break;
 	case JOB_ANSWER:
+	case JOB_ANSWER_TX:
 		log_warnx("cannot answer %s on %s: %s; response lost",
 		    j->ruid, j->key, why);
 		break;
@@ -626,7 +641,7 @@ journal_cb(redisAsyncContext *ac, void *r, void *priv)
 {
 	struct apid_job	*j = priv;
 	struct apid	*a = j->a;
-	redisReply	*reply = r, *more;
+	redisReply	*reply = r, *more, *type;
 	struct jentry	*e;
 	const char	*why;
 	size_t		 i, n, nj = 0, took;
@@ -642,7 +657,7 @@ journal_cb(redisAsyncContext *ac, void *r, void *priv)
 		return;
 	}
 	for (i = 0, n = 0; i < j->nent; i++) {
-		n += j->ent[i].kind == 'j' ? 4 : 1;
+		n += j->ent[i].kind == 'j' ? 5 : 1;
 		nj += j->ent[i].kind == 'j';
 	}
 	n += (nj > 0 ? 2 : 0) + (size_t)j->ntake;
@@ -671,11 +686,14 @@ journal_cb(redisAsyncContext *ac, void *r, void *priv)
 			    e->key, why);
 		if (e->kind != 'j')
 			continue;
-		if ((why = exec_err(reply, e->at, 4)) != NULL) {
+		if ((why = exec_err(reply, e->at, 5)) != NULL) {
 			entry_fail(a, e, why);
 			continue;
 		}
-		journaled(a, e);
+		type = reply->element[e->at + 3];
+		journaled(a, e, type->type == REDIS_REPLY_STATUS &&
+		    (strcmp(type->str, "list") == 0 ||
+		    strcmp(type->str, "none") == 0));
 	}
 	if (j->chain)
 		a->taking = 0;
@@ -838,10 +856,45 @@ answer_cb(redisAsyncContext *ac, void *r, void *priv)
 		    "duplicate dropped", j->ruid, j->twin);
 	else
 		log_debug("response %s to %s", j->ruid, j->key);
-	if ((e = ans_find(j->a, j->ruid)) != NULL &&
-	    (reply->integer == 0 || --e->left == 0))
+	if (reply->integer == 0 && (e = ans_find(j->a, j->ruid)) != NULL)
 		ans_drop(j->a, e);
 	job_free(j);
+}
+
+/*
+ * An answer decided here (see claim): a reply lost with the connection
+ * leaves it unknown whether the transaction ran, so answer_lua, which
+ * asks redis, does it again; the counts here are no longer trusted.
+ */
+static void
+answer_tx_cb(redisAsyncContext *ac, void *r, void *priv)
+{
+	struct apid_job	*j = priv;
+	struct apid_ans	*e;
+	redisReply	*reply = r;
+	const char	*why = NULL;
+
+	(void)ac;
+	if (reply == NULL || reply->type != REDIS_REPLY_ARRAY) {
+		if ((e = ans_find(j->a, j->ruid)) != NULL)
+			e->mirror = 0;
+		if (reply == NULL) {
+			j->kind = JOB_ANSWER;
+			(void)job_reply(j, reply);
+		} else
+			job_fail(j, reply->type == REDIS_REPLY_ERROR ?
+			    reply->str : "the transaction was aborted");
+		return;
+	}
+	/* LPUSH, LTRIM, EXPIRE are the last three. */
+	if (reply->elements >= 3)
+		why = exec_err(reply, reply->elements - 3, 1);
+	if (why != NULL)
+		job_fail(j, why);
+	else {
+		log_debug("response %s to %s", j->ruid, j->key);
+		job_free(j);
+	}
 }
 
 /* Answers each twin the request still waits for, count times each. */
@@ -981,7 +1034,8 @@ cmd(struct apid_job *j, int argc, const char **argv, const size_t *argvlen)
 /*
  * One transaction for the batch (§6.5 rule 1): for each request its
  * backlog (rmb-rs's key and layout), what each destination owes
- * ("HSET <waiting> _ 1 <twin> <count>..."), its expiry, and the request
+ * ("HSET <waiting> _ 1 <twin> <count>..."), its expiry, the type of its
+ * ret (see journaled), and the request
  * off the pending list (or its answer pushed, for one refused); then
  * the deadlines and inflight records ("ts exp json") of all, and the
  * next batch moved to the pending list.  Plain commands: redis copies
@@ -1041,6 +1095,10 @@ run_journal(struct apid_job *j)
 			argv[2] = e->ttl;
 			if (cmd(j, 3, argv, NULL) != 0)
 				goto out;
+			argv[0] = "TYPE";
+			argv[1] = r->req->ret;
+			if (cmd(j, 2, argv, NULL) != 0)
+				goto out;
 			zv[nz] = e->deadline;
 			zl[nz++] = strlen(e->deadline);
 			zv[nz] = r->uid;
@@ -1049,7 +1107,7 @@ run_journal(struct apid_job *j)
 			hl[nh++] = strlen(r->uid);
 			hv[nh] = e->rec;
 			hl[nh++] = e->reclen;
-			at += 3;
+			at += 4;
 		} else if (e->kind == 'a') {
 			/* push_lua: a ret key that is no list gets no expiry. */
 			argv[0] = "EVAL";
@@ -1164,6 +1222,59 @@ flush_cb(struct ev_loop *loop, ev_prepare *w, int revents)
 	apid_netd_flush(a);
 }
 
+/* MULTI, [HDEL waiting twin], [ZREM deadlines uid], LPUSH, LTRIM, EXPIRE. */
+static int
+run_answer_tx(struct apid_job *j)
+{
+	const char	*argv[4];
+	size_t		 argvlen[4];
+	char		 twin[12], *wkey;
+	int		 rc = -1;
+
+	wkey = concat(APID_BACKLOG_PREFIX, j->ruid);
+	argv[0] = "MULTI";
+	if (cmd(j, 1, argv, NULL) != 0)
+		goto out;
+	if (j->claims) {
+		snprintf(twin, sizeof(twin), "%u", j->ctwin);
+		argv[0] = "HDEL";
+		argv[1] = concat(wkey, APID_WAITING_SUFFIX);
+		argv[2] = twin;
+		rc = cmd(j, 3, argv, NULL);
+		free((char *)argv[1]);
+		if (rc != 0)
+			goto out;
+		rc = -1;
+	}
+	argv[0] = "ZREM";
+	argv[1] = APID_DEADLINES;
+	argv[2] = j->ruid;
+	if (j->last && cmd(j, 3, argv, NULL) != 0)
+		goto out;
+	argv[0] = "LPUSH";
+	argv[1] = j->key;
+	argv[2] = j->val;
+	argvlen[0] = 5;
+	argvlen[1] = strlen(j->key);
+	argvlen[2] = j->vallen;
+	if (cmd(j, 3, argv, argvlen) != 0)
+		goto out;
+	argv[0] = "LTRIM";
+	argv[2] = "0";
+	argv[3] = APID_LIST_LAST;
+	if (cmd(j, 4, argv, NULL) != 0)
+		goto out;
+	argv[0] = "EXPIRE";
+	argv[2] = APID_RET_TTL;
+	if (cmd(j, 3, argv, NULL) != 0)
+		goto out;
+	argv[0] = "EXEC";
+	rc = rconn_cmd(j->a->cmd, answer_tx_cb, j, 1, argv, NULL);
+out:
+	free(wkey);
+	return rc;
+}
+
 /* EVALSHA script nkeys keys... args... */
 static int
 run_eval(struct apid_job *j, enum script_id id, redisCallbackFn *fn,
@@ -1224,6 +1335,9 @@ job_run(struct apid_job *j)
 		args[1] = j->ruid;
 		args[2] = j->val;
 		rc = run_eval(j, S_ANSWER, answer_cb, 3, keys, 3, args);
+		break;
+	case JOB_ANSWER_TX:
+		rc = run_answer_tx(j);
 		break;
 	case JOB_EXPIRE:
 		wkey = concat(j->key, APID_WAITING_SUFFIX);
@@ -1439,13 +1553,18 @@ ans_drop(struct apid *a, struct apid_ans *e)
 	a->nans--;
 	free(e->ret);
 	free(e->ref);
+	free(e->tw);
+	free(e->owe);
 	free(e);
 }
 
 static void
 ans_remember(struct apid *a, const struct apid_req *r)
 {
-	struct apid_ans	*e;
+	const struct msg_out_req *q = r->req;
+	struct apid_ans		*e;
+	uint32_t		*dst;
+	size_t			 i;
 
 	if (a->nans >= APID_ANS_MAX)
 		ans_drop(a, TAILQ_FIRST(&a->ansq));
@@ -1458,9 +1577,68 @@ ans_remember(struct apid *a, const struct apid_req *r)
 	e->left = r->req->ndst;
 	e->journaling = r->journaling;
 	TAILQ_INIT(&e->held);
+	e->mirror = 1;
+	e->deadline = r->ts + r->exp;
+	if ((dst = reallocarray(NULL, q->ndst, sizeof(*dst))) == NULL ||
+	    (e->tw = reallocarray(NULL, q->ndst, sizeof(*e->tw))) == NULL ||
+	    (e->owe = reallocarray(NULL, q->ndst, sizeof(*e->owe))) == NULL)
+		fatal("reallocarray");
+	memcpy(dst, q->dst, q->ndst * sizeof(*dst));
+	qsort(dst, q->ndst, sizeof(*dst), cmp_u32);
+	for (i = 0; i < q->ndst; i++) {
+		if (e->ntw > 0 && e->tw[e->ntw - 1] == dst[i])
+			e->owe[e->ntw - 1]++;
+		else {
+			e->tw[e->ntw] = dst[i];
+			e->owe[e->ntw++] = 1;
+		}
+	}
+	free(dst);
 	LIST_INSERT_HEAD(ans_bucket(a, e->uid), e, hash);
 	TAILQ_INSERT_TAIL(&a->ansq, e, age);
 	a->nans++;
+}
+
+/*
+ * claim_lua's rules on the counts kept here, for an answer to e from
+ * j->twin: 1 with j made a JOB_ANSWER_TX, 0 for a duplicate, -1 when
+ * answer_lua must decide (a twin owing two, the deadline passed).
+ */
+static int
+ans_decide(struct apid_ans *e, struct apid_job *j)
+{
+	size_t	i, k = 0, n = 0;
+
+	if (!e->mirror || (uint64_t)time(NULL) > e->deadline)
+		return -1;
+	if (j->twin == 0) {
+		/* A relay's report counts when one twin still owes. */
+		for (i = 0; i < e->ntw; i++)
+			if (e->owe[i] > 0) {
+				k = i;
+				n++;
+			}
+		if (n != 1) {
+			j->kind = JOB_ANSWER_TX;
+			return 1;
+		}
+	} else {
+		for (k = 0; k < e->ntw && e->tw[k] != j->twin; k++)
+			;
+		if (k == e->ntw || e->owe[k] == 0)
+			return 0;
+	}
+	if (e->owe[k] > 1) {
+		e->mirror = 0;
+		return -1;
+	}
+	e->owe[k] = 0;
+	e->left--;
+	j->kind = JOB_ANSWER_TX;
+	j->claims = 1;
+	j->ctwin = e->tw[k];
+	j->last = e->left == 0;
+	return 1;
 }
 
 static void
@@ -1483,11 +1661,20 @@ claim(struct apid *a, const char *uid, uint32_t twin, struct msg_in_resp *m)
 			j->vallen = len;
 			msgjson_in_resp_clear(m);
 			free(m);
+			if (ans_decide(e, j) == 0) {
+				log_info("response %s from twin %u was answered "
+				    "already: duplicate dropped", uid, twin);
+				job_free(j);
+				return;
+			}
 			/* One that came before its journal was stored waits. */
 			if (e->journaling)
 				TAILQ_INSERT_TAIL(&e->held, j, entry);
-			else
+			else {
 				job_run(j);
+				if (e->mirror && e->left == 0)
+					ans_drop(a, e);
+			}
 			return;
 		}
 	}

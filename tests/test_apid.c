@@ -918,7 +918,8 @@ test_burst(const char *url)
 	struct ipc_msg		 imsg;
 	struct ipc_netd_out_response r;
 	const char		**argv;
-	char			**json, log[300], want[64], uid[64], *got;
+	char			**json, log[300], want[160], *got;
+	static char		 uids[BURST][64];
 	long long		 exec0, pop0;
 	int			 i, order = 1, once = 1, n;
 
@@ -952,14 +953,17 @@ test_burst(const char *url)
 		}
 		credit(&p, 1);
 		sent(&p, o.id);
-		snprintf(uid, sizeof(uid), "%s", o.uid);
-		snprintf(want, sizeof(want), "r%d", i);
-		in_response(&p, uid, 5, NULL, NULL, 1, 0, 0, "", want);
+		snprintf(uids[i], sizeof(uids[i]), "%s", o.uid);
 	}
 	ok(n == BURST && order, "a burst of %d requests in one LPUSH: %d "
 	    "go to netd, in order", BURST, n);
+	nap(200);
 	ok(calls_of("exec") - exec0 < BURST / 4, "in %lld transactions",
 	    calls_of("exec") - exec0);
+	for (i = 0; i < n; i++) {
+		snprintf(want, sizeof(want), "r%d", i);
+		in_response(&p, uids[i], 5, NULL, NULL, 1, 0, 0, "", want);
+	}
 	for (i = 0, n = 0; i < BURST; i++) {
 		if ((got = rpop("q.burst")) == NULL)
 			break;
@@ -989,6 +993,32 @@ test_burst(const char *url)
 	}
 	ok(got != NULL && strstr(got, "\"ref\":\"b0\"") != NULL,
 	    "after SCRIPT FLUSH the answer still comes (EVALSHA, then EVAL)");
+	free(got);
+
+	/* Decided here: a duplicate, then a relay's report for the last. */
+	lpush("msgbus.system.local", "{\"ver\":1,\"ref\":\"d2\",\"cmd\":\"c\","
+	    "\"exp\":60,\"dat\":\"\",\"dst\":[41,42],\"ret\":\"q.d2\","
+	    "\"now\":0}");
+	for (i = 0, n = 0; i < 2; i++)
+		if (get_out_req(&p, &o) == 0) {
+			credit(&p, 1);
+			sent(&p, o.id);
+			n++;
+		}
+	in_response(&p, o.uid, 41, NULL, NULL, 1, 0, 0, "", "a");
+	in_response(&p, o.uid, 41, NULL, NULL, 2, 0, 0, "", "b");
+	snprintf(want, sizeof(want), "response %s from twin 41 was answered",
+	    o.uid);
+	ok(n == 2 && wait_log(log, want, 3000) == 0,
+	    "a second answer of a twin is dropped");
+	in_response(&p, o.uid, 0, NULL, NULL, 3, 1, 0, "route", "");
+	in_response(&p, o.uid, 42, NULL, NULL, 4, 0, 0, "", "c");
+	snprintf(want, sizeof(want), "response %s from twin 42 was answered",
+	    o.uid);
+	ok(wait_log(log, want, 3000) == 0 && llen("q.d2") == 2,
+	    "a relay's report counts for the one twin that still owes");
+	got = redis_str("ZSCORE", "msgbus.system.deadlines", o.uid);
+	ok(got == NULL, "and the request's deadline is gone");
 	free(got);
 
 	pop0 = calls_of("blmpop");
