@@ -37,10 +37,15 @@ apid_tell_ready(struct apid *a)
 void
 apid_netd_send(struct apid *a, struct ipc_buf *ib)
 {
-	if (ipc_close(&a->netd, ib) == -1) {
+	if (ipc_close(&a->netd, ib) == -1)
 		log_warn("cannot queue a message for netd");
+}
+
+void
+apid_netd_flush(struct apid *a)
+{
+	if (ipc_pending(&a->netd) == 0 || ev_is_active(&a->netd_wev))
 		return;
-	}
 	if (ipc_write(&a->netd) == -1)
 		fatal("writing to netd");
 	if (ipc_pending(&a->netd) > 0)

@@ -26,12 +26,12 @@
 #define APID_BACKLOG_PREFIX	"msgbus.backlog."
 /*
  * The journal (ours; rmb-rs has none).  A request moves atomically from
- * the local queue to PENDING when it is popped; one transaction then
- * stores its backlog, its WAITING answers, its DEADLINE and its INFLIGHT
- * record and takes it off PENDING; INFLIGHT goes once netd has handed
- * every destination to a relay.  So a request is always in redis until
- * it left, and every destination is answered once: by its response, by
- * a send failure, or at the deadline.
+ * the local queue to PENDING when it is popped; one transaction (for a
+ * batch) then stores its backlog, its WAITING answers, its DEADLINE and
+ * its INFLIGHT record and takes it off PENDING; INFLIGHT goes once netd
+ * has handed every destination to a relay.  So a request is always in
+ * redis until it left, and every destination is answered once: by its
+ * response, by a send failure, or at the deadline (doc/protocol.md §6.5).
  */
 #define APID_PENDING_QUEUE	"msgbus.system.local.pending"
 #define APID_INFLIGHT		"msgbus.system.inflight"
@@ -60,6 +60,9 @@
 #define APID_TRIES		3	/* sends cut by a disconnect */
 #define APID_REQTAB		1024	/* buckets of requests by token */
 #define APID_DONE_BATCH		128	/* inflight records dropped at once */
+#define APID_TAKE_MAX		64	/* requests or replies popped at once */
+#define APID_ANS_MAX		8192	/* requests whose ret we remember */
+#define APID_RND_POOL		4096	/* random bytes drawn at once (uids) */
 
 struct apid_job;
 TAILQ_HEAD(apid_jobs, apid_job);
@@ -77,8 +80,33 @@ struct apid_req {
 	uint64_t		 ts, exp;
 	size_t			 next;
 	size_t			 done;
+	int			 journaling;	/* its transaction is under way */
+	int			 over;		/* settled while journaling */
 };
 LIST_HEAD(apid_reqs, apid_req);
+
+/* Where the answers of a request journaled in this run go. */
+struct apid_ans {
+	LIST_ENTRY(apid_ans)	 hash;
+	TAILQ_ENTRY(apid_ans)	 age;
+	char			 uid[APID_UID_LEN + 1];
+	char			*ret;
+	char			*ref;		/* NULL: none */
+	size_t			 left;		/* answers still due */
+	int			 journaling;	/* its transaction is under way */
+	struct apid_jobs	 held;		/* answers waiting for it */
+	/*
+	 * While mirror is set, what each twin still owes is as in its
+	 * waiting hash: only commands sent after ours change either.
+	 */
+	int			 mirror;
+	uint64_t		 deadline;
+	size_t			 ntw;
+	uint32_t		*tw;
+	uint32_t		*owe;
+};
+LIST_HEAD(apid_anss, apid_ans);
+TAILQ_HEAD(apid_ansq, apid_ans);
 
 /* What waits for credit, in order: a request's destinations or a reply. */
 struct apid_out {
@@ -102,11 +130,14 @@ struct apid {
 	size_t			 ndone;
 	struct redis_url	 url;
 	struct rconn		*popreq;	/* only ever BLMOVE */
-	struct rconn		*pop;		/* only ever BRPOP */
+	struct rconn		*pop;		/* only ever BLMPOP */
 	struct rconn		*cmd;		/* everything else */
 	int64_t			 credit;	/* never below 0 */
-	int64_t			 reserved;	/* popped, not queued yet */
+	int64_t			 reserved;	/* popped, waiting for redis */
 	int			 popping_req;
+	int			 taking;	/* a batch takes the next */
+	int			 take_hint;	/* LMOVEs the next batch sends */
+	struct apid_job		*batch;		/* being built */
 	int			 popping;
 	int			 sweeping;
 	int			 recovered;	/* the journal was read */
@@ -115,19 +146,26 @@ struct apid {
 	struct apid_outs	 outq;
 	struct apid_reqs	 reqs[APID_REQTAB];
 	uint32_t		 next_id;
+	uint8_t			 rnd[APID_RND_POOL];
+	size_t			 rndoff;	/* bytes of it used */
+	struct apid_anss	 ans[APID_REQTAB];
+	struct apid_ansq	 ansq;
+	size_t			 nans;
 	struct apid_jobs	 waiting;
 	size_t			 nwaiting;
 };
 
 /* apid.c */
+/* Queues a frame for netd; apid_netd_flush writes, once per loop pass. */
 void	apid_netd_send(struct apid *, struct ipc_buf *);
+void	apid_netd_flush(struct apid *);
 /* Sends IPC_PEER_READY to the parent, once redis answers. */
 void	apid_tell_ready(struct apid *);
 
 /* apid_redis.c */
 void	apid_redis_init(struct apid *);
 void	apid_pop(struct apid *);
-/* Credit came: send what waits for it, then pop if there is room. */
+/* Credit came: send what waits for it; the loop pass ends with a pop. */
 void	apid_pump(struct apid *);
 /* Writes the request's JSON at once: m and its dat stay the caller's. */
 void	apid_deliver_request(struct apid *, const struct msg_in_req *m,

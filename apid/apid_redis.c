@@ -22,6 +22,8 @@
 
 #include <hiredis/hiredis.h>
 #include <hiredis/async.h>
+#include <nettle/sha1.h>
+#include <sodium.h>
 
 #include "apid.h"
 #include "envelope_check.h"
@@ -93,13 +95,116 @@ static const char unpend_lua[] =
     "end\n"
     "return n\n";
 
+/*
+ * LPUSH and LTRIM, as rmb-rs does, then our extras: the list's expiry
+ * (ARGV[2], 0 for none) and the request it answers off the pending
+ * list (KEYS[2], ARGV[3]).  A list that is no list is refused before
+ * anything is changed, so no one else's key gets an expiry.
+ */
+static const char push_lua[] =
+    "if #KEYS == 2 then redis.call('LREM', KEYS[2], 1, ARGV[3]) end\n"
+    "local n = redis.pcall('LPUSH', KEYS[1], ARGV[1])\n"
+    "if type(n) == 'table' then return n end\n"
+    "redis.call('LTRIM', KEYS[1], 0, " APID_LIST_LAST ")\n"
+    "if ARGV[2] ~= '0' then redis.call('EXPIRE', KEYS[1], ARGV[2]) end\n"
+    "return n\n";
+
+/*
+ * claim_lua and push_lua in one, for a request journaled in this run,
+ * whose ret list and reference we still hold: the answer of twin
+ * ARGV[1] (0: a relay's report) to request ARGV[2] is claimed in
+ * waiting hash KEYS[1] and, if it counts, pushed (ARGV[3]) to KEYS[3].
+ * Returns 0 when the request is gone, 2 for a duplicate, 1 when pushed.
+ */
+static const char answer_lua[] =
+    "local f, n = ARGV[1], nil\n"
+    "if f == '0' then\n"
+    "  local w = redis.call('HGETALL', KEYS[1])\n"
+    "  if #w == 0 then return 0 end\n"
+    "  if #w ~= 4 then f = nil\n"
+    "  elseif w[1] == '_' then f = w[3]; n = w[4]\n"
+    "  else f = w[1]; n = w[2] end\n"
+    "else\n"
+    "  local v = redis.call('HMGET', KEYS[1], '_', f)\n"
+    "  if not v[1] then return 0 end\n"
+    "  n = v[2]\n"
+    "end\n"
+    "if f then\n"
+    "  n = tonumber(n or '0')\n"
+    "  if n < 1 then return 2 end\n"
+    "  if n == 1 then redis.call('HDEL', KEYS[1], f)\n"
+    "  else redis.call('HINCRBY', KEYS[1], f, -1) end\n"
+    "  if redis.call('HLEN', KEYS[1]) == 1 then\n"
+    "    redis.call('ZREM', KEYS[2], ARGV[2])\n"
+    "  end\n"
+    "end\n"
+    "local r = redis.pcall('LPUSH', KEYS[3], ARGV[3])\n"
+    "if type(r) == 'table' then return r end\n"
+    "redis.call('LTRIM', KEYS[3], 0, " APID_LIST_LAST ")\n"
+    "redis.call('EXPIRE', KEYS[3], " APID_RET_TTL ")\n"
+    "return 1\n";
+
+/*
+ * Scripts go by their SHA1 (EVALSHA); one redis does not know yet (or
+ * forgot, after a restart) gets its text once (EVAL), which loads it.
+ */
+enum script_id { S_CLAIM, S_EXPIRE, S_PUSH, S_ANSWER, S_N };
+
+static struct script {
+	const char	*text;
+	char		 sha[2 * SHA1_DIGEST_SIZE + 1];
+} scripts[S_N] = {
+	{ claim_lua, "" }, { expire_lua, "" }, { push_lua, "" },
+	{ answer_lua, "" }
+};
+
+static void
+scripts_init(void)
+{
+	struct sha1_ctx	 c;
+	uint8_t		 d[SHA1_DIGEST_SIZE];
+	size_t		 i, k;
+
+	for (i = 0; i < S_N; i++) {
+		sha1_init(&c);
+		sha1_update(&c, strlen(scripts[i].text),
+		    (const uint8_t *)scripts[i].text);
+		sha1_digest(&c, sizeof(d), d);
+		for (k = 0; k < sizeof(d); k++)
+			snprintf(scripts[i].sha + 2 * k, 3, "%02x", d[k]);
+	}
+}
+
 enum job_kind {
-	JOB_JOURNAL,	/* backlog, waiting, deadline, inflight; unpend */
+	JOB_JOURNAL,	/* a batch of popped requests, and take more */
 	JOB_PUSH,	/* LPUSH + LTRIM a JSON message (and unpend) */
 	JOB_CLAIM,	/* claim an answer, then push it to the caller */
+	JOB_ANSWER,	/* claim and push at once (answer_lua) */
+	JOB_ANSWER_TX,	/* the same decided here: one MULTI/EXEC */
 	JOB_EXPIRE,	/* answer what a request still owes */
 	JOB_DONE,	/* the request left: drop its inflight record */
 	JOB_FORGET	/* a request nobody can be told of leaves pending */
+};
+
+/* One popped request of a JOB_JOURNAL batch (see run_journal). */
+struct jentry {
+	char			 kind;		/* 'j', 'a' or 'f' */
+	struct apid_req		*req;		/* 'j' */
+	char			*raw;
+	size_t			 rawlen;
+	char			*key;		/* backlog, or ret list */
+	char			*wkey;		/* 'j': the waiting hash */
+	char			*val;		/* Backlog, or JSON */
+	size_t			 vallen;
+	char			*rec;		/* 'j': "ts exp json" */
+	size_t			 reclen;
+	char			**owedv;	/* 'j': HSET waiting _ 1 twin n... */
+	size_t			 nowed;
+	char			*owedbuf;	/* the numbers of owedv */
+	char			 ttl[24];
+	char			 deadline[24];
+	size_t			 at;		/* its first reply in EXEC's */
+	int			 early;		/* queued for netd at once */
 };
 
 struct apid_job {
@@ -107,6 +212,7 @@ struct apid_job {
 	struct apid		*a;
 	enum job_kind		 kind;
 	int			 tries;
+	int			 eval;		/* the script's text, not its SHA1 */
 	char			*key;
 	char			*val;
 	size_t			 vallen;
@@ -115,13 +221,20 @@ struct apid_job {
 	size_t			 rawlen;
 	int			 ret_ttl;	/* EXPIRE the list pushed to */
 	/* JOB_JOURNAL */
-	struct apid_req		*req;
+	struct jentry		*ent;
+	size_t			 nent;
+	int			 take;		/* requests to take after */
+	int			 ntake;		/* LMOVEs sent for them */
+	int			 chain;		/* holds a->taking */
 	/* JOB_CLAIM */
 	struct msg_in_resp	*resp;
 	/* JOB_CLAIM, JOB_EXPIRE, and JOB_PUSH of a request: its uid */
 	char			*ruid;
 	int			 answer;	/* a failed push: tell the sender */
 	uint32_t		 twin;
+	uint32_t		 ctwin;		/* JOB_ANSWER_TX: claims it */
+	int			 claims;	/* JOB_ANSWER_TX: HDEL ctwin */
+	int			 last;		/* JOB_ANSWER_TX: ZREM too */
 	char			*conn;
 	const char		*why;		/* JOB_EXPIRE's error text */
 };
@@ -129,6 +242,13 @@ struct apid_job {
 static void	job_run(struct apid_job *);
 static void	req_free(struct apid *, struct apid_req *);
 static void	req_queue(struct apid *, struct apid_req *);
+static void	send_out(struct apid *);
+static void	batch_send(struct apid *);
+static void	local_request(struct apid *, const char *, size_t);
+static void	ans_remember(struct apid *, const struct apid_req *);
+static struct apid_ans *ans_find(struct apid *, const char *);
+static void	ans_drop(struct apid *, struct apid_ans *);
+static int	cmp_u32(const void *, const void *);
 
 static char *
 xstrdup(const char *s)
@@ -178,10 +298,24 @@ job_new(struct apid *a, enum job_kind kind, char *key)
 static void
 job_free(struct apid_job *j)
 {
+	struct jentry	*e;
+	size_t		 i;
+
 	if (j->resp != NULL) {
 		msgjson_in_resp_clear(j->resp);
 		free(j->resp);
 	}
+	for (i = 0; i < j->nent; i++) {
+		e = &j->ent[i];
+		free(e->raw);
+		free(e->key);
+		free(e->wkey);
+		free(e->val);
+		free(e->rec);
+		free(e->owedv);
+		free(e->owedbuf);
+	}
+	free(j->ent);
 	free(j->key);
 	free(j->val);
 	free(j->raw);
@@ -268,22 +402,155 @@ answer_remote(struct apid *a, struct apid_job *j, const char *why)
 	apid_pump(a);
 }
 
+/*
+ * A request of a batch is journaled: netd may have it already, and the
+ * answers that came first go to redis now.  listok: its ret is a list,
+ * or none yet, so that a transaction may push to it (a key of another
+ * type would get an expiry; answer_lua refuses it first).
+ */
+static void
+journaled(struct apid *a, struct jentry *e, int listok)
+{
+	struct apid_req	*r = e->req;
+	struct apid_ans	*an;
+	struct apid_job	*j;
+
+	r->journaling = 0;
+	if (!e->early) {
+		a->reserved--;
+		ans_remember(a, r);
+		if (!listok)
+			ans_find(a, r->uid)->mirror = 0;
+		req_queue(a, r);
+		return;
+	}
+	if ((an = ans_find(a, r->uid)) != NULL) {
+		an->journaling = 0;
+		while ((j = TAILQ_FIRST(&an->held)) != NULL) {
+			TAILQ_REMOVE(&an->held, j, entry);
+			job_run(j);
+		}
+		if (!listok)
+			an->mirror = 0;
+		else if (an->mirror && an->left == 0)
+			ans_drop(a, an);
+	}
+	if (r->over)
+		req_free(a, r);
+}
+
+/*
+ * A request whose journal failed is answered (code 500) and leaves the
+ * pending list.  One that went to netd already goes on: its answers
+ * find no journal and are dropped (claim_lua); one that did not never
+ * goes.
+ */
+static void
+entry_fail(struct apid *a, struct jentry *e, const char *why)
+{
+	struct apid_req	*r = e->req;
+	struct apid_out	*o;
+	struct apid_ans	*an;
+
+	struct apid_job	*j;
+	const char	*argv[4];
+
+	log_warnx("cannot journal request %s: %s", r->uid, why);
+	answer(a, r->req->ret, &r->req->ref, e->raw, e->rawlen, 500,
+	    "other: %s", why);
+	e->raw = NULL;
+	r->journaling = 0;
+	/* What part of the transaction ran goes, so no answer finds it. */
+	argv[0] = "DEL";
+	argv[1] = e->key;
+	argv[2] = e->wkey;
+	if (rconn_cmd(a->cmd, NULL, NULL, 3, argv, NULL) != 0)
+		log_warnx("request %s: its journal may be left", r->uid);
+	argv[0] = "HDEL";
+	argv[1] = APID_INFLIGHT;
+	argv[2] = r->uid;
+	(void)rconn_cmd(a->cmd, NULL, NULL, 3, argv, NULL);
+	argv[0] = "ZREM";
+	argv[1] = APID_DEADLINES;
+	(void)rconn_cmd(a->cmd, NULL, NULL, 3, argv, NULL);
+	if ((an = ans_find(a, r->uid)) != NULL) {
+		while ((j = TAILQ_FIRST(&an->held)) != NULL) {
+			TAILQ_REMOVE(&an->held, j, entry);
+			log_warnx("response %s from twin %u dropped: its "
+			    "request was not journaled", j->ruid, j->twin);
+			job_free(j);
+		}
+		an->journaling = 0;
+	}
+	if (an != NULL)
+		ans_drop(a, an);
+	if (!e->early) {
+		a->reserved--;
+		req_free(a, r);
+		return;
+	}
+	if (r->over) {
+		req_free(a, r);
+		return;
+	}
+	if (r->next > 0)
+		return;
+	TAILQ_FOREACH(o, &a->outq, entry)
+		if (o->req == r)
+			break;
+	if (o != NULL) {
+		TAILQ_REMOVE(&a->outq, o, entry);
+		free(o);
+	}
+	req_free(a, r);
+}
+
+/*
+ * A batch that redis refused: each request is answered (code 500) and
+ * taken off the pending list, each answer pushed on its own.
+ */
+static void
+journal_fail(struct apid_job *j, const char *why)
+{
+	struct apid	*a = j->a;
+	struct jentry	*e;
+	struct apid_job	*p;
+	size_t		 i;
+
+	if (j->chain)
+		a->taking = 0;
+	for (i = 0; i < j->nent; i++) {
+		e = &j->ent[i];
+		if (e->kind == 'j') {
+			entry_fail(a, e, why);
+			continue;
+		} else if (e->kind == 'a') {
+			p = job_new(a, JOB_PUSH, e->key);
+			p->val = e->val;
+			p->vallen = e->vallen;
+			p->raw = e->raw;
+			p->rawlen = e->rawlen;
+			p->ret_ttl = 1;
+			e->key = e->val = NULL;
+			job_run(p);
+		} else {
+			p = job_new(a, JOB_FORGET, NULL);
+			p->raw = e->raw;
+			p->rawlen = e->rawlen;
+			job_run(p);
+		}
+		e->raw = NULL;
+	}
+}
+
 static void
 job_fail(struct apid_job *j, const char *why)
 {
 	struct apid	*a = j->a;
-	struct apid_req	*r = j->req;
-	char		*raw;
 
 	switch (j->kind) {
 	case JOB_JOURNAL:
-		log_warnx("cannot journal request %s: %s", r->uid, why);
-		raw = j->raw;
-		j->raw = NULL;
-		a->reserved--;
-		answer(a, r->req->ret, &r->req->ref, raw, j->rawlen, 500,
-		    "other: %s", why);
-		req_free(a, r);
+		journal_fail(j, why);
 		break;
 	case JOB_PUSH:
 		log_warnx("cannot push to %s: %s; message lost", j->key, why);
@@ -292,6 +559,11 @@ job_fail(struct apid_job *j, const char *why)
 		break;
 	case JOB_CLAIM:
 		log_warnx("cannot read %s: %s; response lost", j->key, why);
+		break;
+	case JOB_ANSWER:
+	case JOB_ANSWER_TX:
+		log_warnx("cannot answer %s on %s: %s; response lost",
+		    j->ruid, j->key, why);
 		break;
 	case JOB_EXPIRE:
 		log_warnx("cannot close request %s: %s", j->ruid, why);
@@ -333,42 +605,109 @@ job_reply(struct apid_job *j, redisReply *r)
 	return -1;
 }
 
-/* 0 when an EXEC's reply says every command of it worked. */
+/*
+ * A redis that does not know a script (restarted, or SCRIPT FLUSH): the
+ * job runs again with the script's text, which loads it.
+ */
 static int
-exec_ok(struct apid_job *j, redisReply *reply)
+job_noscript(struct apid_job *j, const redisReply *r)
+{
+	if (r->type != REDIS_REPLY_ERROR || j->eval ||
+	    strncmp(r->str, "NOSCRIPT", 8) != 0)
+		return 0;
+	j->eval = 1;
+	job_run(j);
+	return 1;
+}
+
+/* The first error among n replies of a transaction, or NULL. */
+static const char *
+exec_err(const redisReply *x, size_t at, size_t n)
 {
 	size_t	i;
 
-	if (reply->type == REDIS_REPLY_ERROR) {
-		job_fail(j, reply->str);
-		return -1;
-	}
-	if (reply->type != REDIS_REPLY_ARRAY) {
-		job_fail(j, "the transaction was aborted");
-		return -1;
-	}
-	for (i = 0; i < reply->elements; i++)
-		if (reply->element[i]->type == REDIS_REPLY_ERROR) {
-			job_fail(j, reply->element[i]->str);
-			return -1;
-		}
-	return 0;
+	for (i = at; i < at + n && i < x->elements; i++)
+		if (x->element[i]->type == REDIS_REPLY_ERROR)
+			return x->element[i]->str;
+	return NULL;
 }
 
+/*
+ * A batch is journaled: its requests go to netd in order, and those it
+ * took from the local queue are the next batch.
+ */
 static void
 journal_cb(redisAsyncContext *ac, void *r, void *priv)
 {
 	struct apid_job	*j = priv;
 	struct apid	*a = j->a;
-	redisReply	*reply = r;
+	redisReply	*reply = r, *more, *type;
+	struct jentry	*e;
+	const char	*why;
+	size_t		 i, n, nj = 0, took;
 
 	(void)ac;
-	if (job_reply(j, reply) != 0 || exec_ok(j, reply) != 0)
+	/* If it ran, what it took waits on the pending list for a restart. */
+	if (reply == NULL)
+		j->take = 0;
+	if (job_reply(j, reply) != 0)
 		return;
-	a->reserved--;
-	req_queue(a, j->req);
+	if (reply->type == REDIS_REPLY_ERROR) {
+		job_fail(j, reply->str);
+		return;
+	}
+	for (i = 0, n = 0; i < j->nent; i++) {
+		n += j->ent[i].kind == 'j' ? 5 : 1;
+		nj += j->ent[i].kind == 'j';
+	}
+	n += (nj > 0 ? 2 : 0) + (size_t)j->ntake;
+	if (reply->type != REDIS_REPLY_ARRAY || reply->elements != n) {
+		job_fail(j, "the transaction was aborted");
+		return;
+	}
+	if (nj > 0 && (why = exec_err(reply, n - 2 - (size_t)j->ntake, 2)) !=
+	    NULL) {
+		job_fail(j, why);
+		return;
+	}
+	/* The LMOVEs that found a request, and the hint for the next. */
+	for (i = n - (size_t)j->ntake, took = 0; i < n; i++)
+		if (reply->element[i]->type == REDIS_REPLY_STRING)
+			took++;
+	if (j->ntake > 0)
+		a->take_hint = took < (size_t)j->ntake ? (took > 0 ?
+		    (int)took : 1) : (j->ntake * 2 < APID_TAKE_MAX ?
+		    j->ntake * 2 : APID_TAKE_MAX);
+	for (i = 0; i < j->nent; i++) {
+		e = &j->ent[i];
+		if (e->kind == 'a' && (why = exec_err(reply, e->at, 1)) !=
+		    NULL)
+			log_warnx("cannot push to %s: %s; message lost",
+			    e->key, why);
+		if (e->kind != 'j')
+			continue;
+		if ((why = exec_err(reply, e->at, 5)) != NULL) {
+			entry_fail(a, e, why);
+			continue;
+		}
+		type = reply->element[e->at + 3];
+		journaled(a, e, type->type == REDIS_REPLY_STATUS &&
+		    (strcmp(type->str, "list") == 0 ||
+		    strcmp(type->str, "none") == 0));
+	}
+	if (j->chain)
+		a->taking = 0;
+	send_out(a);
+	for (i = n - (size_t)j->ntake; i < n; i++) {
+		more = reply->element[i];
+		if (more->type == REDIS_REPLY_STRING)
+			local_request(a, more->str, more->len);
+		else if (more->type == REDIS_REPLY_ERROR)
+			log_warnx("LMOVE %s: %s", APID_LOCAL_QUEUE, more->str);
+	}
 	job_free(j);
-	apid_pump(a);
+	batch_send(a);
+	apid_pop(a);
 }
 
 static void
@@ -378,7 +717,7 @@ push_cb(redisAsyncContext *ac, void *r, void *priv)
 	redisReply	*reply = r;
 
 	(void)ac;
-	if (job_reply(j, reply) != 0)
+	if (job_reply(j, reply) != 0 || job_noscript(j, reply))
 		return;
 	if (reply->type == REDIS_REPLY_ERROR) {
 		job_fail(j, reply->str);
@@ -448,7 +787,7 @@ claim_cb(redisAsyncContext *ac, void *r, void *priv)
 	size_t			 len;
 
 	(void)ac;
-	if (job_reply(j, reply) != 0)
+	if (job_reply(j, reply) != 0 || job_noscript(j, reply))
 		return;
 	if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 1 ||
 	    reply->element[0]->type != REDIS_REPLY_INTEGER) {
@@ -493,6 +832,71 @@ claim_cb(redisAsyncContext *ac, void *r, void *priv)
 	job_run(j);
 }
 
+/* The claim and the push of answer_lua, done at once. */
+static void
+answer_cb(redisAsyncContext *ac, void *r, void *priv)
+{
+	struct apid_job	*j = priv;
+	struct apid_ans	*e;
+	redisReply	*reply = r;
+
+	(void)ac;
+	if (job_reply(j, reply) != 0 || job_noscript(j, reply))
+		return;
+	if (reply->type != REDIS_REPLY_INTEGER) {
+		job_fail(j, reply->type == REDIS_REPLY_ERROR ? reply->str :
+		    "unexpected reply to the claim");
+		return;
+	}
+	if (reply->integer == 0)
+		log_warnx("received reply of an expired message (uid %s)",
+		    j->ruid);
+	else if (reply->integer == 2)
+		log_info("response %s from twin %u was answered already: "
+		    "duplicate dropped", j->ruid, j->twin);
+	else
+		log_debug("response %s to %s", j->ruid, j->key);
+	if (reply->integer == 0 && (e = ans_find(j->a, j->ruid)) != NULL)
+		ans_drop(j->a, e);
+	job_free(j);
+}
+
+/*
+ * An answer decided here (see claim): a reply lost with the connection
+ * leaves it unknown whether the transaction ran, so answer_lua, which
+ * asks redis, does it again; the counts here are no longer trusted.
+ */
+static void
+answer_tx_cb(redisAsyncContext *ac, void *r, void *priv)
+{
+	struct apid_job	*j = priv;
+	struct apid_ans	*e;
+	redisReply	*reply = r;
+	const char	*why = NULL;
+
+	(void)ac;
+	if (reply == NULL || reply->type != REDIS_REPLY_ARRAY) {
+		if ((e = ans_find(j->a, j->ruid)) != NULL)
+			e->mirror = 0;
+		if (reply == NULL) {
+			j->kind = JOB_ANSWER;
+			(void)job_reply(j, reply);
+		} else
+			job_fail(j, reply->type == REDIS_REPLY_ERROR ?
+			    reply->str : "the transaction was aborted");
+		return;
+	}
+	/* LPUSH, LTRIM, EXPIRE are the last three. */
+	if (reply->elements >= 3)
+		why = exec_err(reply, reply->elements - 3, 1);
+	if (why != NULL)
+		job_fail(j, why);
+	else {
+		log_debug("response %s to %s", j->ruid, j->key);
+		job_free(j);
+	}
+}
+
 /* Answers each twin the request still waits for, count times each. */
 static void
 expire_cb(redisAsyncContext *ac, void *r, void *priv)
@@ -506,7 +910,7 @@ expire_cb(redisAsyncContext *ac, void *r, void *priv)
 	size_t			 i;
 
 	(void)ac;
-	if (job_reply(j, reply) != 0)
+	if (job_reply(j, reply) != 0 || job_noscript(j, reply))
 		return;
 	if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 ||
 	    (left = reply->element[1])->type != REDIS_REPLY_ARRAY ||
@@ -554,30 +958,53 @@ expire_cb(redisAsyncContext *ac, void *r, void *priv)
 }
 
 /*
- * LPUSH and LTRIM, as rmb-rs does, then our extras: the list's expiry
- * (ARGV[2], 0 for none) and the request it answers off the pending
- * list (KEYS[2], ARGV[3]).  A list that is no list is refused before
- * anything is changed, so no one else's key gets an expiry.
+ * EVALSHA sha (EVAL text once redis said NOSCRIPT) argv[3...]: argv[0]
+ * and argv[1] are filled in here, argvlen may be NULL.
  */
-static const char push_lua[] =
-    "if #KEYS == 2 then redis.call('LREM', KEYS[2], 1, ARGV[3]) end\n"
-    "local n = redis.pcall('LPUSH', KEYS[1], ARGV[1])\n"
-    "if type(n) == 'table' then return n end\n"
-    "redis.call('LTRIM', KEYS[1], 0, " APID_LIST_LAST ")\n"
-    "if ARGV[2] ~= '0' then redis.call('EXPIRE', KEYS[1], ARGV[2]) end\n"
-    "return n\n";
+static int
+run_script(struct apid_job *j, enum script_id id, redisCallbackFn *fn,
+    int argc, const char **argv, size_t *argvlen)
+{
+	const struct script	*sc = &scripts[id];
+
+	argv[0] = j->eval ? "EVAL" : "EVALSHA";
+	argv[1] = j->eval ? sc->text : sc->sha;
+	if (argvlen != NULL) {
+		argvlen[0] = strlen(argv[0]);
+		argvlen[1] = strlen(argv[1]);
+	}
+	return rconn_cmd(j->a->cmd, fn, j, argc, argv, argvlen);
+}
 
 static int
 run_push(struct apid_job *j)
 {
 	const char	*argv[8];
 	size_t		 argvlen[8];
-	int		 argc = 0;
+	int		 argc = 2;
 
-	argv[argc] = "EVAL";
-	argvlen[argc++] = 4;
-	argv[argc] = push_lua;
-	argvlen[argc++] = sizeof(push_lua) - 1;
+	/*
+	 * No expiry to set and nothing to unpend: LPUSH and LTRIM as they
+	 * are (a key that is no list refuses both), as rmb-rs does, since a
+	 * script pays for copying the message in.
+	 */
+	if (!j->ret_ttl && j->raw == NULL) {
+		argv[0] = "LPUSH";
+		argv[1] = j->key;
+		argv[2] = j->val;
+		argvlen[0] = 5;
+		argvlen[1] = strlen(j->key);
+		argvlen[2] = j->vallen;
+		if (rconn_cmd(j->a->cmd, push_cb, j, 3, argv, argvlen) != 0)
+			return -1;
+		/* The job is the LPUSH's: a lost LTRIM is trimmed next time. */
+		argv[0] = "LTRIM";
+		argv[2] = "0";
+		argv[3] = APID_LIST_LAST;
+		(void)rconn_cmd(j->a->cmd, NULL, NULL, 4, argv, NULL);
+		return 0;
+	}
+
 	argv[argc] = j->raw != NULL ? "2" : "1";
 	argvlen[argc++] = 1;
 	argv[argc] = j->key;
@@ -595,130 +1022,151 @@ run_push(struct apid_job *j)
 		argv[argc] = j->raw;
 		argvlen[argc++] = j->rawlen;
 	}
-	return rconn_cmd(j->a->cmd, push_cb, j, argc, argv, argvlen);
+	return run_script(j, S_PUSH, push_cb, argc, argv, argvlen);
 }
 
 static int
-cmp_u32(const void *x, const void *y)
+cmd(struct apid_job *j, int argc, const char **argv, const size_t *argvlen)
 {
-	uint32_t	a = *(const uint32_t *)x, b = *(const uint32_t *)y;
-
-	return a < b ? -1 : a > b;
+	return rconn_cmd(j->a->cmd, NULL, NULL, argc, argv, argvlen);
 }
 
 /*
- * HSET <waiting> _ 1 <twin> <count>...: what each destination owes,
- * a twin named twice owing two answers.
- */
-static int
-run_waiting(struct apid_job *j, const char *key)
-{
-	const struct msg_out_req *q = j->req->req;
-	uint32_t		 dst[MSGJSON_DST_MAX];
-	char			 num[MSGJSON_DST_MAX][2][12];
-	const char		*argv[4 + 2 * MSGJSON_DST_MAX];
-	size_t			 i, n, argc = 0, k = 0;
-
-	memcpy(dst, q->dst, q->ndst * sizeof(dst[0]));
-	qsort(dst, q->ndst, sizeof(dst[0]), cmp_u32);
-	argv[argc++] = "HSET";
-	argv[argc++] = key;
-	argv[argc++] = "_";
-	argv[argc++] = "1";
-	for (i = 0; i < q->ndst; i = n) {
-		for (n = i; n < q->ndst && dst[n] == dst[i]; n++)
-			;
-		snprintf(num[k][0], sizeof(num[k][0]), "%u", dst[i]);
-		snprintf(num[k][1], sizeof(num[k][1]), "%zu", n - i);
-		argv[argc++] = num[k][0];
-		argv[argc++] = num[k][1];
-		k++;
-	}
-	return rconn_cmd(j->a->cmd, NULL, NULL, (int)argc, argv, NULL);
-}
-
-/*
- * One transaction: the backlog (rmb-rs's key and layout), what each
- * destination owes, the deadline, the inflight record ("ts exp json"),
- * and the request off the pending list.
+ * One transaction for the batch (§6.5 rule 1): for each request its
+ * backlog (rmb-rs's key and layout), what each destination owes
+ * ("HSET <waiting> _ 1 <twin> <count>..."), its expiry, the type of its
+ * ret (see journaled), and the request
+ * off the pending list (or its answer pushed, for one refused); then
+ * the deadlines and inflight records ("ts exp json") of all, and the
+ * next batch moved to the pending list.  Plain commands: redis copies
+ * large arguments into a script at a cost.
  */
 static int
 run_journal(struct apid_job *j)
 {
-	struct apid_req	*r = j->req;
-	struct rconn	*c = j->a->cmd;
-	char		 ttl[24], deadline[24], *wkey, *rec;
-	const char	*argv[5];
-	size_t		 argvlen[5], reclen;
-	int		 rc = -1;
-	uint64_t	 left;
+	struct rconn	 *c = j->a->cmd;
+	const char	**zv, **hv, *argv[8];
+	size_t		 *zl, *hl, argvlen[8], i, nz = 2, nh = 2, at = 0, left;
+	struct jentry	 *e;
+	struct apid_req	 *r;
+	int		  rc = -1;
 
-	left = envelope_ttl((uint64_t)time(NULL), r->ts, r->exp);
-	snprintf(ttl, sizeof(ttl), "%" PRIu64, left + APID_GRACE + APID_KEEP);
-	snprintf(deadline, sizeof(deadline), "%" PRIu64, r->ts + r->exp);
-	wkey = concat(j->key, APID_WAITING_SUFFIX);
-	if (asprintf(&rec, "%" PRIu64 " %" PRIu64 " ", r->ts, r->exp) == -1)
-		fatal("asprintf");
-	reclen = strlen(rec);
-	if ((rec = realloc(rec, reclen + j->rawlen)) == NULL)
-		fatal("realloc");
-	memcpy(rec + reclen, j->raw, j->rawlen);
-	reclen += j->rawlen;
-
+	if ((zv = calloc(2 + 2 * j->nent, sizeof(*zv))) == NULL ||
+	    (zl = calloc(2 + 2 * j->nent, sizeof(*zl))) == NULL ||
+	    (hv = calloc(2 + 2 * j->nent, sizeof(*hv))) == NULL ||
+	    (hl = calloc(2 + 2 * j->nent, sizeof(*hl))) == NULL)
+		fatal("calloc");
+	zv[0] = "ZADD";
+	zv[1] = APID_DEADLINES;
+	hv[0] = "HSET";
+	hv[1] = APID_INFLIGHT;
+	for (i = 0; i < 2; i++) {
+		zl[i] = strlen(zv[i]);
+		hl[i] = strlen(hv[i]);
+	}
 	argv[0] = "MULTI";
-	if (rconn_cmd(c, NULL, NULL, 1, argv, NULL) != 0)
+	if (cmd(j, 1, argv, NULL) != 0)
 		goto out;
-	argv[0] = "SET";
-	argv[1] = j->key;
-	argv[2] = j->val;
-	argv[3] = "EX";
-	argv[4] = ttl;
-	argvlen[0] = 3;
-	argvlen[1] = strlen(j->key);
-	argvlen[2] = j->vallen;
-	argvlen[3] = 2;
-	argvlen[4] = strlen(ttl);
-	if (rconn_cmd(c, NULL, NULL, 5, argv, argvlen) != 0 ||
-	    run_waiting(j, wkey) != 0)
-		goto out;
-	argv[0] = "EXPIRE";
-	argv[1] = wkey;
-	argv[2] = ttl;
-	if (rconn_cmd(c, NULL, NULL, 3, argv, NULL) != 0)
-		goto out;
-	argv[0] = "ZADD";
-	argv[1] = APID_DEADLINES;
-	argv[2] = deadline;
-	argv[3] = r->uid;
-	if (rconn_cmd(c, NULL, NULL, 4, argv, NULL) != 0)
-		goto out;
-	argv[0] = "HSET";
-	argv[1] = APID_INFLIGHT;
-	argv[2] = r->uid;
-	argv[3] = rec;
-	argvlen[0] = 4;
-	argvlen[1] = strlen(APID_INFLIGHT);
-	argvlen[2] = strlen(r->uid);
-	argvlen[3] = reclen;
-	if (rconn_cmd(c, NULL, NULL, 4, argv, argvlen) != 0)
-		goto out;
-	if (j->raw != NULL && j->rawlen > 0) {
+	for (i = 0; i < j->nent; i++) {
+		e = &j->ent[i];
+		e->at = at;
+		if (e->kind == 'j') {
+			r = e->req;
+			left = envelope_ttl((uint64_t)time(NULL), r->ts,
+			    r->exp);
+			snprintf(e->ttl, sizeof(e->ttl), "%" PRIu64,
+			    left + APID_GRACE + APID_KEEP);
+			argv[0] = "SET";
+			argv[1] = e->key;
+			argv[2] = e->val;
+			argv[3] = "EX";
+			argv[4] = e->ttl;
+			argvlen[0] = 3;
+			argvlen[1] = strlen(e->key);
+			argvlen[2] = e->vallen;
+			argvlen[3] = 2;
+			argvlen[4] = strlen(e->ttl);
+			if (cmd(j, 5, argv, argvlen) != 0 ||
+			    cmd(j, (int)e->nowed, (const char **)e->owedv,
+			    NULL) != 0)
+				goto out;
+			argv[0] = "EXPIRE";
+			argv[1] = e->wkey;
+			argv[2] = e->ttl;
+			if (cmd(j, 3, argv, NULL) != 0)
+				goto out;
+			argv[0] = "TYPE";
+			argv[1] = r->req->ret;
+			if (cmd(j, 2, argv, NULL) != 0)
+				goto out;
+			zv[nz] = e->deadline;
+			zl[nz++] = strlen(e->deadline);
+			zv[nz] = r->uid;
+			zl[nz++] = strlen(r->uid);
+			hv[nh] = r->uid;
+			hl[nh++] = strlen(r->uid);
+			hv[nh] = e->rec;
+			hl[nh++] = e->reclen;
+			at += 4;
+		} else if (e->kind == 'a') {
+			/* push_lua: a ret key that is no list gets no expiry. */
+			argv[0] = "EVAL";
+			argv[1] = push_lua;
+			argv[2] = "2";
+			argv[3] = e->key;
+			argv[4] = APID_PENDING_QUEUE;
+			argv[5] = e->val;
+			argv[6] = APID_RET_TTL;
+			argv[7] = e->raw;
+			argvlen[0] = 4;
+			argvlen[1] = sizeof(push_lua) - 1;
+			argvlen[2] = 1;
+			argvlen[3] = strlen(e->key);
+			argvlen[4] = strlen(APID_PENDING_QUEUE);
+			argvlen[5] = e->vallen;
+			argvlen[6] = strlen(APID_RET_TTL);
+			argvlen[7] = e->rawlen;
+			if (cmd(j, 8, argv, argvlen) != 0)
+				goto out;
+			at++;
+			continue;
+		}
 		argv[0] = "LREM";
 		argv[1] = APID_PENDING_QUEUE;
 		argv[2] = "1";
-		argv[3] = j->raw;
+		argv[3] = e->raw;
 		argvlen[0] = 4;
 		argvlen[1] = strlen(APID_PENDING_QUEUE);
 		argvlen[2] = 1;
-		argvlen[3] = j->rawlen;
-		if (rconn_cmd(c, NULL, NULL, 4, argv, argvlen) != 0)
+		argvlen[3] = e->rawlen;
+		if (cmd(j, 4, argv, argvlen) != 0)
 			goto out;
+		at++;
 	}
+	if (nz > 2 && (rconn_cmd(c, NULL, NULL, (int)nz, zv, zl) != 0 ||
+	    rconn_cmd(c, NULL, NULL, (int)nh, hv, hl) != 0))
+		goto out;
+	/*
+	 * The next batch, as many LMOVEs as the last batch found requests
+	 * behind it, doubled: a script could take them all in one
+	 * command, but costs more than the LMOVEs it saves.
+	 */
+	j->ntake = j->take < j->a->take_hint ? j->take : j->a->take_hint;
+	argv[0] = "LMOVE";
+	argv[1] = APID_LOCAL_QUEUE;
+	argv[2] = APID_PENDING_QUEUE;
+	argv[3] = "RIGHT";
+	argv[4] = "LEFT";
+	for (i = 0; i < (size_t)j->ntake; i++)
+		if (cmd(j, 5, argv, NULL) != 0)
+			goto out;
 	argv[0] = "EXEC";
 	rc = rconn_cmd(c, journal_cb, j, 1, argv, NULL);
 out:
-	free(wkey);
-	free(rec);
+	free(zv);
+	free(zl);
+	free(hv);
+	free(hl);
 	return rc;
 }
 
@@ -742,8 +1190,9 @@ run_done(struct apid_job *j)
 }
 
 /*
- * The inflight records of requests that left in this loop pass go in
- * one command, before the loop waits again.
+ * Once per loop pass, before it waits again: the pops the credit now
+ * allows, the inflight records of requests that left in this pass in
+ * one command, then what the pass gave redis and netd, one write each.
  */
 static void
 done_flush(struct apid *a)
@@ -761,35 +1210,98 @@ done_flush(struct apid *a)
 static void
 flush_cb(struct ev_loop *loop, ev_prepare *w, int revents)
 {
+	struct apid	*a = w->data;
+
 	(void)loop;
 	(void)revents;
-	done_flush(w->data);
+	apid_pop(a);
+	done_flush(a);
+	rconn_flush(a->cmd);
+	rconn_flush(a->popreq);
+	rconn_flush(a->pop);
+	apid_netd_flush(a);
 }
 
-/* EVAL script nkeys keys... args... */
+/* MULTI, [HDEL waiting twin], [ZREM deadlines uid], LPUSH, LTRIM, EXPIRE. */
 static int
-run_eval(struct apid_job *j, const char *script, redisCallbackFn *fn,
+run_answer_tx(struct apid_job *j)
+{
+	const char	*argv[4];
+	size_t		 argvlen[4];
+	char		 twin[12], *wkey;
+	int		 rc = -1;
+
+	wkey = concat(APID_BACKLOG_PREFIX, j->ruid);
+	argv[0] = "MULTI";
+	if (cmd(j, 1, argv, NULL) != 0)
+		goto out;
+	if (j->claims) {
+		snprintf(twin, sizeof(twin), "%u", j->ctwin);
+		argv[0] = "HDEL";
+		argv[1] = concat(wkey, APID_WAITING_SUFFIX);
+		argv[2] = twin;
+		rc = cmd(j, 3, argv, NULL);
+		free((char *)argv[1]);
+		if (rc != 0)
+			goto out;
+		rc = -1;
+	}
+	argv[0] = "ZREM";
+	argv[1] = APID_DEADLINES;
+	argv[2] = j->ruid;
+	if (j->last && cmd(j, 3, argv, NULL) != 0)
+		goto out;
+	argv[0] = "LPUSH";
+	argv[1] = j->key;
+	argv[2] = j->val;
+	argvlen[0] = 5;
+	argvlen[1] = strlen(j->key);
+	argvlen[2] = j->vallen;
+	if (cmd(j, 3, argv, argvlen) != 0)
+		goto out;
+	argv[0] = "LTRIM";
+	argv[2] = "0";
+	argv[3] = APID_LIST_LAST;
+	if (cmd(j, 4, argv, NULL) != 0)
+		goto out;
+	argv[0] = "EXPIRE";
+	argv[2] = APID_RET_TTL;
+	if (cmd(j, 3, argv, NULL) != 0)
+		goto out;
+	argv[0] = "EXEC";
+	rc = rconn_cmd(j->a->cmd, answer_tx_cb, j, 1, argv, NULL);
+out:
+	free(wkey);
+	return rc;
+}
+
+/* EVALSHA script nkeys keys... args... */
+static int
+run_eval(struct apid_job *j, enum script_id id, redisCallbackFn *fn,
     int nkeys, const char **keys, int nargs, const char **args)
 {
 	const char	*argv[12];
-	int		 argc = 0, i;
+	size_t		 argvlen[12];
+	int		 argc = 2, i;
 	char		 nk[4];
 
 	snprintf(nk, sizeof(nk), "%d", nkeys);
-	argv[argc++] = "EVAL";
-	argv[argc++] = script;
 	argv[argc++] = nk;
 	for (i = 0; i < nkeys; i++)
 		argv[argc++] = keys[i];
 	for (i = 0; i < nargs; i++)
 		argv[argc++] = args[i];
-	return rconn_cmd(j->a->cmd, fn, j, argc, argv, NULL);
+	for (i = 2; i < argc; i++)
+		argvlen[i] = strlen(argv[i]);
+	if (j->kind == JOB_ANSWER)
+		argvlen[argc - 1] = j->vallen;
+	return run_script(j, id, fn, argc, argv, argvlen);
 }
 
 static void
 job_run(struct apid_job *j)
 {
-	const char	*keys[4], *args[2], *argv4[4];
+	const char	*keys[4], *args[3], *argv4[4];
 	size_t		 len4[4];
 	char		*wkey = NULL, twin[12];
 	int		 rc;
@@ -809,7 +1321,23 @@ job_run(struct apid_job *j)
 		keys[2] = APID_DEADLINES;
 		args[0] = twin;
 		args[1] = j->ruid;
-		rc = run_eval(j, claim_lua, claim_cb, 3, keys, 2, args);
+		rc = run_eval(j, S_CLAIM, claim_cb, 3, keys, 2, args);
+		break;
+	case JOB_ANSWER:
+		wkey = concat(APID_BACKLOG_PREFIX, j->ruid);
+		keys[0] = concat(wkey, APID_WAITING_SUFFIX);
+		free(wkey);
+		wkey = (char *)keys[0];
+		snprintf(twin, sizeof(twin), "%u", j->twin);
+		keys[1] = APID_DEADLINES;
+		keys[2] = j->key;
+		args[0] = twin;
+		args[1] = j->ruid;
+		args[2] = j->val;
+		rc = run_eval(j, S_ANSWER, answer_cb, 3, keys, 3, args);
+		break;
+	case JOB_ANSWER_TX:
+		rc = run_answer_tx(j);
 		break;
 	case JOB_EXPIRE:
 		wkey = concat(j->key, APID_WAITING_SUFFIX);
@@ -818,7 +1346,7 @@ job_run(struct apid_job *j)
 		keys[2] = APID_DEADLINES;
 		keys[3] = APID_INFLIGHT;
 		args[0] = j->ruid;
-		rc = run_eval(j, expire_lua, expire_cb, 4, keys, 1, args);
+		rc = run_eval(j, S_EXPIRE, expire_cb, 4, keys, 1, args);
 		break;
 	case JOB_DONE:
 		rc = run_done(j);
@@ -922,8 +1450,9 @@ req_send_one(struct apid *a, struct apid_req *r)
 	apid_netd_send(a, ipc_build_netd_out_request(&m));
 }
 
-void
-apid_pump(struct apid *a)
+/* Hands netd what waits for credit, in order, while there is credit. */
+static void
+send_out(struct apid *a)
 {
 	struct apid_out	*o;
 
@@ -942,7 +1471,13 @@ apid_pump(struct apid *a)
 		TAILQ_REMOVE(&a->outq, o, entry);
 		free(o);
 	}
-	apid_pop(a);
+}
+
+/* The pop waits for the end of the loop pass, when all credit is in. */
+void
+apid_pump(struct apid *a)
+{
+	send_out(a);
 }
 
 /* One more destination of r is settled; all of them: drop its journal. */
@@ -958,7 +1493,10 @@ req_settled(struct apid *a, struct apid_req *r)
 		    APID_UID_LEN);
 		a->ndone++;
 	}
-	req_free(a, r);
+	if (r->journaling)
+		r->over = 1;
+	else
+		req_free(a, r);
 }
 
 int
@@ -972,11 +1510,174 @@ apid_sent(struct apid *a, uint32_t id)
 	return 0;
 }
 
+/*
+ * The ret list and reference of each request journaled in this run,
+ * until each destination answered or its deadline passed (at most
+ * APID_ANS_MAX, the oldest forgotten first): an answer to one of them
+ * is claimed and pushed by one script.  Others (a restart, an rmb-rs
+ * backlog) are claimed, then pushed where the backlog says.
+ */
+static struct apid_anss *
+ans_bucket(struct apid *a, const char *uid)
+{
+	uint32_t	h = 2166136261u;
+
+	for (; *uid != '\0'; uid++)
+		h = (h ^ (uint8_t)*uid) * 16777619u;
+	return &a->ans[h % APID_REQTAB];
+}
+
+static struct apid_ans *
+ans_find(struct apid *a, const char *uid)
+{
+	struct apid_ans	*e;
+
+	LIST_FOREACH(e, ans_bucket(a, uid), hash)
+		if (strcmp(e->uid, uid) == 0)
+			return e;
+	return NULL;
+}
+
+static void
+ans_drop(struct apid *a, struct apid_ans *e)
+{
+	struct apid_job	*j;
+
+	/* Answers held for its journal go now, after it on the connection. */
+	while ((j = TAILQ_FIRST(&e->held)) != NULL) {
+		TAILQ_REMOVE(&e->held, j, entry);
+		job_run(j);
+	}
+	LIST_REMOVE(e, hash);
+	TAILQ_REMOVE(&a->ansq, e, age);
+	a->nans--;
+	free(e->ret);
+	free(e->ref);
+	free(e->tw);
+	free(e->owe);
+	free(e);
+}
+
+static void
+ans_remember(struct apid *a, const struct apid_req *r)
+{
+	const struct msg_out_req *q = r->req;
+	struct apid_ans		*e;
+	uint32_t		*dst;
+	size_t			 i;
+
+	if (a->nans >= APID_ANS_MAX)
+		ans_drop(a, TAILQ_FIRST(&a->ansq));
+	if ((e = calloc(1, sizeof(*e))) == NULL)
+		fatal("calloc");
+	snprintf(e->uid, sizeof(e->uid), "%s", r->uid);
+	e->ret = xstrdup(r->req->ret);
+	if (r->req->ref.set)
+		e->ref = xstrdup(r->req->ref.s);
+	e->left = r->req->ndst;
+	e->journaling = r->journaling;
+	TAILQ_INIT(&e->held);
+	e->mirror = 1;
+	e->deadline = r->ts + r->exp;
+	if ((dst = reallocarray(NULL, q->ndst, sizeof(*dst))) == NULL ||
+	    (e->tw = reallocarray(NULL, q->ndst, sizeof(*e->tw))) == NULL ||
+	    (e->owe = reallocarray(NULL, q->ndst, sizeof(*e->owe))) == NULL)
+		fatal("reallocarray");
+	memcpy(dst, q->dst, q->ndst * sizeof(*dst));
+	qsort(dst, q->ndst, sizeof(*dst), cmp_u32);
+	for (i = 0; i < q->ndst; i++) {
+		if (e->ntw > 0 && e->tw[e->ntw - 1] == dst[i])
+			e->owe[e->ntw - 1]++;
+		else {
+			e->tw[e->ntw] = dst[i];
+			e->owe[e->ntw++] = 1;
+		}
+	}
+	free(dst);
+	LIST_INSERT_HEAD(ans_bucket(a, e->uid), e, hash);
+	TAILQ_INSERT_TAIL(&a->ansq, e, age);
+	a->nans++;
+}
+
+/*
+ * claim_lua's rules on the counts kept here, for an answer to e from
+ * j->twin: 1 with j made a JOB_ANSWER_TX, 0 for a duplicate, -1 when
+ * answer_lua must decide (a twin owing two, the deadline passed).
+ */
+static int
+ans_decide(struct apid_ans *e, struct apid_job *j)
+{
+	size_t	i, k = 0, n = 0;
+
+	if (!e->mirror || (uint64_t)time(NULL) > e->deadline)
+		return -1;
+	if (j->twin == 0) {
+		/* A relay's report counts when one twin still owes. */
+		for (i = 0; i < e->ntw; i++)
+			if (e->owe[i] > 0) {
+				k = i;
+				n++;
+			}
+		if (n != 1) {
+			j->kind = JOB_ANSWER_TX;
+			return 1;
+		}
+	} else {
+		for (k = 0; k < e->ntw && e->tw[k] != j->twin; k++)
+			;
+		if (k == e->ntw || e->owe[k] == 0)
+			return 0;
+	}
+	if (e->owe[k] > 1) {
+		e->mirror = 0;
+		return -1;
+	}
+	e->owe[k] = 0;
+	e->left--;
+	j->kind = JOB_ANSWER_TX;
+	j->claims = 1;
+	j->ctwin = e->tw[k];
+	j->last = e->left == 0;
+	return 1;
+}
+
 static void
 claim(struct apid *a, const char *uid, uint32_t twin, struct msg_in_resp *m)
 {
 	struct apid_job	*j;
+	struct apid_ans	*e;
+	char		*json;
+	size_t		 len;
 
+	if ((e = ans_find(a, uid)) != NULL) {
+		m->ref.set = e->ref != NULL;
+		snprintf(m->ref.s, sizeof(m->ref.s), "%s",
+		    e->ref != NULL ? e->ref : "");
+		if ((json = msgjson_write_in_resp(m, &len)) != NULL) {
+			j = job_new(a, JOB_ANSWER, xstrdup(e->ret));
+			j->ruid = xstrdup(uid);
+			j->twin = twin;
+			j->val = json;
+			j->vallen = len;
+			msgjson_in_resp_clear(m);
+			free(m);
+			if (ans_decide(e, j) == 0) {
+				log_info("response %s from twin %u was answered "
+				    "already: duplicate dropped", uid, twin);
+				job_free(j);
+				return;
+			}
+			/* One that came before its journal was stored waits. */
+			if (e->journaling)
+				TAILQ_INSERT_TAIL(&e->held, j, entry);
+			else {
+				job_run(j);
+				if (e->mirror && e->left == 0)
+					ans_drop(a, e);
+			}
+			return;
+		}
+	}
 	j = job_new(a, JOB_CLAIM, concat(APID_BACKLOG_PREFIX, uid));
 	j->ruid = xstrdup(uid);
 	j->twin = twin;
@@ -1001,47 +1702,202 @@ apid_send_failed(struct apid *a, uint32_t id, const char *uid,
 	return 0;
 }
 
+/* The batch of popped requests being built in this callback. */
+static struct jentry *
+batch_add(struct apid *a, char kind, char *raw, size_t rawlen)
+{
+	struct apid_job	*j;
+	struct jentry	*e;
+
+	if ((j = a->batch) == NULL)
+		j = a->batch = job_new(a, JOB_JOURNAL, NULL);
+	if (j->nent % 16 == 0 && (j->ent = reallocarray(j->ent,
+	    j->nent + 16, sizeof(*j->ent))) == NULL)
+		fatal("reallocarray");
+	e = &j->ent[j->nent++];
+	memset(e, 0, sizeof(*e));
+	e->kind = kind;
+	e->raw = raw;
+	e->rawlen = rawlen;
+	return e;
+}
+
+/*
+ * Sends the batch; it takes the next one from the local queue when
+ * netd has credit for it and no other pop is under way, so that the
+ * requests keep their order.  While the command connection is up, its
+ * requests go to netd at once, not after the reply: every command that
+ * an answer to them causes goes on that connection after the
+ * transaction, so redis has the journal before it sees any of them, and
+ * a request that died with us before its journal was written is still
+ * on the pending list (its first answer finds no backlog and is dropped;
+ * the request goes again, under a new uid).
+ */
+static void
+batch_send(struct apid *a)
+{
+	struct apid_job	*j;
+	struct jentry	*e;
+	int64_t		 room;
+	size_t		 i;
+	int		 early;
+
+	if ((j = a->batch) == NULL)
+		return;
+	a->batch = NULL;
+	early = rconn_up(a->cmd) && a->nwaiting == 0;
+	for (i = 0; i < j->nent; i++) {
+		e = &j->ent[i];
+		if (e->kind != 'j')
+			continue;
+		e->req->journaling = 1;
+		if ((e->early = early)) {
+			ans_remember(a, e->req);
+			req_queue(a, e->req);
+		} else
+			a->reserved++;
+	}
+	send_out(a);
+	room = a->credit - a->reserved;
+	if (!a->popping_req && !a->taking && TAILQ_EMPTY(&a->outq) &&
+	    a->nwaiting == 0 && room > 0 && rconn_up(a->cmd)) {
+		j->take = room < APID_TAKE_MAX ? (int)room : APID_TAKE_MAX;
+		j->chain = 1;
+		a->taking = 1;
+	}
+	job_run(j);
+}
+
+/* A local error answer (§6.2) to a popped request, in the batch. */
+static void __attribute__((format(printf, 7, 8)))
+batch_answer(struct apid *a, char *raw, size_t rawlen, const char *ret,
+    const struct msgjson_opt *ref, uint32_t code, const char *fmt, ...)
+{
+	struct msg_in_resp	*m;
+	struct jentry		*e;
+	va_list			 ap;
+	char			*json;
+	size_t			 len;
+
+	if ((m = calloc(1, sizeof(*m))) == NULL)
+		fatal("calloc");
+	m->ver = 1;
+	if (ref != NULL)
+		m->ref = *ref;
+	m->has_err = 1;
+	m->err.code = code;
+	va_start(ap, fmt);
+	vsnprintf(m->err.message, sizeof(m->err.message), fmt, ap);
+	va_end(ap);
+	log_debug("answering %s: %s", ret, m->err.message);
+	if ((json = msgjson_write_in_resp(m, &len)) == NULL) {
+		log_warnx("cannot answer %s (%s)", ret, m->err.message);
+		batch_add(a, 'f', raw, rawlen);
+	} else {
+		e = batch_add(a, 'a', raw, rawlen);
+		e->key = xstrdup(ret);
+		e->val = json;
+		e->vallen = len;
+	}
+	free(m);
+}
+
 /* The caller of a request that cannot go out, if a ret can be found. */
 static void
 refuse(struct apid *a, char *json, size_t len, const char *why)
 {
 	struct msgjson_opt	*ref;
-	struct apid_job		*j;
 	char			*ret;
 
 	if ((ref = malloc(sizeof(*ref))) == NULL ||
 	    (ret = malloc(MSGJSON_STR_MAX)) == NULL)
 		fatal("malloc");
 	if (msgjson_salvage(json, len, ret, ref))
-		answer(a, ret, ref, json, len, 0,
+		batch_answer(a, json, len, ret, ref, 0,
 		    "failed to load json request: %s", why);
 	else {
 		log_warnx("failed to load json request: %s (no ret queue to "
 		    "answer)", why);
-		j = job_new(a, JOB_FORGET, NULL);
-		j->raw = json;
-		j->rawlen = len;
-		job_run(j);
+		batch_add(a, 'f', json, len);
 	}
 	free(ref);
 	free(ret);
 }
 
+static int
+cmp_u32(const void *x, const void *y)
+{
+	uint32_t	a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+
+	return a < b ? -1 : a > b;
+}
+
+/*
+ * HSET <waiting> _ 1 <twin> <count>...: what each destination owes, a
+ * twin named twice owing two answers.
+ */
+static void
+owed(struct jentry *e, const struct msg_out_req *q)
+{
+	uint32_t	*dst;
+	size_t		 i, n, k = 0, argc = 0;
+	char		*p;
+
+	if ((dst = reallocarray(NULL, q->ndst, sizeof(*dst))) == NULL ||
+	    (e->owedv = reallocarray(NULL, 4 + 2 * q->ndst,
+	    sizeof(*e->owedv))) == NULL ||
+	    (p = e->owedbuf = malloc(q->ndst * 24)) == NULL)
+		fatal("malloc");
+	memcpy(dst, q->dst, q->ndst * sizeof(*dst));
+	qsort(dst, q->ndst, sizeof(*dst), cmp_u32);
+	e->owedv[argc++] = (char *)"HSET";
+	e->owedv[argc++] = e->wkey;
+	e->owedv[argc++] = (char *)"_";
+	e->owedv[argc++] = (char *)"1";
+	for (i = 0; i < q->ndst; i = n) {
+		for (n = i; n < q->ndst && dst[n] == dst[i]; n++)
+			;
+		e->owedv[argc++] = p + k;
+		k += (size_t)snprintf(p + k, 12, "%u", dst[i]) + 1;
+		e->owedv[argc++] = p + k;
+		k += (size_t)snprintf(p + k, 12, "%zu", n - i) + 1;
+	}
+	e->nowed = argc;
+	free(dst);
+}
+
+/*
+ * A uid from a pool of random bytes drawn APID_RND_POOL at a time: one
+ * system call for many requests rather than one each.
+ */
+static void
+new_uid(struct apid *a, char uid[APID_UID_LEN + 1])
+{
+	if (a->rndoff + 16 > sizeof(a->rnd)) {
+		randombytes_buf(a->rnd, sizeof(a->rnd));
+		a->rndoff = 0;
+	}
+	msgjson_uuid_from(a->rnd + a->rndoff, uid);
+	sodium_memzero(a->rnd + a->rndoff, 16);
+	a->rndoff += 16;
+}
+
 /*
  * A request popped from the local queue, now on the pending list: it
- * is journaled, or answered; either way it leaves the pending list in
- * the same transaction.
+ * joins the batch, to be journaled or answered; either way it leaves
+ * the pending list in the same step.
  */
 static void
 local_request(struct apid *a, const char *json, size_t len)
 {
 	struct msg_out_req	*req;
 	struct apid_req		*r;
-	struct apid_job		*j;
+	struct jentry		*e;
 	Backlog			 bl = BACKLOG__INIT;
 	char			 why[MSGJSON_ERR_MAX], uid[APID_UID_LEN + 1];
 	uint64_t		 now, ttl, ts, exp;
 	char			*raw = xmemdup(json, len);
+	int			 n;
 
 	if ((req = malloc(sizeof(*req))) == NULL)
 		fatal("malloc");
@@ -1053,20 +1909,20 @@ local_request(struct apid *a, const char *json, size_t len)
 	now = (uint64_t)time(NULL);
 	envelope_stamp(now, req->now, req->exp, &ts, &exp);
 	if ((ttl = envelope_ttl(now, ts, exp)) == 0 || req->ndst == 0) {
-		answer(a, req->ret, &req->ref, raw, len, 0, "%s",
+		batch_answer(a, raw, len, req->ret, &req->ref, 0, "%s",
 		    ttl == 0 ? "request has expired" : "no destination");
 		msgjson_out_req_clear(req);
 		free(req);
 		return;
 	}
-	msgjson_uuid(uid);
+	new_uid(a, uid);
 	if (exp > APID_TTL_MAX)
 		exp = APID_TTL_MAX;
 	r = req_new(a, req, uid, ts, exp);
-	j = job_new(a, JOB_JOURNAL, concat(APID_BACKLOG_PREFIX, uid));
-	j->req = r;
-	j->raw = raw;
-	j->rawlen = len;
+	e = batch_add(a, 'j', raw, len);
+	e->req = r;
+	e->key = concat(APID_BACKLOG_PREFIX, uid);
+	e->wkey = concat(e->key, APID_WAITING_SUFFIX);
 	bl.uid = r->uid;
 	if (req->ref.set) {
 		bl.opt_reference_case = BACKLOG__OPT_REFERENCE_REFERENCE;
@@ -1075,12 +1931,19 @@ local_request(struct apid *a, const char *json, size_t len)
 	bl.reply_to = req->ret;
 	bl.module = "";
 	bl.ttl = ttl > APID_TTL_MAX ? APID_TTL_MAX : ttl;
-	j->vallen = backlog__get_packed_size(&bl);
-	if ((j->val = malloc(j->vallen + 1)) == NULL)
+	e->vallen = backlog__get_packed_size(&bl);
+	if ((e->val = malloc(e->vallen + 1)) == NULL)
 		fatal("malloc");
-	backlog__pack(&bl, (uint8_t *)j->val);
-	a->reserved++;
-	job_run(j);
+	backlog__pack(&bl, (uint8_t *)e->val);
+	snprintf(e->deadline, sizeof(e->deadline), "%" PRIu64, r->ts + r->exp);
+	/* The inflight record: "ts exp json". */
+	if ((n = asprintf(&e->rec, "%" PRIu64 " %" PRIu64 " ", r->ts,
+	    r->exp)) == -1 || (e->rec = realloc(e->rec, (size_t)n + len)) ==
+	    NULL)
+		fatal("asprintf");
+	memcpy(e->rec + n, json, len);
+	e->reclen = (size_t)n + len;
+	owed(e, req);
 }
 
 /* "7" or "7:sid" (§6.2), as the reference's Address parses it. */
@@ -1156,7 +2019,7 @@ local_response(struct apid *a, const char *json, size_t len)
 	}
 	free(m);
 	free(conn);
-	apid_pump(a);
+	send_out(a);
 }
 
 static int
@@ -1187,49 +2050,65 @@ popreq_cb(redisAsyncContext *ac, void *r, void *priv)
 		return;
 	if (reply->type != REDIS_REPLY_STRING)
 		log_warnx("BLMOVE: unexpected reply type %d", reply->type);
-	else
+	else {
 		local_request(a, reply->str, reply->len);
+		batch_send(a);
+	}
 	apid_pop(a);
 }
 
+/* Replies are not journaled (§6.5): popping several at once loses none. */
 static void
 pop_cb(redisAsyncContext *ac, void *r, void *priv)
 {
 	struct apid	*a = priv;
-	redisReply	*reply = r, *val;
+	redisReply	*reply = r, *vals, *v;
+	size_t		 i;
 
 	(void)ac;
 	a->popping = 0;
-	if (pop_reply(a, reply, "BRPOP") != 0)
+	if (pop_reply(a, reply, "BLMPOP") != 0)
 		return;
 	if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 ||
-	    (val = reply->element[1])->type != REDIS_REPLY_STRING)
-		log_warnx("BRPOP: unexpected reply type %d", reply->type);
+	    (vals = reply->element[1])->type != REDIS_REPLY_ARRAY)
+		log_warnx("BLMPOP: unexpected reply type %d", reply->type);
 	else
-		local_response(a, val->str, val->len);
-	apid_pop(a);
+		for (i = 0; i < vals->elements; i++) {
+			v = vals->element[i];
+			if (v->type == REDIS_REPLY_STRING)
+				local_response(a, v->str, v->len);
+		}
+	apid_pump(a);
 }
 
 /*
  * Pops while what is popped can go to netd at once: credit beyond what
  * earlier pops will take, and nothing waiting for credit or for redis.
+ * A request is popped alone (BLMOVE, which blocks), and its batch takes
+ * the ones behind it (batch_send); replies come up to the credit at once.
  */
 void
 apid_pop(struct apid *a)
 {
 	const char	*req[] = { "BLMOVE", APID_LOCAL_QUEUE,
 			    APID_PENDING_QUEUE, "RIGHT", "LEFT", "0" };
-	const char	*resp[] = { "BRPOP", APID_REPLY_QUEUE, "0" };
+	const char	*resp[] = { "BLMPOP", "0", "1", APID_REPLY_QUEUE,
+			    "RIGHT", "COUNT", NULL };
+	int64_t		 room = a->credit - a->reserved;
+	char		 count[24];
 
-	if (!a->recovered || a->credit - a->reserved <= 0 ||
-	    !TAILQ_EMPTY(&a->outq) || a->nwaiting > 0 ||
-	    !rconn_up(a->cmd) || ev_is_active(&a->pop_retry))
+	if (!a->recovered || room <= 0 || !TAILQ_EMPTY(&a->outq) ||
+	    a->nwaiting > 0 || !rconn_up(a->cmd) ||
+	    ev_is_active(&a->pop_retry))
 		return;
-	if (!a->popping_req && rconn_up(a->popreq) &&
+	if (!a->popping_req && !a->taking && rconn_up(a->popreq) &&
 	    rconn_cmd(a->popreq, popreq_cb, a, 6, req, NULL) == 0)
 		a->popping_req = 1;
+	snprintf(count, sizeof(count), "%lld", (long long)(room <
+	    APID_TAKE_MAX ? room : APID_TAKE_MAX));
+	resp[6] = count;
 	if (!a->popping && rconn_up(a->pop) &&
-	    rconn_cmd(a->pop, pop_cb, a, 3, resp, NULL) == 0)
+	    rconn_cmd(a->pop, pop_cb, a, 7, resp, NULL) == 0)
 		a->popping = 1;
 }
 
@@ -1253,7 +2132,10 @@ static void
 expire(struct apid *a, const char *uid, const char *why)
 {
 	struct apid_job	*j;
+	struct apid_ans	*e;
 
+	if ((e = ans_find(a, uid)) != NULL)
+		ans_drop(a, e);
 	j = job_new(a, JOB_EXPIRE, concat(APID_BACKLOG_PREFIX, uid));
 	j->ruid = xstrdup(uid);
 	j->why = why;
@@ -1539,9 +2421,15 @@ apid_redis_init(struct apid *a)
 {
 	size_t	i;
 
+	scripts_init();
+	a->take_hint = 1;
+	a->rndoff = sizeof(a->rnd);	/* drawn at the first uid */
 	TAILQ_INIT(&a->outq);
-	for (i = 0; i < APID_REQTAB; i++)
+	TAILQ_INIT(&a->ansq);
+	for (i = 0; i < APID_REQTAB; i++) {
 		LIST_INIT(&a->reqs[i]);
+		LIST_INIT(&a->ans[i]);
+	}
 	ev_timer_init(&a->pop_retry, pop_retry_cb, POP_RETRY, 0.);
 	a->pop_retry.data = a;
 	ev_timer_init(&a->sweep, sweep_timer_cb, SWEEP_EVERY, SWEEP_EVERY);

@@ -769,7 +769,7 @@ test_redis_errors(struct apid_proc *p)
 {
 	struct rreply	*r;
 	struct out_req	 o;
-	char		*got;
+	char		*got, key[160];
 
 	/* Spend the credit left over, so that no BRPOP is waiting. */
 	lpush("msgbus.system.local", "{\"ver\":1,\"cmd\":\"c\",\"exp\":10,"
@@ -804,6 +804,33 @@ test_redis_errors(struct apid_proc *p)
 	ok(got != NULL && proc_exited(p->pid, NULL) == 0,
 	    "apid goes on after redis error replies");
 	free(got);
+
+	/*
+	 * A journal redis refuses, for a request netd was handed at once:
+	 * the caller is answered with 500, the request's answer is dropped.
+	 */
+	r = redis_cmdf(srv.port, "SET msgbus.system.deadlines oops");
+	rreply_free(r);
+	credit(p, 1);
+	lpush("msgbus.system.local", "{\"ver\":1,\"ref\":\"jf\",\"cmd\":\"c\","
+	    "\"exp\":60,\"dat\":\"\",\"dst\":[4],\"ret\":\"q.jf\",\"now\":0}");
+	got = NULL;
+	if (get_out_req(p, &o) == 0)
+		got = rpop("q.jf");
+	ok(got != NULL && strstr(got, "\"ref\":\"jf\"") != NULL &&
+	    strstr(got, "\"code\":500,\"message\":\"other: WRONGTYPE") !=
+	    NULL, "a journal redis refuses is answered with 500");
+	free(got);
+	in_response(p, o.uid, 4, NULL, NULL, 1, 0, 0, "", "late");
+	sent(p, o.id);
+	snprintf(key, sizeof(key), "received reply of an expired message "
+	    "(uid %s)", o.uid);
+	ok(wait_log(p->log, key, 3000) == 0 && llen("q.jf") == 0 &&
+	    llen("msgbus.system.local.pending") == 0 &&
+	    proc_exited(p->pid, NULL) == 0,
+	    "and the answer of the request, which went out, is dropped");
+	r = redis_cmdf(srv.port, "DEL msgbus.system.deadlines");
+	rreply_free(r);
 }
 
 /* A journal as a previous run left it, for a fresh apid to recover. */
@@ -855,6 +882,178 @@ journal(const char *uid, const char *ref, uint64_t ts, uint64_t exp,
 	if ((r = redis_cmd(srv.port, 4, argv, NULL)) == NULL)
 		abort();
 	rreply_free(r);
+}
+
+/* calls= of one command in INFO commandstats, 0 if it never ran. */
+static long long
+calls_of(const char *name)
+{
+	struct rreply	*r;
+	char		 key[64], *q;
+	long long	 n = 0;
+
+	if ((r = redis_cmdf(srv.port, "INFO commandstats")) == NULL)
+		abort();
+	snprintf(key, sizeof(key), "cmdstat_%s:calls=", name);
+	if (r->type == '$' && (q = strstr(r->str, key)) != NULL)
+		n = strtoll(q + strlen(key), NULL, 10);
+	rreply_free(r);
+	return n;
+}
+
+#define BURST	1000
+
+/*
+ * A burst in one LPUSH, netd granting a credit back for each request
+ * it takes, as it does: every request goes out once, in the order
+ * pushed, in far fewer transactions than requests (a batch takes the
+ * next, doc/protocol.md §6.5); every answer reaches ret once, in order.
+ * Then replies in one LPUSH, popped several at once (BLMPOP).
+ */
+static void
+test_burst(const char *url)
+{
+	struct apid_proc	 p;
+	struct out_req		 o;
+	struct ipc_msg		 imsg;
+	struct ipc_netd_out_response r;
+	const char		**argv;
+	char			**json, log[300], want[160], *got;
+	static char		 uids[BURST][64];
+	long long		 exec0, pop0;
+	int			 i, order = 1, once = 1, n;
+
+	redis_int("FLUSHALL", "SYNC", NULL);
+	snprintf(log, sizeof(log), "%s/apid6.log", srv.dir);
+	if (apid_start(&p, log) != 0 || send_config(&p, url) != 0)
+		abort();
+	wait_log(log, "ready", 5000);
+	if ((argv = calloc(2 + BURST, sizeof(*argv))) == NULL ||
+	    (json = calloc(BURST, sizeof(*json))) == NULL)
+		abort();
+	argv[0] = "LPUSH";
+	argv[1] = "msgbus.system.local";
+	for (i = 0; i < BURST; i++) {
+		if (asprintf(&json[i], "{\"ver\":1,\"ref\":\"b%d\","
+		    "\"cmd\":\"c%d\",\"exp\":60,\"dat\":\"\",\"dst\":[5],"
+		    "\"ret\":\"q.burst\",\"now\":0}", i, i) == -1)
+			abort();
+		argv[2 + i] = json[i];
+	}
+	exec0 = calls_of("exec");
+	rreply_free(redis_cmd(srv.port, 2 + BURST, argv, NULL));
+	credit(&p, 64);
+	for (i = 0, n = 0; i < BURST; i++, n++) {
+		if (get_out_req(&p, &o) != 0)
+			break;
+		snprintf(want, sizeof(want), "c%d", i);
+		if (strcmp(o.cmd, want) != 0 && order) {
+			diag("request %d came as %s", i, o.cmd);
+			order = 0;
+		}
+		credit(&p, 1);
+		sent(&p, o.id);
+		snprintf(uids[i], sizeof(uids[i]), "%s", o.uid);
+	}
+	ok(n == BURST && order, "a burst of %d requests in one LPUSH: %d "
+	    "go to netd, in order", BURST, n);
+	nap(200);
+	ok(calls_of("exec") - exec0 < BURST / 4, "in %lld transactions",
+	    calls_of("exec") - exec0);
+	for (i = 0; i < n; i++) {
+		snprintf(want, sizeof(want), "r%d", i);
+		in_response(&p, uids[i], 5, NULL, NULL, 1, 0, 0, "", want);
+	}
+	for (i = 0, n = 0; i < BURST; i++) {
+		if ((got = rpop("q.burst")) == NULL)
+			break;
+		snprintf(want, sizeof(want), "\"ref\":\"b%d\"", i);
+		if (strstr(got, want) != NULL)
+			n++;
+		else if (order) {
+			diag("answer %d: %s", i, got);
+			order = 0;
+		}
+		free(got);
+	}
+	nap(200);
+	once = llen("q.burst") == 0;
+	ok(n == BURST && order && once, "all %d answers reach ret, each "
+	    "once, in order (%d)", BURST, n);
+
+	/* A redis that lost its scripts (a restart) gets their text again. */
+	redis_int("SCRIPT", "FLUSH", NULL);
+	lpush("msgbus.system.local", json[0]);
+	got = NULL;
+	if (get_out_req(&p, &o) == 0) {
+		credit(&p, 1);
+		sent(&p, o.id);
+		in_response(&p, o.uid, 5, NULL, NULL, 1, 0, 0, "", "again");
+		got = rpop("q.burst");
+	}
+	ok(got != NULL && strstr(got, "\"ref\":\"b0\"") != NULL,
+	    "after SCRIPT FLUSH the answer still comes (EVALSHA, then EVAL)");
+	free(got);
+
+	/* Decided here: a duplicate, then a relay's report for the last. */
+	lpush("msgbus.system.local", "{\"ver\":1,\"ref\":\"d2\",\"cmd\":\"c\","
+	    "\"exp\":60,\"dat\":\"\",\"dst\":[41,42],\"ret\":\"q.d2\","
+	    "\"now\":0}");
+	for (i = 0, n = 0; i < 2; i++)
+		if (get_out_req(&p, &o) == 0) {
+			credit(&p, 1);
+			sent(&p, o.id);
+			n++;
+		}
+	in_response(&p, o.uid, 41, NULL, NULL, 1, 0, 0, "", "a");
+	in_response(&p, o.uid, 41, NULL, NULL, 2, 0, 0, "", "b");
+	snprintf(want, sizeof(want), "response %s from twin 41 was answered",
+	    o.uid);
+	ok(n == 2 && wait_log(log, want, 3000) == 0,
+	    "a second answer of a twin is dropped");
+	in_response(&p, o.uid, 0, NULL, NULL, 3, 1, 0, "route", "");
+	in_response(&p, o.uid, 42, NULL, NULL, 4, 0, 0, "", "c");
+	snprintf(want, sizeof(want), "response %s from twin 42 was answered",
+	    o.uid);
+	ok(wait_log(log, want, 3000) == 0 && llen("q.d2") == 2,
+	    "a relay's report counts for the one twin that still owes");
+	got = redis_str("ZSCORE", "msgbus.system.deadlines", o.uid);
+	ok(got == NULL, "and the request's deadline is gone");
+	free(got);
+
+	pop0 = calls_of("blmpop");
+	argv[1] = "msgbus.system.reply";
+	for (i = 0; i < 200; i++) {
+		free(json[i]);
+		if (asprintf(&json[i], "{\"ver\":1,\"ref\":\"u%d\","
+		    "\"dat\":\"\",\"dst\":\"7\",\"now\":0,\"err\":null}",
+		    i) == -1)
+			abort();
+		argv[2 + i] = json[i];
+	}
+	rreply_free(redis_cmd(srv.port, 2 + 200, argv, NULL));
+	credit(&p, 200);
+	for (i = 0, order = 1; i < 200; i++) {
+		snprintf(want, sizeof(want), "u%d", i);
+		if (recv_frame(&p, &imsg, 3000) != 1 ||
+		    ipc_get_netd_out_response(&imsg, &r) != 0 ||
+		    !is_field(r.uid, want)) {
+			order = 0;
+			break;
+		}
+	}
+	ok(order, "200 replies in one LPUSH go to netd in order (%d)", i);
+	ok(calls_of("blmpop") - pop0 < 200, "with %lld pops (BLMPOP)",
+	    calls_of("blmpop") - pop0);
+	for (i = 0; i < BURST; i++)
+		free(json[i]);
+	free(json);
+	free(argv);
+	close(p.parent.fd);
+	p.parent.fd = -1;
+	for (i = 0; i < 300 && proc_exited(p.pid, NULL) == 0; i++)
+		nap(10);
+	apid_clear(&p);
 }
 
 /*
@@ -915,6 +1114,13 @@ test_recovery(const char *url)
 	    "one too late is answered, naming the restart");
 	if (got != NULL)
 		diag("%s", got);
+	free(got);
+	in_response(&p, "11111111-1111-4111-8111-111111111111", 52, NULL,
+	    NULL, 1, 0, 0, "", "x");
+	got = rpop("q.rec");
+	ok(got != NULL && strstr(got, "\"ref\":\"rec1\",\"dat\":\"eA==\","
+	    "\"src\":\"52\"") != NULL, "an answer to a request of the last "
+	    "run is claimed, then pushed where its backlog says");
 	free(got);
 	ok(llen("msgbus.system.local.pending") == 0, "nothing stays pending");
 	apid_clear(&p);
@@ -1024,6 +1230,7 @@ main(void)
 	    "a first message other than the configuration is fatal");
 	apid_clear(&q);
 
+	test_burst(url);
 	test_recovery(url);
 
 	if (getenv("APID_KEEP_LOGS") != NULL) {

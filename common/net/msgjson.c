@@ -702,10 +702,24 @@ msgjson_uuid(char out[MSGJSON_UUID_LEN + 1])
 	uint8_t	b[16];
 
 	randombytes_buf(b, sizeof(b));
+	msgjson_uuid_from(b, out);
+}
+
+void
+msgjson_uuid_from(const uint8_t rnd[16], char out[MSGJSON_UUID_LEN + 1])
+{
+	static const char	 hex[] = "0123456789abcdef";
+	uint8_t			 b[16];
+	size_t			 i, k = 0;
+
+	memcpy(b, rnd, sizeof(b));
 	b[6] = (b[6] & 0x0f) | 0x40;	/* version 4 */
 	b[8] = (b[8] & 0x3f) | 0x80;	/* RFC 4122 variant */
-	snprintf(out, MSGJSON_UUID_LEN + 1, "%02x%02x%02x%02x-%02x%02x-"
-	    "%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2],
-	    b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
-	    b[13], b[14], b[15]);
+	for (i = 0; i < sizeof(b); i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			out[k++] = '-';
+		out[k++] = hex[b[i] >> 4];
+		out[k++] = hex[b[i] & 0x0f];
+	}
+	out[k] = '\0';
 }

@@ -151,5 +151,8 @@ int	msgjson_salvage(const char *, size_t, char ret[MSGJSON_STR_MAX],
 /* A fresh random UUID v4, lowercase with hyphens (§5.4), from libsodium. */
 #define MSGJSON_UUID_LEN	36
 void	msgjson_uuid(char out[MSGJSON_UUID_LEN + 1]);
+/* The same from 16 random bytes the caller drew. */
+void	msgjson_uuid_from(const uint8_t rnd[16],
+	    char out[MSGJSON_UUID_LEN + 1]);
 
 #endif

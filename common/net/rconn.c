@@ -23,6 +23,7 @@ struct rconn {
 	int			 failed;	/* logged since the last up */
 	int			 freeing;
 	int			 closing;	/* rconn_close: no reconnect */
+	int			 unsent;	/* commands since the last flush */
 	long long		 client_id;
 	double			 backoff;
 	ev_timer		 retry;
@@ -228,7 +229,19 @@ rconn_cmd(struct rconn *rc, redisCallbackFn *fn, void *privdata, int argc,
 	if (redisAsyncCommandArgv(rc->ac, fn, privdata, argc, argv,
 	    argvlen) != REDIS_OK)
 		return -1;
+	rc->unsent = 1;
 	return 0;
+}
+
+void
+rconn_flush(struct rconn *rc)
+{
+	if (rc == NULL || !rc->unsent)
+		return;
+	rc->unsent = 0;
+	/* hiredis stops its write watcher once its buffer is empty. */
+	if (rc->up && rc->ac != NULL)
+		redisAsyncHandleWrite(rc->ac);
 }
 
 void

@@ -37,6 +37,13 @@ int		 rconn_up(const struct rconn *);
 int		 rconn_cmd(struct rconn *, redisCallbackFn *fn, void *privdata,
 		    int argc, const char **argv, const size_t *argvlen);
 
+/*
+ * Writes the commands given so far now rather than when the loop next
+ * finds the socket writable: called once per loop pass (an ev_prepare),
+ * it sends everything of the pass in one write.
+ */
+void		 rconn_flush(struct rconn *);
+
 /* The server's CLIENT ID of this connection, 0 until it is up. */
 long long	 rconn_client_id(const struct rconn *);
 
