@@ -11,7 +11,9 @@
  * bench's own client and echo service; the redis
  * commands per round trip on each redis (INFO commandstats), and the
  * cryptography's share, measured by tests/bench/crypto in the same run.
- * The peers run at their default log level, as operators run them.
+ * The peers run at their default log level, as operators run them;
+ * with RMB_BENCH_SCHED_BATCH set in the environment, the peers and the
+ * relay run under SCHED_BATCH (the units' CPUSchedulingPolicy=batch).
  * Run from the build directory (or set top_builddir).  Prints only.
  */
 #include <sys/ioctl.h>
@@ -20,6 +22,7 @@
 #include <linux/perf_event.h>
 
 #include <dirent.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -198,6 +201,30 @@ sc_read(struct cpu *c)
 	}
 	c->nsc = 0;
 	return sum;
+}
+
+/*
+ * SCHED_BATCH for every thread of pid, as CPUSchedulingPolicy=batch in
+ * the units would give; -1 if one refused.
+ */
+static int
+sched_batch(pid_t pid)
+{
+	struct sched_param	 sp = { .sched_priority = 0 };
+	struct dirent		*d;
+	DIR			*dir;
+	char			 path[64];
+	int			 rc = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	if (pid <= 0 || (dir = opendir(path)) == NULL)
+		return -1;
+	while ((d = readdir(dir)) != NULL)
+		if (d->d_name[0] != '.' && sched_setscheduler(atoi(d->d_name),
+		    SCHED_BATCH, &sp) == -1)
+			rc = -1;
+	closedir(dir);
+	return rc;
 }
 
 static int
@@ -381,6 +408,7 @@ main(void)
 	static struct cmds	 before[3], after[3];
 	double			 total = 0, product = 0, floor, us, runs;
 	double			 truns = 0, pruns = 0, scs, tscs = 0, pscs = 0;
+	struct pf_peer		*p;
 	pid_t			 echo = -1;
 	int			 i, n = 0, sent, got, rc = 1;
 
@@ -398,6 +426,19 @@ main(void)
 		fprintf(stderr, "peer bench: the network does not start (%s)\n",
 		    net.dir);
 		goto out;
+	}
+	if (getenv("RMB_BENCH_SCHED_BATCH") != NULL) {
+		rc = sched_batch(net.relay_pid);
+		for (i = 0; i < 2; i++) {
+			p = i == 0 ? &a : &b;
+			rc |= sched_batch(p->pid);
+			rc |= sched_batch(pf_child(p->pid, "rmb-keyd"));
+			rc |= sched_batch(pf_child(p->pid, "rmb-netd"));
+			rc |= sched_batch(pf_child(p->pid, "rmb-apid"));
+		}
+		printf("the peers and the relay run under SCHED_BATCH%s\n",
+		    rc == 0 ? "" : " (not all of their threads)");
+		rc = 1;
 	}
 	if ((echo = fork()) == 0)
 		echo_service(b.redis.port);
