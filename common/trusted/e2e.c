@@ -33,6 +33,19 @@ e2e_init(void)
 	return 0;
 }
 
+void
+e2e_random(void *buf, size_t n)
+{
+	static _Thread_local uint8_t	pool[4096];
+	static _Thread_local size_t	left;
+
+	if (left < n)
+		randombytes_buf(pool, left = sizeof(pool));
+	left -= n;
+	memcpy(buf, pool + left, n);
+	sodium_memzero(pool + left, n);
+}
+
 int
 e2e_key_from_seed(struct e2e_key *k, const uint8_t seed[E2E_SK_BYTES])
 {
@@ -107,7 +120,7 @@ e2e_seal(uint8_t *out, size_t outcap, size_t *outlen,
 {
 	uint8_t	nonce[E2E_NONCE_BYTES];
 
-	randombytes_buf(nonce, sizeof(nonce));
+	e2e_random(nonce, sizeof(nonce));
 	return e2e_seal_with_nonce(out, outcap, outlen, key, plain, len,
 	    nonce);
 }
