@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: ISC */
+#include <sys/random.h>
+
 #include <stdint.h>
 #include <string.h>
 
@@ -39,6 +41,9 @@ e2e_random(void *buf, size_t n)
 	static _Thread_local uint8_t	pool[4096];
 	static _Thread_local size_t	left;
 
+	/* libsodium would ask 256 bytes a call: one call for the pool. */
+	if (left < n && getrandom(pool, sizeof(pool), 0) == sizeof(pool))
+		left = sizeof(pool);
 	if (left < n)
 		randombytes_buf(pool, left = sizeof(pool));
 	left -= n;

@@ -29,12 +29,9 @@ put_u64(struct md5_ctx *c, uint64_t v)
 static void
 put_address(struct md5_ctx *c, const Address *a)
 {
-	if (a == NULL) {
-		put_u64(c, 0);
-		return;
-	}
-	put_u64(c, a->twin);
-	if (a->opt_connection_case == ADDRESS__OPT_CONNECTION_CONNECTION)
+	put_u64(c, a != NULL ? a->twin : 0);
+	if (a != NULL &&
+	    a->opt_connection_case == ADDRESS__OPT_CONNECTION_CONNECTION)
 		put_str(c, a->connection);
 }
 
