@@ -312,6 +312,12 @@ receive(struct relay *r, struct lws *wsi, const void *in, size_t len)
 			r->rx_skip = 1;
 		}
 	}
+	/* A message in one piece is read where lws has it, not gathered. */
+	if (!r->rx_skip && r->rxlen == 0 && lws_is_final_fragment(wsi) &&
+	    lws_remaining_packet_payload(wsi) == 0) {
+		netd_proto_in(in != NULL ? in : (const void *)"", len);
+		return 0;
+	}
 	if (!r->rx_skip && gather(r, in, len) == -1) {
 		log_warnx("relay %s: message over %d bytes, disconnecting",
 		    r->url, ENVELOPE_MAX);
