@@ -387,8 +387,9 @@ ws_frame(uint8_t *out, const uint8_t *p, size_t len)
 /*
  * Writes queued frames, one WebSocket message each (the relay reads one
  * envelope per message, doc/protocol.md §7.1), as many as BATCH_MAX
- * holds framed and masked by ws_frame() in one buffer, with one raw
- * write: one send(2) for all rather than one each, and no byte-at-a-time
+ * holds framed and masked by ws_frame() in one static buffer (lws
+ * copies what the socket does not take at once), with one raw write:
+ * one send(2) for all rather than one each, and no byte-at-a-time
  * masking in lws.  When the socket takes a batch only partly, lws keeps
  * the rest and sends it first; the frames after it stay on our queue
  * (and move to another relay if this one drops) and wait for
@@ -401,10 +402,10 @@ ws_frame(uint8_t *out, const uint8_t *p, size_t len)
 static int
 push(struct relay *r)
 {
-	struct frame	*f;
-	unsigned char	*b;
-	size_t		 len, n, cap;
-	int		 was_full = r->qlen >= NETD_RELAY_QUEUE, rv;
+	static unsigned char	 b[LWS_PRE + WS_HDR_MAX + ENVELOPE_MAX];
+	struct frame		*f;
+	size_t			 len, n, cap;
+	int			 was_full = r->qlen >= NETD_RELAY_QUEUE, rv;
 
 	r->dirty = 0;
 	while ((f = STAILQ_FIRST(&r->q)) != NULL &&
@@ -416,10 +417,6 @@ push(struct relay *r)
 			cap += WS_HDR_MAX + f->len;
 			n++;
 		}
-		if ((b = malloc(LWS_PRE + cap)) == NULL) {
-			log_warn("relay %s: a batch of %zu frames", r->url, n);
-			break;
-		}
 		for (len = 0; n > 0; n--) {
 			f = STAILQ_FIRST(&r->q);
 			STAILQ_REMOVE_HEAD(&r->q, entry);
@@ -429,7 +426,6 @@ push(struct relay *r)
 			free(f);
 		}
 		rv = lws_write(r->wsi, b + LWS_PRE, len, LWS_WRITE_RAW);
-		free(b);
 		if (rv < 0) {
 			log_warnx("relay %s: write failed, envelopes lost",
 			    r->url);
@@ -607,6 +603,8 @@ netd_relay_send(const uint8_t *frame, size_t len)
 	struct frame	*f;
 	size_t		 i, k;
 
+	if (len > ENVELOPE_MAX)
+		return -1;
 	for (i = 0; i < rl.n; i++) {
 		k = (rl.preferred + i) % rl.n;
 		r = &rl.r[k];
