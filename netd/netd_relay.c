@@ -19,8 +19,6 @@
 #include <ev.h>
 #include <libwebsockets.h>
 
-#include <sodium.h>
-
 #include "e2e.h"
 #include "jwt.h"
 #include "grow.h"
@@ -346,7 +344,9 @@ receive(struct relay *r, struct lws *wsi, const void *in, size_t len)
  * One client WebSocket message of len bytes at out (RFC 6455 §5.2): FIN
  * and binary, the length, a fresh mask and the payload masked with it,
  * eight bytes at a time.  Returns the bytes written, at most
- * WS_HDR_MAX + len.
+ * WS_HDR_MAX + len.  lws 4.1 would draw each mask with a read(2) of
+ * /dev/urandom and apply it a byte at a time, and has no way to be told
+ * otherwise (its LWS_WRITE_CLIENT_IGNORE_XOR_MASK is not looked at).
  */
 static size_t
 ws_frame(uint8_t *out, const uint8_t *p, size_t len)
@@ -503,25 +503,6 @@ static const struct lws_protocols protocols[] = {
 	{ PROTOCOL_NAME, callback, 0, 65536, 0, NULL, 0 },
 	{ NULL, NULL, 0, 0, 0, NULL, 0 }
 };
-
-/*
- * libwebsockets 4.1 draws every client frame's mask with one read(2) of
- * /dev/urandom (lws_get_random(), which it calls through its own PLT and
- * offers no hook for).  Our definition takes its place: 4-byte masks
- * come from e2e_random()'s pool, one getrandom(2) per thousand frames.
- * A libwebsockets that binds the call internally keeps its own, which
- * is as correct, only slower.
- */
-size_t
-lws_get_random(struct lws_context *context, void *buf, size_t len)
-{
-	(void)context;
-	if (len <= 64)
-		e2e_random(buf, len);
-	else
-		randombytes_buf(buf, len);
-	return len;
-}
 
 static void
 lws_emit(int level, const char *line)
