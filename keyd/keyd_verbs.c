@@ -7,7 +7,6 @@
  * run in order and the first that fails names the refusal.
  */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -175,8 +174,8 @@ verb_open(void *arg, const struct ipc_msg *req)
 /*
  * SEAL_SIGN: the checks of an envelope we sign, its plain payload sealed
  * into scratch when a key is given, then a copy of it, the cipher in
- * place of the plaintext, signed and packed: e keeps what
- * envelope__free_unpacked() frees.
+ * place of the plaintext, signed and packed into a static buffer (no
+ * malloc per envelope): e keeps what envelope__free_unpacked() frees.
  */
 static int
 verb_seal_sign(void *arg, const struct ipc_msg *req)
@@ -187,9 +186,9 @@ verb_seal_sign(void *arg, const struct ipc_msg *req)
 	const char		*why = NULL;
 	const uint8_t		*key;
 	uint8_t			 digest[CHALLENGE_BYTES], sig[SIG65_BYTES];
-	uint8_t			*out = NULL;
+	static uint8_t		 out[ENVELOPE_MAX];
 	size_t			 n = 0;
-	int			 rc;
+	uint32_t		 code = KEYD_ERR_OTHER;
 
 	if (keyd_req_get(req, IPC_KEYD_SEAL_SIGN, &c) == -1)
 		return -1;
@@ -209,9 +208,8 @@ verb_seal_sign(void *arg, const struct ipc_msg *req)
 	else if (c.pklen > 0 && (shared_key(k, c.pk, c.pklen, &key) != 0 ||
 	    e2e_seal(k->scratch, IPC_MAX, &n, key, e->plain.data,
 	    e->plain.len) != 0)) {
-		envelope__free_unpacked(e, NULL);
-		return refuse(k, req, KEYD_ERR_CRYPTO,
-		    "e2e error: malformed public key");
+		code = KEYD_ERR_CRYPTO;
+		why = "e2e error: malformed public key";
 	} else {
 		o = *e;
 		if (c.pklen > 0) {
@@ -223,20 +221,16 @@ verb_seal_sign(void *arg, const struct ipc_msg *req)
 		o.signature = (ProtobufCBinaryData){ sizeof(sig), sig };
 		if (identity_sign(&k->s->id, sig, digest, sizeof(digest)) != 0)
 			why = "signing failed";
-		else if ((n = envelope__get_packed_size(&o)) > ENVELOPE_MAX)
+		else if ((n = envelope__get_packed_size(&o)) > sizeof(out))
 			why = "the envelope is too large";
-		else if ((out = malloc(n)) == NULL)
-			why = "out of memory";
 		else
 			n = envelope__pack(&o, out);
 	}
 	envelope__free_unpacked(e, NULL);
 	if (why != NULL)
-		return refuse(k, req, KEYD_ERR_OTHER, why);
-	rc = keyd_rep_put(k->out, IPC_KEYD_SEAL_SIGN, req->hdr.id,
+		return refuse(k, req, code, why);
+	return keyd_rep_put(k->out, IPC_KEYD_SEAL_SIGN, req->hdr.id,
 	    &(struct keyd_bytes){ out, n });
-	free(out);
-	return rc;
 }
 
 /*

@@ -295,8 +295,11 @@ main(int argc, char *argv[])
 	verbose = proc_start("rmb-netd", 3, argc, argv);
 	if (sodium_init() < 0)
 		fatalx("cannot initialise libsodium");
-	if (proc_nonblock(PARENT_FILENO) == -1 ||
-	    proc_nonblock(SIBLING_FILENO) == -1 ||
+	/*
+	 * The parent's channel stays blocking until its configuration is
+	 * read: proc_config() takes EAGAIN for a failure.
+	 */
+	if (proc_nonblock(SIBLING_FILENO) == -1 ||
 	    proc_nonblock(NETD_APID_FILENO) == -1)
 		fatal("O_NONBLOCK");
 	if (ipc_init(&nd.parent, PARENT_FILENO) == -1 ||
@@ -305,6 +308,8 @@ main(int argc, char *argv[])
 	netd_keyd_init(SIBLING_FILENO);
 
 	read_config(&cfg, url);
+	if (proc_nonblock(PARENT_FILENO) == -1)
+		fatal("O_NONBLOCK");
 	netd_keyd_identity(&me);
 	if (ss58_encode(ss58, sizeof(ss58), me.account) == -1)
 		fatalx("cannot encode our account");

@@ -52,9 +52,11 @@ struct out {
 	uint32_t	 dst;
 	uint8_t		*payload;	/* plain: keyd seals it */
 	size_t		 len;
-	uint8_t		*frame;		/* unsigned, then as keyd signed it */
+	char		*owned;		/* an error message of ours */
+	uint8_t		*frame;		/* as keyd signed it, while waiting */
 	size_t		 framelen;
 	TAILQ_ENTRY(out) entry;		/* on the waiting list */
+	char		 tail[];	/* the strings and payload above */
 };
 
 struct in {
@@ -62,7 +64,7 @@ struct in {
 	uint32_t	 src;
 	int		 is_req;
 	int		 reread;	/* the twin was read again once */
-	uint8_t		*plain;		/* opened cipher, or NULL */
+	const uint8_t	*plain;		/* opened cipher in keyd's reply, or NULL */
 	size_t		 plainlen;
 };
 
@@ -109,16 +111,45 @@ out_what(const struct out *o)
 	}
 }
 
+/*
+ * An out and, after it, room for extra bytes of strings and payload: one
+ * allocation per message, with copies put in by out_put().
+ */
+static struct out *
+out_alloc(size_t extra)
+{
+	struct out	*o;
+
+	if ((o = calloc(1, sizeof(*o) + extra)) == NULL)
+		fatal("out_alloc");
+	return o;
+}
+
+/* len bytes of p at *at, then a NUL; NULL and nothing when p is. */
+static char *
+out_put(char **at, const void *p, size_t len)
+{
+	char	*d = *at;
+
+	if (p == NULL)
+		return NULL;
+	if (len > 0)
+		memcpy(d, p, len);
+	d[len] = '\0';
+	*at += len + 1;
+	return d;
+}
+
+static size_t
+str_room(const char *s)
+{
+	return s != NULL ? strlen(s) + 1 : 0;
+}
+
 static void
 out_release(struct out *o)
 {
-	free(o->uid);
-	free(o->cmd);
-	free(o->tags);
-	free(o->schema);
-	free(o->conn);
-	free(o->errmsg);
-	free(o->payload);
+	free(o->owned);
 	free(o->frame);
 	free(o);
 }
@@ -223,19 +254,19 @@ out_envelope(const struct out *o, Envelope *e, Address *src, Address *dst,
 	}
 }
 
-/* Packs e into a fresh o->frame.  Returns 0 or -1 (too big, no memory). */
-static int
-out_pack(struct out *o, const Envelope *e)
+/*
+ * Packs e into a buffer that lasts until the next call (keyd's request
+ * takes a copy at once).  Returns the bytes, or NULL if e is too big.
+ */
+static const uint8_t *
+out_pack(const Envelope *e, size_t *len)
 {
-	size_t	n = envelope__get_packed_size(e);
+	static uint8_t	buf[ENVELOPE_MAX];
 
-	free(o->frame);
-	o->frame = NULL;
-	o->framelen = 0;
-	if (n > ENVELOPE_MAX || (o->frame = malloc(n > 0 ? n : 1)) == NULL)
-		return -1;
-	o->framelen = envelope__pack(e, o->frame);
-	return 0;
+	if ((*len = envelope__get_packed_size(e)) > sizeof(buf))
+		return NULL;
+	*len = envelope__pack(e, buf);
+	return buf;
 }
 
 static void
@@ -264,11 +295,10 @@ out_seal_failed(struct out *o, const char *err)
 	}
 	log_warnx("%s %s to twin %u: %s; sending that error instead",
 	    out_what(o), o->uid, o->dst, msg);
-	free(o->errmsg);
-	free(o->payload);
 	o->payload = NULL;
 	o->len = 0;
-	if ((o->errmsg = strdup(msg)) == NULL) {
+	free(o->owned);
+	if ((o->errmsg = o->owned = strdup(msg)) == NULL) {
 		out_fail(o, 500, "other: out of memory");
 		return;
 	}
@@ -326,6 +356,8 @@ out_sign(struct out *o, const uint8_t *pk, size_t pklen)
 	Request		rq;
 	Response	rs;
 	Error		er;
+	const uint8_t	*frame;
+	size_t		len;
 	uint64_t	now = netd_now();
 
 	envelope_stamp(now, o->ts, o->exp, &o->ts, &o->exp);
@@ -334,12 +366,11 @@ out_sign(struct out *o, const uint8_t *pk, size_t pklen)
 		return;
 	}
 	out_envelope(o, &e, &src, &dst, &rq, &rs, &er);
-	if (out_pack(o, &e) == -1) {
+	if ((frame = out_pack(&e, &len)) == NULL) {
 		out_fail(o, 500, "other: the envelope is too large");
 		return;
 	}
-	if (netd_keyd_seal_sign(pk, pklen, o->frame, o->framelen, out_signed,
-	    o) == -1)
+	if (netd_keyd_seal_sign(pk, pklen, frame, len, out_signed, o) == -1)
 		out_fail(o, 500, "other: cannot ask keyd to sign");
 }
 
@@ -420,27 +451,11 @@ valid_text(const char *s)
 	return s == NULL || utf8_valid(s, strlen(s));
 }
 
-/* A field of apid's, kept past its frame; NULL when absent. */
-static char *
-dup_str(struct ipc_apid_str s)
+/* The room a field of apid's takes after an out; 0 when absent. */
+static size_t
+apid_room(struct ipc_apid_str s)
 {
-	char	*d;
-
-	if (s.p == NULL)
-		return NULL;
-	if ((d = strndup(s.p, s.len)) == NULL)
-		fatal("strndup");
-	return d;
-}
-
-static void
-dup_payload(struct out *o, const uint8_t *p, size_t len)
-{
-	if ((o->payload = malloc(len > 0 ? len : 1)) == NULL)
-		fatal("malloc");
-	if (len > 0)
-		memcpy(o->payload, p, len);
-	o->len = len;
+	return s.p != NULL ? s.len + 1 : 0;
 }
 
 int
@@ -449,38 +464,46 @@ netd_proto_out(const struct ipc_msg *imsg)
 	struct ipc_netd_out_request	 rq;
 	struct ipc_netd_out_response	 rs;
 	struct out			*o;
+	char				*at;
 
+	/* An absent string stays NULL, a payload is there even if empty. */
 	if (imsg->hdr.type == IPC_NETD_OUT_REQUEST) {
 		if (ipc_get_netd_out_request(imsg, &rq) == -1)
 			return -1;
-		if ((o = calloc(1, sizeof(*o))) == NULL)
-			fatal("netd_proto_out");
+		o = out_alloc(apid_room(rq.uid) + apid_room(rq.cmd) +
+		    apid_room(rq.tags) + apid_room(rq.schema) + rq.len + 1);
+		at = o->tail;
 		o->kind = OUT_REQUEST;
 		o->id = rq.id;
-		o->uid = dup_str(rq.uid);
-		o->cmd = dup_str(rq.cmd);
-		o->tags = dup_str(rq.tags);
-		o->schema = dup_str(rq.schema);
+		o->uid = out_put(&at, rq.uid.p, rq.uid.len);
+		o->cmd = out_put(&at, rq.cmd.p, rq.cmd.len);
+		o->tags = out_put(&at, rq.tags.p, rq.tags.len);
+		o->schema = out_put(&at, rq.schema.p, rq.schema.len);
 		o->ts = rq.ts;
 		o->exp = rq.exp;
 		o->dst = rq.dst;
-		dup_payload(o, rq.payload, rq.len);
+		o->payload = (uint8_t *)out_put(&at,
+		    rq.payload != NULL ? (const void *)rq.payload : at, rq.len);
+		o->len = rq.len;
 	} else {
 		if (ipc_get_netd_out_response(imsg, &rs) == -1)
 			return -1;
-		if ((o = calloc(1, sizeof(*o))) == NULL)
-			fatal("netd_proto_out");
+		o = out_alloc(apid_room(rs.uid) + apid_room(rs.conn) +
+		    apid_room(rs.schema) + apid_room(rs.msg) + rs.len + 1);
+		at = o->tail;
 		o->kind = OUT_RESPONSE;
-		o->uid = dup_str(rs.uid);
+		o->uid = out_put(&at, rs.uid.p, rs.uid.len);
 		o->dst = rs.dst;
-		o->conn = dup_str(rs.conn);
-		o->schema = dup_str(rs.schema);
+		o->conn = out_put(&at, rs.conn.p, rs.conn.len);
+		o->schema = out_put(&at, rs.schema.p, rs.schema.len);
 		o->ts = rs.ts;
 		o->exp = rs.exp;
 		o->is_error = rs.is_error;
 		o->errcode = rs.code;
-		o->errmsg = dup_str(rs.msg);
-		dup_payload(o, rs.payload, rs.len);
+		o->errmsg = out_put(&at, rs.msg.p, rs.msg.len);
+		o->payload = (uint8_t *)out_put(&at,
+		    rs.payload != NULL ? (const void *)rs.payload : at, rs.len);
+		o->len = rs.len;
 	}
 	/* The receiver's protobuf library refuses bad UTF-8 (§5.1). */
 	if (!valid_text(o->uid) || !valid_text(o->cmd) ||
@@ -493,18 +516,6 @@ netd_proto_out(const struct ipc_msg *imsg)
 	return 0;
 }
 
-static char *
-strdup_or_null(const char *s)
-{
-	char	*d;
-
-	if (s == NULL)
-		return NULL;
-	if ((d = strdup(s)) == NULL)
-		fatal("strdup");
-	return d;
-}
-
 /*
  * Our own answer to an incoming request: an error (doc/protocol.md §5.5
  * step 3) or the plugin's response.  uid and destination are the
@@ -515,27 +526,34 @@ reply(const struct in *in, int is_error, uint32_t code, const char *msg,
     uint64_t exp, const char *schema, const void *payload, size_t len)
 {
 	const Envelope	*env = in->env;
+	const char	*conn = NULL;
 	struct out	*o;
+	char		*at;
 
-	if ((o = calloc(1, sizeof(*o))) == NULL)
-		fatal("reply");
-	o->kind = OUT_REPLY;
-	px.busy++;
-	o->uid = strdup_or_null(env->uid);
-	o->is_error = is_error;
-	o->errcode = code;
-	o->errmsg = strdup_or_null(msg != NULL ? msg : "");
-	o->schema = strdup_or_null(schema);
-	o->dst = in->src;
+	if (msg == NULL)
+		msg = "";
 	if (env->source != NULL && env->source->opt_connection_case ==
 	    ADDRESS__OPT_CONNECTION_CONNECTION)
-		o->conn = strdup_or_null(env->source->connection);
+		conn = env->source->connection;
+	o = out_alloc(str_room(env->uid) + str_room(msg) + str_room(schema) +
+	    str_room(conn) + len + 1);
+	at = o->tail;
+	o->kind = OUT_REPLY;
+	px.busy++;
+	o->uid = out_put(&at, env->uid,
+	    env->uid != NULL ? strlen(env->uid) : 0);
+	o->is_error = is_error;
+	o->errcode = code;
+	o->errmsg = out_put(&at, msg, strlen(msg));
+	if (schema != NULL)
+		o->schema = out_put(&at, schema, strlen(schema));
+	if (conn != NULL)
+		o->conn = out_put(&at, conn, strlen(conn));
+	o->dst = in->src;
 	o->ts = 0;
 	o->exp = exp;
-	if ((o->payload = malloc(len > 0 ? len : 1)) == NULL)
-		fatal("reply");
-	if (len > 0)
-		memcpy(o->payload, payload, len);
+	o->payload = (uint8_t *)out_put(&at, payload != NULL ? payload : at,
+	    len);
 	o->len = len;
 	out_start(o);
 }
@@ -544,7 +562,6 @@ static void
 in_free(struct in *in)
 {
 	envelope__free_unpacked(in->env, NULL);
-	free(in->plain);
 	free(in);
 	px.busy--;
 	netd_flow_update();
@@ -708,9 +725,8 @@ in_opened(void *arg, const uint8_t *plain, size_t len, uint32_t code,
 		in_refuse(in, 106, msg);
 		return;
 	}
-	if ((in->plain = malloc(len > 0 ? len : 1)) == NULL)
-		fatal("in_opened");
-	memcpy(in->plain, plain, len);
+	/* Read in place: in_dispatch() copies it out and frees in. */
+	in->plain = plain;
 	in->plainlen = len;
 	in_dispatch(in);
 }

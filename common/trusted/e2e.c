@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: ISC */
+#include <sys/random.h>
+
 #include <stdint.h>
 #include <string.h>
 
@@ -31,6 +33,22 @@ e2e_init(void)
 		return -1;
 	}
 	return 0;
+}
+
+void
+e2e_random(void *buf, size_t n)
+{
+	static _Thread_local uint8_t	pool[4096];
+	static _Thread_local size_t	left;
+
+	/* libsodium would ask 256 bytes a call: one call for the pool. */
+	if (left < n && getrandom(pool, sizeof(pool), 0) == sizeof(pool))
+		left = sizeof(pool);
+	if (left < n)
+		randombytes_buf(pool, left = sizeof(pool));
+	left -= n;
+	memcpy(buf, pool + left, n);
+	sodium_memzero(pool + left, n);
 }
 
 int
@@ -107,7 +125,7 @@ e2e_seal(uint8_t *out, size_t outcap, size_t *outlen,
 {
 	uint8_t	nonce[E2E_NONCE_BYTES];
 
-	randombytes_buf(nonce, sizeof(nonce));
+	e2e_random(nonce, sizeof(nonce));
 	return e2e_seal_with_nonce(out, outcap, outlen, key, plain, len,
 	    nonce);
 }

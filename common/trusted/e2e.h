@@ -29,6 +29,14 @@ struct e2e_key {
  */
 int	e2e_init(void);
 
+/*
+ * n <= 64 random bytes from a per-thread pool that one getrandom(2)
+ * fills 4 KiB at a time; what is drawn is wiped from the pool.  A
+ * process that draws must not fork and draw in both: rmb-keyd never
+ * forks, and it alone seals.
+ */
+void	e2e_random(void *buf, size_t n);
+
 /* Returns -1, leaving k zeroed, if the seed is not in [1, n-1]. */
 int	e2e_key_from_seed(struct e2e_key *k, const uint8_t seed[E2E_SK_BYTES]);
 

@@ -1,12 +1,10 @@
 /* SPDX-License-Identifier: ISC */
-#include <inttypes.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <nettle/md5.h>
 
 #include "envelope.h"
+#include "protocol.h"
 
 static void
 put_str(struct md5_ctx *c, const char *s)
@@ -15,26 +13,25 @@ put_str(struct md5_ctx *c, const char *s)
 		md5_update(c, strlen(s), (const uint8_t *)s);
 }
 
+/* In decimal, as the reference formats it; no stdio per field. */
 static void
 put_u64(struct md5_ctx *c, uint64_t v)
 {
-	char	buf[24];
-	int	n;
+	uint8_t	buf[20], *p = buf + sizeof(buf);
 
-	n = snprintf(buf, sizeof(buf), "%" PRIu64, v);
-	md5_update(c, (size_t)n, (const uint8_t *)buf);
+	do
+		*--p = (uint8_t)('0' + v % 10);
+	while ((v /= 10) != 0);
+	md5_update(c, (size_t)(buf + sizeof(buf) - p), p);
 }
 
 /* An absent address is written as the default instance: twin "0". */
 static void
 put_address(struct md5_ctx *c, const Address *a)
 {
-	if (a == NULL) {
-		put_u64(c, 0);
-		return;
-	}
-	put_u64(c, a->twin);
-	if (a->opt_connection_case == ADDRESS__OPT_CONNECTION_CONNECTION)
+	put_u64(c, a != NULL ? a->twin : 0);
+	if (a != NULL &&
+	    a->opt_connection_case == ADDRESS__OPT_CONNECTION_CONNECTION)
 		put_str(c, a->connection);
 }
 
@@ -85,24 +82,21 @@ envelope_challenge(const Envelope *e, uint8_t digest[CHALLENGE_BYTES])
  * bytes given.  Every string then ends where its field ends (a NUL would
  * make the re-packed string shorter), so the challenge covers everything
  * the envelope says; unknown fields, which the challenge never covers,
- * are refused.  netd builds every envelope keyd signs this way.
+ * are refused.  netd builds every envelope keyd signs this way.  Not
+ * reentrant: the copy packed back is a static buffer.
  */
 Envelope *
 envelope_unpack_exact(const uint8_t *buf, size_t len)
 {
+	static uint8_t	 again[ENVELOPE_MAX];
 	Envelope	*e;
-	uint8_t		*again = NULL;
 
 	if ((e = envelope__unpack(NULL, len, buf)) == NULL)
 		return NULL;
-	if (e->base.n_unknown_fields == 0 &&
+	if (e->base.n_unknown_fields == 0 && len <= sizeof(again) &&
 	    envelope__get_packed_size(e) == len &&
-	    (again = malloc(len > 0 ? len : 1)) != NULL &&
-	    envelope__pack(e, again) == len && memcmp(again, buf, len) == 0) {
-		free(again);
+	    envelope__pack(e, again) == len && memcmp(again, buf, len) == 0)
 		return e;
-	}
-	free(again);
 	envelope__free_unpacked(e, NULL);
 	return NULL;
 }

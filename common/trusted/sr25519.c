@@ -5,6 +5,7 @@
 
 #include <sodium.h>
 
+#include "e2e.h"
 #include "merlin.h"
 #include "sr25519.h"
 
@@ -112,7 +113,7 @@ sr25519_sign(uint8_t sig[SR25519_SIG_BYTES],
 	uint8_t	rand[32];
 	int	ret;
 
-	randombytes_buf(rand, sizeof(rand));
+	e2e_random(rand, sizeof(rand));
 	ret = sr25519_sign_with_rand(sig, kp, ctx, ctxlen, msg, msglen, rand);
 	sodium_memzero(rand, sizeof(rand));
 	return ret;
