@@ -11,6 +11,7 @@
 #include <sys/queue.h>
 
 #include <stdint.h>
+#include <time.h>
 
 #include <ev.h>
 
@@ -38,10 +39,18 @@
 #define APID_DEADLINES		"msgbus.system.deadlines"
 #define APID_WAITING_SUFFIX	".waiting"	/* after the backlog key */
 #define APID_LIST_LAST		"9999"	/* LTRIM 0 9999 keeps 10000 */
+#define APID_LIST_MAX		10000	/* a push past it trims */
 #define APID_TTL_DEFAULT	300	/* doc/protocol.md §5.3 */
 #define APID_TTL_MAX		1800
 #define APID_RESPONSE_TTL	3600	/* netd caps it to 1800 */
 #define APID_RET_TTL		"3600"	/* a reply list nobody reads goes */
+/*
+ * A ret list we set the expiry of less than this many seconds ago (and
+ * did not create with this push) keeps it: of APID_RETX lists, the last
+ * expiry we set.
+ */
+#define APID_RET_REFRESH	60
+#define APID_RETX		64
 /*
  * A destination that has not answered this many seconds after the
  * request's deadline is answered by us; the backlog outlives the
@@ -153,6 +162,8 @@ struct apid {
 	size_t			 nans;
 	struct apid_jobs	 waiting;
 	size_t			 nwaiting;
+	char			*retx[APID_RETX];	/* ret lists */
+	time_t			 retx_at[APID_RETX];	/* their EXPIRE */
 };
 
 /* apid.c */
