@@ -770,9 +770,13 @@ test_deadline(struct apid_proc *p)
 static void
 test_redis_errors(struct apid_proc *p)
 {
+	const char	*fill[] = { "EVAL", "for i = 1, 10005 do "
+			    "redis.call('RPUSH', KEYS[1], i) end", "1",
+			    "q.full" };
 	struct rreply	*r;
 	struct out_req	 o;
 	char		*got, key[160];
+	int		 i;
 
 	/* Spend the credit left over, so that no BRPOP is waiting. */
 	lpush("msgbus.system.local", "{\"ver\":1,\"cmd\":\"c\",\"exp\":10,"
@@ -859,6 +863,26 @@ test_redis_errors(struct apid_proc *p)
 	ok(redis_int("TTL", "q.turn", NULL) == -1 &&
 	    proc_exited(p->pid, NULL) == 0,
 	    "and the key gets no expiry");
+	sent(p, o.id);
+
+	/* An answer to a full ret list trims it to the newest 10000. */
+	credit(p, 1);
+	lpush("msgbus.system.local", "{\"ver\":1,\"ref\":\"fu\",\"cmd\":\"c\","
+	    "\"exp\":60,\"dat\":\"\",\"dst\":[4],\"ret\":\"q.full\",\"now\":0}");
+	if (get_out_req(p, &o) != 0) {
+		ok(0, "the request goes out");
+		return;
+	}
+	r = redis_cmd(srv.port, 4, fill, NULL);
+	rreply_free(r);
+	in_response(p, o.uid, 4, NULL, NULL, 1, 0, 0, "", "a");
+	for (i = 0; i < 30 && llen("q.full") != 10000; i++)
+		nap(100);
+	r = redis_cmdf(srv.port, "LINDEX q.full 0");
+	ok(llen("q.full") == 10000 && r != NULL && r->type == '$' &&
+	    strstr(r->str, "\"ref\":\"fu\"") != NULL,
+	    "an answer to a full ret list keeps the newest 10000");
+	rreply_free(r);
 	sent(p, o.id);
 }
 
