@@ -264,10 +264,13 @@ xstrdup(const char *s)
 static char *
 concat(const char *a, const char *b)
 {
+	size_t	 la = strlen(a), lb = strlen(b);
 	char	*p;
 
-	if (asprintf(&p, "%s%s", a, b) == -1)
-		fatal("asprintf");
+	if ((p = malloc(la + lb + 1)) == NULL)
+		fatal("malloc");
+	memcpy(p, a, la);
+	memcpy(p + la, b, lb + 1);
 	return p;
 }
 
@@ -1925,6 +1928,22 @@ owed(struct jentry *e, const struct msg_out_req *q)
 	free(dst);
 }
 
+/* v in decimal at p, without a NUL; returns its length (at most 20). */
+static size_t
+put_u64(char *p, uint64_t v)
+{
+	char	d[20];
+	size_t	k = 0, n;
+
+	do {
+		d[k++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v > 0);
+	for (n = 0; k > 0; n++)
+		p[n] = d[--k];
+	return n;
+}
+
 /*
  * A uid from a pool of random bytes drawn APID_RND_POOL at a time: one
  * system call for many requests rather than one each.
@@ -1956,7 +1975,7 @@ local_request(struct apid *a, const char *json, size_t len)
 	char			 why[MSGJSON_ERR_MAX], uid[APID_UID_LEN + 1];
 	uint64_t		 now, ttl, ts, exp;
 	char			*raw = xmemdup(json, len);
-	int			 n;
+	size_t			 n;
 
 	if ((req = malloc(sizeof(*req))) == NULL)
 		fatal("malloc");
@@ -1996,12 +2015,14 @@ local_request(struct apid *a, const char *json, size_t len)
 	backlog__pack(&bl, (uint8_t *)e->val);
 	snprintf(e->deadline, sizeof(e->deadline), "%" PRIu64, r->ts + r->exp);
 	/* The inflight record: "ts exp json". */
-	if ((n = asprintf(&e->rec, "%" PRIu64 " %" PRIu64 " ", r->ts,
-	    r->exp)) == -1 || (e->rec = realloc(e->rec, (size_t)n + len)) ==
-	    NULL)
-		fatal("asprintf");
+	if ((e->rec = malloc(2 * 21 + len)) == NULL)
+		fatal("malloc");
+	n = put_u64(e->rec, r->ts);
+	e->rec[n++] = ' ';
+	n += put_u64(e->rec + n, r->exp);
+	e->rec[n++] = ' ';
 	memcpy(e->rec + n, json, len);
-	e->reclen = (size_t)n + len;
+	e->reclen = n + len;
 	owed(e, req);
 }
 
