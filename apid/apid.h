@@ -70,7 +70,6 @@
 #define APID_REQTAB		1024	/* buckets of requests by token */
 #define APID_DONE_BATCH		128	/* inflight records dropped at once */
 #define APID_TAKE_MAX		64	/* requests or replies popped at once */
-#define APID_IDLE_MAX		8	/* batches that take none, at most */
 #define APID_ANS_MAX		8192	/* requests whose ret we remember */
 #define APID_RND_POOL		4096	/* random bytes drawn at once (uids) */
 
@@ -147,8 +146,6 @@ struct apid {
 	int			 popping_req;
 	int			 taking;	/* a batch takes the next */
 	int			 take_hint;	/* LMOVEs the next batch sends */
-	int			 take_idle;	/* batches without, after none */
-	int			 take_wait;	/* of them still to go */
 	struct apid_job		*batch;		/* being built */
 	int			 popping;
 	int			 sweeping;

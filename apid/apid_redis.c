@@ -676,17 +676,6 @@ journal_cb(redisAsyncContext *ac, void *r, void *priv)
 		a->take_hint = took < (size_t)j->ntake ? (took > 0 ?
 		    (int)took : 1) : (j->ntake * 2 < APID_TAKE_MAX ?
 		    j->ntake * 2 : APID_TAKE_MAX);
-	/*
-	 * A take that found the queue empty: the next batches (1, then 2,
-	 * 4, ... APID_IDLE_MAX while they find none) take nothing, and the
-	 * BLMOVE waits for the next request at once.
-	 */
-	if (j->ntake > 0 && took == 0)
-		a->take_wait = a->take_idle = a->take_idle == 0 ? 1 :
-		    (a->take_idle * 2 < APID_IDLE_MAX ? a->take_idle * 2 :
-		    APID_IDLE_MAX);
-	else if (took > 0)
-		a->take_idle = 0;
 	for (i = 0; i < j->nent; i++) {
 		e = &j->ent[i];
 		if (e->kind == 'a' && (why = exec_err(reply, e->at, 1)) !=
@@ -1819,9 +1808,7 @@ batch_send(struct apid *a)
 	}
 	send_out(a);
 	room = a->credit - a->reserved;
-	if (a->take_wait > 0)
-		a->take_wait--;
-	else if (!a->popping_req && !a->taking && TAILQ_EMPTY(&a->outq) &&
+	if (!a->popping_req && !a->taking && TAILQ_EMPTY(&a->outq) &&
 	    a->nwaiting == 0 && room > 0 && rconn_up(a->cmd)) {
 		j->take = room < APID_TAKE_MAX ? (int)room : APID_TAKE_MAX;
 		j->chain = 1;
