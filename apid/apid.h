@@ -11,7 +11,6 @@
 #include <sys/queue.h>
 
 #include <stdint.h>
-#include <time.h>
 
 #include <ev.h>
 
@@ -44,12 +43,7 @@
 #define APID_TTL_MAX		1800
 #define APID_RESPONSE_TTL	3600	/* netd caps it to 1800 */
 #define APID_RET_TTL		"3600"	/* a reply list nobody reads goes */
-/*
- * A ret list we set the expiry of less than this many seconds ago (and
- * did not create with this push) keeps it: of APID_RETX lists, the last
- * expiry we set.
- */
-#define APID_RET_REFRESH	60
+/* ret lists pushed to whose EXPIRE waits for the next sweep tick */
 #define APID_RETX		64
 /*
  * A destination that has not answered this many seconds after the
@@ -162,8 +156,7 @@ struct apid {
 	size_t			 nans;
 	struct apid_jobs	 waiting;
 	size_t			 nwaiting;
-	char			*retx[APID_RETX];	/* ret lists */
-	time_t			 retx_at[APID_RETX];	/* their EXPIRE */
+	char			*retx[APID_RETX];	/* see pushed */
 };
 
 /* apid.c */
