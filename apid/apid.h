@@ -38,10 +38,13 @@
 #define APID_DEADLINES		"msgbus.system.deadlines"
 #define APID_WAITING_SUFFIX	".waiting"	/* after the backlog key */
 #define APID_LIST_LAST		"9999"	/* LTRIM 0 9999 keeps 10000 */
+#define APID_LIST_MAX		10000	/* a push past it trims */
 #define APID_TTL_DEFAULT	300	/* doc/protocol.md §5.3 */
 #define APID_TTL_MAX		1800
 #define APID_RESPONSE_TTL	3600	/* netd caps it to 1800 */
 #define APID_RET_TTL		"3600"	/* a reply list nobody reads goes */
+/* ret lists pushed to whose EXPIRE waits for the next sweep tick */
+#define APID_RETX		64
 /*
  * A destination that has not answered this many seconds after the
  * request's deadline is answered by us; the backlog outlives the
@@ -153,6 +156,7 @@ struct apid {
 	size_t			 nans;
 	struct apid_jobs	 waiting;
 	size_t			 nwaiting;
+	char			*retx[APID_RETX];	/* see pushed */
 };
 
 /* apid.c */

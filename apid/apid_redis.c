@@ -220,6 +220,7 @@ struct apid_job {
 	char			*raw;
 	size_t			 rawlen;
 	int			 ret_ttl;	/* EXPIRE the list pushed to */
+	int			 plain;		/* a bare LPUSH (see pushed) */
 	/* JOB_JOURNAL */
 	struct jentry		*ent;
 	size_t			 nent;
@@ -263,10 +264,13 @@ xstrdup(const char *s)
 static char *
 concat(const char *a, const char *b)
 {
+	size_t	 la = strlen(a), lb = strlen(b);
 	char	*p;
 
-	if (asprintf(&p, "%s%s", a, b) == -1)
-		fatal("asprintf");
+	if ((p = malloc(la + lb + 1)) == NULL)
+		fatal("malloc");
+	memcpy(p, a, la);
+	memcpy(p + la, b, lb + 1);
 	return p;
 }
 
@@ -404,12 +408,10 @@ answer_remote(struct apid *a, struct apid_job *j, const char *why)
 
 /*
  * A request of a batch is journaled: netd may have it already, and the
- * answers that came first go to redis now.  listok: its ret is a list,
- * or none yet, so that a transaction may push to it (a key of another
- * type would get an expiry; answer_lua refuses it first).
+ * answers that came first go to redis now.
  */
 static void
-journaled(struct apid *a, struct jentry *e, int listok)
+journaled(struct apid *a, struct jentry *e)
 {
 	struct apid_req	*r = e->req;
 	struct apid_ans	*an;
@@ -419,8 +421,6 @@ journaled(struct apid *a, struct jentry *e, int listok)
 	if (!e->early) {
 		a->reserved--;
 		ans_remember(a, r);
-		if (!listok)
-			ans_find(a, r->uid)->mirror = 0;
 		req_queue(a, r);
 		return;
 	}
@@ -430,9 +430,7 @@ journaled(struct apid *a, struct jentry *e, int listok)
 			TAILQ_REMOVE(&an->held, j, entry);
 			job_run(j);
 		}
-		if (!listok)
-			an->mirror = 0;
-		else if (an->mirror && an->left == 0)
+		if (an->mirror && an->left == 0)
 			ans_drop(a, an);
 	}
 	if (r->over)
@@ -641,7 +639,7 @@ journal_cb(redisAsyncContext *ac, void *r, void *priv)
 {
 	struct apid_job	*j = priv;
 	struct apid	*a = j->a;
-	redisReply	*reply = r, *more, *type;
+	redisReply	*reply = r, *more;
 	struct jentry	*e;
 	const char	*why;
 	size_t		 i, n, nj = 0, took;
@@ -657,7 +655,7 @@ journal_cb(redisAsyncContext *ac, void *r, void *priv)
 		return;
 	}
 	for (i = 0, n = 0; i < j->nent; i++) {
-		n += j->ent[i].kind == 'j' ? 5 : 1;
+		n += j->ent[i].kind == 'j' ? 4 : 1;
 		nj += j->ent[i].kind == 'j';
 	}
 	n += (nj > 0 ? 2 : 0) + (size_t)j->ntake;
@@ -686,14 +684,11 @@ journal_cb(redisAsyncContext *ac, void *r, void *priv)
 			    e->key, why);
 		if (e->kind != 'j')
 			continue;
-		if ((why = exec_err(reply, e->at, 5)) != NULL) {
+		if ((why = exec_err(reply, e->at, 4)) != NULL) {
 			entry_fail(a, e, why);
 			continue;
 		}
-		type = reply->element[e->at + 3];
-		journaled(a, e, type->type == REDIS_REPLY_STATUS &&
-		    (strcmp(type->str, "list") == 0 ||
-		    strcmp(type->str, "none") == 0));
+		journaled(a, e);
 	}
 	if (j->chain)
 		a->taking = 0;
@@ -710,6 +705,68 @@ journal_cb(redisAsyncContext *ac, void *r, void *priv)
 	apid_pop(a);
 }
 
+/*
+ * The ret lists pushed to since the last expiry_flush: each gets its
+ * expiry once a second, not once a push, and before its slot goes to
+ * another list.  Only a list a push found to be a list is in it, so no
+ * key of another type gets an expiry (but for one that a client turns
+ * into one within that second).
+ */
+static uint32_t
+retx_slot(const char *key)
+{
+	uint32_t	h = 2166136261u;
+
+	for (; *key != '\0'; key++)
+		h = (h ^ (uint8_t)*key) * 16777619u;
+	return h % APID_RETX;
+}
+
+static int
+retx_expire(struct apid *a, const char *key)
+{
+	const char	*argv[3] = { "EXPIRE", key, APID_RET_TTL };
+
+	return rconn_cmd(a->cmd, NULL, NULL, 3, argv, NULL);
+}
+
+static void
+expiry_flush(struct apid *a)
+{
+	size_t	i;
+
+	for (i = 0; i < APID_RETX; i++)
+		if (a->retx[i] != NULL && retx_expire(a, a->retx[i]) == 0) {
+			free(a->retx[i]);
+			a->retx[i] = NULL;
+		}
+}
+
+/*
+ * A bare LPUSH made list key n long: trimmed when it passed the cap
+ * (rmb-rs trims after every push: the list is as long in between),
+ * and a ret list gets its expiry within a second.
+ */
+static void
+pushed(struct apid *a, const char *key, long long n, int ret)
+{
+	const char	*argv[4] = { "LTRIM", key, "0", APID_LIST_LAST };
+	uint32_t	 k;
+
+	if (n > APID_LIST_MAX)
+		(void)rconn_cmd(a->cmd, NULL, NULL, 4, argv, NULL);
+	if (!ret)
+		return;
+	k = retx_slot(key);
+	if (a->retx[k] != NULL && strcmp(a->retx[k], key) == 0)
+		return;
+	if (a->retx[k] != NULL) {
+		(void)retx_expire(a, a->retx[k]);
+		free(a->retx[k]);
+	}
+	a->retx[k] = xstrdup(key);
+}
+
 static void
 push_cb(redisAsyncContext *ac, void *r, void *priv)
 {
@@ -723,6 +780,8 @@ push_cb(redisAsyncContext *ac, void *r, void *priv)
 		job_fail(j, reply->str);
 		return;
 	}
+	if (j->plain && reply->type == REDIS_REPLY_INTEGER)
+		pushed(j->a, j->key, reply->integer, 0);
 	job_free(j);
 }
 
@@ -886,13 +945,19 @@ answer_tx_cb(redisAsyncContext *ac, void *r, void *priv)
 			    reply->str : "the transaction was aborted");
 		return;
 	}
-	/* LPUSH, LTRIM, EXPIRE are the last three. */
-	if (reply->elements >= 3)
-		why = exec_err(reply, reply->elements - 3, 1);
+	/* LPUSH is the last. */
+	if (reply->elements < 1)
+		why = "the transaction was aborted";
+	else
+		why = exec_err(reply, reply->elements - 1, 1);
 	if (why != NULL)
 		job_fail(j, why);
 	else {
 		log_debug("response %s to %s", j->ruid, j->key);
+		if (reply->element[reply->elements - 1]->type ==
+		    REDIS_REPLY_INTEGER)
+			pushed(j->a, j->key,
+			    reply->element[reply->elements - 1]->integer, 1);
 		job_free(j);
 	}
 }
@@ -984,9 +1049,10 @@ run_push(struct apid_job *j)
 	int		 argc = 2;
 
 	/*
-	 * No expiry to set and nothing to unpend: LPUSH and LTRIM as they
-	 * are (a key that is no list refuses both), as rmb-rs does, since a
-	 * script pays for copying the message in.
+	 * No expiry to set and nothing to unpend: a bare LPUSH (a key that
+	 * is no list refuses it), trimmed when its reply says the list grew
+	 * past the cap (pushed), since a script pays for copying the
+	 * message in.  A lost LTRIM is done by the next push.
 	 */
 	if (!j->ret_ttl && j->raw == NULL) {
 		argv[0] = "LPUSH";
@@ -995,14 +1061,8 @@ run_push(struct apid_job *j)
 		argvlen[0] = 5;
 		argvlen[1] = strlen(j->key);
 		argvlen[2] = j->vallen;
-		if (rconn_cmd(j->a->cmd, push_cb, j, 3, argv, argvlen) != 0)
-			return -1;
-		/* The job is the LPUSH's: a lost LTRIM is trimmed next time. */
-		argv[0] = "LTRIM";
-		argv[2] = "0";
-		argv[3] = APID_LIST_LAST;
-		(void)rconn_cmd(j->a->cmd, NULL, NULL, 4, argv, NULL);
-		return 0;
+		j->plain = 1;
+		return rconn_cmd(j->a->cmd, push_cb, j, 3, argv, argvlen);
 	}
 
 	argv[argc] = j->raw != NULL ? "2" : "1";
@@ -1034,8 +1094,7 @@ cmd(struct apid_job *j, int argc, const char **argv, const size_t *argvlen)
 /*
  * One transaction for the batch (§6.5 rule 1): for each request its
  * backlog (rmb-rs's key and layout), what each destination owes
- * ("HSET <waiting> _ 1 <twin> <count>..."), its expiry, the type of its
- * ret (see journaled), and the request
+ * ("HSET <waiting> _ 1 <twin> <count>..."), its expiry, and the request
  * off the pending list (or its answer pushed, for one refused); then
  * the deadlines and inflight records ("ts exp json") of all, and the
  * next batch moved to the pending list.  Plain commands: redis copies
@@ -1095,10 +1154,6 @@ run_journal(struct apid_job *j)
 			argv[2] = e->ttl;
 			if (cmd(j, 3, argv, NULL) != 0)
 				goto out;
-			argv[0] = "TYPE";
-			argv[1] = r->req->ret;
-			if (cmd(j, 2, argv, NULL) != 0)
-				goto out;
 			zv[nz] = e->deadline;
 			zl[nz++] = strlen(e->deadline);
 			zv[nz] = r->uid;
@@ -1107,7 +1162,7 @@ run_journal(struct apid_job *j)
 			hl[nh++] = strlen(r->uid);
 			hv[nh] = e->rec;
 			hl[nh++] = e->reclen;
-			at += 4;
+			at += 3;
 		} else if (e->kind == 'a') {
 			/* push_lua: a ret key that is no list gets no expiry. */
 			argv[0] = "EVAL";
@@ -1222,7 +1277,10 @@ flush_cb(struct ev_loop *loop, ev_prepare *w, int revents)
 	apid_netd_flush(a);
 }
 
-/* MULTI, [HDEL waiting twin], [ZREM deadlines uid], LPUSH, LTRIM, EXPIRE. */
+/*
+ * MULTI, [HDEL waiting twin], [ZREM deadlines uid], LPUSH, EXEC; the
+ * LTRIM and the EXPIRE follow once the reply shows a list (pushed).
+ */
 static int
 run_answer_tx(struct apid_job *j)
 {
@@ -1258,15 +1316,6 @@ run_answer_tx(struct apid_job *j)
 	argvlen[1] = strlen(j->key);
 	argvlen[2] = j->vallen;
 	if (cmd(j, 3, argv, argvlen) != 0)
-		goto out;
-	argv[0] = "LTRIM";
-	argv[2] = "0";
-	argv[3] = APID_LIST_LAST;
-	if (cmd(j, 4, argv, NULL) != 0)
-		goto out;
-	argv[0] = "EXPIRE";
-	argv[2] = APID_RET_TTL;
-	if (cmd(j, 3, argv, NULL) != 0)
 		goto out;
 	argv[0] = "EXEC";
 	rc = rconn_cmd(j->a->cmd, answer_tx_cb, j, 1, argv, NULL);
@@ -1866,6 +1915,22 @@ owed(struct jentry *e, const struct msg_out_req *q)
 	free(dst);
 }
 
+/* v in decimal at p, without a NUL; returns its length (at most 20). */
+static size_t
+put_u64(char *p, uint64_t v)
+{
+	char	d[20];
+	size_t	k = 0, n;
+
+	do {
+		d[k++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v > 0);
+	for (n = 0; k > 0; n++)
+		p[n] = d[--k];
+	return n;
+}
+
 /*
  * A uid from a pool of random bytes drawn APID_RND_POOL at a time: one
  * system call for many requests rather than one each.
@@ -1897,7 +1962,7 @@ local_request(struct apid *a, const char *json, size_t len)
 	char			 why[MSGJSON_ERR_MAX], uid[APID_UID_LEN + 1];
 	uint64_t		 now, ttl, ts, exp;
 	char			*raw = xmemdup(json, len);
-	int			 n;
+	size_t			 n;
 
 	if ((req = malloc(sizeof(*req))) == NULL)
 		fatal("malloc");
@@ -1937,12 +2002,14 @@ local_request(struct apid *a, const char *json, size_t len)
 	backlog__pack(&bl, (uint8_t *)e->val);
 	snprintf(e->deadline, sizeof(e->deadline), "%" PRIu64, r->ts + r->exp);
 	/* The inflight record: "ts exp json". */
-	if ((n = asprintf(&e->rec, "%" PRIu64 " %" PRIu64 " ", r->ts,
-	    r->exp)) == -1 || (e->rec = realloc(e->rec, (size_t)n + len)) ==
-	    NULL)
-		fatal("asprintf");
+	if ((e->rec = malloc(2 * 21 + len)) == NULL)
+		fatal("malloc");
+	n = put_u64(e->rec, r->ts);
+	e->rec[n++] = ' ';
+	n += put_u64(e->rec + n, r->exp);
+	e->rec[n++] = ' ';
 	memcpy(e->rec + n, json, len);
-	e->reclen = (size_t)n + len;
+	e->reclen = n + len;
 	owed(e, req);
 }
 
@@ -2179,6 +2246,8 @@ sweep_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 
 	(void)loop;
 	(void)revents;
+	if (rconn_up(a->cmd))
+		expiry_flush(a);
 	if (a->sweeping || !a->recovered || !rconn_up(a->cmd))
 		return;
 	snprintf(max, sizeof(max), "%lld", (long long)time(NULL) - APID_GRACE);

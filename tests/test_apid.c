@@ -688,6 +688,9 @@ test_exactly_once(struct apid_proc *p)
 	in_response(p, o[0].uid, 21, NULL, NULL, 3, 0, 0, "", "c");
 	ok(wait_log(p->log, "was answered already: duplicate dropped", 3000)
 	    == 0 && llen("q.x") == 2, "two answers of 21; a third is dropped");
+	/* The expiry is set within a second of the push. */
+	for (i = 0; i < 30 && redis_int("TTL", "q.x", NULL) < 0; i++)
+		nap(100);
 	ok(redis_int("TTL", "q.x", NULL) > 3500,
 	    "an answer sets the reply list's expiry");
 	got = rpop("q.x");
@@ -767,9 +770,13 @@ test_deadline(struct apid_proc *p)
 static void
 test_redis_errors(struct apid_proc *p)
 {
+	const char	*fill[] = { "EVAL", "for i = 1, 10005 do "
+			    "redis.call('RPUSH', KEYS[1], i) end", "1",
+			    "q.full" };
 	struct rreply	*r;
 	struct out_req	 o;
 	char		*got, key[160];
+	int		 i;
 
 	/* Spend the credit left over, so that no BRPOP is waiting. */
 	lpush("msgbus.system.local", "{\"ver\":1,\"cmd\":\"c\",\"exp\":10,"
@@ -831,6 +838,52 @@ test_redis_errors(struct apid_proc *p)
 	    "and the answer of the request, which went out, is dropped");
 	r = redis_cmdf(srv.port, "DEL msgbus.system.deadlines");
 	rreply_free(r);
+
+	/*
+	 * A ret that a client turns into a string after the request was
+	 * journaled: the answer's push fails, which is logged, and the
+	 * string gets no expiry.
+	 */
+	credit(p, 1);
+	lpush("msgbus.system.local", "{\"ver\":1,\"ref\":\"tw\",\"cmd\":\"c\","
+	    "\"exp\":60,\"dat\":\"\",\"dst\":[4],\"ret\":\"q.turn\",\"now\":0}");
+	if (get_out_req(p, &o) != 0) {
+		ok(0, "the request goes out");
+		return;
+	}
+	nap(200);
+	r = redis_cmdf(srv.port, "SET q.turn x");
+	rreply_free(r);
+	in_response(p, o.uid, 4, NULL, NULL, 1, 0, 0, "", "a");
+	snprintf(key, sizeof(key), "cannot answer %s on q.turn: WRONGTYPE",
+	    o.uid);
+	ok(wait_log(p->log, key, 3000) == 0,
+	    "a ret that became no list: the failed push is logged");
+	nap(1500);
+	ok(redis_int("TTL", "q.turn", NULL) == -1 &&
+	    proc_exited(p->pid, NULL) == 0,
+	    "and the key gets no expiry");
+	sent(p, o.id);
+
+	/* An answer to a full ret list trims it to the newest 10000. */
+	credit(p, 1);
+	lpush("msgbus.system.local", "{\"ver\":1,\"ref\":\"fu\",\"cmd\":\"c\","
+	    "\"exp\":60,\"dat\":\"\",\"dst\":[4],\"ret\":\"q.full\",\"now\":0}");
+	if (get_out_req(p, &o) != 0) {
+		ok(0, "the request goes out");
+		return;
+	}
+	r = redis_cmd(srv.port, 4, fill, NULL);
+	rreply_free(r);
+	in_response(p, o.uid, 4, NULL, NULL, 1, 0, 0, "", "a");
+	for (i = 0; i < 30 && llen("q.full") != 10000; i++)
+		nap(100);
+	r = redis_cmdf(srv.port, "LINDEX q.full 0");
+	ok(llen("q.full") == 10000 && r != NULL && r->type == '$' &&
+	    strstr(r->str, "\"ref\":\"fu\"") != NULL,
+	    "an answer to a full ret list keeps the newest 10000");
+	rreply_free(r);
+	sent(p, o.id);
 }
 
 /* A journal as a previous run left it, for a fresh apid to recover. */

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: ISC */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,8 @@ struct rconn {
 	rconn_fn		 on_up;
 	rconn_fn		 on_down;
 	void			*arg;
+	char			*fmt;		/* a command in RESP, reused */
+	size_t			 fmtcap;
 };
 
 static void	connect_now(struct rconn *);
@@ -220,15 +223,70 @@ rconn_client_id(const struct rconn *rc)
 	return rc->up ? rc->client_id : 0;
 }
 
+/* "<c><n>\r\n" at p; returns its end. */
+static char *
+put_len(char *p, char c, size_t n)
+{
+	char	d[24];
+	size_t	k = 0;
+
+	*p++ = c;
+	do {
+		d[k++] = (char)('0' + n % 10);
+		n /= 10;
+	} while (n > 0);
+	while (k > 0)
+		*p++ = d[--k];
+	*p++ = '\r';
+	*p++ = '\n';
+	return p;
+}
+
+/*
+ * The command in RESP, written once into a buffer the connection keeps
+ * (hiredis would build it piece by piece in a new one each time), then
+ * handed over as formatted.
+ */
 int
 rconn_cmd(struct rconn *rc, redisCallbackFn *fn, void *privdata, int argc,
     const char **argv, const size_t *argvlen)
 {
-	if (!rc->up || rc->ac == NULL)
+	size_t	 i, len, need = 24;
+	char	*p;
+
+	if (!rc->up || rc->ac == NULL || argc < 1)
 		return -1;
-	if (redisAsyncCommandArgv(rc->ac, fn, privdata, argc, argv,
-	    argvlen) != REDIS_OK)
+	for (i = 0; i < (size_t)argc; i++) {
+		len = argvlen != NULL ? argvlen[i] : strlen(argv[i]);
+		if (len > SIZE_MAX / 2 - need - 32)
+			return -1;
+		need += len + 28;
+	}
+	if (need > rc->fmtcap) {
+		free(rc->fmt);
+		rc->fmtcap = 0;
+		if ((rc->fmt = malloc(need)) == NULL)
+			return -1;
+		rc->fmtcap = need;
+	}
+	p = put_len(rc->fmt, '*', (size_t)argc);
+	for (i = 0; i < (size_t)argc; i++) {
+		len = argvlen != NULL ? argvlen[i] : strlen(argv[i]);
+		p = put_len(p, '$', len);
+		memcpy(p, argv[i], len);
+		p += len;
+		*p++ = '\r';
+		*p++ = '\n';
+	}
+	if (redisAsyncFormattedCommand(rc->ac, fn, privdata, rc->fmt,
+	    (size_t)(p - rc->fmt)) != REDIS_OK)
 		return -1;
+	/* A large one is not kept. */
+	if (rc->fmtcap > 65536) {
+		free(rc->fmt);
+		rc->fmt = NULL;
+		rc->fmtcap = 0;
+	}
 	rc->unsent = 1;
 	return 0;
 }
@@ -278,5 +336,6 @@ rconn_free(struct rconn *rc)
 		rc->ac->data = NULL;
 		redisAsyncFree(rc->ac);
 	}
+	free(rc->fmt);
 	free(rc);
 }
