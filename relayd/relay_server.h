@@ -100,6 +100,19 @@
 #define RELAY_BYTES_PREFIX	"bytes:"
 /* At most this many entries over the cap are trimmed by one enqueue. */
 #define RELAY_TRIM_MAX		1000
+/*
+ * A put sets its stream's TTL to RELAY_STREAM_TTL + RELAY_TTL_SLACK when
+ * the stream or its count is new, or when this relay has not had one do
+ * so for RELAY_TTL_SLACK / 2 seconds (doc/relay.md §1.6): those last are
+ * remembered in RELAY_TTL_SLOTS slots, by stream key.
+ */
+#define RELAY_TTL_SLACK		60
+#define RELAY_TTL_SLOTS		1024
+
+struct relay_ttl_slot {
+	uint64_t		 at;		/* monotonic seconds, sent */
+	char			 key[16 + RELAY_SID_MAX];
+};
 
 /* POST / without a source twin: another relay's error report, this big. */
 #define RELAY_REPORT_MAX	4096
@@ -170,6 +183,7 @@ struct relay_server {
 	int			 was_ready;
 	int			 switch_freeing;
 	char			 put_sha[41], ack_sha[41];
+	struct relay_ttl_slot	*ttls;		/* RELAY_TTL_SLOTS */
 	unsigned char		*wbuf;		/* LWS_PRE, then a direct write */
 	size_t			 wcap;
 	/* relay_http.c: sessions whose frames wait for the outbox */

@@ -68,6 +68,8 @@ struct relay_put {
 	uint64_t		 gen;		/* of dest's conn counting it, or 0 */
 	relay_put_fn		 fn;
 	void			*arg;
+	int			 ttl;		/* sent asking for the TTL */
+	uint64_t		 sent_at;	/* monotonic seconds */
 	char			 key[16 + RELAY_SID_MAX];
 	size_t			 len;
 	uint8_t			 env[];
@@ -80,11 +82,32 @@ struct relay_put {
  * trimmed here, exactly, so that their bytes come off the count, where
  * MAXLEN ~ would drop entries the count never hears of.  An empty stream
  * starts the count again, so that it cannot drift for ever.
- * KEYS: stream, count; ARGV: envelope, entries, TTL, budget, trim max.
- * The entry id, or -1 when the envelope is over the budget.
+ * The common case, a stream with entries and under its cap, takes XLEN,
+ * INCRBY and XADD: the INCRBY is taken back when it passes the budget,
+ * and the TTL is set again only when the count is new or the relay asks
+ * (ARGV[6], doc/relay.md §1.6).  An empty stream, or one at the cap,
+ * takes the long way: the trim, then the count set anew.
+ * KEYS: stream, count; ARGV: envelope, entries, TTL, budget, trim max,
+ * TTL due ("1").  The entry id, or -1 when the envelope is over the
+ * budget.
  */
 static const char	put_lua[] =
+    "local len = #ARGV[1]\n"
     "local n = redis.call('XLEN', KEYS[1])\n"
+    "if n > 0 and n < tonumber(ARGV[2]) then\n"
+    "  local used = redis.call('INCRBY', KEYS[2], len)\n"
+    "  if used > tonumber(ARGV[4]) then\n"
+    "    if used == len then redis.call('DEL', KEYS[2])\n"
+    "    else redis.call('DECRBY', KEYS[2], len) end\n"
+    "    return -1\n"
+    "  end\n"
+    "  local id = redis.call('XADD', KEYS[1], '*', '_', ARGV[1])\n"
+    "  if used == len or ARGV[6] == '1' then\n"
+    "    redis.call('EXPIRE', KEYS[1], ARGV[3])\n"
+    "    redis.call('EXPIRE', KEYS[2], ARGV[3])\n"
+    "  end\n"
+    "  return id\n"
+    "end\n"
     "local used = 0\n"
     "if n > 0 then\n"
     "  used = tonumber(redis.call('GET', KEYS[2])) or 0\n"
@@ -99,11 +122,11 @@ static const char	put_lua[] =
     "  end\n"
     "end\n"
     "used = math.max(used - freed, 0)\n"
-    "if used + #ARGV[1] > tonumber(ARGV[4]) then return -1 end\n"
+    "if used + len > tonumber(ARGV[4]) then return -1 end\n"
     "if #ids > 0 then redis.call('XDEL', KEYS[1], unpack(ids)) end\n"
     "local id = redis.call('XADD', KEYS[1], '*', '_', ARGV[1])\n"
     "redis.call('EXPIRE', KEYS[1], ARGV[3])\n"
-    "redis.call('SET', KEYS[2], used + #ARGV[1], 'EX', ARGV[3])\n"
+    "redis.call('SET', KEYS[2], used + len, 'EX', ARGV[3])\n"
     "return id\n";
 
 /*
@@ -867,6 +890,48 @@ put_end(struct relay_server *r, struct relay_put *p, enum relay_put_result res,
 	outbox_update(r);
 }
 
+/* The slot of a stream key among the TTLs set last (FNV-1a). */
+static struct relay_ttl_slot *
+ttl_slot(struct relay_server *r, const char *key)
+{
+	uint32_t	h = 2166136261u;
+
+	for (; *key != '\0'; key++)
+		h = (h ^ (unsigned char)*key) * 16777619u;
+	return &r->ttls[h % RELAY_TTL_SLOTS];
+}
+
+/*
+ * 1 when a put to key sent now is to set the stream's TTL: this relay
+ * had no put do so for RELAY_TTL_SLACK / 2 seconds, so that what it did
+ * set still reaches RELAY_TTL_SLACK / 2 past a TTL from now.
+ */
+static int
+ttl_due(struct relay_server *r, const char *key, uint64_t now)
+{
+	struct relay_ttl_slot	*t;
+
+	if (r->ttls == NULL)
+		return 1;
+	t = ttl_slot(r, key);
+	return strcmp(t->key, key) != 0 || now >= t->at + RELAY_TTL_SLACK / 2;
+}
+
+/* Redis set key's TTL for a put sent at time at. */
+static void
+ttl_set(struct relay_server *r, const char *key, uint64_t at)
+{
+	struct relay_ttl_slot	*t;
+
+	if (r->ttls == NULL)
+		return;
+	t = ttl_slot(r, key);
+	if (strcmp(t->key, key) == 0 && t->at >= at)
+		return;
+	t->at = at;
+	snprintf(t->key, sizeof(t->key), "%s", key);
+}
+
 /* Sent again, in its place, once the connection is back. */
 static void
 put_requeue(struct relay_server *r, struct relay_put *p)
@@ -898,6 +963,8 @@ put_cb(redisAsyncContext *ac, void *rep, void *priv)
 		r->reload = 1;
 		put_requeue(r, p);
 	} else if (reply->type == REDIS_REPLY_STRING) {
+		if (!p->fed && p->ttl)
+			ttl_set(r, p->key, p->sent_at);
 		put_stored(r, p, reply->str);
 		put_end(r, p, RELAY_PUT_OK, NULL);
 	}
@@ -918,8 +985,9 @@ put_send(struct relay_server *r, struct relay_put *p)
 	const char	*xadd[] = { "XADD", RELAY_FED_STREAM, "*", "msg",
 			    (const char *)p->env };
 	const char	*eval[] = { "EVALSHA", r->put_sha, "2", p->key, bkey,
-			    (const char *)p->env, maxlen, ttl, budget, trim };
-	size_t		 lens[10];
+			    (const char *)p->env, maxlen, ttl, budget, trim,
+			    NULL };
+	size_t		 lens[11];
 	int		 i, rv;
 
 	if (p->fed) {
@@ -930,13 +998,17 @@ put_send(struct relay_server *r, struct relay_put *p)
 		if (bytes_key(bkey, sizeof(bkey), p->key) == -1)
 			return -1;
 		snprintf(maxlen, sizeof(maxlen), "%d", RELAY_STREAM_MAXLEN);
-		snprintf(ttl, sizeof(ttl), "%d", RELAY_STREAM_TTL);
+		snprintf(ttl, sizeof(ttl), "%d", RELAY_STREAM_TTL +
+		    RELAY_TTL_SLACK);
 		snprintf(budget, sizeof(budget), "%" PRIu64,
 		    r->conf.stream_bytes);
 		snprintf(trim, sizeof(trim), "%d", RELAY_TRIM_MAX);
-		for (i = 0; i < 10; i++)
+		p->sent_at = relay_mono();
+		p->ttl = ttl_due(r, p->key, p->sent_at);
+		eval[10] = p->ttl ? "1" : "0";
+		for (i = 0; i < 11; i++)
 			lens[i] = i == 5 ? p->len : strlen(eval[i]);
-		rv = rconn_cmd(r->cmd, put_cb, p, 10, eval, lens);
+		rv = rconn_cmd(r->cmd, put_cb, p, 11, eval, lens);
 	}
 	if (rv == -1)
 		return -1;
@@ -1459,6 +1531,9 @@ relay_switch_init(struct relay_server *r)
 	r->ack_timer.data = r;
 	sha_hex(r->put_sha, put_lua);
 	sha_hex(r->ack_sha, ack_lua);
+	/* Without it every put sets the TTL. */
+	if ((r->ttls = calloc(RELAY_TTL_SLOTS, sizeof(*r->ttls))) == NULL)
+		log_warnx("out of memory for the TTL slots");
 	if ((r->cmd = rconn_new(r->loop, &r->conf.redis, "rmb-relay",
 	    cmd_up, cmd_down, r)) == NULL)
 		return -1;
@@ -1495,6 +1570,8 @@ relay_switch_free(struct relay_server *r)
 	free(r->wbuf);
 	r->wbuf = NULL;
 	r->wcap = 0;
+	free(r->ttls);
+	r->ttls = NULL;
 }
 
 int
