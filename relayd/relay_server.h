@@ -165,6 +165,7 @@ struct relay_server {
 	struct relay_group	*groups;	/* conf.workers of them */
 	LIST_HEAD(, relay_conn)	 acking;	/* conns with XDELs due */
 	ev_prepare		 ack_prep;	/* XDELs go before the loop waits */
+	ev_prepare		 put_prep;	/* and so do puts */
 	ev_timer		 ack_timer;	/* or RELAY_ACK_GAP after the last */
 	ev_tstamp		 ack_last;
 	ev_timer		 tick;		/* once a second */

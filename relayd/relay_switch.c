@@ -45,6 +45,13 @@ struct relay_group {
 /* That frame went out after all: the copy is deleted once stored. */
 #define PUT_ACK		0x400
 
+/*
+ * At most this many envelopes for one stream, and about this many bytes,
+ * go to redis in one put script.
+ */
+#define PUT_GROUP	64
+#define PUT_GROUP_BYTES	(1024 * 1024)
+
 /* A CLIENT UNBLOCK that raced ahead of its XREAD is sent again this often. */
 #define UNBLOCK_RETRY	0.002
 #define UNBLOCK_TRIES	100
@@ -68,6 +75,7 @@ struct relay_put {
 	uint64_t		 gen;		/* of dest's conn counting it, or 0 */
 	relay_put_fn		 fn;
 	void			*arg;
+	unsigned int		 ngroup;	/* sent first of this many */
 	int			 ttl;		/* sent asking for the TTL */
 	uint64_t		 sent_at;	/* monotonic seconds */
 	char			 key[16 + RELAY_SID_MAX];
@@ -76,58 +84,71 @@ struct relay_put {
 };
 
 /*
- * The enqueue of a session stream, one script so that the byte budget
- * is checked and counted atomically with the XADD: the count is a key
- * beside the stream with the stream's TTL, and entries over the cap are
- * trimmed here, exactly, so that their bytes come off the count, where
- * MAXLEN ~ would drop entries the count never hears of.  An empty stream
- * starts the count again, so that it cannot drift for ever.
- * The common case, a stream with entries and under its cap, takes XLEN,
- * INCRBY and XADD: the INCRBY is taken back when it passes the budget,
- * and the TTL is set again only when the count is new or the relay asks
- * (ARGV[6], doc/relay.md §1.6).  An empty stream, or one at the cap,
- * takes the long way: the trim, then the count set anew.
- * KEYS: stream, count; ARGV: envelope, entries, TTL, budget, trim max,
- * TTL due ("1").  The entry id, or -1 when the envelope is over the
- * budget.
+ * The enqueue of envelopes for one session stream, in order, one script
+ * so that the byte budget is checked and counted atomically with each
+ * XADD: the count is a key beside the stream with the stream's TTL, and
+ * entries over the cap are trimmed here, exactly, so that their bytes
+ * come off the count, where MAXLEN ~ would drop entries the count never
+ * hears of.  An empty stream starts the count again, so that it cannot
+ * drift for ever.
+ * The common case, a stream with entries that stays under its cap and
+ * its budget with all of them, takes XLEN, one INCRBY and the XADDs; the
+ * TTL is set again only when the count is new or the relay asks
+ * (ARGV[5], doc/relay.md §1.6).  Else the INCRBY is taken back and each
+ * envelope takes the long way, the trim then the check, and the count is
+ * set anew.
+ * KEYS: stream, count; ARGV: entries, TTL, budget, trim max, TTL due
+ * ("1"), then the envelopes.  For each envelope its entry id, or -1 when
+ * it was over the budget.
  */
 static const char	put_lua[] =
-    "local len = #ARGV[1]\n"
+    "local cap, budget = tonumber(ARGV[1]), tonumber(ARGV[3])\n"
     "local n = redis.call('XLEN', KEYS[1])\n"
-    "if n > 0 and n < tonumber(ARGV[2]) then\n"
-    "  local used = redis.call('INCRBY', KEYS[2], len)\n"
-    "  if used > tonumber(ARGV[4]) then\n"
-    "    if used == len then redis.call('DEL', KEYS[2])\n"
-    "    else redis.call('DECRBY', KEYS[2], len) end\n"
-    "    return -1\n"
+    "local all, out = 0, {}\n"
+    "for j = 6, #ARGV do all = all + #ARGV[j] end\n"
+    "local v = redis.call('INCRBY', KEYS[2], all)\n"
+    "if n > 0 and n + #ARGV - 6 < cap and v <= budget then\n"
+    "  for j = 6, #ARGV do\n"
+    "    out[#out + 1] = redis.call('XADD', KEYS[1], '*', '_', ARGV[j])\n"
     "  end\n"
-    "  local id = redis.call('XADD', KEYS[1], '*', '_', ARGV[1])\n"
-    "  if used == len or ARGV[6] == '1' then\n"
-    "    redis.call('EXPIRE', KEYS[1], ARGV[3])\n"
-    "    redis.call('EXPIRE', KEYS[2], ARGV[3])\n"
+    "  if v == all or ARGV[5] == '1' then\n"
+    "    redis.call('EXPIRE', KEYS[1], ARGV[2])\n"
+    "    redis.call('EXPIRE', KEYS[2], ARGV[2])\n"
     "  end\n"
-    "  return id\n"
+    "  return out\n"
     "end\n"
-    "local used = 0\n"
-    "if n > 0 then\n"
-    "  used = tonumber(redis.call('GET', KEYS[2])) or 0\n"
-    "end\n"
-    "local ids, freed = {}, 0\n"
-    "local k = math.min(n - tonumber(ARGV[2]) + 1, tonumber(ARGV[5]))\n"
-    "if k > 0 then\n"
-    "  local old = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', k)\n"
-    "  for _, e in ipairs(old) do\n"
-    "    ids[#ids + 1] = e[1]\n"
-    "    for i = 2, #e[2], 2 do freed = freed + #e[2][i] end\n"
+    "local used, added = v - all, false\n"
+    "if n == 0 then used = 0 end\n"
+    "for j = 6, #ARGV do\n"
+    "  local ids, freed = {}, 0\n"
+    "  local k = math.min(n - cap + 1, tonumber(ARGV[4]))\n"
+    "  if k > 0 then\n"
+    "    local old = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', k)\n"
+    "    for _, e in ipairs(old) do\n"
+    "      ids[#ids + 1] = e[1]\n"
+    "      for i = 2, #e[2], 2 do freed = freed + #e[2][i] end\n"
+    "    end\n"
+    "  end\n"
+    "  local u = math.max(used - freed, 0)\n"
+    "  if u + #ARGV[j] > budget then\n"
+    "    out[#out + 1] = -1\n"
+    "  else\n"
+    "    if #ids > 0 then\n"
+    "      n = n - redis.call('XDEL', KEYS[1], unpack(ids))\n"
+    "    end\n"
+    "    out[#out + 1] = redis.call('XADD', KEYS[1], '*', '_', ARGV[j])\n"
+    "    n, used, added = n + 1, u + #ARGV[j], true\n"
     "  end\n"
     "end\n"
-    "used = math.max(used - freed, 0)\n"
-    "if used + len > tonumber(ARGV[4]) then return -1 end\n"
-    "if #ids > 0 then redis.call('XDEL', KEYS[1], unpack(ids)) end\n"
-    "local id = redis.call('XADD', KEYS[1], '*', '_', ARGV[1])\n"
-    "redis.call('EXPIRE', KEYS[1], ARGV[3])\n"
-    "redis.call('SET', KEYS[2], used + len, 'EX', ARGV[3])\n"
-    "return id\n";
+    "if added then\n"
+    "  redis.call('EXPIRE', KEYS[1], ARGV[2])\n"
+    "  redis.call('SET', KEYS[2], used, 'EX', ARGV[2])\n"
+    "elseif v == all or used == 0 then\n"
+    "  redis.call('DEL', KEYS[2])\n"
+    "else\n"
+    "  redis.call('SET', KEYS[2], used, 'KEEPTTL')\n"
+    "end\n"
+    "return out\n";
 
 /*
  * The XDEL of delivered entries, one for all of a stream's ids: the
@@ -940,17 +961,10 @@ put_requeue(struct relay_server *r, struct relay_put *p)
 		r->put_next = p;
 }
 
+/* Redis's answer for p, one of those a put script was sent for. */
 static void
-put_cb(redisAsyncContext *ac, void *rep, void *priv)
+put_one(struct relay_server *r, struct relay_put *p, const redisReply *reply)
 {
-	struct relay_put	*p = priv;
-	struct relay_server		*r = p->relay;
-	redisReply		*reply = rep;
-
-	(void)ac;
-	if (r->switch_freeing)
-		return;
-	r->nflight--;
 	p->sent = 0;
 	if (reply == NULL) {
 		if (p->flags & RELAY_PUT_ONCE)
@@ -973,6 +987,32 @@ put_cb(redisAsyncContext *ac, void *rep, void *priv)
 	else
 		put_end(r, p, RELAY_PUT_FAILED, reply->type ==
 		    REDIS_REPLY_ERROR ? reply->str : "odd reply");
+}
+
+static void
+put_cb(redisAsyncContext *ac, void *rep, void *priv)
+{
+	struct relay_put	*p = priv, *group[PUT_GROUP];
+	struct relay_server		*r = p->relay;
+	redisReply		*reply = rep;
+	unsigned int		 i, n;
+
+	(void)ac;
+	if (r->switch_freeing)
+		return;
+	r->nflight--;
+	/* Those it was sent for follow it in the outbox, until answered. */
+	n = p->fed ? 1 : p->ngroup;
+	for (i = 0; i < n; i++, p = TAILQ_NEXT(p, entry))
+		group[i] = p;
+	if (reply != NULL && !group[0]->fed &&
+	    reply->type == REDIS_REPLY_ARRAY) {
+		for (i = 0; i < n; i++)
+			put_one(r, group[i], i < reply->elements ?
+			    reply->element[i] : reply);
+	} else
+		for (i = 0; i < n; i++)
+			put_one(r, group[i], reply);
 	pump(r);
 	ready_check(r);
 }
@@ -984,35 +1024,61 @@ put_send(struct relay_server *r, struct relay_put *p)
 	char		 maxlen[16], ttl[16], budget[24], trim[16];
 	const char	*xadd[] = { "XADD", RELAY_FED_STREAM, "*", "msg",
 			    (const char *)p->env };
-	const char	*eval[] = { "EVALSHA", r->put_sha, "2", p->key, bkey,
-			    (const char *)p->env, maxlen, ttl, budget, trim,
-			    NULL };
-	size_t		 lens[11];
+	const char	*argv[10 + PUT_GROUP];
+	size_t		 lens[10 + PUT_GROUP], bytes;
+	struct relay_put	*q;
+	unsigned int	 n;
 	int		 i, rv;
 
 	if (p->fed) {
 		for (i = 0; i < 5; i++)
 			lens[i] = i == 4 ? p->len : strlen(xadd[i]);
 		rv = rconn_cmd(r->cmd, put_cb, p, 5, xadd, lens);
-	} else {
-		if (bytes_key(bkey, sizeof(bkey), p->key) == -1)
+		if (rv == -1)
 			return -1;
-		snprintf(maxlen, sizeof(maxlen), "%d", RELAY_STREAM_MAXLEN);
-		snprintf(ttl, sizeof(ttl), "%d", RELAY_STREAM_TTL +
-		    RELAY_TTL_SLACK);
-		snprintf(budget, sizeof(budget), "%" PRIu64,
-		    r->conf.stream_bytes);
-		snprintf(trim, sizeof(trim), "%d", RELAY_TRIM_MAX);
-		p->sent_at = relay_mono();
-		p->ttl = ttl_due(r, p->key, p->sent_at);
-		eval[10] = p->ttl ? "1" : "0";
-		for (i = 0; i < 11; i++)
-			lens[i] = i == 5 ? p->len : strlen(eval[i]);
-		rv = rconn_cmd(r->cmd, put_cb, p, 11, eval, lens);
+		p->sent = 1;
+		r->nflight++;
+		return 0;
 	}
-	if (rv == -1)
+	if (bytes_key(bkey, sizeof(bkey), p->key) == -1)
 		return -1;
-	p->sent = 1;
+	snprintf(maxlen, sizeof(maxlen), "%d", RELAY_STREAM_MAXLEN);
+	snprintf(ttl, sizeof(ttl), "%d", RELAY_STREAM_TTL + RELAY_TTL_SLACK);
+	snprintf(budget, sizeof(budget), "%" PRIu64, r->conf.stream_bytes);
+	snprintf(trim, sizeof(trim), "%d", RELAY_TRIM_MAX);
+	p->sent_at = relay_mono();
+	p->ttl = ttl_due(r, p->key, p->sent_at);
+	argv[0] = "EVALSHA";
+	argv[1] = r->put_sha;
+	argv[2] = "2";
+	argv[3] = p->key;
+	argv[4] = bkey;
+	argv[5] = maxlen;
+	argv[6] = ttl;
+	argv[7] = budget;
+	argv[8] = trim;
+	argv[9] = p->ttl ? "1" : "0";
+	for (i = 0; i < 10; i++)
+		lens[i] = strlen(argv[i]);
+	/* The envelopes for the same stream that wait behind it go too. */
+	n = 0;
+	bytes = 0;
+	for (q = p; q != NULL && n < PUT_GROUP && !q->sent && !q->fed &&
+	    (n == 0 || (bytes + q->len <= PUT_GROUP_BYTES &&
+	    strcmp(q->key, p->key) == 0)); q = TAILQ_NEXT(q, entry)) {
+		argv[10 + n] = (const char *)q->env;
+		lens[10 + n] = q->len;
+		bytes += q->len;
+		n++;
+	}
+	if (rconn_cmd(r->cmd, put_cb, p, (int)(10 + n), argv, lens) == -1)
+		return -1;
+	p->ngroup = n;
+	for (q = p; n > 0; n--, q = TAILQ_NEXT(q, entry)) {
+		q->sent = 1;
+		q->sent_at = p->sent_at;
+		q->ttl = p->ttl;
+	}
 	r->nflight++;
 	return 0;
 }
@@ -1088,7 +1154,9 @@ relay_put(struct relay_server *r, const struct relay_sess_id *dest,
 	if (r->put_next == NULL)
 		r->put_next = p;
 	outbox_update(r);
-	pump(r);
+	/* Sent before the loop waits, with those that come in the while. */
+	if (!ev_is_active(&r->put_prep))
+		ev_prepare_start(r->loop, &r->put_prep);
 	if (!relay_switch_ready(r))
 		r->was_ready = 0;
 	return p;
@@ -1509,6 +1577,16 @@ sha_hex(char out[41], const char *script)
 		snprintf(out + 2 * i, 3, "%02x", md[i]);
 }
 
+static void
+put_prep_cb(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+	struct relay_server	*r = w->data;
+
+	(void)revents;
+	ev_prepare_stop(loop, w);
+	pump(r);
+}
+
 int
 relay_switch_init(struct relay_server *r)
 {
@@ -1527,6 +1605,8 @@ relay_switch_init(struct relay_server *r)
 	}
 	ev_prepare_init(&r->ack_prep, ack_prep_cb);
 	r->ack_prep.data = r;
+	ev_prepare_init(&r->put_prep, put_prep_cb);
+	r->put_prep.data = r;
 	ev_timer_init(&r->ack_timer, ack_timer_cb, RELAY_ACK_GAP, 0.);
 	r->ack_timer.data = r;
 	sha_hex(r->put_sha, put_lua);
@@ -1557,6 +1637,7 @@ relay_switch_free(struct relay_server *r)
 		r->groups = NULL;
 	}
 	ev_prepare_stop(r->loop, &r->ack_prep);
+	ev_prepare_stop(r->loop, &r->put_prep);
 	ev_timer_stop(r->loop, &r->ack_timer);
 	rconn_free(r->cmd);
 	r->cmd = NULL;
