@@ -84,66 +84,71 @@ struct relay_put {
 };
 
 /*
- * The enqueue of envelopes for one session stream, in order, one script
- * so that the byte budget is checked and counted atomically with each
- * XADD: the count is a key beside the stream with the stream's TTL, and
- * entries over the cap are trimmed here, exactly, so that their bytes
- * come off the count, where MAXLEN ~ would drop entries the count never
- * hears of.  An empty stream starts the count again, so that it cannot
- * drift for ever.
- * The common case, a stream with entries that stays under its cap and
- * its budget with all of them, takes XLEN, one INCRBY and the XADDs; the
- * TTL is set again only when the count is new or the relay asks
- * (ARGV[5], doc/relay.md §1.6).  Else the INCRBY is taken back and each
- * envelope takes the long way, the trim then the check, and the count is
- * set anew.
+ * The enqueue of envelopes for one session stream: MULTI, an XADD of
+ * each, in order, then this script, EXEC; so that the byte budget is
+ * checked and counted atomically with the entries, without the
+ * envelopes going through the script.  The count is a key beside the
+ * stream with the stream's TTL, and entries over the cap are trimmed
+ * here, exactly, so that their bytes come off the count, where MAXLEN ~
+ * would drop entries the count never hears of.  An empty stream starts
+ * the count again, so that it cannot drift for ever.
+ * The common case, a stream that stays under its cap and its budget
+ * with all of them, takes XLEN and one INCRBY (SET for an empty
+ * stream), and the TTL is set again only when the count is new or the
+ * relay asks (ARGV[5], doc/relay.md §1.6): the answer is 0.  Else the
+ * new entries come out again and go back one by one, each the way a
+ * lone one would: the trim, the check, the XADD; the answer is then,
+ * for each, its new entry id or -1 when it was over the budget.
  * KEYS: stream, count; ARGV: entries, TTL, budget, trim max, TTL due
- * ("1"), then the envelopes.  For each envelope its entry id, or -1 when
- * it was over the budget.
+ * ("1"), then the envelopes' lengths, in order.
  */
 static const char	put_lua[] =
-    "local cap, budget = tonumber(ARGV[1]), tonumber(ARGV[3])\n"
-    "local n = redis.call('XLEN', KEYS[1])\n"
-    "local all, out = 0, {}\n"
-    "for j = 6, #ARGV do all = all + #ARGV[j] end\n"
-    "local v = redis.call('INCRBY', KEYS[2], all)\n"
-    "if n > 0 and n + #ARGV - 6 < cap and v <= budget then\n"
-    "  for j = 6, #ARGV do\n"
-    "    out[#out + 1] = redis.call('XADD', KEYS[1], '*', '_', ARGV[j])\n"
+    "local cap, budget, k = tonumber(ARGV[1]), tonumber(ARGV[3]), #ARGV - 5\n"
+    "local all = 0\n"
+    "for j = 6, #ARGV do all = all + tonumber(ARGV[j]) end\n"
+    "local n = redis.call('XLEN', KEYS[1]) - k\n"
+    "local used, fresh = 0, true\n"
+    "if n > 0 then\n"
+    "  local v = redis.call('INCRBY', KEYS[2], all)\n"
+    "  used, fresh = v - all, v == all\n"
+    "  if n + k <= cap and v <= budget then\n"
+    "    if fresh or ARGV[5] == '1' then\n"
+    "      redis.call('EXPIRE', KEYS[1], ARGV[2])\n"
+    "      redis.call('EXPIRE', KEYS[2], ARGV[2])\n"
+    "    end\n"
+    "    return 0\n"
     "  end\n"
-    "  if v == all or ARGV[5] == '1' then\n"
-    "    redis.call('EXPIRE', KEYS[1], ARGV[2])\n"
-    "    redis.call('EXPIRE', KEYS[2], ARGV[2])\n"
-    "  end\n"
-    "  return out\n"
+    "elseif n + k <= cap and all <= budget then\n"
+    "  redis.call('EXPIRE', KEYS[1], ARGV[2])\n"
+    "  redis.call('SET', KEYS[2], all, 'EX', ARGV[2])\n"
+    "  return 0\n"
     "end\n"
-    "local used, added = v - all, false\n"
-    "if n == 0 then used = 0 end\n"
-    "for j = 6, #ARGV do\n"
-    "  local ids, freed = {}, 0\n"
-    "  local k = math.min(n - cap + 1, tonumber(ARGV[4]))\n"
-    "  if k > 0 then\n"
-    "    local old = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', k)\n"
-    "    for _, e in ipairs(old) do\n"
-    "      ids[#ids + 1] = e[1]\n"
-    "      for i = 2, #e[2], 2 do freed = freed + #e[2][i] end\n"
+    "local mine, ids, out, added = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', k), {}, {}, false\n"
+    "for i, e in ipairs(mine) do ids[i] = e[1] end\n"
+    "redis.call('XDEL', KEYS[1], unpack(ids))\n"
+    "for i = #mine, 1, -1 do\n"
+    "  local val = mine[i][2][2]\n"
+    "  local old, freed = {}, 0\n"
+    "  local t = math.min(n - cap + 1, tonumber(ARGV[4]))\n"
+    "  if t > 0 then\n"
+    "    for _, e in ipairs(redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', t)) do\n"
+    "      old[#old + 1] = e[1]\n"
+    "      for f = 2, #e[2], 2 do freed = freed + #e[2][f] end\n"
     "    end\n"
     "  end\n"
     "  local u = math.max(used - freed, 0)\n"
-    "  if u + #ARGV[j] > budget then\n"
+    "  if u + #val > budget then\n"
     "    out[#out + 1] = -1\n"
     "  else\n"
-    "    if #ids > 0 then\n"
-    "      n = n - redis.call('XDEL', KEYS[1], unpack(ids))\n"
-    "    end\n"
-    "    out[#out + 1] = redis.call('XADD', KEYS[1], '*', '_', ARGV[j])\n"
-    "    n, used, added = n + 1, u + #ARGV[j], true\n"
+    "    if #old > 0 then n = n - redis.call('XDEL', KEYS[1], unpack(old)) end\n"
+    "    out[#out + 1] = redis.call('XADD', KEYS[1], '*', '_', val)\n"
+    "    n, used, added = n + 1, u + #val, true\n"
     "  end\n"
     "end\n"
     "if added then\n"
     "  redis.call('EXPIRE', KEYS[1], ARGV[2])\n"
     "  redis.call('SET', KEYS[2], used, 'EX', ARGV[2])\n"
-    "elseif v == all or used == 0 then\n"
+    "elseif fresh or used == 0 then\n"
     "  redis.call('DEL', KEYS[2])\n"
     "else\n"
     "  redis.call('SET', KEYS[2], used, 'KEEPTTL')\n"
@@ -989,6 +994,43 @@ put_one(struct relay_server *r, struct relay_put *p, const redisReply *reply)
 		    REDIS_REPLY_ERROR ? reply->str : "odd reply");
 }
 
+/*
+ * The EXEC of a put script's MULTI for n envelopes: each XADD's answer
+ * then the script's.  Its 0 confirms the XADDs; its list of ids (-1 for
+ * a refusal) replaces them.  A script that failed after the XADDs left
+ * them stored, uncounted: taken as stored (a flushed script is loaded
+ * again and their bytes counted).
+ */
+static void
+put_exec(struct relay_server *r, struct relay_put **group, unsigned int n,
+    const redisReply *reply)
+{
+	const redisReply	*sc = reply->element[n];
+	char			 bkey[sizeof(RELAY_BYTES_PREFIX) +
+				    sizeof(group[0]->key)], all[24];
+	const char		*fix[] = { "INCRBY", bkey, all };
+	size_t			 bytes = 0;
+	unsigned int		 i;
+
+	if (sc->type == REDIS_REPLY_ERROR) {
+		log_warnx("%s: put script: %s: %u envelopes stored uncounted",
+		    group[0]->key, sc->str, n);
+		if (strncmp(sc->str, "NOSCRIPT", 8) == 0)
+			r->reload = 1;
+		for (i = 0; i < n; i++)
+			if (reply->element[i]->type == REDIS_REPLY_STRING)
+				bytes += group[i]->len;
+		snprintf(all, sizeof(all), "%zu", bytes);
+		if (bytes > 0 && bytes_key(bkey, sizeof(bkey),
+		    group[0]->key) == 0)
+			(void)rconn_cmd(r->cmd, NULL, NULL, 3, fix, NULL);
+	}
+	for (i = 0; i < n; i++)
+		put_one(r, group[i], sc->type == REDIS_REPLY_ARRAY ?
+		    (i < sc->elements ? sc->element[i] : sc) :
+		    reply->element[i]);
+}
+
 static void
 put_cb(redisAsyncContext *ac, void *rep, void *priv)
 {
@@ -1002,15 +1044,14 @@ put_cb(redisAsyncContext *ac, void *rep, void *priv)
 		return;
 	r->nflight--;
 	/* Those it was sent for follow it in the outbox, until answered. */
-	n = p->fed ? 1 : p->ngroup;
-	for (i = 0; i < n; i++, p = TAILQ_NEXT(p, entry))
-		group[i] = p;
+	n = p->fed || p->ngroup == 0 ? 1 : p->ngroup;
+	group[0] = p;
+	for (i = 1; i < n; i++)
+		group[i] = TAILQ_NEXT(group[i - 1], entry);
 	if (reply != NULL && !group[0]->fed &&
-	    reply->type == REDIS_REPLY_ARRAY) {
-		for (i = 0; i < n; i++)
-			put_one(r, group[i], i < reply->elements ?
-			    reply->element[i] : reply);
-	} else
+	    reply->type == REDIS_REPLY_ARRAY && reply->elements == n + 1)
+		put_exec(r, group, n, reply);
+	else
 		for (i = 0; i < n; i++)
 			put_one(r, group[i], reply);
 	pump(r);
@@ -1022,19 +1063,23 @@ put_send(struct relay_server *r, struct relay_put *p)
 {
 	char		 bkey[sizeof(RELAY_BYTES_PREFIX) + sizeof(p->key)];
 	char		 maxlen[16], ttl[16], budget[24], trim[16];
-	const char	*xadd[] = { "XADD", RELAY_FED_STREAM, "*", "msg",
-			    (const char *)p->env };
+	char		 lenbuf[PUT_GROUP][24];
+	const char	*xadd[] = { "XADD", p->key, "*", "_", NULL };
+	const char	*multi[] = { "MULTI" }, *exec[] = { "EXEC" };
+	const char	*discard[] = { "DISCARD" };
 	const char	*argv[10 + PUT_GROUP];
-	size_t		 lens[10 + PUT_GROUP], bytes;
-	struct relay_put	*q;
-	unsigned int	 n;
-	int		 i, rv;
+	size_t		 lens[10 + PUT_GROUP], xlens[5], bytes;
+	struct relay_put	*q, *group[PUT_GROUP];
+	unsigned int	 n, k;
+	int		 i;
 
 	if (p->fed) {
+		xadd[1] = RELAY_FED_STREAM;
+		xadd[3] = "msg";
+		xadd[4] = (const char *)p->env;
 		for (i = 0; i < 5; i++)
-			lens[i] = i == 4 ? p->len : strlen(xadd[i]);
-		rv = rconn_cmd(r->cmd, put_cb, p, 5, xadd, lens);
-		if (rv == -1)
+			xlens[i] = i == 4 ? p->len : strlen(xadd[i]);
+		if (rconn_cmd(r->cmd, put_cb, p, 5, xadd, xlens) == -1)
 			return -1;
 		p->sent = 1;
 		r->nflight++;
@@ -1042,6 +1087,15 @@ put_send(struct relay_server *r, struct relay_put *p)
 	}
 	if (bytes_key(bkey, sizeof(bkey), p->key) == -1)
 		return -1;
+	/* The envelopes for the same stream that wait behind it go too. */
+	n = 0;
+	bytes = 0;
+	for (q = p; q != NULL && n < PUT_GROUP && !q->sent && !q->fed &&
+	    (n == 0 || (bytes + q->len <= PUT_GROUP_BYTES &&
+	    strcmp(q->key, p->key) == 0)); q = TAILQ_NEXT(q, entry)) {
+		group[n++] = q;
+		bytes += q->len;
+	}
 	snprintf(maxlen, sizeof(maxlen), "%d", RELAY_STREAM_MAXLEN);
 	snprintf(ttl, sizeof(ttl), "%d", RELAY_STREAM_TTL + RELAY_TTL_SLACK);
 	snprintf(budget, sizeof(budget), "%" PRIu64, r->conf.stream_bytes);
@@ -1058,26 +1112,33 @@ put_send(struct relay_server *r, struct relay_put *p)
 	argv[7] = budget;
 	argv[8] = trim;
 	argv[9] = p->ttl ? "1" : "0";
-	for (i = 0; i < 10; i++)
-		lens[i] = strlen(argv[i]);
-	/* The envelopes for the same stream that wait behind it go too. */
-	n = 0;
-	bytes = 0;
-	for (q = p; q != NULL && n < PUT_GROUP && !q->sent && !q->fed &&
-	    (n == 0 || (bytes + q->len <= PUT_GROUP_BYTES &&
-	    strcmp(q->key, p->key) == 0)); q = TAILQ_NEXT(q, entry)) {
-		argv[10 + n] = (const char *)q->env;
-		lens[10 + n] = q->len;
-		bytes += q->len;
-		n++;
+	for (k = 0; k < n; k++) {
+		snprintf(lenbuf[k], sizeof(lenbuf[k]), "%zu", group[k]->len);
+		argv[10 + k] = lenbuf[k];
 	}
-	if (rconn_cmd(r->cmd, put_cb, p, (int)(10 + n), argv, lens) == -1)
+	for (i = 0; i < (int)(10 + n); i++)
+		lens[i] = strlen(argv[i]);
+	if (rconn_cmd(r->cmd, NULL, NULL, 1, multi, NULL) == -1)
 		return -1;
+	for (k = 0; k < n; k++) {
+		xadd[4] = (const char *)group[k]->env;
+		for (i = 0; i < 5; i++)
+			xlens[i] = i == 4 ? group[k]->len : strlen(xadd[i]);
+		if (rconn_cmd(r->cmd, NULL, NULL, 5, xadd, xlens) == -1)
+			break;
+	}
+	if (k < n ||
+	    rconn_cmd(r->cmd, NULL, NULL, (int)(10 + n), argv, lens) == -1 ||
+	    rconn_cmd(r->cmd, put_cb, p, 1, exec, NULL) == -1) {
+		/* Out of memory: the transaction is dropped, tried again. */
+		(void)rconn_cmd(r->cmd, NULL, NULL, 1, discard, NULL);
+		return -1;
+	}
 	p->ngroup = n;
-	for (q = p; n > 0; n--, q = TAILQ_NEXT(q, entry)) {
-		q->sent = 1;
-		q->sent_at = p->sent_at;
-		q->ttl = p->ttl;
+	for (k = 0; k < n; k++) {
+		group[k]->sent = 1;
+		group[k]->sent_at = p->sent_at;
+		group[k]->ttl = p->ttl;
 	}
 	r->nflight++;
 	return 0;
