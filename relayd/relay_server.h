@@ -185,6 +185,7 @@ struct relay_server {
 	int			 switch_freeing;
 	char			 put_sha[41], ack_sha[41];
 	struct relay_ttl_slot	*ttls;		/* RELAY_TTL_SLOTS */
+	unsigned int		*busy;		/* put scripts out, by slot */
 	unsigned char		*wbuf;		/* LWS_PRE, then a direct write */
 	size_t			 wcap;
 	/* relay_http.c: sessions whose frames wait for the outbox */

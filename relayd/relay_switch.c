@@ -51,6 +51,12 @@ struct relay_group {
  */
 #define PUT_GROUP	64
 #define PUT_GROUP_BYTES	(1024 * 1024)
+/*
+ * While a put script for a stream waits for redis, the envelopes for it
+ * wait to go together in the next (those of keys of the same slot too);
+ * pump looks this far into the outbox for what can go.
+ */
+#define PUT_SCAN	1024
 
 /* A CLIENT UNBLOCK that raced ahead of its XREAD is sent again this often. */
 #define UNBLOCK_RETRY	0.002
@@ -76,6 +82,8 @@ struct relay_put {
 	relay_put_fn		 fn;
 	void			*arg;
 	unsigned int		 ngroup;	/* sent first of this many */
+	struct relay_put	*gnext;		/* the next of them */
+	uint32_t		 slot;		/* of its key, RELAY_TTL_SLOTS */
 	int			 ttl;		/* sent asking for the TTL */
 	uint64_t		 sent_at;	/* monotonic seconds */
 	char			 key[16 + RELAY_SID_MAX];
@@ -916,15 +924,22 @@ put_end(struct relay_server *r, struct relay_put *p, enum relay_put_result res,
 	outbox_update(r);
 }
 
-/* The slot of a stream key among the TTLs set last (FNV-1a). */
-static struct relay_ttl_slot *
-ttl_slot(struct relay_server *r, const char *key)
+/* The slot of a stream key, RELAY_TTL_SLOTS of them (FNV-1a). */
+static uint32_t
+key_slot(const char *key)
 {
 	uint32_t	h = 2166136261u;
 
 	for (; *key != '\0'; key++)
 		h = (h ^ (unsigned char)*key) * 16777619u;
-	return &r->ttls[h % RELAY_TTL_SLOTS];
+	return h % RELAY_TTL_SLOTS;
+}
+
+/* The slot of a stream key among the TTLs set last. */
+static struct relay_ttl_slot *
+ttl_slot(struct relay_server *r, const char *key)
+{
+	return &r->ttls[key_slot(key)];
 }
 
 /*
@@ -1047,7 +1062,9 @@ put_cb(redisAsyncContext *ac, void *rep, void *priv)
 	n = p->fed || p->ngroup == 0 ? 1 : p->ngroup;
 	group[0] = p;
 	for (i = 1; i < n; i++)
-		group[i] = TAILQ_NEXT(group[i - 1], entry);
+		group[i] = group[i - 1]->gnext;
+	if (!p->fed && r->busy != NULL && r->busy[p->slot] > 0)
+		r->busy[p->slot]--;
 	if (reply != NULL && !group[0]->fed &&
 	    reply->type == REDIS_REPLY_ARRAY && reply->elements == n + 1)
 		put_exec(r, group, n, reply);
@@ -1090,9 +1107,12 @@ put_send(struct relay_server *r, struct relay_put *p)
 	/* The envelopes for the same stream that wait behind it go too. */
 	n = 0;
 	bytes = 0;
-	for (q = p; q != NULL && n < PUT_GROUP && !q->sent && !q->fed &&
-	    (n == 0 || (bytes + q->len <= PUT_GROUP_BYTES &&
-	    strcmp(q->key, p->key) == 0)); q = TAILQ_NEXT(q, entry)) {
+	for (q = p, k = 0; q != NULL && n < PUT_GROUP && k < PUT_SCAN;
+	    q = TAILQ_NEXT(q, entry), k++) {
+		if (q->sent || q->fed || strcmp(q->key, p->key) != 0)
+			continue;
+		if (n > 0 && bytes + q->len > PUT_GROUP_BYTES)
+			break;
 		group[n++] = q;
 		bytes += q->len;
 	}
@@ -1139,7 +1159,10 @@ put_send(struct relay_server *r, struct relay_put *p)
 		group[k]->sent = 1;
 		group[k]->sent_at = p->sent_at;
 		group[k]->ttl = p->ttl;
+		group[k]->gnext = k + 1 < n ? group[k + 1] : NULL;
 	}
+	if (r->busy != NULL)
+		r->busy[p->slot]++;
 	r->nflight++;
 	return 0;
 }
@@ -1149,6 +1172,7 @@ static void
 pump(struct relay_server *r)
 {
 	struct relay_put	*p;
+	unsigned int		 n;
 
 	if (r->cmd == NULL || !rconn_up(r->cmd))
 		return;
@@ -1159,14 +1183,17 @@ pump(struct relay_server *r)
 		load_scripts(r);
 		r->reload = 0;
 	}
-	while ((p = r->put_next) != NULL) {
-		if (!p->sent && put_send(r, p) == -1)
-			return;
-		for (p = TAILQ_NEXT(p, entry); p != NULL && p->sent;
-		    p = TAILQ_NEXT(p, entry))
-			;
-		r->put_next = p;
+	for (p = r->put_next, n = 0; p != NULL && n < PUT_SCAN;
+	    p = TAILQ_NEXT(p, entry), n++) {
+		if (p->sent || (!p->fed && r->busy != NULL &&
+		    r->busy[p->slot] > 0))
+			continue;
+		if (put_send(r, p) == -1)
+			break;
 	}
+	for (p = r->put_next; p != NULL && p->sent; p = TAILQ_NEXT(p, entry))
+		;
+	r->put_next = p;
 }
 
 struct relay_put *
@@ -1191,6 +1218,7 @@ relay_put(struct relay_server *r, const struct relay_sess_id *dest,
 		return NULL;
 	}
 	if (!p->fed) {
+		p->slot = key_slot(p->key);
 		p->dest = *dest;
 		c = relay_sessions_get(&r->sessions, dest);
 		if (c != NULL && c->group != NULL) {
@@ -1675,6 +1703,9 @@ relay_switch_init(struct relay_server *r)
 	/* Without it every put sets the TTL. */
 	if ((r->ttls = calloc(RELAY_TTL_SLOTS, sizeof(*r->ttls))) == NULL)
 		log_warnx("out of memory for the TTL slots");
+	/* Without it puts for a stream go as they come. */
+	if ((r->busy = calloc(RELAY_TTL_SLOTS, sizeof(*r->busy))) == NULL)
+		log_warnx("out of memory for the put slots");
 	if ((r->cmd = rconn_new(r->loop, &r->conf.redis, "rmb-relay",
 	    cmd_up, cmd_down, r)) == NULL)
 		return -1;
@@ -1714,6 +1745,8 @@ relay_switch_free(struct relay_server *r)
 	r->wcap = 0;
 	free(r->ttls);
 	r->ttls = NULL;
+	free(r->busy);
+	r->busy = NULL;
 }
 
 int
