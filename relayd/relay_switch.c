@@ -52,10 +52,11 @@ struct relay_group {
 #define PUT_GROUP	64
 #define PUT_GROUP_BYTES	(1024 * 1024)
 /*
- * While a put script for a stream waits for redis, the envelopes for it
- * wait to go together in the next (those of keys of the same slot too);
- * pump looks this far into the outbox for what can go.
+ * While PUT_OUT put scripts for a stream wait for redis, the envelopes
+ * for it wait to go together in the next (those of keys of the same slot
+ * too); pump looks PUT_SCAN deep into the outbox for what can go.
  */
+#define PUT_OUT		2
 #define PUT_SCAN	1024
 
 /* A CLIENT UNBLOCK that raced ahead of its XREAD is sent again this often. */
@@ -1186,7 +1187,7 @@ pump(struct relay_server *r)
 	for (p = r->put_next, n = 0; p != NULL && n < PUT_SCAN;
 	    p = TAILQ_NEXT(p, entry), n++) {
 		if (p->sent || (!p->fed && r->busy != NULL &&
-		    r->busy[p->slot] > 0))
+		    r->busy[p->slot] >= PUT_OUT))
 			continue;
 		if (put_send(r, p) == -1)
 			break;
