@@ -303,8 +303,9 @@ typedef void	(*relay_put_fn)(void *arg, enum relay_put_result);
 
 /*
  * Queues env (copied) for the stream of session dest, or for the
- * federation stream when dest is NULL, in the outbox: it is sent now or
- * once redis is back, and again after a reconnect that lost its reply.
+ * federation stream when dest is NULL, in the outbox: it is sent before
+ * the event loop waits, with what else waits for its stream, or once
+ * redis is back, and again after a reconnect that lost its reply.
  * A refusal of an envelope from session from (NULL: none) is reported
  * to it when it is a request (doc/relay.md §1.9); fn (may be NULL) is told
  * how it ended, never before this returns.  Returns the enqueue, whose
