@@ -1018,8 +1018,8 @@ put_one(struct relay_server *r, struct relay_put *p, const redisReply *reply)
  * The EXEC of a put script's MULTI for n envelopes: each XADD's answer
  * then the script's.  Its 0 confirms the XADDs; its list of ids (-1 for
  * a refusal) replaces them.  A script that failed after the XADDs left
- * them stored, uncounted: taken as stored (a flushed script is loaded
- * again and their bytes counted).
+ * them stored, uncounted: taken as stored, their bytes counted and the
+ * TTL set after (a flushed script is loaded again).
  */
 static void
 put_exec(struct relay_server *r, struct relay_put **group, unsigned int n,
@@ -1027,8 +1027,10 @@ put_exec(struct relay_server *r, struct relay_put **group, unsigned int n,
 {
 	const redisReply	*sc = reply->element[n];
 	char			 bkey[sizeof(RELAY_BYTES_PREFIX) +
-				    sizeof(group[0]->key)], all[24];
+				    sizeof(group[0]->key)], all[24], ttl[16];
 	const char		*fix[] = { "INCRBY", bkey, all };
+	const char		*exp1[] = { "EXPIRE", group[0]->key, ttl };
+	const char		*exp2[] = { "EXPIRE", bkey, ttl };
 	size_t			 bytes = 0;
 	unsigned int		 i;
 
@@ -1041,9 +1043,14 @@ put_exec(struct relay_server *r, struct relay_put **group, unsigned int n,
 			if (reply->element[i]->type == REDIS_REPLY_STRING)
 				bytes += group[i]->len;
 		snprintf(all, sizeof(all), "%zu", bytes);
+		snprintf(ttl, sizeof(ttl), "%d", RELAY_STREAM_TTL +
+		    RELAY_TTL_SLACK);
 		if (bytes > 0 && bytes_key(bkey, sizeof(bkey),
-		    group[0]->key) == 0)
+		    group[0]->key) == 0) {
 			(void)rconn_cmd(r->cmd, NULL, NULL, 3, fix, NULL);
+			(void)rconn_cmd(r->cmd, NULL, NULL, 3, exp1, NULL);
+			(void)rconn_cmd(r->cmd, NULL, NULL, 3, exp2, NULL);
+		}
 	}
 	for (i = 0; i < n; i++)
 		put_one(r, group[i], sc->type == REDIS_REPLY_ARRAY ?
