@@ -100,6 +100,19 @@
 #define RELAY_BYTES_PREFIX	"bytes:"
 /* At most this many entries over the cap are trimmed by one enqueue. */
 #define RELAY_TRIM_MAX		1000
+/*
+ * A put sets its stream's TTL to RELAY_STREAM_TTL + RELAY_TTL_SLACK when
+ * the stream or its count is new, or when this relay has not had one do
+ * so for RELAY_TTL_SLACK / 2 seconds (doc/relay.md §1.6): those last are
+ * remembered in RELAY_TTL_SLOTS slots, by stream key.
+ */
+#define RELAY_TTL_SLACK		60
+#define RELAY_TTL_SLOTS		1024
+
+struct relay_ttl_slot {
+	uint64_t		 at;		/* monotonic seconds, sent */
+	char			 key[16 + RELAY_SID_MAX];
+};
 
 /* POST / without a source twin: another relay's error report, this big. */
 #define RELAY_REPORT_MAX	4096
@@ -152,6 +165,7 @@ struct relay_server {
 	struct relay_group	*groups;	/* conf.workers of them */
 	LIST_HEAD(, relay_conn)	 acking;	/* conns with XDELs due */
 	ev_prepare		 ack_prep;	/* XDELs go before the loop waits */
+	ev_prepare		 put_prep;	/* and so do puts */
 	ev_timer		 ack_timer;	/* or RELAY_ACK_GAP after the last */
 	ev_tstamp		 ack_last;
 	ev_timer		 tick;		/* once a second */
@@ -170,6 +184,8 @@ struct relay_server {
 	int			 was_ready;
 	int			 switch_freeing;
 	char			 put_sha[41], ack_sha[41];
+	struct relay_ttl_slot	*ttls;		/* RELAY_TTL_SLOTS */
+	unsigned int		*busy;		/* put scripts out, by slot */
 	unsigned char		*wbuf;		/* LWS_PRE, then a direct write */
 	size_t			 wcap;
 	/* relay_http.c: sessions whose frames wait for the outbox */
@@ -287,8 +303,9 @@ typedef void	(*relay_put_fn)(void *arg, enum relay_put_result);
 
 /*
  * Queues env (copied) for the stream of session dest, or for the
- * federation stream when dest is NULL, in the outbox: it is sent now or
- * once redis is back, and again after a reconnect that lost its reply.
+ * federation stream when dest is NULL, in the outbox: it is sent before
+ * the event loop waits, with what else waits for its stream, or once
+ * redis is back, and again after a reconnect that lost its reply.
  * A refusal of an envelope from session from (NULL: none) is reported
  * to it when it is a request (doc/relay.md §1.9); fn (may be NULL) is told
  * how it ended, never before this returns.  Returns the enqueue, whose

@@ -15,7 +15,7 @@
 #define RELAY_SID_MAX		JWT_SID_MAX
 #define RELAY_DOMAINS_MAX	16	/* --domain values */
 #define RELAY_STREAM_MAXLEN	10000	/* XADD MAXLEN ~ per session stream */
-#define RELAY_STREAM_TTL	3600	/* EXPIRE after each enqueue, seconds */
+#define RELAY_STREAM_TTL	3600	/* s a stream lives past its last entry */
 #define RELAY_ERROR_TTL		300	/* expiration of relay error envelopes */
 
 struct relay_sess_id {

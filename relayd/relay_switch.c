@@ -45,6 +45,20 @@ struct relay_group {
 /* That frame went out after all: the copy is deleted once stored. */
 #define PUT_ACK		0x400
 
+/*
+ * At most this many envelopes for one stream, and about this many bytes,
+ * go to redis in one put script.
+ */
+#define PUT_GROUP	64
+#define PUT_GROUP_BYTES	(1024 * 1024)
+/*
+ * While PUT_OUT put scripts for a stream wait for redis, the envelopes
+ * for it wait to go together in the next (those of keys of the same slot
+ * too); pump looks PUT_SCAN deep into the outbox for what can go.
+ */
+#define PUT_OUT		2
+#define PUT_SCAN	1024
+
 /* A CLIENT UNBLOCK that raced ahead of its XREAD is sent again this often. */
 #define UNBLOCK_RETRY	0.002
 #define UNBLOCK_TRIES	100
@@ -68,43 +82,91 @@ struct relay_put {
 	uint64_t		 gen;		/* of dest's conn counting it, or 0 */
 	relay_put_fn		 fn;
 	void			*arg;
+	unsigned int		 ngroup;	/* sent first of this many */
+	struct relay_put	*gnext;		/* the next of them */
+	uint32_t		 slot;		/* of its key, RELAY_TTL_SLOTS */
+	int			 ttl;		/* sent asking for the TTL */
+	uint64_t		 sent_at;	/* monotonic seconds */
 	char			 key[16 + RELAY_SID_MAX];
 	size_t			 len;
 	uint8_t			 env[];
 };
 
 /*
- * The enqueue of a session stream, one script so that the byte budget
- * is checked and counted atomically with the XADD: the count is a key
- * beside the stream with the stream's TTL, and entries over the cap are
- * trimmed here, exactly, so that their bytes come off the count, where
- * MAXLEN ~ would drop entries the count never hears of.  An empty stream
- * starts the count again, so that it cannot drift for ever.
- * KEYS: stream, count; ARGV: envelope, entries, TTL, budget, trim max.
- * The entry id, or -1 when the envelope is over the budget.
+ * The enqueue of envelopes for one session stream: MULTI, an XADD of
+ * each, in order, then this script, EXEC; so that the byte budget is
+ * checked and counted atomically with the entries, without the
+ * envelopes going through the script.  The count is a key beside the
+ * stream with the stream's TTL, and entries over the cap are trimmed
+ * here, exactly, so that their bytes come off the count, where MAXLEN ~
+ * would drop entries the count never hears of.  An empty stream starts
+ * the count again, so that it cannot drift for ever.
+ * The common case, a stream that stays under its cap and its budget
+ * with all of them, takes XLEN and one INCRBY (SET for an empty
+ * stream), and the TTL is set again only when the count is new or the
+ * relay asks (ARGV[5], doc/relay.md §1.6): the answer is 0.  Else the
+ * new entries come out again and go back one by one, each the way a
+ * lone one would: the trim, the check, the XADD; the answer is then,
+ * for each, its new entry id or -1 when it was over the budget.
+ * KEYS: stream, count; ARGV: entries, TTL, budget, trim max, TTL due
+ * ("1"), then the envelopes' lengths, in order.
  */
 static const char	put_lua[] =
-    "local n = redis.call('XLEN', KEYS[1])\n"
-    "local used = 0\n"
+    "local cap, budget, k = tonumber(ARGV[1]), tonumber(ARGV[3]), #ARGV - 5\n"
+    "local all = 0\n"
+    "for j = 6, #ARGV do all = all + tonumber(ARGV[j]) end\n"
+    "local n = redis.call('XLEN', KEYS[1]) - k\n"
+    "local used, fresh = 0, true\n"
     "if n > 0 then\n"
-    "  used = tonumber(redis.call('GET', KEYS[2])) or 0\n"
+    "  local v = redis.call('INCRBY', KEYS[2], all)\n"
+    "  used, fresh = v - all, v == all\n"
+    "  if n + k <= cap and v <= budget then\n"
+    "    if fresh or ARGV[5] == '1' then\n"
+    "      redis.call('EXPIRE', KEYS[1], ARGV[2])\n"
+    "      redis.call('EXPIRE', KEYS[2], ARGV[2])\n"
+    "    end\n"
+    "    return 0\n"
+    "  end\n"
+    "elseif n + k <= cap and all <= budget then\n"
+    "  redis.call('EXPIRE', KEYS[1], ARGV[2])\n"
+    "  redis.call('SET', KEYS[2], all, 'EX', ARGV[2])\n"
+    "  return 0\n"
     "end\n"
-    "local ids, freed = {}, 0\n"
-    "local k = math.min(n - tonumber(ARGV[2]) + 1, tonumber(ARGV[5]))\n"
-    "if k > 0 then\n"
-    "  local old = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', k)\n"
-    "  for _, e in ipairs(old) do\n"
-    "    ids[#ids + 1] = e[1]\n"
-    "    for i = 2, #e[2], 2 do freed = freed + #e[2][i] end\n"
+    "local mine = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', k)\n"
+    "local ids, out, added = {}, {}, false\n"
+    "for i, e in ipairs(mine) do ids[i] = e[1] end\n"
+    "redis.call('XDEL', KEYS[1], unpack(ids))\n"
+    "for i = #mine, 1, -1 do\n"
+    "  local val = mine[i][2][2]\n"
+    "  local old, freed = {}, 0\n"
+    "  local t = math.min(n - cap + 1, tonumber(ARGV[4]))\n"
+    "  if t > 0 then\n"
+    "    local o = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', t)\n"
+    "    for _, e in ipairs(o) do\n"
+    "      old[#old + 1] = e[1]\n"
+    "      for f = 2, #e[2], 2 do freed = freed + #e[2][f] end\n"
+    "    end\n"
+    "  end\n"
+    "  local u = math.max(used - freed, 0)\n"
+    "  if u + #val > budget then\n"
+    "    out[#out + 1] = -1\n"
+    "  else\n"
+    "    if #old > 0 then\n"
+    "      n = n - redis.call('XDEL', KEYS[1], unpack(old))\n"
+    "    end\n"
+    "    out[#out + 1] = redis.call('XADD', KEYS[1], '*', '_', val)\n"
+    "    n, used, added = n + 1, u + #val, true\n"
     "  end\n"
     "end\n"
-    "used = math.max(used - freed, 0)\n"
-    "if used + #ARGV[1] > tonumber(ARGV[4]) then return -1 end\n"
-    "if #ids > 0 then redis.call('XDEL', KEYS[1], unpack(ids)) end\n"
-    "local id = redis.call('XADD', KEYS[1], '*', '_', ARGV[1])\n"
-    "redis.call('EXPIRE', KEYS[1], ARGV[3])\n"
-    "redis.call('SET', KEYS[2], used + #ARGV[1], 'EX', ARGV[3])\n"
-    "return id\n";
+    "if added then\n"
+    "  redis.call('EXPIRE', KEYS[1], ARGV[2])\n"
+    "  redis.call('SET', KEYS[2], used, 'EX', ARGV[2])\n"
+    "elseif fresh or used == 0 then\n"
+    "  redis.call('DEL', KEYS[2])\n"
+    "else\n"
+    "  redis.call('SET', KEYS[2], used, 'KEEPTTL')\n"
+    "end\n"
+    "return out\n";
 
 /*
  * The XDEL of delivered entries, one for all of a stream's ids: the
@@ -867,6 +929,55 @@ put_end(struct relay_server *r, struct relay_put *p, enum relay_put_result res,
 	outbox_update(r);
 }
 
+/* The slot of a stream key, RELAY_TTL_SLOTS of them (FNV-1a). */
+static uint32_t
+key_slot(const char *key)
+{
+	uint32_t	h = 2166136261u;
+
+	for (; *key != '\0'; key++)
+		h = (h ^ (unsigned char)*key) * 16777619u;
+	return h % RELAY_TTL_SLOTS;
+}
+
+/* The slot of a stream key among the TTLs set last. */
+static struct relay_ttl_slot *
+ttl_slot(struct relay_server *r, const char *key)
+{
+	return &r->ttls[key_slot(key)];
+}
+
+/*
+ * 1 when a put to key sent now is to set the stream's TTL: this relay
+ * had no put do so for RELAY_TTL_SLACK / 2 seconds, so that what it did
+ * set still reaches RELAY_TTL_SLACK / 2 past a TTL from now.
+ */
+static int
+ttl_due(struct relay_server *r, const char *key, uint64_t now)
+{
+	struct relay_ttl_slot	*t;
+
+	if (r->ttls == NULL)
+		return 1;
+	t = ttl_slot(r, key);
+	return strcmp(t->key, key) != 0 || now >= t->at + RELAY_TTL_SLACK / 2;
+}
+
+/* Redis set key's TTL for a put sent at time at. */
+static void
+ttl_set(struct relay_server *r, const char *key, uint64_t at)
+{
+	struct relay_ttl_slot	*t;
+
+	if (r->ttls == NULL)
+		return;
+	t = ttl_slot(r, key);
+	if (strcmp(t->key, key) == 0 && t->at >= at)
+		return;
+	t->at = at;
+	snprintf(t->key, sizeof(t->key), "%s", key);
+}
+
 /* Sent again, in its place, once the connection is back. */
 static void
 put_requeue(struct relay_server *r, struct relay_put *p)
@@ -875,17 +986,10 @@ put_requeue(struct relay_server *r, struct relay_put *p)
 		r->put_next = p;
 }
 
+/* Redis's answer for p, one of those a put script was sent for. */
 static void
-put_cb(redisAsyncContext *ac, void *rep, void *priv)
+put_one(struct relay_server *r, struct relay_put *p, const redisReply *reply)
 {
-	struct relay_put	*p = priv;
-	struct relay_server		*r = p->relay;
-	redisReply		*reply = rep;
-
-	(void)ac;
-	if (r->switch_freeing)
-		return;
-	r->nflight--;
 	p->sent = 0;
 	if (reply == NULL) {
 		if (p->flags & RELAY_PUT_ONCE)
@@ -898,6 +1002,8 @@ put_cb(redisAsyncContext *ac, void *rep, void *priv)
 		r->reload = 1;
 		put_requeue(r, p);
 	} else if (reply->type == REDIS_REPLY_STRING) {
+		if (!p->fed && p->ttl)
+			ttl_set(r, p->key, p->sent_at);
 		put_stored(r, p, reply->str);
 		put_end(r, p, RELAY_PUT_OK, NULL);
 	}
@@ -906,6 +1012,77 @@ put_cb(redisAsyncContext *ac, void *rep, void *priv)
 	else
 		put_end(r, p, RELAY_PUT_FAILED, reply->type ==
 		    REDIS_REPLY_ERROR ? reply->str : "odd reply");
+}
+
+/*
+ * The EXEC of a put script's MULTI for n envelopes: each XADD's answer
+ * then the script's.  Its 0 confirms the XADDs; its list of ids (-1 for
+ * a refusal) replaces them.  A script that failed after the XADDs left
+ * them stored, uncounted: taken as stored, their bytes counted and the
+ * TTL set after (a flushed script is loaded again).
+ */
+static void
+put_exec(struct relay_server *r, struct relay_put **group, unsigned int n,
+    const redisReply *reply)
+{
+	const redisReply	*sc = reply->element[n];
+	char			 bkey[sizeof(RELAY_BYTES_PREFIX) +
+				    sizeof(group[0]->key)], all[24], ttl[16];
+	const char		*fix[] = { "INCRBY", bkey, all };
+	const char		*exp1[] = { "EXPIRE", group[0]->key, ttl };
+	const char		*exp2[] = { "EXPIRE", bkey, ttl };
+	size_t			 bytes = 0;
+	unsigned int		 i;
+
+	if (sc->type == REDIS_REPLY_ERROR) {
+		log_warnx("%s: put script: %s: %u envelopes stored uncounted",
+		    group[0]->key, sc->str, n);
+		if (strncmp(sc->str, "NOSCRIPT", 8) == 0)
+			r->reload = 1;
+		for (i = 0; i < n; i++)
+			if (reply->element[i]->type == REDIS_REPLY_STRING)
+				bytes += group[i]->len;
+		snprintf(all, sizeof(all), "%zu", bytes);
+		snprintf(ttl, sizeof(ttl), "%d", RELAY_STREAM_TTL +
+		    RELAY_TTL_SLACK);
+		if (bytes > 0 && bytes_key(bkey, sizeof(bkey),
+		    group[0]->key) == 0) {
+			(void)rconn_cmd(r->cmd, NULL, NULL, 3, fix, NULL);
+			(void)rconn_cmd(r->cmd, NULL, NULL, 3, exp1, NULL);
+			(void)rconn_cmd(r->cmd, NULL, NULL, 3, exp2, NULL);
+		}
+	}
+	for (i = 0; i < n; i++)
+		put_one(r, group[i], sc->type == REDIS_REPLY_ARRAY ?
+		    (i < sc->elements ? sc->element[i] : sc) :
+		    reply->element[i]);
+}
+
+static void
+put_cb(redisAsyncContext *ac, void *rep, void *priv)
+{
+	struct relay_put	*p = priv, *group[PUT_GROUP];
+	struct relay_server		*r = p->relay;
+	redisReply		*reply = rep;
+	unsigned int		 i, n;
+
+	(void)ac;
+	if (r->switch_freeing)
+		return;
+	r->nflight--;
+	/* Those it was sent for follow it in the outbox, until answered. */
+	n = p->fed || p->ngroup == 0 ? 1 : p->ngroup;
+	group[0] = p;
+	for (i = 1; i < n; i++)
+		group[i] = group[i - 1]->gnext;
+	if (!p->fed && r->busy != NULL && r->busy[p->slot] > 0)
+		r->busy[p->slot]--;
+	if (reply != NULL && !group[0]->fed &&
+	    reply->type == REDIS_REPLY_ARRAY && reply->elements == n + 1)
+		put_exec(r, group, n, reply);
+	else
+		for (i = 0; i < n; i++)
+			put_one(r, group[i], reply);
 	pump(r);
 	ready_check(r);
 }
@@ -915,32 +1092,89 @@ put_send(struct relay_server *r, struct relay_put *p)
 {
 	char		 bkey[sizeof(RELAY_BYTES_PREFIX) + sizeof(p->key)];
 	char		 maxlen[16], ttl[16], budget[24], trim[16];
-	const char	*xadd[] = { "XADD", RELAY_FED_STREAM, "*", "msg",
-			    (const char *)p->env };
-	const char	*eval[] = { "EVALSHA", r->put_sha, "2", p->key, bkey,
-			    (const char *)p->env, maxlen, ttl, budget, trim };
-	size_t		 lens[10];
-	int		 i, rv;
+	char		 lenbuf[PUT_GROUP][24];
+	const char	*xadd[] = { "XADD", p->key, "*", "_", NULL };
+	const char	*multi[] = { "MULTI" }, *exec[] = { "EXEC" };
+	const char	*discard[] = { "DISCARD" };
+	const char	*argv[10 + PUT_GROUP];
+	size_t		 lens[10 + PUT_GROUP], xlens[5], bytes;
+	struct relay_put	*q, *group[PUT_GROUP];
+	unsigned int	 n, k;
+	int		 i;
 
 	if (p->fed) {
+		xadd[1] = RELAY_FED_STREAM;
+		xadd[3] = "msg";
+		xadd[4] = (const char *)p->env;
 		for (i = 0; i < 5; i++)
-			lens[i] = i == 4 ? p->len : strlen(xadd[i]);
-		rv = rconn_cmd(r->cmd, put_cb, p, 5, xadd, lens);
-	} else {
-		if (bytes_key(bkey, sizeof(bkey), p->key) == -1)
+			xlens[i] = i == 4 ? p->len : strlen(xadd[i]);
+		if (rconn_cmd(r->cmd, put_cb, p, 5, xadd, xlens) == -1)
 			return -1;
-		snprintf(maxlen, sizeof(maxlen), "%d", RELAY_STREAM_MAXLEN);
-		snprintf(ttl, sizeof(ttl), "%d", RELAY_STREAM_TTL);
-		snprintf(budget, sizeof(budget), "%" PRIu64,
-		    r->conf.stream_bytes);
-		snprintf(trim, sizeof(trim), "%d", RELAY_TRIM_MAX);
-		for (i = 0; i < 10; i++)
-			lens[i] = i == 5 ? p->len : strlen(eval[i]);
-		rv = rconn_cmd(r->cmd, put_cb, p, 10, eval, lens);
+		p->sent = 1;
+		r->nflight++;
+		return 0;
 	}
-	if (rv == -1)
+	if (bytes_key(bkey, sizeof(bkey), p->key) == -1)
 		return -1;
-	p->sent = 1;
+	/* The envelopes for the same stream that wait behind it go too. */
+	n = 0;
+	bytes = 0;
+	for (q = p, k = 0; q != NULL && n < PUT_GROUP && k < PUT_SCAN;
+	    q = TAILQ_NEXT(q, entry), k++) {
+		if (q->sent || q->fed || strcmp(q->key, p->key) != 0)
+			continue;
+		if (n > 0 && bytes + q->len > PUT_GROUP_BYTES)
+			break;
+		group[n++] = q;
+		bytes += q->len;
+	}
+	snprintf(maxlen, sizeof(maxlen), "%d", RELAY_STREAM_MAXLEN);
+	snprintf(ttl, sizeof(ttl), "%d", RELAY_STREAM_TTL + RELAY_TTL_SLACK);
+	snprintf(budget, sizeof(budget), "%" PRIu64, r->conf.stream_bytes);
+	snprintf(trim, sizeof(trim), "%d", RELAY_TRIM_MAX);
+	p->sent_at = relay_mono();
+	p->ttl = ttl_due(r, p->key, p->sent_at);
+	argv[0] = "EVALSHA";
+	argv[1] = r->put_sha;
+	argv[2] = "2";
+	argv[3] = p->key;
+	argv[4] = bkey;
+	argv[5] = maxlen;
+	argv[6] = ttl;
+	argv[7] = budget;
+	argv[8] = trim;
+	argv[9] = p->ttl ? "1" : "0";
+	for (k = 0; k < n; k++) {
+		snprintf(lenbuf[k], sizeof(lenbuf[k]), "%zu", group[k]->len);
+		argv[10 + k] = lenbuf[k];
+	}
+	for (i = 0; i < (int)(10 + n); i++)
+		lens[i] = strlen(argv[i]);
+	if (rconn_cmd(r->cmd, NULL, NULL, 1, multi, NULL) == -1)
+		return -1;
+	for (k = 0; k < n; k++) {
+		xadd[4] = (const char *)group[k]->env;
+		for (i = 0; i < 5; i++)
+			xlens[i] = i == 4 ? group[k]->len : strlen(xadd[i]);
+		if (rconn_cmd(r->cmd, NULL, NULL, 5, xadd, xlens) == -1)
+			break;
+	}
+	if (k < n ||
+	    rconn_cmd(r->cmd, NULL, NULL, (int)(10 + n), argv, lens) == -1 ||
+	    rconn_cmd(r->cmd, put_cb, p, 1, exec, NULL) == -1) {
+		/* Out of memory: the transaction is dropped, tried again. */
+		(void)rconn_cmd(r->cmd, NULL, NULL, 1, discard, NULL);
+		return -1;
+	}
+	p->ngroup = n;
+	for (k = 0; k < n; k++) {
+		group[k]->sent = 1;
+		group[k]->sent_at = p->sent_at;
+		group[k]->ttl = p->ttl;
+		group[k]->gnext = k + 1 < n ? group[k + 1] : NULL;
+	}
+	if (r->busy != NULL)
+		r->busy[p->slot]++;
 	r->nflight++;
 	return 0;
 }
@@ -950,6 +1184,7 @@ static void
 pump(struct relay_server *r)
 {
 	struct relay_put	*p;
+	unsigned int		 n;
 
 	if (r->cmd == NULL || !rconn_up(r->cmd))
 		return;
@@ -960,14 +1195,17 @@ pump(struct relay_server *r)
 		load_scripts(r);
 		r->reload = 0;
 	}
-	while ((p = r->put_next) != NULL) {
-		if (!p->sent && put_send(r, p) == -1)
-			return;
-		for (p = TAILQ_NEXT(p, entry); p != NULL && p->sent;
-		    p = TAILQ_NEXT(p, entry))
-			;
-		r->put_next = p;
+	for (p = r->put_next, n = 0; p != NULL && n < PUT_SCAN;
+	    p = TAILQ_NEXT(p, entry), n++) {
+		if (p->sent || (!p->fed && r->busy != NULL &&
+		    r->busy[p->slot] >= PUT_OUT))
+			continue;
+		if (put_send(r, p) == -1)
+			break;
 	}
+	for (p = r->put_next; p != NULL && p->sent; p = TAILQ_NEXT(p, entry))
+		;
+	r->put_next = p;
 }
 
 struct relay_put *
@@ -992,6 +1230,7 @@ relay_put(struct relay_server *r, const struct relay_sess_id *dest,
 		return NULL;
 	}
 	if (!p->fed) {
+		p->slot = key_slot(p->key);
 		p->dest = *dest;
 		c = relay_sessions_get(&r->sessions, dest);
 		if (c != NULL && c->group != NULL) {
@@ -1016,7 +1255,9 @@ relay_put(struct relay_server *r, const struct relay_sess_id *dest,
 	if (r->put_next == NULL)
 		r->put_next = p;
 	outbox_update(r);
-	pump(r);
+	/* Sent before the loop waits, with those that come in the while. */
+	if (!ev_is_active(&r->put_prep))
+		ev_prepare_start(r->loop, &r->put_prep);
 	if (!relay_switch_ready(r))
 		r->was_ready = 0;
 	return p;
@@ -1437,6 +1678,16 @@ sha_hex(char out[41], const char *script)
 		snprintf(out + 2 * i, 3, "%02x", md[i]);
 }
 
+static void
+put_prep_cb(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+	struct relay_server	*r = w->data;
+
+	(void)revents;
+	ev_prepare_stop(loop, w);
+	pump(r);
+}
+
 int
 relay_switch_init(struct relay_server *r)
 {
@@ -1455,10 +1706,18 @@ relay_switch_init(struct relay_server *r)
 	}
 	ev_prepare_init(&r->ack_prep, ack_prep_cb);
 	r->ack_prep.data = r;
+	ev_prepare_init(&r->put_prep, put_prep_cb);
+	r->put_prep.data = r;
 	ev_timer_init(&r->ack_timer, ack_timer_cb, RELAY_ACK_GAP, 0.);
 	r->ack_timer.data = r;
 	sha_hex(r->put_sha, put_lua);
 	sha_hex(r->ack_sha, ack_lua);
+	/* Without it every put sets the TTL. */
+	if ((r->ttls = calloc(RELAY_TTL_SLOTS, sizeof(*r->ttls))) == NULL)
+		log_warnx("out of memory for the TTL slots");
+	/* Without it puts for a stream go as they come. */
+	if ((r->busy = calloc(RELAY_TTL_SLOTS, sizeof(*r->busy))) == NULL)
+		log_warnx("out of memory for the put slots");
 	if ((r->cmd = rconn_new(r->loop, &r->conf.redis, "rmb-relay",
 	    cmd_up, cmd_down, r)) == NULL)
 		return -1;
@@ -1482,6 +1741,7 @@ relay_switch_free(struct relay_server *r)
 		r->groups = NULL;
 	}
 	ev_prepare_stop(r->loop, &r->ack_prep);
+	ev_prepare_stop(r->loop, &r->put_prep);
 	ev_timer_stop(r->loop, &r->ack_timer);
 	rconn_free(r->cmd);
 	r->cmd = NULL;
@@ -1495,6 +1755,10 @@ relay_switch_free(struct relay_server *r)
 	free(r->wbuf);
 	r->wbuf = NULL;
 	r->wcap = 0;
+	free(r->ttls);
+	r->ttls = NULL;
+	free(r->busy);
+	r->busy = NULL;
 }
 
 int

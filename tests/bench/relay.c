@@ -4,7 +4,8 @@
  * envelopes of 1 KiB relayed between two sessions (with 1 and with 256
  * in flight), both on one relay (delivered direct, doc/relay.md §1.6),
  * then with the receiver on a second relay sharing the redis (through
- * the stream), with the redis commands each envelope took; and the
+ * the stream), with the redis commands each envelope took and the CPU
+ * time and wake-ups of the relays and redis (their schedstat); and the
  * relay's resident memory per idle session with 5,000 sessions
  * connected.  Run from the build directory (or set top_builddir).
  * Prints only.
@@ -95,6 +96,53 @@ metric(int port, const char *name)
 	}
 	free(resp);
 	return v;
+}
+
+/* A process's time on a CPU (ns) and times it went on one, so far. */
+struct cpu {
+	unsigned long long	 ns[3];
+	unsigned long long	 runs[3];
+};
+
+/* The relays' and redis's (pids[2]) schedstat; pid 0 is skipped. */
+static void
+cpu_read(const pid_t pids[3], struct cpu *out)
+{
+	char			 path[64];
+	unsigned long long	 wait;
+	FILE			*f;
+	int			 i;
+
+	memset(out, 0, sizeof(*out));
+	for (i = 0; i < 3; i++) {
+		if (pids[i] <= 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/schedstat",
+		    (int)pids[i]);
+		if ((f = fopen(path, "r")) == NULL)
+			continue;
+		if (fscanf(f, "%llu %llu %llu", &out->ns[i], &wait,
+		    &out->runs[i]) != 3)
+			out->ns[i] = out->runs[i] = 0;
+		fclose(f);
+	}
+}
+
+/* Prints the CPU us and wake-ups per envelope between a and b. */
+static void
+cpu_print(const pid_t pids[3], const struct cpu *a, const struct cpu *b,
+    double n)
+{
+	static const char	*name[] = { "relay 1", "relay 2", "redis" };
+	int			 i;
+
+	printf("  CPU us, wake-ups per envelope:");
+	for (i = 0; i < 3; i++)
+		if (pids[i] > 0)
+			printf(" %s %.1f, %.2f;", name[i],
+			    (b->ns[i] - a->ns[i]) / 1e3 / n,
+			    (b->runs[i] - a->runs[i]) / n);
+	printf("\n");
 }
 
 /* Prints what redis ran between a and b, per envelope, but the INFO. */
@@ -188,9 +236,10 @@ relay_rate(struct wsc *a, struct wsc *b, const uint8_t *env, size_t len,
  */
 static void
 measure(const char *what, struct wsc *a, struct wsc *b, const uint8_t *env,
-    size_t len, int redis_port, int port, double *lat)
+    size_t len, int redis_port, int port, double *lat, const pid_t pids[3])
 {
 	struct cmds	 c0, c1, c2;
+	struct cpu	 u0, u1, u2;
 	double		 r1, r256;
 	long long	 d0, s0;
 
@@ -198,17 +247,22 @@ measure(const char *what, struct wsc *a, struct wsc *b, const uint8_t *env,
 	d0 = metric(port, "relay_deliveries_total{path=\"direct\"}");
 	s0 = metric(port, "relay_deliveries_total{path=\"stream\"}");
 	redis_calls(redis_port, &c0);
+	cpu_read(pids, &u0);
 	r1 = relay_rate(a, b, env, len, 2000, 1, lat);
+	cpu_read(pids, &u1);
 	redis_calls(redis_port, &c1);
 	r256 = relay_rate(a, b, env, len, MESSAGES, 256, NULL);
+	cpu_read(pids, &u2);
 	redis_calls(redis_port, &c2);
 	printf("%s:\n", what);
 	printf("  1 in flight:   %8.0f envelopes/s, median %.0f us\n", r1,
 	    median(lat, 2000));
 	calls_print(&c0, &c1, 2000);
+	cpu_print(pids, &u0, &u1, 2000);
 	printf("  256 in flight: %8.0f envelopes/s (%d envelopes)\n", r256,
 	    MESSAGES);
 	calls_print(&c1, &c2, MESSAGES);
+	cpu_print(pids, &u1, &u2, MESSAGES);
 	printf("  delivered by the receiver's relay: %lld direct, %lld through "
 	    "the stream\n",
 	    metric(port, "relay_deliveries_total{path=\"direct\"}") - d0,
@@ -232,7 +286,7 @@ main(void)
 	size_t			 len;
 	double			*lat;
 	long			 before, after;
-	pid_t			 pid, pid2;
+	pid_t			 pid, pid2, pids[3];
 	int			 port, port2, i, status, opened = 0;
 
 	rl.rlim_cur = rl.rlim_max = IDLE + 256;
@@ -274,8 +328,11 @@ main(void)
 		return 1;
 
 	printf("envelope of %zu bytes (1 KiB payload)\n", len);
+	pids[0] = pid;
+	pids[1] = 0;
+	pids[2] = redis.pid;
 	measure("A -> relay -> B, one relay", &a, &b, env, len, redis.port,
-	    port, lat);
+	    port, lat, pids);
 
 	/* B on a relay of its own: the envelopes go through B's stream. */
 	port2 = free_port();
@@ -286,10 +343,12 @@ main(void)
 		fprintf(stderr, "relay bench: second relay or session failed\n");
 		return 1;
 	}
+	pids[1] = pid2;
 	/* B leaves the first relay, which then has no session of B. */
 	wsc_close(&b);
 	measure("A -> relay 1 -> redis stream -> relay 2 -> B, two relays "
-	    "sharing a redis", &a, &b2, env, len, redis.port, port2, lat);
+	    "sharing a redis", &a, &b2, env, len, redis.port, port2, lat,
+	    pids);
 	wsc_close(&a);
 	wsc_close(&b2);
 	proc_stop(pid2, 5000);
