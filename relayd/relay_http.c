@@ -292,6 +292,20 @@ serve_metrics(struct relay_server *r, struct relay_conn *c)
 	return rv;
 }
 
+/*
+ * For load balancers, polled often: from what the relay knows already, no
+ * redis command and no chain read (doc/relay.md §4.2).
+ */
+static int
+serve_health(struct relay_server *r, struct relay_conn *c)
+{
+	if (r->cmd == NULL || !rconn_up(r->cmd))
+		return respond_text(c, 503, "redis unavailable");
+	if (r->chain != NULL && r->chain_down)
+		return respond_text(c, 503, "tfchain unreachable");
+	return respond_text(c, 200, "ok");
+}
+
 static int
 gather(struct relay_conn *c, const void *in, size_t len)
 {
@@ -810,6 +824,7 @@ twin_answered(void *arg, int rv, const struct twin_record *t)
 	int			 answer;
 
 	w->looking = 0;
+	relay_chain_seen(r, rv);
 	answer = rv == 1 && t != NULL ? 1 : rv == 0 ? 0 : -1;
 	answer_keep(w, answer, t);
 	log_debug("%s %s: twin %" PRIu32 " %s", c->is_ingest ? "POST / from" :
@@ -1074,6 +1089,8 @@ http(struct lws *wsi, struct relay_server *r, struct relay_conn *c, const char *
 	}
 	if (get && strcmp(path, "/metrics") == 0)
 		return serve_metrics(r, c);
+	if (get && strcmp(path, "/health") == 0)
+		return serve_health(r, c);
 	return respond_text(c, 404, "page not found");
 }
 

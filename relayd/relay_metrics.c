@@ -23,7 +23,8 @@ enum kind {
 	K_FED,
 	K_CACHE,
 	K_WORKER,
-	K_PROC
+	K_PROC,
+	K_BUILD
 };
 
 enum proc {
@@ -68,6 +69,9 @@ static const struct family {
 	{ "process_virtual_memory_bytes",
 	    "Virtual memory size in bytes.",
 	    "gauge", NULL, K_PROC, P_VIRTUAL },
+	{ "relay_build_info",
+	    "the version of this relay",
+	    "gauge", "version", K_BUILD, 0 },
 	{ "relay_deliveries_total",
 	    "number of messages written to sessions, labeled by path",
 	    "counter", "path", K_PATH, 0 },
@@ -233,6 +237,20 @@ fed_seen(const struct relay_metrics *m, int which)
 
 	for (i = 0; i < m->ndoms; i++)
 		if (m->doms[i].seen & 1u << which)
+			return 1;
+	return 0;
+}
+
+/* Whether relay_worker_connections has a series to show. */
+static int
+worker_shown(const struct relay_metrics *m)
+{
+	unsigned int	w;
+
+	if (m->all_workers)
+		return m->nworkers > 0;
+	for (w = 0; w < m->nworkers; w++)
+		if (m->worker[w] != 0)
 			return 1;
 	return 0;
 }
@@ -407,6 +425,10 @@ relay_metrics_bound(const struct relay_metrics *m)
 			series = RELAY_METRICS_DOMAINS;
 			label = 2 * RELAY_METRICS_LABEL_MAX;
 			break;
+		case K_BUILD:
+			series = 1;
+			label = 2 * strlen(PACKAGE_VERSION);
+			break;
 		case K_WORKER:
 			series = m->nworkers;
 			label = 5;	/* RELAY_METRICS_WORKERS_MAX - 1 */
@@ -489,12 +511,19 @@ relay_metrics_render(const struct relay_metrics *m, char *buf, size_t cap)
 				put_u64(&o, d->value[f->arg]);
 			}
 			break;
+		case K_BUILD:
+			put_header(&o, f);
+			put_name(&o, f, PACKAGE_VERSION);
+			put_u64(&o, 1);
+			break;
 		case K_WORKER:
-			if (m->nworkers == 0)
+			if (!worker_shown(m))
 				continue;
 			put_header(&o, f);
 			for (k = 0; k < m->nworkers; k++) {
 				w = m->worker_order[k];
+				if (!m->all_workers && m->worker[w] == 0)
+					continue;
 				snprintf(label, sizeof(label), "%u", w);
 				put_name(&o, f, label);
 				put_i64(&o, m->worker[w]);

@@ -73,6 +73,7 @@ struct relay_metrics {
 	int				 has_proc;
 	struct relay_proc_stats		 proc;
 	unsigned int			 nworkers;
+	int				 all_workers;	/* 0: only non-zero */
 	int64_t				*worker;
 	unsigned int			*worker_order;	/* by label text */
 	size_t				 ndoms;
@@ -84,7 +85,9 @@ struct relay_metrics {
 /*
  * Sets up the registry with nworkers relay_worker_connections series (0 to
  * RELAY_METRICS_WORKERS_MAX), all 0 as the reference's workers set them
- * on start.  Returns 0, or -1 with errno set.
+ * on start.  Only the series of workers that hold sessions are rendered,
+ * unless all_workers is set (--metrics-all-workers), which renders all of
+ * them as the reference does.  Returns 0, or -1 with errno set.
  */
 int	relay_metrics_init(struct relay_metrics *, unsigned int nworkers);
 

@@ -142,6 +142,7 @@ struct relay_conf {
 	const char		*connect_to[RELAY_CONNECT_TO_MAX];
 	size_t			 nconnect_to;
 	uint64_t		 stream_bytes;	/* per session stream */
+	int			 metrics_all_workers;	/* idle ones too */
 };
 
 struct relay_group;
@@ -172,6 +173,8 @@ struct relay_server {
 	struct relay_fed	*fed;
 	uint64_t		 enqueue_failed;
 	int			 stopping;
+	int			 chain_down;	/* the last chain read failed */
+	uint64_t		 chain_probe;	/* when one was last tried */
 	/* relay_switch.c: the outbox, oldest first */
 	TAILQ_HEAD(, relay_put)	 puts;
 	struct relay_put	*put_next;	/* the first one not sent */
@@ -369,5 +372,11 @@ uint64_t relay_mono(void);	/* monotonic seconds */
  * source and the twin is not cached: ask twindir_lookup.
  */
 int	relay_lookup(void *relay, uint32_t twin, struct twin_record *out);
+
+/*
+ * Told the outcome (twindir's rv) of every twin read from the chain, for
+ * GET /health: the chain is down from a failed read to an answered one.
+ */
+void	relay_chain_seen(struct relay_server *, int rv);
 
 #endif

@@ -28,6 +28,7 @@
 
 #define REDIS_WAIT	5.0	/* seconds for redis at start-up */
 #define REDIS_POLL	0.05
+#define CHAIN_PROBE	10	/* seconds between reads while it is down */
 /* The packages' system user (dist/sysusers.d/rmb-relay.conf). */
 #define DEFAULT_USER	"_rmb-relay"
 
@@ -40,7 +41,8 @@ enum {
 	OPT_CONNECT_TO,
 	OPT_TWIN_CACHE,
 	OPT_TWIN_TTL,
-	OPT_STREAM_BYTES
+	OPT_STREAM_BYTES,
+	OPT_METRICS_ALL
 };
 
 static const struct option longopts[] = {
@@ -61,6 +63,7 @@ static const struct option longopts[] = {
 	{ "twin-cache",		required_argument, NULL, OPT_TWIN_CACHE },
 	{ "twin-ttl",		required_argument, NULL, OPT_TWIN_TTL },
 	{ "stream-bytes",	required_argument, NULL, OPT_STREAM_BYTES },
+	{ "metrics-all-workers", no_argument,	   NULL, OPT_METRICS_ALL },
 	{ "version",		no_argument,	   NULL, 'V' },
 	{ "help",		no_argument,	   NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
@@ -79,7 +82,8 @@ usage(int code)
 	    "                 [--limit count size] [--twins file] "
 	    "[--user user]\n"
 	    "                 [--twin-cache n] [--twin-ttl seconds] "
-	    "[--stream-bytes n]\n");
+	    "[--stream-bytes n]\n"
+	    "                 [--metrics-all-workers]\n");
 	/* -h only: an error's usage stays short. */
 	if (code == 0)
 		printf("\n"
@@ -90,6 +94,8 @@ usage(int code)
 		    "([::]:8080)\n"
 		    "      --limit count size      messages and bytes a minute "
 		    "per twin (off)\n"
+		    "      --metrics-all-workers   show idle workers' series in "
+		    "/metrics too\n"
 		    "  -m, --domain domain ...     the domains this relay "
 		    "answers for\n"
 		    "  -p, --ranker-period secs    how long a remote relay's "
@@ -158,6 +164,43 @@ relay_lookup(void *arg, uint32_t twin, struct twin_record *out)
 	if (r->twins.misses != misses)
 		relay_metrics_add(&r->metrics, RELAY_M_CACHE_MISSES, 1);
 	return rv;
+}
+
+void
+relay_chain_seen(struct relay_server *r, int rv)
+{
+	if (r->chain == NULL)
+		return;
+	if (rv == -1 && !r->chain_down)
+		log_warnx("tfchain: a twin read failed; GET /health "
+		    "answers 503 until one succeeds");
+	else if (rv != -1 && r->chain_down)
+		log_info("tfchain: answering again");
+	r->chain_down = rv == -1;
+}
+
+/* Any answer, even an RPC error, says a node is reachable. */
+static void
+probe_cb(void *arg, const struct jsonrpc_resp *resp, const char *err)
+{
+	(void)err;
+	relay_chain_seen(arg, resp != NULL ? 1 : -1);
+}
+
+/*
+ * While the chain is down, nothing else may read it (a load balancer that
+ * took the relay out stops the traffic whose misses would): try it now
+ * and then, so that GET /health comes back.
+ */
+static void
+chain_probe(struct relay_server *r, uint64_t now)
+{
+	if (r->chain == NULL || !r->chain_down ||
+	    now - r->chain_probe < CHAIN_PROBE)
+		return;
+	r->chain_probe = now;
+	if (chainrpc_call(r->chain, "system_health", "[]", probe_cb, r) == -1)
+		log_warnx("tfchain: cannot send a probe");
 }
 
 static uint64_t
@@ -305,6 +348,9 @@ parse_flags(struct relay_conf *c, int argc, char **argv)
 			break;
 		case OPT_TWIN_TTL:
 			c->twin_ttl = number("--twin-ttl", optarg, 1, 86400);
+			break;
+		case OPT_METRICS_ALL:
+			c->metrics_all_workers = 1;
 			break;
 		case OPT_STREAM_BYTES:
 			c->stream_bytes = number("--stream-bytes", optarg,
@@ -454,6 +500,7 @@ tick_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)loop;
 	(void)revents;
 	relay_switch_tick(r, relay_mono());
+	chain_probe(r, relay_mono());
 }
 
 static void
@@ -521,6 +568,7 @@ main(int argc, char **argv)
 	    relay_rank_init(&r->rank, r->conf.ranker_period) == -1 ||
 	    relay_metrics_init(&r->metrics, r->conf.workers) == -1)
 		fatal("set-up");
+	r->metrics.all_workers = r->conf.metrics_all_workers;
 	if (r->conf.limit_on) {
 		if (relay_limit_init(&r->limit, r->conf.limit_count,
 		    r->conf.limit_size, users * 2 > RELAY_LIMIT_CAP_MAX ?

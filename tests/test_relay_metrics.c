@@ -21,6 +21,9 @@ is_text(const struct relay_metrics *m, const char *want, const char *name)
 }
 
 static const char fresh[] =
+	"# HELP relay_build_info the version of this relay\n"
+	"# TYPE relay_build_info gauge\n"
+	"relay_build_info{version=\"" PACKAGE_VERSION "\"} 1\n"
 	"# HELP relay_message_rx number of messages received by relay\n"
 	"# TYPE relay_message_rx counter\n"
 	"relay_message_rx 0\n"
@@ -79,6 +82,9 @@ static const char small[] =
 	"# HELP process_virtual_memory_bytes Virtual memory size in bytes.\n"
 	"# TYPE process_virtual_memory_bytes gauge\n"
 	"process_virtual_memory_bytes 134217728\n"
+	"# HELP relay_build_info the version of this relay\n"
+	"# TYPE relay_build_info gauge\n"
+	"relay_build_info{version=\"" PACKAGE_VERSION "\"} 1\n"
 	"# HELP relay_message_rx number of messages received by relay\n"
 	"# TYPE relay_message_rx counter\n"
 	"relay_message_rx 3\n"
@@ -102,7 +108,6 @@ static const char small[] =
 	"this worker\n"
 	"# TYPE relay_worker_connections gauge\n"
 	"relay_worker_connections{worker=\"0\"} 4\n"
-	"relay_worker_connections{worker=\"1\"} 0\n"
 	"relay_worker_connections{worker=\"2\"} -1\n"
 	"# HELP rmb_cache_entries Current number of entries in the twin "
 	"cache\n"
@@ -223,6 +228,16 @@ test_workers(void)
 
 	relay_metrics_init(&m, 12);
 	relay_metrics_render(&m, out, sizeof(out));
+	ok(strstr(out, "relay_worker_connections") == NULL,
+	    "workers: an idle registry shows no worker series");
+	relay_metrics_worker_set(&m, 10, 2);
+	relay_metrics_render(&m, out, sizeof(out));
+	ok(strstr(out, "# TYPE relay_worker_connections gauge\n"
+	    "relay_worker_connections{worker=\"10\"} 2\n# HELP") != NULL,
+	    "workers: only the one that holds sessions");
+	relay_metrics_worker_set(&m, 10, 0);
+	m.all_workers = 1;
+	relay_metrics_render(&m, out, sizeof(out));
 	p = out;
 	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
 		snprintf(want, sizeof(want),
@@ -232,7 +247,7 @@ test_workers(void)
 			break;
 		}
 	}
-	ok(good, "workers: all of them from the start, in label order");
+	ok(good, "workers: all of them when asked, in label order");
 	relay_metrics_free(&m);
 }
 
