@@ -444,6 +444,39 @@ post(const struct relay_proc *p, uint8_t *body, size_t n, char *text,
 	return status;
 }
 
+/* GET (or method) path: the status, with the answer's body in text. */
+static int
+get(const struct relay_proc *p, const char *method, const char *path,
+    char *text, size_t cap)
+{
+	char	*resp;
+	size_t	 rl;
+	int	 status;
+
+	text[0] = '\0';
+	if (http_request("127.0.0.1", p->port, method, path, NULL, 0, &status,
+	    &resp, &rl, WAIT) == -1)
+		return -1;
+	snprintf(text, cap, "%s", resp);
+	free(resp);
+	return status;
+}
+
+/* GET /health until it answers want, for at most 5 s; the last status. */
+static int
+health_becomes(const struct relay_proc *p, int want, char *text,
+    size_t cap)
+{
+	int	i, st = -1;
+
+	for (i = 0; i < 50; i++) {
+		if ((st = get(p, "GET", "/health", text, cap)) == want)
+			break;
+		usleep(100000);
+	}
+	return st;
+}
+
 static void
 test_http(const struct relay_proc *a)
 {
@@ -545,10 +578,79 @@ test_http(const struct relay_proc *a)
 	ok(http_request("127.0.0.1", a->port, "GET", "/metrics", NULL, 0,
 	    &status, &resp, &rl, WAIT) == 0 && status == 200 &&
 	    strstr(resp, "# TYPE relay_message_rx counter") != NULL &&
-	    strstr(resp, "relay_worker_connections{worker=\"0\"}") != NULL &&
 	    strstr(resp, "process_resident_memory_bytes") != NULL,
 	    "GET /metrics: the reference's metric names");
+	ok(strstr(resp, "# HELP relay_build_info ") != NULL &&
+	    strstr(resp, "# TYPE relay_build_info gauge\n"
+	    "relay_build_info{version=\"" PACKAGE_VERSION "\"} 1\n") != NULL,
+	    "GET /metrics: relay_build_info{version=\"%s\"} 1",
+	    PACKAGE_VERSION);
 	free(resp);
+	ok(get(a, "GET", "/health", text, sizeof(text)) == 200 &&
+	    strcmp(text, "ok") == 0, "GET /health: 200 \"%s\"", text);
+	ok(get(a, "POST", "/health", text, sizeof(text)) == 404 &&
+	    strcmp(text, "page not found") == 0,
+	    "POST /health: 404 \"%s\", as a wrong method anywhere", text);
+	ok(get(a, "PUT", "/health", text, sizeof(text)) == 404 &&
+	    strcmp(text, "page not found") == 0,
+	    "PUT /health: 404 \"%s\"", text);
+}
+
+/* The worker series of GET /metrics: how many, and how many are 0. */
+static int
+worker_series(const struct relay_proc *p, int *zero)
+{
+	char		*resp, *s;
+	size_t		 rl;
+	int		 status, n = 0;
+
+	*zero = 0;
+	if (http_request("127.0.0.1", p->port, "GET", "/metrics", NULL, 0,
+	    &status, &resp, &rl, WAIT) == -1)
+		return -1;
+	for (s = resp; (s = strstr(s, "\nrelay_worker_connections{")) != NULL;
+	    s++) {
+		n++;
+		if (strncmp(strchr(s, '}'), "} 0\n", 4) == 0)
+			(*zero)++;
+	}
+	free(resp);
+	return status == 200 ? n : -1;
+}
+
+/* An idle relay of 50 workers shows none of them, unless asked to. */
+static void
+test_worker_series(void)
+{
+	struct relay_proc	 e;
+	struct wsc		 w;
+	const char		*idle[] = { "-w", "50", NULL };
+	const char		*all[] = { "-w", "50", "--metrics-all-workers",
+				    NULL };
+	int			 n, zero;
+
+	if (start_relay(&e, "e", redis_a.port, 0, idle) == -1) {
+		ok(0, "workers: a relay of 50 workers starts");
+		return;
+	}
+	n = worker_series(&e, &zero);
+	ok(n == 0, "workers: an idle relay of 50 shows no worker series (%d)",
+	    n);
+	sess(&w, &e, T4, NULL);
+	n = worker_series(&e, &zero);
+	ok(n == 1 && zero == 0, "workers: with one session, its worker's "
+	    "series only (%d, %d at 0)", n, zero);
+	wsc_close(&w);
+	proc_stop(e.pid, WAIT);
+
+	if (start_relay(&e, "e2", redis_a.port, 0, all) == -1) {
+		ok(0, "workers: a relay with --metrics-all-workers starts");
+		return;
+	}
+	n = worker_series(&e, &zero);
+	ok(n == 50 && zero == 50, "workers: --metrics-all-workers shows all "
+	    "50, at 0 (%d, %d)", n, zero);
+	proc_stop(e.pid, WAIT);
 }
 
 static void
@@ -888,7 +990,9 @@ test_redis_away(void)
 	    "and the entry is there (%d, XLEN %lld)", st, xlen);
 
 	rf_redis_kill(&rs);
-	usleep(300000);
+	st = health_becomes(&c, 503, text, sizeof(text));
+	ok(st == 503 && strcmp(text, "redis unavailable") == 0,
+	    "GET /health while redis is down: 503 \"%s\"", text);
 	n = post_env(&buf, &tw[T3], tw[T7].id, NULL, "away", NULL, 1);
 	st = post(&c, buf, n, text, sizeof(text));
 	ok(st == 503 && strchr(text, '\n') == NULL &&
@@ -916,6 +1020,9 @@ test_redis_away(void)
 		st = post(&c, buf, n, text, sizeof(text));
 	}
 	ok(st == 202, "POST /: 202 again once the relay is back on redis");
+	st = health_becomes(&c, 200, text, sizeof(text));
+	ok(st == 200 && strcmp(text, "ok") == 0,
+	    "GET /health once redis is back: 200 \"%s\"", text);
 	for (i = 0; i < 40 && (xlen = redis_int(rs.port, "XLEN",
 	    "stream:6:held")) != 1; i++)
 		usleep(50000);
@@ -1236,6 +1343,7 @@ main(void)
 	test_auth(&a);
 	test_routing(&a);
 	test_http(&a);
+	test_worker_series();
 	test_metrics_move(&a);
 	test_bad_frames(&a);
 	test_backpressure(&a);
