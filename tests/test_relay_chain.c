@@ -417,11 +417,31 @@ test_flags(void)
 }
 
 /* The chain is gone: the cache still serves, the rest fails cleanly. */
+/* GET /health: the status, with the answer's body in text. */
+static int
+health(const struct relay_proc *p, char *text, size_t cap)
+{
+	char	*resp;
+	size_t	 rl;
+	int	 status;
+
+	text[0] = '\0';
+	if (http_request("127.0.0.1", p->port, "GET", "/health", NULL, 0,
+	    &status, &resp, &rl, WAIT) == -1)
+		return -1;
+	snprintf(text, cap, "%s", resp);
+	free(resp);
+	return status;
+}
+
 static void
 test_chain_gone(const struct relay_proc *a)
 {
 	struct wsc	w1, w2;
+	char		text[256];
 
+	ok(health(a, text, sizeof(text)) == 200 && strcmp(text, "ok") == 0,
+	    "GET /health with the chain up: 200 \"%s\"", text);
 	chain_stop(&srv);
 	ok(sess(&w1, a, T1) == 0 && pong(&w1, T1) && sess(&w2, a, T2) == 0 &&
 	    pong(&w2, T2), "chain gone: cached twins 1 and 2 still connect");
@@ -432,6 +452,9 @@ test_chain_gone(const struct relay_proc *a)
 	    "twin source unavailable", WAIT), "chain gone: a twin not "
 	    "cached: 101, then closed 1011 \"failed to get twin: twin source "
 	    "unavailable\"");
+	ok(health(a, text, sizeof(text)) == 503 &&
+	    strcmp(text, "tfchain unreachable") == 0,
+	    "GET /health after a failed chain read: 503 \"%s\"", text);
 	send_req(&w1, T1, 97, "g2", "x");
 	ok(rf_got_error(&w1, "g2", "failed to get twin information", 0),
 	    "chain gone: a request to a twin not cached: \"failed to get twin "
