@@ -294,7 +294,7 @@ serve_metrics(struct relay_server *r, struct relay_conn *c)
 
 /*
  * For load balancers, polled often: from what the relay knows already, no
- * redis command and no chain read (doc/relay.md §4.2).
+ * redis command and no chain read (doc/relay.md §1.2).
  */
 static int
 serve_health(struct relay_server *r, struct relay_conn *c)
