@@ -3,8 +3,12 @@
  * rmb-relay end to end: real redis-server, real relays on loopback, test
  * sessions over WebSockets (doc/relay.md §1–§4).
  */
+#include <sys/socket.h>
 #include <sys/wait.h>
 
+#include <netinet/in.h>
+
+#include <arpa/inet.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1163,6 +1167,114 @@ test_cap(const struct relay_proc *a)
 	wsc_close(&w);
 }
 
+/*
+ * A node that answers every JSON-RPC call with "method not found", on
+ * 127.0.0.1:port, in a child: its pid, or -1.
+ */
+static pid_t
+fake_node(int port)
+{
+	struct sockaddr_in	 sin;
+	char			 req[8192], ans[512], *p;
+	size_t			 n;
+	ssize_t			 r;
+	long			 len;
+	int			 s, c, one = 1, body;
+	pid_t			 pid;
+
+	if ((s = socket(AF_INET, SOCK_STREAM, 0)) == -1)
+		return -1;
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(s, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
+	    listen(s, 16) == -1 || (pid = fork()) == -1) {
+		close(s);
+		return -1;
+	}
+	if (pid != 0) {
+		close(s);
+		return pid;
+	}
+	for (;;) {
+		if ((c = accept(s, NULL, NULL)) == -1)
+			continue;
+		/* The headers, then Content-Length bytes of body. */
+		for (n = 0, body = -1, len = -1; n < sizeof(req) - 1; n += r) {
+			if ((r = read(c, req + n, sizeof(req) - 1 - n)) <= 0)
+				break;
+			req[n + r] = '\0';
+			if (body == -1 && (p = strstr(req, "\r\n\r\n")) != NULL) {
+				body = (int)(p + 4 - req);
+				p = strcasestr(req, "content-length:");
+				len = p != NULL ? strtol(p + 15, NULL, 10) : 0;
+				if (strcasestr(req, "expect: 100") != NULL)
+					(void)!write(c, "HTTP/1.1 100 Continue"
+					    "\r\n\r\n", 25);
+			}
+			if (body != -1 && (long)(n + (size_t)r) - body >= len)
+				break;
+		}
+		p = strstr(req, "\"id\":");
+		snprintf(ans, sizeof(ans), "{\"jsonrpc\":\"2.0\",\"error\":"
+		    "{\"code\":-32601,\"message\":\"Method not found\"},"
+		    "\"id\":%ld}", p != NULL ? strtol(p + 5, NULL, 10) : 0L);
+		n = strlen(ans);
+		snprintf(req, sizeof(req), "HTTP/1.1 200 OK\r\nContent-Type: "
+		    "application/json\r\nContent-Length: %zu\r\nConnection: "
+		    "close\r\n\r\n%s", n, ans);
+		(void)!write(c, req, strlen(req));
+		close(c);
+	}
+}
+
+/*
+ * Twins from a chain that is not there: GET /health is 503 "tfchain
+ * unreachable" after a read fails, and 200 again once a node answers,
+ * with no traffic: the relay tries the chain itself now and then.
+ */
+static void
+test_health_chain(void)
+{
+	struct relay_proc	 h;
+	struct wsc		 w;
+	char			 url[64], text[256];
+	const char		*opts[] = { "-d", "-s", url, NULL };
+	int			 port = free_port(), i, st;
+	pid_t			 node;
+
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d", port);
+	if (rf_start(&h, relay_bin, dir, "h", redis_a.port, 0, opts,
+	    NULL) == -1) {
+		ok(0, "health: a relay over a chain that is not there starts");
+		return;
+	}
+	ok(health_becomes(&h, 200, text, sizeof(text)) == 200,
+	    "health: 200 \"%s\" before any chain read", text);
+	(void)sess(&w, &h, T1, NULL);
+	st = health_becomes(&h, 503, text, sizeof(text));
+	ok(st == 503 && strcmp(text, "tfchain unreachable") == 0,
+	    "health: 503 \"%s\" after a twin read failed", text);
+	wsc_drop(&w);
+	if ((node = fake_node(port)) == -1)
+		ok(0, "health: a node on port %d", port);
+	/* Its probe comes every 10 s: wait for up to 30. */
+	for (i = 0; i < 6 && (st = health_becomes(&h, 200, text,
+	    sizeof(text))) != 200; i++)
+		;
+	ok(st == 200 && strcmp(text, "ok") == 0, "health: 200 \"%s\" once "
+	    "a node answers, without traffic", text);
+	ok(wait_log(h.log, "tfchain: answering again", WAIT) == 0,
+	    "health: the relay logs that the chain is back");
+	if (node != -1) {
+		kill(node, SIGKILL);
+		waitpid(node, NULL, 0);
+	}
+	proc_stop(h.pid, WAIT);
+}
+
 /* Start-up refusals: exit non-zero with the reason in the log. */
 static void
 startup_fails(const char *name, const char *twins, const char *redis,
@@ -1344,6 +1456,7 @@ main(void)
 	test_routing(&a);
 	test_http(&a);
 	test_worker_series();
+	test_health_chain();
 	test_metrics_move(&a);
 	test_bad_frames(&a);
 	test_backpressure(&a);
