@@ -34,16 +34,17 @@ built=$(sed -n 's/^#define PACKAGE_VERSION "\(.*\)"$/\1/p' "$b/config.h")
 [ "$built" = "$version" ]
 ok $? "config.h's PACKAGE_VERSION is debian/changelog's $version (got $built)"
 
-# options PAGE SUBS: "WHERE OPTION" lines for every option PAGE names.
+# options PAGE SUBS [ALL]: "WHERE OPTION" lines for every option PAGE names.
 # WHERE is "-" for the program itself; with SUBS=1 (rmb(1)) it is the
 # subcommand whose synopsis (the .Cm after an .Nm) or whose item of the
 # outermost list names the option.  "Fl dhV" is -d, -h and -V; "Fl Fl x"
-# is --x; "Fl -" (the end of the options) is none.
+# is --x; "Fl -" (the end of the options) is none.  With ALL=1, every
+# option the page names anywhere, as WHERE "-".
 options() {
-	awk -v subs="$2" '
+	awk -v subs="$2" -v all="${3:-0}" '
 	function scan(where,	i, j, k, t) {
 		for (i = 1; i <= NF; i++) {
-			if ($i != "Fl")
+			if ($i != "Fl" && $i != ".Fl")
 				continue
 			j = i + 1
 			if ($j == "Fl") {
@@ -58,6 +59,7 @@ options() {
 			}
 		}
 	}
+	all { scan("-"); next }
 	/^\.Sh / { sec = $2; depth = 0; cur = "-"; next }
 	sec == "SYNOPSIS" {
 		if ($1 == ".Nm") {
@@ -215,11 +217,19 @@ check() {
 			sed 's/^/# /' "$tmp/help.$where"
 		fi
 	done <"$tmp/opts"
-	# And every option -h lists is one the program takes: first that
-	# an unknown one is seen to be refused, then each listed one.
+	# Every option -h lists is on the page, in a list or in prose.
+	options "$s/man/$page" 0 1 | cut -d' ' -f2 | sort -u >"$tmp/named"
 	for f in "$tmp"/help.*; do
 		listed "$f" "$name" "${f##*/help.}"
 	done | sort -u >"$tmp/listed"
+	while read -r where opt; do
+		label=$name
+		[ "$where" = - ] || label="$name $where"
+		grep -qxe "$opt" "$tmp/named"
+		ok $? "$label -h lists $opt, which $page names"
+	done <"$tmp/listed"
+	# And every option -h lists is one the program takes: first that
+	# an unknown one is seen to be refused, then each listed one.
 	for where in $(cut -d' ' -f1 "$tmp/listed" | sort -u); do
 		label=$name
 		[ "$where" = - ] || label="$name $where"
