@@ -230,13 +230,14 @@ check() {
 	done <"$tmp/listed"
 	# And every option -h lists is one the program takes: first that
 	# an unknown one is seen to be refused, then each listed one.
-	for where in $(cut -d' ' -f1 "$tmp/listed" | sort -u); do
+	cut -d' ' -f1 "$tmp/listed" | sort -u >"$tmp/wheres"
+	while read -r where; do
 		label=$name
 		[ "$where" = - ] || label="$name $where"
 		refused "$prog" "$where" --no-such-option &&
 		    refused "$prog" "$where" -Z
 		ok $? "$label refuses --no-such-option and -Z"
-	done
+	done <"$tmp/wheres"
 	while read -r where opt; do
 		label=$name
 		[ "$where" = - ] || label="$name $where"
