@@ -279,7 +279,15 @@ for p in keyd netd apid; do
 	ok $? "rmb-$p -x: usage on stderr, exit 2 (got $rc)"
 done
 
-# The pages' footer: "rmb VERSION", the version configure was given.
+# rmb-peer names a long flag given a value as such, not by its number.
+for f in --debug --no-update; do
+	"$b/peer/rmb-peer" "$f=1" </dev/null >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	[ $rc = 2 ] && grep -q -e "$f takes no value" "$tmp/err"
+	ok $? "rmb-peer $f=1: \"$f takes no value\", exit 2 (got $rc)"
+done
+
+# The pages' footer: "rmb VERSION", debian/changelog's version.
 for page in "$s"/man/*.[0-9]; do
 	os=$(sed -n 's/^\.Os //p' "$page")
 	[ "$os" = "rmb $version" ]
