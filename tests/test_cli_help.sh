@@ -287,7 +287,8 @@ for f in --debug --no-update; do
 	ok $? "rmb-peer $f=1: \"$f takes no value\", exit 2 (got $rc)"
 done
 
-# The pages' footer: "rmb VERSION", debian/changelog's version.
+# The pages' footer: "rmb VERSION", debian/changelog's version.  A new
+# entry there needs: sed -i 's/^\.Os rmb .*/.Os rmb VERSION/' man/*.[158]
 for page in "$s"/man/*.[0-9]; do
 	os=$(sed -n 's/^\.Os //p' "$page")
 	[ "$os" = "rmb $version" ]
