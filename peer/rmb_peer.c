@@ -79,6 +79,9 @@ enum {
 	OPT_APID_USER
 };
 
+/* The short options; the leading ':' reports a missing value as ':'. */
+#define PEER_OPTS	":df:hk:m:nr:s:u:V"
+
 static const struct option longopts[] = {
 	{ "mnemonic",		required_argument, NULL, 'm' },
 	{ "mnemonics",		required_argument, NULL, OPT_MNEMONICS },
@@ -264,7 +267,7 @@ parse_flags(struct peer_flags *f, int argc, char *argv[])
 	memset(f, 0, sizeof(*f));
 	peer_conf_init(&f->conf);
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":df:hk:m:nr:s:u:V", longopts,
+	while ((ch = getopt_long(argc, argv, PEER_OPTS, longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'm':
@@ -345,9 +348,15 @@ parse_flags(struct peer_flags *f, int argc, char *argv[])
 			badflag("%s needs a value", name);
 		default:
 			name = argv[optind - 1];
+			/* A long option given a value ("--debug=2"). */
+			if (optopt >= 256 || (optopt > 0 && optopt != ':' &&
+			    strchr(PEER_OPTS, optopt) != NULL))
+				badflag("%.*s takes no value",
+				    (int)strcspn(name, "="), name);
 			if (optopt != 0)
 				badflag("unknown option -%c", optopt);
-			badflag("unknown option %s", name);
+			badflag("unknown option %.*s", (int)strcspn(name, "="),
+			    name);
 		}
 	}
 	if (optind != argc)

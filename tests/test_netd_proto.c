@@ -9,6 +9,9 @@
  * order.
  */
 #include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "e2e.h"
 #include "envelope_check.h"
@@ -966,6 +969,32 @@ test_reread(void)
 	stale_reads = 0;
 }
 
+/*
+ * The package's version: debian/changelog's first line is
+ * "rmb (VERSION) ...", under $top_srcdir (the test harness sets it).
+ */
+static const char *
+changelog_version(void)
+{
+	static char	 v[64];
+	const char	*dir = getenv("top_srcdir");
+	char		 path[4096], line[256], *o, *c;
+	FILE		*f;
+
+	snprintf(path, sizeof(path), "%s/debian/changelog",
+	    dir != NULL ? dir : ".");
+	if ((f = fopen(path, "r")) == NULL)
+		return "";
+	if (fgets(line, sizeof(line), f) == NULL)
+		line[0] = '\0';
+	fclose(f);
+	if (strncmp(line, "rmb (", 5) != 0 || (c = strchr(line, ')')) == NULL)
+		return "";
+	o = line + 5;
+	snprintf(v, sizeof(v), "%.*s", (int)(c - o), o);
+	return v;
+}
+
 static void
 test_in_dispatch(void)
 {
@@ -975,6 +1004,7 @@ test_in_dispatch(void)
 	struct ipc_apid_in_response	 rs;
 	Envelope			*e;
 	char				 plain[64];
+	char				 want[80];
 
 	memset(&m, 0, sizeof(m));
 	m.src = PEER;
@@ -1010,6 +1040,10 @@ test_in_dispatch(void)
 	    peer_open(e, &keys[1], plain, sizeof(plain)) == 0 &&
 	    strcmp(plain, NETD_VERSION_JSON) == 0,
 	    "rmb.version answered by the plugin: %s", NETD_VERSION_JSON);
+	snprintf(want, sizeof(want), "\"v%s\"", changelog_version());
+	ok(strcmp(NETD_VERSION_JSON, want) == 0,
+	    "rmb.version's answer is \"v\" and debian/changelog's version: %s",
+	    want);
 	if (e != NULL)
 		envelope__free_unpacked(e, NULL);
 	reset();
