@@ -17,6 +17,7 @@
 #include "envelope_check.h"
 #include "ipc_apid.h"
 #include "ipc_types.h"
+#include "changelog.h"
 #include "netd.h"
 #include "tap.h"
 
@@ -967,32 +968,6 @@ test_reread(void)
 	answer_lookups();
 	ok(napid == 1 && netd_proto_busy() == 0, "the fresh answer: to apid");
 	stale_reads = 0;
-}
-
-/*
- * The package's version: debian/changelog's first line is
- * "rmb (VERSION) ...", under $top_srcdir (the test harness sets it).
- */
-static const char *
-changelog_version(void)
-{
-	static char	 v[64];
-	const char	*dir = getenv("top_srcdir");
-	char		 path[4096], line[256], *o, *c;
-	FILE		*f;
-
-	snprintf(path, sizeof(path), "%s/debian/changelog",
-	    dir != NULL ? dir : ".");
-	if ((f = fopen(path, "r")) == NULL)
-		return "";
-	if (fgets(line, sizeof(line), f) == NULL)
-		line[0] = '\0';
-	fclose(f);
-	if (strncmp(line, "rmb (", 5) != 0 || (c = strchr(line, ')')) == NULL)
-		return "";
-	o = line + 5;
-	snprintf(v, sizeof(v), "%.*s", (int)(c - o), o);
-	return v;
 }
 
 static void

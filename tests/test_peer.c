@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "base64.h"
+#include "changelog.h"
 #include "ipc.h"
 #include "peer_fixture.h"
 #include "tap.h"
@@ -33,32 +34,6 @@ static struct pf_peer	 pb = { .name = "b", .twin = &tw[TB],
 			    .key_type = "ed25519" };
 static struct pf_peer	 pc = { .name = "c", .twin = &tw[TC],
 			    .key_type = "sr25519" };
-
-/*
- * The package's version: debian/changelog's first line is
- * "rmb (VERSION) ...", under $top_srcdir (the test harness sets it).
- */
-static const char *
-changelog_version(void)
-{
-	static char	 v[64];
-	const char	*dir = getenv("top_srcdir");
-	char		 path[4096], line[256], *o, *c;
-	FILE		*f;
-
-	snprintf(path, sizeof(path), "%s/debian/changelog",
-	    dir != NULL ? dir : ".");
-	if ((f = fopen(path, "r")) == NULL)
-		return "";
-	if (fgets(line, sizeof(line), f) == NULL)
-		line[0] = '\0';
-	fclose(f);
-	if (strncmp(line, "rmb (", 5) != 0 || (c = strchr(line, ')')) == NULL)
-		return "";
-	o = line + 5;
-	snprintf(v, sizeof(v), "%.*s", (int)(c - o), o);
-	return v;
-}
 
 /* The value of "key": in a JSON line, as text up to its end. */
 static int
