@@ -1167,67 +1167,16 @@ test_cap(const struct relay_proc *a)
 	wsc_close(&w);
 }
 
-/*
- * A node that answers every JSON-RPC call with "method not found", on
- * 127.0.0.1:port, in a child: its pid, or -1.
- */
-static pid_t
-fake_node(int port)
+/* A node's answer to every JSON-RPC call: "method not found". */
+static const char *
+node_answer(const char *req, int *status, void *arg)
 {
-	struct sockaddr_in	 sin;
-	char			 req[8192], ans[512], *p;
-	size_t			 n;
-	ssize_t			 r;
-	long			 len;
-	int			 s, c, one = 1, body;
-	pid_t			 pid;
+	static char	ans[512];
 
-	if ((s = socket(AF_INET, SOCK_STREAM, 0)) == -1)
-		return -1;
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons((uint16_t)port);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(s, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
-	    listen(s, 16) == -1 || (pid = fork()) == -1) {
-		close(s);
-		return -1;
-	}
-	if (pid != 0) {
-		close(s);
-		return pid;
-	}
-	for (;;) {
-		if ((c = accept(s, NULL, NULL)) == -1)
-			continue;
-		/* The headers, then Content-Length bytes of body. */
-		for (n = 0, body = -1, len = -1; n < sizeof(req) - 1; n += r) {
-			if ((r = read(c, req + n, sizeof(req) - 1 - n)) <= 0)
-				break;
-			req[n + r] = '\0';
-			if (body == -1 && (p = strstr(req, "\r\n\r\n")) != NULL) {
-				body = (int)(p + 4 - req);
-				p = strcasestr(req, "content-length:");
-				len = p != NULL ? strtol(p + 15, NULL, 10) : 0;
-				if (strcasestr(req, "expect: 100") != NULL)
-					(void)!write(c, "HTTP/1.1 100 Continue"
-					    "\r\n\r\n", 25);
-			}
-			if (body != -1 && (long)(n + (size_t)r) - body >= len)
-				break;
-		}
-		p = strstr(req, "\"id\":");
-		snprintf(ans, sizeof(ans), "{\"jsonrpc\":\"2.0\",\"error\":"
-		    "{\"code\":-32601,\"message\":\"Method not found\"},"
-		    "\"id\":%ld}", p != NULL ? strtol(p + 5, NULL, 10) : 0L);
-		n = strlen(ans);
-		snprintf(req, sizeof(req), "HTTP/1.1 200 OK\r\nContent-Type: "
-		    "application/json\r\nContent-Length: %zu\r\nConnection: "
-		    "close\r\n\r\n%s", n, ans);
-		(void)!write(c, req, strlen(req));
-		close(c);
-	}
+	(void)status;
+	(void)arg;
+	return jsonrpc_answer(ans, sizeof(ans), req, NULL,
+	    "Method not found");
 }
 
 /*
@@ -1258,7 +1207,7 @@ test_health_chain(void)
 	ok(st == 503 && strcmp(text, "tfchain unreachable") == 0,
 	    "health: 503 \"%s\" after a twin read failed", text);
 	wsc_drop(&w);
-	if ((node = fake_node(port)) == -1)
+	if ((node = http_stub_start(port, node_answer, NULL)) == -1)
 		ok(0, "health: a node on port %d", port);
 	/* Its probe comes every 10 s: wait for up to 30. */
 	for (i = 0; i < 6 && (st = health_becomes(&h, 200, text,

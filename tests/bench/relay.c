@@ -22,6 +22,7 @@
 #include "bench.h"
 #include "harness.h"
 #include "relay_client.h"
+#include "relay_fixture.h"
 
 #define PAYLOAD		1024
 #define MESSAGES	20000
@@ -80,22 +81,10 @@ redis_calls(int port, struct cmds *out)
 static long long
 metric(int port, const char *name)
 {
-	char		*resp, *line;
-	size_t		 n, k = strlen(name);
-	int		 status;
-	long long	 v = 0;
+	struct relay_proc	p = { .port = port };
+	long long		v = rf_metric(&p, name);
 
-	if (http_request("127.0.0.1", port, "GET", "/metrics", NULL, 0,
-	    &status, &resp, &n, 5000) == -1)
-		return 0;
-	for (line = resp; line != NULL && *line != '\0';) {
-		if (strncmp(line, name, k) == 0 && line[k] == ' ')
-			v = strtoll(line + k + 1, NULL, 10);
-		if ((line = strchr(line, '\n')) != NULL)
-			line++;
-	}
-	free(resp);
-	return v;
+	return v < 0 ? 0 : v;
 }
 
 /* A process's time on a CPU (ns) and times it went on one, so far. */
