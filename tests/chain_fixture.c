@@ -450,7 +450,9 @@ chain_start(struct chain_srv *srv)
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if ((rc = install(srv, npm, srcdir, cache, sizeof(cache))) != 0)
 		return rc;
-	if (path_join(cjs, sizeof(cjs), cache, CHOPSTICKS_CJS) != 0)
+	if (path_join(cjs, sizeof(cjs), cache, CHOPSTICKS_CJS) != 0 ||
+	    path_join(srv->modules, sizeof(srv->modules), cache,
+	    "node_modules") != 0)
 		return why(srv, -1, "the chopsticks path is too long");
 
 	p = getenv("TMPDIR");

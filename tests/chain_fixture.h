@@ -48,6 +48,7 @@ struct chain_srv {
 	char	dir[256];		/* scratch directory for the log */
 	char	log[300];		/* chopsticks' output */
 	char	why[512];		/* why chain_start did not return 0 */
+	char	modules[512];		/* node_modules of the pinned packages */
 	double	install_s;		/* npm ci, 0 when it was cached */
 	double	start_s;		/* exec to "RPC listening" */
 	uint64_t next_id;		/* of chain_rpc's requests */

@@ -272,14 +272,19 @@ pf_echo_reply(char *req, char *resp, size_t cap)
 int
 pf_echo_one(const struct pf_peer *p, const char *cmd, int secs)
 {
-	char	 key[128], resp[12288], *req;
+	char	 key[128], *resp, *req;
+	size_t	 cap;
 	int	 rv = -1;
 
 	snprintf(key, sizeof(key), "msgbus.%s", cmd);
 	if ((req = pf_blpop(p->redis.port, key, secs)) == NULL)
 		return -1;
-	if (pf_echo_reply(req, resp, sizeof(resp)) == 0)
+	/* The answer is the request's fields in another frame. */
+	cap = strlen(req) + 512;
+	if ((resp = malloc(cap)) != NULL &&
+	    pf_echo_reply(req, resp, cap) == 0)
 		rv = pf_lpush(p->redis.port, "msgbus.system.reply", resp);
+	free(resp);
 	free(req);
 	return rv;
 }
