@@ -175,7 +175,9 @@ share_get(void *arg, uint32_t id)
 	if (rconn_cmd(ts->rc, NULL, NULL, 2, get, NULL) == -1 ||
 	    rconn_cmd(ts->rc, NULL, NULL, 2, pttl, NULL) == -1 ||
 	    rconn_cmd(ts->rc, get_cb, g, 1, exec, NULL) == -1) {
-		(void)rconn_cmd(ts->rc, NULL, NULL, 1, discard, NULL);
+		/* A connection left inside MULTI would queue all that follows. */
+		if (rconn_cmd(ts->rc, NULL, NULL, 1, discard, NULL) == -1)
+			rconn_reset(ts->rc);
 		free(g);
 		count(ts, RELAY_M_SHARE_ERROR);
 		return -1;
