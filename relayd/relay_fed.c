@@ -614,7 +614,6 @@ twin_answered(void *arg, int rv, const struct twin_record *t)
 	struct fed_msg	*m = arg;
 
 	m->looking = 0;
-	relay_chain_seen(m->fed->r, rv);
 	msg_route(m, rv == 1 && t == NULL ? -1 : rv, t);
 }
 

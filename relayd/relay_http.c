@@ -278,6 +278,8 @@ serve_metrics(struct relay_server *r, struct relay_conn *c)
 
 	relay_metrics_cache_entries(&r->metrics,
 	    (int64_t)twindir_cached(&r->twins));
+	relay_metrics_set(&r->metrics, RELAY_M_CHAIN_READS,
+	    r->twins.chain_reads);
 	if (proc_stats(&ps) == 0)
 		relay_metrics_process(&r->metrics, &ps);
 	cap = relay_metrics_bound(&r->metrics);
@@ -824,7 +826,6 @@ twin_answered(void *arg, int rv, const struct twin_record *t)
 	int			 answer;
 
 	w->looking = 0;
-	relay_chain_seen(r, rv);
 	answer = rv == 1 && t != NULL ? 1 : rv == 0 ? 0 : -1;
 	answer_keep(w, answer, t);
 	log_debug("%s %s: twin %" PRIu32 " %s", c->is_ingest ? "POST / from" :

@@ -20,6 +20,8 @@ enum kind {
 	K_COUNTER,
 	K_EVICT,
 	K_PATH,
+	K_SHARE,
+	K_CHAIN,
 	K_FED,
 	K_CACHE,
 	K_WORKER,
@@ -91,6 +93,12 @@ static const struct family {
 	    "Total number of session evictions from the relay, labeled by "
 	    "reason",
 	    "counter", "reason", K_EVICT, 0 },
+	{ "relay_twin_chain_reads_total",
+	    "number of twin reads sent to tfchain",
+	    "counter", NULL, K_CHAIN, RELAY_M_CHAIN_READS },
+	{ "relay_twin_shared_total",
+	    "lookups in the twin cache shared in redis, labeled by result",
+	    "counter", "result", K_SHARE, 0 },
 	{ "relay_worker_connections",
 	    "number of connections handled by this worker",
 	    "gauge", "worker", K_WORKER, 0 },
@@ -122,6 +130,17 @@ static const struct {
 } path_labels[RELAY_M_NPATH] = {
 	{ "direct", RELAY_M_PATH_DIRECT },
 	{ "stream", RELAY_M_PATH_STREAM },
+};
+
+static const struct {
+	const char		*label;
+	enum relay_m_share	 result;
+} share_labels[RELAY_M_NSHARE] = {
+	{ "bad", RELAY_M_SHARE_BAD },
+	{ "error", RELAY_M_SHARE_ERROR },
+	{ "hit", RELAY_M_SHARE_HIT },
+	{ "miss", RELAY_M_SHARE_MISS },
+	{ "timeout", RELAY_M_SHARE_TIMEOUT },
 };
 
 struct out {
@@ -341,6 +360,21 @@ relay_metrics_delivered(struct relay_metrics *m, enum relay_m_path p,
 	m->path_seen |= 1u << p;
 }
 
+void
+relay_metrics_shared(struct relay_metrics *m, enum relay_m_share r,
+    uint64_t n)
+{
+	m->share[r] += n;
+	m->share_seen |= 1u << r;
+}
+
+void
+relay_metrics_set(struct relay_metrics *m, enum relay_m_counter c,
+    uint64_t v)
+{
+	m->counter[c] = v;
+}
+
 int
 relay_metrics_fed(struct relay_metrics *m, enum relay_m_fed which,
     const char *relay)
@@ -421,6 +455,10 @@ relay_metrics_bound(const struct relay_metrics *m)
 			series = RELAY_M_NPATH;
 			label = strlen("direct");
 			break;
+		case K_SHARE:
+			series = RELAY_M_NSHARE;
+			label = strlen("timeout");
+			break;
 		case K_FED:
 			series = RELAY_METRICS_DOMAINS;
 			label = 2 * RELAY_METRICS_LABEL_MAX;
@@ -497,6 +535,25 @@ relay_metrics_render(const struct relay_metrics *m, char *buf, size_t cap)
 					continue;
 				put_name(&o, f, path_labels[k].label);
 				put_u64(&o, m->path[path_labels[k].path]);
+			}
+			break;
+		case K_CHAIN:
+			if (!m->has_chain)
+				continue;
+			put_header(&o, f);
+			put_name(&o, f, NULL);
+			put_u64(&o, m->counter[f->arg]);
+			break;
+		case K_SHARE:
+			if (m->share_seen == 0)
+				continue;
+			put_header(&o, f);
+			for (k = 0; k < RELAY_M_NSHARE; k++) {
+				if (!(m->share_seen & 1u <<
+				    share_labels[k].result))
+					continue;
+				put_name(&o, f, share_labels[k].label);
+				put_u64(&o, m->share[share_labels[k].result]);
 			}
 			break;
 		case K_FED:

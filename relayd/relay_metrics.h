@@ -23,6 +23,7 @@ enum relay_m_counter {
 	RELAY_M_TX_BYTES,		/* relay_message_tx_bytes */
 	RELAY_M_CACHE_MISSES,		/* rmb_cache_misses_total */
 	RELAY_M_CACHE_FLUSHES,		/* rmb_cache_flushes_total */
+	RELAY_M_CHAIN_READS,		/* relay_twin_chain_reads_total */
 	RELAY_M_NCOUNTERS
 };
 
@@ -39,6 +40,16 @@ enum relay_m_path {
 	RELAY_M_PATH_DIRECT,		/* direct: written on arrival */
 	RELAY_M_PATH_STREAM,		/* stream: read from its redis stream */
 	RELAY_M_NPATH
+};
+
+/* The result label of relay_twin_shared_total: the shared twin cache. */
+enum relay_m_share {
+	RELAY_M_SHARE_HIT,		/* hit: the twin was there */
+	RELAY_M_SHARE_MISS,		/* miss: it was not */
+	RELAY_M_SHARE_BAD,		/* bad: a value that does not decode */
+	RELAY_M_SHARE_TIMEOUT,		/* timeout: no answer in time */
+	RELAY_M_SHARE_ERROR,		/* error: redis down or failing */
+	RELAY_M_NSHARE
 };
 
 enum relay_m_fed {
@@ -69,6 +80,9 @@ struct relay_metrics {
 	unsigned int			 evict_seen;	/* bit per reason */
 	uint64_t			 path[RELAY_M_NPATH];
 	unsigned int			 path_seen;	/* bit per path */
+	int				 has_chain;	/* twins from tfchain */
+	uint64_t			 share[RELAY_M_NSHARE];
+	unsigned int			 share_seen;	/* bit per result */
 	int64_t				 cache_entries;
 	int				 has_proc;
 	struct relay_proc_stats		 proc;
@@ -96,6 +110,14 @@ void	relay_metrics_add(struct relay_metrics *, enum relay_m_counter,
 void	relay_metrics_evict(struct relay_metrics *, enum relay_m_evict,
 	    uint64_t);
 void	relay_metrics_delivered(struct relay_metrics *, enum relay_m_path,
+	    uint64_t);
+void	relay_metrics_shared(struct relay_metrics *, enum relay_m_share,
+	    uint64_t);
+/*
+ * Sets a counter kept elsewhere (the twin directory's chain reads).
+ * relay_twin_chain_reads_total shows only when has_chain is set.
+ */
+void	relay_metrics_set(struct relay_metrics *, enum relay_m_counter,
 	    uint64_t);
 
 /*

@@ -58,6 +58,11 @@
 #define RELAY_TWIN_CACHE	10000	/* twins the relay keeps */
 #define RELAY_TWIN_TTL		300
 #define RELAY_SUBSTRATE_DEFAULT	"wss://tfchain.grid.tf:443"	/* -s */
+/*
+ * Seconds a lookup in the shared twin cache (redis) may take before the
+ * chain is read instead.
+ */
+#define RELAY_TWINSHARE_WAIT	0.2
 
 /*
  * A session's frames that wait for a twin from the chain (or for the
@@ -143,12 +148,14 @@ struct relay_conf {
 	size_t			 nconnect_to;
 	uint64_t		 stream_bytes;	/* per session stream */
 	int			 metrics_all_workers;	/* idle ones too */
+	int			 no_shared_twins;	/* no twin cache in redis */
 };
 
 struct relay_group;
 struct relay_fed;
 struct relay_wait;
 struct relay_put;
+struct relay_twinshare;
 struct rconn;
 struct chainrpc;
 
@@ -193,6 +200,8 @@ struct relay_server {
 	size_t			 wcap;
 	/* relay_http.c: sessions whose frames wait for the outbox */
 	struct relay_conn	*stalled;
+	/* relay_twinshare.c: NULL with --twins or --no-shared-twin-cache */
+	struct relay_twinshare	*share;
 };
 
 /* A delivered entry whose XDEL is due, and its bytes for the budget. */
@@ -359,6 +368,16 @@ int	relay_mask_broken(int fd);
 /* relay_fed.c */
 struct relay_fed *relay_fed_new(struct relay_server *);
 void	relay_fed_free(struct relay_fed *);
+
+/* relay_twinshare.c */
+/*
+ * The twin cache relays on one redis share, set as the shared level of
+ * r->twins (open over the chain) on a redis connection of its own.
+ * NULL when out of memory.
+ */
+struct relay_twinshare *relay_twinshare_new(struct relay_server *r);
+/* Takes it off r->twins and frees it; NULL is allowed. */
+void	relay_twinshare_free(struct relay_twinshare *);
 
 /* relay_sandbox.c: installs the seccomp filter; 0, or -1. */
 int	relay_sandbox(void);

@@ -42,7 +42,8 @@ enum {
 	OPT_TWIN_CACHE,
 	OPT_TWIN_TTL,
 	OPT_STREAM_BYTES,
-	OPT_METRICS_ALL
+	OPT_METRICS_ALL,
+	OPT_NO_SHARED
 };
 
 static const struct option longopts[] = {
@@ -64,6 +65,7 @@ static const struct option longopts[] = {
 	{ "twin-ttl",		required_argument, NULL, OPT_TWIN_TTL },
 	{ "stream-bytes",	required_argument, NULL, OPT_STREAM_BYTES },
 	{ "metrics-all-workers", no_argument,	   NULL, OPT_METRICS_ALL },
+	{ "no-shared-twin-cache", no_argument,	   NULL, OPT_NO_SHARED },
 	{ "version",		no_argument,	   NULL, 'V' },
 	{ "help",		no_argument,	   NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
@@ -83,7 +85,8 @@ usage(int code)
 	    "[--user user]\n"
 	    "                 [--twin-cache n] [--twin-ttl seconds] "
 	    "[--stream-bytes n]\n"
-	    "                 [--metrics-all-workers]\n");
+	    "                 [--metrics-all-workers] "
+	    "[--no-shared-twin-cache]\n");
 	/* -h only: an error's usage stays short. */
 	if (code == 0)
 		printf("\n"
@@ -98,6 +101,8 @@ usage(int code)
 		    "/metrics too\n"
 		    "  -m, --domain domain ...     the domains this relay "
 		    "answers for\n"
+		    "      --no-shared-twin-cache  keep chain twins in memory "
+		    "only, not in redis\n"
 		    "  -p, --ranker-period secs    how long a remote relay's "
 		    "failure counts (3600)\n"
 		    "  -r, --redis url             the redis of the queues "
@@ -352,6 +357,9 @@ parse_flags(struct relay_conf *c, int argc, char **argv)
 		case OPT_METRICS_ALL:
 			c->metrics_all_workers = 1;
 			break;
+		case OPT_NO_SHARED:
+			c->no_shared_twins = 1;
+			break;
 		case OPT_STREAM_BYTES:
 			c->stream_bytes = number("--stream-bytes", optarg,
 			    RELAY_STREAM_BYTES_MIN, RELAY_STREAM_BYTES_MAX);
@@ -403,9 +411,17 @@ parse_flags(struct relay_conf *c, int argc, char **argv)
 		c->substrate[c->nsubstrate++] = RELAY_SUBSTRATE_DEFAULT;
 }
 
+/* Every chain read, whoever asked for it, tells GET /health. */
+static void
+chain_told(void *arg, int rv)
+{
+	relay_chain_seen(arg, rv);
+}
+
 /*
  * --twins wins when given; else tfchain through the -s endpoints, whose
- * client needs the loop and must exist before the privilege drop.
+ * client needs the loop and must exist before the privilege drop, with
+ * the twin cache in redis in front of it.
  */
 static void
 open_twins(struct relay_server *r)
@@ -424,6 +440,11 @@ open_twins(struct relay_server *r)
 	if (twindir_open_chain(&r->twins, r->chain, r->conf.twin_cache,
 	    r->conf.twin_ttl, err, sizeof(err)) == -1)
 		fatalx("tfchain: %s", err);
+	twindir_on_chain(&r->twins, chain_told, r);
+	r->metrics.has_chain = 1;
+	if (!r->conf.no_shared_twins &&
+	    (r->share = relay_twinshare_new(r)) == NULL)
+		fatal("shared twin cache");
 }
 
 static void
@@ -442,9 +463,10 @@ log_listening(struct relay_server *r)
 			n += (size_t)snprintf(src + n, sizeof(src) - n, ", %s",
 			    r->conf.substrate[i]);
 	}
-	log_info("listening on %s:%d, %zu domain(s), %s, redis %s",
+	log_info("listening on %s:%d, %zu domain(s), %s%s, redis %s",
 	    r->conf.listen_host[0] ? r->conf.listen_host : "*",
 	    r->conf.listen_port, r->conf.ndomains, src,
+	    r->share != NULL ? " (cached in redis too)" : "",
 	    redis_url_where(&r->conf.redis, where, sizeof(where)));
 }
 
@@ -626,6 +648,7 @@ main(int argc, char **argv)
 	relay_http_free(r);
 	drain(r);
 	relay_switch_free(r);
+	relay_twinshare_free(r->share);
 	twindir_close(&r->twins);
 	chainrpc_free(r->chain);
 	curl_global_cleanup();

@@ -162,6 +162,40 @@ test_exact(void)
 	relay_metrics_free(&m);
 }
 
+/* The shared twin cache's results and the chain reads, rmb-relay's own. */
+static void
+test_shared(void)
+{
+	struct relay_metrics	m;
+
+	relay_metrics_init(&m, 0);
+	relay_metrics_set(&m, RELAY_M_CHAIN_READS, 9);
+	ok(relay_metrics_render(&m, out, sizeof(out)) > 0 &&
+	    strstr(out, "relay_twin_") == NULL,
+	    "shared: nothing shown with no chain and no shared lookup");
+	m.has_chain = 1;
+	relay_metrics_shared(&m, RELAY_M_SHARE_TIMEOUT, 1);
+	relay_metrics_shared(&m, RELAY_M_SHARE_HIT, 2);
+	relay_metrics_shared(&m, RELAY_M_SHARE_HIT, 1);
+	relay_metrics_shared(&m, RELAY_M_SHARE_BAD, 1);
+	ok(relay_metrics_render(&m, out, sizeof(out)) > 0 &&
+	    strstr(out, "relay_session_evictions_total") == NULL &&
+	    strstr(out, "relay_message_tx_bytes 0\n"
+	    "# HELP relay_twin_chain_reads_total number of twin reads sent to "
+	    "tfchain\n"
+	    "# TYPE relay_twin_chain_reads_total counter\n"
+	    "relay_twin_chain_reads_total 9\n"
+	    "# HELP relay_twin_shared_total lookups in the twin cache shared "
+	    "in redis, labeled by result\n"
+	    "# TYPE relay_twin_shared_total counter\n"
+	    "relay_twin_shared_total{result=\"bad\"} 1\n"
+	    "relay_twin_shared_total{result=\"hit\"} 3\n"
+	    "relay_twin_shared_total{result=\"timeout\"} 1\n"
+	    "# HELP rmb_cache_entries") != NULL,
+	    "shared: chain reads, then the results seen, by label");
+	relay_metrics_free(&m);
+}
+
 static void
 test_escape(void)
 {
@@ -316,6 +350,9 @@ test_bounds(void)
 		relay_metrics_add(&m, i, UINT64_MAX);
 	for (i = 0; i < RELAY_M_NEVICT; i++)
 		relay_metrics_evict(&m, i, UINT64_MAX);
+	for (i = 0; i < RELAY_M_NSHARE; i++)
+		relay_metrics_shared(&m, i, UINT64_MAX);
+	m.has_chain = 1;
 	bound = relay_metrics_bound(&m);
 	if ((buf = malloc(bound)) == NULL)
 		abort();
@@ -341,6 +378,7 @@ int
 main(void)
 {
 	test_exact();
+	test_shared();
 	test_escape();
 	test_increase();
 	test_workers();

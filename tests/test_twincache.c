@@ -267,9 +267,51 @@ test_model(void)
 	twincache_free(&c);
 }
 
+/* A shorter life for one entry, and emptying the whole cache. */
+static void
+test_ttl_clear(void)
+{
+	struct twincache	c;
+	struct twin_record	t;
+	uint32_t		id;
+
+	if (twincache_init(&c, 8, 300) == -1)
+		abort();
+	t = twin(1, 1);
+	twincache_put_ttl(&c, &t, 100, 5);
+	ok(twincache_get(&c, 1, 104) != NULL && twincache_get(&c, 1, 105) ==
+	    NULL, "put_ttl: kept its own 5 s");
+	t = twin(2, 2);
+	twincache_put_ttl(&c, &t, 100, 1000);
+	ok(twincache_get(&c, 2, 399) != NULL && twincache_get(&c, 2, 400) ==
+	    NULL, "put_ttl: never past the cache's ttl");
+	t = twin(3, 3);
+	twincache_put(&c, &t, 100);
+	twincache_put_ttl(&c, &t, 100, 0);
+	ok(twincache_get(&c, 3, 100) == NULL && c.n == 0,
+	    "put_ttl 0: stores nothing and drops the old entry");
+	for (id = 1; id <= 8; id++) {
+		t = twin(id, (uint8_t)id);
+		twincache_put(&c, &t, 200);
+	}
+	twincache_clear(&c);
+	ok(c.n == 0 && twincache_get(&c, 4, 200) == NULL,
+	    "clear: nothing left");
+	for (id = 11; id <= 19; id++) {
+		t = twin(id, (uint8_t)id);
+		twincache_put(&c, &t, 201);
+	}
+	ok(c.n == 8 && twincache_get(&c, 19, 201) != NULL &&
+	    twincache_get(&c, 11, 201) == NULL,
+	    "clear: every slot is free again");
+	twincache_free(&c);
+	twincache_clear(&c);
+}
+
 int
 main(void)
 {
+	test_ttl_clear();
 	test_basic();
 	test_expiry();
 	test_lru();

@@ -4,7 +4,8 @@
  * state_getStorage for concurrent misses of one id, answers from the
  * cache after that, absent twins and undecodable values, the node's
  * errors and dead endpoints, twin ids by account (never cached),
- * cancelling callbacks by argument, and closing with reads in flight.
+ * cancelling callbacks by argument, closing with reads in flight, and a
+ * shared level in front of the chain (a fake one, in memory).
  */
 #include <sys/wait.h>
 
@@ -316,6 +317,162 @@ test_reentry(void)
 	    "new lookup is answered");
 }
 
+/* A shared level that holds at most one twin and counts its calls. */
+static struct {
+	int			 gets, puts, dels, flushes;
+	int			 refuse;	/* get returns -1 */
+	int			 sync;		/* get answers at once */
+	int			 has;		/* holds rec */
+	struct twin_record	 rec;
+	uint64_t		 ttl;
+	uint32_t		 asked;		/* the last get's id */
+	int			 chain[3];	/* chain outcomes -1, 0, 1 */
+} fake;
+
+static int
+fake_get(void *arg, uint32_t id)
+{
+	(void)arg;
+	fake.gets++;
+	fake.asked = id;
+	if (fake.refuse)
+		return -1;
+	if (fake.sync)
+		twindir_shared_answer(&d, id, fake.has && fake.rec.id == id ?
+		    &fake.rec : NULL, fake.ttl);
+	return 0;
+}
+
+static void
+fake_put(void *arg, const struct twin_record *t)
+{
+	(void)arg;
+	fake.puts++;
+	fake.rec = *t;
+	fake.has = 1;
+}
+
+static void
+fake_del(void *arg, uint32_t id)
+{
+	(void)arg;
+	fake.dels++;
+	if (fake.rec.id == id)
+		fake.has = 0;
+}
+
+static void
+fake_flush(void *arg)
+{
+	(void)arg;
+	fake.flushes++;
+	fake.has = 0;
+}
+
+static void
+fake_chain(void *arg, int rv)
+{
+	(void)arg;
+	fake.chain[rv + 1]++;
+}
+
+static void
+test_shared(void)
+{
+	const struct twindir_shared	 sh = { fake_get, fake_put, fake_del,
+					    fake_flush, NULL };
+	struct twin_record		 t, upd;
+	struct got			 a, b;
+	int				 n = asked(0);
+	uint64_t			 reads;
+
+	memset(&fake, 0, sizeof(fake));
+	twindir_set_shared(&d, &sh);
+	twindir_on_chain(&d, fake_chain, NULL);
+	twindir_forget(&d, ID_FOUND);
+	ok(fake.dels == 1, "shared: forget deletes the shared entry too");
+
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	pending = 2;
+	twindir_lookup(&d, ID_FOUND, 5000, twin_cb, &a);
+	twindir_lookup(&d, ID_FOUND, 5000, twin_cb, &b);
+	ok(fake.gets == 1 && fake.asked == ID_FOUND && asked(0) == n &&
+	    a.calls == 0, "shared: two misses of one id ask the shared level "
+	    "once, and not the chain yet");
+	reads = d.chain_reads;
+	twindir_shared_answer(&d, ID_FOUND, NULL, 0);
+	run(5);
+	ok(a.calls == 1 && a.rv == 1 && b.calls == 1 && b.rv == 1 &&
+	    asked(0) == n + 1 && d.chain_reads == reads + 1,
+	    "shared: not there: one chain read answers both");
+	ok(fake.puts == 1 && fake.has && fake.rec.id == ID_FOUND &&
+	    strcmp(fake.rec.relay, "r1.example_r2.example") == 0,
+	    "shared: what the chain gave is put in the shared level");
+	ok(fake.chain[2] == 1, "shared: the chain read is told to its watcher");
+
+	twindir_forget(&d, ID_FOUND);
+	fake.has = 1;
+	fake.sync = 1;
+	fake.ttl = 5;
+	memset(&a, 0, sizeof(a));
+	pending = 1;
+	twindir_lookup(&d, ID_FOUND, 6000, twin_cb, &a);
+	ok(a.calls == 1 && a.rv == 1 && a.t.id == ID_FOUND &&
+	    asked(0) == n + 1 && fake.chain[2] == 1,
+	    "shared: found there: answered without the chain, before lookup "
+	    "returns");
+	ok(twindir_get(&d, ID_FOUND, &t, 6004) == 1 &&
+	    twindir_get(&d, ID_FOUND, &t, 6005) == 0,
+	    "shared: kept in memory only the 5 s it has left there");
+
+	fake.sync = 0;
+	memset(&a, 0, sizeof(a));
+	pending = 1;
+	twindir_lookup(&d, ID_FOUND, 7000, twin_cb, &a);
+	twindir_forget(&d, ID_FOUND);
+	twindir_shared_answer(&d, ID_FOUND, &fake.rec, 100);
+	run(5);
+	ok(a.calls == 1 && a.rv == 1 && asked(0) == n + 2,
+	    "shared: forgotten while asked there: its answer is not taken, "
+	    "the chain is read");
+
+	twindir_forget(&d, ID_FOUND);
+	fake.refuse = 1;
+	memset(&a, 0, sizeof(a));
+	pending = 1;
+	twindir_lookup(&d, ID_FOUND, 8000, twin_cb, &a);
+	run(5);
+	ok(a.calls == 1 && a.rv == 1 && asked(0) == n + 3,
+	    "shared: a get that cannot ask goes to the chain at once");
+	fake.refuse = 0;
+
+	twindir_shared_answer(&d, ID_ABSENT, &fake.rec, 100);
+	ok(twindir_cached(&d) == 1, "shared: an answer nobody waits for is "
+	    "ignored");
+
+	upd = fake.rec;
+	snprintf(upd.relay, sizeof(upd.relay), "r3.example");
+	n = fake.puts;
+	twindir_update(&d, &upd, 8100);
+	ok(twindir_get(&d, ID_FOUND, &t, 8100) == 1 &&
+	    strcmp(t.relay, "r3.example") == 0 && fake.puts == n + 1 &&
+	    strcmp(fake.rec.relay, "r3.example") == 0,
+	    "shared: update replaces the cached and the shared twin");
+	twindir_flush(&d);
+	ok(twindir_cached(&d) == 0 && fake.flushes == 1 && !fake.has,
+	    "shared: flush empties both");
+	twindir_set_shared(&d, NULL);
+	twindir_on_chain(&d, NULL, NULL);
+	memset(&a, 0, sizeof(a));
+	n = fake.gets;
+	pending = 1;
+	twindir_lookup(&d, ID_FOUND, 9000, twin_cb, &a);
+	run(5);
+	ok(a.calls == 1 && a.rv == 1 && fake.gets == n,
+	    "shared: taken away, lookups go to the chain alone");
+}
+
 static void
 test_close(void)
 {
@@ -384,6 +541,7 @@ main(void)
 	test_misses();
 	test_accounts();
 	test_reentry();
+	test_shared();
 	test_close();
 	chainrpc_free(rpc);
 	test_dead(&rpc);

@@ -99,7 +99,7 @@ twincache_get(struct twincache *c, uint32_t id, uint64_t now)
 		return NULL;
 	s = c->table[i] - 1;
 	e = &c->ents[s];
-	if (now < e->inserted || now - e->inserted >= c->ttl) {
+	if (now < e->inserted || now - e->inserted >= e->ttl) {
 		remove_at(c, i);
 		return NULL;
 	}
@@ -111,10 +111,21 @@ void
 twincache_put(struct twincache *c, const struct twin_record *rec,
     uint64_t now)
 {
+	twincache_put_ttl(c, rec, now, c->ttl);
+}
+
+void
+twincache_put_ttl(struct twincache *c, const struct twin_record *rec,
+    uint64_t now, uint64_t ttl)
+{
 	uint32_t	i, s;
 
 	if (c->table == NULL)
 		return;
+	if (ttl == 0) {
+		twincache_drop(c, rec->id);
+		return;
+	}
 	if ((i = lookup(c, rec->id)) != NIL) {
 		s = c->table[i] - 1;
 		ilist_unlink(&c->lru, s + 1);
@@ -131,6 +142,7 @@ twincache_put(struct twincache *c, const struct twin_record *rec,
 	}
 	c->ents[s].rec = *rec;
 	c->ents[s].inserted = now;
+	c->ents[s].ttl = ttl < c->ttl ? ttl : c->ttl;
 	ilist_push_front(&c->lru, s + 1);
 }
 
@@ -141,6 +153,13 @@ twincache_drop(struct twincache *c, uint32_t id)
 
 	if (c->table != NULL && (i = lookup(c, id)) != NIL)
 		remove_at(c, i);
+}
+
+void
+twincache_clear(struct twincache *c)
+{
+	while (c->table != NULL && c->n > 0)
+		remove_at(c, lookup(c, c->ents[c->lru.tail - 1].rec.id));
 }
 
 void

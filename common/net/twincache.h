@@ -26,6 +26,7 @@
 struct twincache_ent {
 	struct twin_record	rec;
 	uint64_t		inserted;
+	uint64_t		ttl;		/* seconds, at most the cache's */
 	struct ilink		lru;		/* LRU list, or the free list */
 };
 
@@ -60,6 +61,17 @@ void	twincache_put(struct twincache *c, const struct twin_record *rec,
 
 /* Forgets id, so that the next get misses and the source is asked. */
 void	twincache_drop(struct twincache *c, uint32_t id);
+
+/*
+ * twincache_put for a twin that must go sooner: kept min(ttl, the
+ * cache's) seconds from now.  A ttl of 0 stores nothing and drops any
+ * entry for its id.
+ */
+void	twincache_put_ttl(struct twincache *c, const struct twin_record *rec,
+	    uint64_t now, uint64_t ttl);
+
+/* Forgets every twin. */
+void	twincache_clear(struct twincache *c);
 
 void	twincache_free(struct twincache *c);
 

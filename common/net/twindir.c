@@ -4,7 +4,9 @@
  * state_getStorage per id: a struct twindir_wait holds the read and the
  * callbacks waiting on it, so that concurrent misses share it.  A wait
  * stays on d->waits while its callbacks run, so that twindir_cancel
- * still reaches the ones not called yet, and is freed after them.
+ * still reaches the ones not called yet, and is freed after them.  With
+ * a shared level, a wait for an id first asks it (w->shared), and reads
+ * the chain only when it does not have the twin.
  */
 #include <sys/queue.h>
 
@@ -35,6 +37,8 @@ struct twindir_wait {
 	LIST_ENTRY(twindir_wait) entry;		/* on d->waits */
 	int			 by_account;
 	int			 answered;	/* callbacks running: no joining */
+	int			 shared;	/* asking the shared level */
+	int			 stale;		/* its answer would be old */
 	uint32_t		 id;
 	uint64_t		 now;		/* of the lookup that asked */
 	TAILQ_HEAD(, twindir_waiter) waiters;	/* oldest first */
@@ -177,6 +181,14 @@ storage_value(const struct jsonrpc_resp *r, uint8_t *buf, size_t cap,
 	return 1;
 }
 
+/* The directory's owner hears how a chain read went. */
+static void
+chain_told(struct twindir_wait *w, int rv)
+{
+	if (w->d != NULL && w->d->on_chain != NULL)
+		w->d->on_chain(w->d->on_chain_arg, rv);
+}
+
 static void
 twin_answer(void *arg, const struct jsonrpc_resp *r, const char *err)
 {
@@ -190,27 +202,35 @@ twin_answer(void *arg, const struct jsonrpc_resp *r, const char *err)
 
 	if (err != NULL) {
 		log_warnx("chain: twin %u: %s", w->id, err);
+		chain_told(w, -1);
 		wait_finish(w, -1, NULL, w->id);
 		return;
 	}
 	if ((rv = storage_value(r, buf, sizeof(buf), &len, why,
 	    sizeof(why))) == -1) {
 		log_warnx("chain: twin %u: %s", w->id, why);
+		chain_told(w, -1);
 		wait_finish(w, -1, NULL, w->id);
 		return;
 	}
 	if (rv == 0) {
+		chain_told(w, 0);
 		wait_finish(w, 0, NULL, w->id);
 		return;
 	}
 	if (twin_decode(&t, buf, len, &bad) == -1 || t.id != w->id) {
 		log_warnx("chain: twin %u: cannot decode its value: %s", w->id,
 		    bad);
+		chain_told(w, -1);
 		wait_finish(w, -1, NULL, w->id);
 		return;
 	}
-	if (w->d != NULL)
+	chain_told(w, 1);
+	if (w->d != NULL) {
 		twincache_put(&w->d->cache, &t, w->now);
+		if (w->d->shared.put != NULL)
+			w->d->shared.put(w->d->shared.arg, &t);
+	}
 	wait_finish(w, 1, &t, w->id);
 }
 
@@ -236,17 +256,16 @@ account_answer(void *arg, const struct jsonrpc_resp *r, const char *err)
 	}
 	if (rv == -1)
 		log_warnx("chain: twin id of an account: %s", why);
+	chain_told(w, rv);
 	wait_finish(w, rv, NULL, rv == 1 ? id : 0);
 }
 
-/* A new wait on d, reading key; NULL when out of memory. */
+/* A new wait on d, not on d->waits yet; NULL when out of memory. */
 static struct twindir_wait *
-wait_start(struct twindir *d, const uint8_t *key, size_t keylen,
-    int by_account, uint32_t id, uint64_t now, twindir_cb cb,
-    twindir_id_cb id_cb, void *arg)
+wait_new(struct twindir *d, int by_account, uint32_t id, uint64_t now,
+    twindir_cb cb, twindir_id_cb id_cb, void *arg)
 {
 	struct twindir_wait	*w;
-	char			 params[PARAMS_MAX];
 
 	if ((w = calloc(1, sizeof(*w))) == NULL)
 		return NULL;
@@ -259,17 +278,59 @@ wait_start(struct twindir *d, const uint8_t *key, size_t keylen,
 		free(w);
 		return NULL;
 	}
+	return w;
+}
+
+/* Sends w's state_getStorage of key.  0, or -1 when it cannot. */
+static int
+wait_read(struct twindir_wait *w, const uint8_t *key, size_t keylen)
+{
+	char	params[PARAMS_MAX];
+
 	memcpy(params, "[\"0x", 4);
 	hex_encode(params + 4, key, keylen);
 	memcpy(params + 4 + 2 * keylen, "\"]", 3);
-	if (chainrpc_call(d->chain, "state_getStorage", params,
-	    by_account ? account_answer : twin_answer, w) == -1) {
+	if (chainrpc_call(w->d->chain, "state_getStorage", params,
+	    w->by_account ? account_answer : twin_answer, w) == -1)
+		return -1;
+	w->d->chain_reads++;
+	return 0;
+}
+
+/* A new wait on d, reading key; NULL when out of memory. */
+static struct twindir_wait *
+wait_start(struct twindir *d, const uint8_t *key, size_t keylen,
+    int by_account, uint32_t id, uint64_t now, twindir_cb cb,
+    twindir_id_cb id_cb, void *arg)
+{
+	struct twindir_wait	*w;
+
+	if ((w = wait_new(d, by_account, id, now, cb, id_cb, arg)) == NULL)
+		return NULL;
+	if (wait_read(w, key, keylen) == -1) {
 		waiters_free(w);
 		free(w);
 		return NULL;
 	}
 	LIST_INSERT_HEAD(&d->waits, w, entry);
 	return w;
+}
+
+/*
+ * The shared level did not have twin w->id: the chain is read, and w
+ * fails when it cannot be.
+ */
+static void
+wait_chain(struct twindir_wait *w)
+{
+	uint8_t	key[TFCHAIN_KEY_TWIN_LEN];
+
+	w->shared = 0;
+	tfchain_key_twin(key, w->id);
+	if (wait_read(w, key, sizeof(key)) == -1) {
+		log_warnx("twin %u: cannot ask the chain", w->id);
+		wait_finish(w, -1, NULL, w->id);
+	}
 }
 
 void
@@ -304,12 +365,25 @@ twindir_lookup(struct twindir *d, uint32_t id, uint64_t now, twindir_cb cb,
 		return;
 	}
 	d->misses++;
-	tfchain_key_twin(key, id);
-	if (wait_start(d, key, sizeof(key), 0, id, now, cb, NULL,
-	    arg) == NULL) {
-		log_warnx("twin %u: cannot ask the chain", id);
-		cb(arg, -1, NULL);
+	if (d->shared.get == NULL) {
+		tfchain_key_twin(key, id);
+		if (wait_start(d, key, sizeof(key), 0, id, now, cb, NULL,
+		    arg) == NULL) {
+			log_warnx("twin %u: cannot ask the chain", id);
+			cb(arg, -1, NULL);
+		}
+		return;
 	}
+	if ((w = wait_new(d, 0, id, now, cb, NULL, arg)) == NULL) {
+		log_warnx("twin %u: out of memory", id);
+		cb(arg, -1, NULL);
+		return;
+	}
+	LIST_INSERT_HEAD(&d->waits, w, entry);
+	w->shared = 1;
+	/* An answer may come, and free w, before get returns 0. */
+	if (d->shared.get(d->shared.arg, id) == -1)
+		wait_chain(w);
 }
 
 void
@@ -349,16 +423,87 @@ twindir_cancel(struct twindir *d, void *arg)
 	}
 }
 
+/* Waits asking the shared level for id (any id: all) take no twin from it. */
+static void
+shared_stale(struct twindir *d, int all, uint32_t id)
+{
+	struct twindir_wait	*w;
+
+	LIST_FOREACH(w, &d->waits, entry)
+		if (w->shared && (all || w->id == id))
+			w->stale = 1;
+}
+
 void
 twindir_forget(struct twindir *d, uint32_t id)
 {
 	twincache_drop(&d->cache, id);
+	shared_stale(d, 0, id);
+	if (d->shared.del != NULL)
+		d->shared.del(d->shared.arg, id);
 }
 
 size_t
 twindir_cached(const struct twindir *d)
 {
 	return d->cache.n;
+}
+
+void
+twindir_set_shared(struct twindir *d, const struct twindir_shared *s)
+{
+	if (d->chain == NULL || s == NULL || s->get == NULL) {
+		memset(&d->shared, 0, sizeof(d->shared));
+		return;
+	}
+	d->shared = *s;
+}
+
+void
+twindir_shared_answer(struct twindir *d, uint32_t id,
+    const struct twin_record *t, uint64_t ttl)
+{
+	struct twindir_wait	*w;
+	struct twin_record	 copy;
+
+	LIST_FOREACH(w, &d->waits, entry)
+		if (w->shared && !w->answered && w->id == id)
+			break;
+	if (w == NULL)
+		return;
+	if (t == NULL || w->stale || t->id != id) {
+		wait_chain(w);
+		return;
+	}
+	/* t may be the caller's, which a callback could change. */
+	copy = *t;
+	twincache_put_ttl(&d->cache, &copy, w->now, ttl);
+	wait_finish(w, 1, &copy, id);
+}
+
+void
+twindir_on_chain(struct twindir *d, twindir_chain_fn fn, void *arg)
+{
+	d->on_chain = fn;
+	d->on_chain_arg = arg;
+}
+
+void
+twindir_update(struct twindir *d, const struct twin_record *t, uint64_t now)
+{
+	twincache_put(&d->cache, t, now);
+	shared_stale(d, 0, t->id);
+	if (d->shared.put != NULL)
+		d->shared.put(d->shared.arg, t);
+}
+
+void
+twindir_flush(struct twindir *d)
+{
+	twincache_clear(&d->cache);
+	shared_stale(d, 1, 0);
+	if (d->shared.flush != NULL)
+		d->shared.flush(d->shared.arg);
 }
 
 void
@@ -375,7 +520,8 @@ twindir_close(struct twindir *d)
 		waiters_free(w);
 		w->d = NULL;
 		if (!w->answered) {
-			chainrpc_cancel(d->chain, w);
+			if (!w->shared)
+				chainrpc_cancel(d->chain, w);
 			free(w);
 		}
 	}

@@ -20,6 +20,27 @@
 struct chainrpc;
 struct twindir_wait;
 
+/*
+ * A second level between the cache and the chain, which other processes
+ * share (the relay's redis): a miss of the cache asks it before the
+ * chain, and what the chain gives is stored there.  get asks it for twin
+ * id and returns 0, the answer to come through twindir_shared_answer
+ * (possibly before get returns), or -1 without answering when it cannot
+ * ask (the chain is then read at once).  put stores a twin the chain
+ * gave or twindir_update was told, del forgets one, flush forgets all;
+ * each may be NULL.
+ */
+struct twindir_shared {
+	int	(*get)(void *arg, uint32_t id);
+	void	(*put)(void *arg, const struct twin_record *t);
+	void	(*del)(void *arg, uint32_t id);
+	void	(*flush)(void *arg);
+	void	*arg;
+};
+
+/* Told the outcome of every read of the chain: twindir_cb's rv. */
+typedef void	(*twindir_chain_fn)(void *arg, int rv);
+
 struct twindir {
 	struct twinfile		 file;
 	struct twincache	 cache;
@@ -27,6 +48,11 @@ struct twindir {
 	LIST_HEAD(, twindir_wait) waits;	/* lookups on the chain */
 	uint64_t		 hits;
 	uint64_t		 misses;	/* asked the source */
+	/* twindir_set_shared, twindir_on_chain */
+	struct twindir_shared	 shared;	/* get NULL: none */
+	twindir_chain_fn	 on_chain;
+	void			*on_chain_arg;
+	uint64_t		 chain_reads;	/* state_getStorage calls sent */
 };
 
 /* 1 found (t set), 0 no such twin, -1 the source failed. */
@@ -78,11 +104,44 @@ int	twindir_get(struct twindir *, uint32_t id, struct twin_record *out,
 int	twindir_find(struct twindir *, const uint8_t account[32],
 	    uint32_t *id);
 
-/* Forgets twin id, so that the next lookup asks the source again. */
+/*
+ * Forgets twin id, here and in the shared level, so that the next lookup
+ * asks the source again.
+ */
 void	twindir_forget(struct twindir *, uint32_t id);
 
 /* Twins in the cache now. */
 size_t	twindir_cached(const struct twindir *);
+
+/*
+ * Sets the shared level of a directory over the chain (s is copied; a
+ * get of NULL takes it away).  Lookups already waiting keep their way.
+ */
+void	twindir_set_shared(struct twindir *, const struct twindir_shared *s);
+
+/*
+ * The shared level's answer to its get of id: t found there, to be kept
+ * in the cache at most ttl seconds (the time it has left there; 0 keeps
+ * it out), or NULL when it is not there, unusable or did not answer in
+ * time: the chain is read.  An answer for no lookup is ignored, and so
+ * is a t for a twin forgotten or updated since the get (the chain is
+ * read instead).
+ */
+void	twindir_shared_answer(struct twindir *, uint32_t id,
+	    const struct twin_record *t, uint64_t ttl);
+
+/* Sets fn to be told the outcome of every chain read (NULL: none). */
+void	twindir_on_chain(struct twindir *, twindir_chain_fn fn, void *arg);
+
+/*
+ * A twin's new value from elsewhere than a lookup (the chain's events):
+ * it replaces the cached one, as read at now, and the shared one.
+ */
+void	twindir_update(struct twindir *, const struct twin_record *t,
+	    uint64_t now);
+
+/* Forgets every twin, here and in the shared level. */
+void	twindir_flush(struct twindir *);
 
 /*
  * Frees the directory.  Pending callbacks are dropped without being
