@@ -223,6 +223,7 @@ test_shared(const struct relay_proc *a, const struct relay_proc *b,
 {
 	long long	 a0 = reads(a), b0 = reads(b), d0 = reads(d), e0 = reads(e);
 	long long	 hits0 = shared(b, "hit"), pttl = 0;
+	long long	 slow0 = shared(b, "timeout"), slow;
 	long long	 ra, rb, rdd, re;
 	int		 t, all = 1, keys = 1;
 
@@ -244,9 +245,16 @@ test_shared(const struct relay_proc *a, const struct relay_proc *b,
 	ok(all, "relay B: twins 1-%d connect", NSHARED);
 	ra = reads(a) - a0;
 	rb = reads(b) - b0;
-	ok(ra == NSHARED && rb == 0 && shared(b, "hit") - hits0 == NSHARED,
+	/*
+	 * A redis answer later than the relay waits (a loaded machine) is
+	 * a chain read, and counted: each of B's must be one of those.
+	 */
+	slow = shared(b, "timeout") - slow0;
+	ok(ra == NSHARED && rb == slow && slow < NSHARED &&
+	    shared(b, "hit") - hits0 == NSHARED - slow,
 	    "relay B found them in redis: no chain read (A %lld, B %lld, B's "
-	    "hits %lld)", ra, rb, shared(b, "hit") - hits0);
+	    "hits %lld, late answers %lld)", ra, rb, shared(b, "hit") - hits0,
+	    slow);
 
 	for (t = 1; t <= NSHARED; t++)
 		all &= works(d, t) && works(e, t);
