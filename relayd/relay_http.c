@@ -278,6 +278,7 @@ serve_metrics(struct relay_server *r, struct relay_conn *c)
 
 	relay_metrics_cache_entries(&r->metrics,
 	    (int64_t)twindir_cached(&r->twins));
+	relay_events_metrics(r);
 	if (proc_stats(&ps) == 0)
 		relay_metrics_process(&r->metrics, &ps);
 	cap = relay_metrics_bound(&r->metrics);

@@ -143,6 +143,33 @@ twincache_drop(struct twincache *c, uint32_t id)
 		remove_at(c, i);
 }
 
+int
+twincache_replace(struct twincache *c, const struct twin_record *rec,
+    uint64_t now)
+{
+	if (c->table == NULL || lookup(c, rec->id) == NIL)
+		return 0;
+	twincache_put(c, rec, now);
+	return 1;
+}
+
+void
+twincache_flush(struct twincache *c)
+{
+	uint32_t	i, size;
+
+	if (c->table == NULL)
+		return;
+	size = c->mask + 1;
+	memset(c->table, 0, size * sizeof(*c->table));
+	ilist_init(&c->lru, c->ents, sizeof(*c->ents),
+	    offsetof(struct twincache_ent, lru));
+	for (i = 0; i < c->capacity; i++)
+		c->ents[i].lru.next = i + 1 < c->capacity ? i + 2 : 0;
+	c->free = 1;
+	c->n = 0;
+}
+
 void
 twincache_free(struct twincache *c)
 {

@@ -61,6 +61,16 @@ void	twincache_put(struct twincache *c, const struct twin_record *rec,
 /* Forgets id, so that the next get misses and the source is asked. */
 void	twincache_drop(struct twincache *c, uint32_t id);
 
+/*
+ * Replaces id's entry with a copy of rec, inserted at now, only when id
+ * is cached (expired or not).  Returns 1 if it was, else 0.
+ */
+int	twincache_replace(struct twincache *c, const struct twin_record *rec,
+	    uint64_t now);
+
+/* Forgets every twin. */
+void	twincache_flush(struct twincache *c);
+
 void	twincache_free(struct twincache *c);
 
 #endif

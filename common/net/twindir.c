@@ -35,6 +35,7 @@ struct twindir_wait {
 	LIST_ENTRY(twindir_wait) entry;		/* on d->waits */
 	int			 by_account;
 	int			 answered;	/* callbacks running: no joining */
+	int			 stale;		/* the chain changed it since */
 	uint32_t		 id;
 	uint64_t		 now;		/* of the lookup that asked */
 	TAILQ_HEAD(, twindir_waiter) waiters;	/* oldest first */
@@ -209,7 +210,7 @@ twin_answer(void *arg, const struct jsonrpc_resp *r, const char *err)
 		wait_finish(w, -1, NULL, w->id);
 		return;
 	}
-	if (w->d != NULL)
+	if (w->d != NULL && !w->stale)
 		twincache_put(&w->d->cache, &t, w->now);
 	wait_finish(w, 1, &t, w->id);
 }
@@ -353,6 +354,38 @@ void
 twindir_forget(struct twindir *d, uint32_t id)
 {
 	twincache_drop(&d->cache, id);
+}
+
+/* Reads in flight for id (or every id with all) will not be cached. */
+static void
+mark_stale(struct twindir *d, uint32_t id, int all)
+{
+	struct twindir_wait	*w;
+
+	LIST_FOREACH(w, &d->waits, entry)
+		if (!w->by_account && (all || w->id == id))
+			w->stale = 1;
+}
+
+int
+twindir_update(struct twindir *d, const struct twin_record *t, uint64_t now)
+{
+	mark_stale(d, t->id, 0);
+	return twincache_replace(&d->cache, t, now);
+}
+
+void
+twindir_drop(struct twindir *d, uint32_t id)
+{
+	mark_stale(d, id, 0);
+	twincache_drop(&d->cache, id);
+}
+
+void
+twindir_flush(struct twindir *d)
+{
+	mark_stale(d, 0, 1);
+	twincache_flush(&d->cache);
 }
 
 size_t

@@ -81,6 +81,25 @@ int	twindir_find(struct twindir *, const uint8_t account[32],
 /* Forgets twin id, so that the next lookup asks the source again. */
 void	twindir_forget(struct twindir *, uint32_t id);
 
+/*
+ * The chain says twin t->id is now t (an event of a finalized block):
+ * a cached record is replaced, as read at now.  A twin not cached is
+ * not added, so that the cache keeps the twins that are used; a read of
+ * it in flight is answered but not cached, since it may predate t.
+ * Returns 1 when a cached record was replaced, else 0.
+ */
+int	twindir_update(struct twindir *, const struct twin_record *t,
+	    uint64_t now);
+
+/*
+ * Forgets twin id because the chain deleted or changed it: as
+ * twindir_forget(), and a read of it in flight is not cached.
+ */
+void	twindir_drop(struct twindir *, uint32_t id);
+
+/* Forgets every cached twin; reads in flight are not cached either. */
+void	twindir_flush(struct twindir *);
+
 /* Twins in the cache now. */
 size_t	twindir_cached(const struct twindir *);
 
