@@ -143,6 +143,37 @@ test_renamed(const char *name, const char *other)
 	free(md);
 }
 
+/* TwinDeleted's one field, u32 (type 4), made type 0 instead. */
+static void
+test_retyped(void)
+{
+	static const uint8_t	 field[] = { 0x04, 0x00, 0x10, 0x01, 0x0c,
+	    'u', '3', '2' };
+	struct metadata_events	 lay;
+	struct metadata		*m;
+	uint8_t			*md, *at;
+	size_t			 len, n = strlen("TwinDeleted");
+	char			 err[METADATA_ERR_MAX] = "";
+	int			 r = -2;
+
+	md = slurp("metadata-v14-spec144.scale", &len);
+	for (at = md; at + n + 1 + sizeof(field) < md + len; at++)
+		if (at[0] == n << 2 && memcmp(at + 1, "TwinDeleted", n) == 0 &&
+		    memcmp(at + 1 + n, field, sizeof(field)) == 0)
+			break;
+	if (at + n + 1 + sizeof(field) < md + len) {
+		at[1 + n + 2] = 0x00;
+		if ((m = metadata_load(md, len, err, sizeof(err))) != NULL) {
+			r = metadata_events(m, &lay, err, sizeof(err));
+			metadata_free(m);
+		}
+	}
+	ok(r == -1 && strstr(err, "TwinDeleted holds") != NULL &&
+	    strstr(err, "rmb expects u32") != NULL, "TwinDeleted(u32) "
+	    "retyped: refused (%s)", err);
+	free(md);
+}
+
 static void
 test_update(void)
 {
@@ -330,6 +361,7 @@ main(void)
 	test_renamed("TwinDeleted", "TwinDeletes");
 	test_renamed("TwinUpdated", "TwinUpdatex");
 	test_renamed("TwinStored", "TwinStorex");
+	test_retyped();
 	test_depth();
 	metadata_free(M);
 	return done_testing();
