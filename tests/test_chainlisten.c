@@ -5,8 +5,8 @@
  * TwinUpdated, TwinDeleted or undecodable events, and a runtime upgrade
  * whose metadata swaps TwinStored's and TwinUpdated's indices, so that a
  * block read with the wrong metadata counts the wrong event.  Also: the
- * catch-up threshold, failed calls and their retry, and metadata without
- * TwinDeleted, which disables the listener.
+ * catch-up threshold, a block the node refuses, failed calls and their
+ * retry, and metadata without TwinDeleted, which disables the listener.
  */
 #include <sys/mman.h>
 
@@ -37,7 +37,7 @@
 #define OLD_SPEC	144
 #define NEW_SPEC	145
 
-enum { BLK_NONE, BLK_UPDATED, BLK_DELETED, BLK_GARBAGE };
+enum { BLK_NONE, BLK_UPDATED, BLK_DELETED, BLK_GARBAGE, BLK_PRUNED };
 
 /* The chain, shared with the stub's process. */
 struct model {
@@ -221,8 +221,13 @@ answer(const char *req, int *status, void *arg)
 		    10);
 		hash_hex(h, n);
 		snprintf(res, sizeof(res), "\"%s\"", h);
-	} else if (strstr(b, "\"state_getStorage\"") != NULL)
-		events_hex(res, sizeof(res), block_of(b));
+	} else if (strstr(b, "\"state_getStorage\"") != NULL) {
+		n = block_of(b);
+		if (n < NBLK && M->kind[n] == BLK_PRUNED)
+			result = NULL;
+		else
+			events_hex(res, sizeof(res), n);
+	}
 	else if (strstr(b, "\"state_getMetadata\"") != NULL) {
 		n = block_of(b);
 		if (M->md_fetches < 8)
@@ -238,8 +243,8 @@ answer(const char *req, int *status, void *arg)
 		result = mdhex;
 	} else
 		result = NULL;
-	return jsonrpc_answer(body, sizeof(body), req, result, "no such "
-	    "method");
+	return jsonrpc_answer(body, sizeof(body), req, result, "State "
+	    "already discarded");
 }
 
 static void
@@ -356,7 +361,7 @@ test_follow(struct chainrpc *rpc)
 	want_block = 10;
 	ok(run_until(l, at_block, 10) && st->spec == OLD_SPEC &&
 	    M->md_fetches == 1 && M->md_at[0] == 10, "starts at the head, "
-	    "block 10, with its metadata (spec %u)", st->spec);
+	    "block 10, with its metadata (spec 144)");
 
 	put_twin(&d, "old.example");
 	block(11, BLK_UPDATED, "a.example");
@@ -406,12 +411,22 @@ test_follow(struct chainrpc *rpc)
 	ok(run_until(l, at_block, 10) && st->flushes == 2 && d.cache.n == 0,
 	    "6 behind: flushed, at the head");
 
+	/* A node that no longer has block 29's state. */
+	put_twin(&d, "h.example");
+	block(29, BLK_PRUNED, "");
+	block(30, BLK_UPDATED, "i.example");
+	M->head = 30;
+	want_block = 30;
+	ok(run_until(l, at_block, 10) && st->flushes == 3 &&
+	    d.cache.n == 0 && !st->reconnecting, "a block the node refuses: "
+	    "flushed, on from the head, no retry");
+
 	M->fail = 1;
 	ok(run_until(l, is_reconnecting, 10) && st->err_rpc >= 1,
 	    "a failed call: reconnecting, counted");
 	M->fail = 0;
-	M->head = 28;
-	want_block = 28;
+	M->head = 31;
+	want_block = 31;
 	ok(run_until(l, is_back, 10) && run_until(l, at_block, 10) &&
 	    st->reconnect_cycles >= 1, "retried after the backoff, "
 	    "following again");

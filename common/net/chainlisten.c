@@ -65,6 +65,7 @@ struct chainlisten {
 
 static void	cycle(struct chainlisten *);
 static void	fill(struct chainlisten *);
+static void	match(struct chainlisten *);
 
 static void
 params_hash(char *out, const uint8_t hash[32])
@@ -148,6 +149,33 @@ flush(struct chainlisten *l, const char *why)
 	log_info("tfchain events: %s; forgetting every cached twin", why);
 	twindir_flush(l->conf.dir);
 	l->st.flushes++;
+}
+
+/*
+ * The node refused a block's hash or events (a pruned node keeps only
+ * recent states): that block cannot be had, so rather than asking again
+ * forever, every cached twin is forgotten and the listener goes on from
+ * this cycle's head.
+ */
+static void
+lost(struct chainlisten *l, uint64_t n, const char *err)
+{
+	char	what[96];
+
+	l->st.err_rpc++;
+	log_warnx("tfchain events: block %llu: %s", (unsigned long long)n,
+	    err);
+	cancel_all(l);
+	snprintf(what, sizeof(what), "block %llu cannot be read",
+	    (unsigned long long)n);
+	flush(l, what);
+	l->last = l->target;
+	memcpy(l->last_hash, l->head_hash, 32);
+	l->st.last_block = l->last;
+	l->then = THEN_JUMP;
+	memcpy(l->md_hash, l->head_hash, 32);
+	l->md_spec = l->head_spec;
+	match(l);
 }
 
 /* The result as a 32-byte hash: 0, or -1 with why set. */
@@ -272,7 +300,10 @@ got_events(void *arg, const struct jsonrpc_resp *r, const char *err)
 	size_t			 cap;
 
 	if (err != NULL) {
-		fail(l, "System.Events", err);
+		if (r != NULL && r->rpc_error)
+			lost(l, s->n, err);
+		else
+			fail(l, "System.Events", err);
 		return;
 	}
 	if (!jsonrpc_is_null(&r->result)) {
@@ -304,7 +335,10 @@ got_block_hash(void *arg, const struct jsonrpc_resp *r, const char *err)
 	char			 why[JSONRPC_ERR_MAX], params[PARAMS_MAX];
 
 	if (err != NULL) {
-		fail(l, "block hash", err);
+		if (r != NULL && r->rpc_error)
+			lost(l, s->n, err);
+		else
+			fail(l, "block hash", err);
 		return;
 	}
 	if (jsonrpc_is_null(&r->result)) {
@@ -410,7 +444,10 @@ got_metadata(void *arg, const struct jsonrpc_resp *r, const char *err)
 	size_t			 cap, len;
 
 	if (err != NULL) {
-		fail(l, "runtime metadata", err);
+		if (r != NULL && r->rpc_error && l->then == THEN_BLOCK)
+			lost(l, l->next, err);
+		else
+			fail(l, "runtime metadata", err);
 		return;
 	}
 	cap = r->result.len / 2;
@@ -471,7 +508,10 @@ got_version(void *arg, const struct jsonrpc_resp *r, const char *err)
 	char			 why[JSONRPC_ERR_MAX];
 
 	if (err != NULL) {
-		fail(l, "runtime version", err);
+		if (r != NULL && r->rpc_error && l->then == THEN_BLOCK)
+			lost(l, l->next, err);
+		else
+			fail(l, "runtime version", err);
 		return;
 	}
 	if (get_spec(r, &l->md_spec, why, sizeof(why)) == -1) {
