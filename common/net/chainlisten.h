@@ -17,7 +17,8 @@
  * Falling more than the catch-up threshold behind (a pause, the chain
  * unreachable) flushes the whole cache and jumps to the head instead of
  * replaying.  A failed call is retried with backoff; a block that does
- * not decode flushes the cache too, since one of its events may be lost.
+ * not decode, or that the node refuses (pruned), flushes the cache too,
+ * since one of its events may be lost, and the listener goes on.
  * Metadata without the events rmb reads disables the listener for good:
  * the cache's TTL is then what bounds staleness.
  */
