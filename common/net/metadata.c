@@ -6,6 +6,8 @@
  * (type, version, signed extensions) and the runtime type.  One pass walks
  * the registry, checking every length and type reference and remembering
  * where each TypeDef starts; the checks then re-read the few they need.
+ * metadata_load() keeps that walk, adds where each enum's variants are,
+ * and metadata_skip() reads a value of any type through it.
  */
 #include <stdarg.h>
 #include <stdio.h>

@@ -8,6 +8,9 @@
  * events, the extrinsic version, address and signature encodings and the
  * signed extensions in order.  Only what is needed for that is decoded;
  * the whole type registry is walked and bounds-checked, nothing is copied.
+ * The same walk also serves decoding (metadata_load() below): values of
+ * any registry type are skipped by their type, as the events listener
+ * reads a block's System.Events.
  *
  * Layouts are compared by what they put on the wire, not by Rust names:
  * a single-field wrapper (AccountId32, H256, BoundedVec, CheckNonce)
