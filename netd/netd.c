@@ -16,6 +16,7 @@
 #include <ev.h>
 #include <sodium.h>
 
+#include "chainlisten.h"
 #include "chainrpc.h"
 #include "e2e.h"
 #include "identity.h"
@@ -38,6 +39,7 @@ static struct {
 	ev_timer	 tick, credit_timer;
 	struct twindir	 twins;
 	struct chainrpc	*chain;		/* NULL: the twin file */
+	struct chainlisten *events;	/* with the chain */
 	uint32_t	 credit;	/* OUT_* apid may still send */
 	uint32_t	 owed;		/* finished, not granted again yet */
 	int		 paused;	/* relay reading is off */
@@ -248,6 +250,27 @@ open_chain(const struct netd_config *c)
 }
 
 /*
+ * The events listener keeps the twins netd has cached true to the
+ * finalized chain, as the relay's does (rmb-relay(8)); the TTL stays as
+ * a bound.  The reference peer's catch-up threshold, 600 blocks.
+ */
+static void
+start_events(void)
+{
+	struct chainlisten_conf	lc;
+
+	memset(&lc, 0, sizeof(lc));
+	lc.loop = nd.loop;
+	lc.rpc = nd.chain;
+	lc.dir = &nd.twins;
+	lc.catchup = CHAINLISTEN_CATCHUP;
+	lc.poll = CHAINLISTEN_POLL;
+	lc.now = mono;
+	if ((nd.events = chainlisten_start(&lc)) == NULL)
+		fatal("events listener");
+}
+
+/*
  * keyd has answered and the twin is known: what the parent waits for,
  * with apid's word, before it tells the service manager we are up.  A
  * parent gone meanwhile is seen by parent_read_cb().
@@ -355,6 +378,7 @@ main(int argc, char *argv[])
 		cc.ndomains = cfg.ndomains;
 		cc.no_update = cfg.no_update != 0;
 		twin = netd_chain_startup(nd.loop, &cc);
+		start_events();
 	}
 	netd_keyd_set_twin(twin);
 	tell_ready(twin);

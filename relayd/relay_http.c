@@ -280,6 +280,7 @@ serve_metrics(struct relay_server *r, struct relay_conn *c)
 	    (int64_t)twindir_cached(&r->twins));
 	relay_metrics_set(&r->metrics, RELAY_M_CHAIN_READS,
 	    r->twins.chain_reads);
+	relay_events_metrics(r);
 	if (proc_stats(&ps) == 0)
 		relay_metrics_process(&r->metrics, &ps);
 	cap = relay_metrics_bound(&r->metrics);

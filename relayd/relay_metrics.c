@@ -26,7 +26,9 @@ enum kind {
 	K_CACHE,
 	K_WORKER,
 	K_PROC,
-	K_BUILD
+	K_BUILD,
+	K_EV,
+	K_EV_ERR
 };
 
 enum proc {
@@ -47,6 +49,36 @@ static const struct family {
 	enum kind	 kind;
 	int		 arg;
 } families[] = {
+	{ "events_listener_disabled",
+	    "1 when the runtime metadata lacks the twin events read",
+	    "gauge", NULL, K_EV, RELAY_M_EV_DISABLED },
+	{ "events_listener_errors_total",
+	    "Errors of the tfchain events listener, labeled by stage",
+	    "counter", "stage", K_EV_ERR, 0 },
+	{ "events_listener_finalized_block_number",
+	    "Last finalized block number seen by the events listener",
+	    "gauge", NULL, K_EV, RELAY_M_EV_FINALIZED },
+	{ "events_listener_flushes_total",
+	    "Twin cache flushes by the events listener",
+	    "counter", NULL, K_EV, RELAY_M_EV_FLUSHES },
+	{ "events_listener_last_processed_block_number",
+	    "Last block whose events were processed",
+	    "gauge", NULL, K_EV, RELAY_M_EV_LAST },
+	{ "events_listener_reconnect_cycles_total",
+	    "Retries of the events listener after a failed chain call",
+	    "counter", NULL, K_EV, RELAY_M_EV_CYCLES },
+	{ "events_listener_reconnecting",
+	    "1 while the events listener cannot reach the chain",
+	    "gauge", NULL, K_EV, RELAY_M_EV_RECONNECTING },
+	{ "events_listener_twin_deleted_total",
+	    "TwinDeleted events processed",
+	    "counter", NULL, K_EV, RELAY_M_EV_DELETED },
+	{ "events_listener_twin_stored_total",
+	    "TwinStored events processed",
+	    "counter", NULL, K_EV, RELAY_M_EV_STORED },
+	{ "events_listener_twin_updated_total",
+	    "TwinUpdated events processed",
+	    "counter", NULL, K_EV, RELAY_M_EV_UPDATED },
 	{ "federation_message_error",
 	    "number of messages that failed to send via federation",
 	    "counter", "relay", K_FED, RELAY_M_FED_ERROR },
@@ -123,6 +155,16 @@ static const struct {
 	{ "cancelled", RELAY_M_EVICT_CANCELLED },
 	{ "closed", RELAY_M_EVICT_CLOSED },
 };
+
+static const struct {
+	const char		*label;
+	enum relay_m_ev		 ev;
+} ev_err_labels[] = {
+	{ "cache_set", RELAY_M_EV_ERR_CACHE_SET },
+	{ "decode", RELAY_M_EV_ERR_DECODE },
+	{ "rpc", RELAY_M_EV_ERR_RPC },
+};
+#define NEV_ERR	(sizeof(ev_err_labels) / sizeof(ev_err_labels[0]))
 
 static const struct {
 	const char		*label;
@@ -404,6 +446,14 @@ relay_metrics_fed(struct relay_metrics *m, enum relay_m_fed which,
 }
 
 void
+relay_metrics_events(struct relay_metrics *m, const uint64_t *ev)
+{
+	memcpy(m->ev, ev, sizeof(m->ev));
+	m->has_events = 1;
+	m->counter[RELAY_M_CACHE_FLUSHES] = ev[RELAY_M_EV_FLUSHES];
+}
+
+void
 relay_metrics_cache_entries(struct relay_metrics *m, int64_t v)
 {
 	m->cache_entries = v;
@@ -447,6 +497,10 @@ relay_metrics_bound(const struct relay_metrics *m)
 		n += 16 + 2 * strlen(f->name) + strlen(f->help) +
 		    strlen(f->type);
 		switch (f->kind) {
+		case K_EV_ERR:
+			series = NEV_ERR;
+			label = strlen("cache_set");
+			break;
 		case K_EVICT:
 			series = RELAY_M_NEVICT;
 			label = strlen("back_pressure_timeout");
@@ -506,6 +560,22 @@ relay_metrics_render(const struct relay_metrics *m, char *buf, size_t cap)
 			put_header(&o, f);
 			put_name(&o, f, NULL);
 			put_i64(&o, m->cache_entries);
+			break;
+		case K_EV:
+			if (!m->has_events)
+				continue;
+			put_header(&o, f);
+			put_name(&o, f, NULL);
+			put_u64(&o, m->ev[f->arg]);
+			break;
+		case K_EV_ERR:
+			if (!m->has_events)
+				continue;
+			put_header(&o, f);
+			for (k = 0; k < NEV_ERR; k++) {
+				put_name(&o, f, ev_err_labels[k].label);
+				put_u64(&o, m->ev[ev_err_labels[k].ev]);
+			}
 			break;
 		case K_PROC:
 			if (!m->has_proc)

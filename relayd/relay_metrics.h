@@ -58,6 +58,23 @@ enum relay_m_fed {
 	RELAY_M_NFED
 };
 
+/* The tfchain events listener's figures (common/net/chainlisten). */
+enum relay_m_ev {
+	RELAY_M_EV_DISABLED,		/* events_listener_disabled */
+	RELAY_M_EV_FINALIZED,		/* ..._finalized_block_number */
+	RELAY_M_EV_FLUSHES,		/* ..._flushes_total */
+	RELAY_M_EV_LAST,		/* ..._last_processed_block_number */
+	RELAY_M_EV_CYCLES,		/* ..._reconnect_cycles_total */
+	RELAY_M_EV_RECONNECTING,	/* ..._reconnecting */
+	RELAY_M_EV_DELETED,		/* ..._twin_deleted_total */
+	RELAY_M_EV_STORED,		/* ..._twin_stored_total */
+	RELAY_M_EV_UPDATED,		/* ..._twin_updated_total */
+	RELAY_M_EV_ERR_CACHE_SET,	/* ..._errors_total{stage=...} */
+	RELAY_M_EV_ERR_DECODE,
+	RELAY_M_EV_ERR_RPC,
+	RELAY_M_NEV
+};
+
 /* What the prometheus crate's Linux process collector reports. */
 struct relay_proc_stats {
 	uint64_t	cpu_seconds;	/* (utime + stime) / CLK_TCK, stat */
@@ -84,6 +101,8 @@ struct relay_metrics {
 	uint64_t			 share[RELAY_M_NSHARE];
 	unsigned int			 share_seen;	/* bit per result */
 	int64_t				 cache_entries;
+	int				 has_events;	/* a listener runs */
+	uint64_t			 ev[RELAY_M_NEV];
 	int				 has_proc;
 	struct relay_proc_stats		 proc;
 	unsigned int			 nworkers;
@@ -129,6 +148,12 @@ int	relay_metrics_fed(struct relay_metrics *, enum relay_m_fed,
 	    const char *relay);
 
 void	relay_metrics_cache_entries(struct relay_metrics *, int64_t);
+
+/*
+ * Takes the events listener's figures (ev, RELAY_M_NEV of them); the
+ * events_listener_ families show from now on.
+ */
+void	relay_metrics_events(struct relay_metrics *, const uint64_t *ev);
 
 /* Set or move the gauge of a worker; -1 if there is no such worker. */
 int	relay_metrics_worker_set(struct relay_metrics *, unsigned int, int64_t);

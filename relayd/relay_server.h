@@ -149,6 +149,7 @@ struct relay_conf {
 	uint64_t		 stream_bytes;	/* per session stream */
 	int			 metrics_all_workers;	/* idle ones too */
 	int			 no_shared_twins;	/* no twin cache in redis */
+	uint64_t		 catchup;	/* --catchup-threshold */
 };
 
 struct relay_group;
@@ -158,6 +159,7 @@ struct relay_put;
 struct relay_twinshare;
 struct rconn;
 struct chainrpc;
+struct chainlisten;
 
 struct relay_server {
 	struct relay_conf	 conf;
@@ -165,6 +167,7 @@ struct relay_server {
 	struct lws_context	*lws;
 	struct twindir		 twins;
 	struct chainrpc		*chain;		/* NULL: --twins is the source */
+	struct chainlisten	*events;	/* with the chain */
 	struct relay_sessions	 sessions;
 	struct relay_limit	 limit;
 	struct relay_rank	 rank;
@@ -397,5 +400,8 @@ int	relay_lookup(void *relay, uint32_t twin, struct twin_record *out);
  * GET /health: the chain is down from a failed read to an answered one.
  */
 void	relay_chain_seen(struct relay_server *, int rv);
+
+/* Copies the events listener's figures into the metrics, if it runs. */
+void	relay_events_metrics(struct relay_server *);
 
 #endif

@@ -202,13 +202,13 @@ write_cb(redisAsyncContext *ac, void *reply, void *priv)
 }
 
 static void
-share_put(void *arg, const struct twin_record *t)
+share_put(void *arg, const struct twin_record *t, int only_replace)
 {
 	struct relay_twinshare	*ts = arg;
 	uint8_t			 val[RELAY_TWINVAL_MAX];
 	char			 key[RELAY_TWIN_KEY_MAX], ms[24];
-	const char		*argv[5];
-	size_t			 lens[5];
+	const char		*argv[6];
+	size_t			 lens[6];
 	int			 n;
 
 	if (!rconn_up(ts->rc))
@@ -230,7 +230,11 @@ share_put(void *arg, const struct twin_record *t)
 	lens[2] = (size_t)n;
 	lens[3] = 2;
 	lens[4] = strlen(ms);
-	(void)rconn_cmd(ts->rc, write_cb, "SET", 5, argv, lens);
+	/* An event's twin replaces what is there and adds nothing. */
+	argv[5] = "XX";
+	lens[5] = 2;
+	(void)rconn_cmd(ts->rc, write_cb, "SET", only_replace ? 6 : 5, argv,
+	    lens);
 }
 
 static void

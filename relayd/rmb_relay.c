@@ -19,6 +19,7 @@
 #include <curl/curl.h>
 #include <sodium.h>
 
+#include "chainlisten.h"
 #include "chainrpc.h"
 #include "log.h"
 #include "notify.h"
@@ -86,7 +87,7 @@ usage(int code)
 	    "                 [--twin-cache n] [--twin-ttl seconds] "
 	    "[--stream-bytes n]\n"
 	    "                 [--metrics-all-workers] "
-	    "[--no-shared-twin-cache]\n");
+	    "[--no-shared-twin-cache] [--catchup-threshold n]\n");
 	/* -h only: an error's usage stays short. */
 	if (code == 0)
 		printf("\n"
@@ -124,8 +125,10 @@ usage(int code)
 		    "  -V, --version               print the version and "
 		    "exit\n"
 		    "  -w, --workers n             delivery groups (500)\n"
-		    "      --catchup-threshold n   accepted for compatibility; "
-		    "unused\n"
+		    "      --catchup-threshold n   blocks the events listener "
+		    "replays before it\n"
+		    "                              flushes the twin cache "
+		    "instead (600)\n"
 		    "For tests and private networks only:\n"
 		    "      --federation-http       post to other relays over "
 		    "plain http://\n"
@@ -287,6 +290,7 @@ parse_flags(struct relay_conf *c, int argc, char **argv)
 	c->ranker_period = RELAY_RANK_PERIOD;
 	c->twin_cache = RELAY_TWIN_CACHE;
 	c->twin_ttl = RELAY_TWIN_TTL;
+	c->catchup = CHAINLISTEN_CATCHUP;
 	c->stream_bytes = RELAY_STREAM_BYTES_DEFAULT;
 	c->user = DEFAULT_USER;
 	parse_listen(c, RELAY_LISTEN_DEFAULT);
@@ -335,7 +339,7 @@ parse_flags(struct relay_conf *c, int argc, char **argv)
 			    0, UINT32_MAX);
 			break;
 		case OPT_CATCHUP:
-			(void)number("--catchup-threshold", optarg, 0,
+			c->catchup = number("--catchup-threshold", optarg, 1,
 			    UINT32_MAX);
 			break;
 		case OPT_TWINS:
@@ -445,6 +449,52 @@ open_twins(struct relay_server *r)
 	if (!r->conf.no_shared_twins &&
 	    (r->share = relay_twinshare_new(r)) == NULL)
 		fatal("shared twin cache");
+}
+
+/*
+ * With twins from the chain, the events listener keeps the cache true to
+ * the finalized blocks (doc/relay.md §3.4); the TTL stays as a bound.
+ */
+static void
+start_events(struct relay_server *r)
+{
+	struct chainlisten_conf	lc;
+
+	if (r->chain == NULL)
+		return;
+	memset(&lc, 0, sizeof(lc));
+	lc.loop = r->loop;
+	lc.rpc = r->chain;
+	lc.dir = &r->twins;
+	lc.catchup = r->conf.catchup;
+	lc.poll = CHAINLISTEN_POLL;
+	lc.now = relay_mono;
+	if ((r->events = chainlisten_start(&lc)) == NULL)
+		fatal("events listener");
+}
+
+void
+relay_events_metrics(struct relay_server *r)
+{
+	const struct chainlisten_stats	*st;
+	uint64_t			 ev[RELAY_M_NEV];
+
+	if (r->events == NULL)
+		return;
+	st = chainlisten_stats(r->events);
+	ev[RELAY_M_EV_DISABLED] = (uint64_t)st->disabled;
+	ev[RELAY_M_EV_FINALIZED] = st->finalized;
+	ev[RELAY_M_EV_FLUSHES] = st->flushes;
+	ev[RELAY_M_EV_LAST] = st->last_block;
+	ev[RELAY_M_EV_CYCLES] = st->reconnect_cycles;
+	ev[RELAY_M_EV_RECONNECTING] = (uint64_t)st->reconnecting;
+	ev[RELAY_M_EV_DELETED] = st->deleted;
+	ev[RELAY_M_EV_STORED] = st->stored;
+	ev[RELAY_M_EV_UPDATED] = st->updated;
+	ev[RELAY_M_EV_ERR_CACHE_SET] = st->err_cache_set;
+	ev[RELAY_M_EV_ERR_DECODE] = st->err_decode;
+	ev[RELAY_M_EV_ERR_RPC] = st->err_rpc;
+	relay_metrics_events(&r->metrics, ev);
 }
 
 static void
@@ -635,6 +685,7 @@ main(int argc, char **argv)
 	r->tick.data = r;
 	ev_timer_start(r->loop, &r->tick);
 	log_listening(r);
+	start_events(r);
 	/* Listening, redis answered, dropped and filtered: ready. */
 	notify("READY=1\nSTATUS=listening on %s:%d",
 	    r->conf.listen_host[0] ? r->conf.listen_host : "*",
@@ -649,6 +700,7 @@ main(int argc, char **argv)
 	drain(r);
 	relay_switch_free(r);
 	relay_twinshare_free(r->share);
+	chainlisten_free(r->events);
 	twindir_close(&r->twins);
 	chainrpc_free(r->chain);
 	curl_global_cleanup();

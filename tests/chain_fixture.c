@@ -20,9 +20,11 @@
 #include <sodium.h>
 
 #include "chain_fixture.h"
+#include "extrinsic.h"
 #include "harness.h"
 #include "hex.h"
 #include "jsonrpc.h"
+#include "scale.h"
 #include "scale_rd.h"
 #include "tfchain_read.h"
 
@@ -838,4 +840,64 @@ out:
 	free(params);
 	free(hex);
 	return rc;
+}
+
+/* The spec and transaction versions, and the genesis hash. */
+static int
+runtime_of(struct chain_srv *srv, struct ext_params *x)
+{
+	char	*res = NULL, *p;
+	int	 rc = -1;
+
+	if (chain_rpc(srv, "state_getRuntimeVersion", "[]", &res) != 0)
+		return -1;
+	if ((p = strstr(res, "\"specVersion\":")) != NULL)
+		x->spec_version = (uint32_t)strtoul(p + 14, NULL, 10);
+	if ((p = strstr(res, "\"transactionVersion\":")) != NULL)
+		x->tx_version = (uint32_t)strtoul(p + 21, NULL, 10);
+	free(res);
+	if (x->spec_version == 0 || chain_rpc(srv, "chain_getBlockHash",
+	    "[0]", &res) != 0)
+		return -1;
+	if (strlen(res) == 68 && hex_decode(x->genesis, 32, res + 3,
+	    64) == 0)
+		rc = 0;
+	free(res);
+	return rc;
+}
+
+size_t
+chain_update_twin(struct chain_srv *srv, uint8_t out[CHAIN_EXT_MAX],
+    const uint8_t seed[32], uint32_t nonce, const char *relay,
+    const uint8_t *pk, size_t pklen)
+{
+	struct ext_params	x;
+	struct scale_wr		w;
+	uint8_t			call[TWIN_RELAY_MAX + TWIN_PK_MAX + 16];
+	uint8_t			payload[sizeof(call) + 128];
+	uint8_t			msg[EXT_SIGN_MAX], sig[64], pub[32], sk[64];
+	size_t			calllen, mlen;
+
+	memset(&x, 0, sizeof(x));
+	if (runtime_of(srv, &x) == -1)
+		return 0;
+	x.nonce = nonce;
+	memcpy(x.checkpoint, x.genesis, sizeof(x.checkpoint));
+	scale_wr_init(&w, call, sizeof(call));
+	if (tfchain_update_twin_call(&w, TFCHAIN_PALLET_TFGRID,
+	    TFCHAIN_CALL_UPDATE_TWIN, relay, pk, pklen) != 0)
+		return 0;
+	calllen = w.len;
+	scale_wr_init(&w, payload, sizeof(payload));
+	if (ext_payload(&w, &x, call, calllen) != 0)
+		return 0;
+	ext_signing_bytes(msg, &mlen, payload, w.len);
+	crypto_sign_seed_keypair(pub, sk, seed);
+	crypto_sign_detached(sig, NULL, msg, mlen, sk);
+	sodium_memzero(sk, sizeof(sk));
+	scale_wr_init(&w, out, CHAIN_EXT_MAX);
+	if (ext_assemble(&w, &x, pub, EXT_SIG_ED25519, sig, call,
+	    calllen) != 0)
+		return 0;
+	return w.len;
 }

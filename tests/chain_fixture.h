@@ -109,6 +109,17 @@ int	chain_new_blocks(struct chain_srv *srv, unsigned int n);
 int	chain_submit(struct chain_srv *srv, const uint8_t *ext, size_t len,
 	    char *why, size_t whycap);
 
+/*
+ * A signed, immortal update_twin(relay, pk) from the ed25519 account of
+ * seed with nonce, for the node's current runtime (its spec and
+ * transaction versions and genesis hash are read first).  relay or pk
+ * NULL is None.  Returns its length in out, or 0 on failure.
+ */
+#define CHAIN_EXT_MAX	512
+size_t	chain_update_twin(struct chain_srv *srv, uint8_t out[CHAIN_EXT_MAX],
+	    const uint8_t seed[32], uint32_t nonce, const char *relay,
+	    const uint8_t *pk, size_t pklen);
+
 /* Monotonic seconds, for the timings the chain tests print. */
 double	chain_now_s(void);
 

@@ -5,7 +5,8 @@
  * date with a signed update_twin (sr25519 and ed25519), a restart with
  * nothing changed submits nothing, an account without a twin is refused
  * by name, and two peers exchange an encrypted request with netd reading
- * twins from the chain, and so does the relay.
+ * twins from the chain, and so does the relay; then b's twin changes on
+ * chain and a's netd, which cached it, applies the event.
  */
 #include <sys/wait.h>
 
@@ -172,6 +173,45 @@ test_update(struct pf_peer *p, const char *what)
 	    what);
 }
 
+/*
+ * b's relay field changes on chain (its own signed update_twin, sent
+ * here): a's netd, which cached twin 102 for the exchange, follows the
+ * finalized blocks and replaces it, and a still reaches b.
+ */
+static void
+test_follow(void)
+{
+	struct twin_record	 t;
+	uint8_t			 ext[CHAIN_EXT_MAX];
+	char			 why[256], req[8192], *resp;
+	size_t			 n;
+	long			 nonce = nonce_of(&tw[TB]);
+	int			 i;
+
+	ok(log_has(&pa, "tfchain events: following finalized blocks from"),
+	    "a's netd follows the finalized chain");
+	n = nonce < 0 ? 0 : chain_update_twin(&srv, ext, tw[TB].seed,
+	    (uint32_t)nonce, RELAY_DOMAIN "_other.example", tw[TB].pk,
+	    sizeof(tw[TB].pk));
+	ok(n > 0 && chain_submit(&srv, ext, n, why, sizeof(why)) == 1,
+	    "b's update_twin is accepted");
+	for (i = 0; i < 100 && nonce_of(&tw[TB]) != nonce + 1; i++)
+		usleep(100000);
+	ok(get_twin(tw[TB].id, &t) == 0 &&
+	    strcmp(t.relay, RELAY_DOMAIN "_other.example") == 0,
+	    "once in a block, b's twin lists two relays");
+	ok(wait_log(pa.log, "tfchain events: twin 102 updated (cache updated)",
+	    WAIT) == 0, "a's netd replaced its cached twin 102");
+	pf_request(req, sizeof(req), "c2", "test.echo", 60, "\"again\"",
+	    "102", "ret.c2", NULL);
+	pf_lpush(pa.redis.port, "msgbus.system.local", req);
+	ok(pf_echo_one(&pb, "test.echo", 10) == 0, "a -> b still works");
+	resp = pf_blpop(pa.redis.port, "ret.c2", 10);
+	ok(resp != NULL && strstr(resp, "\"ref\":\"c2\"") != NULL,
+	    "and b's response comes back");
+	free(resp);
+}
+
 static void
 test_unchanged(void)
 {
@@ -277,6 +317,7 @@ main(void)
 	test_update(&pa, "sr25519");
 	test_update(&pb, "ed25519");
 	test_exchange();
+	test_follow();
 	test_unchanged();
 	test_no_twin();
 

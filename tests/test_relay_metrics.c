@@ -374,9 +374,92 @@ test_bounds(void)
 	relay_metrics_free(&m);
 }
 
+/* The events listener's families: first by name, all three stages. */
+static const char events[] =
+	"# HELP events_listener_disabled 1 when the runtime metadata lacks "
+	"the twin events read\n"
+	"# TYPE events_listener_disabled gauge\n"
+	"events_listener_disabled 0\n"
+	"# HELP events_listener_errors_total Errors of the tfchain events "
+	"listener, labeled by stage\n"
+	"# TYPE events_listener_errors_total counter\n"
+	"events_listener_errors_total{stage=\"cache_set\"} 0\n"
+	"events_listener_errors_total{stage=\"decode\"} 2\n"
+	"events_listener_errors_total{stage=\"rpc\"} 3\n"
+	"# HELP events_listener_finalized_block_number Last finalized block "
+	"number seen by the events listener\n"
+	"# TYPE events_listener_finalized_block_number gauge\n"
+	"events_listener_finalized_block_number 1234\n"
+	"# HELP events_listener_flushes_total Twin cache flushes by the "
+	"events listener\n"
+	"# TYPE events_listener_flushes_total counter\n"
+	"events_listener_flushes_total 4\n"
+	"# HELP events_listener_last_processed_block_number Last block whose "
+	"events were processed\n"
+	"# TYPE events_listener_last_processed_block_number gauge\n"
+	"events_listener_last_processed_block_number 1230\n"
+	"# HELP events_listener_reconnect_cycles_total Retries of the events "
+	"listener after a failed chain call\n"
+	"# TYPE events_listener_reconnect_cycles_total counter\n"
+	"events_listener_reconnect_cycles_total 5\n"
+	"# HELP events_listener_reconnecting 1 while the events listener "
+	"cannot reach the chain\n"
+	"# TYPE events_listener_reconnecting gauge\n"
+	"events_listener_reconnecting 1\n"
+	"# HELP events_listener_twin_deleted_total TwinDeleted events "
+	"processed\n"
+	"# TYPE events_listener_twin_deleted_total counter\n"
+	"events_listener_twin_deleted_total 6\n"
+	"# HELP events_listener_twin_stored_total TwinStored events "
+	"processed\n"
+	"# TYPE events_listener_twin_stored_total counter\n"
+	"events_listener_twin_stored_total 7\n"
+	"# HELP events_listener_twin_updated_total TwinUpdated events "
+	"processed\n"
+	"# TYPE events_listener_twin_updated_total counter\n"
+	"events_listener_twin_updated_total 8\n"
+	"# HELP federation_message_error";
+
+static void
+test_events(void)
+{
+	struct relay_metrics	m;
+	uint64_t		ev[RELAY_M_NEV];
+	size_t			bound;
+	int			n;
+
+	relay_metrics_init(&m, 0);
+	n = relay_metrics_render(&m, out, sizeof(out));
+	ok(n > 0 && strstr(out, "events_listener") == NULL, "events: no "
+	    "listener, no events_listener_ family");
+	memset(ev, 0, sizeof(ev));
+	ev[RELAY_M_EV_ERR_DECODE] = 2;
+	ev[RELAY_M_EV_ERR_RPC] = 3;
+	ev[RELAY_M_EV_FINALIZED] = 1234;
+	ev[RELAY_M_EV_FLUSHES] = 4;
+	ev[RELAY_M_EV_LAST] = 1230;
+	ev[RELAY_M_EV_CYCLES] = 5;
+	ev[RELAY_M_EV_RECONNECTING] = 1;
+	ev[RELAY_M_EV_DELETED] = 6;
+	ev[RELAY_M_EV_STORED] = 7;
+	ev[RELAY_M_EV_UPDATED] = 8;
+	relay_metrics_events(&m, ev);
+	relay_metrics_fed(&m, RELAY_M_FED_ERROR, "r.example");
+	n = relay_metrics_render(&m, out, sizeof(out));
+	ok(n > 0 && strncmp(out, events, strlen(events)) == 0, "events: "
+	    "the families first, sorted, every stage shown");
+	ok(strstr(out, "\nrmb_cache_flushes_total 4\n") != NULL, "events: "
+	    "a listener's flush is a cache flush");
+	bound = relay_metrics_bound(&m);
+	ok(n > 0 && (size_t)n < bound, "events: the text (%d) fits the "
+	    "bound (%zu)", n, bound);
+	relay_metrics_free(&m);
+}
+
 int
 main(void)
 {
+	test_events();
 	test_exact();
 	test_shared();
 	test_escape();

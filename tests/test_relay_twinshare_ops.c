@@ -239,10 +239,18 @@ test_ops(void)
 	twindir_forget(&rs[1].twins, 1);
 	ok(key_becomes(1, "r1.example", 0), "forget deletes relay.twin.1");
 
+	ok(look(&rs[0], 2, 1000) && key_becomes(2, "r2.example", 1),
+	    "A reads twin 2 and writes relay.twin.2");
 	t = twin(2);
 	snprintf(t.relay, sizeof(t.relay), "new.example");
 	twindir_update(&rs[0].twins, &t, 1000);
-	ok(key_becomes(2, "new.example", 1), "update writes relay.twin.2");
+	ok(key_becomes(2, "new.example", 1), "update rewrites relay.twin.2");
+	t = twin(3);
+	snprintf(t.relay, sizeof(t.relay), "new.example");
+	twindir_update(&rs[0].twins, &t, 1000);
+	run(0.2);
+	ok(key_holds(3, "new.example") == 0 && dbsize() == 1,
+	    "update adds no key for a twin redis does not hold");
 	n = asked();
 	ok(look(&rs[1], 2, 1000) && asked() == n &&
 	    key_holds(2, "new.example") == 1, "and B takes the update from "

@@ -269,7 +269,7 @@ test_model(void)
 
 /* A shorter life for one entry, and emptying the whole cache. */
 static void
-test_ttl_clear(void)
+test_ttl_flush(void)
 {
 	struct twincache	c;
 	struct twin_record	t;
@@ -294,24 +294,64 @@ test_ttl_clear(void)
 		t = twin(id, (uint8_t)id);
 		twincache_put(&c, &t, 200);
 	}
-	twincache_clear(&c);
+	twincache_flush(&c);
 	ok(c.n == 0 && twincache_get(&c, 4, 200) == NULL,
-	    "clear: nothing left");
+	    "flush: nothing left");
 	for (id = 11; id <= 19; id++) {
 		t = twin(id, (uint8_t)id);
 		twincache_put(&c, &t, 201);
 	}
 	ok(c.n == 8 && twincache_get(&c, 19, 201) != NULL &&
 	    twincache_get(&c, 11, 201) == NULL,
-	    "clear: every slot is free again");
+	    "flush: every slot is free again");
 	twincache_free(&c);
-	twincache_clear(&c);
+	twincache_flush(&c);
+}
+
+/* What the events listener does: replace only what is cached, flush. */
+static void
+test_replace_flush(void)
+{
+	struct twincache	c;
+	struct twin_record	t;
+	uint32_t		i;
+
+	if (twincache_init(&c, 4, 300) == -1)
+		abort();
+	t = twin(7, 1);
+	ok(twincache_replace(&c, &t, 100) == 0 && c.n == 0, "replace: a "
+	    "twin not cached is not added");
+	twincache_put(&c, &t, 100);
+	t = twin(7, 2);
+	ok(twincache_replace(&c, &t, 350) == 1 && holds(&c, 7, 2, 350),
+	    "replace: a cached twin takes the new record");
+	ok(holds(&c, 7, 2, 649) && twincache_get(&c, 7, 650) == NULL,
+	    "replace: kept a full ttl from the replacement");
+	for (i = 1; i <= 4; i++) {
+		t = twin(i, 3);
+		twincache_put(&c, &t, 700);
+	}
+	twincache_flush(&c);
+	ok(c.n == 0 && twincache_get(&c, 1, 700) == NULL &&
+	    twincache_get(&c, 4, 700) == NULL, "flush: every twin forgotten");
+	for (i = 11; i <= 15; i++) {
+		t = twin(i, 4);
+		twincache_put(&c, &t, 800);
+	}
+	ok(c.n == 4 && !holds(&c, 11, 4, 800) && holds(&c, 12, 4, 800) &&
+	    holds(&c, 15, 4, 800), "flush: all slots usable again, LRU "
+	    "intact");
+	twincache_free(&c);
+	twincache_flush(&c);
+	ok(twincache_replace(&c, &t, 0) == 0, "a freed cache: flush and "
+	    "replace do nothing");
 }
 
 int
 main(void)
 {
-	test_ttl_clear();
+	test_ttl_flush();
+	test_replace_flush();
 	test_basic();
 	test_expiry();
 	test_lru();

@@ -344,10 +344,12 @@ fake_get(void *arg, uint32_t id)
 }
 
 static void
-fake_put(void *arg, const struct twin_record *t)
+fake_put(void *arg, const struct twin_record *t, int only_replace)
 {
 	(void)arg;
 	fake.puts++;
+	if (only_replace && !(fake.has && fake.rec.id == t->id))
+		return;
 	fake.rec = *t;
 	fake.has = 1;
 }

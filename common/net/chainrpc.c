@@ -25,6 +25,7 @@ struct rpc_call {
 	int			 too_big;
 	uint64_t		 id;
 	unsigned int		 attempts;
+	int			 answering;	/* its callback runs */
 	chainrpc_cb		 cb;
 	void			*arg;
 	char			 err[CURL_ERROR_SIZE];
@@ -126,6 +127,7 @@ done(CURL *easy, CURLcode res, void *arg)
 
 	(void)curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
 	if (res == CURLE_OK && status == 200 && !c->too_big) {
+		c->answering = 1;
 		answer(c);
 		call_free(c);
 		return;
@@ -147,6 +149,7 @@ done(CURL *easy, CURLcode res, void *arg)
 		if (attempt(c) == 0)
 			return;
 	}
+	c->answering = 1;
 	c->cb(c->arg, NULL, why);
 	call_free(c);
 }
@@ -262,7 +265,8 @@ chainrpc_cancel(struct chainrpc *rpc, void *arg)
 
 	for (c = LIST_FIRST(&rpc->calls); c != NULL; c = next) {
 		next = LIST_NEXT(c, entry);
-		if (c->arg != arg)
+		/* One whose callback runs is freed when it returns. */
+		if (c->arg != arg || c->answering)
 			continue;
 		if (c->easy != NULL)
 			evcurl_remove(rpc->curl, c->easy);

@@ -52,7 +52,10 @@ struct chainrpc	*chainrpc_new(struct ev_loop *, const char *const *urls,
 int	chainrpc_call(struct chainrpc *, const char *method,
 	    const char *params, chainrpc_cb cb, void *arg);
 
-/* Cancels every call made with arg: their callbacks never come. */
+/*
+ * Cancels every call made with arg: their callbacks never come.  It may
+ * be called from a callback, whose own call is freed once it returns.
+ */
 void	chainrpc_cancel(struct chainrpc *, void *arg);
 
 /* The endpoint in use: the one that answered last. */

@@ -6,6 +6,8 @@
  * (type, version, signed extensions) and the runtime type.  One pass walks
  * the registry, checking every length and type reference and remembering
  * where each TypeDef starts; the checks then re-read the few they need.
+ * metadata_load() keeps that walk, adds where each enum's variants are,
+ * and metadata_skip() reads a value of any type through it.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -53,8 +55,16 @@ enum md_empty { E_UNKNOWN, E_VISITING, E_NO, E_YES };
 struct md_type {
 	size_t		path;	/* offset of the path */
 	size_t		def;	/* offset of the TypeDef after its tag */
+	uint32_t	vfirst;	/* an enum's variants in md->vars */
+	uint16_t	nvars;
 	uint8_t		kind;
 	uint8_t		empty;
+};
+
+/* A variant of an enum, for decoding: where its fields start. */
+struct md_var {
+	size_t		fields;	/* offset of the fields' count */
+	uint8_t		index;
 };
 
 struct md_str {
@@ -107,6 +117,12 @@ struct md {
 	uint8_t		 ext_version;
 	struct md_ext	 exts[NEXT + 1];
 	size_t		 nexts;
+	struct md_var	*vars;		/* metadata_load() only */
+};
+
+struct metadata {
+	struct md	 md;
+	uint8_t		*buf;		/* the copy md.p points into */
 };
 
 /* A bounded string builder for error messages. */
@@ -1464,8 +1480,9 @@ find_ss58(struct md *md, struct tfchain_layout *out)
 		    pl->ss58_value.p[1] << 8);
 }
 
+/* The whole format, walked and bounds-checked, items remembered. */
 static int
-check(struct md *md, struct tfchain_layout *out)
+parse(struct md *md)
 {
 	struct scale_rd	rd;
 	uint32_t	magic;
@@ -1483,6 +1500,14 @@ check(struct md *md, struct tfchain_layout *out)
 		return fail(md, "not V14 (version %u)", version);
 	if (parse_registry(md, &rd) == -1 || parse_pallets(md, &rd) == -1 ||
 	    parse_extrinsic(md, &rd) == -1)
+		return -1;
+	return 0;
+}
+
+static int
+check(struct md *md, struct tfchain_layout *out)
+{
+	if (parse(md) == -1)
 		return -1;
 	if (check_pallet(md, out) == -1 || check_extrinsic(md, out) == -1 ||
 	    check_runtime_event(md) == -1)
@@ -1514,4 +1539,402 @@ metadata_check_tfchain(const uint8_t *p, size_t len,
 			fail(&md, "rejected");
 	}
 	return r;
+}
+
+/*
+ * Where each enum's variants are: their index and the offset of their
+ * fields, so that decoding a value finds its variant without a search
+ * through names and docs.
+ */
+static int
+index_variants(struct md *md)
+{
+	struct scale_rd	rd;
+	struct md_field	f;
+	struct md_str	name;
+	size_t		n, nf, i, total = 0, k = 0;
+	uint32_t	ty;
+	uint8_t		index;
+
+	for (ty = 0; ty < md->ntypes; ty++) {
+		if (kind(md, ty) != K_VARIANT)
+			continue;
+		rd = def_rd(md, ty);
+		if (get_count(&rd, &n, MD_VARIANTS_MAX) == -1)
+			return fail(md, "type %u malformed", ty);
+		total += n;
+	}
+	if (total > 0 && (md->vars = calloc(total, sizeof(*md->vars))) ==
+	    NULL)
+		return fail(md, "out of memory");
+	for (ty = 0; ty < md->ntypes; ty++) {
+		if (kind(md, ty) != K_VARIANT)
+			continue;
+		rd = def_rd(md, ty);
+		if (get_count(&rd, &n, MD_VARIANTS_MAX) == -1)
+			return fail(md, "type %u malformed", ty);
+		md->types[ty].vfirst = (uint32_t)k;
+		md->types[ty].nvars = (uint16_t)n;
+		for (i = 0; i < n; i++, k++) {
+			if (get_str(&rd, &name) == -1)
+				return fail(md, "type %u malformed", ty);
+			md->vars[k].fields = rd.off;
+			if (get_fields(md, &rd, &f, 0, &nf) == -1 ||
+			    scale_get_u8(&rd, &index) == -1 ||
+			    skip_docs(&rd) == -1)
+				return fail(md, "type %u malformed", ty);
+			md->vars[k].index = index;
+		}
+	}
+	return 0;
+}
+
+struct metadata *
+metadata_load(const uint8_t *p, size_t len, char *err, size_t errlen)
+{
+	struct metadata	*m;
+
+	if (errlen > 0)
+		err[0] = '\0';
+	if (p == NULL)
+		len = 0;
+	if ((m = calloc(1, sizeof(*m))) == NULL ||
+	    (len > 0 && len <= METADATA_LEN_MAX &&
+	    (m->buf = malloc(len)) == NULL)) {
+		free(m);
+		snprintf(err, errlen, "metadata: out of memory");
+		return NULL;
+	}
+	if (m->buf != NULL)
+		memcpy(m->buf, p, len);
+	m->md.p = m->buf;
+	m->md.len = m->buf != NULL ? len : 0;
+	if (len > METADATA_LEN_MAX)
+		m->md.len = len;	/* refused by parse() before any read */
+	m->md.err = err;
+	m->md.errlen = errlen;
+	if (parse(&m->md) == -1 || index_variants(&m->md) == -1) {
+		if (errlen > 0 && err[0] == '\0')
+			snprintf(err, errlen, "metadata: rejected");
+		metadata_free(m);
+		return NULL;
+	}
+	m->md.err = NULL;
+	m->md.errlen = 0;
+	return m;
+}
+
+void
+metadata_free(struct metadata *m)
+{
+	if (m == NULL)
+		return;
+	free(m->md.types);
+	free(m->md.vars);
+	free(m->buf);
+	free(m);
+}
+
+/* The variant called name of the pallet's events, with one field. */
+static int
+event_variant(struct md *md, uint32_t events, const char *name,
+    uint8_t *index, uint32_t *ty)
+{
+	struct md_field	f[2];
+	size_t		nf;
+
+	if (find_variant(md, events, name, index, f, 2, &nf) == -1)
+		return fail(md, "TfgridModule has no event %s", name);
+	if (nf != 1)
+		return fail(md, "%s has %zu fields, rmb expects 1", name, nf);
+	*ty = f[0].ty;
+	return 0;
+}
+
+static int
+events_layout(struct md *md, struct metadata_events *out)
+{
+	struct md_entry	*e = &md->system.events;
+	struct md_field	 f[METADATA_RECORD_FIELDS];
+	struct sb	 b;
+	uint32_t	 ty, rec;
+	size_t		 n, i;
+
+	if (!md->seen_system || !e->found || e->map)
+		return fail(md, "no storage System.Events");
+	out->events = e->value;
+	ty = unwrap(md, e->value);
+	if (kind(md, ty) != K_SEQUENCE)
+		return fail(md, "System.Events is not a Vec");
+	child(md, ty, &rec);
+	if (kind(md, rec) != K_COMPOSITE || members(md, rec, f,
+	    METADATA_RECORD_FIELDS, &n) == -1)
+		return fail(md, "System.Events holds no EventRecord");
+	if (n > METADATA_RECORD_FIELDS)
+		return fail(md, "EventRecord has %zu fields, rmb reads at "
+		    "most %d", n, METADATA_RECORD_FIELDS);
+	out->record = rec;
+	out->nfields = n;
+	for (i = 0; i < n; i++)
+		out->fields[i] = f[i].ty;
+	for (i = 0; i < n; i++)
+		if (eq(f[i].name, "event"))
+			break;
+	if (i == n)
+		return fail(md, "System.Events' record has no event field");
+	out->event_field = i;
+	out->runtime_event = f[i].ty;
+	if (kind(md, out->runtime_event) != K_VARIANT)
+		return fail(md, "RuntimeEvent is not an enum");
+	if (!md->seen_tfgrid)
+		return fail(md, "no pallet TfgridModule");
+	if (!md->tfgrid.has_event || kind(md, md->tfgrid.event) != K_VARIANT)
+		return fail(md, "TfgridModule has no events enum");
+	out->pallet_event = md->tfgrid.event;
+	if (find_variant(md, out->runtime_event, "TfgridModule", &out->pallet,
+	    f, METADATA_RECORD_FIELDS, &n) == -1)
+		return fail(md, "RuntimeEvent has no TfgridModule");
+	if (n != 1 || f[0].ty != md->tfgrid.event)
+		return fail(md, "RuntimeEvent's TfgridModule does not hold the "
+		    "pallet's enum");
+	if (event_variant(md, md->tfgrid.event, "TwinStored",
+	    &out->twin_stored, &out->stored_twin) == -1 ||
+	    event_variant(md, md->tfgrid.event, "TwinUpdated",
+	    &out->twin_updated, &out->updated_twin) == -1 ||
+	    event_variant(md, md->tfgrid.event, "TwinDeleted",
+	    &out->twin_deleted, &ty) == -1)
+		return -1;
+	if (check_twin(md, out->stored_twin, "TwinStored's Twin") == -1 ||
+	    check_twin(md, out->updated_twin, "TwinUpdated's Twin") == -1)
+		return -1;
+	if (!is_u32(md, ty)) {
+		sb_begin(md, &b, "TwinDeleted holds ");
+		show(md, &b, ty, 0);
+		sb_add(&b, ", rmb expects u32");
+		return -1;
+	}
+	return 0;
+}
+
+int
+metadata_events(struct metadata *m, struct metadata_events *out, char *err,
+    size_t errlen)
+{
+	int	r;
+
+	memset(out, 0, sizeof(*out));
+	if (errlen > 0)
+		err[0] = '\0';
+	m->md.err = err;
+	m->md.errlen = errlen;
+	r = events_layout(&m->md, out);
+	m->md.err = NULL;
+	m->md.errlen = 0;
+	if (r == -1)
+		memset(out, 0, sizeof(*out));
+	return r;
+}
+
+/* A compact integer of any width: its length from the first byte. */
+static int
+skip_compact(struct scale_rd *rd)
+{
+	size_t	n;
+	uint8_t	b;
+
+	if (rd->off >= rd->len)
+		return -1;
+	b = rd->p[rd->off];
+	switch (b & 3) {
+	case 0:
+		n = 1;
+		break;
+	case 1:
+		n = 2;
+		break;
+	case 2:
+		n = 4;
+		break;
+	default:
+		n = 1 + 4 + (size_t)(b >> 2);
+		break;
+	}
+	if (n > rd->len - rd->off)
+		return -1;
+	rd->off += n;
+	return 0;
+}
+
+static int
+skip_n(struct scale_rd *rd, uint64_t n)
+{
+	if (n > rd->len - rd->off)
+		return -1;
+	rd->off += (size_t)n;
+	return 0;
+}
+
+static int
+skip_prim(struct scale_rd *rd, uint8_t p)
+{
+	static const uint8_t	size[] = { 1, 4, 0, 1, 2, 4, 8, 16, 32, 1, 2,
+	    4, 8, 16, 32 };
+	uint64_t		n;
+	uint8_t			b;
+
+	if (p == P_BOOL)
+		return scale_get_u8(rd, &b) == -1 || b > 1 ? -1 : 0;
+	if (p == P_STR)
+		return scale_get_compact(rd, &n) == -1 ? -1 : skip_n(rd, n);
+	if (p >= sizeof(size))
+		return -1;
+	return skip_n(rd, size[p]);
+}
+
+static int	skip(struct md *, uint32_t, struct scale_rd *, size_t *, int);
+
+/* count values of type ty, each at least a byte unless ty is empty. */
+static int
+skip_many(struct md *md, uint32_t ty, uint64_t count, struct scale_rd *rd,
+    size_t *budget, int depth)
+{
+	uint64_t	i;
+
+	if (is_empty(md, ty, 0))
+		return 0;
+	if (count > rd->len - rd->off)
+		return -1;
+	if (kind(md, ty) == K_PRIMITIVE && prim(md, ty) == P_U8)
+		return skip_n(rd, count);
+	for (i = 0; i < count; i++)
+		if (skip(md, ty, rd, budget, depth + 1) == -1)
+			return -1;
+	return 0;
+}
+
+/* The fields at offset at of the metadata (a composite's, a variant's). */
+static int
+skip_fields(struct md *md, size_t at, struct scale_rd *rd, size_t *budget,
+    int depth)
+{
+	struct scale_rd	drd;
+	struct md_field	f;
+	size_t		n, i;
+
+	scale_rd_init(&drd, md->p, md->len);
+	drd.off = at;
+	if (get_count(&drd, &n, SIZE_MAX) == -1)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (get_field(md, &drd, &f) == -1 ||
+		    skip(md, f.ty, rd, budget, depth + 1) == -1)
+			return -1;
+	return 0;
+}
+
+static int
+skip_variant(struct md *md, uint32_t ty, struct scale_rd *rd,
+    size_t *budget, int depth)
+{
+	const struct md_type	*t = &md->types[ty];
+	uint32_t		 i;
+	uint8_t			 index;
+
+	if (scale_get_u8(rd, &index) == -1)
+		return -1;
+	for (i = t->vfirst; i < t->vfirst + t->nvars; i++)
+		if (md->vars[i].index == index)
+			return skip_fields(md, md->vars[i].fields, rd, budget,
+			    depth);
+	return -1;
+}
+
+/* BitVec<Store, Order>: a bit count, then whole Store words. */
+static int
+skip_bits(struct md *md, uint32_t ty, struct scale_rd *rd)
+{
+	struct scale_rd	drd = def_rd(md, ty);
+	uint64_t	bits, word;
+	uint32_t	store;
+
+	if (get_ty(md, &drd, &store) == -1 || kind(md, store) != K_PRIMITIVE)
+		return -1;
+	switch (prim(md, store)) {
+	case P_U8:
+		word = 1;
+		break;
+	case P_U16:
+		word = 2;
+		break;
+	case P_U32:
+		word = 4;
+		break;
+	case P_U64:
+		word = 8;
+		break;
+	default:
+		return -1;
+	}
+	if (scale_get_compact(rd, &bits) == -1 ||
+	    bits / 8 > rd->len - rd->off)
+		return -1;
+	return skip_n(rd, (bits + 8 * word - 1) / (8 * word) * word);
+}
+
+static int
+skip(struct md *md, uint32_t ty, struct scale_rd *rd, size_t *budget,
+    int depth)
+{
+	struct scale_rd	drd;
+	uint64_t	count;
+	uint32_t	inner;
+	size_t		n, i;
+
+	if (depth > METADATA_SKIP_DEPTH || *budget == 0)
+		return -1;
+	(*budget)--;
+	switch (kind(md, ty)) {
+	case K_COMPOSITE:
+		return skip_fields(md, md->types[ty].def, rd, budget, depth);
+	case K_VARIANT:
+		return skip_variant(md, ty, rd, budget, depth);
+	case K_SEQUENCE:
+		child(md, ty, &inner);
+		if (scale_get_compact(rd, &count) == -1)
+			return -1;
+		return skip_many(md, inner, count, rd, budget, depth);
+	case K_ARRAY:
+		child(md, ty, &inner);
+		return skip_many(md, inner, array_len(md, ty), rd, budget,
+		    depth);
+	case K_TUPLE:
+		drd = def_rd(md, ty);
+		if (get_count(&drd, &n, SIZE_MAX) == -1)
+			return -1;
+		for (i = 0; i < n; i++)
+			if (get_ty(md, &drd, &inner) == -1 ||
+			    skip(md, inner, rd, budget, depth + 1) == -1)
+				return -1;
+		return 0;
+	case K_PRIMITIVE:
+		return skip_prim(rd, prim(md, ty));
+	case K_COMPACT:
+		return skip_compact(rd);
+	case K_BITSEQ:
+		return skip_bits(md, ty, rd);
+	default:
+		return -1;
+	}
+}
+
+int
+metadata_skip(struct metadata *m, uint32_t ty, struct scale_rd *rd,
+    size_t *budget)
+{
+	struct scale_rd	t = *rd;
+
+	if (ty >= m->md.ntypes || skip(&m->md, ty, &t, budget, 0) == -1)
+		return -1;
+	*rd = t;
+	return 0;
 }

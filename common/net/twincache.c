@@ -155,8 +155,18 @@ twincache_drop(struct twincache *c, uint32_t id)
 		remove_at(c, i);
 }
 
+int
+twincache_replace(struct twincache *c, const struct twin_record *rec,
+    uint64_t now)
+{
+	if (c->table == NULL || lookup(c, rec->id) == NIL)
+		return 0;
+	twincache_put(c, rec, now);
+	return 1;
+}
+
 void
-twincache_clear(struct twincache *c)
+twincache_flush(struct twincache *c)
 {
 	while (c->table != NULL && c->n > 0)
 		remove_at(c, lookup(c, c->ents[c->lru.tail - 1].rec.id));

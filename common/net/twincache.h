@@ -70,8 +70,15 @@ void	twincache_drop(struct twincache *c, uint32_t id);
 void	twincache_put_ttl(struct twincache *c, const struct twin_record *rec,
 	    uint64_t now, uint64_t ttl);
 
+/*
+ * Replaces id's entry with a copy of rec, inserted at now, only when id
+ * is cached (expired or not).  Returns 1 if it was, else 0.
+ */
+int	twincache_replace(struct twincache *c, const struct twin_record *rec,
+	    uint64_t now);
+
 /* Forgets every twin. */
-void	twincache_clear(struct twincache *c);
+void	twincache_flush(struct twincache *c);
 
 void	twincache_free(struct twincache *c);
 

@@ -38,7 +38,9 @@ struct twindir_wait {
 	int			 by_account;
 	int			 answered;	/* callbacks running: no joining */
 	int			 shared;	/* asking the shared level */
-	int			 stale;		/* its answer would be old */
+	int			 stale;		/* changed since it asked: not
+						   kept, not taken from the
+						   shared level */
 	uint32_t		 id;
 	uint64_t		 now;		/* of the lookup that asked */
 	TAILQ_HEAD(, twindir_waiter) waiters;	/* oldest first */
@@ -226,10 +228,10 @@ twin_answer(void *arg, const struct jsonrpc_resp *r, const char *err)
 		return;
 	}
 	chain_told(w, 1);
-	if (w->d != NULL) {
+	if (w->d != NULL && !w->stale) {
 		twincache_put(&w->d->cache, &t, w->now);
 		if (w->d->shared.put != NULL)
-			w->d->shared.put(w->d->shared.arg, &t);
+			w->d->shared.put(w->d->shared.arg, &t, 0);
 	}
 	wait_finish(w, 1, &t, w->id);
 }
@@ -325,7 +327,9 @@ wait_chain(struct twindir_wait *w)
 {
 	uint8_t	key[TFCHAIN_KEY_TWIN_LEN];
 
+	/* A read sent now sees any change made before it. */
 	w->shared = 0;
+	w->stale = 0;
 	tfchain_key_twin(key, w->id);
 	if (wait_read(w, key, sizeof(key)) == -1) {
 		log_warnx("twin %u: cannot ask the chain", w->id);
@@ -423,24 +427,46 @@ twindir_cancel(struct twindir *d, void *arg)
 	}
 }
 
-/* Waits asking the shared level for id (any id: all) take no twin from it. */
+/*
+ * Lookups in flight for id (all: every id) were asked before a change:
+ * a chain read is answered but not kept, and the shared level's answer
+ * is not taken (the chain is read instead).
+ */
 static void
-shared_stale(struct twindir *d, int all, uint32_t id)
+mark_stale(struct twindir *d, uint32_t id, int all)
 {
 	struct twindir_wait	*w;
 
 	LIST_FOREACH(w, &d->waits, entry)
-		if (w->shared && (all || w->id == id))
+		if (!w->by_account && (all || w->id == id))
 			w->stale = 1;
 }
 
 void
 twindir_forget(struct twindir *d, uint32_t id)
 {
+	mark_stale(d, id, 0);
 	twincache_drop(&d->cache, id);
-	shared_stale(d, 0, id);
 	if (d->shared.del != NULL)
 		d->shared.del(d->shared.arg, id);
+}
+
+int
+twindir_update(struct twindir *d, const struct twin_record *t, uint64_t now)
+{
+	mark_stale(d, t->id, 0);
+	if (d->shared.put != NULL)
+		d->shared.put(d->shared.arg, t, 1);
+	return twincache_replace(&d->cache, t, now);
+}
+
+void
+twindir_flush(struct twindir *d)
+{
+	mark_stale(d, 0, 1);
+	twincache_flush(&d->cache);
+	if (d->shared.flush != NULL)
+		d->shared.flush(d->shared.arg);
 }
 
 size_t
@@ -486,24 +512,6 @@ twindir_on_chain(struct twindir *d, twindir_chain_fn fn, void *arg)
 {
 	d->on_chain = fn;
 	d->on_chain_arg = arg;
-}
-
-void
-twindir_update(struct twindir *d, const struct twin_record *t, uint64_t now)
-{
-	twincache_put(&d->cache, t, now);
-	shared_stale(d, 0, t->id);
-	if (d->shared.put != NULL)
-		d->shared.put(d->shared.arg, t);
-}
-
-void
-twindir_flush(struct twindir *d)
-{
-	twincache_clear(&d->cache);
-	shared_stale(d, 1, 0);
-	if (d->shared.flush != NULL)
-		d->shared.flush(d->shared.arg);
 }
 
 void

@@ -27,12 +27,14 @@ struct twindir_wait;
  * id and returns 0, the answer to come through twindir_shared_answer
  * (possibly before get returns), or -1 without answering when it cannot
  * ask (the chain is then read at once).  put stores a twin the chain
- * gave or twindir_update was told, del forgets one, flush forgets all;
- * each may be NULL.
+ * gave, or with only_replace one twindir_update was told, when the
+ * shared level holds that twin already; del forgets one, flush forgets
+ * all; each may be NULL.
  */
 struct twindir_shared {
 	int	(*get)(void *arg, uint32_t id);
-	void	(*put)(void *arg, const struct twin_record *t);
+	void	(*put)(void *arg, const struct twin_record *t,
+		    int only_replace);
 	void	(*del)(void *arg, uint32_t id);
 	void	(*flush)(void *arg);
 	void	*arg;
@@ -106,9 +108,24 @@ int	twindir_find(struct twindir *, const uint8_t account[32],
 
 /*
  * Forgets twin id, here and in the shared level, so that the next lookup
- * asks the source again.
+ * asks the source again; a read of it in flight is answered but not
+ * kept.
  */
 void	twindir_forget(struct twindir *, uint32_t id);
+
+/*
+ * The chain says twin t->id is now t (an event of a finalized block):
+ * a cached record is replaced, as read at now, and so is the shared
+ * level's.  A twin not cached is not added, so that the caches keep the
+ * twins that are used; a read of it in flight is answered but not kept,
+ * since it may predate t.  Returns 1 when a cached record was replaced
+ * here, else 0.
+ */
+int	twindir_update(struct twindir *, const struct twin_record *t,
+	    uint64_t now);
+
+/* Forgets every twin, here and in the shared level. */
+void	twindir_flush(struct twindir *);
 
 /* Twins in the cache now. */
 size_t	twindir_cached(const struct twindir *);
@@ -132,16 +149,6 @@ void	twindir_shared_answer(struct twindir *, uint32_t id,
 
 /* Sets fn to be told the outcome of every chain read (NULL: none). */
 void	twindir_on_chain(struct twindir *, twindir_chain_fn fn, void *arg);
-
-/*
- * A twin's new value from elsewhere than a lookup (the chain's events):
- * it replaces the cached one, as read at now, and the shared one.
- */
-void	twindir_update(struct twindir *, const struct twin_record *t,
-	    uint64_t now);
-
-/* Forgets every twin, here and in the shared level. */
-void	twindir_flush(struct twindir *);
 
 /*
  * Frees the directory.  Pending callbacks are dropped without being
