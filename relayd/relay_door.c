@@ -164,7 +164,7 @@ conn_wait(struct door_conn *dc, int events, ev_tstamp after)
 	}
 }
 
-/* Wakes for any byte again. */
+/* The loop is woken once n bytes wait, or at the client's end. */
 static void
 lowat(struct door_conn *dc, size_t n)
 {
@@ -248,7 +248,6 @@ refuse(struct door_conn *dc, int status, const char *text)
 	dc->outoff = 0;
 	dc->state = DOOR_REFUSE;
 	lowat(dc, 1);
-	ev_timer_stop(dc->door->r->loop, &dc->timer);
 	conn_wait(dc, 0, RELAY_DOOR_LINGER);
 	refusal_write(dc);
 }
