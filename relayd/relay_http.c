@@ -16,6 +16,8 @@
 #include "log.h"
 #include "rconn.h"
 #include "relay_auth.h"
+#include "relay_door.h"
+#include "relay_head.h"
 #include "relay_route.h"
 #include "relay_server.h"
 
@@ -23,9 +25,9 @@
 #define CLOSE_TRY_AGAIN_LATER	1013	/* RFC 6455 registry; lws 4.1 lacks it */
 
 /*
- * Frames of a session that wait, in arrival order, and what they wait
- * for: the session's own twin (its authentication) or a destination
- * twin from the chain.  Allocated while something waits, freed after.
+ * Frames of a session that wait, in arrival order, for a destination
+ * twin from the chain or for redis.  Allocated while something waits,
+ * freed after.
  */
 struct relay_held {
 	STAILQ_ENTRY(relay_held) entry;
@@ -58,11 +60,10 @@ struct relay_wait {
 	struct relay_answer	 ans[WAIT_ANSWERS];
 	unsigned int		 nans;		/* answers kept */
 	unsigned int		 oldest;	/* the next one replaced */
-	/* Authentication to finish: the token and the time of the upgrade. */
-	char			*token;
-	size_t			 tokenlen;
-	uint64_t		 auth_now;
 };
+
+/* The listener, which hands connections over to lws (relay_door.h). */
+static struct relay_door	*door;
 
 static void	drain(struct relay_server *, struct relay_conn *);
 static void	ingest(struct relay_server *, struct relay_conn *);
@@ -155,6 +156,10 @@ respond(struct relay_conn *c, unsigned int status, const char *ctype,
 	return 0;
 }
 
+/*
+ * Each answer closes its connection: a next request comes on a new one
+ * and so passes by the door, which has to see every upgrade first.
+ */
 static int
 http_writable(struct lws *wsi, struct relay_conn *c)
 {
@@ -167,6 +172,8 @@ http_writable(struct lws *wsi, struct relay_conn *c)
 	if (!c->resp_body) {
 		if (lws_add_http_common_headers(wsi, c->resp_status,
 		    c->resp_type, c->resplen, &p, end) ||
+		    lws_add_http_header_by_token(wsi, WSI_TOKEN_CONNECTION,
+		    (const unsigned char *)"close", 5, &p, end) ||
 		    lws_finalize_http_header(wsi, &p, end) ||
 		    lws_write(wsi, start, (size_t)(p - start),
 		    LWS_WRITE_HTTP_HEADERS) < 0)
@@ -182,7 +189,8 @@ http_writable(struct lws *wsi, struct relay_conn *c)
 	free(c->resp);
 	c->resp = NULL;
 	c->resp_status = 0;
-	return lws_http_transaction_completed(wsi) ? -1 : 0;
+	/* lws sends what it still holds before it closes. */
+	return -1;
 }
 
 /*
@@ -425,7 +433,6 @@ wait_free(struct relay_server *r, struct relay_conn *c)
 		STAILQ_REMOVE_HEAD(&w->held, entry);
 		free(h);
 	}
-	free(w->token);
 	free(w);
 	c->wait = NULL;
 }
@@ -503,9 +510,8 @@ hold(struct relay_conn *c, const uint8_t *buf, size_t len, int counted,
 	STAILQ_INSERT_TAIL(&w->held, h, entry);
 	w->n++;
 	w->bytes += len;
-	/* Before its authentication a session is held to one frame. */
-	if (!w->paused && (w->n >= (w->token != NULL ? 1 :
-	    RELAY_HOLD_FRAMES) || w->bytes >= RELAY_HOLD_BYTES)) {
+	if (!w->paused && (w->n >= RELAY_HOLD_FRAMES ||
+	    w->bytes >= RELAY_HOLD_BYTES)) {
 		w->paused = 1;
 		lws_rx_flow_control(c->wsi, 0);
 		log_debug("session %s: %u frames (%zu bytes) wait for a twin, "
@@ -526,7 +532,7 @@ flush_held(struct relay_server *r, struct relay_conn *c)
 	struct relay_held	*h;
 	unsigned int		 n = 0;
 
-	if (w == NULL || w->token != NULL || !c->authed)
+	if (w == NULL || !c->authed)
 		return;
 	/* Nothing is left to close: a frame that is not an envelope is lost. */
 	c->closing = 1;
@@ -550,14 +556,13 @@ flush_held(struct relay_server *r, struct relay_conn *c)
 
 static void	twin_answered(void *, int, const struct twin_record *);
 
-/* Frames wait, or the session's own twin is being read. */
+/* Frames wait, or a twin is being read for one. */
 static int
 busy(const struct relay_conn *c)
 {
 	const struct relay_wait	*w = c->wait;
 
-	return w != NULL && (!STAILQ_EMPTY(&w->held) || w->looking ||
-	    w->token != NULL);
+	return w != NULL && (!STAILQ_EMPTY(&w->held) || w->looking);
 }
 
 static void
@@ -585,8 +590,8 @@ message(struct relay_server *r, struct relay_conn *c)
 	int		counted = 0, limited = 0;
 
 	/*
-	 * Behind frames that wait, before the session is authenticated, or
-	 * while redis cannot take what routing gives.
+	 * Behind frames that wait, or while redis cannot take what routing
+	 * gives.
 	 */
 	if (busy(c) || !relay_switch_ready(r)) {
 		if (hold(c, c->rx, c->rxlen, 0, 0) == -1) {
@@ -681,29 +686,49 @@ token(struct lws *wsi, char *q)
 	return 0;
 }
 
+/* What upgrade() and established() check against: a twin the door read. */
+struct auth_at {
+	struct relay_server	*r;
+	int			 fd;
+};
+
+static int
+auth_lookup(void *arg, uint32_t twin, struct twin_record *out)
+{
+	struct auth_at	*at = arg;
+
+	if (relay_door_twin(door, at->fd, twin, out) == 1)
+		return 1;
+	return relay_lookup(at->r, twin, out);
+}
+
 /*
- * Checks a token against what is at hand.  A signature that fails
- * against a twin we had (its key may have changed on chain) is checked
- * once more against the source: at once with the file, while with the
- * chain the answer is pending.
+ * Checks a token against what is at hand: the door has checked it and
+ * read its twin first (relay_door.c), so a twin that still is not at
+ * hand is an error here.
  */
 static void
-authenticate(struct relay_server *r, const char *q, size_t n, uint64_t now,
-    struct relay_auth *a)
+authenticate(struct lws *wsi, struct relay_server *r, const char *q,
+    size_t n, uint64_t now, struct relay_auth *a)
 {
-	relay_auth(n > 0 ? q : NULL, n, now, relay_lookup, r, a);
-	if (a->status != 401 || !a->bad_sig)
-		return;
-	log_debug("twin %" PRIu32 ": signature fails against the cached "
-	    "twin, reading it again", a->id.twin);
-	twindir_forget(&r->twins, a->id.twin);
-	relay_auth(q, n, now, relay_lookup, r, a);
+	struct auth_at	at;
+
+	at.r = r;
+	at.fd = lws_get_socket_fd(wsi);
+	relay_auth(n > 0 ? q : NULL, n, now, auth_lookup, &at, a);
+	if (a->status == 0 && a->pending) {
+		a->status = 500;
+		snprintf(a->text, sizeof(a->text), "failed to get twin: twin "
+		    "source unavailable");
+	}
 }
 
 /*
  * Before the 101: lws has no session memory yet, so a refusal is answered
- * here and an acceptance is checked again once the session exists.  A
- * twin the chain has yet to give is accepted here and decided after.
+ * here and an acceptance is checked again once the session exists.  The
+ * door refused what it could; what is left (a token that expired since)
+ * closes the connection, so that no second request on it passes by the
+ * door.
  */
 static int
 upgrade(struct lws *wsi, struct relay_server *r)
@@ -711,12 +736,14 @@ upgrade(struct lws *wsi, struct relay_server *r)
 	struct relay_auth	 a;
 	char			 q[JWT_MAX + 2], peer[64];
 
-	authenticate(r, q, token(wsi, q), relay_now(), &a);
+	authenticate(wsi, r, q, token(wsi, q), relay_now(), &a);
 	if (a.status == 0)
 		return 0;
+	relay_door_forget(door, lws_get_socket_fd(wsi));
 	lws_get_peer_simple(wsi, peer, sizeof(peer));
 	log_info("upgrade from %s refused: %d %s", peer, a.status, a.text);
-	return refuse_upgrade(wsi, a.status, a.text) == -1 ? -1 : 1;
+	(void)refuse_upgrade(wsi, a.status, a.text);
+	return -1;
 }
 
 /* The session is authenticated: it joins the switch. */
@@ -754,46 +781,6 @@ admit(struct relay_server *r, struct relay_conn *c)
 		return;
 	}
 	log_info("session %s: connected from %s", c->key, c->peer);
-}
-
-/*
- * A refusal after the 101, when the twin had to be read first: the
- * reply's text as the close reason, 1008 for a bad token (the HTTP
- * 400/401) and 1011 when the twin could not be read (the HTTP 500).
- */
-static void
-refuse_session(struct relay_server *r, struct relay_conn *c,
-    const struct relay_auth *a)
-{
-	log_info("session %s from %s refused after the upgrade: %d %s",
-	    c->key, c->peer, a->status, a->text);
-	wait_free(r, c);
-	relay_http_close(c, a->status == 500 ?
-	    LWS_CLOSE_STATUS_UNEXPECTED_CONDITION :
-	    LWS_CLOSE_STATUS_POLICY_VIOLATION, a->text);
-}
-
-/* The session's twin came from the chain: decide now. */
-static void
-auth_finish(struct relay_server *r, struct relay_conn *c)
-{
-	struct relay_wait	*w = c->wait;
-	struct relay_auth	 a;
-
-	relay_auth(w->token, w->tokenlen, w->auth_now, sess_lookup, c, &a);
-	free(w->token);
-	w->token = NULL;
-	if (a.status == 0 && a.pending) {
-		/* The answer was for this twin: cannot happen. */
-		a.status = 500;
-		snprintf(a.text, sizeof(a.text), "failed to get twin: twin "
-		    "source unavailable");
-	}
-	if (a.status != 0) {
-		refuse_session(r, c, &a);
-		return;
-	}
-	admit(r, c);
 }
 
 /* Keeps an answer, replacing one for the same twin or else the oldest. */
@@ -839,8 +826,6 @@ twin_answered(void *arg, int rv, const struct twin_record *t)
 	}
 	if (w->draining)
 		return;
-	if (w->token != NULL && !c->closing)
-		auth_finish(r, c);
 	drain(r, c);
 }
 
@@ -860,7 +845,7 @@ drain(struct relay_server *r, struct relay_conn *c)
 	if (w == NULL || w->draining)
 		return;
 	w->draining = 1;
-	while ((h = STAILQ_FIRST(&w->held)) != NULL && !w->looking && w->token == NULL &&
+	while ((h = STAILQ_FIRST(&w->held)) != NULL && !w->looking &&
 	    !c->closing) {
 		if (!relay_switch_ready(r)) {
 			stall(r, c);
@@ -882,8 +867,7 @@ drain(struct relay_server *r, struct relay_conn *c)
 	    relay_switch_ready(r);
 	if (resume)
 		w->paused = 0;
-	if (STAILQ_EMPTY(&w->held) && !w->looking && w->token == NULL &&
-	    !w->paused)
+	if (STAILQ_EMPTY(&w->held) && !w->looking && !w->paused)
 		wait_free(r, c);
 	/*
 	 * Last, as lws may hand over frames it kept from in here.  Outside
@@ -909,17 +893,14 @@ static int
 established(struct lws *wsi, struct relay_server *r, struct relay_conn *c)
 {
 	struct relay_auth	 a;
-	struct relay_wait	*w = NULL;
 	char			 q[JWT_MAX + 2];
-	size_t			 n;
-	uint64_t		 now = relay_now();
 
 	memset(c, 0, sizeof(*c));
 	c->relay = r;
 	c->wsi = wsi;
 	lws_get_peer_simple(wsi, c->peer, sizeof(c->peer));
-	n = token(wsi, q);
-	authenticate(r, q, n, now, &a);
+	authenticate(wsi, r, q, token(wsi, q), relay_now(), &a);
+	relay_door_forget(door, lws_get_socket_fd(wsi));
 	if (a.status != 0) {
 		log_info("session from %s: %s", c->peer, a.text);
 		return -1;
@@ -927,22 +908,8 @@ established(struct lws *wsi, struct relay_server *r, struct relay_conn *c)
 	c->id = a.id;
 	if (relay_stream_key(c->key, sizeof(c->key), &c->id) == -1)
 		return -1;
-	if (a.pending && ((w = wait_get(c)) == NULL ||
-	    (w->token = malloc(n)) == NULL)) {
-		log_warnx("session %s from %s: out of memory", c->key,
-		    c->peer);
-		wait_free(r, c);
-		return -1;
-	}
 	relay_mask_watch(lws_get_socket_fd(wsi));
-	if (!a.pending) {
-		admit(r, c);
-		return 0;
-	}
-	memcpy(w->token, q, n);
-	w->tokenlen = n;
-	w->auth_now = now;
-	look_up(r, c, a.id.twin);
+	admit(r, c);
 	return 0;
 }
 
@@ -950,9 +917,6 @@ static void
 closed(struct lws *wsi, struct relay_server *r, struct relay_conn *c)
 {
 	relay_mask_forget(lws_get_socket_fd(wsi));
-	if (c->wait != NULL && c->wait->token != NULL)
-		log_info("session %s from %s: closed before its twin was read",
-		    c->key, c->peer);
 	flush_held(r, c);
 	wait_free(r, c);
 	if (!c->authed) {
@@ -1168,6 +1132,7 @@ int
 relay_http_init(struct relay_server *r)
 {
 	struct lws_context_creation_info	 info;
+	struct lws_vhost			*vh;
 	void					*loops[1];
 
 	lws_set_log_level(r->conf.debug > 1 ? LLL_ERR | LLL_WARN : LLL_ERR,
@@ -1176,29 +1141,31 @@ relay_http_init(struct relay_server *r)
 	loops[0] = r->loop;
 	info.options = LWS_SERVER_OPTION_LIBEV;
 	info.foreign_loops = loops;
-	info.port = r->conf.listen_port;
-	if (r->conf.listen_host[0] == '\0' ||
-	    strcmp(r->conf.listen_host, "::") == 0)
-		info.iface = NULL;
-	else {
-		info.iface = r->conf.listen_host;
-		if (strchr(r->conf.listen_host, ':') == NULL)
-			info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
-	}
+	/* The door listens (relay_door.h) and hands connections over. */
+	info.port = CONTEXT_PORT_NO_LISTEN_SERVER;
 	info.protocols = protocols;
 	info.user = r;
 	info.pt_serv_buf_size = 32768;
-	info.timeout_secs = 30;
+	info.max_http_header_data = RELAY_HEAD_MAX;
+	info.timeout_secs = RELAY_HEAD_WAIT;
 	info.server_string = "rmb-relay";
 	info.count_threads = 1;
 	if ((r->lws = lws_create_context(&info)) == NULL)
 		return -1;
+	if ((vh = lws_get_vhost_by_name(r->lws, "default")) == NULL ||
+	    (door = relay_door_open(r, vh)) == NULL) {
+		lws_context_destroy(r->lws);
+		r->lws = NULL;
+		return -1;
+	}
 	return 0;
 }
 
 void
 relay_http_free(struct relay_server *r)
 {
+	relay_door_close(door);
+	door = NULL;
 	if (r->lws != NULL)
 		lws_context_destroy(r->lws);
 	r->lws = NULL;

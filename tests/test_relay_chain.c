@@ -2,13 +2,16 @@
 /*
  * rmb-relay reading twins from a real tfchain runtime (spec 144 under
  * chopsticks, tests/chain_fixture): twins written with dev_setStorage,
- * relays started with -s and no --twins.  Sessions of twins not cached
- * yet are accepted and decided once the chain answers; frames that wait
- * for a twin keep their order; a key changed on chain is read again; a
+ * relays started with -s and no --twins.  Upgrades of twins not cached
+ * yet are decided once the chain answers, and a refusal is an HTTP status
+ * before any 101; frames that wait for a twin keep their order; a key changed on chain is read again; a
  * dead endpoint first in the list is passed over; and once the chain is
  * gone, cached twins still work and the rest fail with the 500 texts.
  */
+#include <sys/socket.h>
 #include <sys/wait.h>
+
+#include <netinet/in.h>
 
 #include <signal.h>
 #include <stdio.h>
@@ -33,7 +36,8 @@ static const char	*relay_bin;
 static struct chain_srv	 srv;
 static struct redis_srv	 redis_a, redis_b;
 
-enum { T1, T2, T3, T4, T5, T5NEW, T7, T8, T10, T11, T12, NTWINS };
+enum { T1, T2, T3, T4, T5, T5NEW, T7, T8, T10, T11, T12, T13, T13BAD,
+    T14, NTWINS };
 static struct rc_twin	 tw[NTWINS];
 
 /* TfgridModule.Twins and TwinIdByAccountID for t. */
@@ -124,29 +128,82 @@ pong(struct wsc *w, int t)
 	return r;
 }
 
-/* Accepted at the upgrade, then closed with code: the decision after. */
+/*
+ * The upgrade of t is refused with status and body, before any 101 (the
+ * client sees the refusal's status line where a 101 would be).
+ */
 static int
-closed_after(const struct relay_proc *p, const struct rc_twin *t,
-    uint16_t code)
+refused(const struct relay_proc *p, const struct rc_twin *t, int want,
+    const char *text)
 {
 	struct wsc	 w;
-	Envelope	*e;
-	int		 status = 0, rv;
+	int		 status = 0;
 	char		 body[256] = "";
 
 	if (rc_connect(&w, p->port, t, NULL, &status, body,
-	    sizeof(body)) == -1) {
-		diag("upgrade refused: %d %s", status, body);
+	    sizeof(body)) == 0) {
+		diag("upgraded (101)");
+		wsc_close(&w);
 		return 0;
 	}
-	rv = rc_recv(&w, &e, WAIT);
-	if (rv == 1)
-		envelope__free_unpacked(e, NULL);
-	rv = rv == -1 && w.closed && w.close_code == code;
-	if (!rv)
-		diag("close code %u", w.close_code);
 	wsc_drop(&w);
-	return rv;
+	if (status != want || strcmp(body, text) != 0) {
+		diag("%d \"%s\"", status, body);
+		return 0;
+	}
+	return 1;
+}
+
+/* Sessions the workers hold, from /metrics: their gauges added up. */
+static long long
+sessions(const struct relay_proc *p)
+{
+	static const char	 name[] = "relay_worker_connections{";
+	char			*resp, *line, *sp;
+	size_t			 n;
+	long long		 sum = 0;
+	int			 status;
+
+	if (http_request("127.0.0.1", p->port, "GET", "/metrics", NULL, 0,
+	    &status, &resp, &n, WAIT) == -1)
+		return -1;
+	for (line = resp; line != NULL && *line != '\0';) {
+		if (strncmp(line, name, sizeof(name) - 1) == 0 &&
+		    (sp = strchr(line, ' ')) != NULL)
+			sum += strtoll(sp + 1, NULL, 10);
+		if ((line = strchr(line, '\n')) != NULL)
+			line++;
+	}
+	free(resp);
+	return sum;
+}
+
+/* A raw upgrade request for t on a socket of its own; the socket or -1. */
+static int
+upgrade_raw(const struct relay_proc *p, const struct rc_twin *t)
+{
+	struct sockaddr_in	 sin;
+	char			 req[JWT_MAX + 256], tok[JWT_MAX + 1];
+	int			 fd, n;
+
+	if (rc_jwt(tok, sizeof(tok), t, NULL, 60) == -1 ||
+	    (fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
+		return -1;
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)p->port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	n = snprintf(req, sizeof(req), "GET /?%s HTTP/1.1\r\nHost: relay\r\n"
+	    "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+	    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+	    "Sec-WebSocket-Version: 13\r\n\r\n", tok);
+	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
+	    n < 0 || (size_t)n >= sizeof(req) ||
+	    write(fd, req, (size_t)n) != n) {
+		close(fd);
+		return -1;
+	}
+	return fd;
 }
 
 static void
@@ -161,9 +218,9 @@ test_auth(const struct relay_proc *a)
 	ok(logged(a, "twins from tfchain at", 0), "the log names the chain "
 	    "as the twin source");
 	ok(sess(&w1, a, T1) == 0 && pong(&w1, T1), "twin 1, not cached: "
-	    "101, then the session works");
+	    "101 once the chain answered, and the session works");
 	ok(sess(&w2, a, T2) == 0 && pong(&w2, T2), "twin 2, not cached: "
-	    "101, then the session works");
+	    "101 once the chain answered, and the session works");
 	send_req(&w1, T1, tw[T2].id, "a1", "to two");
 	ok(rf_got(&w2, "a1", "to two"), "1 to 2 delivered");
 	send_req(&w2, T2, tw[T1].id, "a2", "to one");
@@ -190,10 +247,21 @@ test_auth(const struct relay_proc *a)
 	    "an expired token: 401 before the upgrade (%d)", status);
 	wsc_drop(&w1);
 
-	ok(closed_after(a, &tw[T8], 1008) &&
-	    logged(a, "refused after the upgrade: 401 twin not found 98",
-	    WAIT), "a twin not on chain: 101, then closed 1008 \"twin not "
-	    "found 98\"");
+	ok(refused(a, &tw[T8], 401, "twin not found 98") &&
+	    logged(a, "upgrade from 127.0.0.1 refused: 401 twin not found 98",
+	    0), "a twin not on chain: 401 \"twin not found 98\" before any "
+	    "101");
+	ok(refused(a, &tw[T13BAD], 401, "invalid jwt: jwt: invalid "
+	    "signature"), "twin 13, not cached, with a token signed by "
+	    "another key: 401 \"invalid jwt: jwt: invalid signature\" "
+	    "before any 101");
+	ok(logged(a, "upgrade from 127.0.0.1: reading twin 13 from the chain",
+	    0), "its twin was read from the chain first");
+	ok(refused(a, &tw[T13BAD], 401, "invalid jwt: jwt: invalid "
+	    "signature"), "again, with twin 13 cached now: the same 401");
+	ok(sess(&w1, a, T13) == 0 && pong(&w1, T13), "twin 13's own key: 101 "
+	    "and the session works");
+	wsc_close(&w1);
 	ok(rf_alive(a) && sess(&w1, a, T1) == 0 && pong(&w1, T1),
 	    "the relay stays up and takes sessions");
 	wsc_close(&w1);
@@ -213,10 +281,9 @@ test_key_change(const struct relay_proc *a)
 	wsc_close(&w);
 	ok(logged(a, "signature fails against the cached twin", 0),
 	    "the log says why it was read again");
-	ok(closed_after(a, &tw[T5], 1008) &&
-	    logged(a, "refused after the upgrade: 401 invalid jwt: jwt: "
-	    "invalid signature", WAIT), "the old key: closed 1008 \"invalid "
-	    "jwt: jwt: invalid signature\"");
+	ok(refused(a, &tw[T5], 401, "invalid jwt: jwt: invalid signature"),
+	    "the old key: 401 \"invalid jwt: jwt: invalid signature\" before "
+	    "any 101");
 }
 
 /*
@@ -260,9 +327,10 @@ burst(const struct relay_proc *a, int from, int to, int n,
 static void
 test_stall(const struct relay_proc *a)
 {
-	struct wsc	 w1, w2, w10, w12;
+	struct wsc	 w1, w2, w10;
 	char		 uid[16];
-	int		 i, sent = 0, in_order = 1;
+	int		 i, sent = 0, in_order = 1, fd12;
+	long long	 before;
 
 	if (sess(&w1, a, T1) == -1 || sess(&w2, a, T2) == -1) {
 		ok(0, "stall: cached twins 1 and 2 connect");
@@ -278,15 +346,20 @@ test_stall(const struct relay_proc *a)
 	ok(logged(a, "reading paused", WAIT), "stall: the relay stopped "
 	    "reading twin 1 once 64 frames waited");
 	/*
-	 * Gone before the chain answers: its lookup is cancelled.  (Had it
-	 * sent a frame, the relay would have stopped reading it, and would
-	 * only see it go once the answer came.)
+	 * Gone before the chain answers: its lookup is cancelled, and it
+	 * never was a session.
 	 */
-	ok(sess(&w12, a, T12) == 0 && logged(a, "session stream:12: reading "
-	    "twin 12", WAIT), "stall: twin 12, not cached, is accepted");
-	wsc_drop(&w12);
-	ok(logged(a, "session stream:12 from 127.0.0.1: closed before its "
-	    "twin was read", WAIT), "stall: and leaves before it is decided");
+	before = sessions(a);
+	fd12 = upgrade_raw(a, &tw[T12]);
+	ok(fd12 != -1 && logged(a, "upgrade from 127.0.0.1: reading twin 12 "
+	    "from the chain", WAIT), "stall: twin 12, not cached, waits for "
+	    "the chain before its upgrade is answered");
+	if (fd12 != -1)
+		close(fd12);
+	ok(logged(a, "upgrade from 127.0.0.1: closed before its twin was "
+	    "read", WAIT), "stall: and leaves before it is decided");
+	ok(sessions(a) == before && before >= 2, "stall: the sessions gauge "
+	    "did not move (%lld)", before);
 	kill(srv.pid, SIGCONT);
 	ok(sess(&w10, a, T10) == 0, "stall: the chain is back, twin 10 "
 	    "connects");
@@ -297,8 +370,10 @@ test_stall(const struct relay_proc *a)
 	ok(in_order && i == FLOOD && sent == FLOOD, "stall: all %d arrive, "
 	    "in order", FLOOD);
 	ok(pong(&w1, T1), "stall: reading resumed, twin 1's session is fine");
-	ok(rf_alive(a) && !logged(a, "session stream:12: twin 12", 0),
+	ok(rf_alive(a) && !logged(a, "upgrade from 127.0.0.1: twin 12", 0),
 	    "stall: the chain's answer for twin 12 found nothing to call");
+	ok(sessions(a) == before + 1, "stall: twin 10's session is the only "
+	    "new one: none was left behind");
 	wsc_close(&w1);
 	wsc_close(&w2);
 	wsc_close(&w10);
@@ -447,11 +522,12 @@ test_chain_gone(const struct relay_proc *a)
 	    pong(&w2, T2), "chain gone: cached twins 1 and 2 still connect");
 	send_req(&w1, T1, tw[T2].id, "g1", "still here");
 	ok(rf_got(&w2, "g1", "still here"), "chain gone: and still exchange");
-	ok(closed_after(a, &tw[T11], 1011) &&
-	    logged(a, "refused after the upgrade: 500 failed to get twin: "
-	    "twin source unavailable", WAIT), "chain gone: a twin not "
-	    "cached: 101, then closed 1011 \"failed to get twin: twin source "
-	    "unavailable\"");
+	ok(refused(a, &tw[T11], 500, "failed to get twin: twin source "
+	    "unavailable"), "chain gone: a twin not cached: 500 \"failed to "
+	    "get twin: twin source unavailable\" before any 101");
+	ok(refused(a, &tw[T14], 500, "failed to get twin: twin source "
+	    "unavailable"), "chain gone: the same for a twin the chain never "
+	    "had, as it cannot be asked");
 	ok(health(a, text, sizeof(text)) == 503 &&
 	    strcmp(text, "tfchain unreachable") == 0,
 	    "GET /health after a failed chain read: 503 \"%s\"", text);
@@ -517,10 +593,14 @@ main(void)
 	rc_twin_init(&tw[T10], 10, KEY_SR25519, "r1.test", 10);
 	rc_twin_init(&tw[T11], 11, KEY_ED25519, "r1.test", 11);
 	rc_twin_init(&tw[T12], 12, KEY_SR25519, "r1.test", 12);
+	rc_twin_init(&tw[T13], 13, KEY_ED25519, "r1.test", 13);
+	rc_twin_init(&tw[T13BAD], 13, KEY_ED25519, "r1.test", 113);
+	/* Twin 14 is never written: once the chain is gone, it cannot tell. */
+	rc_twin_init(&tw[T14], 14, KEY_SR25519, "r1.test", 114);
 	for (i = 0, rc = 0; i < NTWINS; i++)
-		if (i != T5NEW && i != T8)
+		if (i != T5NEW && i != T8 && i != T13BAD && i != T14)
 			rc |= on_chain(&tw[i]);
-	ok(rc == 0, "twins 1-5, 7 and 10-12 written on chain");
+	ok(rc == 0, "twins 1-5, 7 and 10-13 written on chain");
 
 	b.port = 0;
 	if (start_relay(&b, "b", redis_b.port, bextra) == -1) {

@@ -162,8 +162,7 @@ looked_up(const struct relay_proc *p, int t)
 
 	if (rf_session(&w, p, &tw[t], NULL) == -1)
 		return 0;
-	snprintf(line, sizeof(line), "session stream:%u: twin %u read",
-	    tw[t].id, tw[t].id);
+	snprintf(line, sizeof(line), ": twin %u read", tw[t].id);
 	r = logged(p, line, WAIT);
 	wsc_drop(&w);
 	return r;
