@@ -6,7 +6,10 @@
  * destination's from the chain over WebSocket, connects to rmb-relay
  * with its own token, and sends requests of several sizes to a twin
  * served by rmb-peer, whose service echoes them.  Every answer must come
- * back whole, verified and decrypted by the client itself.
+ * back whole, verified and decrypted by the client itself.  A twin whose
+ * token the relay must refuse, not cached yet, makes the client's
+ * connect fail, and its WebSocket library sees 401 rather than an
+ * upgrade that then closes.
  *
  * The client is what judges compatibility here: its envelope, its
  * token, its encryption and its sizes, not ours.  tests/chain/ts_client.js
@@ -30,11 +33,12 @@
 
 #define TS_TWIN		301
 #define PEER_TWIN	302
+#define BAD_TWIN	303	/* on chain with another account */
 #define TS_SECS		120	/* the whole client run */
 
 static struct chain_srv	 srv;
 static struct pf_net	 net;
-static struct rc_twin	 ts, tb;
+static struct rc_twin	 ts, tb, tx, other;
 static struct pf_peer	 pb = { .name = "b", .twin = &tb,
 			    .key_type = "ed25519" };
 
@@ -42,14 +46,16 @@ static struct pf_peer	 pb = { .name = "b", .twin = &tb,
 static const long	 sizes[] = { 1024, 1024 * 1024, 3 * 1024 * 1024 };
 #define NSIZES	(sizeof(sizes) / sizeof(sizes[0]))
 
+/* t on chain, its id found by its account, its record holding owner's. */
 static int
-put_twin(const struct rc_twin *t, const char *relay)
+put_twin_of(const struct rc_twin *t, const struct rc_twin *owner,
+    const char *relay)
 {
 	struct twin_record	r;
 
 	memset(&r, 0, sizeof(r));
 	r.id = t->id;
-	memcpy(r.account, t->ident.account, 32);
+	memcpy(r.account, owner->ident.account, 32);
 	r.has_relay = 1;
 	snprintf(r.relay, sizeof(r.relay), "%s", relay);
 	r.has_pk = 1;
@@ -59,12 +65,18 @@ put_twin(const struct rc_twin *t, const char *relay)
 	    chain_set_twin_id(&srv, t->ident.account, t->id) == 0 ? 0 : -1;
 }
 
+static int
+put_twin(const struct rc_twin *t, const char *relay)
+{
+	return put_twin_of(t, t, relay);
+}
+
 /*
  * Runs the client with its output on a pipe; the peer's echo service is
  * served here meanwhile.  Returns the client's output, or NULL.
  */
 static char *
-run_client(void)
+run_client(const struct rc_twin *who, size_t nsizes)
 {
 	char		 chain[64], relay[64], seed[2 * 32 + 3], dest[16];
 	char		 script[512], nodepath[600], *argv[8 + NSIZES], err[300];
@@ -81,7 +93,7 @@ run_client(void)
 	seed[0] = '0';
 	seed[1] = 'x';
 	for (i = 0; i < 32; i++)
-		snprintf(seed + 2 + 2 * i, 3, "%02x", ts.seed[i]);
+		snprintf(seed + 2 + 2 * i, 3, "%02x", who->seed[i]);
 	snprintf(dest, sizeof(dest), "%u", tb.id);
 	snprintf(script, sizeof(script), "%s/tests/chain/ts_client.js",
 	    src != NULL ? src : CHAIN_SRCDIR);
@@ -92,11 +104,11 @@ run_client(void)
 	argv[3] = relay;
 	argv[4] = seed;
 	argv[5] = dest;
-	for (i = 0; i < NSIZES; i++) {
+	for (i = 0; i < nsizes; i++) {
 		snprintf(num[i], sizeof(num[i]), "%ld", sizes[i]);
 		argv[6 + i] = num[i];
 	}
-	argv[6 + NSIZES] = NULL;
+	argv[6 + nsizes] = NULL;
 
 	/* polkadot.js warns at length on standard error: kept apart. */
 	snprintf(err, sizeof(err), "%s/ts_client.err", net.dir);
@@ -177,6 +189,8 @@ main(void)
 	}
 	rc_twin_init(&ts, TS_TWIN, KEY_SR25519, NULL, 0x71);
 	rc_twin_init(&tb, PEER_TWIN, KEY_ED25519, "localhost", 0x72);
+	rc_twin_init(&tx, BAD_TWIN, KEY_SR25519, NULL, 0x73);
+	rc_twin_init(&other, 0, KEY_SR25519, NULL, 0x74);
 	/*
 	 * The client sets its twin's relay to its relay URL without
 	 * "wss://" and the first "/", and submits update_twin when the
@@ -188,6 +202,7 @@ main(void)
 	pb.substrate = sub;
 	net.substrate = sub;
 	if (put_twin(&ts, relay) != 0 || put_twin(&tb, "localhost") != 0 ||
+	    put_twin_of(&tx, &other, relay) != 0 ||
 	    pf_relay_start(&net) != 0 ||
 	    pf_peer_start(&net, &pb, NULL, 1) != 0) {
 		printf("Bail out! cannot start the relay and the peer\n");
@@ -197,7 +212,7 @@ main(void)
 	}
 	diag("set up in %.1f s", chain_now_s() - t0);
 
-	out = run_client();
+	out = run_client(&ts, NSIZES);
 	ok(out != NULL && strncmp(out, "connected\n", 10) == 0,
 	    "the TypeScript client connects through the chain and the relay");
 	for (i = 0; i < NSIZES; i++) {
@@ -211,6 +226,29 @@ main(void)
 	if (tap_failed != 0)
 		diag("client output:\n%s(its standard error: %s/ts_client.err)",
 		    out != NULL ? out : "(none)\n", net.dir);
+	free(out);
+
+	/*
+	 * A twin whose token the relay must refuse: its id is found by the
+	 * client's account, but the chain's record of it holds another
+	 * account, so the token's signature does not verify.  The relay has
+	 * not seen the twin before.  The client must see the refusal as a
+	 * failed connect, not a connection that opens and then drops.
+	 */
+	out = run_client(&tx, 0);
+	p = out != NULL ? strstr(out, "connect error ") : NULL;
+	ok(p != NULL && strstr(out, "connected\n") == NULL,
+	    "a twin whose token does not verify: the client's connect fails");
+	diag("client: %.*s", p != NULL ? (int)strcspn(p, "\n") : 4,
+	    p != NULL ? p : out != NULL ? out : "(none)");
+	p = out != NULL ? strstr(out, "\nrefused ") : NULL;
+	ok(p != NULL && strncmp(p, "\nrefused 401\n", 13) == 0,
+	    "and its WebSocket library sees HTTP 401 instead of the upgrade");
+	if (p == NULL && out != NULL && (p = strrchr(out, '\n')) != NULL)
+		while (p > out && p[-1] != '\n')
+			p--;
+	diag("its token again: %.*s", p != NULL ? (int)strcspn(p + (*p == '\n'),
+	    "\n") : 4, p != NULL ? p + (*p == '\n') : "none");
 	free(out);
 
 	pf_peer_stop(&pb);

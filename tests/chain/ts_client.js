@@ -9,8 +9,15 @@
 //   size N ok MS          the echo came back whole, in MS milliseconds
 //   size N error TEXT     send or read failed (TEXT is the client's)
 //
-// and first "connected" or "connect error TEXT".  A payload of N bytes
-// is a JSON string (the client parses every answer as JSON).
+// and first "connected" or "connect error TEXT".  After a failed
+// connect, the client's own token goes once more to the relay through
+// the client's own WebSocket library, to show how it was refused:
+//
+//   refused STATUS        an HTTP status instead of the upgrade
+//   opened then closed CODE   the upgrade, then a close frame
+//
+// A payload of N bytes is a JSON string (the client parses every answer
+// as JSON).
 //
 // usage: node ts_client.js CHAIN_WS RELAY_URL HEX_SEED DEST_TWIN SIZE...
 
@@ -22,6 +29,29 @@ function payload(n) {
 	return "\"" + "r".repeat(Math.max(n - 2, 0)) + "\"";
 }
 
+function how_refused(url) {
+	const Ws = require("ws");
+
+	return new Promise((resolve) => {
+		const ws = new Ws(url);
+		let opened = false;
+
+		ws.on("unexpected-response", (req, res) => {
+			resolve(`refused ${res.statusCode}`);
+			req.destroy();
+		});
+		ws.on("open", () => { opened = true; });
+		ws.on("close", (code) => {
+			resolve(opened ? `opened then closed ${code}` :
+			    `closed ${code}`);
+		});
+		ws.on("error", (e) => {
+			if (!opened)
+				resolve(`error ${e.message}`);
+		});
+	});
+}
+
 async function main() {
 	const [chain, relay, seed, dest, ...sizes] = process.argv.slice(2);
 	const c = new Client(chain, relay, seed, "ts", "sr25519", 1);
@@ -31,6 +61,8 @@ async function main() {
 	} catch (e) {
 		console.log("connect error " + String(e.message || e)
 		    .split("\n")[0]);
+		if (c.twin)
+			console.log(await how_refused(c.updateUrl()));
 		process.exit(0);
 	}
 	console.log("connected");
