@@ -35,6 +35,8 @@
 #define FED_ACK_BACKLOG	256	/* XACKs kept while redis is down */
 #define FED_CONNECT_MS	2000L
 #define FED_TIMEOUT_MS	3000L
+/* A POST's timeout grows by a millisecond for each this many bytes. */
+#define FED_BYTES_PER_MS	1024
 #define FED_CONN_AGE	300L	/* seconds a pooled connection may idle */
 #define FED_CONN_CACHE	128L	/* pooled connections */
 #define FED_BODY_MAX	(64 * 1024)	/* answer bytes read before cutting */
@@ -443,8 +445,8 @@ easy_new(struct fed_msg *m)
 	    CURLE_OK ||
 	    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, FED_CONNECT_MS) !=
 	    CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, FED_TIMEOUT_MS) !=
-	    CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, FED_TIMEOUT_MS +
+	    (long)(m->len / FED_BYTES_PER_MS)) != CURLE_OK ||
 	    curl_easy_setopt(c, CURLOPT_MAXAGE_CONN, FED_CONN_AGE) !=
 	    CURLE_OK ||
 	    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink) != CURLE_OK ||

@@ -488,8 +488,9 @@ hold(struct relay_conn *c, const uint8_t *buf, size_t len, int counted,
 
 	if ((w = wait_get(c)) == NULL)
 		return -1;
+	/* An empty FIFO takes one frame of any size. */
 	if (w->n >= RELAY_HOLD_FRAMES_MAX ||
-	    len > RELAY_HOLD_BYTES_MAX - w->bytes)
+	    (w->n > 0 && len + w->bytes > RELAY_HOLD_BYTES_MAX))
 		return -1;
 	if ((h = malloc(sizeof(*h) + len)) == NULL)
 		return -1;
@@ -637,8 +638,7 @@ receive(struct lws *wsi, struct relay_server *r, struct relay_conn *c,
 		    "out of memory");
 		return 0;
 	}
-	if (!lws_is_final_fragment(wsi) || lws_remaining_packet_payload(wsi))
-		return 0;
+	/* As soon as it is over, not once the rest has come. */
 	if (c->too_big) {
 		log_info("session %s: message over %d bytes, disconnecting",
 		    c->key, RELAY_MSG_MAX);
@@ -646,6 +646,8 @@ receive(struct lws *wsi, struct relay_server *r, struct relay_conn *c,
 		    "message too large");
 		return 0;
 	}
+	if (!lws_is_final_fragment(wsi) || lws_remaining_packet_payload(wsi))
+		return 0;
 	message(r, c);
 	c->rxlen = 0;
 	/* Keep a small buffer; give back what a big message took. */
