@@ -56,6 +56,8 @@
 #define RELAY_DIRECT_BYTES	(4 * 1024 * 1024)	/* or one envelope */
 /* The direct path's write buffer is freed after a bigger envelope. */
 #define RELAY_WBUF_KEEP		(256 * 1024)
+/* Allocations this big are mappings of their own, unmapped when freed. */
+#define RELAY_MMAP_THRESHOLD	(256 * 1024)
 #define RELAY_BACK_PRESSURE_MAX	60	/* seconds full before eviction */
 #define RELAY_TWIN_CACHE	10000	/* twins the relay keeps */
 #define RELAY_TWIN_TTL		300

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -561,6 +562,13 @@ main(int argc, char **argv)
 		fatalx("libsodium init failed");
 	signal(SIGPIPE, SIG_IGN);
 	raise_nofile();
+	/*
+	 * A big message's memory goes back to the system once it is freed:
+	 * glibc's own threshold would rise after the first and keep it in
+	 * the heap.  Failing (ASan's allocator takes no options) only costs
+	 * memory.
+	 */
+	(void)mallopt(M_MMAP_THRESHOLD, RELAY_MMAP_THRESHOLD);
 
 	users = (size_t)r->conf.workers * r->conf.per_worker;
 	randombytes_buf(&seed, sizeof(seed));

@@ -91,7 +91,7 @@ int	redis_start(struct redis_srv *);
 void	redis_stop(struct redis_srv *);
 
 /* The largest bulk string and array, and nesting depth, a reply may have. */
-#define RREPLY_MAX_BULK		(64 * 1024 * 1024)
+#define RREPLY_MAX_BULK		(128 * 1024 * 1024)
 #define RREPLY_MAX_ELEMS	(1024 * 1024)
 #define RREPLY_MAX_DEPTH	8
 

@@ -516,6 +516,8 @@ test_payload_max(void)
 	ok(resp != NULL && field_is(resp, "err", "null") &&
 	    strstr(resp, want) != NULL, "a body of %d bytes (the documented "
 	    "limit) goes there and back", PAYLOAD_MAX);
+	diag("%d bytes there and back in %lld s", PAYLOAD_MAX,
+	    (long long)(time(NULL) - end + 30));
 	free(resp);
 	free(req);
 	free(want);

@@ -13,9 +13,7 @@ _Static_assert(sizeof(struct ipc_hdr) == IPC_HDR_SIZE, "ipc_hdr padded");
 int
 ipc_init(struct ipc_chan *ch, int fd)
 {
-	memset(ch, 0, sizeof(*ch));
-	ch->fd = fd;
-	ch->pid = (uint32_t)getpid();
+	*ch = (struct ipc_chan){ .fd = fd, .pid = (uint32_t)getpid() };
 	return 0;
 }
 

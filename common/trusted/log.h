@@ -21,8 +21,7 @@ void	log_init(const char *name, int verbose);
 /* What the functions below write; an errnum of -1 adds no strerror. */
 void	log_vlog(int pri, int errnum, const char *, va_list) LOG_PRINTF(3, 0);
 /* Their shared body: the arguments after fmt to log_vlog(). */
-#define LOG_VA(pri, errnum) do {			\
-	va_list	ap;					\
+#define LOG_VA(pri, errnum) do { va_list ap;		\
 	va_start(ap, fmt);				\
 	log_vlog((pri), (errnum), fmt, ap);		\
 	va_end(ap);					\
