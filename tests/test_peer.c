@@ -531,6 +531,51 @@ test_payload_max(void)
 	free(req);
 }
 
+/*
+ * An envelope of exactly ENVELOPE_MAX bytes, which another client may
+ * send (the redis API's bodies stay under PAYLOAD_MAX), reaches b's
+ * service whole.
+ */
+static void
+test_envelope_max(void)
+{
+	struct wsc	 w;
+	struct rc_msg	 m;
+	uint8_t		*body, *env = NULL;
+	char		*b64, *req = NULL, sbody[128];
+	size_t		 n = 0, k;
+	int		 status;
+
+	if ((body = malloc(ENVELOPE_MAX)) == NULL)
+		abort();
+	memset(body, 0x3c, ENVELOPE_MAX);
+	memset(&m, 0, sizeof(m));
+	m.src = &tw[TCLIENT];
+	m.src_sid = "big";
+	m.dst = tw[TB].id;
+	m.kind = RC_REQUEST;
+	m.uid = "envmax";
+	m.payload = body;
+	m.expiration = 60;
+	if (rc_connect(&w, net.relay_port, &tw[TCLIENT], "big", &status,
+	    sbody, sizeof(sbody)) == 0 &&
+	    (n = rc_envelope_sized(&env, &m, ENVELOPE_MAX)) != 0 &&
+	    wsc_send(&w, WSC_BINARY, env, n) == 0)
+		req = pf_blpop(pb.redis.port, "msgbus.test.echo", 60);
+	k = b64_encoded_len(m.len) + 1;
+	if ((b64 = malloc(k)) == NULL || b64_encode(b64, k, body, m.len) != 0)
+		abort();
+	ok(n == ENVELOPE_MAX && req != NULL && field_is(req, "src",
+	    "\"5:big\"") && strstr(req, b64) != NULL,
+	    "an envelope of %zu bytes from a relay client reaches b's "
+	    "service whole", n);
+	free(req);
+	free(b64);
+	free(env);
+	free(body);
+	wsc_close(&w);
+}
+
 /* rmb serve on c, rmb call from a: the CLI over the whole network. */
 static void
 test_cli(void)
@@ -773,6 +818,7 @@ main(void)
 	test_roundtrip();
 	test_fanout();
 	test_payload_max();
+	test_envelope_max();
 	test_failures();
 	test_remote_checks();
 	test_answers();

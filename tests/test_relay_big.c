@@ -29,11 +29,7 @@ static uint8_t		*payload;	/* ENVELOPE_MAX bytes of a pattern */
 enum { T1, T2, T3, NTWINS };
 static struct rc_twin	 tw[NTWINS];
 
-/*
- * A signed request from T1 to dst of exactly want bytes: the payload is
- * sized from a first try, and its length's varint has as many bytes
- * either way.  *plen is the payload's length; NULL on failure.
- */
+/* A signed request from T1 to dst of exactly want bytes, or NULL. */
 static uint8_t *
 big_envelope(size_t want, uint32_t dst, const char *dst_sid,
     const char *uid, size_t *plen, size_t *n)
@@ -48,15 +44,8 @@ big_envelope(size_t want, uint32_t dst, const char *dst_sid,
 	m.kind = RC_REQUEST;
 	m.uid = uid;
 	m.payload = payload;
-	m.len = want - 4096;
-	if ((*n = rc_envelope(&buf, &m)) == 0)
+	if ((*n = rc_envelope_sized(&buf, &m, want)) == 0)
 		return NULL;
-	free(buf);
-	m.len += want - *n;
-	if ((*n = rc_envelope(&buf, &m)) != want) {
-		free(buf);
-		return NULL;
-	}
 	*plen = m.len;
 	return buf;
 }
