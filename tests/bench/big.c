@@ -7,8 +7,8 @@
  * and the time.  Then two peers: one request with the largest payload
  * (PAYLOAD_MAX) from A's redis API through the relay to B's, the time it
  * takes, and each process's resident memory before, at its peak and
- * after.  Run from the build directory (or set top_builddir).  Prints
- * only.
+ * after.  "big relay" or "big peers" runs one of the two.  Run from the
+ * build directory (or set top_builddir).  Prints only.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -249,16 +249,23 @@ out:
 }
 
 int
-main(void)
+main(int argc, char *argv[])
 {
 	const char	*top = getenv("top_builddir");
+	const char	*only = argc > 1 ? argv[1] : "";
 	size_t		 i;
 
+	if (argc > 2 || (argc == 2 && strcmp(only, "relay") != 0 &&
+	    strcmp(only, "peers") != 0)) {
+		fprintf(stderr, "usage: big [relay | peers]\n");
+		return 2;
+	}
 	if ((payload = malloc(ENVELOPE_MAX)) == NULL)
 		return 1;
 	for (i = 0; i < ENVELOPE_MAX; i++)
 		payload[i] = (uint8_t)(i * 31 + i / 4096);
-	if (bench_relay(top != NULL ? top : ".") == -1)
+	if (strcmp(only, "peers") != 0 &&
+	    bench_relay(top != NULL ? top : ".") == -1)
 		return 1;
-	return bench_peers() == -1;
+	return strcmp(only, "relay") != 0 && bench_peers() == -1;
 }
