@@ -502,6 +502,9 @@ tick_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)revents;
 	relay_switch_tick(r, relay_mono());
 	chain_probe(r, relay_mono());
+	/* 1 when something went back, 0 when there was nothing to give. */
+	if (mallinfo2().fordblks > RELAY_TRIM_FREE)
+		(void)malloc_trim(0);
 }
 
 static void
@@ -563,10 +566,9 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	raise_nofile();
 	/*
-	 * A big message's memory goes back to the system once it is freed:
-	 * glibc's own threshold would rise after the first and keep it in
-	 * the heap.  Failing (ASan's allocator takes no options) only costs
-	 * memory.
+	 * Big messages' buffers from the heap, trimmed by tick_cb (glibc's
+	 * own threshold moves and sends some to mappings of their own).
+	 * Failing (ASan's allocator takes no options) only costs time.
 	 */
 	(void)mallopt(M_MMAP_THRESHOLD, RELAY_MMAP_THRESHOLD);
 
