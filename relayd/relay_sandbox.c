@@ -6,7 +6,6 @@
  * lookups they need and libcurl's resolver threads; /proc for /metrics;
  * sd_notify; giving free heap pages back.  Anything else kills the process (SIGSYS).
  */
-#include <sys/mman.h>
 #include <sys/socket.h>
 
 #include "relay_server.h"
@@ -60,10 +59,7 @@ relay_sandbox(void)
 	rc |= sandbox_allow_resolver(ctx);
 	/* libcurl resolves names in a thread of its own. */
 	rc |= sandbox_allow_threads(ctx);
-#if !defined(__SANITIZE_ADDRESS__)
-	/* malloc_trim(3) hands free pages inside the heap back this way. */
-	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(madvise), 1,
-	    SCMP_A2(SCMP_CMP_EQ, MADV_DONTNEED));
-#endif
+	/* memtrim's free heap pages. */
+	rc |= sandbox_allow_trim(ctx);
 	return sandbox_load(ctx, rc);
 }

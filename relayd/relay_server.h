@@ -56,14 +56,6 @@
 #define RELAY_DIRECT_BYTES	(4 * 1024 * 1024)	/* or one envelope */
 /* The direct path's write buffer is freed after a bigger envelope. */
 #define RELAY_WBUF_KEEP		(256 * 1024)
-/*
- * Big messages' buffers come from the heap, which a burst of them reuses
- * without faulting its pages in again, and the heap's free pages go back
- * to the system once a second when more than RELAY_TRIM_FREE are free:
- * an idle relay holds none of what its last big message took.
- */
-#define RELAY_MMAP_THRESHOLD	(2 * RELAY_MSG_MAX)
-#define RELAY_TRIM_FREE		(4 * 1024 * 1024)
 #define RELAY_BACK_PRESSURE_MAX	60	/* seconds full before eviction */
 #define RELAY_TWIN_CACHE	10000	/* twins the relay keeps */
 #define RELAY_TWIN_TTL		300

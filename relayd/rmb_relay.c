@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <malloc.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -22,6 +21,7 @@
 
 #include "chainrpc.h"
 #include "log.h"
+#include "memtrim.h"
 #include "notify.h"
 #include "privdrop.h"
 #include "rconn.h"
@@ -502,9 +502,6 @@ tick_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)revents;
 	relay_switch_tick(r, relay_mono());
 	chain_probe(r, relay_mono());
-	/* 1 when something went back, 0 when there was nothing to give. */
-	if (mallinfo2().fordblks > RELAY_TRIM_FREE)
-		(void)malloc_trim(0);
 }
 
 static void
@@ -565,12 +562,6 @@ main(int argc, char **argv)
 		fatalx("libsodium init failed");
 	signal(SIGPIPE, SIG_IGN);
 	raise_nofile();
-	/*
-	 * Big messages' buffers from the heap, trimmed by tick_cb (glibc's
-	 * own threshold moves and sends some to mappings of their own).
-	 * Failing (ASan's allocator takes no options) only costs time.
-	 */
-	(void)mallopt(M_MMAP_THRESHOLD, RELAY_MMAP_THRESHOLD);
 
 	users = (size_t)r->conf.workers * r->conf.per_worker;
 	randombytes_buf(&seed, sizeof(seed));
@@ -591,6 +582,7 @@ main(int argc, char **argv)
 
 	if ((r->loop = ev_default_loop(EVFLAG_AUTO)) == NULL)
 		fatalx("libev: no event loop");
+	memtrim_start(r->loop);
 	if (relay_switch_init(r) == -1)
 		fatal("redis set-up");
 	/* Fail at start-up, as the reference, when redis cannot be reached. */
