@@ -1049,10 +1049,7 @@ ingest(struct relay_server *r, struct relay_conn *c)
 	if (status != 202) {
 		log_info("POST / from %s: %d %s", c->peer, status, res.error);
 		(void)respond_text(c, (unsigned int)status, res.error);
-		relay_route_result_free(&res);
-		return;
-	}
-	if (!relay_switch_ready(r)) {
+	} else if (!relay_switch_ready(r)) {
 		log_warnx("POST / from %s: 503 redis unavailable", c->peer);
 		(void)respond_text(c, 503, "switch error: redis unavailable");
 	} else if ((c->put = relay_put(r, &res.dest, res.out, res.outlen,
@@ -1061,6 +1058,10 @@ ingest(struct relay_server *r, struct relay_conn *c)
 		(void)respond_text(c, 503, "switch error: out of room");
 	}
 	relay_route_result_free(&res);
+	/* The outbox has its copy: a kept-alive connection keeps no body. */
+	free(c->rx);
+	c->rx = NULL;
+	c->rxlen = c->rxcap = 0;
 }
 
 static int
