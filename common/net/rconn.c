@@ -31,7 +31,7 @@ struct rconn {
 	long long		 client_id;
 	double			 backoff;
 	ev_timer		 retry;
-	ev_check		 trim;
+	ev_prepare		 trim;
 	rconn_fn		 on_up;
 	rconn_fn		 on_down;
 	void			*arg;
@@ -60,12 +60,12 @@ retry_cb(struct ev_loop *loop, ev_timer *w, int revents)
 }
 
 /*
- * After each pass of the loop: hiredis keeps the read buffer a big reply
+ * Before the loop waits: hiredis keeps the read buffer a big reply
  * grew until more bytes come, which on an idle connection is never, and
  * reads up to 16 KiB at a time into it.  An emptied one goes now.
  */
 static void
-trim_cb(struct ev_loop *loop, ev_check *w, int revents)
+trim_cb(struct ev_loop *loop, ev_prepare *w, int revents)
 {
 	struct rconn	*rc = w->data;
 	redisReader	*rd;
@@ -234,10 +234,10 @@ rconn_new(struct ev_loop *loop, const struct redis_url *url,
 	rc->backoff = BACKOFF_MIN;
 	ev_timer_init(&rc->retry, retry_cb, 0., 0.);
 	rc->retry.data = rc;
-	ev_check_init(&rc->trim, trim_cb);
+	ev_prepare_init(&rc->trim, trim_cb);
 	rc->trim.data = rc;
-	ev_check_start(loop, &rc->trim);
-	ev_unref(loop);		/* the check alone keeps no loop running */
+	ev_prepare_start(loop, &rc->trim);
+	ev_unref(loop);		/* the watcher alone keeps no loop running */
 	connect_now(rc);
 	return rc;
 }
@@ -364,7 +364,7 @@ rconn_free(struct rconn *rc)
 	rc->freeing = 1;
 	ev_timer_stop(rc->loop, &rc->retry);
 	ev_ref(rc->loop);
-	ev_check_stop(rc->loop, &rc->trim);
+	ev_prepare_stop(rc->loop, &rc->trim);
 	if (rc->ac != NULL) {
 		rc->ac->data = NULL;
 		redisAsyncFree(rc->ac);
