@@ -19,6 +19,7 @@
 #include "ipc_peer.h"
 #include "ipc_types.h"
 #include "log.h"
+#include "memtrim.h"
 #include "privdrop.h"
 #include "proc.h"
 
@@ -257,6 +258,7 @@ main(int argc, char *argv[])
 
 	if ((a->loop = ev_default_loop(EVFLAG_AUTO)) == NULL)
 		fatalx("cannot create the event loop");
+	memtrim_start(a->loop);
 	apid_redis_init(a);
 
 	if (cfg.user[0] != '\0')

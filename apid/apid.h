@@ -64,6 +64,11 @@
 #define APID_REQTAB		1024	/* buckets of requests by token */
 #define APID_DONE_BATCH		128	/* inflight records dropped at once */
 #define APID_TAKE_MAX		64	/* requests or replies popped at once */
+/*
+ * Past this many bytes in one pop, the next takes one message: a queue of
+ * big ones is read one at a time, not 64 of up to 86 MiB in one reply.
+ */
+#define APID_TAKE_BYTES		(4 * 1024 * 1024)
 #define APID_ANS_MAX		8192	/* requests whose ret we remember */
 #define APID_RND_POOL		4096	/* random bytes drawn at once (uids) */
 
@@ -142,6 +147,7 @@ struct apid {
 	int			 take_hint;	/* LMOVEs the next batch sends */
 	struct apid_job		*batch;		/* being built */
 	int			 popping;
+	int			 pop_one;	/* the last pop was big */
 	int			 sweeping;
 	int			 recovered;	/* the journal was read */
 	int			 recovering;	/* replies still due */

@@ -642,7 +642,7 @@ journal_cb(redisAsyncContext *ac, void *r, void *priv)
 	redisReply	*reply = r, *more;
 	struct jentry	*e;
 	const char	*why;
-	size_t		 i, n, nj = 0, took;
+	size_t		 i, n, nj = 0, took, bytes;
 
 	(void)ac;
 	/* If it ran, what it took waits on the pending list for a restart. */
@@ -669,11 +669,14 @@ journal_cb(redisAsyncContext *ac, void *r, void *priv)
 		return;
 	}
 	/* The LMOVEs that found a request, and the hint for the next. */
-	for (i = n - (size_t)j->ntake, took = 0; i < n; i++)
-		if (reply->element[i]->type == REDIS_REPLY_STRING)
+	for (i = n - (size_t)j->ntake, took = 0, bytes = 0; i < n; i++)
+		if (reply->element[i]->type == REDIS_REPLY_STRING) {
 			took++;
+			bytes += reply->element[i]->len;
+		}
 	if (j->ntake > 0)
-		a->take_hint = took < (size_t)j->ntake ? (took > 0 ?
+		a->take_hint = bytes > APID_TAKE_BYTES ? 1 :
+		    took < (size_t)j->ntake ? (took > 0 ?
 		    (int)took : 1) : (j->ntake * 2 < APID_TAKE_MAX ?
 		    j->ntake * 2 : APID_TAKE_MAX);
 	for (i = 0; i < j->nent; i++) {
@@ -2130,7 +2133,7 @@ pop_cb(redisAsyncContext *ac, void *r, void *priv)
 {
 	struct apid	*a = priv;
 	redisReply	*reply = r, *vals, *v;
-	size_t		 i;
+	size_t		 i, bytes = 0;
 
 	(void)ac;
 	a->popping = 0;
@@ -2142,9 +2145,12 @@ pop_cb(redisAsyncContext *ac, void *r, void *priv)
 	else
 		for (i = 0; i < vals->elements; i++) {
 			v = vals->element[i];
-			if (v->type == REDIS_REPLY_STRING)
+			if (v->type == REDIS_REPLY_STRING) {
+				bytes += v->len;
 				local_response(a, v->str, v->len);
+			}
 		}
+	a->pop_one = bytes > APID_TAKE_BYTES;
 	apid_pump(a);
 }
 
@@ -2171,8 +2177,8 @@ apid_pop(struct apid *a)
 	if (!a->popping_req && !a->taking && rconn_up(a->popreq) &&
 	    rconn_cmd(a->popreq, popreq_cb, a, 6, req, NULL) == 0)
 		a->popping_req = 1;
-	snprintf(count, sizeof(count), "%lld", (long long)(room <
-	    APID_TAKE_MAX ? room : APID_TAKE_MAX));
+	snprintf(count, sizeof(count), "%lld", a->pop_one ? 1LL :
+	    (long long)(room < APID_TAKE_MAX ? room : APID_TAKE_MAX));
 	resp[6] = count;
 	if (!a->popping && rconn_up(a->pop) &&
 	    rconn_cmd(a->pop, pop_cb, a, 7, resp, NULL) == 0)

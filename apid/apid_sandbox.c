@@ -34,5 +34,7 @@ apid_sandbox(void)
 	rc |= sandbox_allow_sockets(ctx, families, SANDBOX_NITEMS(families));
 	/* The redis host's name. */
 	rc |= sandbox_allow_resolver(ctx);
+	/* memtrim's free heap pages. */
+	rc |= sandbox_allow_trim(ctx);
 	return sandbox_load(ctx, rc);
 }

@@ -40,7 +40,6 @@ struct keyd {
 	uint8_t			 pallet;
 	uint8_t			 call;
 	char			 relay[TWIN_RELAY_MAX + 1];	/* "a_b" */
-	uint8_t			*scratch;	/* IPC_MAX bytes */
 };
 
 /* keyd_verbs.c: the verbs by request type, for proc_drain(). */

@@ -7,6 +7,7 @@
  * run in order and the first that fails names the refusal.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -23,8 +24,7 @@ keyd_init(struct keyd *k)
 {
 	/* The pallet and call indices come with the configuration. */
 	memset(k, 0, sizeof(*k));
-	if ((k->s = sodium_malloc(sizeof(*k->s))) == NULL ||
-	    (k->scratch = sodium_malloc(IPC_MAX)) == NULL)
+	if ((k->s = sodium_malloc(sizeof(*k->s))) == NULL)
 		return -1;
 	sodium_memzero(k->s, sizeof(*k->s));
 	return 0;
@@ -148,12 +148,14 @@ shared_key(struct keyd *k, const uint8_t *pk, size_t pklen,
 	return 0;
 }
 
+/* The plaintext goes to netd: plain memory, freed once it is queued. */
 static int
 verb_open(void *arg, const struct ipc_msg *req)
 {
 	struct keyd		*k = arg;
 	struct keyd_crypt	 c;
 	const uint8_t		*key;
+	uint8_t			*p;
 	size_t			 n;
 	int			 rc;
 
@@ -162,20 +164,26 @@ verb_open(void *arg, const struct ipc_msg *req)
 	if (shared_key(k, c.pk, c.pklen, &key) != 0)
 		return refuse(k, req, KEYD_ERR_CRYPTO,
 		    "e2e error: malformed public key");
-	if (e2e_open(k->scratch, IPC_MAX, &n, key, c.data, c.len) != 0)
-		return refuse(k, req, KEYD_ERR_CRYPTO,
+	if ((p = malloc(c.len + 1)) == NULL ||
+	    e2e_open(p, c.len, &n, key, c.data, c.len) != 0)
+		rc = refuse(k, req, KEYD_ERR_CRYPTO,
 		    "e2e error: invalid cipher data");
-	rc = keyd_rep_put(k->out, IPC_KEYD_OPEN, req->hdr.id,
-	    &(struct keyd_bytes){ k->scratch, n });
-	sodium_memzero(k->scratch, n);
+	else
+		rc = keyd_rep_put(k->out, IPC_KEYD_OPEN, req->hdr.id,
+		    &(struct keyd_bytes){ p, n });
+	free(p);
 	return rc;
 }
 
 /*
  * SEAL_SIGN: the checks of an envelope we sign, its plain payload sealed
- * into scratch when a key is given, then a copy of it, the cipher in
- * place of the plaintext, signed and packed into a static buffer (no
- * malloc per envelope): e keeps what envelope__free_unpacked() frees.
+ * when a key is given, then a copy of it, the cipher in place of the
+ * plaintext, signed and packed.  One block as big as the message needs,
+ * freed once the reply is queued, holds in its first half the check's
+ * copy, then the signed envelope, and the cipher in its second half:
+ * each half 256 bytes over the request, room for a signature field, the
+ * cipher's E2E_OVERHEAD and longer lengths.  e keeps what
+ * envelope__free_unpacked() frees.
  */
 static int
 verb_seal_sign(void *arg, const struct ipc_msg *req)
@@ -186,15 +194,17 @@ verb_seal_sign(void *arg, const struct ipc_msg *req)
 	const char		*why = NULL;
 	const uint8_t		*key;
 	uint8_t			 digest[CHALLENGE_BYTES], sig[SIG65_BYTES];
-	static uint8_t		 out[ENVELOPE_MAX];
-	size_t			 n = 0;
+	uint8_t			*out = NULL;
+	size_t			 n = 0, half;
 	uint32_t		 code = KEYD_ERR_OTHER;
+	int			 rc;
 
 	if (keyd_req_get(req, IPC_KEYD_SEAL_SIGN, &c) == -1)
 		return -1;
 	if (k->twin == 0)
 		why = "the twin id is not set yet";
-	else if ((e = envelope_unpack_exact(c.data, c.len)) == NULL)
+	else if ((out = malloc(2 * (half = c.len + 256))) ==
+	    NULL || (e = envelope_unpack_exact(c.data, c.len, out)) == NULL)
 		why = "the envelope does not decode";
 	else if (e->opt_signature_case == ENVELOPE__OPT_SIGNATURE_SIGNATURE)
 		why = "the envelope is already signed";
@@ -206,7 +216,7 @@ verb_seal_sign(void *arg, const struct ipc_msg *req)
 	else if (c.pklen > 0 && e->payload_case != ENVELOPE__PAYLOAD_PLAIN)
 		why = "the envelope has no plain payload to seal";
 	else if (c.pklen > 0 && (shared_key(k, c.pk, c.pklen, &key) != 0 ||
-	    e2e_seal(k->scratch, IPC_MAX, &n, key, e->plain.data,
+	    e2e_seal(out + half, half, &n, key, e->plain.data,
 	    e->plain.len) != 0)) {
 		code = KEYD_ERR_CRYPTO;
 		why = "e2e error: malformed public key";
@@ -214,23 +224,24 @@ verb_seal_sign(void *arg, const struct ipc_msg *req)
 		o = *e;
 		if (c.pklen > 0) {
 			o.payload_case = ENVELOPE__PAYLOAD_CIPHER;
-			o.cipher = (ProtobufCBinaryData){ n, k->scratch };
+			o.cipher = (ProtobufCBinaryData){ n, out + half };
 		}
 		envelope_challenge(&o, digest);
 		o.opt_signature_case = ENVELOPE__OPT_SIGNATURE_SIGNATURE;
 		o.signature = (ProtobufCBinaryData){ sizeof(sig), sig };
 		if (identity_sign(&k->s->id, sig, digest, sizeof(digest)) != 0)
 			why = "signing failed";
-		else if ((n = envelope__get_packed_size(&o)) > sizeof(out))
+		else if ((n = envelope__get_packed_size(&o)) > ENVELOPE_MAX ||
+		    n > half)
 			why = "the envelope is too large";
 		else
 			n = envelope__pack(&o, out);
 	}
 	envelope__free_unpacked(e, NULL);
-	if (why != NULL)
-		return refuse(k, req, code, why);
-	return keyd_rep_put(k->out, IPC_KEYD_SEAL_SIGN, req->hdr.id,
-	    &(struct keyd_bytes){ out, n });
+	rc = why != NULL ? refuse(k, req, code, why) : keyd_rep_put(k->out,
+	    IPC_KEYD_SEAL_SIGN, req->hdr.id, &(struct keyd_bytes){ out, n });
+	free(out);
+	return rc;
 }
 
 /*

@@ -24,6 +24,7 @@
 #include "ipc_peer.h"
 #include "ipc_types.h"
 #include "log.h"
+#include "memtrim.h"
 #include "netd.h"
 #include "privdrop.h"
 #include "proc.h"
@@ -338,6 +339,7 @@ main(int argc, char *argv[])
 		fatalx("cannot encode our account");
 	if ((nd.loop = ev_default_loop(EVFLAG_AUTO)) == NULL)
 		fatalx("libev: no event loop");
+	memtrim_start(nd.loop);
 
 	if (cfg.twins[0] != '\0') {
 		if (twindir_open_file(&nd.twins, cfg.twins, cfg.twin_cache,

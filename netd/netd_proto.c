@@ -255,15 +255,17 @@ out_envelope(const struct out *o, Envelope *e, Address *src, Address *dst,
 }
 
 /*
- * Packs e into a buffer that lasts until the next call (keyd's request
- * takes a copy at once).  Returns the bytes, or NULL if e is too big.
+ * Packs e into a buffer for the caller to free (keyd's request takes a
+ * copy at once).  Returns the bytes, or NULL if e is too big or memory
+ * is short.
  */
-static const uint8_t *
+static uint8_t *
 out_pack(const Envelope *e, size_t *len)
 {
-	static uint8_t	buf[ENVELOPE_MAX];
+	uint8_t	*buf;
 
-	if ((*len = envelope__get_packed_size(e)) > sizeof(buf))
+	if ((*len = envelope__get_packed_size(e)) > ENVELOPE_MAX ||
+	    (buf = malloc(*len + 1)) == NULL)
 		return NULL;
 	*len = envelope__pack(e, buf);
 	return buf;
@@ -356,8 +358,9 @@ out_sign(struct out *o, const uint8_t *pk, size_t pklen)
 	Request		rq;
 	Response	rs;
 	Error		er;
-	const uint8_t	*frame;
+	uint8_t		*frame;
 	size_t		len;
+	int		rv;
 	uint64_t	now = netd_now();
 
 	envelope_stamp(now, o->ts, o->exp, &o->ts, &o->exp);
@@ -370,7 +373,9 @@ out_sign(struct out *o, const uint8_t *pk, size_t pklen)
 		out_fail(o, 500, "other: the envelope is too large");
 		return;
 	}
-	if (netd_keyd_seal_sign(pk, pklen, frame, len, out_signed, o) == -1)
+	rv = netd_keyd_seal_sign(pk, pklen, frame, len, out_signed, o);
+	free(frame);
+	if (rv == -1)
 		out_fail(o, 500, "other: cannot ask keyd to sign");
 }
 

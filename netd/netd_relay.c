@@ -402,7 +402,8 @@ ws_frame(uint8_t *out, const uint8_t *p, size_t len)
 static int
 push(struct relay *r)
 {
-	static unsigned char	 b[LWS_PRE + WS_HDR_MAX + ENVELOPE_MAX];
+	static unsigned char	 batch[LWS_PRE + BATCH_MAX];
+	unsigned char		*b;
 	struct frame		*f;
 	size_t			 len, n, cap;
 	int			 was_full = r->qlen >= NETD_RELAY_QUEUE, rv;
@@ -417,6 +418,13 @@ push(struct relay *r)
 			cap += WS_HDR_MAX + f->len;
 			n++;
 		}
+		/* A frame bigger than a batch goes alone, from the heap. */
+		b = batch;
+		if (cap > BATCH_MAX && (b = malloc(LWS_PRE + cap)) == NULL) {
+			log_warnx("relay %s: out of memory for a %zu-byte "
+			    "message", r->url, cap);
+			return -1;
+		}
 		for (len = 0; n > 0; n--) {
 			f = STAILQ_FIRST(&r->q);
 			STAILQ_REMOVE_HEAD(&r->q, entry);
@@ -426,6 +434,8 @@ push(struct relay *r)
 			free(f);
 		}
 		rv = lws_write(r->wsi, b + LWS_PRE, len, LWS_WRITE_RAW);
+		if (b != batch)
+			free(b);
 		if (rv < 0) {
 			log_warnx("relay %s: write failed, envelopes lost",
 			    r->url);

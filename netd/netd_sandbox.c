@@ -39,5 +39,7 @@ netd_sandbox(void)
 	rc |= sandbox_allow_resolver(ctx);
 	/* libcurl resolves a chain node's name in a thread of its own. */
 	rc |= sandbox_allow_threads(ctx);
+	/* memtrim's free heap pages. */
+	rc |= sandbox_allow_trim(ctx);
 	return sandbox_load(ctx, rc);
 }

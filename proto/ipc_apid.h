@@ -13,7 +13,7 @@
  * work, apid's incoming responses, which wait for redis); one that uses
  * it at once copies nothing (apid writes an incoming request's payload
  * straight into its JSON).  A build copies each field once, into a
- * frame of exactly the right size.  A payload is up to 4 MiB: it is
+ * frame of exactly the right size.  A payload is up to 64 MiB: it is
  * never copied twice on its way through a process.
  *
  * Bounds, checked alike by the builders (which refuse with EINVAL) and

@@ -25,6 +25,13 @@
 #include "relay_server.h"
 
 #define FED_INFLIGHT	64	/* messages in flight per process */
+/*
+ * Their bytes: past FED_INFLIGHT_BYTES no more are read (one always
+ * is), and after a read of more than FED_READ_BYTES the next reads one,
+ * so that big envelopes are not read 64 at a time.
+ */
+#define FED_INFLIGHT_BYTES	(2 * RELAY_MSG_MAX)
+#define FED_READ_BYTES		(4 * 1024 * 1024)
 #define FED_BLOCK_MS	"500"	/* XREADGROUP BLOCK */
 #define FED_SCAN_EVERY	2.0	/* seconds between XPENDING scans */
 #define FED_IDLE_MS	3000	/* pending this long: take it again */
@@ -35,6 +42,8 @@
 #define FED_ACK_BACKLOG	256	/* XACKs kept while redis is down */
 #define FED_CONNECT_MS	2000L
 #define FED_TIMEOUT_MS	3000L
+/* A POST's timeout grows by a millisecond for each this many bytes. */
+#define FED_BYTES_PER_MS	1024
 #define FED_CONN_AGE	300L	/* seconds a pooled connection may idle */
 #define FED_CONN_CACHE	128L	/* pooled connections */
 #define FED_BODY_MAX	(64 * 1024)	/* answer bytes read before cutting */
@@ -79,6 +88,8 @@ struct relay_fed {
 	const char		*scheme;
 	LIST_HEAD(, fed_msg)	 msgs;
 	unsigned int		 nmsgs;
+	size_t			 bytes;		/* of the msgs' envelopes */
+	int			 read_one;	/* the last read was big */
 	unsigned int		 reading;	/* slots the XREADGROUP holds */
 	unsigned int		 claiming;	/* slots the XCLAIM holds */
 	int			 batch;		/* starting a reply's entries */
@@ -116,6 +127,8 @@ room(const struct relay_fed *fed)
 {
 	unsigned int	used = fed->nmsgs + fed->reading + fed->claiming;
 
+	if (fed->nmsgs > 0 && fed->bytes >= FED_INFLIGHT_BYTES)
+		return 0;
 	return used < FED_INFLIGHT ? FED_INFLIGHT - used : 0;
 }
 
@@ -294,6 +307,7 @@ msg_free(struct fed_msg *m)
 
 	LIST_REMOVE(m, entry);
 	fed->nmsgs--;
+	fed->bytes -= m->len;
 	ev_timer_stop(fed->r->loop, &m->pause);
 	if (m->looking)
 		twindir_cancel(&fed->r->twins, m);
@@ -443,8 +457,8 @@ easy_new(struct fed_msg *m)
 	    CURLE_OK ||
 	    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, FED_CONNECT_MS) !=
 	    CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, FED_TIMEOUT_MS) !=
-	    CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, FED_TIMEOUT_MS +
+	    (long)(m->len / FED_BYTES_PER_MS)) != CURLE_OK ||
 	    curl_easy_setopt(c, CURLOPT_MAXAGE_CONN, FED_CONN_AGE) !=
 	    CURLE_OK ||
 	    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink) != CURLE_OK ||
@@ -692,6 +706,7 @@ msg_begin(struct relay_fed *fed, const struct relay_fedplan_entry *ent)
 	m->pause.data = m;
 	LIST_INSERT_HEAD(&fed->msgs, m, entry);
 	fed->nmsgs++;
+	fed->bytes += m->len;
 	msg_prepare(m);
 }
 
@@ -699,12 +714,15 @@ msg_begin(struct relay_fed *fed, const struct relay_fedplan_entry *ent)
 static void
 msg_batch(struct relay_fed *fed, size_t n)
 {
-	size_t	i;
+	size_t	i, bytes = 0;
 
 	fed->batch = 1;
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		bytes += fed->ents[i].len;
 		msg_begin(fed, &fed->ents[i]);
+	}
 	fed->batch = 0;
+	fed->read_one = bytes > FED_READ_BYTES;
 }
 
 static void
@@ -766,6 +784,8 @@ read_more(struct relay_fed *fed)
 	if (fed->reading || fed->read_hold || !rconn_up(fed->rd) ||
 	    (n = room(fed)) == 0)
 		return;
+	if (fed->read_one)
+		n = 1;
 	snprintf(count, sizeof(count), "%u", n);
 	if (rconn_cmd(fed->rd, read_cb, fed, 11, argv, NULL) == 0)
 		fed->reading = n;

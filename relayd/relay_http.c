@@ -498,8 +498,9 @@ hold(struct relay_conn *c, const uint8_t *buf, size_t len, int counted,
 
 	if ((w = wait_get(c)) == NULL)
 		return -1;
+	/* An empty FIFO takes one frame of any size. */
 	if (w->n >= RELAY_HOLD_FRAMES_MAX ||
-	    len > RELAY_HOLD_BYTES_MAX - w->bytes)
+	    (w->n > 0 && len + w->bytes > RELAY_HOLD_BYTES_MAX))
 		return -1;
 	if ((h = malloc(sizeof(*h) + len)) == NULL)
 		return -1;
@@ -645,8 +646,7 @@ receive(struct lws *wsi, struct relay_server *r, struct relay_conn *c,
 		    "out of memory");
 		return 0;
 	}
-	if (!lws_is_final_fragment(wsi) || lws_remaining_packet_payload(wsi))
-		return 0;
+	/* As soon as it is over, not once the rest has come. */
 	if (c->too_big) {
 		log_info("session %s: message over %d bytes, disconnecting",
 		    c->key, RELAY_MSG_MAX);
@@ -654,6 +654,8 @@ receive(struct lws *wsi, struct relay_server *r, struct relay_conn *c,
 		    "message too large");
 		return 0;
 	}
+	if (!lws_is_final_fragment(wsi) || lws_remaining_packet_payload(wsi))
+		return 0;
 	message(r, c);
 	c->rxlen = 0;
 	/* Keep a small buffer; give back what a big message took. */
@@ -1013,10 +1015,7 @@ ingest(struct relay_server *r, struct relay_conn *c)
 	if (status != 202) {
 		log_info("POST / from %s: %d %s", c->peer, status, res.error);
 		(void)respond_text(c, (unsigned int)status, res.error);
-		relay_route_result_free(&res);
-		return;
-	}
-	if (!relay_switch_ready(r)) {
+	} else if (!relay_switch_ready(r)) {
 		log_warnx("POST / from %s: 503 redis unavailable", c->peer);
 		(void)respond_text(c, 503, "switch error: redis unavailable");
 	} else if ((c->put = relay_put(r, &res.dest, res.out, res.outlen,
@@ -1025,6 +1024,10 @@ ingest(struct relay_server *r, struct relay_conn *c)
 		(void)respond_text(c, 503, "switch error: out of room");
 	}
 	relay_route_result_free(&res);
+	/* The outbox has its copy: a kept-alive connection keeps no body. */
+	free(c->rx);
+	c->rx = NULL;
+	c->rxlen = c->rxcap = 0;
 }
 
 static int

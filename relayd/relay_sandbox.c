@@ -4,7 +4,7 @@
  * libcurl are set up: the base of the loop daemons; accepting clients;
  * connections to redis, to other relays and to tfchain, with the name
  * lookups they need and libcurl's resolver threads; /proc for /metrics;
- * sd_notify.  Anything else kills the process (SIGSYS).
+ * sd_notify; giving free heap pages back.  Anything else kills the process (SIGSYS).
  */
 #include <sys/socket.h>
 
@@ -15,12 +15,8 @@ int
 relay_sandbox(void)
 {
 	static const int	calls[] = {
-		/*
-		 * The listener; libwebsockets binds and listens again for a
-		 * -l address that was not up at start, once it is.
-		 */
+		/* The listener, bound before this (IP_FREEBIND). */
 		SCMP_SYS(accept), SCMP_SYS(accept4),
-		SCMP_SYS(bind), SCMP_SYS(listen),
 		/* Outgoing TCP: a non-blocking connect, then send and recv. */
 		SCMP_SYS(connect), SCMP_SYS(shutdown),
 		SCMP_SYS(getsockopt), SCMP_SYS(setsockopt),
@@ -39,11 +35,11 @@ relay_sandbox(void)
 		SCMP_SYS(getdents64),
 	};
 	/*
-	 * TCP; unix for redis and sd_notify; netlink for the interfaces
-	 * libwebsockets binds a -l address on, which glibc reads too.
+	 * TCP; unix for redis and sd_notify.  No netlink: glibc's resolver
+	 * then takes every interface as up (AI_ADDRCONFIG), as in netd.
 	 */
 	static const int	families[] = {
-		AF_UNIX, AF_INET, AF_INET6, AF_NETLINK,
+		AF_UNIX, AF_INET, AF_INET6,
 	};
 	scmp_filter_ctx		ctx;
 	int			rc;
@@ -59,5 +55,7 @@ relay_sandbox(void)
 	rc |= sandbox_allow_resolver(ctx);
 	/* libcurl resolves names in a thread of its own. */
 	rc |= sandbox_allow_threads(ctx);
+	/* memtrim's free heap pages. */
+	rc |= sandbox_allow_trim(ctx);
 	return sandbox_load(ctx, rc);
 }

@@ -53,7 +53,9 @@
  * all go to its stream, in order, and so does what follows.
  */
 #define RELAY_DIRECT_FRAMES	RELAY_OUTQ_MAX
-#define RELAY_DIRECT_BYTES	(4 * 1024 * 1024)
+#define RELAY_DIRECT_BYTES	(4 * 1024 * 1024)	/* or one envelope */
+/* The direct path's write buffer is freed after a bigger envelope. */
+#define RELAY_WBUF_KEEP		(256 * 1024)
 #define RELAY_BACK_PRESSURE_MAX	60	/* seconds full before eviction */
 #define RELAY_TWIN_CACHE	10000	/* twins the relay keeps */
 #define RELAY_TWIN_TTL		300
@@ -65,17 +67,17 @@
 #define RELAY_TWINSHARE_WAIT	0.2
 
 /*
- * A session's frames that wait for a twin from the chain (or for the
- * session's own authentication), in arrival order: at this many frames
- * or bytes (at one frame before the session is authenticated) the relay
- * stops reading the socket, and reads again once half of it has gone.
+ * A session's frames that wait for a twin from the chain, in arrival
+ * order: at this many frames or bytes the relay stops reading the
+ * socket, and reads again once half of it has gone.
  * Frames libwebsockets had read before it stopped still go in up to the
- * _MAX figures; past those the session is closed (1013).
+ * _MAX figures; past those the session is closed (1013).  An empty FIFO
+ * takes one frame whatever its size, up to RELAY_MSG_MAX.
  */
 #define RELAY_HOLD_FRAMES	64
 #define RELAY_HOLD_BYTES	(4 * 1024 * 1024)
 #define RELAY_HOLD_FRAMES_MAX	(2 * RELAY_HOLD_FRAMES)
-#define RELAY_HOLD_BYTES_MAX	(RELAY_HOLD_BYTES + RELAY_MSG_MAX)
+#define RELAY_HOLD_BYTES_MAX	(2 * RELAY_HOLD_BYTES)
 
 #define RELAY_FED_STREAM	"relay.federation.stream"
 #define RELAY_FED_GROUP		"federation"
@@ -85,7 +87,8 @@
  * confirms them and sent again after a reconnect: at these figures, or
  * while redis is away, sessions' frames wait in their hold FIFO and
  * POST / answers 503, until half of it has gone.  Past the _MAX figures
- * (frames of closing sessions, reports) an envelope is dropped.
+ * (frames of closing sessions, reports) an envelope is dropped; an empty
+ * outbox takes one envelope of any size.
  */
 #define RELAY_OUTBOX_BYTES	(64 * 1024 * 1024)
 #define RELAY_OUTBOX_ENVS	8192

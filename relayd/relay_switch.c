@@ -373,6 +373,7 @@ direct(struct relay_server *r, struct relay_conn *c, const uint8_t *env,
     size_t len)
 {
 	unsigned char	*b;
+	int		 rv;
 
 	if (LWS_PRE + len > r->wcap) {
 		if ((b = realloc(r->wbuf, LWS_PRE + len)) == NULL)
@@ -381,8 +382,14 @@ direct(struct relay_server *r, struct relay_conn *c, const uint8_t *env,
 		r->wcap = LWS_PRE + len;
 	}
 	memcpy(r->wbuf + LWS_PRE, env, len);
-	if (lws_write(c->wsi, r->wbuf + LWS_PRE, len, LWS_WRITE_BINARY) <
-	    (int)len) {
+	rv = lws_write(c->wsi, r->wbuf + LWS_PRE, len, LWS_WRITE_BINARY);
+	/* Keep a small buffer; give back what a big envelope took. */
+	if (r->wcap > RELAY_WBUF_KEEP) {
+		free(r->wbuf);
+		r->wbuf = NULL;
+		r->wcap = 0;
+	}
+	if (rv < (int)len) {
 		relay_http_close(c, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION,
 		    "write failed");
 		return -1;
@@ -405,8 +412,9 @@ dq_push(struct relay_server *r, struct relay_conn *c, const uint8_t *env,
 {
 	struct relay_outmsg	*m;
 
-	if (c->dqlen >= RELAY_DIRECT_FRAMES ||
-	    len > RELAY_DIRECT_BYTES - c->dqbytes ||
+	/* An empty queue takes one envelope of any size. */
+	if (c->dqlen >= RELAY_DIRECT_FRAMES || (c->dqlen > 0 &&
+	    len + c->dqbytes > RELAY_DIRECT_BYTES) ||
 	    (m = malloc(sizeof(*m) + LWS_PRE + len)) == NULL)
 		return -1;
 	m->len = len;
@@ -1216,7 +1224,8 @@ relay_put(struct relay_server *r, const struct relay_sess_id *dest,
 	struct relay_put	*p;
 	struct relay_conn	*c;
 
-	if (len > RELAY_OUTBOX_BYTES_MAX - r->put_bytes ||
+	/* An empty outbox takes one envelope of any size. */
+	if ((r->nputs > 0 && len + r->put_bytes > RELAY_OUTBOX_BYTES_MAX) ||
 	    r->nputs >= RELAY_OUTBOX_ENVS_MAX ||
 	    (p = calloc(1, sizeof(*p) + len)) == NULL) {
 		r->enqueue_failed++;

@@ -22,6 +22,7 @@
 #include "chainlisten.h"
 #include "chainrpc.h"
 #include "log.h"
+#include "memtrim.h"
 #include "notify.h"
 #include "privdrop.h"
 #include "rconn.h"
@@ -653,6 +654,7 @@ main(int argc, char **argv)
 
 	if ((r->loop = ev_default_loop(EVFLAG_AUTO)) == NULL)
 		fatalx("libev: no event loop");
+	memtrim_start(r->loop);
 	if (relay_switch_init(r) == -1)
 		fatal("redis set-up");
 	/* Fail at start-up, as the reference, when redis cannot be reached. */

@@ -163,6 +163,43 @@ proc_stop(pid_t pid, int timeout_ms)
 	return r == 1 ? status : -1;
 }
 
+long
+proc_rss_kib(pid_t pid)
+{
+	char	 path[64], line[256];
+	long	 v = -1;
+	FILE	*f;
+
+	snprintf(path, sizeof(path), "/proc/%ld/status", (long)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strncmp(line, "VmRSS:", 6) == 0)
+			v = strtol(line + 6, NULL, 10);
+	fclose(f);
+	return v;
+}
+
+int
+proc_rss_below(const pid_t *pids, size_t n, long kib, long *rss,
+    int timeout_ms)
+{
+	int64_t	deadline = now_ms() + timeout_ms;
+	size_t	i, under;
+
+	for (;;) {
+		for (i = 0, under = 0; i < n; i++) {
+			rss[i] = proc_rss_kib(pids[i]);
+			under += rss[i] >= 0 && rss[i] < kib;
+		}
+		if (under == n)
+			return 0;
+		if (now_ms() >= deadline)
+			return -1;
+		usleep(100000);
+	}
+}
+
 int
 wait_port(int port, int timeout_ms)
 {

@@ -32,6 +32,15 @@ int	proc_stop(pid_t, int timeout_ms);
 int	proc_exited(pid_t, int *status);
 /* proc_exited() for up to timeout_ms: no wait on a process is unbounded. */
 int	proc_wait(pid_t, int timeout_ms, int *status);
+/* pid's resident memory (VmRSS) in KiB, or -1. */
+long	proc_rss_kib(pid_t);
+/*
+ * Polls every pid (n of them) for up to timeout_ms until each one's
+ * resident memory is under kib: 0 then, or -1 with the last figures in
+ * rss.
+ */
+int	proc_rss_below(const pid_t *, size_t n, long kib, long *rss,
+	    int timeout_ms);
 /* Waits until 127.0.0.1:port accepts a connection.  Returns 0 or -1. */
 int	wait_port(int port, int timeout_ms);
 /* Waits until logpath contains needle (under 4 KiB).  Returns 0 or -1. */
@@ -91,7 +100,7 @@ int	redis_start(struct redis_srv *);
 void	redis_stop(struct redis_srv *);
 
 /* The largest bulk string and array, and nesting depth, a reply may have. */
-#define RREPLY_MAX_BULK		(64 * 1024 * 1024)
+#define RREPLY_MAX_BULK		(128 * 1024 * 1024)
 #define RREPLY_MAX_ELEMS	(1024 * 1024)
 #define RREPLY_MAX_DEPTH	8
 

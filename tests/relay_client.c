@@ -163,6 +163,25 @@ rc_envelope(uint8_t **out, const struct rc_msg *m)
 	return envelope__pack(&e, *out);
 }
 
+size_t
+rc_envelope_sized(uint8_t **out, struct rc_msg *m, size_t want)
+{
+	size_t	n;
+
+	/* The payload's length varint is as long at want - 4096 as at want. */
+	m->len = want > 4096 ? want - 4096 : 0;
+	if ((n = rc_envelope(out, m)) == 0 || n > want)
+		return 0;
+	free(*out);
+	m->len += want - n;
+	if ((n = rc_envelope(out, m)) != want) {
+		if (n != 0)
+			free(*out);
+		return 0;
+	}
+	return n;
+}
+
 int
 rc_send(struct wsc *w, const struct rc_msg *m)
 {

@@ -62,6 +62,12 @@ struct rc_msg {
 /* A signed envelope; *out is malloc'd.  Returns its length, or 0. */
 size_t	rc_envelope(uint8_t **out, const struct rc_msg *);
 
+/*
+ * A signed envelope of exactly want bytes: m->len is set from a first
+ * try so that the whole is want (m->payload must hold that many bytes).
+ * Returns want, or 0.
+ */
+size_t	rc_envelope_sized(uint8_t **out, struct rc_msg *, size_t want);
 /* Builds and sends one envelope.  0 or -1. */
 int	rc_send(struct wsc *, const struct rc_msg *);
 

@@ -179,10 +179,16 @@ test_limits(void)
 	ok(ipc_get_bytes(&rd, &p, &n, ENVELOPE_MAX + 64 * 1024) == 0 &&
 	    n == IPC_MAX - 20 && memcmp(p, big, n) == 0 &&
 	    ipc_get_end(&rd) == 0, "IPC_MAX payload intact");
+	ok(R.rcap == IPC_MAX, "the read buffer grew to the frame");
+	ok(ipc_next(&R, &imsg) == 0 && R.rbuf == NULL && R.rcap == 0,
+	    "once the frame is taken, its buffer is freed");
 	ok(roundtrip_raw(big, IPC_MAX - IPC_HDR_SIZE, &imsg) == 0 &&
 	    imsg.datalen == IPC_MAX - IPC_HDR_SIZE &&
 	    memcmp(imsg.data, big, imsg.datalen) == 0,
 	    "IPC_MAX raw frame received");
+	ok(roundtrip_raw(big, 100, &imsg) == 0 && imsg.datalen == 100 &&
+	    memcmp(imsg.data, big, 100) == 0 && R.rcap == IPC_CHUNK,
+	    "a small frame after it: a buffer of IPC_CHUNK again");
 
 	b = ipc_create(2, 6, IPC_MAX);
 	errno = 0;

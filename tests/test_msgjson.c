@@ -441,22 +441,32 @@ test_big_dat(void)
 	size_t				 len;
 
 	memset(&m, 0, sizeof(m));
-	if ((m.dat = malloc(MSGJSON_DAT_MAX + 1)) == NULL)
+	if ((m.dat = malloc(MSGJSON_DAT_MAX + 4)) == NULL)
 		abort();
-	memset(m.dat, 0xa5, MSGJSON_DAT_MAX + 1);
+	memset(m.dat, 0xa5, MSGJSON_DAT_MAX + 4);
 	m.datlen = MSGJSON_DAT_MAX;
 	out = msgjson_write_in_resp(&m, &len);
 	ok(out != NULL && msgjson_parse_in_resp(&m2, out, len, err,
 	    sizeof(err)) == 0 && m2.datlen == MSGJSON_DAT_MAX &&
 	    memcmp(m2.dat, m.dat, MSGJSON_DAT_MAX) == 0,
-	    "a payload of PAYLOAD_MAX (4 MiB - 32 KiB) bytes goes both ways");
+	    "a payload of PAYLOAD_MAX (64 MiB - 32 KiB) bytes goes both ways");
 	free(out);
 	msgjson_in_resp_clear(&m2);
 	m.datlen = MSGJSON_DAT_MAX + 1;
 	out = msgjson_write_in_resp(&m, &len);
 	ok(out != NULL && msgjson_parse_in_resp(&m2, out, len, err,
-	    sizeof(err)) == -1 && m2.dat == NULL,
-	    "a payload of PAYLOAD_MAX + 1 bytes is refused on input");
+	    sizeof(err)) == -1 && m2.dat == NULL &&
+	    strcmp(err, "`dat` is too large: at most 67076096 bytes once "
+	    "decoded") == 0,
+	    "a payload of PAYLOAD_MAX + 1 bytes is refused on input: %s", err);
+	free(out);
+	m.datlen = MSGJSON_DAT_MAX + 4;
+	out = msgjson_write_in_resp(&m, &len);
+	ok(out != NULL && msgjson_parse_in_resp(&m2, out, len, err,
+	    sizeof(err)) == -1 && m2.dat == NULL &&
+	    strcmp(err, "`dat` is too large: at most 67076096 bytes once "
+	    "decoded") == 0,
+	    "... and a longer base64 string before it is decoded: %s", err);
 	free(out);
 	free(m.dat);
 }

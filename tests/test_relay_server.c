@@ -311,7 +311,7 @@ test_bad_frames(const struct relay_proc *a)
 	struct wsc	 w, w2;
 	struct rc_msg	 m;
 	Envelope	*e;
-	uint8_t		*big, *buf;
+	uint8_t		*buf;
 	size_t		 n;
 	int		 rv;
 	static const uint8_t unmasked[] = { 0x82, 0x02, 0x01, 0x02 };
@@ -328,15 +328,6 @@ test_bad_frames(const struct relay_proc *a)
 	ok(rv == -1 && w.closed && w.close_code == 1007,
 	    "a binary frame that is not an envelope closes with 1007 (%u)",
 	    w.close_code);
-	wsc_drop(&w);
-	sess(&w, a, T1, NULL);
-	if ((big = calloc(1, 4 * 1024 * 1024 + 1)) == NULL)
-		abort();
-	wsc_send(&w, WSC_BINARY, big, 4 * 1024 * 1024 + 1);
-	free(big);
-	rv = rc_recv(&w, &e, WAIT);
-	ok(rv == -1 && w.closed && w.close_code == 1009,
-	    "a message over 4 MiB closes with 1009 (%u)", w.close_code);
 	wsc_drop(&w);
 	sess(&w, a, T1, NULL);
 	wsc_send_raw(&w, unmasked, sizeof(unmasked));

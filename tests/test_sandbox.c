@@ -410,12 +410,15 @@ main(void)
 		{ "a netlink socket refused, not fatal", do_netlink_refused },
 		{ "a thread that looks a name up", do_thread },
 		{ "socketpair", do_socketpair },
+	}, relay_forbidden[] = {
+		/* Its listener is bound and listening before the filter. */
+		{ "bind", do_bind },
+		{ "listen", do_listen },
 	}, relay_allowed[] = {
 		{ "a client by name, over TCP and a unix socket", do_client },
 		{ "the resolver's query and sorting", do_resolver },
+		{ "a netlink socket refused, not fatal", do_netlink_refused },
 		{ "a thread that looks a name up", do_thread },
-		{ "bind", do_bind },
-		{ "listen", do_listen },
 		{ "accept4", do_accept4 },
 		{ "accept", do_accept },
 	};
@@ -433,7 +436,7 @@ main(void)
 	    NITEMS(netd_forbidden), netd_allowed,
 	    NITEMS(netd_allowed));
 	drain();
-	check("rmb-relay", relay_sandbox, NULL, 0, relay_allowed,
-	    NITEMS(relay_allowed));
+	check("rmb-relay", relay_sandbox, relay_forbidden,
+	    NITEMS(relay_forbidden), relay_allowed, NITEMS(relay_allowed));
 	return done_testing();
 }

@@ -181,24 +181,31 @@ get_dat(struct ctx *c, const struct json_item *it, const char *key,
 {
 	const char	*s;
 	size_t		 n;
+	int		 bad;
 
 	if (want(c, it, JSON_STRING, key, "a base64 string") != 0)
 		return -1;
-	if (str_value(c, it, &s, &n) != 0 ||
-	    n > b64_encoded_len(MSGJSON_DAT_MAX))
-		return errf(c->err, c->errlen, "`%s` is not a valid string of "
-		    "at most %zu bytes", key, b64_encoded_len(MSGJSON_DAT_MAX));
+	if (str_value(c, it, &s, &n) != 0)
+		return errf(c->err, c->errlen, "`%s` is not a valid string",
+		    key);
+	if (n > b64_encoded_len(MSGJSON_DAT_MAX))
+		return errf(c->err, c->errlen, "`%s` is too large: at most "
+		    "%zu bytes once decoded", key, (size_t)MSGJSON_DAT_MAX);
 	*dat = NULL;
 	*datlen = 0;
 	if (n == 0)
 		return 0;
 	if ((*dat = malloc(n / 4 * 3 + 3)) == NULL)
 		return errf(c->err, c->errlen, "out of memory");
-	if (b64_decode(*dat, n / 4 * 3 + 3, datlen, s, n) != 0 ||
+	if ((bad = b64_decode(*dat, n / 4 * 3 + 3, datlen, s, n) != 0) ||
 	    *datlen > MSGJSON_DAT_MAX) {
 		free(*dat);
 		*dat = NULL;
 		*datlen = 0;
+		if (!bad)
+			return errf(c->err, c->errlen, "`%s` is too large: "
+			    "at most %zu bytes once decoded", key,
+			    (size_t)MSGJSON_DAT_MAX);
 		return errf(c->err, c->errlen, "invalid base64 in `%s`", key);
 	}
 	return 0;

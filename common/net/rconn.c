@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include <hiredis/hiredis.h>
+#include <hiredis/sds.h>
 #include <hiredis/adapters/libev.h>
 
 #include "log.h"
@@ -12,6 +13,8 @@
 
 #define BACKOFF_MIN	0.1
 #define BACKOFF_MAX	2.0
+/* A read buffer bigger than this is freed once a reply emptied it. */
+#define READ_KEEP	65536
 
 struct rconn {
 	struct ev_loop		*loop;
@@ -28,6 +31,7 @@ struct rconn {
 	long long		 client_id;
 	double			 backoff;
 	ev_timer		 retry;
+	ev_prepare		 trim;
 	rconn_fn		 on_up;
 	rconn_fn		 on_down;
 	void			*arg;
@@ -53,6 +57,29 @@ retry_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)loop;
 	(void)revents;
 	connect_now(w->data);
+}
+
+/*
+ * Before the loop waits: hiredis keeps the read buffer a big reply
+ * grew until more bytes come, which on an idle connection is never, and
+ * reads up to 16 KiB at a time into it.  An emptied one goes now.
+ */
+static void
+trim_cb(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+	struct rconn	*rc = w->data;
+	redisReader	*rd;
+	sds		 fresh;
+
+	(void)loop;
+	(void)revents;
+	if (rc->ac == NULL || (rd = rc->ac->c.reader) == NULL ||
+	    rd->buf == NULL || rd->pos != rd->len ||
+	    sdsalloc(rd->buf) <= READ_KEEP || (fresh = sdsempty()) == NULL)
+		return;
+	sdsfree(rd->buf);
+	rd->buf = fresh;
+	rd->pos = rd->len = 0;
 }
 
 /* The first failure after being up is a warning; the retries are debug. */
@@ -207,6 +234,10 @@ rconn_new(struct ev_loop *loop, const struct redis_url *url,
 	rc->backoff = BACKOFF_MIN;
 	ev_timer_init(&rc->retry, retry_cb, 0., 0.);
 	rc->retry.data = rc;
+	ev_prepare_init(&rc->trim, trim_cb);
+	rc->trim.data = rc;
+	ev_prepare_start(loop, &rc->trim);
+	ev_unref(loop);		/* the watcher alone keeps no loop running */
 	connect_now(rc);
 	return rc;
 }
@@ -332,6 +363,8 @@ rconn_free(struct rconn *rc)
 		return;
 	rc->freeing = 1;
 	ev_timer_stop(rc->loop, &rc->retry);
+	ev_ref(rc->loop);
+	ev_prepare_stop(rc->loop, &rc->trim);
 	if (rc->ac != NULL) {
 		rc->ac->data = NULL;
 		redisAsyncFree(rc->ac);

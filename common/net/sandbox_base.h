@@ -35,5 +35,7 @@ int		sandbox_allow_resolver(scmp_filter_ctx);
  * process already has.  0, or -1.
  */
 int		sandbox_allow_threads(scmp_filter_ctx);
+/* madvise(MADV_DONTNEED), for malloc_trim(3) (memtrim.h).  0, or -1. */
+int		sandbox_allow_trim(scmp_filter_ctx);
 
 #endif

@@ -82,18 +82,17 @@ envelope_challenge(const Envelope *e, uint8_t digest[CHALLENGE_BYTES])
  * bytes given.  Every string then ends where its field ends (a NUL would
  * make the re-packed string shorter), so the challenge covers everything
  * the envelope says; unknown fields, which the challenge never covers,
- * are refused.  netd builds every envelope keyd signs this way.  Not
- * reentrant: the copy packed back is a static buffer.
+ * are refused.  netd builds every envelope keyd signs this way.  The
+ * copy packed back goes to again, which has room for len bytes.
  */
 Envelope *
-envelope_unpack_exact(const uint8_t *buf, size_t len)
+envelope_unpack_exact(const uint8_t *buf, size_t len, uint8_t *again)
 {
-	static uint8_t	 again[ENVELOPE_MAX];
 	Envelope	*e;
 
 	if ((e = envelope__unpack(NULL, len, buf)) == NULL)
 		return NULL;
-	if (e->base.n_unknown_fields == 0 && len <= sizeof(again) &&
+	if (e->base.n_unknown_fields == 0 &&
 	    envelope__get_packed_size(e) == len &&
 	    envelope__pack(e, again) == len && memcmp(again, buf, len) == 0)
 		return e;

@@ -21,9 +21,10 @@ void	envelope_challenge(const Envelope *env,
 
 /*
  * Decodes an envelope that packs back to exactly buf (keyd's rule: what
- * it hashes is all the envelope says); NULL otherwise.  Free with
- * envelope__free_unpacked(env, NULL).
+ * it hashes is all the envelope says), packing it into again (len bytes
+ * at least); NULL otherwise.  Free with envelope__free_unpacked(env,
+ * NULL).
  */
-Envelope *envelope_unpack_exact(const uint8_t *buf, size_t len);
+Envelope *envelope_unpack_exact(const uint8_t *, size_t, uint8_t *again);
 
 #endif

@@ -13,29 +13,38 @@ _Static_assert(sizeof(struct ipc_hdr) == IPC_HDR_SIZE, "ipc_hdr padded");
 int
 ipc_init(struct ipc_chan *ch, int fd)
 {
-	memset(ch, 0, sizeof(*ch));
-	if ((ch->rbuf = malloc(IPC_MAX)) == NULL)
-		return -1;
-	ch->fd = fd;
-	ch->pid = (uint32_t)getpid();
+	*ch = (struct ipc_chan){ .fd = fd, .pid = (uint32_t)getpid() };
 	return 0;
 }
 
 ssize_t
 ipc_read(struct ipc_chan *ch)
 {
-	ssize_t	n;
+	struct ipc_hdr	 h = { .len = IPC_CHUNK };
+	uint8_t		*p;
+	ssize_t		 n;
 
 	/* The partial frame moves to the front, where a whole one fits. */
 	if (ch->rstart > 0) {
 		memmove(ch->rbuf, ch->rbuf + ch->rstart, ch->rlen);
 		ch->rstart = 0;
 	}
-	if (ch->rlen == IPC_MAX) {
+	/* The buffer grows to the frame its header announces. */
+	if (ch->rlen >= IPC_HDR_SIZE)
+		memcpy(&h, ch->rbuf, sizeof(h));
+	if (h.len < IPC_CHUNK || h.len > IPC_MAX)
+		h.len = IPC_CHUNK;
+	if (h.len > ch->rcap) {
+		if ((p = realloc(ch->rbuf, h.len)) == NULL)
+			return -1;
+		ch->rbuf = p;
+		ch->rcap = h.len;
+	}
+	if (ch->rlen == ch->rcap) {
 		errno = ENOBUFS;
 		return -1;
 	}
-	if ((n = read(ch->fd, ch->rbuf + ch->rlen, IPC_MAX - ch->rlen)) > 0)
+	if ((n = read(ch->fd, ch->rbuf + ch->rlen, ch->rcap - ch->rlen)) > 0)
 		ch->rlen += (size_t)n;
 	return n;
 }
@@ -43,11 +52,18 @@ ipc_read(struct ipc_chan *ch)
 int
 ipc_next(struct ipc_chan *ch, struct ipc_msg *m)
 {
-	const uint8_t	*p = ch->rbuf + ch->rstart;
+	const uint8_t	*p;
 
-	if (ch->rlen < IPC_HDR_SIZE)
+	if (ch->rlen < IPC_HDR_SIZE) {
+		/* All taken: a buffer grown for a big frame goes back. */
+		if (ch->rlen == 0 && ch->rcap > IPC_CHUNK) {
+			free(ch->rbuf);
+			ch->rbuf = NULL;
+			ch->rcap = ch->rstart = 0;
+		}
 		return 0;
-	memcpy(&m->hdr, p, sizeof(m->hdr));
+	}
+	memcpy(&m->hdr, p = ch->rbuf + ch->rstart, sizeof(m->hdr));
 	if (m->hdr.len < IPC_HDR_SIZE || m->hdr.len > IPC_MAX) {
 		errno = EBADMSG;
 		return -1;

@@ -28,10 +28,12 @@
 /*
  * The largest frame carries one envelope or one payload plus a few small
  * fields (SEAL_SIGN's request an envelope and a key), hence a 64 KiB
- * margin on top of ENVELOPE_MAX.
+ * margin on top of ENVELOPE_MAX.  A read buffer is IPC_CHUNK bytes, or
+ * the frame being read when that is bigger.
  */
 #define IPC_HDR_SIZE	16
 #define IPC_MAX	(ENVELOPE_MAX + 64 * 1024)
+#define IPC_CHUNK	(64 * 1024)
 
 struct ipc_hdr {
 	uint32_t	type;
@@ -40,7 +42,7 @@ struct ipc_hdr {
 	uint32_t	pid;
 };
 
-/* data points into the read buffer: valid until the next read or get. */
+/* data points into the read buffer: valid until the next read or next. */
 struct ipc_msg {
 	struct ipc_hdr	 hdr;
 	const uint8_t	*data;
@@ -60,14 +62,16 @@ struct ipc_buf {
 struct ipc_chan {
 	int		 fd;
 	uint32_t	 pid;
-	uint8_t		*rbuf;		/* IPC_MAX bytes */
-	size_t		 rstart, rlen;
+	uint8_t		*rbuf;		/* rcap bytes, IPC_MAX at most */
+	size_t		 rstart, rlen, rcap;
 	struct ipc_buf	 out;
 };
 
 /*
- * Allocates the IPC_MAX read buffer up front, so that a sandboxed
- * process never needs to grow it, and caches getpid().  The descriptor's
+ * Allocates nothing: the read buffer is IPC_CHUNK bytes from the first
+ * read, grows to a bigger frame and is freed once that is taken (so a
+ * sandboxed process is allowed brk, mmap, mremap and munmap).  Caches
+ * getpid().  The descriptor's
  * O_NONBLOCK is left as the caller set it.  Returns 0 or -1.
  */
 int	 ipc_init(struct ipc_chan *, int fd);
@@ -75,7 +79,8 @@ int	 ipc_init(struct ipc_chan *, int fd);
 /*
  * One read(2) into the free space of the read buffer: >0 bytes read, 0 at
  * end of file, -1 with errno (EAGAIN and EINTR are for the caller to
- * retry; ENOBUFS if the buffer is full because ipc_next() was not called).
+ * retry; ENOMEM if the buffer cannot grow to the frame; ENOBUFS if it is
+ * full because ipc_next() was not called).
  */
 ssize_t	 ipc_read(struct ipc_chan *);
 

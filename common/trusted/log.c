@@ -59,8 +59,8 @@ log_init(const char *name, int v)
  * sets to info for every line of the stream.  An errnum of 0 or more
  * adds ": " and its strerror, as warn(3) does.  errno is kept.
  */
-static void LOG_PRINTF(3, 0)
-vlog(int pri, int errnum, const char *fmt, va_list ap)
+void
+log_vlog(int pri, int errnum, const char *fmt, va_list ap)
 {
 	char	buf[1024];
 	size_t	n;
@@ -83,55 +83,23 @@ vlog(int pri, int errnum, const char *fmt, va_list ap)
 }
 
 void
-log_warn(const char *fmt, ...)
-{
-	va_list	ap;
-
-	va_start(ap, fmt);
-	vlog(LOG_ERR, errno, fmt, ap);
-	va_end(ap);
-}
-
-void
-log_warnx(const char *fmt, ...)
-{
-	va_list	ap;
-
-	va_start(ap, fmt);
-	vlog(LOG_ERR, -1, fmt, ap);
-	va_end(ap);
-}
-
-void
 log_info(const char *fmt, ...)
 {
-	va_list	ap;
-
-	va_start(ap, fmt);
-	vlog(LOG_INFO, -1, fmt, ap);
-	va_end(ap);
+	LOG_VA(LOG_INFO, -1);
 }
 
 void
 log_debug(const char *fmt, ...)
 {
-	va_list	ap;
-
 	if (verbose < 1)
 		return;
-	va_start(ap, fmt);
-	vlog(LOG_DEBUG, -1, fmt, ap);
-	va_end(ap);
+	LOG_VA(LOG_DEBUG, -1);
 }
 
 void
 fatal(const char *fmt, ...)
 {
-	va_list	ap;
-
-	va_start(ap, fmt);
-	vlog(LOG_CRIT, errno, fmt, ap);
-	va_end(ap);
+	LOG_VA(LOG_CRIT, errno);
 	/* _exit: no atexit handlers, which a sandbox might not allow. */
 	_exit(1);
 }
@@ -139,11 +107,7 @@ fatal(const char *fmt, ...)
 void
 fatalx(const char *fmt, ...)
 {
-	va_list	ap;
-
-	va_start(ap, fmt);
-	vlog(LOG_CRIT, -1, fmt, ap);
-	va_end(ap);
+	LOG_VA(LOG_CRIT, -1);
 	/* _exit: no atexit handlers, which a sandbox might not allow. */
 	_exit(1);
 }

@@ -18,6 +18,15 @@
 /* Lines start with name.  Called again when a file gives the level. */
 void	log_init(const char *name, int verbose);
 
+/* What the functions below write; an errnum of -1 adds no strerror. */
+void	log_vlog(int pri, int errnum, const char *, va_list) LOG_PRINTF(3, 0);
+/* Their shared body: the arguments after fmt to log_vlog(). */
+#define LOG_VA(pri, errnum) do { va_list ap;		\
+	va_start(ap, fmt);				\
+	log_vlog((pri), (errnum), fmt, ap);		\
+	va_end(ap);					\
+} while (0)
+/* common/net/log_warn.c: rmb-keyd never warns, it answers or ends. */
 void	log_warn(const char *, ...) LOG_PRINTF(1, 2);
 void	log_warnx(const char *, ...) LOG_PRINTF(1, 2);
 void	log_info(const char *, ...) LOG_PRINTF(1, 2);

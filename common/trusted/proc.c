@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,6 +52,13 @@ proc_start(const char *prog, int nfds, int argc, char *argv[])
 	if (optind != argc)
 		usage(prog, 2);
 	log_init(prog, verbose);
+	/*
+	 * A big message's memory goes back to the system once it is freed:
+	 * glibc's own threshold would rise after the first and keep it.
+	 * Failing (ASan's allocator takes no options) only costs memory.
+	 * netd and apid then keep them in the heap and trim it (memtrim.h).
+	 */
+	(void)mallopt(M_MMAP_THRESHOLD, 256 * 1024);
 	for (fd = PARENT_FILENO; fd < PARENT_FILENO + nfds; fd++)
 		if (fcntl(fd, F_GETFD) == -1)
 			fatalx("started without its channels; rmb-peer "

@@ -7,13 +7,13 @@
 #define RMB_PROTOCOL_H
 
 /*
- * The peer accepts envelopes of at most ENVELOPE_MAX bytes.  4 MiB is far
- * above any RMB message seen in practice (zos answers stay well under
- * 1 MiB and the reference upload plugin sends 512 KiB chunks) while
- * bounding what one message can make a process allocate; the reference
- * relay's WebSocket library allows 64 MiB, which we do not follow yet.
+ * An envelope is at most ENVELOPE_MAX bytes, on every path: a WebSocket
+ * message to or from a relay, a federation POST, the peer's own pipes.
+ * 64 MiB is the reference relay's and SDKs' WebSocket message limit.
+ * Buffers grow to the message at hand and shrink after it, so the bound
+ * is what one message may take, not what every connection holds.
  */
-#define ENVELOPE_MAX	(4 * 1024 * 1024)
+#define ENVELOPE_MAX	(64 * 1024 * 1024)
 /*
  * The largest payload a local program may send: an envelope's other
  * fields (each string at most 4 KiB through the redis API, a signature,

@@ -121,7 +121,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    fcntl(sv[0], F_SETFL, O_NONBLOCK) == -1 ||
 	    fcntl(sv[1], F_SETFL, O_NONBLOCK) == -1)
 		abort();
-	/* The 4 MiB read buffer is allocated once and reset for each run. */
+	/* One channel for every run, its read state reset each time. */
 	if (!init && ipc_init(&ib, -1) == -1)
 		abort();
 	init = 1;
