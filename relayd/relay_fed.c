@@ -994,6 +994,33 @@ fail:
 }
 
 void
+relay_fed_stop(struct relay_fed *fed)
+{
+	if (fed == NULL)
+		return;
+	fed->freeing = 1;
+	ev_timer_stop(fed->r->loop, &fed->scan);
+	ev_timer_stop(fed->r->loop, &fed->retry);
+	/* Entries not acked yet are taken again by the next start. */
+	while (!LIST_EMPTY(&fed->msgs))
+		msg_free(LIST_FIRST(&fed->msgs));
+	rconn_free(fed->rd);
+	fed->rd = NULL;
+	/*
+	 * The XACKs and XDELs of entries delivered go out and are answered
+	 * before the connection closes, or the next start delivers those
+	 * entries again.
+	 */
+	rconn_close(fed->cmd);
+}
+
+int
+relay_fed_stopped(const struct relay_fed *fed)
+{
+	return fed == NULL || fed->cmd == NULL || rconn_closed(fed->cmd);
+}
+
+void
 relay_fed_free(struct relay_fed *fed)
 {
 	if (fed == NULL)

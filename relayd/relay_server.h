@@ -373,6 +373,12 @@ int	relay_mask_broken(int fd);
 
 /* relay_fed.c */
 struct relay_fed *relay_fed_new(struct relay_server *);
+/*
+ * Stops reading and posting; the acks already asked for still go to
+ * redis, and relay_fed_stopped() is 1 once they have been answered.
+ */
+void	relay_fed_stop(struct relay_fed *);
+int	relay_fed_stopped(const struct relay_fed *);
 void	relay_fed_free(struct relay_fed *);
 
 /* relay_twinshare.c */

@@ -596,13 +596,17 @@ drain_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	struct relay_server		*r = w->data;
 
 	(void)revents;
-	if (relay_switch_drained(r) || ++ticks * REDIS_POLL >= REDIS_WAIT) {
+	if ((relay_switch_drained(r) && relay_fed_stopped(r->fed)) ||
+	    ++ticks * REDIS_POLL >= REDIS_WAIT) {
 		ev_timer_stop(loop, w);
 		ev_break(loop, EVBREAK_ONE);
 	}
 }
 
-/* The last XDELs go out and are answered before the connections close. */
+/*
+ * The last XDELs, and federation's XACKs, go out and are answered before
+ * the connections close.
+ */
 static void
 drain(struct relay_server *r)
 {
@@ -697,9 +701,10 @@ main(int argc, char **argv)
 	ev_timer_stop(r->loop, &r->tick);
 	ev_signal_stop(r->loop, &sigint);
 	ev_signal_stop(r->loop, &sigterm);
-	relay_fed_free(r->fed);
+	relay_fed_stop(r->fed);
 	relay_http_free(r);
 	drain(r);
+	relay_fed_free(r->fed);
 	relay_switch_free(r);
 	relay_twinshare_free(r->share);
 	chainlisten_free(r->events);
