@@ -71,8 +71,10 @@ async function main() {
 		const data = payload(n);
 		const t0 = Date.now();
 		try {
+			// Five minutes: the client waits for the answer
+			// until the envelope expires.
 			const uid = await c.send("test.echo", data,
-			    Number(dest), 1);
+			    Number(dest), 5);
 			const got = await c.read(uid);
 			if (typeof got === "string" &&
 			    got.length === n - 2 && got === data.slice(1, -1))
