@@ -38,6 +38,11 @@
  */
 #define RELAY_MSG_MAX		ENVELOPE_MAX
 #define RELAY_OUTQ_MAX		256	/* per connection, as the reference */
+/*
+ * And in bytes: entries read from a session's stream wait in memory up
+ * to this (or one entry of any size); the rest stays in redis.
+ */
+#define RELAY_OUTQ_BYTES	(4 * 1024 * 1024)
 #define RELAY_XREAD_COUNT	100
 #define RELAY_XREAD_BLOCK_MS	5000
 #define RELAY_ACK_BATCH		128	/* XDEL ids per command */
@@ -257,6 +262,7 @@ struct relay_conn {
 	int			 snap;		/* index in XREAD, or -1 */
 	STAILQ_HEAD(, relay_outmsg) outq;	/* set up by relay_switch_join */
 	unsigned int		 qlen;
+	size_t			 qbytes;
 	STAILQ_HEAD(, relay_outmsg) dq;	/* for direct, not in redis */
 	unsigned int		 dqlen;
 	size_t			 dqbytes;

@@ -28,6 +28,7 @@ struct relay_group {
 	LIST_HEAD(, relay_conn) conns;
 	unsigned int		 count;
 	int			 reading;	/* an XREAD is out */
+	unsigned int		 xcount;	/* its COUNT, 0 at first */
 	int			 dirty;		/* the set changed since */
 	int			 unblocking;	/* CLIENT UNBLOCK is out */
 	uint64_t		 nsent;		/* XREADs sent, the one out last */
@@ -477,9 +478,16 @@ relay_deliver(struct relay_server *r, const struct relay_sess_id *dest,
 }
 
 static int
+outq_full(const struct relay_conn *c)
+{
+	return c->qlen >= RELAY_OUTQ_MAX ||
+	    (c->qlen > 0 && c->qbytes >= RELAY_OUTQ_BYTES);
+}
+
+static int
 has_room(const struct relay_conn *c)
 {
-	return !c->closing && c->qlen < RELAY_OUTQ_MAX;
+	return !c->closing && !outq_full(c);
 }
 
 static void
@@ -556,20 +564,31 @@ push(struct relay_conn *c, const char *id, size_t idlen, const char *v,
 	memcpy(m->buf + LWS_PRE, v, vlen);
 	STAILQ_INSERT_TAIL(&c->outq, m, entry);
 	c->qlen++;
+	c->qbytes += vlen;
 }
 
 /*
- * Takes the entries of one stream of an XREAD reply into c's queue, in
- * order, up to its bound; the rest stays in redis and c's last id does
- * not pass it.  1 when that reached the stream's end.
+ * Takes the entries of one stream of an XREAD reply (asked with COUNT
+ * count) into c's queue, in order, up to its bounds; the rest stays in
+ * redis and c's last id does not pass it.  Raises *biggest to the
+ * longest entry of the reply.  1 when that reached the stream's end.
  */
 static int
-take_entries(struct relay_server *r, struct relay_conn *c, const redisReply *ents)
+take_entries(struct relay_server *r, struct relay_conn *c,
+    const redisReply *ents, unsigned int count, size_t *biggest)
 {
 	const redisReply	*e, *f;
 	struct relay_doubt	*d;
-	size_t			 i;
+	size_t			 i, j;
 
+	for (j = 0; j < ents->elements; j++) {
+		e = ents->element[j];
+		if (e->type == REDIS_REPLY_ARRAY && e->elements == 2 &&
+		    e->element[1]->type == REDIS_REPLY_ARRAY &&
+		    e->element[1]->elements == 2 &&
+		    e->element[1]->element[1]->len > *biggest)
+			*biggest = e->element[1]->element[1]->len;
+	}
 	for (i = 0; i < ents->elements; i++) {
 		e = ents->element[i];
 		if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 ||
@@ -579,7 +598,7 @@ take_entries(struct relay_server *r, struct relay_conn *c, const redisReply *ent
 		/* Passed while this read was out: a direct frame's copy. */
 		if (id_cmp(e->element[0]->str, c->last) <= 0)
 			continue;
-		if (c->qlen >= RELAY_OUTQ_MAX) {
+		if (outq_full(c)) {
 			if (c->full_since == 0)
 				c->full_since = relay_mono();
 			break;
@@ -601,12 +620,12 @@ take_entries(struct relay_server *r, struct relay_conn *c, const redisReply *ent
 		push(c, c->last, strlen(c->last), f->element[1]->str,
 		    f->element[1]->len);
 	}
-	if (c->qlen >= RELAY_OUTQ_MAX && c->full_since == 0)
+	if (outq_full(c) && c->full_since == 0)
 		c->full_since = relay_mono();
 	if (!STAILQ_EMPTY(&c->outq))
 		lws_callback_on_writable(c->wsi);
 	(void)r;
-	return i == ents->elements && ents->elements < RELAY_XREAD_COUNT;
+	return i == ents->elements && ents->elements < count;
 }
 
 static void
@@ -617,7 +636,7 @@ xread_cb(redisAsyncContext *ac, void *rep, void *priv)
 	redisReply		*reply = rep, *s;
 	struct relay_sess_id	 id;
 	struct relay_conn	*c;
-	size_t			 i;
+	size_t			 i, biggest = 0;
 	uint64_t		 seq = g->nsent;
 
 	(void)ac;
@@ -641,10 +660,20 @@ xread_cb(redisAsyncContext *ac, void *rep, void *priv)
 			if (c == NULL || c->group != g || !c->snap)
 				continue;
 			c->snap = 0;
-			if (take_entries(r, c, s->element[1]))
+			if (take_entries(r, c, s->element[1], g->xcount,
+			    &biggest))
 				caught_up(c, seq);
 		}
 	}
+	/*
+	 * The next XREAD asks as many entries a stream as the longest one
+	 * seen here fit in RELAY_OUTQ_BYTES (at least one, at most
+	 * RELAY_XREAD_COUNT), so that a reply of big envelopes holds a few
+	 * a session, not a hundred.
+	 */
+	g->xcount = biggest == 0 || RELAY_OUTQ_BYTES / biggest >=
+	    RELAY_XREAD_COUNT ? RELAY_XREAD_COUNT : biggest >= RELAY_OUTQ_BYTES ?
+	    1 : (unsigned int)(RELAY_OUTQ_BYTES / biggest);
 	/* Not in the answer: nothing past its last id when redis wrote it. */
 	LIST_FOREACH(c, &g->conns, glink) {
 		if (c->snap && (reply->type == REDIS_REPLY_ARRAY ||
@@ -677,7 +706,9 @@ group_read(struct relay_group *g)
 		log_warnx("XREAD: out of memory");
 		return;
 	}
-	snprintf(count, sizeof(count), "%d", RELAY_XREAD_COUNT);
+	if (g->xcount == 0)
+		g->xcount = RELAY_XREAD_COUNT;
+	snprintf(count, sizeof(count), "%u", g->xcount);
 	snprintf(block, sizeof(block), "%d", RELAY_XREAD_BLOCK_MS);
 	argv[0] = "XREAD";
 	argv[1] = "COUNT";
@@ -1435,6 +1466,7 @@ relay_switch_leave(struct relay_server *r, struct relay_conn *c)
 		free(m);
 	}
 	c->qlen = 0;
+	c->qbytes = 0;
 	if (g == NULL)
 		return;
 	LIST_REMOVE(c, glink);
@@ -1596,7 +1628,7 @@ relay_switch_writable(struct relay_server *r, struct relay_conn *c)
 		delivered(r, m->len, RELAY_M_PATH_DIRECT);
 		free(m);
 	}
-	was_full = c->qlen >= RELAY_OUTQ_MAX;
+	was_full = outq_full(c);
 	for (; n < RELAY_WRITE_BATCH && c->doubt == NULL &&
 	    STAILQ_EMPTY(&c->dq) && (m = STAILQ_FIRST(&c->outq)) != NULL;
 	    n++) {
@@ -1610,6 +1642,7 @@ relay_switch_writable(struct relay_server *r, struct relay_conn *c)
 		}
 		STAILQ_REMOVE_HEAD(&c->outq, entry);
 		c->qlen--;
+		c->qbytes -= m->len;
 		if (!lws_partial_buffered(c->wsi) ||
 		    doubt_keep(r, c, NULL, m->id, m->len) == -1) {
 			delivered(r, m->len, RELAY_M_PATH_STREAM);
@@ -1619,7 +1652,7 @@ relay_switch_writable(struct relay_server *r, struct relay_conn *c)
 		if (lws_partial_buffered(c->wsi))
 			break;
 	}
-	if (was_full && c->qlen < RELAY_OUTQ_MAX) {
+	if (was_full && !outq_full(c)) {
 		c->full_since = 0;
 		group_kick(c->group);
 	}

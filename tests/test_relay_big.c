@@ -69,12 +69,17 @@ got_big(struct wsc *w, const char *uid, size_t len)
 	return rv;
 }
 
+#define NSTORED		6
+#define STORED_SIZE	(12 * 1024 * 1024)
+
 static void
 test_session(void)
 {
 	struct wsc	 w1, w2;
 	uint8_t		*env;
 	size_t		 n, plen;
+	char		 uid[16];
+	int		 i, sent = 1;
 
 	if (rf_session(&w1, &a, &tw[T1], NULL) == -1 ||
 	    rf_session(&w2, &a, &tw[T2], NULL) == -1) {
@@ -110,6 +115,31 @@ test_session(void)
 	else
 		ok(got_big(&w2, "later", plen),
 		    "... comes from its stream once it connects");
+	wsc_close(&w2);
+
+	/*
+	 * Several big ones wait in a stream: the relay takes them into
+	 * memory one at a time (4 MiB or one envelope a session), asking
+	 * one entry per XREAD after a reply of big ones, and all come in
+	 * order.
+	 */
+	for (i = 0; i < NSTORED; i++) {
+		snprintf(uid, sizeof(uid), "stored%d", i);
+		if ((env = big_envelope(STORED_SIZE, tw[T2].id, "many", uid,
+		    &plen, &n)) == NULL)
+			abort();
+		sent &= wsc_send(&w1, WSC_BINARY, env, n) == 0;
+		free(env);
+	}
+	usleep(500000);
+	if (rf_session(&w2, &a, &tw[T2], "many") == -1)
+		sent = 0;
+	for (i = 0; sent && i < NSTORED; i++) {
+		snprintf(uid, sizeof(uid), "stored%d", i);
+		sent = got_big(&w2, uid, plen);
+	}
+	ok(sent, "%d envelopes of %d bytes stored for a session come in "
+	    "order once it connects", NSTORED, STORED_SIZE);
 	wsc_close(&w2);
 	wsc_close(&w1);
 }

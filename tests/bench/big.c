@@ -4,7 +4,9 @@
  * sessions, each sent one 32 MiB envelope by one more session, all read
  * at once; the relay's resident memory idle with the sessions connected,
  * its peak (VmHWM) and what it holds once they are delivered (VmRSS),
- * and the time.  Then two peers: one request with the largest payload
+ * and the time; and a session away while 8 envelopes of 16 MiB wait in
+ * its stream, then back: the relay's peak before and after it came.
+ * Then two peers: one request with the largest payload
  * (PAYLOAD_MAX) from A's redis API through the relay to B's, the time it
  * takes, and each process's resident memory before, at its peak and
  * after.  "big relay" or "big peers" runs one of the two.  Run from the
@@ -58,6 +60,86 @@ static double
 mib(long kib)
 {
 	return kib < 0 ? -1 : (double)kib / 1024;
+}
+
+/*
+ * A session away while STORED envelopes of STORED_MSG bytes wait in its
+ * stream, then back: the relay's peak while it sends them (VmHWM before
+ * and after), and the time to deliver them.
+ */
+#define STORED		8
+#define STORED_MSG	(16 * 1024 * 1024)
+
+static int
+bench_stored(const char *top)
+{
+	struct redis_srv	 redis;
+	struct relay_proc	 relay;
+	struct rc_msg		 m;
+	struct wsc		 from, to;
+	Envelope		*e;
+	char			 bin[512], dir[256], twins[300], uid[16];
+	char			 tmpl[] = "/tmp/rmb-bench-big.XXXXXX";
+	const char		*opts[] = { "-w", "4", "-u", "100", "--twins",
+				    twins, "-m", "r1.test", NULL };
+	uint8_t			*env;
+	size_t			 n;
+	double			 t0;
+	long			 before;
+	int			 i, got = 0;
+
+	if (mkdtemp(tmpl) == NULL)
+		return -1;
+	snprintf(dir, sizeof(dir), "%s", tmpl);
+	snprintf(bin, sizeof(bin), "%s/relayd/rmb-relay", top);
+	snprintf(twins, sizeof(twins), "%s/twins.json", dir);
+	if (redis_start(&redis) != 0)
+		return -1;
+	if (rc_twinfile(twins, tw, 2) == -1 || rf_start(&relay, bin, dir,
+	    "relay", redis.port, 0, opts, NULL) == -1 ||
+	    rf_session(&from, &relay, &tw[0], NULL) == -1) {
+		fprintf(stderr, "big bench: the relay does not start (%s)\n",
+		    dir);
+		redis_stop(&redis);
+		return -1;
+	}
+	memset(&m, 0, sizeof(m));
+	m.src = &tw[0];
+	m.dst = tw[1].id;
+	m.dst_sid = "away";
+	m.kind = RC_REQUEST;
+	m.payload = payload;
+	m.len = STORED_MSG - 1024;
+	for (i = 0; i < STORED; i++) {
+		snprintf(uid, sizeof(uid), "s%d", i);
+		m.uid = uid;
+		if ((n = rc_envelope(&env, &m)) == 0)
+			break;
+		(void)wsc_send(&from, WSC_BINARY, env, n);
+		free(env);
+	}
+	sleep(2);
+	before = status_kib(relay.pid, "VmHWM");
+	t0 = now_us();
+	if (rf_session(&to, &relay, &tw[1], "away") == 0) {
+		for (i = 0; i < STORED && rc_recv(&to, &e, RECV_WAIT) == 1;
+		    i++) {
+			got++;
+			envelope__free_unpacked(e, NULL);
+		}
+		wsc_close(&to);
+	}
+	printf("relay: %d envelopes of %d bytes stored for a session away, "
+	    "%d delivered in %.2f s once it came; peak %.1f MiB before it "
+	    "came, %.1f MiB after\n", STORED, STORED_MSG, got,
+	    (now_us() - t0) / 1e6, mib(before),
+	    mib(status_kib(relay.pid, "VmHWM")));
+	wsc_close(&from);
+	proc_stop(relay.pid, RF_WAIT);
+	redis_stop(&redis);
+	snprintf(bin, sizeof(bin), "rm -rf %s", dir);
+	(void)!system(bin);
+	return 0;
 }
 
 static void *
@@ -265,7 +347,8 @@ main(int argc, char *argv[])
 	for (i = 0; i < ENVELOPE_MAX; i++)
 		payload[i] = (uint8_t)(i * 31 + i / 4096);
 	if (strcmp(only, "peers") != 0 &&
-	    bench_relay(top != NULL ? top : ".") == -1)
+	    (bench_relay(top != NULL ? top : ".") == -1 ||
+	    bench_stored(top != NULL ? top : ".") == -1))
 		return 1;
 	return strcmp(only, "relay") != 0 && bench_peers() == -1;
 }
