@@ -211,29 +211,6 @@ sign_and_submit(void)
 	free(params);
 }
 
-/* A block number as headers carry it: a "0x" string of 1 to 16 digits. */
-static int
-get_quantity(const struct jsonrpc_val *v, uint64_t *out)
-{
-	size_t	i, n;
-	char	c;
-
-	if (v->type != JSON_STRING || v->len < 5 || v->len > 4 + 16 ||
-	    memcmp(v->p, "\"0x", 3) != 0 || v->p[v->len - 1] != '"')
-		return -1;
-	*out = 0;
-	for (i = 3, n = v->len - 1; i < n; i++) {
-		c = v->p[i];
-		if (c >= '0' && c <= '9')
-			*out = *out << 4 | (uint64_t)(c - '0');
-		else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
-			*out = *out << 4 | (uint64_t)((c | 0x20) - 'a' + 10);
-		else
-			return -1;
-	}
-	return 0;
-}
-
 static void
 got_header(void *arg, const struct jsonrpc_resp *r, const char *err)
 {
@@ -245,7 +222,7 @@ got_header(void *arg, const struct jsonrpc_resp *r, const char *err)
 	if (jsonrpc_get_field(&r->result, "number", &f, why,
 	    sizeof(why)) == -1)
 		fatalx("chain: finalized header: %s", why);
-	if (get_quantity(&f, &ch.block) == -1)
+	if (jsonrpc_get_quantity(&f, &ch.block) == -1)
 		fatalx("chain: finalized header: the number is not a hex "
 		    "quantity");
 	sign_and_submit();

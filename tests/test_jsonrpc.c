@@ -411,12 +411,53 @@ test_malformed(void)
 	expect_err(text, 1, "rpc: not JSON at byte 62", "nesting too deep");
 }
 
+/* Block numbers as headers carry them: "0x" and 1 to 16 hex digits. */
+static void
+test_quantity(void)
+{
+	static const struct {
+		const char	*result;
+		int		 rv;
+		uint64_t	 want;
+	} cases[] = {
+		{ "\"0x1b4\"", 0, 0x1b4 },
+		{ "\"0xAbC\"", 0, 0xabc },
+		{ "\"0x0\"", 0, 0 },
+		{ "\"0xffffffffffffffff\"", 0, UINT64_MAX },
+		{ "\"0x1ffffffffffffffff\"", -1, 0 },	/* 17 digits */
+		{ "\"0x\"", -1, 0 },
+		{ "\"1b4\"", -1, 0 },
+		{ "\"0x1g\"", -1, 0 },
+		{ "436", -1, 0 },			/* a number */
+		{ "null", -1, 0 },
+	};
+	struct jsonrpc_resp	r;
+	char			text[128];
+	uint64_t		v;
+	size_t			i;
+	int			good = 1;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(text, sizeof(text), "{\"jsonrpc\":\"2.0\",\"result\":"
+		    "%s,\"id\":1}", cases[i].result);
+		v = 7;
+		if (parse(&r, text, 1) != 0 ||
+		    jsonrpc_get_quantity(&r.result, &v) != cases[i].rv ||
+		    (cases[i].rv == 0 && v != cases[i].want)) {
+			diag("quantity %s: wrong", cases[i].result);
+			good = 0;
+		}
+	}
+	ok(good, "quantities: \"0x\" and 1 to 16 hex digits, nothing else");
+}
+
 int
 main(void)
 {
 	test_request();
 	test_results();
 	test_hex_u64();
+	test_quantity();
 	test_errors();
 	test_malformed();
 	return done_testing();

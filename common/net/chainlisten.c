@@ -194,29 +194,6 @@ get_hash(const struct jsonrpc_resp *r, uint8_t out[32], char *why,
 	return 0;
 }
 
-/* A block number as headers carry it: a "0x" string of 1 to 16 digits. */
-static int
-get_quantity(const struct jsonrpc_val *v, uint64_t *out)
-{
-	size_t	i, n;
-	char	c;
-
-	if (v->type != JSON_STRING || v->len < 5 || v->len > 4 + 16 ||
-	    memcmp(v->p, "\"0x", 3) != 0 || v->p[v->len - 1] != '"')
-		return -1;
-	*out = 0;
-	for (i = 3, n = v->len - 1; i < n; i++) {
-		c = v->p[i];
-		if (c >= '0' && c <= '9')
-			*out = *out << 4 | (uint64_t)(c - '0');
-		else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
-			*out = *out << 4 | (uint64_t)((c | 0x20) - 'a' + 10);
-		else
-			return -1;
-	}
-	return 0;
-}
-
 static int
 get_spec(const struct jsonrpc_resp *r, uint32_t *spec, char *why,
     size_t whylen)
@@ -591,7 +568,7 @@ got_header(void *arg, const struct jsonrpc_resp *r, const char *err)
 		fail(l, "finalized header", why);
 		return;
 	}
-	if (get_quantity(&f, &l->target) == -1) {
+	if (jsonrpc_get_quantity(&f, &l->target) == -1) {
 		fail(l, "finalized header", "the number is not a hex "
 		    "quantity");
 		return;

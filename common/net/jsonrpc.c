@@ -327,6 +327,28 @@ jsonrpc_get_u64(const struct jsonrpc_val *v, uint64_t *out, char *err,
 }
 
 int
+jsonrpc_get_quantity(const struct jsonrpc_val *v, uint64_t *out)
+{
+	size_t	i, n;
+	char	c;
+
+	if (v->type != JSON_STRING || v->len < 5 || v->len > 4 + 16 ||
+	    memcmp(v->p, "\"0x", 3) != 0 || v->p[v->len - 1] != '"')
+		return -1;
+	*out = 0;
+	for (i = 3, n = v->len - 1; i < n; i++) {
+		c = v->p[i];
+		if (c >= '0' && c <= '9')
+			*out = *out << 4 | (uint64_t)(c - '0');
+		else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
+			*out = *out << 4 | (uint64_t)((c | 0x20) - 'a' + 10);
+		else
+			return -1;
+	}
+	return 0;
+}
+
+int
 jsonrpc_get_field(const struct jsonrpc_val *v, const char *name,
     struct jsonrpc_val *out, char *err, size_t errlen)
 {

@@ -88,6 +88,12 @@ int	jsonrpc_get_u64(const struct jsonrpc_val *v, uint64_t *out, char *err,
 	    size_t errlen);
 
 /*
+ * A quantity as block headers carry their number: a "0x" string of 1 to
+ * 16 hex digits.  Returns 0, or -1 when v is not one.
+ */
+int	jsonrpc_get_quantity(const struct jsonrpc_val *v, uint64_t *out);
+
+/*
  * The member name of object v, which must appear once.  out->name points
  * at name, which must outlive out.  Returns 0, or -1 with err set.
  */
