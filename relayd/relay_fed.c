@@ -1011,7 +1011,8 @@ relay_fed_stop(struct relay_fed *fed)
 	 * before the connection closes, or the next start delivers those
 	 * entries again.
 	 */
-	rconn_close(fed->cmd);
+	if (fed->cmd != NULL)
+		rconn_close(fed->cmd);
 }
 
 int
@@ -1025,14 +1026,9 @@ relay_fed_free(struct relay_fed *fed)
 {
 	if (fed == NULL)
 		return;
-	fed->freeing = 1;
-	ev_timer_stop(fed->r->loop, &fed->scan);
-	ev_timer_stop(fed->r->loop, &fed->retry);
-	/* Their pending callbacks get NULL and see freeing. */
-	rconn_free(fed->rd);
+	relay_fed_stop(fed);
+	/* Its pending callbacks get NULL and see freeing. */
 	rconn_free(fed->cmd);
-	while (!LIST_EMPTY(&fed->msgs))
-		msg_free(LIST_FIRST(&fed->msgs));
 	evcurl_free(fed->curl);
 	curl_slist_free_all(fed->headers);
 	curl_slist_free_all(fed->connect_to);
