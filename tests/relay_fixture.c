@@ -151,6 +151,50 @@ rf_metric(const struct relay_proc *p, const char *name)
 	return v;
 }
 
+int
+rf_logged(const struct relay_proc *p, const char *needle, int timeout_ms)
+{
+	char	*buf;
+	FILE	*f;
+	size_t	 n;
+	int	 found = 0, waited;
+
+	if ((buf = malloc(1 << 20)) == NULL)
+		return 0;
+	for (waited = 0; !found && waited <= timeout_ms; waited += 50) {
+		if ((f = fopen(p->log, "r")) != NULL) {
+			n = fread(buf, 1, (1 << 20) - 1, f);
+			buf[n] = '\0';
+			fclose(f);
+			found = strstr(buf, needle) != NULL;
+		}
+		if (!found && waited < timeout_ms)
+			usleep(50000);
+	}
+	free(buf);
+	return found;
+}
+
+int
+rf_pong(struct wsc *w, const struct rc_twin *t)
+{
+	struct rc_msg	 m;
+	Envelope	*e;
+	int		 r;
+
+	memset(&m, 0, sizeof(m));
+	m.src = t;
+	m.kind = RC_PING;
+	m.uid = "ping";
+	m.payload = "";
+	m.expiration = 40;
+	if (rc_send(w, &m) == -1 || rc_recv(w, &e, RF_WAIT) != 1)
+		return 0;
+	r = e->message_case == ENVELOPE__MESSAGE_PONG;
+	envelope__free_unpacked(e, NULL);
+	return r;
+}
+
 static int
 redis_up(int port)
 {

@@ -49,6 +49,14 @@ int	rf_got_error(struct wsc *, const char *uid, const char *text,
 	    int anonymous);
 /* A counter's value in the relay's /metrics, or -1. */
 long long rf_metric(const struct relay_proc *, const char *name);
+/*
+ * Whether the relay's whole log (its first MiB; wait_log() reads only
+ * 4 KiB) holds needle within timeout_ms (0: now).
+ */
+int	rf_logged(const struct relay_proc *, const char *needle,
+	    int timeout_ms);
+/* The session of twin t is registered: its ping comes back a pong. */
+int	rf_pong(struct wsc *, const struct rc_twin *t);
 
 /*
  * A redis-server a test can crash and start again on the same port and

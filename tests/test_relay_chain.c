@@ -59,6 +59,13 @@ on_chain(const struct rc_twin *t)
 	return 0;
 }
 
+/* Twin t's session is registered. */
+static int
+pong(struct wsc *w, int t)
+{
+	return rf_pong(w, &tw[t]);
+}
+
 static int
 start_relay(struct relay_proc *p, const char *name, int redis_port,
     const char *const extra[])
@@ -67,31 +74,6 @@ start_relay(struct relay_proc *p, const char *name, int redis_port,
 	    NULL };
 
 	return rf_start(p, relay_bin, dir, name, redis_port, 0, opts, extra);
-}
-
-/* The whole log holds needle (wait_log reads only its first 4 KiB). */
-static int
-logged(const struct relay_proc *p, const char *needle, int timeout_ms)
-{
-	char	*buf;
-	FILE	*f;
-	size_t	 n;
-	int	 found = 0, waited;
-
-	if ((buf = malloc(1 << 20)) == NULL)
-		return 0;
-	for (waited = 0; !found && waited <= timeout_ms; waited += 50) {
-		if ((f = fopen(p->log, "r")) != NULL) {
-			n = fread(buf, 1, (1 << 20) - 1, f);
-			buf[n] = '\0';
-			fclose(f);
-			found = strstr(buf, needle) != NULL;
-		}
-		if (!found)
-			usleep(50000);
-	}
-	free(buf);
-	return found;
 }
 
 static int
@@ -105,27 +87,6 @@ send_req(struct wsc *w, int from, uint32_t to, const char *uid,
     const char *payload)
 {
 	return rf_send_req(w, &tw[from], NULL, to, NULL, uid, NULL, payload);
-}
-
-/* The session is registered: its ping comes back as a pong. */
-static int
-pong(struct wsc *w, int t)
-{
-	struct rc_msg	 m;
-	Envelope	*e;
-	int		 r;
-
-	memset(&m, 0, sizeof(m));
-	m.src = &tw[t];
-	m.kind = RC_PING;
-	m.uid = "ping";
-	m.payload = "";
-	m.expiration = 40;
-	if (rc_send(w, &m) == -1 || rc_recv(w, &e, WAIT) != 1)
-		return 0;
-	r = e->message_case == ENVELOPE__MESSAGE_PONG;
-	envelope__free_unpacked(e, NULL);
-	return r;
 }
 
 /*
@@ -215,7 +176,7 @@ test_auth(const struct relay_proc *a)
 	char		 body[256] = "";
 	long long	 misses;
 
-	ok(logged(a, "twins from tfchain at", 0), "the log names the chain "
+	ok(rf_logged(a, "twins from tfchain at", 0), "the log names the chain "
 	    "as the twin source");
 	ok(sess(&w1, a, T1) == 0 && pong(&w1, T1), "twin 1, not cached: "
 	    "101 once the chain answered, and the session works");
@@ -248,14 +209,14 @@ test_auth(const struct relay_proc *a)
 	wsc_drop(&w1);
 
 	ok(refused(a, &tw[T8], 401, "twin not found 98") &&
-	    logged(a, "upgrade from 127.0.0.1 refused: 401 twin not found 98",
+	    rf_logged(a, "upgrade from 127.0.0.1 refused: 401 twin not found 98",
 	    0), "a twin not on chain: 401 \"twin not found 98\" before any "
 	    "101");
 	ok(refused(a, &tw[T13BAD], 401, "invalid jwt: jwt: invalid "
 	    "signature"), "twin 13, not cached, with a token signed by "
 	    "another key: 401 \"invalid jwt: jwt: invalid signature\" "
 	    "before any 101");
-	ok(logged(a, "upgrade from 127.0.0.1: reading twin 13 from the chain",
+	ok(rf_logged(a, "upgrade from 127.0.0.1: reading twin 13 from the chain",
 	    0), "its twin was read from the chain first");
 	ok(refused(a, &tw[T13BAD], 401, "invalid jwt: jwt: invalid "
 	    "signature"), "again, with twin 13 cached now: the same 401");
@@ -279,7 +240,7 @@ test_key_change(const struct relay_proc *a)
 	ok(sess(&w, a, T5NEW) == 0 && pong(&w, T5NEW), "a token signed by "
 	    "the new key is accepted: the cached twin was read again");
 	wsc_close(&w);
-	ok(logged(a, "signature fails against the cached twin", 0),
+	ok(rf_logged(a, "signature fails against the cached twin", 0),
 	    "the log says why it was read again");
 	ok(refused(a, &tw[T5], 401, "invalid jwt: jwt: invalid signature"),
 	    "the old key: 401 \"invalid jwt: jwt: invalid signature\" before "
@@ -343,7 +304,7 @@ test_stall(const struct relay_proc *a)
 	}
 	ok(pong(&w2, T2), "stall: with the chain stopped, another session "
 	    "is still served");
-	ok(logged(a, "reading paused", WAIT), "stall: the relay stopped "
+	ok(rf_logged(a, "reading paused", WAIT), "stall: the relay stopped "
 	    "reading twin 1 once 64 frames waited");
 	/*
 	 * Gone before the chain answers: its lookup is cancelled, and it
@@ -351,12 +312,12 @@ test_stall(const struct relay_proc *a)
 	 */
 	before = sessions(a);
 	fd12 = upgrade_raw(a, &tw[T12]);
-	ok(fd12 != -1 && logged(a, "upgrade from 127.0.0.1: reading twin 12 "
+	ok(fd12 != -1 && rf_logged(a, "upgrade from 127.0.0.1: reading twin 12 "
 	    "from the chain", WAIT), "stall: twin 12, not cached, waits for "
 	    "the chain before its upgrade is answered");
 	if (fd12 != -1)
 		close(fd12);
-	ok(logged(a, "upgrade from 127.0.0.1: closed before its twin was "
+	ok(rf_logged(a, "upgrade from 127.0.0.1: closed before its twin was "
 	    "read", WAIT), "stall: and leaves before it is decided");
 	ok(sessions(a) == before && before >= 2, "stall: the sessions gauge "
 	    "did not move (%lld)", before);
@@ -370,7 +331,7 @@ test_stall(const struct relay_proc *a)
 	ok(in_order && i == FLOOD && sent == FLOOD, "stall: all %d arrive, "
 	    "in order", FLOOD);
 	ok(pong(&w1, T1), "stall: reading resumed, twin 1's session is fine");
-	ok(rf_alive(a) && !logged(a, "upgrade from 127.0.0.1: twin 12", 0),
+	ok(rf_alive(a) && !rf_logged(a, "upgrade from 127.0.0.1: twin 12", 0),
 	    "stall: the chain's answer for twin 12 found nothing to call");
 	ok(sessions(a) == before + 1, "stall: twin 10's session is the only "
 	    "new one: none was left behind");
@@ -418,9 +379,9 @@ test_federation(const struct relay_proc *a, const struct relay_proc *b)
 	free(env);
 	ok(rf_got(&w7, "fed1", "far"), "federation: A reads twin 7 from the "
 	    "chain and posts to B, which delivers");
-	ok(logged(a, "reading twin 7 from the chain", 0), "federation: the "
+	ok(rf_logged(a, "reading twin 7 from the chain", 0), "federation: the "
 	    "worker read the twin (nothing else asked for it)");
-	ok(logged(b, "reading twin 1 from the chain", 0), "federation: B "
+	ok(rf_logged(b, "reading twin 1 from the chain", 0), "federation: B "
 	    "read the source twin from the chain to check the signature "
 	    "before its 202");
 	send_req(&w1, T1, 98, "r98", "nobody");
@@ -469,7 +430,7 @@ test_flags(void)
 		ok(0, "--twins and -s: the relay starts");
 		return;
 	}
-	ok(logged(&f, "1 twin(s) in ", 0), "--twins and -s: the file is the "
+	ok(rf_logged(&f, "1 twin(s) in ", 0), "--twins and -s: the file is the "
 	    "source");
 	proc_stop(f.pid, WAIT);
 

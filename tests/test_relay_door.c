@@ -91,28 +91,6 @@ until_closed(int fd, char *buf, size_t cap, int timeout_ms)
 	return (ssize_t)len;
 }
 
-/* The relay's whole log holds needle. */
-static int
-logged(const struct relay_proc *p, const char *needle)
-{
-	char	*buf;
-	FILE	*f;
-	size_t	 n;
-	int	 found = 0;
-
-	if ((buf = malloc(1 << 20)) == NULL ||
-	    (f = fopen(p->log, "r")) == NULL) {
-		free(buf);
-		return 0;
-	}
-	n = fread(buf, 1, (1 << 20) - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-	found = strstr(buf, needle) != NULL;
-	free(buf);
-	return found;
-}
-
 static int
 status_of(const char *resp)
 {
@@ -248,8 +226,8 @@ test_slow(const struct relay_proc *p)
 	ok(n == 0, "half a head is cut after %d s, unanswered (%zd bytes)",
 	    HEAD_WAIT, n);
 	close(fd);
-	ok(logged(p, "connection from 127.0.0.1: no whole request head in "
-	    "30 s, closed"), "the log says so");
+	ok(rf_logged(p, "connection from 127.0.0.1: no whole request head in "
+	    "30 s, closed", 0), "the log says so");
 	ok(rf_alive(p) && health(p) == 200, "the relay stays up and serves");
 }
 

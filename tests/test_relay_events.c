@@ -64,12 +64,6 @@ start_relay(struct relay_proc *p, const char *name, int redis_port,
 	return rf_start(p, relay_bin, dir, name, redis_port, 0, opts, extra);
 }
 
-static int
-logged(const struct relay_proc *p, const char *needle, int timeout_ms)
-{
-	return wait_log(p->log, needle, timeout_ms) == 0;
-}
-
 /* Waits for a metric to reach at least want; its last value. */
 static long long
 metric_reaches(const struct relay_proc *p, const char *name, long long want,
@@ -90,27 +84,6 @@ static int
 send_req(struct wsc *w, int from, uint32_t to, const char *uid)
 {
 	return rf_send_req(w, &tw[from], NULL, to, NULL, uid, NULL, uid);
-}
-
-/* The session is registered: its ping comes back as a pong. */
-static int
-pong(struct wsc *w, int t)
-{
-	struct rc_msg	 m;
-	Envelope	*e;
-	int		 r;
-
-	memset(&m, 0, sizeof(m));
-	m.src = &tw[t];
-	m.kind = RC_PING;
-	m.uid = "ping";
-	m.payload = "";
-	m.expiration = 40;
-	if (rc_send(w, &m) == -1 || rc_recv(w, &e, WAIT) != 1)
-		return 0;
-	r = e->message_case == ENVELOPE__MESSAGE_PONG;
-	envelope__free_unpacked(e, NULL);
-	return r;
 }
 
 /* Whether uid arrives on w within timeout_ms, other envelopes skipped. */
@@ -148,7 +121,7 @@ test_update(const struct relay_proc *a, const struct relay_proc *a2,
 	size_t		 n;
 	int		 i, moved = 0, moved2 = 0;
 
-	ok(logged(a, "tfchain events: following finalized blocks from", WAIT),
+	ok(rf_logged(a, "tfchain events: following finalized blocks from", WAIT),
 	    "A's listener follows the finalized chain");
 	ok(rf_session(&w1, a, &tw[T1], NULL) == 0 &&
 	    rf_session(&wa, a, &tw[TD], NULL) == 0, "twins %u and %u connect "
@@ -230,7 +203,7 @@ test_deleted(const struct relay_proc *a)
 	struct wsc	 wg;
 	long long	 misses, deleted;
 
-	ok(rf_session(&wg, a, &tw[TGONE], NULL) == 0 && pong(&wg, TGONE),
+	ok(rf_session(&wg, a, &tw[TGONE], NULL) == 0 && rf_pong(&wg, &tw[TGONE]),
 	    "twin %u connects, so A caches it", tw[TGONE].id);
 	wsc_close(&wg);
 	misses = rf_metric(a, "rmb_cache_misses_total");
@@ -281,8 +254,8 @@ test_catchup(void)
 		ok(0, "relays C and D start");
 		return;
 	}
-	ok(logged(&c, "tfchain events: following finalized blocks from",
-	    WAIT) && logged(&d, "tfchain events: following finalized blocks "
+	ok(rf_logged(&c, "tfchain events: following finalized blocks from",
+	    WAIT) && rf_logged(&d, "tfchain events: following finalized blocks "
 	    "from", WAIT), "C (--catchup-threshold 10) and D (30) follow the "
 	    "chain");
 	ok(rf_session(&w, &c, &tw[T1], NULL) == 0, "twin %u cached by C",
@@ -312,7 +285,7 @@ test_catchup(void)
 	ok(rf_metric(&d, "events_listener_flushes_total") == 0 &&
 	    rf_metric(&d, "rmb_cache_entries") == 1, "D, under 30: replayed "
 	    "them, no flush, the twin still cached");
-	ok(logged(&c, "blocks behind, over the threshold of 10", 0),
+	ok(rf_logged(&c, "blocks behind, over the threshold of 10", 0),
 	    "C's log says why it flushed");
 	proc_stop(c.pid, WAIT);
 	proc_stop(d.pid, WAIT);

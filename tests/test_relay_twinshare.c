@@ -64,31 +64,6 @@ start_relay(struct relay_proc *p, const char *name, const char *ttl,
 	return rf_start(p, relay_bin, dir, name, rd.port, 0, opts, NULL);
 }
 
-/* The whole log holds needle (wait_log reads only its first 4 KiB). */
-static int
-logged(const struct relay_proc *p, const char *needle, int timeout_ms)
-{
-	char	*buf;
-	FILE	*f;
-	size_t	 n;
-	int	 found = 0, waited;
-
-	if ((buf = malloc(1 << 20)) == NULL)
-		return 0;
-	for (waited = 0; !found && waited <= timeout_ms; waited += 50) {
-		if ((f = fopen(p->log, "r")) != NULL) {
-			n = fread(buf, 1, (1 << 20) - 1, f);
-			buf[n] = '\0';
-			fclose(f);
-			found = strstr(buf, needle) != NULL;
-		}
-		if (!found)
-			usleep(50000);
-	}
-	free(buf);
-	return found;
-}
-
 /* A counter of the relay, 0 while its labelled series is not shown. */
 static long long
 metric(const struct relay_proc *p, const char *name)
@@ -114,27 +89,6 @@ shared(const struct relay_proc *p, const char *result)
 	return metric(p, name);
 }
 
-/* The session is registered: its ping comes back as a pong. */
-static int
-pong(struct wsc *w, int t)
-{
-	struct rc_msg	 m;
-	Envelope	*e;
-	int		 r;
-
-	memset(&m, 0, sizeof(m));
-	m.src = &tw[t];
-	m.kind = RC_PING;
-	m.uid = "ping";
-	m.payload = "";
-	m.expiration = 40;
-	if (rc_send(w, &m) == -1 || rc_recv(w, &e, WAIT) != 1)
-		return 0;
-	r = e->message_case == ENVELOPE__MESSAGE_PONG;
-	envelope__free_unpacked(e, NULL);
-	return r;
-}
-
 /* Twin t connects to p and its session works (its twin was read). */
 static int
 works(const struct relay_proc *p, int t)
@@ -144,7 +98,7 @@ works(const struct relay_proc *p, int t)
 
 	if (rf_session(&w, p, &tw[t], NULL) == -1)
 		return 0;
-	r = pong(&w, t);
+	r = rf_pong(&w, &tw[t]);
 	wsc_close(&w);
 	return r;
 }
@@ -163,7 +117,7 @@ looked_up(const struct relay_proc *p, int t)
 	if (rf_session(&w, p, &tw[t], NULL) == -1)
 		return 0;
 	snprintf(line, sizeof(line), ": twin %u read", tw[t].id);
-	r = logged(p, line, WAIT);
+	r = rf_logged(p, line, WAIT);
 	wsc_drop(&w);
 	return r;
 }
@@ -226,8 +180,8 @@ test_shared(const struct relay_proc *a, const struct relay_proc *b,
 	long long	 ra, rb, rdd, re;
 	int		 t, all = 1, keys = 1;
 
-	ok(logged(a, "(cached in redis too)", 0) &&
-	    !logged(d, "(cached in redis too)", 0),
+	ok(rf_logged(a, "(cached in redis too)", 0) &&
+	    !rf_logged(d, "(cached in redis too)", 0),
 	    "the log says whether twins are kept in redis");
 	for (t = 1; t <= NSHARED; t++)
 		all &= works(a, t);
