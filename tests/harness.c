@@ -366,6 +366,95 @@ wait_log(const char *logpath, const char *needle, int timeout_ms)
 	}
 }
 
+#define TAIL_LINES	30
+#define TAIL_BYTES	16384
+
+/* The last TAIL_LINES lines of path as diagnostics, each cut at 300. */
+static void
+diag_tail(const char *path, const char *name)
+{
+	char	 buf[TAIL_BYTES + 1], *p, *lines[TAIL_LINES];
+	FILE	*f;
+	long	 end;
+	size_t	 n, i, k = 0, total = 0;
+
+	if ((f = fopen(path, "r")) == NULL)
+		return;
+	if (fseek(f, 0, SEEK_END) == 0 && (end = ftell(f)) > TAIL_BYTES)
+		(void)fseek(f, end - TAIL_BYTES, SEEK_SET);
+	else
+		rewind(f);
+	n = fread(buf, 1, TAIL_BYTES, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* A ring of line starts; a first line cut by the seek is skipped. */
+	for (p = buf; *p != '\0'; ) {
+		char	*nl = strchr(p, '\n');
+
+		if (p != buf || n < TAIL_BYTES) {
+			lines[k] = p;
+			k = (k + 1) % TAIL_LINES;
+			total++;
+		}
+		if (nl == NULL)
+			break;
+		*nl = '\0';
+		p = nl + 1;
+	}
+	printf("# --- %s, its last lines:\n", name);
+	if (total > TAIL_LINES)
+		total = TAIL_LINES;
+	for (i = 0; i < total; i++)
+		printf("#   %.300s\n",
+		    lines[(k + TAIL_LINES - total + i) % TAIL_LINES]);
+}
+
+static void
+diag_logs(const char *dir, const char *rel, int depth)
+{
+	char		 path[PATH_MAX], name[PATH_MAX];
+	DIR		*d;
+	struct dirent	*de;
+	size_t		 len;
+
+	if ((d = opendir(dir)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir,
+		    de->d_name) >= sizeof(path) ||
+		    (size_t)snprintf(name, sizeof(name), "%s%s", rel,
+		    de->d_name) >= sizeof(name))
+			continue;
+		len = strlen(de->d_name);
+		if (de->d_type == DT_DIR && depth > 0) {
+			if (strlen(name) + 2 < sizeof(name)) {
+				strcat(name, "/");
+				diag_logs(path, name, depth - 1);
+			}
+		} else if (len > 4 &&
+		    strcmp(de->d_name + len - 4, ".log") == 0)
+			diag_tail(path, name);
+	}
+	closedir(d);
+}
+
+void
+work_dir_done(const char *dir, int failed)
+{
+	char	cmd[PATH_MAX + 16];
+
+	if (failed) {
+		diag_logs(dir, "", 1);
+		printf("# logs kept in %s\n", dir);
+		return;
+	}
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	if (system(cmd) != 0)
+		printf("# could not remove %s\n", dir);
+}
+
 /* $REDIS_SERVER first, so the build can pass what configure found. */
 int
 redis_path(char *out, size_t cap)

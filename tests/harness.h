@@ -45,6 +45,13 @@ int	proc_rss_below(const pid_t *, size_t n, long kib, long *rss,
 int	wait_port(int port, int timeout_ms);
 /* Waits until logpath contains needle (under 4 KiB).  Returns 0 or -1. */
 int	wait_log(const char *logpath, const char *needle, int timeout_ms);
+/*
+ * The end of a test's work directory: removed when nothing failed;
+ * otherwise kept, and the last lines of each of its logs (*.log, there
+ * and one directory down) printed as TAP diagnostics, so that a run
+ * whose directory is gone still shows what the daemons said.
+ */
+void	work_dir_done(const char *dir, int failed);
 
 /*
  * The answer of a stub HTTP server to one request (headers and body,

@@ -163,17 +163,9 @@ pf_peer_stop(struct pf_peer *p)
 void
 pf_done(struct pf_net *n, int ok)
 {
-	char	cmd[300];
-
 	pf_relay_stop(n);
 	redis_stop(&n->redis);
-	if (!ok) {
-		printf("# logs kept in %s\n", n->dir);
-		return;
-	}
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", n->dir);
-	if (system(cmd) != 0)
-		printf("# could not remove %s\n", n->dir);
+	work_dir_done(n->dir, !ok);
 }
 
 int

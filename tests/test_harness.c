@@ -2,8 +2,10 @@
 /*
  * The bounds on every wait of the tests: harness.c's proc_wait() and
  * proc_stop() on a process that will not end, and tap.h's alarm on a
- * test that hangs (this program run again with "hang").
+ * test that hangs (this program run again with "hang"); and what
+ * work_dir_done() prints of a failed test's logs.
  */
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <errno.h>
@@ -141,10 +143,66 @@ test_alarm(const char *self)
 	    "what it printed before is in its log");
 }
 
+/* A failed test's logs, their last 30 lines each, on stdout; else gone. */
+static void
+test_work_dir_done(void)
+{
+	char	 d[320], sub[340], path[400], out[400];
+	FILE	*f;
+	int	 i, fd, saved;
+
+	snprintf(d, sizeof(d), "%s/work", dir);
+	snprintf(sub, sizeof(sub), "%s/node", d);
+	if (mkdir(d, 0700) == -1 || mkdir(sub, 0700) == -1) {
+		ok(0, "work_dir_done: mkdir: %s", strerror(errno));
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/a.log", d);
+	if ((f = fopen(path, "w")) != NULL) {
+		for (i = 1; i <= 40; i++)
+			fprintf(f, "line %d of a\n", i);
+		fclose(f);
+	}
+	snprintf(path, sizeof(path), "%s/b.log", sub);
+	if ((f = fopen(path, "w")) != NULL) {
+		fputs("the only line of b", f);
+		fclose(f);
+	}
+	snprintf(path, sizeof(path), "%s/notes.txt", d);
+	if ((f = fopen(path, "w")) != NULL) {
+		fputs("not a log\n", f);
+		fclose(f);
+	}
+	snprintf(out, sizeof(out), "%s/out", dir);
+	fflush(stdout);
+	saved = dup(1);
+	if ((fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600)) == -1 ||
+	    saved == -1 || dup2(fd, 1) == -1) {
+		ok(0, "work_dir_done: redirect: %s", strerror(errno));
+		return;
+	}
+	work_dir_done(d, 1);
+	fflush(stdout);
+	dup2(saved, 1);
+	close(saved);
+	close(fd);
+	ok(file_has(out, "# --- a.log, its last lines:\n#   line 11 of a\n") &&
+	    file_has(out, "#   line 40 of a\n") &&
+	    !file_has(out, "line 10 of a\n"),
+	    "a failed test prints the last 30 lines of its log");
+	ok(file_has(out, "# --- node/b.log, its last lines:\n"
+	    "#   the only line of b\n"), "and of a log one directory down");
+	ok(!file_has(out, "not a log"), "but nothing of other files");
+	ok(access(d, F_OK) == 0, "and keeps the directory");
+	work_dir_done(d, 0);
+	ok(access(d, F_OK) == -1 && errno == ENOENT,
+	    "a test that passed removes it");
+}
+
 int
 main(int argc, char *argv[])
 {
-	char	self[300], cmd[400];
+	char	self[300];
 	ssize_t	n;
 
 	if (argc == 2 && strcmp(argv[1], "hang") == 0) {
@@ -164,10 +222,7 @@ main(int argc, char *argv[])
 	test_proc_wait();
 	test_proc_stop();
 	test_alarm(self);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	if (tap_failed == 0 && system(cmd) != 0)
-		diag("could not remove %s", dir);
-	else if (tap_failed != 0)
-		diag("logs kept in %s", dir);
+	test_work_dir_done();
+	work_dir_done(dir, tap_failed != 0);
 	return done_testing();
 }

@@ -209,8 +209,6 @@ test_relay(void)
 int
 main(void)
 {
-	char	cmd[300];
-
 	log_init("test_privdrop", 0);
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) == -1) {
 		printf("Bail out! PR_SET_CHILD_SUBREAPER: %s\n",
@@ -223,10 +221,6 @@ main(void)
 	}
 	test_drop();
 	test_relay();
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	if (tap_failed == 0 && system(cmd) != 0)
-		diag("could not remove %s", dir);
-	else if (tap_failed != 0)
-		diag("logs kept in %s", dir);
+	work_dir_done(dir, tap_failed != 0);
 	return done_testing();
 }

@@ -282,13 +282,6 @@ main(void)
 	redis_stop(&redis_a);
 	redis_stop(&redis_b);
 	free(payload);
-	if (tap_failed == 0) {
-		char	cmd[300];
-
-		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-		if (system(cmd) != 0)
-			diag("could not remove %s", dir);
-	} else
-		diag("logs kept in %s", dir);
+	work_dir_done(dir, tap_failed != 0);
 	return done_testing();
 }

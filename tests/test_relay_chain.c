@@ -588,14 +588,7 @@ main(void)
 	proc_stop(b.pid, WAIT);
 	redis_stop(&redis_a);
 	redis_stop(&redis_b);
-	if (tap_failed == 0) {
-		char	cmd[300];
-
-		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-		if (system(cmd) != 0)
-			diag("could not remove %s", dir);
-	} else
-		diag("logs kept in %s", dir);
+	work_dir_done(dir, tap_failed != 0);
 	diag("whole test %.1f s", chain_now_s() - t0);
 	return done_testing();
 }

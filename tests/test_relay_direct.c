@@ -344,13 +344,6 @@ main(void)
 	ok(rf_alive(&relay), "the relay is still up");
 	proc_stop(relay.pid, WAIT);
 	redis_stop(&redis);
-	if (tap_failed == 0) {
-		char	cmd[300];
-
-		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-		if (system(cmd) != 0)
-			diag("could not remove %s", dir);
-	} else
-		diag("logs kept in %s", dir);
+	work_dir_done(dir, tap_failed != 0);
 	return done_testing();
 }

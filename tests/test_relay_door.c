@@ -273,13 +273,6 @@ main(void)
 	ok(WIFEXITED(rv) && WEXITSTATUS(rv) == 0, "SIGTERM: the relay stops "
 	    "cleanly (status %d)", rv);
 	redis_stop(&redis);
-	if (tap_failed == 0) {
-		char	cmd[300];
-
-		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-		if (system(cmd) != 0)
-			diag("could not remove %s", dir);
-	} else
-		diag("logs kept in %s", dir);
+	work_dir_done(dir, tap_failed != 0);
 	return done_testing();
 }

@@ -363,14 +363,7 @@ main(void)
 	proc_stop(e.pid, WAIT);
 	chain_stop(&srv);
 	rf_redis_stop(&rd);
-	if (tap_failed == 0) {
-		char	cmd[300];
-
-		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-		if (system(cmd) != 0)
-			diag("could not remove %s", dir);
-	} else
-		diag("logs kept in %s", dir);
+	work_dir_done(dir, tap_failed != 0);
 	diag("whole test %.1f s", chain_now_s() - t0);
 	return done_testing();
 }
