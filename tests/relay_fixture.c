@@ -110,11 +110,18 @@ rf_got(struct wsc *w, const char *uid, const char *text)
 int
 rf_got_error(struct wsc *w, const char *uid, const char *text, int anonymous)
 {
+	return rf_got_error_in(w, uid, text, anonymous, RF_WAIT);
+}
+
+int
+rf_got_error_in(struct wsc *w, const char *uid, const char *text,
+    int anonymous, int ms)
+{
 	Envelope	*e;
 	int		 r;
 
-	if (rc_recv(w, &e, RF_WAIT) != 1) {
-		diag("no error envelope for %s", uid);
+	if (rc_recv(w, &e, ms) != 1) {
+		diag("no error envelope for %s in %d ms", uid, ms);
 		return 0;
 	}
 	r = strcmp(e->uid, uid) == 0 &&

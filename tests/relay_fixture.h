@@ -43,10 +43,13 @@ int	rf_send_req(struct wsc *, const struct rc_twin *from,
 int	rf_got(struct wsc *, const char *uid, const char *text);
 /*
  * The next envelope is the relay's error report text for uid; with
- * anonymous, also without a source twin or a signature.
+ * anonymous, also without a source twin or a signature.  rf_got_error_in
+ * waits up to ms for it, rf_got_error RF_WAIT.
  */
 int	rf_got_error(struct wsc *, const char *uid, const char *text,
 	    int anonymous);
+int	rf_got_error_in(struct wsc *, const char *uid, const char *text,
+	    int anonymous, int ms);
 /* A counter's value in the relay's /metrics, or -1. */
 long long rf_metric(const struct relay_proc *, const char *name);
 /*
