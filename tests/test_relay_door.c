@@ -4,13 +4,16 @@
  * come in pieces, bodies that come after their head, answers that close
  * their connection, heads too big or not HTTP, and a client that sends
  * half a head and waits, which is cut after RELAY_HEAD_WAIT seconds
- * while the others are served.
+ * while the others are served; and a relay out of descriptors, which
+ * stops accepting for a second and serves again once some are free.
  */
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <netinet/in.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -231,6 +234,72 @@ test_slow(const struct relay_proc *p)
 	ok(rf_alive(p) && health(p) == 200, "the relay stays up and serves");
 }
 
+/* How many descriptors pid has open, or -1. */
+static int
+open_fds(pid_t pid)
+{
+	char		 path[64];
+	DIR		*d;
+	struct dirent	*de;
+	int		 n = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	if ((d = opendir(path)) == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+/*
+ * Out of descriptors: a relay started with a limit of NOFILE descriptors
+ * (by a shell's ulimit, which lowers the hard limit the relay would
+ * raise its own to) and more clients than it can take.  It stops
+ * accepting for a second, says so, keeps running, and serves again once
+ * the clients are gone.
+ */
+#define NOFILE		64
+#define NOFILE_CLIENTS	100
+
+static void
+test_nofile(const char *const opts[], const char *const extra[])
+{
+	struct relay_proc	 p;
+	FILE			*f;
+	char			 sh[300];
+	int			 fds[NOFILE_CLIENTS], i, n, st = -1, waited;
+
+	snprintf(sh, sizeof(sh), "%s/relay-nofile.sh", dir);
+	if ((f = fopen(sh, "w")) == NULL ||
+	    fprintf(f, "#!/bin/sh\nulimit -n %d || exit 1\nexec %s \"$@\"\n",
+	    NOFILE, relay_bin) < 0 || fclose(f) != 0 || chmod(sh, 0755) == -1 ||
+	    rf_start(&p, sh, dir, "nofile", redis.port, 0, opts,
+	    extra) == -1) {
+		ok(0, "out of descriptors: a relay limited to %d starts",
+		    NOFILE);
+		return;
+	}
+	n = open_fds(p.pid);
+	for (i = 0; i < NOFILE_CLIENTS; i++)
+		fds[i] = dial(p.port);
+	ok(rf_logged(&p, "accept: not accepting for 1 s: Too many open files",
+	    WAIT), "out of descriptors (%d of %d open idle, %d clients): the "
+	    "relay stops accepting and says so", n, NOFILE, NOFILE_CLIENTS);
+	ok(rf_alive(&p), "out of descriptors: the relay stays up");
+	for (i = 0; i < NOFILE_CLIENTS; i++)
+		if (fds[i] != -1)
+			close(fds[i]);
+	for (waited = 0; waited < WAIT && st != 200; waited += 200) {
+		if ((st = health(&p)) != 200)
+			usleep(200000);
+	}
+	ok(st == 200, "out of descriptors: once the clients are gone, it "
+	    "serves again (%d)", st);
+	proc_stop(p.pid, WAIT);
+}
+
 int
 main(void)
 {
@@ -269,6 +338,7 @@ main(void)
 	test_pieces(&a);
 	test_bad(&a);
 	test_slow(&a);
+	test_nofile(opts, extra);
 	rv = proc_stop(a.pid, WAIT);
 	ok(WIFEXITED(rv) && WEXITSTATUS(rv) == 0, "SIGTERM: the relay stops "
 	    "cleanly (status %d)", rv);
