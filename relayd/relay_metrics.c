@@ -125,6 +125,10 @@ static const struct family {
 	    "Total number of session evictions from the relay, labeled by "
 	    "reason",
 	    "counter", "reason", K_EVICT, 0 },
+	{ "relay_stream_read_bytes_total",
+	    "bytes of envelopes read from session streams, an entry read "
+	    "again counted again",
+	    "counter", NULL, K_COUNTER, RELAY_M_STREAM_READ_BYTES },
 	{ "relay_twin_chain_reads_total",
 	    "number of twin reads sent to tfchain",
 	    "counter", NULL, K_CHAIN, RELAY_M_CHAIN_READS },

@@ -24,6 +24,7 @@ enum relay_m_counter {
 	RELAY_M_CACHE_MISSES,		/* rmb_cache_misses_total */
 	RELAY_M_CACHE_FLUSHES,		/* rmb_cache_flushes_total */
 	RELAY_M_CHAIN_READS,		/* relay_twin_chain_reads_total */
+	RELAY_M_STREAM_READ_BYTES,	/* relay_stream_read_bytes_total */
 	RELAY_M_NCOUNTERS
 };
 

@@ -260,6 +260,7 @@ struct relay_conn {
 	struct relay_group	*group;
 	LIST_ENTRY(relay_conn)	 glink;		/* in its group */
 	int			 snap;		/* index in XREAD, or -1 */
+	int			 fresh;		/* not yet in an XREAD */
 	STAILQ_HEAD(, relay_outmsg) outq;	/* set up by relay_switch_join */
 	unsigned int		 qlen;
 	size_t			 qbytes;

@@ -29,6 +29,7 @@ struct relay_group {
 	unsigned int		 count;
 	int			 reading;	/* an XREAD is out */
 	unsigned int		 xcount;	/* its COUNT, 0 at first */
+	unsigned int		 xasked;	/* the COUNT of the one out */
 	int			 dirty;		/* the set changed since */
 	int			 unblocking;	/* CLIENT UNBLOCK is out */
 	uint64_t		 nsent;		/* XREADs sent, the one out last */
@@ -571,7 +572,8 @@ push(struct relay_conn *c, const char *id, size_t idlen, const char *v,
  * Takes the entries of one stream of an XREAD reply (asked with COUNT
  * count) into c's queue, in order, up to its bounds; the rest stays in
  * redis and c's last id does not pass it.  Raises *biggest to the
- * longest entry of the reply.  1 when that reached the stream's end.
+ * longest entry of the reply, and counts the bytes read.  1 when that
+ * reached the stream's end.
  */
 static int
 take_entries(struct relay_server *r, struct relay_conn *c,
@@ -579,15 +581,19 @@ take_entries(struct relay_server *r, struct relay_conn *c,
 {
 	const redisReply	*e, *f;
 	struct relay_doubt	*d;
-	size_t			 i, j;
+	size_t			 i, j, len;
 
 	for (j = 0; j < ents->elements; j++) {
 		e = ents->element[j];
-		if (e->type == REDIS_REPLY_ARRAY && e->elements == 2 &&
-		    e->element[1]->type == REDIS_REPLY_ARRAY &&
-		    e->element[1]->elements == 2 &&
-		    e->element[1]->element[1]->len > *biggest)
-			*biggest = e->element[1]->element[1]->len;
+		if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 ||
+		    e->element[1]->type != REDIS_REPLY_ARRAY ||
+		    e->element[1]->elements != 2)
+			continue;
+		len = e->element[1]->element[1]->len;
+		relay_metrics_add(&r->metrics, RELAY_M_STREAM_READ_BYTES,
+		    len);
+		if (len > *biggest)
+			*biggest = len;
 	}
 	for (i = 0; i < ents->elements; i++) {
 		e = ents->element[i];
@@ -660,7 +666,8 @@ xread_cb(redisAsyncContext *ac, void *rep, void *priv)
 			if (c == NULL || c->group != g || !c->snap)
 				continue;
 			c->snap = 0;
-			if (take_entries(r, c, s->element[1], g->xcount,
+			c->fresh = 0;
+			if (take_entries(r, c, s->element[1], g->xasked,
 			    &biggest))
 				caught_up(c, seq);
 		}
@@ -669,16 +676,21 @@ xread_cb(redisAsyncContext *ac, void *rep, void *priv)
 	 * The next XREAD asks as many entries a stream as the longest one
 	 * seen here fit in RELAY_OUTQ_BYTES (at least one, at most
 	 * RELAY_XREAD_COUNT), so that a reply of big envelopes holds a few
-	 * a session, not a hundred.
+	 * a session, not a hundred.  A reply without entries (the block
+	 * ran out, or only sessions with empty streams were asked) says
+	 * nothing of the others: the count stays.
 	 */
-	g->xcount = biggest == 0 || RELAY_OUTQ_BYTES / biggest >=
-	    RELAY_XREAD_COUNT ? RELAY_XREAD_COUNT : biggest >= RELAY_OUTQ_BYTES ?
-	    1 : (unsigned int)(RELAY_OUTQ_BYTES / biggest);
+	if (biggest > 0)
+		g->xcount = RELAY_OUTQ_BYTES / biggest >= RELAY_XREAD_COUNT ?
+		    RELAY_XREAD_COUNT : biggest >= RELAY_OUTQ_BYTES ? 1 :
+		    (unsigned int)(RELAY_OUTQ_BYTES / biggest);
 	/* Not in the answer: nothing past its last id when redis wrote it. */
 	LIST_FOREACH(c, &g->conns, glink) {
 		if (c->snap && (reply->type == REDIS_REPLY_ARRAY ||
-		    reply->type == REDIS_REPLY_NIL))
+		    reply->type == REDIS_REPLY_NIL)) {
 			caught_up(c, seq);
+			c->fresh = 0;
+		}
 		c->snap = 0;
 	}
 	if (reply->type == REDIS_REPLY_ERROR) {
@@ -694,12 +706,17 @@ group_read(struct relay_group *g)
 	struct relay_conn	*c;
 	const char		**argv;
 	unsigned int		 n = 0, i;
+	int			 fresh = 0;
 	char			 block[16], count[16];
 
 	if (g->reading || g->rd == NULL || !rconn_up(g->rd))
 		return;
-	LIST_FOREACH(c, &g->conns, glink)
-		n += has_room(c);
+	LIST_FOREACH(c, &g->conns, glink) {
+		if (has_room(c)) {
+			n++;
+			fresh |= c->fresh;
+		}
+	}
 	if (n == 0)
 		return;
 	if ((argv = calloc(6 + 2 * (size_t)n, sizeof(*argv))) == NULL) {
@@ -708,7 +725,14 @@ group_read(struct relay_group *g)
 	}
 	if (g->xcount == 0)
 		g->xcount = RELAY_XREAD_COUNT;
-	snprintf(count, sizeof(count), "%u", g->xcount);
+	/*
+	 * A session just joined: nothing is known of the entries its
+	 * stream may hold (up to --stream-bytes of them), so this read
+	 * takes one entry a stream, and the next as many as that showed
+	 * fit (xread_cb).
+	 */
+	g->xasked = fresh ? 1 : g->xcount;
+	snprintf(count, sizeof(count), "%u", g->xasked);
 	snprintf(block, sizeof(block), "%d", RELAY_XREAD_BLOCK_MS);
 	argv[0] = "XREAD";
 	argv[1] = "COUNT";
@@ -1420,6 +1444,7 @@ relay_switch_join(struct relay_server *r, struct relay_conn *c)
 	strcpy(c->last, "0-0");
 	c->group = g;
 	c->snap = 0;
+	c->fresh = 1;
 	/* Not direct before an XREAD has read what is already there. */
 	c->synced = 0;
 	c->npend = 0;

@@ -79,6 +79,7 @@ test_session(void)
 	uint8_t		*env;
 	size_t		 n, plen;
 	char		 uid[16];
+	long long	 read0, read;
 	int		 i, sent = 1;
 
 	if (rf_session(&w1, &a, &tw[T1], NULL) == -1 ||
@@ -118,6 +119,21 @@ test_session(void)
 	wsc_close(&w2);
 
 	/*
+	 * A small one read from a stream first: the group's XREAD asks
+	 * RELAY_XREAD_COUNT entries a stream again.
+	 */
+	sent = rf_send_req(&w1, &tw[T1], NULL, tw[T2].id, "tiny", "tiny",
+	    NULL, "small") == 0;
+	usleep(300000);
+	if (!sent || rf_session(&w2, &a, &tw[T2], "tiny") == -1)
+		ok(0, "a small envelope waits for a session");
+	else
+		ok(rf_got(&w2, "tiny", "small"), "a small envelope waits for "
+		    "a session, and comes from its stream");
+	wsc_close(&w2);
+	sent = 1;
+
+	/*
 	 * Several big ones wait in a stream: the relay takes them into
 	 * memory one at a time (4 MiB or one envelope a session), asking
 	 * one entry per XREAD after a reply of big ones, and all come in
@@ -132,6 +148,7 @@ test_session(void)
 		free(env);
 	}
 	usleep(500000);
+	read0 = rf_metric(&a, "relay_stream_read_bytes_total");
 	if (rf_session(&w2, &a, &tw[T2], "many") == -1)
 		sent = 0;
 	for (i = 0; sent && i < NSTORED; i++) {
@@ -140,6 +157,17 @@ test_session(void)
 	}
 	ok(sent, "%d envelopes of %d bytes stored for a session come in "
 	    "order once it connects", NSTORED, STORED_SIZE);
+	/*
+	 * Each read once: the first XREAD of a session that joins asks one
+	 * entry (not the hundred the small one allowed), and a reply
+	 * without entries does not raise the count again, so no entry is
+	 * read only to be left for later.
+	 */
+	read = rf_metric(&a, "relay_stream_read_bytes_total") - read0;
+	ok(read0 >= 0 && read >= (long long)NSTORED * STORED_SIZE &&
+	    read < (long long)(NSTORED + 1) * STORED_SIZE, "... each read "
+	    "from the stream once (%lld bytes read for %d)", read,
+	    NSTORED * STORED_SIZE);
 	wsc_close(&w2);
 	wsc_close(&w1);
 }

@@ -38,6 +38,10 @@ static const char fresh[] =
 	"in bytes\n"
 	"# TYPE relay_message_tx_bytes counter\n"
 	"relay_message_tx_bytes 0\n"
+	"# HELP relay_stream_read_bytes_total bytes of envelopes read from "
+	"session streams, an entry read again counted again\n"
+	"# TYPE relay_stream_read_bytes_total counter\n"
+	"relay_stream_read_bytes_total 0\n"
 	"# HELP rmb_cache_entries Current number of entries in the twin "
 	"cache\n"
 	"# TYPE rmb_cache_entries gauge\n"
@@ -104,6 +108,10 @@ static const char small[] =
 	"# TYPE relay_session_evictions_total counter\n"
 	"relay_session_evictions_total{reason=\"back_pressure_timeout\"} 1\n"
 	"relay_session_evictions_total{reason=\"closed\"} 5\n"
+	"# HELP relay_stream_read_bytes_total bytes of envelopes read from "
+	"session streams, an entry read again counted again\n"
+	"# TYPE relay_stream_read_bytes_total counter\n"
+	"relay_stream_read_bytes_total 0\n"
 	"# HELP relay_worker_connections number of connections handled by "
 	"this worker\n"
 	"# TYPE relay_worker_connections gauge\n"
@@ -180,7 +188,7 @@ test_shared(void)
 	relay_metrics_shared(&m, RELAY_M_SHARE_BAD, 1);
 	ok(relay_metrics_render(&m, out, sizeof(out)) > 0 &&
 	    strstr(out, "relay_session_evictions_total") == NULL &&
-	    strstr(out, "relay_message_tx_bytes 0\n"
+	    strstr(out, "relay_stream_read_bytes_total 0\n"
 	    "# HELP relay_twin_chain_reads_total number of twin reads sent to "
 	    "tfchain\n"
 	    "# TYPE relay_twin_chain_reads_total counter\n"

@@ -4,8 +4,9 @@
  * sessions, each sent one 32 MiB envelope by one more session, all read
  * at once; the relay's resident memory idle with the sessions connected,
  * its peak (VmHWM) and what it holds once they are delivered (VmRSS),
- * and the time; and a session away while 8 envelopes of 16 MiB wait in
- * its stream, then back: the relay's peak before and after it came.
+ * and the time; and a session away while 8 envelopes of 16 MiB (then
+ * 60 of 4 MiB) wait in its stream, then back: the relay's peak before
+ * and after it came.
  * Then two peers: one request with the largest payload
  * (PAYLOAD_MAX) from A's redis API through the relay to B's, the time it
  * takes, and each process's resident memory before, at its peak and
@@ -63,15 +64,14 @@ mib(long kib)
 }
 
 /*
- * A session away while STORED envelopes of STORED_MSG bytes wait in its
+ * A session away while stored envelopes of msg bytes wait in its
  * stream, then back: the relay's peak while it sends them (VmHWM before
- * and after), and the time to deliver them.
+ * and after), and the time to deliver them.  Run for 8 of 16 MiB and
+ * for 60 of 4 MiB (240 MiB, near the default --stream-bytes of 256).
  */
-#define STORED		8
-#define STORED_MSG	(16 * 1024 * 1024)
 
 static int
-bench_stored(const char *top)
+bench_stored(const char *top, int stored, size_t msg)
 {
 	struct redis_srv	 redis;
 	struct relay_proc	 relay;
@@ -109,8 +109,8 @@ bench_stored(const char *top)
 	m.dst_sid = "away";
 	m.kind = RC_REQUEST;
 	m.payload = payload;
-	m.len = STORED_MSG - 1024;
-	for (i = 0; i < STORED; i++) {
+	m.len = msg - 1024;
+	for (i = 0; i < stored; i++) {
 		snprintf(uid, sizeof(uid), "s%d", i);
 		m.uid = uid;
 		if ((n = rc_envelope(&env, &m)) == 0)
@@ -122,16 +122,16 @@ bench_stored(const char *top)
 	before = status_kib(relay.pid, "VmHWM");
 	t0 = now_us();
 	if (rf_session(&to, &relay, &tw[1], "away") == 0) {
-		for (i = 0; i < STORED && rc_recv(&to, &e, RECV_WAIT) == 1;
+		for (i = 0; i < stored && rc_recv(&to, &e, RECV_WAIT) == 1;
 		    i++) {
 			got++;
 			envelope__free_unpacked(e, NULL);
 		}
 		wsc_close(&to);
 	}
-	printf("relay: %d envelopes of %d bytes stored for a session away, "
+	printf("relay: %d envelopes of %zu bytes stored for a session away, "
 	    "%d delivered in %.2f s once it came; peak %.1f MiB before it "
-	    "came, %.1f MiB after\n", STORED, STORED_MSG, got,
+	    "came, %.1f MiB after\n", stored, msg, got,
 	    (now_us() - t0) / 1e6, mib(before),
 	    mib(status_kib(relay.pid, "VmHWM")));
 	wsc_close(&from);
@@ -348,7 +348,9 @@ main(int argc, char *argv[])
 		payload[i] = (uint8_t)(i * 31 + i / 4096);
 	if (strcmp(only, "peers") != 0 &&
 	    (bench_relay(top != NULL ? top : ".") == -1 ||
-	    bench_stored(top != NULL ? top : ".") == -1))
+	    bench_stored(top != NULL ? top : ".", 8, 16 * 1024 * 1024) ==
+	    -1 || bench_stored(top != NULL ? top : ".", 60,
+	    4 * 1024 * 1024) == -1))
 		return 1;
 	return strcmp(only, "relay") != 0 && bench_peers() == -1;
 }
