@@ -2534,6 +2534,7 @@ apid_redis_init(struct apid *a)
 	a->rndoff = sizeof(a->rnd);	/* drawn at the first uid */
 	TAILQ_INIT(&a->outq);
 	TAILQ_INIT(&a->ansq);
+	TAILQ_INIT(&a->deliver);
 	for (i = 0; i < APID_REQTAB; i++) {
 		LIST_INIT(&a->reqs[i]);
 		LIST_INIT(&a->ans[i]);
@@ -2579,7 +2580,18 @@ apid_deliver_request(struct apid *a, const struct msg_in_req *m,
 	j->val = json;
 	j->vallen = len;
 	log_debug("request %s from %u to %s", j->ruid, twin, j->key);
-	job_run(j);
+	TAILQ_INSERT_TAIL(&a->deliver, j, entry);
+}
+
+void
+apid_deliver_flush(struct apid *a)
+{
+	struct apid_job	*j;
+
+	while ((j = TAILQ_FIRST(&a->deliver)) != NULL) {
+		TAILQ_REMOVE(&a->deliver, j, entry);
+		job_run(j);
+	}
 }
 
 void
