@@ -259,7 +259,7 @@ main(int argc, char *argv[])
 
 	if ((a->loop = ev_default_loop(EVFLAG_AUTO)) == NULL)
 		fatalx("cannot create the event loop");
-	memtrim_start(a->loop);
+	memtrim_start(a->loop, MEMTRIM_MAPPED);
 	apid_redis_init(a);
 
 	if (cfg.user[0] != '\0')
