@@ -375,10 +375,10 @@ rconn_cmd(struct rconn *rc, redisCallbackFn *fn, void *privdata, int argc,
 			return -1;
 		need += len + 28;
 	}
-	if (need > FMT_KEEP && argc > 1) {
-		/* sdsIncrLen takes an int. */
-		if (need > INT_MAX ||
-		    cmd_direct(rc, fn, privdata, argc, argv, argvlen, need) != 0)
+	/* sdsIncrLen takes an int. */
+	if (need > FMT_KEEP && need <= INT_MAX && argc > 1) {
+		if (cmd_direct(rc, fn, privdata, argc, argv, argvlen,
+		    need) != 0)
 			return -1;
 		rc->unsent = 1;
 		return 0;
