@@ -190,13 +190,13 @@ enum job_kind {
 struct jentry {
 	char			 kind;		/* 'j', 'a' or 'f' */
 	struct apid_req		*req;		/* 'j' */
-	char			*raw;		/* 'j': inside rec, not its own */
+	char			*raw;		/* 'j': points into rec */
 	size_t			 rawlen;
 	char			*key;		/* backlog, or ret list */
 	char			*wkey;		/* 'j': the waiting hash */
 	char			*val;		/* Backlog, or JSON */
 	size_t			 vallen;
-	char			*rec;		/* 'j': "ts exp json", json raw */
+	char			*rec;		/* 'j': "ts exp " and raw */
 	size_t			 reclen;
 	char			**owedv;	/* 'j': HSET waiting _ 1 twin n... */
 	size_t			 nowed;
