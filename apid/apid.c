@@ -217,6 +217,7 @@ netd_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 	/* A sibling goes first when the parent stops us all. */
 	if (proc_drain(&a->netd, "netd", from_netd, a) == 0)
 		proc_sibling_gone("netd");
+	apid_deliver_flush(a);
 }
 
 static void
@@ -258,7 +259,7 @@ main(int argc, char *argv[])
 
 	if ((a->loop = ev_default_loop(EVFLAG_AUTO)) == NULL)
 		fatalx("cannot create the event loop");
-	memtrim_start(a->loop);
+	memtrim_start(a->loop, MEMTRIM_MAPPED);
 	apid_redis_init(a);
 
 	if (cfg.user[0] != '\0')

@@ -162,6 +162,7 @@ struct apid {
 	size_t			 nans;
 	struct apid_jobs	 waiting;
 	size_t			 nwaiting;
+	struct apid_jobs	 deliver;	/* see apid_deliver_request */
 	char			*retx[APID_RETX];	/* see pushed */
 };
 
@@ -177,9 +178,15 @@ void	apid_redis_init(struct apid *);
 void	apid_pop(struct apid *);
 /* Credit came: send what waits for it; the loop pass ends with a pop. */
 void	apid_pump(struct apid *);
-/* Writes the request's JSON at once: m and its dat stay the caller's. */
+/*
+ * Writes the request's JSON at once (m and its dat stay the caller's) and
+ * pushes it at apid_deliver_flush, called once the frames read from netd
+ * are handled: a big one's frame is gone by then, and not held with the
+ * JSON and the command that carries it to redis.
+ */
 void	apid_deliver_request(struct apid *, const struct msg_in_req *m,
 	    uint32_t twin, struct ipc_apid_str conn);
+void	apid_deliver_flush(struct apid *);
 /* This one takes over the message (and its dat). */
 void	apid_deliver_response(struct apid *, const char *uid, uint32_t twin,
 	    struct msg_in_resp *);

@@ -190,13 +190,13 @@ enum job_kind {
 struct jentry {
 	char			 kind;		/* 'j', 'a' or 'f' */
 	struct apid_req		*req;		/* 'j' */
-	char			*raw;
+	char			*raw;		/* 'j': points into rec */
 	size_t			 rawlen;
 	char			*key;		/* backlog, or ret list */
 	char			*wkey;		/* 'j': the waiting hash */
 	char			*val;		/* Backlog, or JSON */
 	size_t			 vallen;
-	char			*rec;		/* 'j': "ts exp json" */
+	char			*rec;		/* 'j': "ts exp " and raw */
 	size_t			 reclen;
 	char			**owedv;	/* 'j': HSET waiting _ 1 twin n... */
 	size_t			 nowed;
@@ -245,7 +245,7 @@ static void	req_free(struct apid *, struct apid_req *);
 static void	req_queue(struct apid *, struct apid_req *);
 static void	send_out(struct apid *);
 static void	batch_send(struct apid *);
-static void	local_request(struct apid *, const char *, size_t);
+static void	local_request(struct apid *, char *, size_t);
 static void	ans_remember(struct apid *, const struct apid_req *);
 static struct apid_ans *ans_find(struct apid *, const char *);
 static void	ans_drop(struct apid *, struct apid_ans *);
@@ -286,6 +286,20 @@ xmemdup(const char *p, size_t len)
 	return d;
 }
 
+/*
+ * A string reply's bytes (v->len of them and a NUL, from malloc), taken
+ * from it: the reply is freed without them, so that a big message is not
+ * copied to outlive its reply.
+ */
+static char *
+reply_take(redisReply *v)
+{
+	char	*s = v->str;
+
+	v->str = NULL;
+	return s;
+}
+
 static struct apid_job *
 job_new(struct apid *a, enum job_kind kind, char *key)
 {
@@ -311,7 +325,8 @@ job_free(struct apid_job *j)
 	}
 	for (i = 0; i < j->nent; i++) {
 		e = &j->ent[i];
-		free(e->raw);
+		if (e->kind != 'j')
+			free(e->raw);
 		free(e->key);
 		free(e->wkey);
 		free(e->val);
@@ -454,9 +469,11 @@ entry_fail(struct apid *a, struct jentry *e, const char *why)
 	const char	*argv[4];
 
 	log_warnx("cannot journal request %s: %s", r->uid, why);
-	answer(a, r->req->ret, &r->req->ref, e->raw, e->rawlen, 500,
+	/* The request, NUL included, becomes the whole of its buffer. */
+	memmove(e->rec, e->raw, e->rawlen + 1);
+	answer(a, r->req->ret, &r->req->ref, e->rec, e->rawlen, 500,
 	    "other: %s", why);
-	e->raw = NULL;
+	e->raw = e->rec = NULL;
 	r->journaling = 0;
 	/* What part of the transaction ran goes, so no answer finds it. */
 	argv[0] = "DEL";
@@ -650,6 +667,8 @@ journal_cb(redisAsyncContext *ac, void *r, void *priv)
 		j->take = 0;
 	if (job_reply(j, reply) != 0)
 		return;
+	/* It may hold the requests its LMOVEs took. */
+	rconn_trim(a->cmd);
 	if (reply->type == REDIS_REPLY_ERROR) {
 		job_fail(j, reply->str);
 		return;
@@ -699,7 +718,7 @@ journal_cb(redisAsyncContext *ac, void *r, void *priv)
 	for (i = n - (size_t)j->ntake; i < n; i++) {
 		more = reply->element[i];
 		if (more->type == REDIS_REPLY_STRING)
-			local_request(a, more->str, more->len);
+			local_request(a, reply_take(more), more->len);
 		else if (more->type == REDIS_REPLY_ERROR)
 			log_warnx("LMOVE %s: %s", APID_LOCAL_QUEUE, more->str);
 	}
@@ -1480,11 +1499,14 @@ req_queue(struct apid *a, struct apid_req *r)
 	TAILQ_INSERT_TAIL(&a->outq, o, entry);
 }
 
-/* One destination of r to netd. */
+/*
+ * One destination of r to netd.  The payload goes with the last one: a
+ * request sent again after a restart is read from its inflight record.
+ */
 static void
 req_send_one(struct apid *a, struct apid_req *r)
 {
-	const struct msg_out_req	*q = r->req;
+	struct msg_out_req		*q = r->req;
 	struct ipc_netd_out_request	 m;
 
 	m.id = r->id;
@@ -1500,6 +1522,8 @@ req_send_one(struct apid *a, struct apid_req *r)
 	r->next++;
 	a->credit--;
 	apid_netd_send(a, ipc_build_netd_out_request(&m));
+	if (r->next == q->ndst)
+		msgjson_out_req_clear(q);
 }
 
 /* Hands netd what waits for credit, in order, while there is credit. */
@@ -1953,10 +1977,11 @@ new_uid(struct apid *a, char uid[APID_UID_LEN + 1])
 /*
  * A request popped from the local queue, now on the pending list: it
  * joins the batch, to be journaled or answered; either way it leaves
- * the pending list in the same step.
+ * the pending list in the same step.  raw (len bytes and a NUL) is
+ * taken over.
  */
 static void
-local_request(struct apid *a, const char *json, size_t len)
+local_request(struct apid *a, char *raw, size_t len)
 {
 	struct msg_out_req	*req;
 	struct apid_req		*r;
@@ -1964,12 +1989,12 @@ local_request(struct apid *a, const char *json, size_t len)
 	Backlog			 bl = BACKLOG__INIT;
 	char			 why[MSGJSON_ERR_MAX], uid[APID_UID_LEN + 1];
 	uint64_t		 now, ttl, ts, exp;
-	char			*raw = xmemdup(json, len);
+	char			 pre[2 * 21];
 	size_t			 n;
 
 	if ((req = malloc(sizeof(*req))) == NULL)
 		fatal("malloc");
-	if (msgjson_parse_out_req(req, json, len, why, sizeof(why)) != 0) {
+	if (msgjson_parse_out_req(req, raw, len, why, sizeof(why)) != 0) {
 		free(req);
 		refuse(a, raw, len, why);
 		return;
@@ -1987,7 +2012,21 @@ local_request(struct apid *a, const char *json, size_t len)
 	if (exp > APID_TTL_MAX)
 		exp = APID_TTL_MAX;
 	r = req_new(a, req, uid, ts, exp);
-	e = batch_add(a, 'j', raw, len);
+	/*
+	 * The inflight record, "ts exp json", is the request's own buffer
+	 * grown by its prefix, and raw the JSON in it: the two hold one copy.
+	 */
+	n = put_u64(pre, r->ts);
+	pre[n++] = ' ';
+	n += put_u64(pre + n, r->exp);
+	pre[n++] = ' ';
+	e = batch_add(a, 'j', NULL, len);
+	if ((e->rec = realloc(raw, n + len + 1)) == NULL)
+		fatal("realloc");
+	memmove(e->rec + n, e->rec, len + 1);
+	memcpy(e->rec, pre, n);
+	e->reclen = n + len;
+	e->raw = e->rec + n;
 	e->req = r;
 	e->key = concat(APID_BACKLOG_PREFIX, uid);
 	e->wkey = concat(e->key, APID_WAITING_SUFFIX);
@@ -2004,15 +2043,6 @@ local_request(struct apid *a, const char *json, size_t len)
 		fatal("malloc");
 	backlog__pack(&bl, (uint8_t *)e->val);
 	snprintf(e->deadline, sizeof(e->deadline), "%" PRIu64, r->ts + r->exp);
-	/* The inflight record: "ts exp json". */
-	if ((e->rec = malloc(2 * 21 + len)) == NULL)
-		fatal("malloc");
-	n = put_u64(e->rec, r->ts);
-	e->rec[n++] = ' ';
-	n += put_u64(e->rec + n, r->exp);
-	e->rec[n++] = ' ';
-	memcpy(e->rec + n, json, len);
-	e->reclen = n + len;
 	owed(e, req);
 }
 
@@ -2118,10 +2148,12 @@ popreq_cb(redisAsyncContext *ac, void *r, void *priv)
 	a->popping_req = 0;
 	if (pop_reply(a, reply, "BLMOVE") != 0)
 		return;
+	/* What hiredis read for the reply goes before the work on it. */
+	rconn_trim(a->popreq);
 	if (reply->type != REDIS_REPLY_STRING)
 		log_warnx("BLMOVE: unexpected reply type %d", reply->type);
 	else {
-		local_request(a, reply->str, reply->len);
+		local_request(a, reply_take(reply), reply->len);
 		batch_send(a);
 	}
 	apid_pop(a);
@@ -2139,6 +2171,7 @@ pop_cb(redisAsyncContext *ac, void *r, void *priv)
 	a->popping = 0;
 	if (pop_reply(a, reply, "BLMPOP") != 0)
 		return;
+	rconn_trim(a->pop);
 	if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 ||
 	    (vals = reply->element[1])->type != REDIS_REPLY_ARRAY)
 		log_warnx("BLMPOP: unexpected reply type %d", reply->type);
@@ -2408,7 +2441,7 @@ inflight_cb(redisAsyncContext *ac, void *r, void *priv)
 			fatal("calloc");
 		rv->a = a;
 		rv->uid = xmemdup(k->str, k->len);
-		rv->rec = xmemdup(v->str, v->len);
+		rv->rec = reply_take(v);
 		rv->reclen = v->len;
 		if (asprintf(&wkey, "%s%s%s", APID_BACKLOG_PREFIX, rv->uid,
 		    APID_WAITING_SUFFIX) == -1)
@@ -2501,6 +2534,7 @@ apid_redis_init(struct apid *a)
 	a->rndoff = sizeof(a->rnd);	/* drawn at the first uid */
 	TAILQ_INIT(&a->outq);
 	TAILQ_INIT(&a->ansq);
+	TAILQ_INIT(&a->deliver);
 	for (i = 0; i < APID_REQTAB; i++) {
 		LIST_INIT(&a->reqs[i]);
 		LIST_INIT(&a->ans[i]);
@@ -2546,7 +2580,18 @@ apid_deliver_request(struct apid *a, const struct msg_in_req *m,
 	j->val = json;
 	j->vallen = len;
 	log_debug("request %s from %u to %s", j->ruid, twin, j->key);
-	job_run(j);
+	TAILQ_INSERT_TAIL(&a->deliver, j, entry);
+}
+
+void
+apid_deliver_flush(struct apid *a)
+{
+	struct apid_job	*j;
+
+	while ((j = TAILQ_FIRST(&a->deliver)) != NULL) {
+		TAILQ_REMOVE(&a->deliver, j, entry);
+		job_run(j);
+	}
 }
 
 void

@@ -339,7 +339,7 @@ main(int argc, char *argv[])
 		fatalx("cannot encode our account");
 	if ((nd.loop = ev_default_loop(EVFLAG_AUTO)) == NULL)
 		fatalx("libev: no event loop");
-	memtrim_start(nd.loop);
+	memtrim_start(nd.loop, MEMTRIM_THRESHOLD);
 
 	if (cfg.twins[0] != '\0') {
 		if (twindir_open_file(&nd.twins, cfg.twins, cfg.twin_cache,

@@ -658,7 +658,7 @@ main(int argc, char **argv)
 
 	if ((r->loop = ev_default_loop(EVFLAG_AUTO)) == NULL)
 		fatalx("libev: no event loop");
-	memtrim_start(r->loop);
+	memtrim_start(r->loop, MEMTRIM_THRESHOLD);
 	if (relay_switch_init(r) == -1)
 		fatal("redis set-up");
 	/* Fail at start-up, as the reference, when redis cannot be reached. */

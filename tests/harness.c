@@ -163,10 +163,12 @@ proc_stop(pid_t pid, int timeout_ms)
 	return r == 1 ? status : -1;
 }
 
-long
-proc_rss_kib(pid_t pid)
+/* A "Vm...:" line of /proc/pid/status (field with its colon), in KiB. */
+static long
+proc_status_kib(pid_t pid, const char *field)
 {
 	char	 path[64], line[256];
+	size_t	 n = strlen(field);
 	long	 v = -1;
 	FILE	*f;
 
@@ -174,10 +176,22 @@ proc_rss_kib(pid_t pid)
 	if ((f = fopen(path, "r")) == NULL)
 		return -1;
 	while (fgets(line, sizeof(line), f) != NULL)
-		if (strncmp(line, "VmRSS:", 6) == 0)
-			v = strtol(line + 6, NULL, 10);
+		if (strncmp(line, field, n) == 0)
+			v = strtol(line + n, NULL, 10);
 	fclose(f);
 	return v;
+}
+
+long
+proc_rss_kib(pid_t pid)
+{
+	return proc_status_kib(pid, "VmRSS:");
+}
+
+long
+proc_peak_kib(pid_t pid)
+{
+	return proc_status_kib(pid, "VmHWM:");
 }
 
 int

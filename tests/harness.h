@@ -34,6 +34,8 @@ int	proc_exited(pid_t, int *status);
 int	proc_wait(pid_t, int timeout_ms, int *status);
 /* pid's resident memory (VmRSS) in KiB, or -1. */
 long	proc_rss_kib(pid_t);
+/* The most it ever had resident (VmHWM) in KiB, or -1. */
+long	proc_peak_kib(pid_t);
 /*
  * Polls every pid (n of them) for up to timeout_ms until each one's
  * resident memory is under kib: 0 then, or -1 with the last figures in

@@ -17,13 +17,13 @@ trim_cb(struct ev_loop *loop, ev_timer *w, int revents)
 }
 
 void
-memtrim_start(struct ev_loop *loop)
+memtrim_start(struct ev_loop *loop, size_t threshold)
 {
 	/*
 	 * Fixed, not glibc's moving threshold, which sends some big buffers
 	 * to mappings of their own.  0 (ASan's allocator) only costs time.
 	 */
-	(void)mallopt(M_MMAP_THRESHOLD, MEMTRIM_THRESHOLD);
+	(void)mallopt(M_MMAP_THRESHOLD, (int)threshold);
 	ev_timer_init(&trim, trim_cb, MEMTRIM_EVERY, MEMTRIM_EVERY);
 	ev_timer_start(loop, &trim);
 	ev_unref(loop);

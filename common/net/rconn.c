@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: ISC */
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,8 @@
 #define BACKOFF_MAX	2.0
 /* A read buffer bigger than this is freed once a reply emptied it. */
 #define READ_KEEP	65536
+/* A command bigger than this is not formatted in a buffer of our own. */
+#define FMT_KEEP	65536
 
 struct rconn {
 	struct ev_loop		*loop;
@@ -60,19 +63,16 @@ retry_cb(struct ev_loop *loop, ev_timer *w, int revents)
 }
 
 /*
- * Before the loop waits: hiredis keeps the read buffer a big reply
- * grew until more bytes come, which on an idle connection is never, and
- * reads up to 16 KiB at a time into it.  An emptied one goes now.
+ * hiredis keeps the read buffer a big reply grew until more bytes come,
+ * which on an idle connection is never, and reads up to 16 KiB at a time
+ * into it.  An emptied one goes.
  */
-static void
-trim_cb(struct ev_loop *loop, ev_prepare *w, int revents)
+void
+rconn_trim(struct rconn *rc)
 {
-	struct rconn	*rc = w->data;
 	redisReader	*rd;
 	sds		 fresh;
 
-	(void)loop;
-	(void)revents;
 	if (rc->ac == NULL || (rd = rc->ac->c.reader) == NULL ||
 	    rd->buf == NULL || rd->pos != rd->len ||
 	    sdsalloc(rd->buf) <= READ_KEEP || (fresh = sdsempty()) == NULL)
@@ -80,6 +80,15 @@ trim_cb(struct ev_loop *loop, ev_prepare *w, int revents)
 	sdsfree(rd->buf);
 	rd->buf = fresh;
 	rd->pos = rd->len = 0;
+}
+
+/* Before the loop waits. */
+static void
+trim_cb(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	rconn_trim(w->data);
 }
 
 /* The first failure after being up is a warning; the retries are debug. */
@@ -273,10 +282,83 @@ put_len(char *p, char c, size_t n)
 	return p;
 }
 
+/* One argument in RESP at p; returns its end. */
+static char *
+put_arg(char *p, const char *s, size_t len)
+{
+	p = put_len(p, '$', len);
+	memcpy(p, s, len);
+	p += len;
+	*p++ = '\r';
+	*p++ = '\n';
+	return p;
+}
+
+static size_t
+arg_len(const char **argv, const size_t *argvlen, size_t i)
+{
+	return argvlen != NULL ? argvlen[i] : strlen(argv[i]);
+}
+
+/* Room for need bytes in the reused buffer; 0, or -1. */
+static int
+fmt_room(struct rconn *rc, size_t need)
+{
+	if (need <= rc->fmtcap)
+		return 0;
+	free(rc->fmt);
+	rc->fmtcap = 0;
+	if ((rc->fmt = malloc(need)) == NULL)
+		return -1;
+	rc->fmtcap = need;
+	return 0;
+}
+
+/*
+ * A large command goes straight into hiredis's output buffer rather
+ * than being formatted apart and copied in, which held a big message
+ * twice for a moment.  hiredis is given the command's head (its name
+ * and the length of the next argument, all it reads of a command) and
+ * the rest follows in room reserved before, so that nothing can fail
+ * once hiredis has queued the head; it writes to the socket only from
+ * the loop or rconn_flush, never while queueing.
+ */
+static int
+cmd_direct(struct rconn *rc, redisCallbackFn *fn, void *privdata,
+    int argc, const char **argv, const size_t *argvlen, size_t need)
+{
+	redisContext	*c = &rc->ac->c;
+	size_t		 i, len0 = arg_len(argv, argvlen, 0);
+	size_t		 len1 = arg_len(argv, argvlen, 1);
+	char		*p, *start;
+	sds		 ob;
+
+	if (c->obuf == NULL || fmt_room(rc, len0 + 80) == -1)
+		return -1;
+	p = put_len(rc->fmt, '*', (size_t)argc);
+	p = put_arg(p, argv[0], len0);
+	p = put_len(p, '$', len1);
+	if ((ob = sdsMakeRoomFor(c->obuf, need)) == NULL)
+		return -1;
+	c->obuf = ob;
+	if (redisAsyncFormattedCommand(rc->ac, fn, privdata, rc->fmt,
+	    (size_t)(p - rc->fmt)) != REDIS_OK)
+		return -1;
+	p = start = c->obuf + sdslen(c->obuf);
+	memcpy(p, argv[1], len1);
+	p += len1;
+	*p++ = '\r';
+	*p++ = '\n';
+	for (i = 2; i < (size_t)argc; i++)
+		p = put_arg(p, argv[i], arg_len(argv, argvlen, i));
+	sdsIncrLen(c->obuf, (int)(p - start));
+	return 0;
+}
+
 /*
  * The command in RESP, written once into a buffer the connection keeps
  * (hiredis would build it piece by piece in a new one each time), then
- * handed over as formatted.
+ * handed over as formatted; a large one is written in place (cmd_direct).
  */
 int
 rconn_cmd(struct rconn *rc, redisCallbackFn *fn, void *privdata, int argc,
@@ -288,32 +370,29 @@ rconn_cmd(struct rconn *rc, redisCallbackFn *fn, void *privdata, int argc,
 	if (!rc->up || rc->ac == NULL || argc < 1)
 		return -1;
 	for (i = 0; i < (size_t)argc; i++) {
-		len = argvlen != NULL ? argvlen[i] : strlen(argv[i]);
+		len = arg_len(argv, argvlen, i);
 		if (len > SIZE_MAX / 2 - need - 32)
 			return -1;
 		need += len + 28;
 	}
-	if (need > rc->fmtcap) {
-		free(rc->fmt);
-		rc->fmtcap = 0;
-		if ((rc->fmt = malloc(need)) == NULL)
+	/* sdsIncrLen takes an int. */
+	if (need > FMT_KEEP && need <= INT_MAX && argc > 1) {
+		if (cmd_direct(rc, fn, privdata, argc, argv, argvlen,
+		    need) != 0)
 			return -1;
-		rc->fmtcap = need;
+		rc->unsent = 1;
+		return 0;
 	}
+	if (fmt_room(rc, need) == -1)
+		return -1;
 	p = put_len(rc->fmt, '*', (size_t)argc);
-	for (i = 0; i < (size_t)argc; i++) {
-		len = argvlen != NULL ? argvlen[i] : strlen(argv[i]);
-		p = put_len(p, '$', len);
-		memcpy(p, argv[i], len);
-		p += len;
-		*p++ = '\r';
-		*p++ = '\n';
-	}
+	for (i = 0; i < (size_t)argc; i++)
+		p = put_arg(p, argv[i], arg_len(argv, argvlen, i));
 	if (redisAsyncFormattedCommand(rc->ac, fn, privdata, rc->fmt,
 	    (size_t)(p - rc->fmt)) != REDIS_OK)
 		return -1;
 	/* A large one is not kept. */
-	if (rc->fmtcap > 65536) {
+	if (rc->fmtcap > FMT_KEEP) {
 		free(rc->fmt);
 		rc->fmt = NULL;
 		rc->fmtcap = 0;

@@ -44,6 +44,14 @@ int		 rconn_cmd(struct rconn *, redisCallbackFn *fn, void *privdata,
  */
 void		 rconn_flush(struct rconn *);
 
+/*
+ * Frees the read buffer once no unread byte is left in it and it is
+ * larger than a small reply needs: done before the loop waits, and by a
+ * callback that got a big reply before it works on it, since hiredis
+ * keeps the bytes it read as well as the reply.
+ */
+void		 rconn_trim(struct rconn *);
+
 /* The server's CLIENT ID of this connection, 0 until it is up. */
 long long	 rconn_client_id(const struct rconn *);
 

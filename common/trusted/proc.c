@@ -56,7 +56,7 @@ proc_start(const char *prog, int nfds, int argc, char *argv[])
 	 * A big message's memory goes back to the system once it is freed:
 	 * glibc's own threshold would rise after the first and keep it.
 	 * Failing (ASan's allocator takes no options) only costs memory.
-	 * netd and apid then keep them in the heap and trim it (memtrim.h).
+	 * netd then keeps them in the heap and trims it (memtrim.h).
 	 */
 	(void)mallopt(M_MMAP_THRESHOLD, 256 * 1024);
 	for (fd = PARENT_FILENO; fd < PARENT_FILENO + nfds; fd++)
