@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <hiredis/hiredis.h>
 #include <hiredis/sds.h>
@@ -375,8 +376,13 @@ rconn_cmd(struct rconn *rc, redisCallbackFn *fn, void *privdata, int argc,
 			return -1;
 		need += len + 28;
 	}
-	/* sdsIncrLen takes an int. */
-	if (need > FMT_KEEP && need <= INT_MAX && argc > 1) {
+	/*
+	 * sdsIncrLen takes an int; hiredis reads every argument of the
+	 * (un)subscribe commands and MONITOR, which rconn does not send.
+	 */
+	if (need > FMT_KEEP && need <= INT_MAX && argc > 1 &&
+	    strcasestr(argv[0], "subscribe") == NULL &&
+	    strcasecmp(argv[0], "monitor") != 0) {
 		if (cmd_direct(rc, fn, privdata, argc, argv, argvlen,
 		    need) != 0)
 			return -1;
