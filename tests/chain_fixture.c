@@ -499,6 +499,24 @@ chain_start(struct chain_srv *srv)
 	return 0;
 }
 
+int
+chain_begin(struct chain_srv *srv)
+{
+	int	rc;
+
+	if ((rc = chain_start(srv)) == -2) {
+		printf("1..0 # SKIP %s\n", srv->why);
+		return 0;
+	}
+	if (rc != 0) {
+		printf("Bail out! chopsticks: %s\n", srv->why);
+		return 1;
+	}
+	printf("# chopsticks on %s: install %.1f s, start %.1f s\n", srv->url,
+	    srv->install_s, srv->start_s);
+	return -1;
+}
+
 void
 chain_stop(struct chain_srv *srv)
 {

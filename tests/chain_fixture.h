@@ -63,6 +63,12 @@ struct chain_srv {
 int	chain_start(struct chain_srv *srv);
 /* Stops chopsticks and removes the scratch directory. */
 void	chain_stop(struct chain_srv *srv);
+/*
+ * chain_start() for a test's main(): -1 once chopsticks is up (its
+ * install and start times as a diagnostic); otherwise the plan's SKIP or
+ * "Bail out!" is printed and main()'s exit status returned (0 or 1).
+ */
+int	chain_begin(struct chain_srv *srv);
 
 /*
  * POSTs body to the node.  On HTTP 200 returns 0 with the response in

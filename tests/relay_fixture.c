@@ -3,6 +3,7 @@
 
 #include <netinet/in.h>
 
+#include <errno.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -16,6 +17,31 @@
 #include "tap.h"
 
 #define RF_ARGS_MAX	40
+
+int
+rf_begin(const char *name, char *dir, size_t dircap, char *bin,
+    size_t bincap, struct redis_srv *r1, struct redis_srv *r2)
+{
+	const char	*top = getenv("top_builddir");
+	int		 rc = 0;
+
+	snprintf(bin, bincap, "%s/relayd/rmb-relay", top != NULL ? top : ".");
+	if ((size_t)snprintf(dir, dircap, "/tmp/rmb-%s.XXXXXX", name) >=
+	    dircap || mkdtemp(dir) == NULL) {
+		printf("Bail out! mkdtemp /tmp/rmb-%s: %s\n", name,
+		    strerror(errno));
+		return 1;
+	}
+	if (r1 != NULL && (rc = redis_start(r1)) == -2) {
+		printf("1..0 # SKIP redis-server is not installed\n");
+		return 0;
+	}
+	if (rc == -1 || (r2 != NULL && redis_start(r2) != 0)) {
+		printf("Bail out! redis-server does not start\n");
+		return 1;
+	}
+	return -1;
+}
 
 int
 rf_start(struct relay_proc *p, const char *bin, const char *dir,

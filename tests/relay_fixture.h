@@ -12,6 +12,8 @@
 
 #include "relay_client.h"
 
+struct redis_srv;
+
 #define RF_WAIT	5000	/* ms for anything that should happen */
 
 struct relay_proc {
@@ -21,6 +23,16 @@ struct relay_proc {
 	char	name[16];
 };
 
+/*
+ * The start of a relay test's main(): its work directory, made from
+ * "/tmp/rmb-<name>.XXXXXX" into dir (dircap bytes), the path of the
+ * relay built under $top_builddir into bin, and the redis-servers r1 and
+ * r2 (either may be NULL).  -1 when all is there; otherwise the plan's
+ * SKIP (no redis-server) or "Bail out!" is printed and main()'s exit
+ * status returned (0 or 1).
+ */
+int	rf_begin(const char *name, char *dir, size_t dircap, char *bin,
+	    size_t bincap, struct redis_srv *r1, struct redis_srv *r2);
 /*
  * Starts bin listening on 127.0.0.1:port (0: a free one) over the redis
  * at redis_port, logging to dir/name.log, with the arguments in opts and

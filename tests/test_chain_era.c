@@ -246,16 +246,8 @@ main(void)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (sodium_init() < 0)
 		return 1;
-	if ((rc = chain_start(&srv)) == -2) {
-		printf("1..0 # SKIP %s\n", srv.why);
-		return 0;
-	}
-	if (rc != 0) {
-		printf("Bail out! chopsticks: %s\n", srv.why);
-		return 1;
-	}
-	diag("chopsticks on %s: install %.1f s, start %.1f s", srv.url,
-	    srv.install_s, srv.start_s);
+	if ((rc = chain_begin(&srv)) != -1)
+		return rc;
 	if (setup() != 0) {
 		printf("Bail out! cannot write the twin or read the runtime\n");
 		chain_stop(&srv);

@@ -570,16 +570,8 @@ main(void)
 		printf("1..0 # SKIP %s is not built\n", rmb_path);
 		return 0;
 	}
-	if ((rc = chain_start(&srv)) == -2) {
-		printf("1..0 # SKIP %s\n", srv.why);
-		return 0;
-	}
-	if (rc != 0) {
-		printf("Bail out! chopsticks: %s\n", srv.why);
-		return 1;
-	}
-	diag("chopsticks on %s: install %.1f s, start %.1f s", srv.url,
-	    srv.install_s, srv.start_s);
+	if ((rc = chain_begin(&srv)) != -1)
+		return rc;
 	snprintf(scratch, sizeof(scratch), "%s/rmb-out.XXXXXX",
 	    getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp");
 	if (mkdtemp(scratch) == NULL) {

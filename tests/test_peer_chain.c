@@ -278,16 +278,8 @@ main(void)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	signal(SIGPIPE, SIG_IGN);
-	if ((rc = chain_start(&srv)) == -2) {
-		printf("1..0 # SKIP %s\n", srv.why);
-		return 0;
-	}
-	if (rc != 0) {
-		printf("Bail out! chopsticks: %s\n", srv.why);
-		return 1;
-	}
-	diag("chopsticks on %s: install %.1f s, start %.1f s", srv.url,
-	    srv.install_s, srv.start_s);
+	if ((rc = chain_begin(&srv)) != -1)
+		return rc;
 	if ((rc = pf_init(&net)) != 0) {
 		chain_stop(&srv);
 		if (rc == -2) {

@@ -255,7 +255,6 @@ test_too_big(void)
 int
 main(void)
 {
-	const char	*top = getenv("top_builddir");
 	char		 bin[512], twins[300], cto[64], ctoa[64];
 	const char	*opts[] = { "-d", "--twins", twins, "-w", "4", "-u",
 			    "100", "--federation-http", NULL };
@@ -263,23 +262,12 @@ main(void)
 			    NULL };
 	const char	*bextra[] = { "-m", "r2.test", "--connect-to", ctoa,
 			    NULL };
-	char		 tmpl[] = "/tmp/rmb-relay-big.XXXXXX";
 	size_t		 i;
 	int		 rv;
 
-	snprintf(bin, sizeof(bin), "%s/relayd/rmb-relay",
-	    top != NULL ? top : ".");
-	if (mkdtemp(tmpl) == NULL)
-		return 1;
-	snprintf(dir, sizeof(dir), "%s", tmpl);
-	if ((rv = redis_start(&redis_a)) == -2) {
-		printf("1..0 # SKIP redis-server is not installed\n");
-		return 0;
-	}
-	if (rv == -1 || redis_start(&redis_b) == -1) {
-		printf("Bail out! redis-server does not start\n");
-		return 1;
-	}
+	if ((rv = rf_begin("relay-big", dir, sizeof(dir), bin, sizeof(bin),
+	    &redis_a, &redis_b)) != -1)
+		return rv;
 	if ((payload = malloc(ENVELOPE_MAX)) == NULL)
 		return 1;
 	for (i = 0; i < ENVELOPE_MAX; i++)

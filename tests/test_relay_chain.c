@@ -505,7 +505,6 @@ int
 main(void)
 {
 	struct relay_proc	 a, b;
-	const char		*top = getenv("top_builddir");
 	char			 bin[512], cto[64];
 	const char		*aextra[] = { "-m", "r1.test", "-s", srv.url,
 				    "--federation-http", "--connect-to", cto,
@@ -514,34 +513,17 @@ main(void)
 				    NULL };
 	double			 t0 = chain_now_s();
 	int			 rc, st, i;
-	char			 tmpl[] = "/tmp/rmb-relay-chain.XXXXXX";
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	snprintf(bin, sizeof(bin), "%s/relayd/rmb-relay",
-	    top != NULL ? top : ".");
 	relay_bin = bin;
-	if (mkdtemp(tmpl) == NULL)
-		return 1;
-	snprintf(dir, sizeof(dir), "%s", tmpl);
-	if ((rc = redis_start(&redis_a)) == -2) {
-		printf("1..0 # SKIP redis-server is not installed\n");
-		return 0;
-	}
-	if (rc == -1 || redis_start(&redis_b) == -1) {
-		printf("Bail out! redis-server does not start\n");
-		return 1;
-	}
-	if ((rc = chain_start(&srv)) == -2) {
-		printf("1..0 # SKIP %s\n", srv.why);
+	if ((rc = rf_begin("relay-chain", dir, sizeof(dir), bin, sizeof(bin),
+	    &redis_a, &redis_b)) != -1)
+		return rc;
+	if ((rc = chain_begin(&srv)) != -1) {
 		redis_stop(&redis_a);
 		redis_stop(&redis_b);
-		return 0;
+		return rc;
 	}
-	if (rc != 0) {
-		printf("Bail out! chopsticks: %s\n", srv.why);
-		return 1;
-	}
-	diag("chopsticks on %s: start %.1f s", srv.url, srv.start_s);
 
 	rc_twin_init(&tw[T1], 1, KEY_SR25519, "r1.test", 1);
 	rc_twin_init(&tw[T2], 2, KEY_ED25519, "r1.test", 2);

@@ -305,26 +305,14 @@ test_drop(const char *sid, int n, size_t size)
 int
 main(void)
 {
-	const char	*top = getenv("top_builddir");
 	char		 bin[512], twins[300];
 	const char	*opts[] = { "-d", "--twins", twins, "-w", "4", "-u",
 			    "100", "-m", "r1.test", NULL };
-	char		 tmpl[] = "/tmp/rmb-relay-direct.XXXXXX";
 	int		 rv;
 
-	snprintf(bin, sizeof(bin), "%s/relayd/rmb-relay",
-	    top != NULL ? top : ".");
-	if (mkdtemp(tmpl) == NULL)
-		return 1;
-	snprintf(dir, sizeof(dir), "%s", tmpl);
-	if ((rv = redis_start(&redis)) == -2) {
-		printf("1..0 # SKIP redis-server is not installed\n");
-		return 0;
-	}
-	if (rv == -1) {
-		printf("Bail out! redis-server does not start\n");
-		return 1;
-	}
+	if ((rv = rf_begin("relay-direct", dir, sizeof(dir), bin, sizeof(bin),
+	    &redis, NULL)) != -1)
+		return rv;
 	rc_twin_init(&tw[T1], 1, KEY_SR25519, "r1.test", 1);
 	rc_twin_init(&tw[T2], 2, KEY_ED25519, "r1.test", 2);
 	rc_twin_init(&tw[T3], 3, KEY_ED25519, "r1.test", 3);

@@ -304,29 +304,17 @@ int
 main(void)
 {
 	struct relay_proc	 a;
-	const char		*top = getenv("top_builddir");
 	char			 bin[512], twins[300];
 	const char		*extra[] = { "-m", "r1.test", "--twins", twins,
 				    NULL };
 	static const char *const opts[] = { "-d", "-w", "2", "-u", "10",
 				    NULL };
-	char			 tmpl[] = "/tmp/rmb-relay-door.XXXXXX";
 	int			 rv;
 
-	snprintf(bin, sizeof(bin), "%s/relayd/rmb-relay",
-	    top != NULL ? top : ".");
 	relay_bin = bin;
-	if (mkdtemp(tmpl) == NULL)
-		return 1;
-	snprintf(dir, sizeof(dir), "%s", tmpl);
-	if ((rv = redis_start(&redis)) == -2) {
-		printf("1..0 # SKIP redis-server is not installed\n");
-		return 0;
-	}
-	if (rv == -1) {
-		printf("Bail out! redis-server does not start\n");
-		return 1;
-	}
+	if ((rv = rf_begin("relay-door", dir, sizeof(dir), bin, sizeof(bin),
+	    &redis, NULL)) != -1)
+		return rv;
 	rc_twin_init(&t1, 1, KEY_SR25519, "r1.test", 1);
 	snprintf(twins, sizeof(twins), "%s/twins.json", dir);
 	if (rc_twinfile(twins, &t1, 1) == -1 ||

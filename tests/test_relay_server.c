@@ -1346,7 +1346,6 @@ int
 main(void)
 {
 	struct relay_proc	 a, b;
-	const char		*top = getenv("top_builddir");
 	char			 bin[512], twins[300], cto[64], ctoa[64];
 	const char		*aextra[] = { "-m", "r1.test", "r1.alt",
 				    "--federation-http", "--connect-to", cto,
@@ -1355,23 +1354,12 @@ main(void)
 				    "--federation-http", "--connect-to", ctoa,
 				    NULL };
 	int			 st, rv, nfd;
-	char			 tmpl[] = "/tmp/rmb-relay-test.XXXXXX";
 	char			 nsock[64], nbuf[512];
 
-	snprintf(bin, sizeof(bin), "%s/relayd/rmb-relay",
-	    top != NULL ? top : ".");
 	relay_bin = bin;
-	if (mkdtemp(tmpl) == NULL)
-		return 1;
-	snprintf(dir, sizeof(dir), "%s", tmpl);
-	if ((rv = redis_start(&redis_a)) == -2) {
-		printf("1..0 # SKIP redis-server is not installed\n");
-		return 0;
-	}
-	if (rv == -1 || redis_start(&redis_b) == -1) {
-		printf("Bail out! redis-server does not start\n");
-		return 1;
-	}
+	if ((rv = rf_begin("relay-server", dir, sizeof(dir), bin, sizeof(bin),
+	    &redis_a, &redis_b)) != -1)
+		return rv;
 	rc_twin_init(&tw[T1], 1, KEY_SR25519, "r1.test", 1);
 	rc_twin_init(&tw[T2], 2, KEY_ED25519, "r1.test", 2);
 	rc_twin_init(&tw[T3], 3, KEY_SR25519, "r2.test", 3);

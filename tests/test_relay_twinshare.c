@@ -301,19 +301,15 @@ int
 main(void)
 {
 	struct relay_proc	 a, b, c, d, e;
-	const char		*top = getenv("top_builddir");
 	char			 bin[512];
 	double			 t0 = chain_now_s();
 	int			 rc, st, i;
-	char			 tmpl[] = "/tmp/rmb-relay-twinshare.XXXXXX";
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	snprintf(bin, sizeof(bin), "%s/relayd/rmb-relay",
-	    top != NULL ? top : ".");
 	relay_bin = bin;
-	if (mkdtemp(tmpl) == NULL)
-		return 1;
-	snprintf(dir, sizeof(dir), "%s", tmpl);
+	if ((rc = rf_begin("relay-twinshare", dir, sizeof(dir), bin,
+	    sizeof(bin), NULL, NULL)) != -1)
+		return rc;
 	if ((rc = rf_redis_start(&rd, dir, 0)) == -2) {
 		printf("1..0 # SKIP redis-server is not installed\n");
 		return 0;
@@ -322,16 +318,10 @@ main(void)
 		printf("Bail out! redis-server does not start\n");
 		return 1;
 	}
-	if ((rc = chain_start(&srv)) == -2) {
-		printf("1..0 # SKIP %s\n", srv.why);
+	if ((rc = chain_begin(&srv)) != -1) {
 		rf_redis_stop(&rd);
-		return 0;
+		return rc;
 	}
-	if (rc != 0) {
-		printf("Bail out! chopsticks: %s\n", srv.why);
-		return 1;
-	}
-	diag("chopsticks on %s: start %.1f s", srv.url, srv.start_s);
 
 	for (i = 1, rc = 0; i < NTWINS; i++) {
 		rc_twin_init(&tw[i], (uint32_t)i,
