@@ -38,25 +38,6 @@ static size_t		 paylen;
 static int		 delivered;
 static pthread_mutex_t	 lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* A line of /proc/PID/status, in KiB; -1 when it cannot be read. */
-static long
-status_kib(pid_t pid, const char *field)
-{
-	char	 path[64], line[256];
-	size_t	 n = strlen(field);
-	long	 v = -1;
-	FILE	*f;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	if ((f = fopen(path, "r")) == NULL)
-		return -1;
-	while (fgets(line, sizeof(line), f) != NULL)
-		if (strncmp(line, field, n) == 0 && line[n] == ':')
-			v = strtol(line + n + 1, NULL, 10);
-	fclose(f);
-	return v;
-}
-
 static double
 mib(long kib)
 {
@@ -119,7 +100,7 @@ bench_stored(const char *top, int stored, size_t msg)
 		free(env);
 	}
 	sleep(2);
-	before = status_kib(relay.pid, "VmHWM");
+	before = proc_peak_kib(relay.pid);
 	t0 = now_us();
 	if (rf_session(&to, &relay, &tw[1], "away") == 0) {
 		for (i = 0; i < stored && rc_recv(&to, &e, RECV_WAIT) == 1;
@@ -133,7 +114,7 @@ bench_stored(const char *top, int stored, size_t msg)
 	    "%d delivered in %.2f s once it came; peak %.1f MiB before it "
 	    "came, %.1f MiB after\n", stored, msg, got,
 	    (now_us() - t0) / 1e6, mib(before),
-	    mib(status_kib(relay.pid, "VmHWM")));
+	    mib(proc_peak_kib(relay.pid)));
 	wsc_close(&from);
 	proc_stop(relay.pid, RF_WAIT);
 	redis_stop(&redis);
@@ -203,7 +184,7 @@ bench_relay(const char *top)
 			goto out;
 		}
 	usleep(500000);
-	idle = status_kib(relay.pid, "VmRSS");
+	idle = proc_rss_kib(relay.pid);
 	paylen = RELAY_MSG - 1024;
 	memset(&m, 0, sizeof(m));
 	m.src = &tw[0];
@@ -229,8 +210,8 @@ bench_relay(const char *top)
 	sleep(1);
 	printf("relay: resident memory idle with the sessions %.1f MiB, "
 	    "peak %.1f MiB, after %.1f MiB\n", mib(idle),
-	    mib(status_kib(relay.pid, "VmHWM")),
-	    mib(status_kib(relay.pid, "VmRSS")));
+	    mib(proc_peak_kib(relay.pid)),
+	    mib(proc_rss_kib(relay.pid)));
 out:
 	for (i = 0; i <= SESSIONS; i++)
 		wsc_close(&ws[i]);
@@ -253,8 +234,7 @@ peer_rss(const char *when, const struct pf_peer *p)
 	for (i = 0; i < 4; i++) {
 		pid = i == 0 ? p->pid : pf_child(p->pid, names[i]);
 		printf(" %s %.1f MiB (peak %.1f)", names[i] + 4,
-		    mib(status_kib(pid, "VmRSS")), mib(status_kib(pid,
-		    "VmHWM")));
+		    mib(proc_rss_kib(pid)), mib(proc_peak_kib(pid)));
 	}
 	printf("\n");
 }
