@@ -42,6 +42,12 @@ struct pf_peer {
  */
 int	pf_init(struct pf_net *);
 /*
+ * pf_init() for a test's main(): -1 once the network is set up;
+ * otherwise the plan's SKIP (no redis-server) or "Bail out!" is printed
+ * and main()'s exit status returned (0 or 1).
+ */
+int	pf_begin(struct pf_net *);
+/*
  * Starts (or restarts, on the same port) rmb-relay, with the twin file
  * or, when n->substrate is set, the chain; 0 or -1.
  */

@@ -836,14 +836,8 @@ main(void)
 	char	twins_c[300], nsock[64], nbuf[512];
 	int	st, rv, nfd;
 
-	if ((rv = pf_init(&net)) == -2) {
-		printf("1..0 # SKIP redis-server is not installed\n");
-		return 0;
-	}
-	if (rv == -1) {
-		printf("Bail out! cannot set up the network\n");
-		return 1;
-	}
+	if ((rv = pf_begin(&net)) != -1)
+		return rv;
 	rc_twin_init(&tw[TA], 1, KEY_SR25519, "localhost", 0x11);
 	rc_twin_init(&tw[TB], 2, KEY_ED25519, "localhost", 0x22);
 	rc_twin_init(&tw[TC], 3, KEY_SR25519, "localhost", 0x33);
