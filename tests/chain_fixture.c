@@ -500,6 +500,32 @@ chain_start(struct chain_srv *srv)
 }
 
 int
+chain_put_twin(struct chain_srv *srv, uint32_t id, const uint8_t account[32],
+    const char *relay, const uint8_t *pk, size_t pklen)
+{
+	struct twin_record	r;
+
+	memset(&r, 0, sizeof(r));
+	r.id = id;
+	memcpy(r.account, account, sizeof(r.account));
+	if (relay != NULL) {
+		if (strlen(relay) >= sizeof(r.relay))
+			return -1;
+		r.has_relay = 1;
+		snprintf(r.relay, sizeof(r.relay), "%s", relay);
+	}
+	if (pk != NULL) {
+		if (pklen > sizeof(r.pk))
+			return -1;
+		r.has_pk = 1;
+		r.pklen = pklen;
+		memcpy(r.pk, pk, pklen);
+	}
+	return chain_set_twin(srv, &r) == 0 &&
+	    chain_set_twin_id(srv, account, id) == 0 ? 0 : -1;
+}
+
+int
 chain_begin(struct chain_srv *srv)
 {
 	int	rc;

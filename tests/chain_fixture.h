@@ -95,6 +95,13 @@ int	chain_set_twin(struct chain_srv *srv, const struct twin_record *t);
 /* TfgridModule.TwinIdByAccountID(account) = id. */
 int	chain_set_twin_id(struct chain_srv *srv, const uint8_t account[32],
 	    uint32_t id);
+/*
+ * A twin on chain: Twins(id) with account, relay (NULL: none) and pk
+ * (NULL: none), and TwinIdByAccountID(account) = id.  Returns 0 or -1.
+ */
+int	chain_put_twin(struct chain_srv *srv, uint32_t id,
+	    const uint8_t account[32], const char *relay, const uint8_t *pk,
+	    size_t pklen);
 /* System.Account(account) = CHAIN_FUND_PLANCK free, one provider. */
 int	chain_fund(struct chain_srv *srv, const uint8_t account[32]);
 void	chain_key_account(uint8_t out[CHAIN_KEY_ACCOUNT_LEN],

@@ -90,20 +90,9 @@ log_has(const struct pf_peer *p, const char *needle)
 static int
 put_twin(const struct rc_twin *t, int with_relay_pk)
 {
-	struct twin_record	r;
-
-	memset(&r, 0, sizeof(r));
-	r.id = t->id;
-	memcpy(r.account, t->ident.account, 32);
-	if (with_relay_pk) {
-		r.has_relay = 1;
-		snprintf(r.relay, sizeof(r.relay), "%s", RELAY_DOMAIN);
-		r.has_pk = 1;
-		r.pklen = sizeof(t->pk);
-		memcpy(r.pk, t->pk, sizeof(t->pk));
-	}
-	return chain_set_twin(&srv, &r) == 0 &&
-	    chain_set_twin_id(&srv, t->ident.account, t->id) == 0 &&
+	return chain_put_twin(&srv, t->id, t->ident.account,
+	    with_relay_pk ? RELAY_DOMAIN : NULL, with_relay_pk ? t->pk : NULL,
+	    sizeof(t->pk)) == 0 &&
 	    chain_fund(&srv, t->ident.account) == 0 ? 0 : -1;
 }
 

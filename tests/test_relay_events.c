@@ -41,17 +41,8 @@ static struct rc_twin	 tw[NTWINS];
 static int
 on_chain(const struct rc_twin *t)
 {
-	struct twin_record	r;
-
-	memset(&r, 0, sizeof(r));
-	r.id = t->id;
-	memcpy(r.account, t->ident.account, sizeof(r.account));
-	if (t->relay != NULL) {
-		r.has_relay = 1;
-		snprintf(r.relay, sizeof(r.relay), "%s", t->relay);
-	}
-	return chain_set_twin(&srv, &r) == -1 ||
-	    chain_set_twin_id(&srv, r.account, r.id) == -1 ? -1 : 0;
+	return chain_put_twin(&srv, t->id, t->ident.account, t->relay, NULL,
+	    0);
 }
 
 static int
